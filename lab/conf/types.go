@@ -1,0 +1,202 @@
+package conf
+
+import "time"
+
+// Config is a loaded nginx.conf: the main context, the events block and the
+// http block. Every value the engine uses is resolved here (defaults filled
+// in), so the engine never looks at raw directives.
+type Config struct {
+	// File is the absolute path of the main configuration file.
+	File string
+	// Prefix is the server prefix (nginx -p); relative paths resolve against it.
+	Prefix string
+
+	// WorkerProcesses is the number of workers (1..8; "auto" means the CPU count, capped at 8).
+	WorkerProcesses int
+	// ErrorLog is where error_log writes: a path (resolved against Prefix) or "stderr".
+	ErrorLog string
+	// ErrorLogLevel is the lowest level written: debug, info, notice, warn, error, crit, alert, emerg.
+	ErrorLogLevel string
+	// WorkerConnections is events { worker_connections N } (default 512, as nginx).
+	WorkerConnections int
+
+	// HTTP is the http block; nil when the file has none.
+	HTTP *HTTP
+}
+
+// HTTP is the http {} block.
+type HTTP struct {
+	// SharedDicts are the lua_shared_dict zones, in file order.
+	SharedDicts []SharedDict
+	// InitByLua and InitWorkerByLua are nil when absent.
+	InitByLua       *LuaCode
+	InitWorkerByLua *LuaCode
+	// LuaPackagePath is lua_package_path ("" when absent; ";;" means the default path).
+	LuaPackagePath string
+	// LuaCodeCache is lua_code_cache (default true).
+	LuaCodeCache bool
+
+	// DefaultType is default_type at http level (default "text/plain", as nginx without mime.types).
+	DefaultType string
+	// KeepaliveTimeout is keepalive_timeout (default 75s; 0 disables keep-alive).
+	KeepaliveTimeout time.Duration
+	// ClientMaxBodySize is client_max_body_size in bytes (default 1m; 0 means no limit).
+	ClientMaxBodySize int64
+
+	// Servers are the server {} blocks in file order.
+	Servers []*Server
+}
+
+// SharedDict is one lua_shared_dict NAME SIZE.
+type SharedDict struct {
+	Name string
+	Size int64 // bytes
+	Pos  Pos
+}
+
+// Pos is a place in a configuration file: what an error message names.
+type Pos struct {
+	File string // as given to the loader or include (base name used in chunk names)
+	Line int
+}
+
+// Listen is one listen directive.
+type Listen struct {
+	Addr      string // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080"
+	ReusePort bool
+	Default   bool // default_server
+	Pos       Pos
+}
+
+// Server is one server {} block.
+type Server struct {
+	Listens     []Listen
+	ServerNames []string
+	// Rewrites are the rewrite-module directives at server level
+	// (return, rewrite, set, set_by_lua*), in file order: nginx runs them in
+	// the server-rewrite phase before location lookup.
+	Rewrites []*RewriteOp
+	// Locations are the top-level locations in file order (named ones included).
+	Locations []*Location
+	// Phases holds *_by_lua handlers given at server level; a location inherits
+	// them when it sets none of the same phase.
+	Phases Handlers
+	// DefaultType, AddHeaders: server-level values (inherited by locations when
+	// the location sets none).
+	DefaultType string
+	AddHeaders  []AddHeader
+	Pos         Pos
+}
+
+// Modifier is a location's match modifier.
+type Modifier int
+
+// Location modifiers.
+const (
+	ModPrefix      Modifier = iota // location /path
+	ModExact                       // location = /path
+	ModPrefixNoRe                  // location ^~ /path
+	ModRegex                       // location ~ re
+	ModRegexNoCase                 // location ~* re
+	ModNamed                       // location @name
+)
+
+// Location is one location block.
+type Location struct {
+	Modifier Modifier
+	// Pattern is the path prefix, exact path, regular expression or name (without '@').
+	Pattern string
+	// Rewrites are return/rewrite/set/set_by_lua* in file order (rewrite phase).
+	Rewrites []*RewriteOp
+	// Phases are the *_by_lua handlers of this location (after inheritance from
+	// http and server level has been applied).
+	Phases Handlers
+	// DefaultType is the effective default_type (inherited).
+	DefaultType string
+	// AddHeaders are the effective add_header directives (inherited as nginx
+	// does: only when this level defines none).
+	AddHeaders []AddHeader
+	// Locations are nested locations (nginx allows them inside prefix locations).
+	Locations []*Location
+	// Server is the enclosing server block.
+	Server *Server
+	Pos    Pos
+}
+
+// Handlers are the Lua handlers of the request phases; nil fields are absent.
+type Handlers struct {
+	Rewrite      *LuaCode
+	Access       *LuaCode
+	Content      *LuaCode
+	HeaderFilter *LuaCode
+	BodyFilter   *LuaCode
+	Log          *LuaCode
+}
+
+// LuaCode is Lua source taken from a *_by_lua_block, *_by_lua 'code' or
+// *_by_lua_file directive.
+type LuaCode struct {
+	// Directive is the directive name, e.g. "content_by_lua_block".
+	Directive string
+	// Code is the Lua source. For a block it starts right after the opening
+	// '{' so that line 1 of Code is the directive's line in the file.
+	Code string
+	// ChunkName is the name ngx_lua gives the chunk: "content_by_lua(nginx.conf:12)"
+	// for blocks and inline code (base file name, directive line), or the
+	// file path for *_by_lua_file.
+	ChunkName string
+	// Path is set for *_by_lua_file: the Lua file, resolved against Prefix.
+	Path string
+	Pos  Pos
+}
+
+// RewriteOpKind says which rewrite-module directive a RewriteOp is.
+type RewriteOpKind int
+
+// Rewrite-module directives.
+const (
+	OpReturn   RewriteOpKind = iota // return code [text|URL] | return URL
+	OpRewrite                       // rewrite regex replacement [flag]
+	OpSet                           // set $var value
+	OpSetByLua                      // set_by_lua_block $var { ... } (and set_by_lua / set_by_lua_file)
+)
+
+// RewriteFlag is a rewrite directive's flag.
+type RewriteFlag int
+
+// Rewrite flags.
+const (
+	FlagNone      RewriteFlag = iota // no flag: go on with the next directive
+	FlagLast                         // last
+	FlagBreak                        // break
+	FlagRedirect                     // redirect (302)
+	FlagPermanent                    // permanent (301)
+)
+
+// RewriteOp is one rewrite-module directive.
+type RewriteOp struct {
+	Kind RewriteOpKind
+	// Return: Code (0 when only a URL is given: 302), Text is the body text or
+	// URL (may contain $variables; empty when absent).
+	Code int
+	Text string
+	// Rewrite: Regex (PCRE syntax as written), Replacement, Flag.
+	Regex       string
+	Replacement string
+	Flag        RewriteFlag
+	// Set / SetByLua: Var is the variable name without '$'; Value is the
+	// value template for set (may contain $variables); Lua is the code for
+	// set_by_lua*, Args are the extra arguments given after the code.
+	Var   string
+	Value string
+	Lua   *LuaCode
+	Args  []string
+	Pos   Pos
+}
+
+// AddHeader is add_header NAME VALUE [always].
+type AddHeader struct {
+	Name   string
+	Value  string // may contain $variables
+	Always bool
+}

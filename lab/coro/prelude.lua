@@ -1,0 +1,93 @@
+-- Replacements for pcall, xpcall and the coroutine library that let the
+-- engine's blocking APIs yield through them (see doc.go). Loaded once per VM.
+local SENT, adopt, co_yield = ...
+local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
+local builtin_pcall, builtin_xpcall = pcall, xpcall
+local unpack, type, error, select = unpack, type, error, select
+
+local function pack(...)
+  return { n = select("#", ...), ... }
+end
+
+local function pass(...)
+  return ...
+end
+
+-- starter runs f without a tail call: gopher-lua misreports a yield from a
+-- coroutine whose top-level function tail-calls the yielding function.
+local function starter(f, ...)
+  return pass(f(...))
+end
+
+-- run_body runs f(...) in a fresh coroutine and forwards every yield of the
+-- body (the engine's or the user's) outward, returning pcall's results.
+local function run_body(f, ...)
+  local co = adopt(co_create(starter))
+  local r = pack(co_resume(co, f, ...))
+  while co_status(co) == "suspended" do
+    r = pack(co_resume(co, co_yield(unpack(r, 2, r.n))))
+  end
+  return r
+end
+
+function pcall(f, ...)
+  if type(f) ~= "function" then
+    return builtin_pcall(f, ...)
+  end
+  local r = run_body(f, ...)
+  return unpack(r, 1, r.n)
+end
+
+function xpcall(f, handler, ...)
+  if type(f) ~= "function" then
+    return builtin_xpcall(function() return f() end, handler)
+  end
+  local r = run_body(f, ...)
+  if r[1] then
+    return unpack(r, 1, r.n)
+  end
+  return false, (handler(r[2]))
+end
+
+local function create(f)
+  if type(f) ~= "function" then
+    error("bad argument #1 to 'create' (function expected)", 2)
+  end
+  return adopt(co_create(function(...) return pass(f(...)) end))
+end
+
+local function resume(co, ...)
+  if type(co) ~= "thread" then
+    error("bad argument #1 to 'resume' (coroutine expected)", 2)
+  end
+  local st = co_status(co)
+  if st ~= "suspended" then
+    -- Lua 5.1 and LuaJIT's wording (gopher-lua's differs)
+    if st == "dead" then
+      return false, "cannot resume dead coroutine"
+    end
+    return false, "cannot resume non-suspended coroutine"
+  end
+  local r = pack(co_resume(co, ...))
+  -- only the engine's yields pass through a user coroutine
+  while r[1] == true and r[2] == SENT and co_status(co) == "suspended" do
+    r = pack(co_resume(co, co_yield(unpack(r, 2, r.n))))
+  end
+  return unpack(r, 1, r.n)
+end
+
+local function wrap(f)
+  local co = create(f)
+  return function(...)
+    local r = pack(resume(co, ...))
+    if r[1] then
+      return unpack(r, 2, r.n)
+    end
+    error(r[2], 0)
+  end
+end
+
+coroutine.create = create
+coroutine.resume = resume
+coroutine.wrap = wrap
+coroutine.yield = co_yield

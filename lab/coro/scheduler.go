@@ -1,0 +1,211 @@
+package coro
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+//go:embed prelude.lua
+var preludeSource string
+
+// ErrCBoundary is the message of a yield through a Go frame, in LuaJIT's words.
+const ErrCBoundary = "attempt to yield across C-call boundary"
+
+// Status says how a resume ended.
+type Status int
+
+// Resume outcomes.
+const (
+	// Done: the coroutine's function returned.
+	Done Status = iota
+	// Blocked: an engine API yielded (Scheduler.Yield); the caller knows on
+	// what, because the API recorded it before yielding.
+	Blocked
+	// UserYield: Lua code called coroutine.yield in the entry coroutine
+	// itself (outside any coroutine it created).
+	UserYield
+	// Failed: a Lua error ended the coroutine; Result.Err holds it.
+	Failed
+)
+
+// Result is what Start and Resume report.
+type Result struct {
+	Status Status
+	Values []lua.LValue // returned or yielded values (without the sentinel)
+	Err    *lua.ApiError
+}
+
+// Hooks observe coroutine life for tracing. Nil fields are skipped.
+type Hooks struct {
+	// Created is called when Lua code creates a coroutine (coroutine.create,
+	// wrap, or the body of a pcall): co is new, parent is the running one.
+	Created func(co, parent *lua.LState)
+}
+
+// Scheduler owns the coroutine machinery of one LState.
+type Scheduler struct {
+	L        *lua.LState
+	sentinel *lua.LUserData
+	entry    *lua.LFunction // function(f, ...) f(...) end: an entry thread's start
+	hooks    Hooks
+	budget   *Budget
+	pool     []*lua.LState
+}
+
+// New installs the coroutine-aware pcall, xpcall and coroutine library in L
+// (which must have the base and coroutine libraries open). budget may be nil
+// (no CPU budget).
+func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
+	s := &Scheduler{L: L, sentinel: L.NewUserData(), hooks: hooks, budget: budget}
+	fn, err := L.Load(strings.NewReader(preludeSource), "=coro")
+	if err != nil {
+		return nil, fmt.Errorf("coro prelude: %w", err)
+	}
+	L.Push(fn)
+	L.Push(s.sentinel)
+	L.Push(L.NewFunction(s.adopt))
+	L.Push(L.NewFunction(s.yieldLua))
+	if err := L.PCall(3, 0, nil); err != nil {
+		return nil, fmt.Errorf("coro prelude: %w", err)
+	}
+	entry, err := L.Load(strings.NewReader("local f = ... f(select(2, ...))"), "=entry")
+	if err != nil {
+		return nil, fmt.Errorf("coro entry: %w", err)
+	}
+	s.entry = entry
+	return s, nil
+}
+
+// adopt is called by the prelude on every coroutine Lua code creates.
+func (s *Scheduler) adopt(L *lua.LState) int {
+	co := L.CheckThread(1)
+	if s.budget != nil {
+		co.SetContext(s.budget)
+	}
+	if s.hooks.Created != nil {
+		s.hooks.Created(co, L)
+	}
+	return 1
+}
+
+// yieldLua is coroutine.yield: a yield by Lua code itself.
+func (s *Scheduler) yieldLua(L *lua.LState) int {
+	if crossesGoFrame() {
+		L.RaiseError(ErrCBoundary)
+		return 0
+	}
+	return -1
+}
+
+// Yield suspends the running coroutine on behalf of an engine API: the API
+// records what it waits for, then returns s.Yield(L) from its LGFunction.
+// The values given to the later Resume become the API's return values.
+func (s *Scheduler) Yield(L *lua.LState) int {
+	if crossesGoFrame() {
+		L.RaiseError(ErrCBoundary)
+		return 0
+	}
+	if L.Parent == nil {
+		L.RaiseError("attempt to yield from outside a coroutine")
+		return 0
+	}
+	return L.Yield(s.sentinel)
+}
+
+// NewThread returns an entry coroutine for a handler: a fresh one, or one
+// released earlier after a clean finish.
+func (s *Scheduler) NewThread() *lua.LState {
+	if n := len(s.pool); n > 0 {
+		th := s.pool[n-1]
+		s.pool = s.pool[:n-1]
+		return th
+	}
+	th, _ := s.L.NewThread()
+	if s.budget != nil {
+		th.SetContext(s.budget)
+	}
+	return th
+}
+
+// Release gives back an entry coroutine whose last resume ended with Done,
+// so a later request can reuse it. Others are simply dropped.
+func (s *Scheduler) Release(th *lua.LState) {
+	if len(s.pool) < 256 {
+		th.Dead = false
+		s.pool = append(s.pool, th)
+	}
+}
+
+// Start runs fn(args...) in the entry coroutine th until it finishes or yields.
+func (s *Scheduler) Start(th *lua.LState, fn *lua.LFunction, args ...lua.LValue) Result {
+	all := make([]lua.LValue, 0, len(args)+1)
+	all = append(all, fn)
+	all = append(all, args...)
+	return s.resume(th, s.entry, all)
+}
+
+// Resume continues th after a Blocked or UserYield result; values become the
+// results of the yielding call.
+func (s *Scheduler) Resume(th *lua.LState, values ...lua.LValue) Result {
+	return s.resume(th, nil, values)
+}
+
+func (s *Scheduler) resume(th *lua.LState, fn *lua.LFunction, args []lua.LValue) Result {
+	if s.budget != nil {
+		s.budget.begin()
+		defer s.budget.end()
+	}
+	st, err, vals := s.L.Resume(th, fn, args...)
+	switch st {
+	case lua.ResumeOK:
+		return Result{Status: Done, Values: vals}
+	case lua.ResumeYield:
+		if len(vals) > 0 && vals[0] == s.sentinel {
+			return Result{Status: Blocked, Values: vals[1:]}
+		}
+		return Result{Status: UserYield, Values: vals}
+	default:
+		var ae *lua.ApiError
+		if !errors.As(err, &ae) {
+			ae = &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(fmt.Sprint(err))}
+		}
+		if s.budget != nil && s.budget.Exceeded() {
+			ae.Object = lua.LString(s.budget.Message(ae.Object.String()))
+		}
+		return Result{Status: Failed, Err: ae}
+	}
+}
+
+// crossesGoFrame reports whether a yield from the calling LGFunction would
+// pass through a Go frame: more than one gopher-lua interpreter loop between
+// it and the start of its coroutine (threadRun) means a metamethod, an
+// iterator, a sort comparator or another Go function called back into Lua.
+func crossesGoFrame() bool {
+	var pcs [48]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	loops := 0
+	for {
+		f, more := frames.Next()
+		name := f.Function
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			switch name[i+1:] {
+			case "mainLoop", "mainLoopWithContext":
+				loops++
+				if loops > 1 {
+					return true
+				}
+			case "threadRun":
+				return false
+			}
+		}
+		if !more {
+			return false
+		}
+	}
+}

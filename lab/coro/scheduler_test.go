@@ -1,0 +1,128 @@
+package coro
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// drive runs code as an entry coroutine; the Lua function block(x) yields to
+// the driver, which resumes it with x*2. It returns what the code printed
+// through out() and the final error.
+func drive(t *testing.T, code string, budget *Budget) (string, *lua.ApiError, int) {
+	t.Helper()
+	L := lua.NewState()
+	defer L.Close()
+	s, err := New(L, budget, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var pending lua.LValue
+	L.SetGlobal("block", L.NewFunction(func(L *lua.LState) int {
+		pending = L.Get(1)
+		return s.Yield(L)
+	}))
+	L.SetGlobal("out", L.NewFunction(func(L *lua.LState) int {
+		for i := 1; i <= L.GetTop(); i++ {
+			if i > 1 {
+				out.WriteByte(' ')
+			}
+			out.WriteString(L.Get(i).String())
+		}
+		out.WriteByte('\n')
+		return 0
+	}))
+	fn, err := L.Load(strings.NewReader(code), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := s.NewThread()
+	res := s.Start(th, fn)
+	blocks := 0
+	for res.Status == Blocked || res.Status == UserYield {
+		if res.Status == UserYield {
+			res = s.Resume(th)
+			continue
+		}
+		blocks++
+		n := lua.LVAsNumber(pending)
+		res = s.Resume(th, n*2)
+	}
+	return out.String(), res.Err, blocks
+}
+
+func TestYieldThrough(t *testing.T) {
+	cases := []struct {
+		name, code, want string
+		blocks           int
+		err              string
+	}{
+		{"plain", `out(block(1))`, "2\n", 1, ""},
+		{"tail call at top", `return block(4)`, "", 1, ""},
+		{"inside pcall", `out(pcall(function(a) return block(a) + 1 end, 5))`, "true 11\n", 1, ""},
+		{"pcall tail call", `out(pcall(function() return block(3) end))`, "true 6\n", 1, ""},
+		{"pcall error after yield", `out(pcall(function() block(1) error("boom") end))`, "false test:1: boom\n", 1, ""},
+		{"pcall error table", `local ok, e = pcall(function() block(1) error({code=7}) end) out(ok, e.code)`, "false 7\n", 1, ""},
+		{"nested pcall", `out(pcall(pcall, function() return block(block(1)) end))`, "true true 4\n", 2, ""},
+		{"xpcall handler", `out(xpcall(function() block(1) error("x", 0) end, function(e) return "h:" .. e end))`, "false h:x\n", 1, ""},
+		{"xpcall args", `out(xpcall(function(a, b) return block(a + b) end, print, 1, 2))`, "true 6\n", 1, ""},
+		{"wrap", `local f = coroutine.wrap(function() local v = block(2) coroutine.yield(v) return "end" end) out(f()) out(f())`, "4\nend\n", 1, ""},
+		{"user coroutine yield values", `local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) out("got", b) block(1) return "r" end)
+out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(co)) out(coroutine.resume(co))`,
+			"true 2\ngot 9\ntrue r\ndead\nfalse cannot resume dead coroutine\n", 1, ""},
+		{"resume exact count", `local co = coroutine.create(function() end) out(select("#", coroutine.resume(co)))`, "1\n", 0, ""},
+		{"pcall inside coroutine with user yield", `local co = coroutine.wrap(function() pcall(function() coroutine.yield("y") block(1) end) return "z" end) out(co()) out(co())`, "y\nz\n", 1, ""},
+		{"top-level user yield", `coroutine.yield() out("after")`, "after\n", 0, ""},
+		{"sort comparator", `table.sort({3, 1, 2}, function(a, b) block(1) return a < b end)`, "", 0, ErrCBoundary},
+		{"metamethod", `local t = setmetatable({}, {__index = function() return block(1) end}) out(t.x)`, "", 0, ErrCBoundary},
+		{"gsub callback", `out(string.gsub("a", "a", function() return block(1) end))`, "", 0, ErrCBoundary},
+		{"pcall of non-function", `out(pcall(nil))`, "false attempt to call a nil value\n", 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err, blocks := drive(t, tc.code, nil)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Object.String(), tc.err) {
+					t.Fatalf("err = %v, want %q (out %q)", err, tc.err, out)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v (out %q)", err.Object, out)
+			}
+			if out != tc.want {
+				t.Errorf("out = %q, want %q", out, tc.want)
+			}
+			if blocks != tc.blocks {
+				t.Errorf("blocks = %d, want %d", blocks, tc.blocks)
+			}
+		})
+	}
+}
+
+func TestBudgetStopsLoop(t *testing.T) {
+	b := NewBudget(50 * time.Millisecond)
+	defer b.Close()
+	for _, code := range []string{
+		`while true do end`,
+		`pcall(function() while true do end end)`,
+		`local co = coroutine.wrap(function() while true do end end) co()`,
+	} {
+		start := time.Now()
+		_, err, _ := drive(t, code, b)
+		if err == nil || !strings.Contains(err.Object.String(), "CPU budget") {
+			t.Fatalf("%s: err = %v, want CPU budget error", code, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("%s: took %v", code, d)
+		}
+	}
+	// After a stopped resume, the next one runs normally.
+	out, err, _ := drive(t, `out(block(2))`, b)
+	if err != nil || out != "4\n" {
+		t.Fatalf("after budget: out %q err %v", out, err)
+	}
+}

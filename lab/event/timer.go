@@ -1,0 +1,100 @@
+package event
+
+import (
+	"container/heap"
+	"time"
+)
+
+// Timer is a one-shot timer armed with Loop.AddTimer.
+type Timer struct {
+	when  time.Time
+	seq   uint64 // tie-breaker: timers with the same deadline fire in arming order
+	fn    func()
+	index int // position in the heap, -1 when not armed
+}
+
+// Armed reports whether the timer is still waiting to fire.
+func (t *Timer) Armed() bool { return t != nil && t.index >= 0 }
+
+type timerHeap []*Timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].when.Equal(h[j].when) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].when.Before(h[j].when)
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*Timer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	t := old[n-1]
+	old[n-1] = nil
+	t.index = -1
+	*h = old[:n-1]
+	return t
+}
+
+// AddTimer arms a timer that calls fn on the loop after d. Loop-only.
+func (l *Loop) AddTimer(d time.Duration, fn func()) *Timer {
+	l.timerSeq++
+	t := &Timer{when: l.now.Add(d), seq: l.timerSeq, fn: fn, index: -1}
+	heap.Push(&l.timers, t)
+	return t
+}
+
+// StopTimer disarms t; it is a no-op for a timer that fired or was stopped. Loop-only.
+func (l *Loop) StopTimer(t *Timer) {
+	if t == nil || t.index < 0 {
+		return
+	}
+	heap.Remove(&l.timers, t.index)
+}
+
+// Timers reports how many timers are armed. Loop-only.
+func (l *Loop) Timers() int { return len(l.timers) }
+
+// waitTimeout is the epoll_wait timeout in milliseconds: -1 when no timer is
+// armed, else the time to the nearest deadline rounded up, so that a timer
+// never fires early.
+func (l *Loop) waitTimeout() int {
+	if len(l.timers) == 0 {
+		return -1
+	}
+	d := l.timers[0].when.Sub(l.now)
+	if d <= 0 {
+		return 0
+	}
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > 1<<30 {
+		ms = 1 << 30
+	}
+	return int(ms)
+}
+
+// expireTimers runs every timer whose deadline has passed, in deadline order.
+// A timer armed by a handler with zero delay waits for the next iteration,
+// as in nginx.
+func (l *Loop) expireTimers() {
+	for len(l.timers) > 0 {
+		t := l.timers[0]
+		// A timer armed while timers run (seq past seqAtWait) waits for the
+		// next turn even when due, so a handler re-arming itself with a zero
+		// delay cannot starve the loop.
+		if t.when.After(l.now) || t.seq > l.seqAtWait {
+			return
+		}
+		heap.Pop(&l.timers)
+		t.fn()
+	}
+}
