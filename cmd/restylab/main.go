@@ -1,0 +1,46 @@
+// Command restylab is RestyLab in one binary: `run` serves an nginx.conf
+// with the engine alone, like nginx does; `serve` (the browser lab) and
+// `testserver` come with the web and testserver packages.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs the subcommand in args and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(args[1:], stdout, stderr)
+	case "version", "-v", "--version":
+		fmt.Fprintln(stdout, "restylab (emulates nginx/1.22.1 with ngx_lua 0.10.23)")
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "restylab: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: restylab COMMAND [flags]
+
+commands:
+  run -c nginx.conf [-p prefix] [-t] [--trace FILE|-] [--cpu-budget 1s]
+        serve an nginx.conf in the foreground, as nginx would (-t: test the file only)
+  version
+        print the version
+`)
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/engine"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// runCmd is `restylab run`: nginx -c FILE -p PREFIX in the foreground.
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	confPath := fs.String("c", "conf/nginx.conf", "configuration `file`")
+	prefix := fs.String("p", "", "server `prefix` (default: the directory of the configuration file's parent, as nginx -p)")
+	test := fs.Bool("t", false, "test the configuration and exit")
+	traceOut := fs.String("trace", "", "write trace events as JSON lines to `file` (- for standard output)")
+	budget := fs.Duration("cpu-budget", 0, "abort a Lua resume that runs longer than this without yielding (0: no limit)")
+	ring := fs.Int("trace-ring", 1<<16, "trace ring size per worker (events)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path := *confPath
+	if *prefix != "" && !filepath.IsAbs(path) {
+		if _, err := os.Stat(path); err != nil {
+			path = filepath.Join(*prefix, path)
+		}
+	}
+	cfg, diags, err := conf.Load(path, *prefix)
+	if err != nil {
+		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		return 1
+	}
+	for _, d := range diags {
+		fmt.Fprintf(stderr, "restylab: [warn] Lua code that will fail at request time (real ngx_lua reports it then): %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
+	}
+	if *test {
+		fmt.Fprintf(stderr, "restylab: the configuration file %s syntax is ok\nrestylab: configuration file %s test is successful\n", cfg.File, cfg.File)
+		return 0
+	}
+
+	opts := engine.Options{CPUBudget: *budget, Stderr: stderr}
+	var stopTrace func()
+	if *traceOut != "" {
+		tr := trace.New(max(cfg.WorkerProcesses, 1), *ring)
+		opts.Tracer = tr
+		w := stdout
+		if *traceOut != "-" {
+			f, err := os.Create(*traceOut)
+			if err != nil {
+				fmt.Fprintf(stderr, "restylab: [emerg] trace: %v\n", err)
+				return 1
+			}
+			defer f.Close()
+			w = f
+		}
+		stopTrace = printTrace(tr, w)
+	}
+	e, err := engine.New(cfg, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		return 1
+	}
+	if err := e.Start(); err != nil {
+		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
+	done := make(chan error, 1)
+	go func() { done <- e.Wait() }()
+	var runErr error
+	select {
+	case <-sigs:
+		e.Stop()
+		runErr = <-done
+	case runErr = <-done:
+	}
+	signal.Stop(sigs)
+	if stopTrace != nil {
+		stopTrace()
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "restylab: [alert] %v\n", runErr)
+		return 1
+	}
+	return 0
+}
+
+// printTrace copies trace batches to w as JSON lines until stopped.
+func printTrace(tr *trace.Tracer, w io.Writer) func() {
+	sub := tr.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var buf []byte
+		for {
+			evs, err := sub.Next(ctx, 4096)
+			for _, ev := range evs {
+				buf = trace.AppendJSON(buf, ev)
+				buf = append(buf, '\n')
+			}
+			if len(buf) > 0 {
+				if _, werr := w.Write(buf); werr != nil {
+					return
+				}
+				buf = buf[:0]
+			}
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					fmt.Fprintf(os.Stderr, "restylab: trace: %v\n", err)
+				}
+				return
+			}
+		}
+	}()
+	return func() {
+		time.Sleep(20 * time.Millisecond) // let the last batch through
+		cancel()
+		<-finished
+		sub.Close()
+	}
+}

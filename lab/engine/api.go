@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/lualib"
+	"github.com/restylab/restylab/lab/shdict"
+)
+
+// ngx constants, as ngx_lua defines them.
+var ngxConstants = map[string]int{
+	"OK": 0, "ERROR": -1, "AGAIN": -2, "DONE": -4, "DECLINED": -5,
+	"STDERR": LevelStderr, "EMERG": LevelEmerg, "ALERT": LevelAlert, "CRIT": LevelCrit,
+	"ERR": LevelErr, "WARN": LevelWarn, "NOTICE": LevelNotice, "INFO": LevelInfo, "DEBUG": LevelDebug,
+	"HTTP_GET": 2, "HTTP_HEAD": 4, "HTTP_POST": 8, "HTTP_PUT": 16, "HTTP_DELETE": 32,
+	"HTTP_MKCOL": 64, "HTTP_COPY": 128, "HTTP_MOVE": 256, "HTTP_OPTIONS": 512,
+	"HTTP_PROPFIND": 1024, "HTTP_PROPPATCH": 2048, "HTTP_LOCK": 4096, "HTTP_UNLOCK": 8192,
+	"HTTP_PATCH": 16384, "HTTP_TRACE": 32768,
+	"HTTP_CONTINUE": 100, "HTTP_SWITCHING_PROTOCOLS": 101,
+	"HTTP_OK": 200, "HTTP_CREATED": 201, "HTTP_ACCEPTED": 202, "HTTP_NO_CONTENT": 204, "HTTP_PARTIAL_CONTENT": 206,
+	"HTTP_SPECIAL_RESPONSE": 300, "HTTP_MOVED_PERMANENTLY": 301, "HTTP_MOVED_TEMPORARILY": 302,
+	"HTTP_SEE_OTHER": 303, "HTTP_NOT_MODIFIED": 304, "HTTP_TEMPORARY_REDIRECT": 307, "HTTP_PERMANENT_REDIRECT": 308,
+	"HTTP_BAD_REQUEST": 400, "HTTP_UNAUTHORIZED": 401, "HTTP_PAYMENT_REQUIRED": 402, "HTTP_FORBIDDEN": 403,
+	"HTTP_NOT_FOUND": 404, "HTTP_NOT_ALLOWED": 405, "HTTP_NOT_ACCEPTABLE": 406, "HTTP_REQUEST_TIMEOUT": 408,
+	"HTTP_CONFLICT": 409, "HTTP_GONE": 410, "HTTP_UPGRADE_REQUIRED": 426, "HTTP_TOO_MANY_REQUESTS": 429,
+	"HTTP_CLOSE": 444, "HTTP_ILLEGAL": 451, "HTTP_INTERNAL_SERVER_ERROR": 500, "HTTP_METHOD_NOT_IMPLEMENTED": 501,
+	"HTTP_BAD_GATEWAY": 502, "HTTP_SERVICE_UNAVAILABLE": 503, "HTTP_GATEWAY_TIMEOUT": 504,
+	"HTTP_VERSION_NOT_SUPPORTED": 505, "HTTP_INSUFFICIENT_STORAGE": 507,
+}
+
+// newNgx builds the worker's ngx table.
+func (w *worker) newNgx() *lua.LTable {
+	L := w.L
+	ngx := L.NewTable()
+	for k, v := range ngxConstants {
+		ngx.RawSetString(k, lua.LNumber(v))
+	}
+	lualib.RegisterNgx(L, ngx, w)
+	fns := map[string]lua.LGFunction{
+		"say":          w.apiSay,
+		"print":        w.apiPrint,
+		"flush":        w.apiFlush,
+		"eof":          w.apiEOF,
+		"exit":         w.apiExit,
+		"redirect":     w.apiRedirect,
+		"exec":         w.apiExec,
+		"send_headers": w.apiSendHeaders,
+		"sleep":        w.apiSleep,
+		"log":          w.apiLog,
+		"get_phase":    w.apiGetPhase,
+		"update_time":  w.apiUpdateTime,
+	}
+	for k, f := range fns {
+		ngx.RawSetString(k, L.NewFunction(f))
+	}
+	ngx.RawSetString("req", w.newReqTable())
+	ngx.RawSetString("var", w.newVarTable())
+	ngx.RawSetString("header", w.newHeaderTable())
+	ngx.RawSetString("arg", w.newArgTable())
+	ngx.RawSetString("shared", shdict.OpenLua(L, w.e.dicts))
+
+	worker := L.NewTable()
+	worker.RawSetString("id", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.id)); return 1 }))
+	worker.RawSetString("count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(len(w.e.workers))); return 1 }))
+	worker.RawSetString("pid", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(os.Getpid())); return 1 }))
+	worker.RawSetString("exiting", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LBool(w.stopping)); return 1 }))
+	ngx.RawSetString("worker", worker)
+
+	cfg := L.NewTable()
+	cfg.RawSetString("subsystem", lua.LString("http"))
+	cfg.RawSetString("debug", lua.LFalse)
+	cfg.RawSetString("nginx_version", lua.LNumber(1022001))
+	cfg.RawSetString("ngx_lua_version", lua.LNumber(10023))
+	cfg.RawSetString("is_console", lua.LFalse)
+	cfg.RawSetString("prefix", L.NewFunction(func(L *lua.LState) int {
+		p := w.e.cfg.Prefix
+		if !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		L.Push(lua.LString(p))
+		return 1
+	}))
+	cfg.RawSetString("nginx_configure", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("")); return 1 }))
+	ngx.RawSetString("config", cfg)
+
+	// ngx.status, ngx.ctx and ngx.headers_sent are computed per request.
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(w.ngxIndex))
+	mt.RawSetString("__newindex", L.NewFunction(w.ngxNewIndex))
+	L.SetMetatable(ngx, mt)
+	return ngx
+}
+
+// Now is the worker's cached time (lualib.Clock).
+func (w *worker) Now() time.Time { return w.loop.Now() }
+
+// Update refreshes the cached time (ngx.update_time).
+func (w *worker) Update() { w.loop.UpdateTime() }
+
+func (w *worker) ngxIndex(L *lua.LState) int {
+	key := L.CheckString(2)
+	switch key {
+	case "status":
+		r := w.need(L, "ngx.status", inRequest)
+		L.Push(lua.LNumber(r.status))
+		return 1
+	case "ctx":
+		r := w.need(L, "ngx.ctx", inRequest|inTimer|inInit|inInitWorker)
+		if r.ctx == nil {
+			r.ctx = L.NewTable()
+		}
+		L.Push(r.ctx)
+		return 1
+	case "headers_sent":
+		r := w.need(L, "ngx.headers_sent", inRequest)
+		L.Push(lua.LBool(r.headerSent))
+		return 1
+	case "is_subrequest":
+		L.Push(lua.LFalse)
+		return 1
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+func (w *worker) ngxNewIndex(L *lua.LState) int {
+	key := L.CheckString(2)
+	switch key {
+	case "status":
+		r := w.need(L, "ngx.status", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+		if r.headerSent {
+			r.logErr(LevelErr, "attempt to set ngx.status after sending out response headers")
+			return 0
+		}
+		r.status = int(L.CheckNumber(3))
+		return 0
+	case "ctx":
+		r := w.need(L, "ngx.ctx", inRequest|inTimer)
+		t, ok := L.Get(3).(*lua.LTable)
+		if !ok {
+			L.RaiseError("ctx should be a table while getting a %s", L.Get(3).Type().String())
+		}
+		r.ctx = t
+		return 0
+	}
+	L.RawSet(L.CheckTable(1), L.Get(2), L.Get(3))
+	return 0
+}
+
+// need returns the current request if the API is allowed in its phase,
+// else raises ngx_lua's "API disabled in the context of ..." error.
+func (w *worker) need(L *lua.LState, api string, allowed int) *request {
+	r := w.cur
+	if r == nil {
+		L.RaiseError("no request found")
+		return nil
+	}
+	if allowed&(1<<r.phase) == 0 {
+		L.RaiseError("API disabled in the context of %s", r.phase.context())
+		return nil
+	}
+	return r
+}
+
+// apiLog is ngx.log(level, ...): "[lua] chunk:line: message" in error_log.
+func (w *worker) apiLog(L *lua.LState) int {
+	level := L.CheckInt(1)
+	if level < LevelStderr || level > LevelDebug {
+		L.RaiseError("bad log level: %d", level)
+	}
+	w.logFromLua(L, level, 2)
+	return 0
+}
+
+// luaPrint is the global print: ngx.log(ngx.NOTICE, ...).
+func (w *worker) luaPrint(L *lua.LState) int {
+	w.logFromLua(L, LevelNotice, 1)
+	return 0
+}
+
+func (w *worker) logFromLua(L *lua.LState, level, from int) {
+	if !w.e.errlog.Enabled(level) && !w.rec.Enabled() {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("[lua] ")
+	where := L.Where(1)
+	b.WriteString(where)
+	if where != "" {
+		b.WriteByte(' ')
+	}
+	for i := from; i <= L.GetTop(); i++ {
+		v := L.Get(i)
+		switch v.Type() {
+		case lua.LTNil:
+			b.WriteString("nil")
+		case lua.LTBool, lua.LTNumber, lua.LTString:
+			b.WriteString(v.String())
+		default:
+			if v == lualib.Null(L) {
+				b.WriteString("null")
+				continue
+			}
+			L.ArgError(i, fmt.Sprintf("string, number, boolean, or nil expected, got %s", v.Type().String()))
+		}
+	}
+	msg := b.String()
+	if r := w.cur; r != nil && r.c != nil {
+		r.logErr(level, msg)
+		return
+	}
+	w.log(level, 0, msg)
+}
+
+func (w *worker) apiGetPhase(L *lua.LState) int {
+	if w.cur == nil {
+		L.Push(lua.LString("init"))
+		return 1
+	}
+	L.Push(lua.LString(w.cur.phase.String()))
+	return 1
+}
+
+func (w *worker) apiUpdateTime(L *lua.LState) int {
+	w.loop.UpdateTime()
+	return 0
+}

@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/lualib"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// appendPrintable appends v as ngx.say/ngx.print write it: strings,
+// numbers, booleans, nil, ngx.null and (nested) array tables of those.
+func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname string) []byte {
+	switch v.Type() {
+	case lua.LTString, lua.LTNumber:
+		return append(b, v.String()...)
+	case lua.LTBool:
+		return append(b, v.String()...)
+	case lua.LTNil:
+		return append(b, "nil"...)
+	case lua.LTTable:
+		t := v.(*lua.LTable)
+		n := t.Len()
+		for i := 1; i <= n; i++ {
+			b = appendPrintable(L, b, t.RawGetInt(i), arg, fname)
+		}
+		return b
+	case lua.LTUserData:
+		if v == lualib.Null(L) {
+			return append(b, "null"...)
+		}
+	}
+	L.ArgError(arg, fmt.Sprintf("string, number, boolean, nil, ngx.null, or array table expected, got %s", v.Type().String()))
+	return b
+}
+
+func (w *worker) output(L *lua.LState, fname string, newline bool) int {
+	r := w.need(L, "ngx."+fname, inRewrite|inAccess|inContent)
+	if r.eofSent {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	if r.clientGone {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("closed"))
+		return 2
+	}
+	var b []byte
+	for i := 1; i <= L.GetTop(); i++ {
+		b = appendPrintable(L, b, L.Get(i), i, fname)
+	}
+	if newline {
+		b = append(b, '\n')
+	}
+	r.output(b, false)
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", true) }
+func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", false) }
+
+// apiFlush is ngx.flush(wait): send what is buffered; with wait=true the
+// coroutine yields until the socket has taken all of it.
+func (w *worker) apiFlush(L *lua.LState) int {
+	r := w.need(L, "ngx.flush", inRewrite|inAccess|inContent)
+	wait := L.OptBool(1, false)
+	if r.eofSent {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	if !r.headerSent {
+		r.sendHeader()
+	}
+	r.unflushed = 0
+	if r.c.flush() || !wait {
+		L.Push(lua.LNumber(1))
+		return 1
+	}
+	r.op = opFlush
+	r.waitDesc = fmt.Sprintf("write fd %d", r.c.fd)
+	return w.sched.Yield(L)
+}
+
+// apiEOF is ngx.eof: the response ends now; the handler may go on running.
+func (w *worker) apiEOF(L *lua.LState) int {
+	r := w.need(L, "ngx.eof", inRewrite|inAccess|inContent)
+	if r.eofSent {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	r.output(nil, true)
+	r.unflushed = 0
+	r.c.flush()
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+func (w *worker) apiSendHeaders(L *lua.LState) int {
+	r := w.need(L, "ngx.send_headers", inRewrite|inAccess|inContent)
+	if r.headerSent {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("header already sent"))
+		return 2
+	}
+	r.sendHeader()
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// apiExit is ngx.exit(status): it leaves the handler by yielding, so it also
+// works from inside pcall and coroutines, as in ngx_lua.
+func (w *worker) apiExit(L *lua.LState) int {
+	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog|inTimer|inInitWorker)
+	code := L.CheckInt(1)
+	if r.headerSent && code >= 300 && (r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
+		r.logErr(LevelErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.status))
+		code = 0
+		if r.phase != phaseContent {
+			code = 200
+		}
+	}
+	r.op = opExit
+	r.exitCode = code
+	if r.phase == phaseHeaderFilter || r.phase == phaseBodyFilter || r.phase == phaseLog {
+		if code >= 200 && r.phase == phaseHeaderFilter {
+			r.status = code
+		}
+	}
+	return w.sched.Yield(L)
+}
+
+// apiRedirect is ngx.redirect(uri, status?).
+func (w *worker) apiRedirect(L *lua.LState) int {
+	r := w.need(L, "ngx.redirect", inRewrite|inAccess|inContent)
+	uri := L.CheckString(1)
+	status := L.OptInt(2, 302)
+	switch status {
+	case 301, 302, 303, 307, 308:
+	default:
+		L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
+	}
+	if r.headerSent {
+		L.RaiseError("attempt to call ngx.redirect after sending out the headers")
+	}
+	r.setHeader("Location", []string{uri})
+	r.op = opRedirect
+	r.exitCode = status
+	return w.sched.Yield(L)
+}
+
+// apiExec is ngx.exec(uri, args?): an internal redirect.
+func (w *worker) apiExec(L *lua.LState) int {
+	r := w.need(L, "ngx.exec", inRewrite|inAccess|inContent)
+	uri := L.CheckString(1)
+	if uri == "" {
+		L.RaiseError("The uri argument is empty")
+	}
+	if r.headerSent {
+		L.RaiseError("attempt to call ngx.exec after sending out response headers")
+	}
+	args := ""
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri, args = uri[:i], uri[i+1:]
+	}
+	switch v := L.Get(2).(type) {
+	case lua.LString:
+		if args != "" && v != "" {
+			args += "&"
+		}
+		args += string(v)
+	case *lua.LTable:
+		enc := w.encodeArgs(L, v)
+		if args != "" && enc != "" {
+			args += "&"
+		}
+		args += enc
+	case *lua.LNilType:
+	default:
+		L.ArgError(2, "string or table expected")
+	}
+	if strings.HasPrefix(uri, "@") {
+		r.execName = uri[1:]
+	} else {
+		r.execURI, r.execArgs = uri, args
+	}
+	r.op = opExec
+	return w.sched.Yield(L)
+}
+
+// encodeArgs calls ngx.encode_args on a table.
+func (w *worker) encodeArgs(L *lua.LState, t *lua.LTable) string {
+	fn := w.ngx.RawGetString("encode_args")
+	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: false}, t); err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	s := L.Get(-1)
+	L.Pop(1)
+	return lua.LVAsString(s)
+}
+
+// apiSleep is ngx.sleep(seconds): the coroutine yields and a timer on the
+// worker's loop resumes it.
+func (w *worker) apiSleep(L *lua.LState) int {
+	r := w.need(L, "ngx.sleep", inRewrite|inAccess|inContent|inTimer)
+	sec := float64(L.CheckNumber(1))
+	if sec < 0 {
+		L.RaiseError("invalid sleep duration \"%v\"", sec)
+	}
+	d := time.Duration(sec * float64(time.Second))
+	d = d.Truncate(time.Millisecond) // nginx timers have millisecond resolution
+	r.op = opSleep
+	r.waitDesc = fmt.Sprintf("sleep %v", d)
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Req: r.id, Co: r.coID, Arg: d.Milliseconds(), Detail: "ngx.sleep"})
+	}
+	if d == 0 {
+		// ngx.sleep(0) yields and resumes after the events already ready.
+		w.loop.Post(func() {
+			if r.op == opSleep {
+				r.resume()
+			}
+		})
+		return w.sched.Yield(L)
+	}
+	r.timer = w.loop.AddTimer(d, func() {
+		r.timer = nil
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.TimerFire, Req: r.id, Co: r.coID, Detail: "ngx.sleep"})
+		}
+		r.resume()
+	})
+	return w.sched.Yield(L)
+}

@@ -1,0 +1,404 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/http1"
+)
+
+// newReqTable builds ngx.req.
+func (w *worker) newReqTable() *lua.LTable {
+	L := w.L
+	t := L.NewTable()
+	fns := map[string]lua.LGFunction{
+		"get_method":     w.reqGetMethod,
+		"get_uri_args":   w.reqGetURIArgs,
+		"get_post_args":  w.reqGetPostArgs,
+		"get_headers":    w.reqGetHeaders,
+		"set_header":     w.reqSetHeader,
+		"clear_header":   w.reqClearHeader,
+		"read_body":      w.reqReadBody,
+		"discard_body":   w.reqDiscardBody,
+		"get_body_data":  w.reqGetBodyData,
+		"get_body_file":  w.reqGetBodyFile,
+		"set_uri":        w.reqSetURI,
+		"set_uri_args":   w.reqSetURIArgs,
+		"http_version":   w.reqHTTPVersion,
+		"raw_header":     w.reqRawHeader,
+		"start_time":     w.reqStartTime,
+		"is_internal":    w.reqIsInternal,
+		"set_method":     w.reqSetMethod,
+	}
+	for k, f := range fns {
+		t.RawSetString(k, L.NewFunction(f))
+	}
+	return t
+}
+
+const inReqRead = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
+
+func (w *worker) reqGetMethod(L *lua.LState) int {
+	r := w.need(L, "ngx.req.get_method", inReqRead)
+	L.Push(lua.LString(r.method))
+	return 1
+}
+
+func (w *worker) reqSetMethod(L *lua.LState) int {
+	r := w.need(L, "ngx.req.set_method", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	id := L.CheckInt(1)
+	names := map[int]string{2: "GET", 4: "HEAD", 8: "POST", 16: "PUT", 32: "DELETE", 64: "MKCOL", 128: "COPY",
+		256: "MOVE", 512: "OPTIONS", 1024: "PROPFIND", 2048: "PROPPATCH", 4096: "LOCK", 8192: "UNLOCK", 16384: "PATCH", 32768: "TRACE"}
+	m, ok := names[id]
+	if !ok {
+		L.RaiseError("unsupported HTTP method: %d", id)
+	}
+	r.method = m
+	return 0
+}
+
+// decodeArgs calls ngx.decode_args(s, max) and returns its results.
+func (w *worker) decodeArgs(L *lua.LState, s string, max lua.LValue) int {
+	fn := w.ngx.RawGetString("decode_args")
+	top := L.GetTop()
+	if err := L.CallByParam(lua.P{Fn: fn, NRet: lua.MultRet, Protect: false}, lua.LString(s), max); err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return L.GetTop() - top
+}
+
+func (w *worker) reqGetURIArgs(L *lua.LState) int {
+	r := w.need(L, "ngx.req.get_uri_args", inReqRead)
+	max := L.Get(1)
+	if max == lua.LNil {
+		max = lua.LNumber(100)
+	}
+	return w.decodeArgs(L, r.args, max)
+}
+
+func (w *worker) reqGetPostArgs(L *lua.LState) int {
+	r := w.need(L, "ngx.req.get_post_args", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+	if r.bodyState != bodyRead {
+		L.RaiseError("request body not read yet")
+	}
+	if len(r.body) > clientBodyBufferSize {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("request body in temp file not supported"))
+		return 2
+	}
+	max := L.Get(1)
+	if max == lua.LNil {
+		max = lua.LNumber(100)
+	}
+	return w.decodeArgs(L, string(r.body), max)
+}
+
+// reqGetHeaders is ngx.req.get_headers(max, raw): lowercase keys (unless
+// raw), repeated headers as arrays, and a metatable that finds "Foo_Bar"
+// as "foo-bar".
+func (w *worker) reqGetHeaders(L *lua.LState) int {
+	r := w.need(L, "ngx.req.get_headers", inReqRead)
+	max := L.OptInt(1, 100)
+	raw := L.OptBool(2, false)
+	t := L.NewTable()
+	count := 0
+	truncated := false
+	for _, h := range r.headersIn {
+		if max > 0 && count >= max {
+			truncated = true
+			break
+		}
+		count++
+		k := h.Name
+		if !raw {
+			k = strings.ToLower(k)
+		}
+		cur := t.RawGetString(k)
+		switch c := cur.(type) {
+		case *lua.LNilType:
+			t.RawSetString(k, lua.LString(h.Value))
+		case lua.LString:
+			arr := L.CreateTable(2, 0)
+			arr.Append(c)
+			arr.Append(lua.LString(h.Value))
+			t.RawSetString(k, arr)
+		case *lua.LTable:
+			c.Append(lua.LString(h.Value))
+		}
+	}
+	if !raw {
+		L.SetMetatable(t, w.headersMeta())
+	}
+	L.Push(t)
+	if truncated {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
+}
+
+// headersMeta is the metatable of get_headers() results (one per VM).
+func (w *worker) headersMeta() *lua.LTable {
+	L := w.L
+	if mt, ok := L.GetField(L.Get(lua.RegistryIndex), "restylab.req_headers_mt").(*lua.LTable); ok {
+		return mt
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		k, ok := L.Get(2).(lua.LString)
+		if !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		n := strings.ToLower(strings.ReplaceAll(string(k), "_", "-"))
+		L.Push(t.RawGetString(n))
+		return 1
+	}))
+	L.SetField(L.Get(lua.RegistryIndex), "restylab.req_headers_mt", mt)
+	return mt
+}
+
+func (w *worker) reqSetHeader(L *lua.LState) int {
+	r := w.need(L, "ngx.req.set_header", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	name := L.CheckString(1)
+	if strings.ContainsRune(name, '_') {
+		name = strings.ReplaceAll(name, "_", "-")
+	}
+	var vals []string
+	switch v := L.Get(2).(type) {
+	case *lua.LNilType:
+	case *lua.LTable:
+		for i := 1; i <= v.Len(); i++ {
+			vals = append(vals, lua.LVAsString(v.RawGetInt(i)))
+		}
+	default:
+		vals = []string{lua.LVAsString(v)}
+	}
+	r.setHeaderIn(name, vals)
+	return 0
+}
+
+func (w *worker) reqClearHeader(L *lua.LState) int {
+	r := w.need(L, "ngx.req.clear_header", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	name := strings.ReplaceAll(L.CheckString(1), "_", "-")
+	r.setHeaderIn(name, nil)
+	return 0
+}
+
+// setHeaderIn replaces every request header named name with vals.
+func (r *request) setHeaderIn(name string, vals []string) {
+	out := make([]http1.Header, 0, len(r.headersIn)+len(vals))
+	for _, h := range r.headersIn {
+		if !strings.EqualFold(h.Name, name) {
+			out = append(out, h)
+		}
+	}
+	for _, v := range vals {
+		out = append(out, http1.Header{Name: name, Value: v})
+	}
+	r.headersIn = out
+	if strings.EqualFold(name, "host") && r.head != nil {
+		h := ""
+		if len(vals) > 0 {
+			h = strings.ToLower(vals[0])
+			if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+				h = h[:i]
+			}
+		}
+		hd := *r.head
+		hd.Host = h
+		r.head = &hd
+	}
+}
+
+// reqReadBody is ngx.req.read_body(): it returns at once when the body is
+// already buffered, else the coroutine yields until the rest arrives.
+func (w *worker) reqReadBody(L *lua.LState) int {
+	r := w.need(L, "ngx.req.read_body", inRewrite|inAccess|inContent)
+	if r.bodyState == bodyRead {
+		return 0
+	}
+	if r.head.ContentLength <= 0 && !r.head.Chunked {
+		r.bodyState = bodyRead
+		return 0
+	}
+	if r.bodyDecoder == nil {
+		r.bodyDecoder = http1.NewBodyDecoder(r.head, r.c.limits())
+		r.bodyState = bodyReading
+		if r.head.Expect100 && len(r.c.rbuf) == r.c.rpos {
+			r.c.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+			r.c.flush()
+		}
+	}
+	if done, err := r.feedBody(); err != nil {
+		return w.bodyError(L, r, err)
+	} else if done {
+		return 0
+	}
+	r.op = opBody
+	r.waitDesc = fmt.Sprintf("read body fd %d", r.c.fd)
+	return w.sched.Yield(L)
+}
+
+func (w *worker) bodyError(L *lua.LState, r *request, err error) int {
+	status := 400
+	if he, ok := err.(*http1.Error); ok {
+		status = he.Status
+		r.logErr(LevelErr, he.Reason)
+	}
+	r.keepAlive = false
+	r.op = opExit
+	r.exitCode = status
+	return w.sched.Yield(L)
+}
+
+// feedBody decodes buffered input into the body; it reports completion.
+func (r *request) feedBody() (bool, error) {
+	c := r.c
+	for {
+		data, n, done, err := r.bodyDecoder.Feed(c.rbuf[c.rpos:])
+		c.rpos += n
+		r.body = append(r.body, data...)
+		if err != nil {
+			return false, err
+		}
+		if done {
+			r.bodyState = bodyRead
+			r.bodyDecoder = nil
+			if r.body == nil {
+				r.body = []byte{}
+			}
+			return true, nil
+		}
+		if c.readMore {
+			c.readAll()
+			continue
+		}
+		return false, nil
+	}
+}
+
+// onInput is called when input arrives while r is active.
+func (r *request) onInput() {
+	if r.bodyState != bodyReading || r.bodyDecoder == nil {
+		return
+	}
+	done, err := r.feedBody()
+	if err != nil || (!done && r.c.eof) {
+		if r.op == opBody {
+			r.keepAlive = false
+			if err == nil {
+				r.logErr(LevelInfo, "client prematurely closed connection")
+				r.finalize(400)
+				return
+			}
+			status := 400
+			if he, ok := err.(*http1.Error); ok {
+				status = he.Status
+			}
+			r.finalize(status)
+		}
+		return
+	}
+	if done && r.op == opBody {
+		r.resume()
+	}
+}
+
+func (w *worker) reqDiscardBody(L *lua.LState) int {
+	w.need(L, "ngx.req.discard_body", inRewrite|inAccess|inContent)
+	return 0
+}
+
+func (w *worker) reqGetBodyData(L *lua.LState) int {
+	r := w.need(L, "ngx.req.get_body_data", inRewrite|inAccess|inContent|inLog)
+	if r.bodyState != bodyRead || len(r.body) == 0 || len(r.body) > clientBodyBufferSize {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LString(r.body))
+	return 1
+}
+
+func (w *worker) reqGetBodyFile(L *lua.LState) int {
+	w.need(L, "ngx.req.get_body_file", inRewrite|inAccess|inContent)
+	L.Push(lua.LNil)
+	return 1
+}
+
+// reqSetURI is ngx.req.set_uri(uri, jump): with jump=true (rewrite phase
+// only) the handler ends and location lookup runs again.
+func (w *worker) reqSetURI(L *lua.LState) int {
+	r := w.need(L, "ngx.req.set_uri", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	uri := L.CheckString(1)
+	if uri == "" {
+		L.RaiseError("attempt to use zero-length uri")
+	}
+	jump := L.OptBool(2, false)
+	if jump && r.phase != phaseRewrite {
+		L.RaiseError("attempt to call ngx.req.set_uri to do location jump in contexts other than rewrite_by_lua and rewrite_by_lua_file")
+	}
+	r.uri = uri
+	if jump {
+		r.uriChanged = true
+		r.op = opExit
+		r.exitCode = 0
+		return w.sched.Yield(L)
+	}
+	return 0
+}
+
+func (w *worker) reqSetURIArgs(L *lua.LState) int {
+	r := w.need(L, "ngx.req.set_uri_args", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	switch v := L.Get(1).(type) {
+	case lua.LString, lua.LNumber:
+		r.args = v.String()
+	case *lua.LTable:
+		r.args = w.encodeArgs(L, v)
+	default:
+		L.ArgError(1, "string or table expected")
+	}
+	return 0
+}
+
+func (w *worker) reqHTTPVersion(L *lua.LState) int {
+	r := w.need(L, "ngx.req.http_version", inReqRead)
+	switch {
+	case r.head.Major == 1 && r.head.Minor == 1:
+		L.Push(lua.LNumber(1.1))
+	case r.head.Major == 1 && r.head.Minor == 0:
+		L.Push(lua.LNumber(1.0))
+	case r.head.Major == 0:
+		L.Push(lua.LNumber(0.9))
+	default:
+		L.Push(lua.LNil)
+	}
+	return 1
+}
+
+func (w *worker) reqRawHeader(L *lua.LState) int {
+	r := w.need(L, "ngx.req.raw_header", inReqRead)
+	raw := string(r.head.RawHeader)
+	if L.OptBool(1, false) {
+		if i := strings.Index(raw, "\n"); i >= 0 {
+			raw = raw[i+1:]
+		}
+	}
+	L.Push(lua.LString(raw))
+	return 1
+}
+
+func (w *worker) reqStartTime(L *lua.LState) int {
+	r := w.need(L, "ngx.req.start_time", inReqRead)
+	L.Push(lua.LNumber(float64(r.start.UnixMilli()) / 1000))
+	return 1
+}
+
+func (w *worker) reqIsInternal(L *lua.LState) int {
+	r := w.need(L, "ngx.req.is_internal", inReqRead)
+	L.Push(lua.LBool(r.uriChanges > 0))
+	return 1
+}

@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// readOnlyVars are built-in variables ngx.var cannot change.
+func builtinVar(name string) bool {
+	switch name {
+	case "args", "query_string":
+		return false
+	}
+	if strings.HasPrefix(name, "arg_") || strings.HasPrefix(name, "http_") || strings.HasPrefix(name, "cookie_") || strings.HasPrefix(name, "sent_http_") {
+		return true
+	}
+	switch name {
+	case "uri", "document_uri", "is_args", "request_uri", "request_method", "scheme", "https", "server_protocol",
+		"host", "server_name", "remote_addr", "remote_port", "server_addr", "server_port", "content_length",
+		"content_type", "request_body", "status", "nginx_version", "pid", "hostname", "msec", "time_local",
+		"time_iso8601", "request_time", "connection", "connection_requests", "bytes_sent", "body_bytes_sent",
+		"request_length", "binary_remote_addr", "request", "realip_remote_addr":
+		return true
+	}
+	return false
+}
+
+// newVarTable builds ngx.var.
+func (w *worker) newVarTable() *lua.LTable {
+	L := w.L
+	t := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.var", inRequest)
+		var name string
+		switch k := L.Get(2).(type) {
+		case lua.LNumber:
+			n := int(k)
+			if n >= 0 && n < len(r.captures) {
+				L.Push(lua.LString(r.captures[n]))
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		case lua.LString:
+			name = strings.ToLower(string(k))
+		default:
+			L.ArgError(2, "bad variable name")
+		}
+		if v, ok := r.variable(name); ok {
+			L.Push(lua.LString(v))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.var", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+		name := strings.ToLower(L.CheckString(2))
+		val := ""
+		switch v := L.Get(3).(type) {
+		case *lua.LNilType:
+		case lua.LString, lua.LNumber:
+			val = v.String()
+		default:
+			L.RaiseError("bad variable value type: %s", v.Type().String())
+		}
+		switch {
+		case name == "args" || name == "query_string":
+			r.args = val
+		case w.e.declaredVar(name):
+			r.setVar(name, val)
+		case builtinVar(name):
+			L.RaiseError("variable \"%s\" not changeable", name)
+		default:
+			L.RaiseError("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config file to define it first", name, name)
+		}
+		return 0
+	}))
+	L.SetMetatable(t, mt)
+	return t
+}
+
+// normalizeHeaderName turns ngx.header.content_type into Content-Type.
+func normalizeHeaderName(k string) string {
+	return strings.ReplaceAll(k, "_", "-")
+}
+
+// newHeaderTable builds ngx.header (response headers).
+func (w *worker) newHeaderTable() *lua.LTable {
+	L := w.L
+	t := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.header", inRequest)
+		name := normalizeHeaderName(L.CheckString(2))
+		i := r.findHeader(name)
+		if i < 0 {
+			L.Push(lua.LNil)
+			return 1
+		}
+		vals := r.headers[i].values
+		if len(vals) == 1 {
+			L.Push(lua.LString(vals[0]))
+			return 1
+		}
+		arr := L.CreateTable(len(vals), 0)
+		for _, v := range vals {
+			arr.Append(lua.LString(v))
+		}
+		L.Push(arr)
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.header", inRewrite|inAccess|inContent|inHeaderFilter)
+		name := normalizeHeaderName(L.CheckString(2))
+		if r.headerSent {
+			r.logErr(LevelErr, "attempt to set ngx.header.HEADER after sending out response headers")
+			return 0
+		}
+		var vals []string
+		switch v := L.Get(3).(type) {
+		case *lua.LNilType:
+		case *lua.LTable:
+			n := v.Len()
+			for i := 1; i <= n; i++ {
+				vals = append(vals, lua.LVAsString(v.RawGetInt(i)))
+			}
+		case lua.LString, lua.LNumber:
+			vals = []string{v.String()}
+		case lua.LBool:
+			vals = []string{v.String()}
+		default:
+			L.RaiseError("bad header value type: %s", v.Type().String())
+		}
+		if len(vals) == 0 {
+			vals = nil
+		}
+		if strings.EqualFold(name, "Content-Length") && vals != nil {
+			if _, err := strconv.ParseInt(vals[0], 10, 64); err != nil {
+				L.RaiseError("invalid content length")
+			}
+		}
+		r.setHeader(canonicalHeader(name), vals)
+		return 0
+	}))
+	L.SetMetatable(t, mt)
+	return t
+}
+
+// canonicalHeader keeps the name as written, except the few headers nginx
+// itself spells (so Content-Type set as content_type prints as nginx does).
+func canonicalHeader(name string) string {
+	switch strings.ToLower(name) {
+	case "content-type":
+		return "Content-Type"
+	case "content-length":
+		return "Content-Length"
+	case "location":
+		return "Location"
+	case "last-modified":
+		return "Last-Modified"
+	}
+	return name
+}
+
+// newArgTable builds ngx.arg: the set_by_lua arguments, or the body
+// filter's chunk (1) and eof flag (2).
+func (w *worker) newArgTable() *lua.LTable {
+	L := w.L
+	t := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.arg", inSet|inBodyFilter)
+		i := L.CheckInt(2)
+		if r.phase == phaseSet {
+			if i >= 1 && i <= len(r.args0) {
+				L.Push(r.args0[i-1])
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		}
+		switch i {
+		case 1:
+			L.Push(r.arg1)
+		case 2:
+			L.Push(r.arg2)
+		default:
+			L.Push(lua.LNil)
+		}
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r := w.need(L, "ngx.arg", inBodyFilter)
+		switch L.CheckInt(2) {
+		case 1:
+			v := L.Get(3)
+			switch v.Type() {
+			case lua.LTNil:
+				r.arg1 = lua.LString("")
+			case lua.LTTable:
+				r.arg1 = lua.LString(appendPrintable(L, nil, v, 3, "arg"))
+			default:
+				r.arg1 = lua.LString(lua.LVAsString(v))
+			}
+		case 2:
+			r.arg2 = lua.LBool(lua.LVAsBool(L.Get(3)))
+		default:
+			L.RaiseError("bad index")
+		}
+		return 0
+	}))
+	L.SetMetatable(t, mt)
+	return t
+}

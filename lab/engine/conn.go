@@ -1,0 +1,355 @@
+package engine
+
+import (
+	"errors"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/restylab/restylab/lab/event"
+	"github.com/restylab/restylab/lab/http1"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// Timeouts nginx applies by default.
+const (
+	clientHeaderTimeout = 60 * time.Second // client_header_timeout
+	lingeringTimeout    = 5 * time.Second  // lingering_timeout
+	sendTimeout         = 60 * time.Second // send_timeout
+	readChunk           = 16 * 1024
+	maxBufferedInput    = 1 << 20 // input read ahead of the request that needs it
+)
+
+// conn is one client connection. Loop-only.
+type conn struct {
+	w          *worker
+	fd         int
+	num        int64 // nginx's connection number, "*N" in error_log
+	l          *listener
+	remoteAddr string
+	remotePort string
+	serverAddr string
+
+	rbuf []byte // input not consumed yet: rbuf[rpos:]
+	rpos int
+	// readMore: the socket may hold more input that was left unread because
+	// the buffer was full (edge-triggered epoll will not tell us again).
+	readMore bool
+	eof      bool
+
+	wbuf []byte // output not written yet: wbuf[wpos:]
+	wpos int
+
+	req       *request
+	discard   *http1.BodyDecoder // the unread body of the previous request, being skipped
+	idle      *event.Timer
+	nreq      int
+	processing bool
+	closing   bool // close once the output is written
+	lingering bool
+	closed    bool
+}
+
+func newConn(w *worker, fd int, l *listener, sa unix.Sockaddr) *conn {
+	c := &conn{w: w, fd: fd, l: l, num: w.e.connSeq.Add(1)}
+	c.remoteAddr, c.remotePort = sockaddrString(sa)
+	if lsa, err := unix.Getsockname(fd); err == nil {
+		c.serverAddr, _ = sockaddrString(lsa)
+	}
+	return c
+}
+
+// OnEvent handles epoll readiness (edge-triggered).
+func (c *conn) OnEvent(ev uint32) {
+	if c.closed {
+		return
+	}
+	if ev&unix.EPOLLOUT != 0 && c.wpos < len(c.wbuf) {
+		c.flush()
+		if c.closed {
+			return
+		}
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		c.readAll()
+		if c.closed {
+			return
+		}
+		if c.lingering {
+			c.rbuf, c.rpos = c.rbuf[:0], 0
+			if c.eof {
+				c.close("lingering close done")
+			}
+			return
+		}
+		c.process()
+	}
+}
+
+// readAll reads until the socket would block, EOF, or the buffer is full.
+func (c *conn) readAll() {
+	c.readMore = false
+	for {
+		if len(c.rbuf)-c.rpos >= maxBufferedInput {
+			c.readMore = true
+			return
+		}
+		if c.rpos > 0 && c.rpos == len(c.rbuf) {
+			c.rbuf, c.rpos = c.rbuf[:0], 0
+		}
+		if cap(c.rbuf)-len(c.rbuf) < readChunk {
+			nb := make([]byte, len(c.rbuf)-c.rpos, 2*cap(c.rbuf)+readChunk)
+			copy(nb, c.rbuf[c.rpos:])
+			c.rbuf, c.rpos = nb, 0
+		}
+		n, err := unix.Read(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])
+		if n > 0 {
+			c.rbuf = c.rbuf[:len(c.rbuf)+n]
+			if c.w.rec.Enabled() {
+				c.w.rec.Emit(trace.Event{Kind: trace.Read, FD: int32(c.fd), Arg: int64(n), Req: c.reqID()})
+			}
+			if n < cap(c.rbuf)-len(c.rbuf)+n {
+				// a short read: the socket is drained (edge-triggered rule)
+				continue
+			}
+			continue
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			return
+		}
+		if n == 0 && err == nil {
+			c.eof = true
+			if c.w.rec.Enabled() {
+				c.w.rec.Emit(trace.Event{Kind: trace.Read, FD: int32(c.fd), Arg: 0, Req: c.reqID()})
+			}
+			return
+		}
+		// ECONNRESET and friends: the peer is gone.
+		c.eof = true
+		return
+	}
+}
+
+func (c *conn) reqID() int64 {
+	if c.req != nil {
+		return c.req.id
+	}
+	return 0
+}
+
+// process parses and starts requests from the buffered input, one at a
+// time (pipelined requests wait for the one before them to finish).
+func (c *conn) process() {
+	if c.processing {
+		return
+	}
+	c.processing = true
+	defer func() { c.processing = false }()
+	for !c.closed && !c.closing {
+		if c.req != nil {
+			c.req.onInput()
+			return
+		}
+		if c.discard != nil {
+			if !c.discardBody() {
+				return
+			}
+		}
+		in := c.rbuf[c.rpos:]
+		if len(in) == 0 {
+			if c.readMore {
+				c.readAll()
+				continue
+			}
+			if c.eof {
+				c.close("client closed connection")
+			}
+			return
+		}
+		head, n, err := http1.ParseRequest(in, c.limits())
+		if err != nil {
+			c.badRequest(err)
+			return
+		}
+		if head == nil {
+			if c.eof {
+				c.close("client closed connection while reading request")
+			}
+			return
+		}
+		c.rpos += n
+		c.w.loop.StopTimer(c.idle)
+		c.idle = nil
+		c.nreq++
+		startRequest(c, head)
+	}
+}
+
+func (c *conn) limits() http1.Limits {
+	return http1.Limits{MaxBodyBytes: c.w.e.cfg.HTTP.ClientMaxBodySize}
+}
+
+// discardBody skips the body the previous request left unread; it reports
+// whether the next request can be parsed.
+func (c *conn) discardBody() bool {
+	for c.discard != nil {
+		in := c.rbuf[c.rpos:]
+		_, n, done, err := c.discard.Feed(in)
+		c.rpos += n
+		if err != nil {
+			c.close("bad body while discarding")
+			return false
+		}
+		if done {
+			c.discard = nil
+			return true
+		}
+		if c.readMore {
+			c.readAll()
+			continue
+		}
+		if c.eof {
+			c.close("client closed connection while discarding body")
+		}
+		return false
+	}
+	return true
+}
+
+// badRequest answers a request that could not be parsed and closes.
+func (c *conn) badRequest(err error) {
+	status := 400
+	reason := err.Error()
+	var he *http1.Error
+	if errors.As(err, &he) {
+		status = he.Status
+		reason = he.Reason
+	}
+	c.w.log(LevelInfo, c.num, reason+", client: "+c.remoteAddr)
+	r := newBareRequest(c, status)
+	r.sendSpecial(status)
+	r.keepAlive = false
+	r.finalizeDone()
+}
+
+// send queues bytes for the client.
+func (c *conn) send(b []byte) {
+	if c.closed {
+		return
+	}
+	c.wbuf = append(c.wbuf, b...)
+}
+
+// flush writes queued output until the socket would block; it reports
+// whether everything was written.
+func (c *conn) flush() bool {
+	for c.wpos < len(c.wbuf) {
+		n, err := unix.Write(c.fd, c.wbuf[c.wpos:])
+		if n > 0 {
+			c.wpos += n
+			if c.w.rec.Enabled() {
+				c.w.rec.Emit(trace.Event{Kind: trace.Write, FD: int32(c.fd), Arg: int64(n), Req: c.reqID()})
+			}
+			continue
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			return false
+		}
+		// EPIPE, ECONNRESET: the client is gone; drop the output.
+		c.wbuf, c.wpos = c.wbuf[:0], 0
+		c.eof = true
+		if c.req != nil {
+			c.req.clientGone = true
+		}
+		break
+	}
+	c.wbuf, c.wpos = c.wbuf[:0], 0
+	if c.req != nil {
+		c.req.onFlushed()
+	}
+	if c.closing && !c.closed && c.req == nil {
+		c.finishClose()
+	}
+	return true
+}
+
+// requestDone is called when a request has been answered and logged.
+func (c *conn) requestDone(keepAlive bool) {
+	c.req = nil
+	if c.closed {
+		return
+	}
+	if !keepAlive || c.w.stopping {
+		c.closing = true
+		if c.wpos == len(c.wbuf) {
+			c.finishClose()
+		}
+		return
+	}
+	ka := c.w.e.cfg.HTTP.KeepaliveTimeout
+	c.armIdle(ka)
+	if !c.processing {
+		// input may already hold the next (pipelined) request
+		c.w.loop.Post(func() {
+			if !c.closed && c.req == nil {
+				c.process()
+			}
+		})
+	}
+}
+
+// finishClose closes after the response; when input may still arrive (an
+// unread body) it half-closes and drains first, as nginx's lingering close,
+// so the client is not reset before it reads the response.
+func (c *conn) finishClose() {
+	if c.discard != nil || (c.rpos < len(c.rbuf)) {
+		if !c.eof {
+			c.lingering = true
+			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+			c.armIdle(lingeringTimeout)
+			return
+		}
+	}
+	c.close("request finished")
+}
+
+// armIdle (re)arms the connection's idle timer: header or keep-alive
+// timeout; it closes the connection when it fires.
+func (c *conn) armIdle(d time.Duration) {
+	c.w.loop.StopTimer(c.idle)
+	c.idle = nil
+	if d <= 0 {
+		return
+	}
+	c.idle = c.w.loop.AddTimer(d, func() {
+		c.idle = nil
+		if c.req == nil {
+			c.close("idle timeout")
+		}
+	})
+}
+
+// close releases the connection at once.
+func (c *conn) close(why string) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.w.loop.StopTimer(c.idle)
+	if c.req != nil {
+		c.req.clientGone = true
+		c.req.abort()
+	}
+	c.w.loop.Remove(c.fd)
+	delete(c.w.conns, c.fd)
+	unix.Close(c.fd)
+	if c.w.rec.Enabled() {
+		c.w.rec.Emit(trace.Event{Kind: trace.Close, FD: int32(c.fd), Detail: why})
+	}
+}

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/event"
+	"github.com/restylab/restylab/lab/shdict"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+func init() {
+	// LuaJIT has no implicit `arg` table in vararg functions; building one
+	// per call also costs an allocation on every handler run.
+	lua.CompatVarArg = false
+}
+
+// Options tune an Engine beyond its nginx.conf.
+type Options struct {
+	// Tracer receives trace events; nil means a private one nobody reads
+	// (recording then costs one atomic load per event site).
+	Tracer *trace.Tracer
+	// CPUBudget aborts a Lua resume that runs longer than this without
+	// yielding (0: no limit, like nginx).
+	CPUBudget time.Duration
+	// Stderr receives startup messages ("[emerg] ..."); default os.Stderr.
+	Stderr io.Writer
+}
+
+// Engine serves one configuration.
+type Engine struct {
+	cfg     *conf.Config
+	opts    Options
+	tracer  *trace.Tracer
+	errlog  *ErrorLog
+	dicts   []*shdict.Dict
+	protos  map[*conf.LuaCode]*lua.FunctionProto
+	loadErr map[*conf.LuaCode]error
+	budget  *coro.Budget
+
+	userVars map[string]struct{} // variables declared by set / set_by_lua
+
+	reMu      sync.Mutex // guards the caches below, shared by workers
+	regexes   map[string]*regexp.Regexp
+	templates map[string]*conf.Template
+
+	workers  []*worker
+	connSeq  atomic.Int64
+	reqSeq   atomic.Int64
+	coSeq    atomic.Int64
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	errMu    sync.Mutex
+	runErr   error
+}
+
+// New prepares an engine for cfg: opens the error log, creates the shared
+// dicts and compiles every Lua snippet. Nothing listens until Start.
+func New(cfg *conf.Config, opts Options) (*Engine, error) {
+	if cfg.HTTP == nil {
+		return nil, errors.New("no http block: nothing to serve")
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	e := &Engine{cfg: cfg, opts: opts, tracer: opts.Tracer}
+	if e.tracer == nil {
+		e.tracer = trace.New(cfg.WorkerProcesses, 1024)
+	}
+	el, err := OpenErrorLog(cfg.ErrorLog, ParseLevel(cfg.ErrorLogLevel))
+	if err != nil {
+		return nil, err
+	}
+	e.errlog = el
+	for _, d := range cfg.HTTP.SharedDicts {
+		e.dicts = append(e.dicts, shdict.New(d.Name, d.Size, nil))
+	}
+	e.compileAll()
+	e.userVars = declaredVars(cfg.HTTP)
+	if opts.CPUBudget > 0 {
+		e.budget = coro.NewBudget(opts.CPUBudget)
+	}
+	return e, nil
+}
+
+// ErrorLog returns the engine's error log (for a sink).
+func (e *Engine) ErrorLog() *ErrorLog { return e.errlog }
+
+// Tracer returns the engine's tracer.
+func (e *Engine) Tracer() *trace.Tracer { return e.tracer }
+
+// Start opens the listening sockets and starts the workers; each runs
+// init_by_lua and init_worker_by_lua in its own VM before it accepts.
+func (e *Engine) Start() error {
+	n := e.cfg.WorkerProcesses
+	if n < 1 {
+		n = 1
+	}
+	ls, err := openListeners(e.cfg.HTTP, n)
+	if err != nil {
+		return err
+	}
+	ready := make(chan error, n)
+	for i := 0; i < n; i++ {
+		loop, err := event.New(e.tracer.Recorder(i))
+		if err != nil {
+			ls.closeAll()
+			return err
+		}
+		w := &worker{e: e, id: i, listeners: ls.forWorker(i), loop: loop}
+		e.workers = append(e.workers, w)
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if err := w.run(ready); err != nil {
+				e.setErr(err)
+			}
+		}()
+	}
+	var first error
+	for i := 0; i < n; i++ {
+		if err := <-ready; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		e.Stop()
+		e.wg.Wait()
+		ls.closeAll()
+		return first
+	}
+	e.errlog.Write(LevelNotice, os.Getpid(), 0, fmt.Sprintf("restylab engine: %d worker(s) started", n))
+	return nil
+}
+
+func (e *Engine) setErr(err error) {
+	e.errMu.Lock()
+	if e.runErr == nil {
+		e.runErr = err
+	}
+	e.errMu.Unlock()
+}
+
+// Stop asks every worker to stop; Wait waits for them.
+func (e *Engine) Stop() {
+	e.stopOnce.Do(func() {
+		for _, w := range e.workers {
+			if w.loop != nil {
+				w.loop.Stop()
+			}
+		}
+	})
+}
+
+// Wait blocks until all workers have stopped and returns the first worker error.
+func (e *Engine) Wait() error {
+	e.wg.Wait()
+	if e.budget != nil {
+		e.budget.Close()
+	}
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	return e.runErr
+}
+
+// Workers reports the number of workers.
+func (e *Engine) Workers() int { return len(e.workers) }
+
+// declaredVars collects the variables that set and set_by_lua declare
+// anywhere in the http block: nginx knows them from load time on.
+func declaredVars(h *conf.HTTP) map[string]struct{} {
+	vars := make(map[string]struct{})
+	addOps := func(ops []*conf.RewriteOp) {
+		for _, op := range ops {
+			if op.Kind == conf.OpSet || op.Kind == conf.OpSetByLua {
+				vars[op.Var] = struct{}{}
+			}
+		}
+	}
+	var walk func([]*conf.Location)
+	walk = func(locs []*conf.Location) {
+		for _, l := range locs {
+			addOps(l.Rewrites)
+			walk(l.Locations)
+		}
+	}
+	for _, s := range h.Servers {
+		addOps(s.Rewrites)
+		walk(s.Locations)
+	}
+	return vars
+}

@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// function returns this worker's function for a compiled snippet.
+func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
+	if fn, ok := w.funcs[code]; ok {
+		return fn, nil
+	}
+	if err, bad := w.e.loadErr[code]; bad {
+		return nil, err
+	}
+	p, ok := w.e.protos[code]
+	if !ok {
+		var err error
+		if p, err = compileLua(code.Code, code.ChunkName); err != nil {
+			return nil, err
+		}
+	}
+	fn := w.L.NewFunctionFromProto(p)
+	if w.e.cfg.HTTP.LuaCodeCache {
+		w.funcs[code] = fn
+	}
+	return fn, nil
+}
+
+// runHandler runs a rewrite, access or content handler in a new entry
+// coroutine. It reports true when the phase engine may go on at once, false
+// when the request waits (the handler yielded) or was finalized.
+func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
+	fn, err := r.w.function(code)
+	if err != nil {
+		r.phase = p
+		r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
+		r.finalize(500)
+		return false
+	}
+	r.phase = p
+	r.code = code
+	r.th = r.w.sched.NewThread()
+	r.coID = r.w.newCoID(r.th)
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: code.ChunkName})
+		r.w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: p.String(), Source: code.ChunkName})
+	}
+	return r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Start(r.th, fn) }))
+}
+
+// resume continues the request's entry coroutine after what it waited for
+// is ready; vals become the results of the blocking call.
+func (r *request) resume(vals ...lua.LValue) {
+	if r.th == nil || r.finalized {
+		return
+	}
+	r.op = opNone
+	r.waitDesc = ""
+	if r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Resume(r.th, vals...) })) {
+		r.run()
+	}
+}
+
+// enter makes r the current request, resumes, and restores.
+func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
+	prev := w.cur
+	w.cur = r
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: r.coID, Phase: r.phase.String()})
+	}
+	res := f()
+	w.cur = prev
+	return res
+}
+
+// afterResume acts on how the handler's resume ended.
+func (r *request) afterResume(res coro.Result) bool {
+	w := r.w
+	switch res.Status {
+	case coro.Blocked:
+		switch r.op {
+		case opExit:
+			r.endThread("exit")
+			code := r.exitCode
+			if code == 0 { // ngx.OK: leave this phase only
+				if r.phase == phaseContent {
+					r.step = stDone
+				}
+				return r.flushBuffered()
+			}
+			if code == -1 || code == 444 { // ngx.ERROR, or nginx's "close the connection"
+				r.finalize(code)
+				return false
+			}
+			if code >= 200 && code < 300 && r.phase != phaseContent && !r.headerSent {
+				r.status = code
+			}
+			r.finalize(code)
+			return false
+		case opExec:
+			r.endThread("exec")
+			if !r.internalRedirect() {
+				return false
+			}
+			return true
+		case opRedirect:
+			r.endThread("redirect")
+			r.finalize(r.exitCode)
+			return false
+		}
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc})
+		}
+		r.flushBuffered()
+		return false
+	case coro.UserYield:
+		// coroutine.yield in the entry coroutine: ngx_lua resumes it on the
+		// next turn of the loop, like ngx.sleep(0).
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield"})
+		}
+		r.op = opYield
+		w.loop.Post(func() {
+			if r.op == opYield {
+				r.resume()
+			}
+		})
+		return false
+	case coro.Done:
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "ok"})
+			w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: r.phase.String()})
+		}
+		w.sched.Release(r.th)
+		delete(w.coIDs, r.th)
+		r.th = nil
+		return true
+	default:
+		msg := luaErrorText(res.Err)
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.LuaError, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: msg})
+		}
+		r.endThread("error")
+		r.logErr(LevelErr, "lua entry thread aborted: runtime error: "+msg)
+		r.finalize(500)
+		return false
+	}
+}
+
+// endThread drops the entry coroutine without finishing it.
+func (r *request) endThread(why string) {
+	if r.th == nil {
+		return
+	}
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: why})
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: r.phase.String()})
+	}
+	delete(r.w.coIDs, r.th)
+	r.th = nil
+	r.w.loop.StopTimer(r.timer)
+	r.timer = nil
+}
+
+// abort stops whatever the request waits for (the client went away).
+func (r *request) abort() {
+	r.w.loop.StopTimer(r.timer)
+	r.timer = nil
+	if r.th != nil {
+		r.endThread("aborted")
+	}
+	if !r.finalized {
+		r.finalized = true
+		r.runLogPhase()
+		r.traceEnd()
+	}
+}
+
+// runSync runs a filter, log or set handler to completion in its own
+// coroutine; such phases cannot yield (their APIs refuse), so a yield is an
+// error. It returns the handler's results and whether it succeeded.
+func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
+	fn, err := r.w.function(code)
+	if err != nil {
+		r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
+		return nil, false
+	}
+	savedPhase, savedTh, savedCo, savedOp := r.phase, r.th, r.coID, r.op
+	r.phase = p
+	th := r.w.sched.NewThread()
+	r.th = th
+	r.coID = r.w.newCoID(th)
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: code.ChunkName})
+	}
+	res := r.w.enter(r, func() coro.Result { return r.w.sched.Start(th, fn, args...) })
+	ok := true
+	switch res.Status {
+	case coro.Done:
+		r.w.sched.Release(th)
+	case coro.Blocked:
+		if r.op != opExit {
+			ok = false
+			r.logErr(LevelErr, fmt.Sprintf("failed to run %s: attempt to yield in %s", p.context(), p.context()))
+		}
+	case coro.UserYield:
+		ok = false
+		r.logErr(LevelErr, fmt.Sprintf("failed to run %s: %s", p.context(), coro.ErrCBoundary))
+	default:
+		ok = false
+		r.logErr(LevelErr, fmt.Sprintf("failed to run %s: %s", p.context(), luaErrorText(res.Err)))
+	}
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: p.String()})
+	}
+	delete(r.w.coIDs, th)
+	r.phase, r.th, r.coID = savedPhase, savedTh, savedCo
+	if r.op != opExit {
+		r.op = savedOp
+	}
+	return res.Values, ok
+}
+
+// newCoID numbers a coroutine for the trace.
+func (w *worker) newCoID(th *lua.LState) int64 {
+	id := w.e.coSeq.Add(1)
+	w.coIDs[th] = id
+	return id
+}
+
+// luaErrorText is the message of a Lua error value.
+func luaErrorText(err *lua.ApiError) string {
+	if err == nil {
+		return "unknown error"
+	}
+	if err.Object == nil {
+		return err.Error()
+	}
+	switch v := err.Object.(type) {
+	case lua.LString:
+		return strings.TrimSpace(string(v))
+	case *lua.LNilType:
+		return "nil"
+	default:
+		return v.String()
+	}
+}

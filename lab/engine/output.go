@@ -1,0 +1,391 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/http1"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// postponeOutput is nginx's postpone_output: small output waits in the
+// buffer until this much is pending, a flush, or the end of the response.
+const postponeOutput = 1460
+
+// serverHeader is the Server header and error-page signature of the nginx
+// version the engine emulates.
+const serverHeader = "nginx/1.22.1"
+
+// outHeader is one response header set by Lua or the engine.
+type outHeader struct {
+	name   string
+	values []string
+}
+
+// findHeader returns the index of the response header name (any case, '_'
+// matching '-' as ngx.header does), or -1.
+func (r *request) findHeader(name string) int {
+	for i, h := range r.headers {
+		if strings.EqualFold(h.name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// setHeader replaces (nil values: removes) a response header.
+func (r *request) setHeader(name string, values []string) {
+	i := r.findHeader(name)
+	if values == nil {
+		if i >= 0 {
+			r.headers = append(r.headers[:i], r.headers[i+1:]...)
+		}
+		return
+	}
+	if i >= 0 {
+		r.headers[i].values = values
+		return
+	}
+	r.headers = append(r.headers, outHeader{name: name, values: values})
+}
+
+func (r *request) headerOut(name string) (string, bool) {
+	if i := r.findHeader(name); i >= 0 && len(r.headers[i].values) > 0 {
+		return r.headers[i].values[0], true
+	}
+	return "", false
+}
+
+func (r *request) location() *conf.Location { return r.loc }
+
+// sendHeader runs header_filter_by_lua and queues the status line and
+// headers. It is called once, by the first output or at finalization.
+func (r *request) sendHeader() {
+	if r.headerSent {
+		return
+	}
+	r.headerSent = true
+	if r.status == 0 {
+		r.status = 200
+	}
+	if loc := r.loc; loc != nil && loc.Phases.HeaderFilter != nil && r.c != nil {
+		r.runSync(phaseHeaderFilter, loc.Phases.HeaderFilter)
+	}
+	if r.c == nil {
+		return
+	}
+	st := r.status
+	if st == 204 || st == 304 || (st >= 100 && st < 200) || r.method == "HEAD" {
+		r.headOnly = true
+	}
+	if r.method == "HEAD" {
+		r.headOnly = true
+	}
+	clen := int64(-1)
+	if v, ok := r.headerOut("Content-Length"); ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			clen = n
+		}
+	}
+	major, minor := 1, 1
+	if r.head != nil {
+		major, minor = r.head.Major, r.head.Minor
+	}
+	if clen < 0 && st != 204 && st != 304 && !(st >= 100 && st < 200) {
+		if major == 1 && minor >= 1 {
+			if !(r.method == "HEAD") {
+				r.chunked = true
+			}
+		} else {
+			r.keepAlive = false
+		}
+	}
+	if r.c.w.stopping {
+		r.keepAlive = false
+	}
+
+	b := make([]byte, 0, 256)
+	b = http1.AppendStatusLine(b, 1, 1, st)
+	b = append(b, "Server: "+serverHeader+"\r\nDate: "...)
+	b = http1.AppendHTTPDate(b, r.w.loop.Now())
+	b = append(b, "\r\n"...)
+	if st != 204 && st != 304 {
+		ct, ok := r.headerOut("Content-Type")
+		if !ok {
+			ct = r.defaultType()
+		}
+		if ct != "" {
+			b = append(b, "Content-Type: "+ct+"\r\n"...)
+		}
+	}
+	if clen >= 0 && st != 204 && st != 304 {
+		b = append(b, "Content-Length: "+strconv.FormatInt(clen, 10)+"\r\n"...)
+	}
+	if v, ok := r.headerOut("Last-Modified"); ok {
+		b = append(b, "Last-Modified: "+v+"\r\n"...)
+	}
+	if v, ok := r.headerOut("Location"); ok {
+		b = append(b, "Location: "+r.absoluteLocation(v)+"\r\n"...)
+	}
+	if r.chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	if r.keepAlive {
+		b = append(b, "Connection: keep-alive\r\n"...)
+	} else {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	for _, h := range r.headers {
+		switch strings.ToLower(h.name) {
+		case "content-type", "content-length", "last-modified", "location", "connection", "transfer-encoding", "server", "date":
+			continue
+		}
+		for _, v := range h.values {
+			b = append(b, h.name+": "+v+"\r\n"...)
+		}
+	}
+	b = r.appendAddHeaders(b, st)
+	b = append(b, "\r\n"...)
+	r.c.send(b)
+	r.bytesSent += int64(len(b))
+	r.unflushed += len(b)
+}
+
+// defaultType is the location's default_type.
+func (r *request) defaultType() string {
+	if r.loc != nil && r.loc.DefaultType != "" {
+		return r.loc.DefaultType
+	}
+	if r.srv != nil && r.srv.DefaultType != "" {
+		return r.srv.DefaultType
+	}
+	return r.w.e.cfg.HTTP.DefaultType
+}
+
+// absoluteLocation: nginx sends relative Location values as they are
+// (absolute_redirect only applies to its own redirects).
+func (r *request) absoluteLocation(v string) string { return v }
+
+// appendAddHeaders adds the add_header directives that apply to status st.
+func (r *request) appendAddHeaders(b []byte, st int) []byte {
+	var list []conf.AddHeader
+	switch {
+	case r.loc != nil:
+		list = r.loc.AddHeaders
+	case r.srv != nil:
+		list = r.srv.AddHeaders
+	}
+	ok := false
+	switch st {
+	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
+		ok = true
+	}
+	for _, h := range list {
+		if !ok && !h.Always {
+			continue
+		}
+		v := r.expand(h.Value)
+		if v == "" {
+			continue
+		}
+		b = append(b, h.Name+": "+v+"\r\n"...)
+	}
+	return b
+}
+
+// output passes a body chunk through body_filter_by_lua and queues it.
+func (r *request) output(data []byte, last bool) {
+	if r.eofSent || r.c == nil {
+		return
+	}
+	if !r.headerSent {
+		r.sendHeader()
+	}
+	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
+		data, last = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+	}
+	if last {
+		r.eofSent = true
+	}
+	if r.headOnly {
+		return
+	}
+	var b []byte
+	if r.chunked {
+		if len(data) > 0 {
+			b = http1.AppendChunk(b, data)
+		}
+		if last {
+			b = http1.AppendLastChunk(b)
+		}
+	} else {
+		b = data
+	}
+	if len(b) == 0 {
+		return
+	}
+	r.c.send(b)
+	r.bytesSent += int64(len(b))
+	r.bodySent += int64(len(data))
+	r.unflushed += len(b)
+	if r.unflushed >= postponeOutput {
+		r.unflushed = 0
+		r.c.flush()
+	}
+}
+
+// bodyFilter runs body_filter_by_lua on one chunk: ngx.arg[1] is the data,
+// ngx.arg[2] the eof flag; the handler may replace both.
+func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte, bool) {
+	r.arg1 = lua.LString(data)
+	r.arg2 = lua.LBool(last)
+	if _, ok := r.runSync(phaseBodyFilter, code); !ok {
+		r.keepAlive = false
+	}
+	out := []byte(lua.LVAsString(r.arg1))
+	if r.arg1 == lua.LNil || r.arg1 == nil {
+		out = nil
+	}
+	last = lua.LVAsBool(r.arg2)
+	r.arg1, r.arg2 = nil, nil
+	return out, last
+}
+
+// flushBuffered writes pending output; it reports true for convenience.
+func (r *request) flushBuffered() bool {
+	if r.c != nil && r.unflushed > 0 {
+		r.unflushed = 0
+		r.c.flush()
+	}
+	return true
+}
+
+// onFlushed is called by the connection when all output is written.
+func (r *request) onFlushed() {
+	if r.op == opFlush {
+		r.resume(lua.LTrue)
+	}
+}
+
+// sendSpecial sends nginx's built-in response for status (an error page,
+// or an empty body for codes without one).
+func (r *request) sendSpecial(status int) {
+	r.status = status
+	page := http1.ErrorPage(status)
+	switch status {
+	case 400, 413, 414, 494, 500, 501:
+		r.keepAlive = false
+	}
+	if r.head != nil && r.head.Method == "HEAD" {
+		r.headOnly = true
+	}
+	r.headers = r.keepOnly(r.headers, "Location")
+	if page != nil {
+		r.setHeader("Content-Type", []string{"text/html"})
+		r.setHeader("Content-Length", []string{strconv.Itoa(len(page))})
+	} else if status >= 300 || status == 204 {
+		r.setHeader("Content-Length", nil)
+	}
+	if status == 494 {
+		r.status = 400
+	}
+	r.sendHeader()
+	if page != nil {
+		r.output(page, true)
+	} else {
+		r.output(nil, true)
+	}
+}
+
+// keepOnly keeps the response headers nginx keeps for an error page.
+func (r *request) keepOnly(hs []outHeader, names ...string) []outHeader {
+	var out []outHeader
+	for _, h := range hs {
+		for _, n := range names {
+			if strings.EqualFold(h.name, n) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// finalize ends the request with code (0: normal end of content). Like
+// ngx_http_finalize_request: codes of 300 and above, 201 and 204 get nginx's
+// special response if nothing was sent yet.
+func (r *request) finalize(code int) {
+	if r.finalized {
+		return
+	}
+	r.finalized = true
+	if r.th != nil {
+		r.endThread("finalize")
+	}
+	if r.c == nil {
+		return
+	}
+	switch {
+	case code == -1 || code == 444:
+		r.keepAlive = false
+		r.status = code
+		if code == -1 {
+			r.status = 500
+		}
+		if !r.headerSent {
+			r.c.closing = true
+			r.runLogPhase()
+			r.traceEnd()
+			r.c.requestDone(false)
+			r.c.close("ngx.exit(" + strconv.Itoa(code) + ")")
+			return
+		}
+	case (code >= 300 || code == 201 || code == 204) && !r.headerSent:
+		r.sendSpecial(code)
+	case code >= 200 && !r.headerSent:
+		r.status = code
+	}
+	if !r.headerSent {
+		r.sendHeader()
+	}
+	if !r.eofSent {
+		r.output(nil, true)
+	}
+	r.finalizeDone()
+}
+
+// finalizeDone writes what is pending, runs the log phase and hands the
+// connection back for keep-alive or closing.
+func (r *request) finalizeDone() {
+	r.finalized = true
+	r.unflushed = 0
+	r.c.flush()
+	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) && r.bodyDecoder == nil {
+		// the body was never read: skip it before the next request
+		r.c.discard = http1.NewBodyDecoder(r.head, http1.Limits{})
+	} else if r.bodyState == bodyReading {
+		r.keepAlive = false
+	}
+	r.runLogPhase()
+	r.traceEnd()
+	r.c.requestDone(r.keepAlive && !r.clientGone)
+}
+
+func (r *request) traceEnd() {
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.RequestEnd, Req: r.id, Arg: int64(r.status), Arg2: r.bytesSent})
+	}
+}
+
+// runLogPhase runs log_by_lua after the response.
+func (r *request) runLogPhase() {
+	if r.loc != nil && r.loc.Phases.Log != nil {
+		r.runSync(phaseLog, r.loc.Phases.Log)
+	}
+}
+
+// statusLine is for messages: "200".
+func statusString(code int) string { return fmt.Sprint(code) }

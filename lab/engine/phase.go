@@ -1,0 +1,53 @@
+package engine
+
+// phase is the request phase (or the non-request context) whose Lua runs;
+// it decides which ngx APIs are allowed.
+type phase uint8
+
+const (
+	phaseNone phase = iota
+	phaseSet
+	phaseRewrite
+	phaseAccess
+	phaseContent
+	phaseHeaderFilter
+	phaseBodyFilter
+	phaseLog
+	phaseInit
+	phaseInitWorker
+	phaseTimer
+)
+
+var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer"}
+
+// String is the phase name used in traces and by ngx.get_phase().
+func (p phase) String() string { return phaseNames[p] }
+
+// context is how ngx_lua names the phase in "API disabled in the context of ...".
+func (p phase) context() string {
+	switch p {
+	case phaseTimer:
+		return "ngx.timer"
+	case phaseNone:
+		return "unknown"
+	}
+	return p.String() + "_by_lua*"
+}
+
+// phase sets of the APIs (ngx_lua's "Context:" lines).
+const (
+	inSet          = 1 << phaseSet
+	inRewrite      = 1 << phaseRewrite
+	inAccess       = 1 << phaseAccess
+	inContent      = 1 << phaseContent
+	inHeaderFilter = 1 << phaseHeaderFilter
+	inBodyFilter   = 1 << phaseBodyFilter
+	inLog          = 1 << phaseLog
+	inInit         = 1 << phaseInit
+	inInitWorker   = 1 << phaseInitWorker
+	inTimer        = 1 << phaseTimer
+
+	inRequest  = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
+	inYieldable = inRewrite | inAccess | inContent | inTimer
+	inAll       = inRequest | inInit | inInitWorker | inTimer
+)

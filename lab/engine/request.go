@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/event"
+	"github.com/restylab/restylab/lab/http1"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// step is where a request is in nginx's phase engine.
+type step uint8
+
+const (
+	stServerRewrite step = iota // server-level rewrite directives
+	stFindConfig                // location lookup
+	stRewrite                   // location rewrite directives
+	stRewriteLua                // rewrite_by_lua
+	stPostRewrite               // back to find-config when the URI changed
+	stAccessLua                 // access_by_lua
+	stContent                   // content_by_lua or the static handler
+	stDone                      // end of content: finalize
+)
+
+// op is what a yielded handler waits for or asked for.
+type op uint8
+
+const (
+	opNone     op = iota
+	opSleep       // ngx.sleep: a timer
+	opBody        // ngx.req.read_body: the rest of the body
+	opFlush       // ngx.flush(true): the output to be written
+	opExit        // ngx.exit: leave the handler
+	opExec        // ngx.exec: internal redirect
+	opRedirect    // ngx.redirect
+	opYield       // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
+)
+
+// maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's
+// NGX_HTTP_MAX_URI_CHANGES.
+const maxURIChanges = 10
+
+// request is one HTTP request on a worker, or the fake request of an init,
+// init_worker or timer context (c == nil). Loop-only.
+type request struct {
+	w    *worker
+	c    *conn
+	id   int64
+	head *http1.Request
+
+	srv      *conf.Server
+	loc      *conf.Location
+	captures []string
+	step     step
+
+	method     string
+	uri        string
+	args       string
+	uriChanged bool // set_uri(jump=true) or rewrite asked for a new lookup
+	uriChanges int
+	headersIn  []http1.Header
+	vars       map[string]string
+	ctx        *lua.LTable
+	start      time.Time
+
+	// response
+	status       int
+	headers      []outHeader
+	headerSent   bool
+	eofSent      bool
+	headOnly     bool
+	chunked      bool
+	keepAlive    bool
+	unflushed    int
+	bytesSent    int64
+	bodySent     int64
+	finalized    bool
+	clientGone   bool
+	errlogStatus bool
+
+	// the running handler
+	phase    phase
+	th       *lua.LState
+	coID     int64
+	code     *conf.LuaCode
+	op       op
+	waitDesc string
+	timer    *event.Timer
+	exitCode int
+	execURI  string
+	execArgs string
+	execName string // @named location for ngx.exec
+
+	// request body
+	bodyState   bodyState
+	body        []byte
+	bodyDecoder *http1.BodyDecoder
+
+	// filter state
+	arg1 lua.LValue // ngx.arg[1] in body_filter / set_by_lua args
+	arg2 lua.LValue
+	args0 []lua.LValue
+}
+
+type bodyState uint8
+
+const (
+	bodyUnread bodyState = iota
+	bodyReading
+	bodyRead
+)
+
+// startRequest begins the phase engine for a parsed request head.
+func startRequest(c *conn, head *http1.Request) {
+	w := c.w
+	r := &request{
+		w: w, c: c, id: w.e.reqSeq.Add(1), head: head,
+		method: head.Method, uri: head.URI, args: head.Args,
+		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
+		start: w.loop.Now(),
+	}
+	r.headOnly = head.Method == "HEAD"
+	c.req = r
+	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
+	}
+	r.run()
+}
+
+// newBareRequest makes a request object for answering a request that could
+// not be parsed (400, 413, ...): it only sends a special response.
+func newBareRequest(c *conn, status int) *request {
+	r := &request{w: c.w, c: c, id: c.w.e.reqSeq.Add(1), status: status, method: "GET", start: c.w.loop.Now()}
+	r.head = &http1.Request{Major: 1, Minor: 1, Method: "GET", ContentLength: -1}
+	c.req = r
+	r.step = stDone
+	return r
+}
+
+// run drives the phase engine until the request waits or is finalized.
+func (r *request) run() {
+	for !r.finalized {
+		switch r.step {
+		case stServerRewrite:
+			if !r.runRewriteOps(r.srv.Rewrites) {
+				return
+			}
+			if r.step == stServerRewrite {
+				r.step = stFindConfig
+			}
+		case stFindConfig:
+			loc, caps := r.srv.FindLocation(r.uri)
+			if loc == nil {
+				r.finalize(404)
+				return
+			}
+			r.loc, r.captures = loc, caps
+			r.step = stRewrite
+		case stRewrite:
+			if !r.runRewriteOps(r.loc.Rewrites) {
+				return
+			}
+			if r.step == stRewrite {
+				r.step = stRewriteLua
+			}
+		case stRewriteLua:
+			r.step = stPostRewrite
+			if h := r.loc.Phases.Rewrite; h != nil && !r.runHandler(phaseRewrite, h) {
+				return
+			}
+		case stPostRewrite:
+			if r.uriChanged {
+				r.uriChanged = false
+				if !r.countURIChange() {
+					return
+				}
+				r.step = stFindConfig
+				continue
+			}
+			r.step = stAccessLua
+		case stAccessLua:
+			r.step = stContent
+			if h := r.loc.Phases.Access; h != nil && !r.runHandler(phaseAccess, h) {
+				return
+			}
+		case stContent:
+			r.step = stDone
+			if h := r.loc.Phases.Content; h != nil {
+				if !r.runHandler(phaseContent, h) {
+					return
+				}
+				continue
+			}
+			r.staticContent()
+			return
+		case stDone:
+			r.finalize(0)
+			return
+		}
+	}
+}
+
+// countURIChange guards against rewrite loops like nginx (500 after 10).
+func (r *request) countURIChange() bool {
+	r.uriChanges++
+	if r.uriChanges > maxURIChanges {
+		r.logErr(LevelErr, fmt.Sprintf("rewrite or internal redirection cycle while processing \"%s\"", r.uri))
+		r.finalize(500)
+		return false
+	}
+	return true
+}
+
+// staticContent is nginx's static handler for a location without a
+// content handler. The lab serves no files: every such request is a 404,
+// logged the way nginx logs a missing file.
+func (r *request) staticContent() {
+	prefix := r.w.e.cfg.Prefix
+	path := strings.TrimSuffix(prefix, "/") + "/html" + r.uri
+	if strings.HasSuffix(r.uri, "/") {
+		path += "index.html"
+		r.logErr(LevelErr, fmt.Sprintf("\"%s\" is not found (2: No such file or directory)", path))
+	} else {
+		r.logErr(LevelErr, fmt.Sprintf("open() \"%s\" failed (2: No such file or directory)", path))
+	}
+	r.finalize(404)
+}
+
+// internalRedirect restarts the phase engine at a new URI (ngx.exec), or at
+// a named location: ngx.ctx and the location's captures start anew.
+func (r *request) internalRedirect() bool {
+	if !r.countURIChange() {
+		return false
+	}
+	r.ctx = nil
+	r.captures = nil
+	if r.execName != "" {
+		loc := r.srv.NamedLocation(r.execName)
+		name := r.execName
+		r.execName = ""
+		if loc == nil {
+			r.logErr(LevelErr, fmt.Sprintf("could not find named location \"@%s\"", name))
+			r.finalize(500)
+			return false
+		}
+		r.loc = loc
+		r.step = stRewrite
+		return true
+	}
+	r.uri, r.args = r.execURI, r.execArgs
+	r.step = stServerRewrite
+	return true
+}
+
+// logErr writes an error_log line with nginx's request context suffix.
+func (r *request) logErr(level int, msg string) {
+	if !r.w.e.errlog.Enabled(level) {
+		if r.w.rec.Enabled() {
+			r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Co: r.coID, Phase: r.phase.String(), Arg: int64(level), Detail: msg})
+		}
+		return
+	}
+	var conn int64
+	if r.c != nil {
+		conn = r.c.num
+		msg += r.logContext()
+	}
+	r.w.e.errlog.Write(level, r.w.tid, conn, msg)
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Co: r.coID, Phase: r.phase.String(), Arg: int64(level), Detail: msg})
+	}
+}
+
+// logContext is what nginx appends to a request's error_log lines.
+func (r *request) logContext() string {
+	var b strings.Builder
+	b.WriteString(", client: ")
+	b.WriteString(r.c.remoteAddr)
+	b.WriteString(", server: ")
+	if r.srv != nil && len(r.srv.ServerNames) > 0 {
+		b.WriteString(r.srv.ServerNames[0])
+	}
+	if r.head != nil && r.head.RawHeader != nil {
+		line := string(r.head.RawHeader)
+		if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+			line = line[:i]
+		}
+		fmt.Fprintf(&b, ", request: \"%s\"", line)
+	}
+	if r.head != nil {
+		if h := r.headerIn("host"); h != "" {
+			fmt.Fprintf(&b, ", host: \"%s\"", h)
+		}
+	}
+	return b.String()
+}
+
+// headerIn returns the first request header with the lowercase name.
+func (r *request) headerIn(lname string) string {
+	for _, h := range r.headersIn {
+		if strings.EqualFold(h.Name, lname) {
+			return h.Value
+		}
+	}
+	return ""
+}

@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/lualib"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// clientBodyBufferSize is client_body_buffer_size on 64-bit Linux: a larger
+// body goes to a temp file in nginx, and ngx.req.get_body_data returns nil.
+const clientBodyBufferSize = 16 * 1024
+
+// vmOptions keeps each coroutine small (see GOPHER-LUA.md: a request
+// coroutine with default Options costs ~100 KB).
+var vmOptions = lua.Options{
+	SkipOpenLibs:        true,
+	CallStackSize:       200,
+	RegistrySize:        1024,
+	RegistryMaxSize:     1024 * 256,
+	RegistryGrowStep:    128,
+	MinimizeStackMemory: true,
+}
+
+// initVM creates the worker's Lua VM: standard libraries, OpenResty's
+// extra modules, the coroutine machinery and the ngx table.
+func (w *worker) initVM() error {
+	L := lua.NewState(vmOptions)
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.LoadLibName, lua.OpenPackage},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+		{lua.OsLibName, lua.OpenOs},
+		{lua.IoLibName, lua.OpenIo},
+		{lua.DebugLibName, lua.OpenDebug},
+	} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	lualib.OpenTableExt(L)
+	lualib.OpenBit(L)
+	lualib.OpenCJSON(L)
+	w.setPackagePath(L)
+
+	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated})
+	if err != nil {
+		L.Close()
+		return err
+	}
+	w.L = L
+	w.sched = sched
+	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
+	w.ngx = w.newNgx()
+	L.SetGlobal("ngx", w.ngx)
+	L.SetGlobal("print", L.NewFunction(w.luaPrint))
+	return nil
+}
+
+// coroutineCreated traces coroutines made by Lua code (and pcall bodies).
+func (w *worker) coroutineCreated(co, parent *lua.LState) {
+	if !w.rec.Enabled() {
+		return
+	}
+	id := w.newCoID(co)
+	ev := trace.Event{Kind: trace.CoCreate, Co: id, Arg: w.coIDs[parent]}
+	if r := w.cur; r != nil {
+		ev.Req, ev.Phase = r.id, r.phase.String()
+	}
+	w.rec.Emit(ev)
+}
+
+// setPackagePath applies lua_package_path: ";;" stands for the default
+// path, which looks in the prefix's lua/ folder; $prefix expands.
+func (w *worker) setPackagePath(L *lua.LState) {
+	prefix := strings.TrimSuffix(w.e.cfg.Prefix, "/")
+	def := filepath.Join(prefix, "lua", "?.lua") + ";" + filepath.Join(prefix, "lua", "?", "init.lua") + ";./?.lua"
+	p := w.e.cfg.HTTP.LuaPackagePath
+	if p == "" {
+		p = def
+	} else {
+		p = strings.ReplaceAll(p, "$prefix", prefix)
+		p = strings.ReplaceAll(p, "${prefix}", prefix)
+		p = strings.Replace(p, ";;", ";"+def+";", 1)
+	}
+	pkg := L.GetGlobal("package")
+	if t, ok := pkg.(*lua.LTable); ok {
+		t.RawSetString("path", lua.LString(p))
+		t.RawSetString("cpath", lua.LString(""))
+	}
+}
+
+// runInit runs init_by_lua and init_worker_by_lua in this worker's VM.
+// nginx runs init_by_lua once in the master and forks; the engine's workers
+// share no VM, so each runs it (documented difference).
+func (w *worker) runInit() error {
+	h := w.e.cfg.HTTP
+	if h.InitByLua != nil {
+		if err := w.runContext(phaseInit, h.InitByLua); err != nil {
+			return fmt.Errorf("init_by_lua error: %s", err)
+		}
+	}
+	if h.InitWorkerByLua != nil {
+		if err := w.runContext(phaseInitWorker, h.InitWorkerByLua); err != nil {
+			w.log(LevelErr, 0, "init_worker_by_lua error: "+err.Error())
+		}
+	}
+	return nil
+}
+
+// runContext runs code outside any request (init, init_worker) as a fake
+// request with no connection.
+func (w *worker) runContext(p phase, code *conf.LuaCode) error {
+	fn, err := w.function(code)
+	if err != nil {
+		return err
+	}
+	r := &request{w: w, id: 0, phase: p, start: w.loop.Now()}
+	th := w.sched.NewThread()
+	r.th = th
+	res := w.enter(r, func() coro.Result { return w.sched.Start(th, fn) })
+	switch res.Status {
+	case coro.Done:
+		w.sched.Release(th)
+		return nil
+	case coro.Failed:
+		return fmt.Errorf("%s", luaErrorText(res.Err))
+	default:
+		if r.op == opExit {
+			return nil
+		}
+		return fmt.Errorf("%s", coro.ErrCBoundary)
+	}
+}

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/event"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// worker is one nginx worker: one OS thread, one epoll loop, one Lua VM.
+type worker struct {
+	e         *Engine
+	id        int
+	tid       int // OS thread id, printed in error_log lines as nginx does
+	loop      *event.Loop
+	rec       *trace.Recorder
+	listeners []*listener
+
+	L     *lua.LState
+	sched *coro.Scheduler
+	ngx   *lua.LTable
+	funcs map[*conf.LuaCode]*lua.LFunction
+
+	// cur is the request (or init/timer context) whose Lua is running: the
+	// ngx API acts on it. Only one coroutine runs at a time on a worker.
+	cur *request
+	// coIDs numbers the coroutines of this VM for the trace.
+	coIDs map[*lua.LState]int64
+
+	conns    map[int]*conn
+	stopping bool
+}
+
+// run is the worker's thread: set up, report readiness, loop until stopped.
+func (w *worker) run(ready chan<- error) error {
+	w.tid = unix.Gettid()
+	w.rec = w.e.tracer.Recorder(w.id)
+	w.conns = make(map[int]*conn)
+	w.coIDs = make(map[*lua.LState]int64)
+	if err := w.initVM(); err != nil {
+		ready <- err
+		return nil
+	}
+	defer w.L.Close()
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.WorkerStart, FD: int32(w.loop.FD()), Arg: int64(w.tid)})
+	}
+	if err := w.runInit(); err != nil {
+		ready <- err
+		return nil
+	}
+	for _, l := range w.listeners {
+		l := l
+		ev := uint32(unix.EPOLLIN)
+		if l.exclusive {
+			ev |= unix.EPOLLEXCLUSIVE
+		}
+		if err := w.loop.Add(l.fd, ev, event.HandlerFunc(func(uint32) { w.accept(l) })); err != nil {
+			ready <- fmt.Errorf("worker %d: %w", w.id, err)
+			return nil
+		}
+	}
+	ready <- nil
+	err := w.loop.Run()
+	for _, c := range w.conns {
+		c.close("worker exiting")
+	}
+	for _, l := range w.listeners {
+		w.loop.Remove(l.fd)
+		if !l.exclusive {
+			unix.Close(l.fd)
+		}
+	}
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.WorkerExit})
+	}
+	w.loop.Close()
+	return err
+}
+
+// accept takes new connections from a ready listening socket (at most a
+// few per event, so that with EPOLLEXCLUSIVE other workers get a share).
+func (w *worker) accept(l *listener) {
+	for i := 0; i < 16; i++ {
+		fd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			if err != unix.EAGAIN && err != unix.EINTR {
+				w.log(LevelAlert, 0, "accept4() failed ("+strconv.Itoa(int(err.(unix.Errno)))+": "+errnoText(err)+")")
+			}
+			return
+		}
+		if len(w.conns) >= w.e.cfg.WorkerConnections {
+			w.log(LevelAlert, 0, fmt.Sprintf("%d worker_connections are not enough", w.e.cfg.WorkerConnections))
+			unix.Close(fd)
+			continue
+		}
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		c := newConn(w, fd, l, sa)
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.Accept, FD: int32(fd), Arg: int64(l.fd), Detail: c.remoteAddr + ":" + c.remotePort})
+		}
+		if err := w.loop.Add(fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET, c); err != nil {
+			unix.Close(fd)
+			continue
+		}
+		w.conns[fd] = c
+		c.armIdle(clientHeaderTimeout)
+	}
+}
+
+// log writes an error_log line on behalf of this worker.
+func (w *worker) log(level int, conn int64, msg string) {
+	w.e.errlog.Write(level, w.tid, conn, msg)
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.Log, Arg: int64(level), Detail: msg})
+	}
+}
+
+func sockaddrString(sa unix.Sockaddr) (string, string) {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)
+	case *unix.SockaddrInet6:
+		return net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)
+	}
+	return "unix:", ""
+}
