@@ -1,6 +1,9 @@
 package conf
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
 // Config is a loaded nginx.conf: the main context, the events block and the
 // http block. Every value the engine uses is resolved here (defaults filled
@@ -42,6 +45,10 @@ type HTTP struct {
 	KeepaliveTimeout time.Duration
 	// ClientMaxBodySize is client_max_body_size in bytes (default 1m; 0 means no limit).
 	ClientMaxBodySize int64
+
+	// Phases holds the *_by_lua handlers given at http level (content_by_lua
+	// is not allowed there); servers and locations inherit them per phase.
+	Phases Handlers
 
 	// Servers are the server {} blocks in file order.
 	Servers []*Server
@@ -85,7 +92,14 @@ type Server struct {
 	// the location sets none).
 	DefaultType string
 	AddHeaders  []AddHeader
-	Pos         Pos
+	// ClientMaxBodySize and KeepaliveTimeout are the effective values for
+	// requests that match no location (inherited from http).
+	ClientMaxBodySize int64
+	KeepaliveTimeout  time.Duration
+	Pos               Pos
+
+	// names are the compiled server_name matchers, in file order.
+	names []serverName
 }
 
 // Modifier is a location's match modifier.
@@ -116,10 +130,18 @@ type Location struct {
 	// AddHeaders are the effective add_header directives (inherited as nginx
 	// does: only when this level defines none).
 	AddHeaders []AddHeader
+	// ClientMaxBodySize and KeepaliveTimeout are the effective values
+	// (inherited from the enclosing location, server and http).
+	ClientMaxBodySize int64
+	KeepaliveTimeout  time.Duration
+	// Regex is the compiled pattern of a ~ or ~* location (nil otherwise).
+	Regex *regexp.Regexp `json:"-"`
 	// Locations are nested locations (nginx allows them inside prefix locations).
 	Locations []*Location
-	// Server is the enclosing server block.
-	Server *Server
+	// Server is the enclosing server block; Parent the enclosing location
+	// (nil at server level).
+	Server *Server   `json:"-"`
+	Parent *Location `json:"-"`
 	Pos    Pos
 }
 
@@ -147,7 +169,14 @@ type LuaCode struct {
 	ChunkName string
 	// Path is set for *_by_lua_file: the Lua file, resolved against Prefix.
 	Path string
-	Pos  Pos
+	// Line is the file line of the first line of Code (for a file: 1).
+	Line int
+	// Err is set when the code cannot be loaded (a Lua syntax error or a
+	// missing *_by_lua_file): ngx_lua answers such requests with 500 and
+	// logs "failed to load inlined Lua code: "+Err (or, for a file,
+	// `failed to load external Lua file "PATH": `+Err).
+	Err string
+	Pos Pos
 }
 
 // RewriteOpKind says which rewrite-module directive a RewriteOp is.
@@ -192,6 +221,21 @@ type RewriteOp struct {
 	Lua   *LuaCode
 	Args  []string
 	Pos   Pos
+
+	// Re is the compiled Regex of a rewrite.
+	Re *regexp.Regexp `json:"-"`
+	// Tpl is the parsed template of Text (return), Replacement (rewrite,
+	// without the final '?') or Value (set); ArgTpls are the parsed Args of
+	// set_by_lua*.
+	Tpl     Template
+	ArgTpls []Template `json:"-"`
+	// Redirect is set when a rewrite answers with a redirect: the
+	// replacement starts with http://, https:// or $scheme, or the flag is
+	// redirect or permanent.
+	Redirect bool
+	// DropArgs is set when the rewrite replacement ends with '?': the
+	// original query string is not appended.
+	DropArgs bool
 }
 
 // AddHeader is add_header NAME VALUE [always].
@@ -199,4 +243,7 @@ type AddHeader struct {
 	Name   string
 	Value  string // may contain $variables
 	Always bool
+	// Tpl is the parsed Value.
+	Tpl Template
+	Pos Pos
 }

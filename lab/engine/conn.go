@@ -40,14 +40,14 @@ type conn struct {
 	wbuf []byte // output not written yet: wbuf[wpos:]
 	wpos int
 
-	req       *request
-	discard   *http1.BodyDecoder // the unread body of the previous request, being skipped
-	idle      *event.Timer
-	nreq      int
+	req        *request
+	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
+	idle       *event.Timer
+	nreq       int
 	processing bool
-	closing   bool // close once the output is written
-	lingering bool
-	closed    bool
+	closing    bool // close once the output is written
+	lingering  bool
+	closed     bool
 }
 
 func newConn(w *worker, fd int, l *listener, sa unix.Sockaddr) *conn {

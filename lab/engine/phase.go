@@ -47,7 +47,7 @@ const (
 	inInitWorker   = 1 << phaseInitWorker
 	inTimer        = 1 << phaseTimer
 
-	inRequest  = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
+	inRequest   = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
 	inYieldable = inRewrite | inAccess | inContent | inTimer
 	inAll       = inRequest | inInit | inInitWorker | inTimer
 )

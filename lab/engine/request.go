@@ -102,8 +102,8 @@ type request struct {
 	bodyDecoder *http1.BodyDecoder
 
 	// filter state
-	arg1 lua.LValue // ngx.arg[1] in body_filter / set_by_lua args
-	arg2 lua.LValue
+	arg1  lua.LValue // ngx.arg[1] in body_filter / set_by_lua args
+	arg2  lua.LValue
 	args0 []lua.LValue
 }
 
