@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,7 +39,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, diags, err := conf.Load(path, *prefix)
 	if err != nil {
-		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		emerg(stderr, "emerg", err)
 		return 1
 	}
 	for _, d := range diags {
@@ -58,7 +59,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		if *traceOut != "-" {
 			f, err := os.Create(*traceOut)
 			if err != nil {
-				fmt.Fprintf(stderr, "restylab: [emerg] trace: %v\n", err)
+				emerg(stderr, "emerg", fmt.Errorf("trace: %w", err))
 				return 1
 			}
 			defer f.Close()
@@ -68,11 +69,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	e, err := engine.New(cfg, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		emerg(stderr, "emerg", err)
 		return 1
 	}
 	if err := e.Start(); err != nil {
-		fmt.Fprintf(stderr, "restylab: [emerg] %v\n", err)
+		level := "emerg"
+		if strings.HasPrefix(err.Error(), "init_by_lua") {
+			level = "error" // as nginx logs a failing init_by_lua
+		}
+		emerg(stderr, level, err)
 		return 1
 	}
 	sigs := make(chan os.Signal, 1)
@@ -131,4 +136,11 @@ func printTrace(tr *trace.Tracer, w io.Writer) func() {
 		<-finished
 		sub.Close()
 	}
+}
+
+// emerg prints a startup failure as nginx does on standard error:
+// "2026/11/27 03:36:05 [emerg] 123#123: MESSAGE".
+func emerg(w io.Writer, level string, err error) {
+	pid := os.Getpid()
+	fmt.Fprintf(w, "%s [%s] %d#%d: %v\n", time.Now().Format("2006/01/02 15:04:05"), level, pid, pid, err)
 }

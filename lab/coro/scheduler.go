@@ -13,6 +13,26 @@ import (
 //go:embed prelude.lua
 var preludeSource string
 
+// PreludeChunk names the engine's own Lua (the pcall and coroutine
+// replacements): positions in it are hidden from error messages.
+const PreludeChunk = "[C]"
+
+// Raise raises a Lua error from an API function the way luaL_error does:
+// prefixed with the position of the Lua code that called the API, or with
+// nothing when the caller is not Lua code (pcall(api, ...) in OpenResty,
+// which here runs through the engine's own pcall).
+func Raise(L *lua.LState, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	where := L.Where(1)
+	if where != "" && !strings.HasPrefix(where, PreludeChunk+":") && !strings.HasPrefix(where, "[G]") {
+		msg = where + " " + msg
+	}
+	L.Error(lua.LString(msg), 0)
+}
+
 // ErrCBoundary is the message of a yield through a Go frame, in LuaJIT's words.
 const ErrCBoundary = "attempt to yield across C-call boundary"
 
@@ -62,7 +82,7 @@ type Scheduler struct {
 // (no CPU budget).
 func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	s := &Scheduler{L: L, sentinel: L.NewUserData(), hooks: hooks, budget: budget}
-	fn, err := L.Load(strings.NewReader(preludeSource), "=coro")
+	fn, err := L.Load(strings.NewReader(preludeSource), PreludeChunk)
 	if err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
@@ -73,7 +93,7 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	if err := L.PCall(3, 0, nil); err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
-	entry, err := L.Load(strings.NewReader("local f = ... f(select(2, ...))"), "=entry")
+	entry, err := L.Load(strings.NewReader("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))"), PreludeChunk)
 	if err != nil {
 		return nil, fmt.Errorf("coro entry: %w", err)
 	}
@@ -96,7 +116,7 @@ func (s *Scheduler) adopt(L *lua.LState) int {
 // yieldLua is coroutine.yield: a yield by Lua code itself.
 func (s *Scheduler) yieldLua(L *lua.LState) int {
 	if crossesGoFrame() {
-		L.RaiseError(ErrCBoundary)
+		Raise(L, ErrCBoundary)
 		return 0
 	}
 	return -1
@@ -107,11 +127,11 @@ func (s *Scheduler) yieldLua(L *lua.LState) int {
 // The values given to the later Resume become the API's return values.
 func (s *Scheduler) Yield(L *lua.LState) int {
 	if crossesGoFrame() {
-		L.RaiseError(ErrCBoundary)
+		Raise(L, ErrCBoundary)
 		return 0
 	}
 	if L.Parent == nil {
-		L.RaiseError("attempt to yield from outside a coroutine")
+		Raise(L, "attempt to yield from outside a coroutine")
 		return 0
 	}
 	return L.Yield(s.sentinel)

@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/restylab/restylab/lab/coro"
 	"github.com/restylab/restylab/lab/lualib"
 	"github.com/restylab/restylab/lab/shdict"
 )
@@ -59,6 +60,10 @@ func (w *worker) newNgx() *lua.LTable {
 		ngx.RawSetString(k, L.NewFunction(f))
 	}
 	ngx.RawSetString("req", w.newReqTable())
+	ngx.RawSetString("timer", w.newTimerTable())
+	resp := L.NewTable()
+	resp.RawSetString("get_headers", L.NewFunction(w.respGetHeaders))
+	ngx.RawSetString("resp", resp)
 	ngx.RawSetString("var", w.newVarTable())
 	ngx.RawSetString("header", w.newHeaderTable())
 	ngx.RawSetString("arg", w.newArgTable())
@@ -143,7 +148,7 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 		r := w.need(L, "ngx.ctx", inRequest|inTimer)
 		t, ok := L.Get(3).(*lua.LTable)
 		if !ok {
-			L.RaiseError("ctx should be a table while getting a %s", L.Get(3).Type().String())
+			raise(L, "ctx should be a table while getting a %s", L.Get(3).Type().String())
 		}
 		r.ctx = t
 		return 0
@@ -157,11 +162,11 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 func (w *worker) need(L *lua.LState, api string, allowed int) *request {
 	r := w.cur
 	if r == nil {
-		L.RaiseError("no request found")
+		raise(L, "no request found")
 		return nil
 	}
 	if allowed&(1<<r.phase) == 0 {
-		L.RaiseError("API disabled in the context of %s", r.phase.context())
+		raise(L, "API disabled in the context of %s", r.phase.context())
 		return nil
 	}
 	return r
@@ -171,7 +176,7 @@ func (w *worker) need(L *lua.LState, api string, allowed int) *request {
 func (w *worker) apiLog(L *lua.LState) int {
 	level := L.CheckInt(1)
 	if level < LevelStderr || level > LevelDebug {
-		L.RaiseError("bad log level: %d", level)
+		raise(L, "bad log level: %d", level)
 	}
 	w.logFromLua(L, level, 2)
 	return 0
@@ -199,7 +204,9 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 		switch v.Type() {
 		case lua.LTNil:
 			b.WriteString("nil")
-		case lua.LTBool, lua.LTNumber, lua.LTString:
+		case lua.LTNumber:
+			b.WriteString(lualib.FormatNumber(float64(v.(lua.LNumber))))
+		case lua.LTBool, lua.LTString:
 			b.WriteString(v.String())
 		default:
 			if v == lualib.Null(L) {
@@ -229,4 +236,84 @@ func (w *worker) apiGetPhase(L *lua.LState) int {
 func (w *worker) apiUpdateTime(L *lua.LState) int {
 	w.loop.UpdateTime()
 	return 0
+}
+
+// raise raises a Lua error from an ngx API function (see coro.Raise).
+func raise(L *lua.LState, format string, args ...any) { coro.Raise(L, format, args...) }
+
+// respGetHeaders is ngx.resp.get_headers(max, raw): the response headers
+// set so far, keys in lower case unless raw.
+func (w *worker) respGetHeaders(L *lua.LState) int {
+	r := w.need(L, "ngx.resp.get_headers", inRequest)
+	max := L.OptInt(1, 100)
+	raw := L.OptBool(2, false)
+	t := L.NewTable()
+	count := 0
+	add := func(name, v string) bool {
+		if max > 0 && count >= max {
+			return false
+		}
+		count++
+		k := name
+		if !raw {
+			k = strings.ToLower(k)
+		}
+		switch c := t.RawGetString(k).(type) {
+		case *lua.LNilType:
+			t.RawSetString(k, lua.LString(v))
+		case lua.LString:
+			arr := L.CreateTable(2, 0)
+			arr.Append(c)
+			arr.Append(lua.LString(v))
+			t.RawSetString(k, arr)
+		case *lua.LTable:
+			c.Append(lua.LString(v))
+		}
+		return true
+	}
+	truncated := false
+	for _, h := range r.headers {
+		for _, v := range h.values {
+			if !add(h.name, v) {
+				truncated = true
+			}
+		}
+	}
+	if !raw {
+		L.SetMetatable(t, w.headersMeta())
+	}
+	L.Push(t)
+	if truncated {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
+}
+
+// installGlobalGuard warns, like lua-resty-core's _G write guard, the first
+// time request code writes a global variable (it lives in the worker's VM,
+// shared by every request).
+func (w *worker) installGlobalGuard() {
+	L := w.L
+	seen := map[string]bool{}
+	mt := L.NewTable()
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		k := L.Get(2)
+		if r := w.cur; r != nil && r.phase != phaseInit && r.phase != phaseInitWorker {
+			if name, ok := k.(lua.LString); ok && !seen[string(name)] {
+				seen[string(name)] = true
+				msg := "[lua] _G write guard:12: __newindex(): writing a global Lua variable ('" + string(name) +
+					"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables"
+				if r.c != nil {
+					r.logErr(LevelWarn, msg)
+				} else {
+					w.log(LevelWarn, 0, msg)
+				}
+			}
+		}
+		t.RawSet(k, L.Get(3))
+		return 0
+	}))
+	L.SetMetatable(L.Get(lua.GlobalsIndex), mt)
 }

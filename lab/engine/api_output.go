@@ -15,8 +15,10 @@ import (
 // numbers, booleans, nil, ngx.null and (nested) array tables of those.
 func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname string) []byte {
 	switch v.Type() {
-	case lua.LTString, lua.LTNumber:
-		return append(b, v.String()...)
+	case lua.LTString:
+		return append(b, string(v.(lua.LString))...)
+	case lua.LTNumber:
+		return append(b, lualib.FormatNumber(float64(v.(lua.LNumber)))...)
 	case lua.LTBool:
 		return append(b, v.String()...)
 	case lua.LTNil:
@@ -33,7 +35,7 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 			return append(b, "null"...)
 		}
 	}
-	L.ArgError(arg, fmt.Sprintf("string, number, boolean, nil, ngx.null, or array table expected, got %s", v.Type().String()))
+	raise(L, "bad argument #%d to '%s' (string, number, boolean, nil, ngx.null, or array table expected, but got %s)", arg, fname, v.Type().String())
 	return b
 }
 
@@ -74,8 +76,16 @@ func (w *worker) apiFlush(L *lua.LState) int {
 		L.Push(lua.LString("seen eof"))
 		return 2
 	}
+	if r.buffering10 || r.wantsBuffer10() {
+		r.buffering10 = true
+		L.Push(lua.LNumber(1))
+		return 1
+	}
 	if !r.headerSent {
 		r.sendHeader()
+	}
+	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
+		r.output(nil, false)
 	}
 	r.unflushed = 0
 	if r.c.flush() || !wait {
@@ -144,10 +154,10 @@ func (w *worker) apiRedirect(L *lua.LState) int {
 	switch status {
 	case 301, 302, 303, 307, 308:
 	default:
-		L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
+		raise(L, "only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
 	}
 	if r.headerSent {
-		L.RaiseError("attempt to call ngx.redirect after sending out the headers")
+		raise(L, "attempt to call ngx.redirect after sending out the headers")
 	}
 	r.setHeader("Location", []string{uri})
 	r.op = opRedirect
@@ -160,10 +170,10 @@ func (w *worker) apiExec(L *lua.LState) int {
 	r := w.need(L, "ngx.exec", inRewrite|inAccess|inContent)
 	uri := L.CheckString(1)
 	if uri == "" {
-		L.RaiseError("The uri argument is empty")
+		raise(L, "The uri argument is empty")
 	}
 	if r.headerSent {
-		L.RaiseError("attempt to call ngx.exec after sending out response headers")
+		raise(L, "attempt to call ngx.exec after sending out response headers")
 	}
 	args := ""
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
@@ -198,7 +208,7 @@ func (w *worker) apiExec(L *lua.LState) int {
 func (w *worker) encodeArgs(L *lua.LState, t *lua.LTable) string {
 	fn := w.ngx.RawGetString("encode_args")
 	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: false}, t); err != nil {
-		L.RaiseError("%s", err.Error())
+		raise(L, "%s", err.Error())
 	}
 	s := L.Get(-1)
 	L.Pop(1)
@@ -211,7 +221,7 @@ func (w *worker) apiSleep(L *lua.LState) int {
 	r := w.need(L, "ngx.sleep", inRewrite|inAccess|inContent|inTimer)
 	sec := float64(L.CheckNumber(1))
 	if sec < 0 {
-		L.RaiseError("invalid sleep duration \"%v\"", sec)
+		raise(L, "invalid sleep duration \"%v\"", sec)
 	}
 	d := time.Duration(sec * float64(time.Second))
 	d = d.Truncate(time.Millisecond) // nginx timers have millisecond resolution

@@ -53,7 +53,7 @@ func (w *worker) reqSetMethod(L *lua.LState) int {
 		256: "MOVE", 512: "OPTIONS", 1024: "PROPFIND", 2048: "PROPPATCH", 4096: "LOCK", 8192: "UNLOCK", 16384: "PATCH", 32768: "TRACE"}
 	m, ok := names[id]
 	if !ok {
-		L.RaiseError("unsupported HTTP method: %d", id)
+		raise(L, "unsupported HTTP method: %d", id)
 	}
 	r.method = m
 	return 0
@@ -64,7 +64,7 @@ func (w *worker) decodeArgs(L *lua.LState, s string, max lua.LValue) int {
 	fn := w.ngx.RawGetString("decode_args")
 	top := L.GetTop()
 	if err := L.CallByParam(lua.P{Fn: fn, NRet: lua.MultRet, Protect: false}, lua.LString(s), max); err != nil {
-		L.RaiseError("%s", err.Error())
+		raise(L, "%s", err.Error())
 	}
 	return L.GetTop() - top
 }
@@ -81,7 +81,7 @@ func (w *worker) reqGetURIArgs(L *lua.LState) int {
 func (w *worker) reqGetPostArgs(L *lua.LState) int {
 	r := w.need(L, "ngx.req.get_post_args", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
 	if r.bodyState != bodyRead {
-		L.RaiseError("request body not read yet")
+		raise(L, "no request body found; maybe you should turn on lua_need_request_body?")
 	}
 	if len(r.body) > clientBodyBufferSize {
 		L.Push(lua.LNil)
@@ -226,7 +226,11 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 		return 0
 	}
 	if r.bodyDecoder == nil {
-		r.bodyDecoder = http1.NewBodyDecoder(r.head, r.c.limits())
+		lim := r.c.limits()
+		if r.loc != nil {
+			lim.MaxBodyBytes = r.loc.ClientMaxBodySize
+		}
+		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
 		r.bodyState = bodyReading
 		if r.head.Expect100 && len(r.c.rbuf) == r.c.rpos {
 			r.c.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
@@ -272,6 +276,9 @@ func (r *request) feedBody() (bool, error) {
 				r.body = []byte{}
 			}
 			return true, nil
+		}
+		if n > 0 && c.rpos < len(c.rbuf) {
+			continue
 		}
 		if c.readMore {
 			c.readAll()
@@ -335,11 +342,11 @@ func (w *worker) reqSetURI(L *lua.LState) int {
 	r := w.need(L, "ngx.req.set_uri", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
 	uri := L.CheckString(1)
 	if uri == "" {
-		L.RaiseError("attempt to use zero-length uri")
+		raise(L, "attempt to use zero-length uri")
 	}
 	jump := L.OptBool(2, false)
 	if jump && r.phase != phaseRewrite {
-		L.RaiseError("attempt to call ngx.req.set_uri to do location jump in contexts other than rewrite_by_lua and rewrite_by_lua_file")
+		raise(L, "API disabled in the context of %s", r.phase.context())
 	}
 	r.uri = uri
 	if jump {
@@ -370,7 +377,7 @@ func (w *worker) reqHTTPVersion(L *lua.LState) int {
 	case r.head.Major == 1 && r.head.Minor == 1:
 		L.Push(lua.LNumber(1.1))
 	case r.head.Major == 1 && r.head.Minor == 0:
-		L.Push(lua.LNumber(1.0))
+		L.Push(lua.LNumber(1))
 	case r.head.Major == 0:
 		L.Push(lua.LNumber(0.9))
 	default:

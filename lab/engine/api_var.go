@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/restylab/restylab/lab/lualib"
 	"strconv"
 	"strings"
 
@@ -65,7 +66,7 @@ func (w *worker) newVarTable() *lua.LTable {
 		case lua.LString, lua.LNumber:
 			val = v.String()
 		default:
-			L.RaiseError("bad variable value type: %s", v.Type().String())
+			raise(L, "bad variable value type: %s", v.Type().String())
 		}
 		switch {
 		case name == "args" || name == "query_string":
@@ -73,9 +74,9 @@ func (w *worker) newVarTable() *lua.LTable {
 		case w.e.declaredVar(name):
 			r.setVar(name, val)
 		case builtinVar(name):
-			L.RaiseError("variable \"%s\" not changeable", name)
+			raise(L, "variable \"%s\" not changeable", name)
 		default:
-			L.RaiseError("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config file to define it first", name, name)
+			raise(L, "variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config file to define it first", name, name)
 		}
 		return 0
 	}))
@@ -128,20 +129,25 @@ func (w *worker) newHeaderTable() *lua.LTable {
 			for i := 1; i <= n; i++ {
 				vals = append(vals, lua.LVAsString(v.RawGetInt(i)))
 			}
-		case lua.LString, lua.LNumber:
-			vals = []string{v.String()}
+		case lua.LString:
+			vals = []string{string(v)}
+		case lua.LNumber:
+			vals = []string{lualib.FormatNumber(float64(v))}
 		case lua.LBool:
 			vals = []string{v.String()}
 		default:
-			L.RaiseError("bad header value type: %s", v.Type().String())
+			raise(L, "bad header value type: %s", v.Type().String())
 		}
 		if len(vals) == 0 {
 			vals = nil
 		}
 		if strings.EqualFold(name, "Content-Length") && vals != nil {
 			if _, err := strconv.ParseInt(vals[0], 10, 64); err != nil {
-				L.RaiseError("invalid content length")
+				raise(L, "invalid content length")
 			}
+		}
+		if strings.EqualFold(name, "Content-Type") {
+			r.ctCleared = vals == nil
 		}
 		r.setHeader(canonicalHeader(name), vals)
 		return 0
@@ -153,15 +159,8 @@ func (w *worker) newHeaderTable() *lua.LTable {
 // canonicalHeader keeps the name as written, except the few headers nginx
 // itself spells (so Content-Type set as content_type prints as nginx does).
 func canonicalHeader(name string) string {
-	switch strings.ToLower(name) {
-	case "content-type":
+	if strings.EqualFold(name, "content-type") {
 		return "Content-Type"
-	case "content-length":
-		return "Content-Length"
-	case "location":
-		return "Location"
-	case "last-modified":
-		return "Last-Modified"
 	}
 	return name
 }
@@ -209,7 +208,7 @@ func (w *worker) newArgTable() *lua.LTable {
 		case 2:
 			r.arg2 = lua.LBool(lua.LVAsBool(L.Get(3)))
 		default:
-			L.RaiseError("bad index")
+			raise(L, "bad index")
 		}
 		return 0
 	}))

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -26,6 +28,10 @@ func (e *Engine) compileAll() {
 			return
 		}
 		if _, done := e.loadErr[c]; done {
+			return
+		}
+		if c.Err != "" {
+			e.loadErr[c] = errors.New(c.Err)
 			return
 		}
 		p, err := compileLua(c.Code, c.ChunkName)
@@ -95,4 +101,71 @@ func luaSyntaxMessage(err error, chunkname string) string {
 		return fmt.Sprintf("%s:%d: %s", chunkname, ce.Line, ce.Message)
 	}
 	return err.Error()
+}
+
+// checkVars reports the first variable a directive uses that nginx would not
+// know, in nginx's words: unknown "foo" variable.
+func (e *Engine) checkVars() error {
+	known := func(name string) bool {
+		if _, err := strconv.Atoi(name); err == nil {
+			return true
+		}
+		return builtinVar(name) || e.declaredVar(name) || name == "args" || name == "query_string"
+	}
+	check := func(t conf.Template) error {
+		for _, v := range t.Vars() {
+			if !known(v) {
+				return fmt.Errorf("unknown \"%s\" variable", v)
+			}
+		}
+		return nil
+	}
+	checkOps := func(ops []*conf.RewriteOp) error {
+		for _, op := range ops {
+			if err := check(op.Tpl); err != nil {
+				return err
+			}
+			for _, a := range op.ArgTpls {
+				if err := check(a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	checkHeaders := func(hs []conf.AddHeader) error {
+		for _, h := range hs {
+			if err := check(h.Tpl); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var walk func([]*conf.Location) error
+	walk = func(locs []*conf.Location) error {
+		for _, l := range locs {
+			if err := checkOps(l.Rewrites); err != nil {
+				return err
+			}
+			if err := checkHeaders(l.AddHeaders); err != nil {
+				return err
+			}
+			if err := walk(l.Locations); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, s := range e.cfg.HTTP.Servers {
+		if err := checkOps(s.Rewrites); err != nil {
+			return err
+		}
+		if err := checkHeaders(s.AddHeaders); err != nil {
+			return err
+		}
+		if err := walk(s.Locations); err != nil {
+			return err
+		}
+	}
+	return nil
 }

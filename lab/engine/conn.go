@@ -189,7 +189,8 @@ func (c *conn) process() {
 }
 
 func (c *conn) limits() http1.Limits {
-	return http1.Limits{MaxBodyBytes: c.w.e.cfg.HTTP.ClientMaxBodySize}
+	// the body size limit is the location's: checked after location lookup
+	return http1.Limits{}
 }
 
 // discardBody skips the body the previous request left unread; it reports
@@ -206,6 +207,9 @@ func (c *conn) discardBody() bool {
 		if done {
 			c.discard = nil
 			return true
+		}
+		if n > 0 && c.rpos < len(c.rbuf) {
+			continue
 		}
 		if c.readMore {
 			c.readAll()

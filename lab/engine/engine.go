@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -51,10 +50,6 @@ type Engine struct {
 
 	userVars map[string]struct{} // variables declared by set / set_by_lua
 
-	reMu      sync.Mutex // guards the caches below, shared by workers
-	regexes   map[string]*regexp.Regexp
-	templates map[string]*conf.Template
-
 	workers  []*worker
 	connSeq  atomic.Int64
 	reqSeq   atomic.Int64
@@ -88,6 +83,9 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	}
 	e.compileAll()
 	e.userVars = declaredVars(cfg.HTTP)
+	if err := e.checkVars(); err != nil {
+		return nil, err
+	}
 	if opts.CPUBudget > 0 {
 		e.budget = coro.NewBudget(opts.CPUBudget)
 	}

@@ -40,7 +40,7 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	fn, err := r.w.function(code)
 	if err != nil {
 		r.phase = p
-		r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
+		r.logLoadError(code, err)
 		r.finalize(500)
 		return false
 	}
@@ -63,7 +63,12 @@ func (r *request) resume(vals ...lua.LValue) {
 	}
 	r.op = opNone
 	r.waitDesc = ""
-	if r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Resume(r.th, vals...) })) {
+	done := r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Resume(r.th, vals...) }))
+	if r.isTimer {
+		r.timerCheckDone()
+		return
+	}
+	if done {
 		r.run()
 	}
 }
@@ -148,7 +153,17 @@ func (r *request) afterResume(res coro.Result) bool {
 			w.rec.Emit(trace.Event{Kind: trace.LuaError, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: msg})
 		}
 		r.endThread("error")
-		r.logErr(LevelErr, "lua entry thread aborted: runtime error: "+msg)
+		chunk := "?"
+		if r.code != nil {
+			chunk = r.code.ChunkName
+		}
+		r.logErr(LevelErr, "lua entry thread aborted: runtime error: "+msg+"\nstack traceback:\ncoroutine 0:\n\t"+chunk+": in main chunk")
+		if r.headerSent {
+			// the status is out: nginx ends the connection without the
+			// response's proper end (no last chunk)
+			r.broken = true
+			r.keepAlive = false
+		}
 		r.finalize(500)
 		return false
 	}
@@ -189,7 +204,7 @@ func (r *request) abort() {
 func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
 	fn, err := r.w.function(code)
 	if err != nil {
-		r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
+		r.logLoadError(code, err)
 		return nil, false
 	}
 	savedPhase, savedTh, savedCo, savedOp := r.phase, r.th, r.coID, r.op
@@ -251,4 +266,13 @@ func luaErrorText(err *lua.ApiError) string {
 	default:
 		return v.String()
 	}
+}
+
+// logLoadError logs a snippet that does not compile as ngx_lua does.
+func (r *request) logLoadError(code *conf.LuaCode, err error) {
+	if code.Path != "" {
+		r.logErr(LevelErr, fmt.Sprintf("failed to load external Lua file \"%s\": %s", code.Path, err))
+		return
+	}
+	r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
 }

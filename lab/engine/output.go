@@ -65,17 +65,25 @@ func (r *request) location() *conf.Location { return r.loc }
 // sendHeader runs header_filter_by_lua and queues the status line and
 // headers. It is called once, by the first output or at finalization.
 func (r *request) sendHeader() {
-	if r.headerSent {
+	if r.headerSent || r.sendingHeader {
 		return
 	}
-	r.headerSent = true
+	r.sendingHeader = true
 	if r.status == 0 {
 		r.status = 200
 	}
 	if loc := r.loc; loc != nil && loc.Phases.HeaderFilter != nil && r.c != nil {
-		r.runSync(phaseHeaderFilter, loc.Phases.HeaderFilter)
+		if _, ok := r.runSync(phaseHeaderFilter, loc.Phases.HeaderFilter); !ok {
+			// nginx closes the connection without a response
+			r.headerSent = true
+			r.eofSent = true
+			r.keepAlive = false
+			r.c.close("header_filter_by_lua failed")
+			return
+		}
 	}
-	if r.c == nil {
+	r.headerSent = true
+	if r.c == nil || r.c.closed {
 		return
 	}
 	st := r.status
@@ -115,7 +123,7 @@ func (r *request) sendHeader() {
 	b = append(b, "\r\n"...)
 	if st != 204 && st != 304 {
 		ct, ok := r.headerOut("Content-Type")
-		if !ok {
+		if !ok && !r.ctCleared {
 			ct = r.defaultType()
 		}
 		if ct != "" {
@@ -123,13 +131,13 @@ func (r *request) sendHeader() {
 		}
 	}
 	if clen >= 0 && st != 204 && st != 304 {
-		b = append(b, "Content-Length: "+strconv.FormatInt(clen, 10)+"\r\n"...)
+		b = append(b, r.headerName("Content-Length")+": "+strconv.FormatInt(clen, 10)+"\r\n"...)
 	}
 	if v, ok := r.headerOut("Last-Modified"); ok {
-		b = append(b, "Last-Modified: "+v+"\r\n"...)
+		b = append(b, r.headerName("Last-Modified")+": "+v+"\r\n"...)
 	}
 	if v, ok := r.headerOut("Location"); ok {
-		b = append(b, "Location: "+r.absoluteLocation(v)+"\r\n"...)
+		b = append(b, r.headerName("Location")+": "+v+"\r\n"...)
 	}
 	if r.chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
@@ -157,6 +165,17 @@ func (r *request) sendHeader() {
 
 // defaultType is the location's default_type.
 func (r *request) defaultType() string {
+	// nginx's built-in types (used when no types{} block is given)
+	if i := strings.LastIndexByte(r.uri, '.'); i >= 0 && !strings.Contains(r.uri[i:], "/") {
+		switch strings.ToLower(r.uri[i+1:]) {
+		case "html":
+			return "text/html"
+		case "gif":
+			return "image/gif"
+		case "jpg":
+			return "image/jpeg"
+		}
+	}
 	if r.loc != nil && r.loc.DefaultType != "" {
 		return r.loc.DefaultType
 	}
@@ -166,9 +185,39 @@ func (r *request) defaultType() string {
 	return r.w.e.cfg.HTTP.DefaultType
 }
 
-// absoluteLocation: nginx sends relative Location values as they are
-// (absolute_redirect only applies to its own redirects).
-func (r *request) absoluteLocation(v string) string { return v }
+// headerName is the spelling of a response header as set (nginx sends
+// the key Lua used), or name itself.
+func (r *request) headerName(name string) string {
+	if i := r.findHeader(name); i >= 0 {
+		return r.headers[i].name
+	}
+	return name
+}
+
+// absoluteLocation turns a relative redirect made by nginx itself (return,
+// rewrite) into an absolute URL, as absolute_redirect and port_in_redirect
+// (both on by default) do; a Location set from Lua is sent as it is.
+func (r *request) absoluteLocation(v string) string {
+	if !strings.HasPrefix(v, "/") || r.c == nil {
+		return v
+	}
+	host := ""
+	if r.head != nil {
+		host = r.head.Host
+	}
+	if host == "" {
+		if r.srv != nil && len(r.srv.ServerNames) > 0 && r.srv.ServerNames[0] != "" {
+			host = r.srv.ServerNames[0]
+		} else {
+			host = r.c.serverAddr
+		}
+	}
+	port := ""
+	if r.c.l.port != "80" {
+		port = ":" + r.c.l.port
+	}
+	return "http://" + host + port + v
+}
 
 // appendAddHeaders adds the add_header directives that apply to status st.
 func (r *request) appendAddHeaders(b []byte, st int) []byte {
@@ -188,7 +237,7 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 		if !ok && !h.Always {
 			continue
 		}
-		v := r.expand(h.Value)
+		v := r.expandTpl(h.Tpl)
 		if v == "" {
 			continue
 		}
@@ -199,11 +248,27 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 
 // output passes a body chunk through body_filter_by_lua and queues it.
 func (r *request) output(data []byte, last bool) {
-	if r.eofSent || r.c == nil {
+	if r.eofSent || r.c == nil || r.c.closed {
 		return
+	}
+	if !r.headerSent && (r.buffering10 || r.wantsBuffer10()) {
+		// ngx_lua's lua_http10_buffering: an HTTP/1.0 response is held
+		// back whole so it can carry a Content-Length.
+		r.buffering10 = true
+		r.buffer10 = append(r.buffer10, data...)
+		if !last {
+			return
+		}
+		data = r.buffer10
+		r.buffer10 = nil
+		r.buffering10 = false
+		r.setHeader("Content-Length", []string{strconv.Itoa(len(data))})
 	}
 	if !r.headerSent {
 		r.sendHeader()
+		if r.c.closed {
+			return
+		}
 	}
 	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
 		data, last = r.bodyFilter(loc.Phases.BodyFilter, data, last)
@@ -236,6 +301,16 @@ func (r *request) output(data []byte, last bool) {
 		r.unflushed = 0
 		r.c.flush()
 	}
+}
+
+// wantsBuffer10 reports whether output to an HTTP/1.0 client must be
+// buffered to compute its Content-Length.
+func (r *request) wantsBuffer10() bool {
+	if r.head == nil || r.head.Major != 1 || r.head.Minor != 0 || r.phase == phaseNone {
+		return false
+	}
+	_, has := r.headerOut("Content-Length")
+	return !has && r.method != "HEAD"
 }
 
 // bodyFilter runs body_filter_by_lua on one chunk: ngx.arg[1] is the data,
@@ -283,12 +358,17 @@ func (r *request) sendSpecial(status int) {
 	if r.head != nil && r.head.Method == "HEAD" {
 		r.headOnly = true
 	}
-	r.headers = r.keepOnly(r.headers, "Location")
+	r.setHeader("Content-Type", nil)
+	r.ctCleared = false
 	if page != nil {
 		r.setHeader("Content-Type", []string{"text/html"})
 		r.setHeader("Content-Length", []string{strconv.Itoa(len(page))})
-	} else if status >= 300 || status == 204 {
+	} else if status == 204 {
 		r.setHeader("Content-Length", nil)
+	} else {
+		// codes without a page go out with an empty body
+		r.setHeader("Content-Length", []string{"0"})
+		r.ctCleared = true
 	}
 	if status == 494 {
 		r.status = 400
@@ -299,19 +379,6 @@ func (r *request) sendSpecial(status int) {
 	} else {
 		r.output(nil, true)
 	}
-}
-
-// keepOnly keeps the response headers nginx keeps for an error page.
-func (r *request) keepOnly(hs []outHeader, names ...string) []outHeader {
-	var out []outHeader
-	for _, h := range hs {
-		for _, n := range names {
-			if strings.EqualFold(h.name, n) {
-				out = append(out, h)
-			}
-		}
-	}
-	return out
 }
 
 // finalize ends the request with code (0: normal end of content). Like
@@ -348,10 +415,13 @@ func (r *request) finalize(code int) {
 	case code >= 200 && !r.headerSent:
 		r.status = code
 	}
+	if !r.headerSent && !r.broken && (r.buffering10 || r.wantsBuffer10()) {
+		r.output(nil, true) // sends the held HTTP/1.0 body with its length
+	}
 	if !r.headerSent {
 		r.sendHeader()
 	}
-	if !r.eofSent {
+	if !r.eofSent && !r.broken {
 		r.output(nil, true)
 	}
 	r.finalizeDone()

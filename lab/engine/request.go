@@ -69,19 +69,26 @@ type request struct {
 	start      time.Time
 
 	// response
-	status       int
-	headers      []outHeader
-	headerSent   bool
-	eofSent      bool
-	headOnly     bool
-	chunked      bool
-	keepAlive    bool
-	unflushed    int
-	bytesSent    int64
-	bodySent     int64
-	finalized    bool
-	clientGone   bool
-	errlogStatus bool
+	status        int
+	headers       []outHeader
+	headerSent    bool
+	sendingHeader bool
+	ctCleared     bool   // Content-Type set to nil from Lua: none is sent
+	buffer10      []byte // HTTP/1.0 output held back to send a Content-Length
+	buffering10   bool
+	broken        bool // an error after the header went out: no proper end
+	isTimer       bool // a timer callback (no connection)
+	timerDone     bool
+	eofSent       bool
+	headOnly      bool
+	chunked       bool
+	keepAlive     bool
+	unflushed     int
+	bytesSent     int64
+	bodySent      int64
+	finalized     bool
+	clientGone    bool
+	errlogStatus  bool
 
 	// the running handler
 	phase    phase
@@ -127,6 +134,9 @@ func startRequest(c *conn, head *http1.Request) {
 	r.headOnly = head.Method == "HEAD"
 	c.req = r
 	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
+	for _, line := range head.IgnoredHeaders {
+		r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s\" while reading client request headers", line))
+	}
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
 	}
@@ -161,6 +171,11 @@ func (r *request) run() {
 				return
 			}
 			r.loc, r.captures = loc, caps
+			if max := loc.ClientMaxBodySize; max > 0 && r.head.ContentLength > max && r.uriChanges == 0 {
+				r.logErr(LevelErr, fmt.Sprintf("client intended to send too large body: %d bytes", r.head.ContentLength))
+				r.finalize(413)
+				return
+			}
 			r.step = stRewrite
 		case stRewrite:
 			if !r.runRewriteOps(r.loc.Rewrites) {
@@ -285,6 +300,15 @@ func (r *request) logContext() string {
 	b.WriteString(", server: ")
 	if r.srv != nil && len(r.srv.ServerNames) > 0 {
 		b.WriteString(r.srv.ServerNames[0])
+	}
+	if r.phase == phaseLog {
+		b.Reset()
+		b.WriteString(" while logging request, client: ")
+		b.WriteString(r.c.remoteAddr)
+		b.WriteString(", server: ")
+		if r.srv != nil && len(r.srv.ServerNames) > 0 {
+			b.WriteString(r.srv.ServerNames[0])
+		}
 	}
 	if r.head != nil && r.head.RawHeader != nil {
 		line := string(r.head.RawHeader)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -20,11 +19,11 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 	for _, op := range ops {
 		switch op.Kind {
 		case conf.OpSet:
-			r.setVar(op.Var, r.expand(op.Value))
+			r.setVar(op.Var, r.expandTpl(op.Tpl))
 		case conf.OpSetByLua:
 			args := make([]lua.LValue, 0, len(op.Args))
-			for _, a := range op.Args {
-				args = append(args, lua.LString(r.expand(a)))
+			for _, a := range op.ArgTpls {
+				args = append(args, lua.LString(r.expandTpl(a)))
 			}
 			r.args0 = args
 			vals, ok := r.runSync(phaseSet, op.Lua, args...)
@@ -42,45 +41,41 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 			r.doReturn(op)
 			return false
 		case conf.OpRewrite:
-			re := r.w.e.regex(op.Regex)
-			if re == nil {
+			if op.Re == nil {
 				continue
 			}
-			m := re.FindStringSubmatch(r.uri)
+			m := op.Re.FindStringSubmatch(r.uri)
 			if m == nil {
 				continue
 			}
 			r.captures = m
-			repl := r.expand(op.Replacement)
-			if strings.HasPrefix(repl, "http://") || strings.HasPrefix(repl, "https://") ||
-				op.Flag == conf.FlagRedirect || op.Flag == conf.FlagPermanent {
+			repl := r.expandTpl(op.Tpl)
+			if op.Redirect || op.Flag == conf.FlagRedirect || op.Flag == conf.FlagPermanent {
 				status := 302
 				if op.Flag == conf.FlagPermanent {
 					status = 301
 				}
 				loc := repl
-				if !strings.Contains(loc, "?") && r.args != "" {
-					loc += "?" + r.args
-				} else {
-					loc = strings.TrimSuffix(loc, "?")
+				if !op.DropArgs && r.args != "" {
+					if strings.Contains(loc, "?") {
+						loc += "&" + r.args
+					} else {
+						loc += "?" + r.args
+					}
 				}
-				r.setHeader("Location", []string{loc})
+				r.setHeader("Location", []string{r.absoluteLocation(loc)})
 				r.finalize(status)
 				return false
 			}
 			if i := strings.IndexByte(repl, '?'); i >= 0 {
 				newArgs := repl[i+1:]
-				if newArgs != "" && r.args != "" && !strings.HasSuffix(op.Replacement, "?") {
+				if !op.DropArgs && r.args != "" {
 					newArgs += "&" + r.args
-				}
-				if strings.HasSuffix(op.Replacement, "?") {
-					newArgs = repl[i+1 : len(repl)-1]
-					if j := strings.IndexByte(newArgs, '?'); j >= 0 {
-						newArgs = newArgs[:j]
-					}
 				}
 				r.args = newArgs
 				repl = repl[:i]
+			} else if op.DropArgs {
+				r.args = ""
 			}
 			r.uri = repl
 			changed = true
@@ -117,14 +112,14 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 // doReturn answers as the return directive does.
 func (r *request) doReturn(op *conf.RewriteOp) {
 	code := op.Code
-	text := r.expand(op.Text)
+	text := r.expandTpl(op.Tpl)
 	if code == 0 { // return URL
 		code = 302
 	}
 	switch code {
 	case 301, 302, 303, 307, 308:
 		if op.Text != "" {
-			r.setHeader("Location", []string{text})
+			r.setHeader("Location", []string{r.absoluteLocation(text)})
 		}
 		r.finalize(code)
 		return
@@ -140,53 +135,7 @@ func (r *request) doReturn(op *conf.RewriteOp) {
 	r.finalize(0)
 }
 
-// regex returns the compiled form of a rewrite regex (cached per engine).
-func (e *Engine) regex(src string) *regexp.Regexp {
-	e.reMu.Lock()
-	defer e.reMu.Unlock()
-	if re, ok := e.regexes[src]; ok {
-		return re
-	}
-	re, err := regexp.Compile(src)
-	if err != nil {
-		re = nil
-	}
-	if e.regexes == nil {
-		e.regexes = make(map[string]*regexp.Regexp)
-	}
-	e.regexes[src] = re
-	return re
-}
-
-// expand interpolates $variables in a directive's value.
-func (r *request) expand(s string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	t := r.w.e.template(s)
-	if t == nil {
-		return s
-	}
-	return t.Expand(func(name string) (string, bool) {
-		v, ok := r.variable(name)
-		return v, ok
-	})
-}
-
-// template returns the parsed form of a value template (cached).
-func (e *Engine) template(s string) *conf.Template {
-	e.reMu.Lock()
-	defer e.reMu.Unlock()
-	if t, ok := e.templates[s]; ok {
-		return t
-	}
-	var tp *conf.Template
-	if t, err := conf.ParseTemplate(s); err == nil {
-		tp = &t
-	}
-	if e.templates == nil {
-		e.templates = make(map[string]*conf.Template)
-	}
-	e.templates[s] = tp
-	return tp
+// expandTpl interpolates a directive's parsed value template.
+func (r *request) expandTpl(t conf.Template) string {
+	return t.Expand(r.variable)
 }

@@ -52,6 +52,9 @@ func (r *request) variable(name string) (string, bool) {
 	case "uri", "document_uri":
 		return r.uri, true
 	case "args", "query_string":
+		if r.args == "" {
+			return "", false
+		}
 		return r.args, true
 	case "is_args":
 		if r.args != "" {
@@ -60,7 +63,16 @@ func (r *request) variable(name string) (string, bool) {
 		return "", true
 	case "request_uri":
 		if r.head != nil {
-			return r.head.RawURI, true
+			u := r.head.RawURI
+			if i := strings.Index(u, "://"); i > 0 && !strings.HasPrefix(u, "/") {
+				// absolute form: $request_uri is the path and query
+				if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
+					u = u[i+3+j:]
+				} else {
+					u = "/"
+				}
+			}
+			return u, true
 		}
 	case "request_method":
 		return r.method, true

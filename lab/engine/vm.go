@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -50,6 +51,10 @@ func (w *worker) initVM() error {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
+	// gopher-lua's math.huge is the largest finite float; LuaJIT's is +inf.
+	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
+		m.RawSetString("huge", lua.LNumber(math.Inf(1)))
+	}
 	lualib.OpenTableExt(L)
 	lualib.OpenBit(L)
 	lualib.OpenCJSON(L)
@@ -66,6 +71,7 @@ func (w *worker) initVM() error {
 	w.ngx = w.newNgx()
 	L.SetGlobal("ngx", w.ngx)
 	L.SetGlobal("print", L.NewFunction(w.luaPrint))
+	w.installGlobalGuard()
 	return nil
 }
 

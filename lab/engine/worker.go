@@ -34,8 +34,11 @@ type worker struct {
 	// coIDs numbers the coroutines of this VM for the trace.
 	coIDs map[*lua.LState]int64
 
-	conns    map[int]*conn
-	stopping bool
+	conns map[int]*conn
+
+	timersPending int
+	timersRunning int
+	stopping      bool
 }
 
 // run is the worker's thread: set up, report readiness, loop until stopped.

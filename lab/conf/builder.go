@@ -1,0 +1,254 @@
+package conf
+
+import (
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ctxMask is the set of contexts a directive may appear in.
+type ctxMask uint8
+
+const (
+	cMain ctxMask = 1 << iota
+	cEvents
+	cHTTP
+	cServer
+	cLocation
+	cTypes
+
+	cHSL = cHTTP | cServer | cLocation
+	cSL  = cServer | cLocation
+)
+
+// directive is one directive as read, before its handler runs.
+type directive struct {
+	name string
+	args []word
+	kind tokKind
+	// pos is where nginx reports errors: the line of the ';' or '{'.
+	pos Pos
+	lx  *lexer
+	// lua and luaLine are the body of a *_by_lua_block and the line of its '{'.
+	lua     string
+	luaLine int
+}
+
+func (d *directive) arg(i int) string { return d.args[i].s }
+
+// spec describes a directive: where it may appear, how many arguments it
+// takes (max < 0: no limit), whether it opens a block, and its handler.
+type spec struct {
+	ctx      ctxMask
+	min, max int
+	block    bool
+	luaBlock bool
+	fn       func(b *builder, s *scope, d *directive) error
+}
+
+// level holds the inheritable settings given at one level (http, server or
+// location) and the directives seen there, for "is duplicate" checks.
+type level struct {
+	seen           map[string]bool
+	defaultType    *string
+	addHeaders     []AddHeader
+	hasAddHeaders  bool
+	maxBody        *int64
+	keepalive      *time.Duration
+	phases         Handlers
+	parentLocation *level
+}
+
+func newLevel() *level { return &level{seen: map[string]bool{}} }
+
+// scope is the context a directive is read in.
+type scope struct {
+	ctx ctxMask
+	lvl *level
+	srv *Server
+	loc *Location
+}
+
+// listenState tracks what has been declared for one listen address.
+type listenState struct {
+	defaultSet bool
+	optionsSet bool
+}
+
+// builder turns directives into a Config as they are read.
+type builder struct {
+	cfg     *Config
+	file    string
+	prefix  string
+	confDir string
+	specs   map[string]spec
+	diags   []Diagnostic
+	depth   int
+
+	main      *scope
+	mainSeen  map[string]bool
+	httpLevel *level
+	srvLevels map[*Server]*level
+	locLevels map[*Location]*level
+	listens   map[string]*listenState
+	dicts     map[string]bool
+}
+
+func newBuilder(file, prefix string) *builder {
+	b := &builder{
+		cfg: &Config{
+			File:              file,
+			Prefix:            prefix,
+			WorkerProcesses:   1,
+			ErrorLog:          filepath.Join(prefix, "logs/error.log"),
+			ErrorLogLevel:     "error",
+			WorkerConnections: 512,
+		},
+		file:      file,
+		prefix:    prefix,
+		confDir:   filepath.Dir(file),
+		specs:     directiveSpecs(),
+		mainSeen:  map[string]bool{},
+		srvLevels: map[*Server]*level{},
+		locLevels: map[*Location]*level{},
+		listens:   map[string]*listenState{},
+		dicts:     map[string]bool{},
+	}
+	b.main = &scope{ctx: cMain, lvl: &level{seen: b.mainSeen}}
+	return b
+}
+
+// handle checks a directive the way ngx_conf_handler does (known name,
+// allowed context, terminator, argument count) and runs its handler.
+func (b *builder) handle(s *scope, d *directive) error {
+	if s.ctx == cTypes {
+		// types { mime/type ext ...; }: every line is a type; ignored.
+		if d.kind == tokBlockStart {
+			return errf(d.pos, "unexpected \"{\"")
+		}
+		return nil
+	}
+	sp, ok := b.specs[d.name]
+	if !ok {
+		return errf(d.pos, "unknown directive \"%s\"", d.name)
+	}
+	if sp.ctx&s.ctx == 0 {
+		return errf(d.pos, "\"%s\" directive is not allowed here", d.name)
+	}
+	if !sp.block && d.kind != tokEnd {
+		return errf(d.pos, "directive \"%s\" is not terminated by \";\"", d.name)
+	}
+	if sp.block && d.kind != tokBlockStart {
+		return errf(d.pos, "directive \"%s\" has no opening \"{\"", d.name)
+	}
+	if len(d.args) < sp.min || sp.max >= 0 && len(d.args) > sp.max {
+		return errf(d.pos, "invalid number of arguments in \"%s\" directive", d.name)
+	}
+	if sp.luaBlock {
+		d.luaLine = d.pos.Line
+		code, err := d.lx.readLuaBlock(d.luaLine)
+		if err != nil {
+			return err
+		}
+		d.lua = code
+	}
+	return sp.fn(b, s, d)
+}
+
+// once marks a directive as seen at this level and reports nginx's
+// "is duplicate" error on the second time.
+func once(s *scope, d *directive) error {
+	if s.lvl.seen[d.name] {
+		return errf(d.pos, "\"%s\" directive is duplicate", d.name)
+	}
+	s.lvl.seen[d.name] = true
+	return nil
+}
+
+// ignore is the handler of accepted but ignored directives.
+func ignore(*builder, *scope, *directive) error { return nil }
+
+// directiveSpecs is the supported directive set.
+func directiveSpecs() map[string]spec {
+	m := map[string]spec{
+		// main context
+		"load_module":          {ctx: cMain, min: 1, max: 1, fn: ignore},
+		"pid":                  {ctx: cMain, min: 1, max: 1, fn: ignore},
+		"user":                 {ctx: cMain, min: 1, max: 2, fn: ignore},
+		"worker_rlimit_nofile": {ctx: cMain, min: 1, max: 1, fn: ignore},
+		"daemon":               {ctx: cMain, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"error_log":            {ctx: cMain | cHSL, min: 1, max: -1, fn: (*builder).errorLog},
+		"worker_processes":     {ctx: cMain, min: 1, max: 1, fn: (*builder).workerProcesses},
+		"events":               {ctx: cMain, block: true, fn: (*builder).events},
+		"http":                 {ctx: cMain, block: true, fn: (*builder).http},
+		"include":              {ctx: cMain | cEvents | cHSL, min: 1, max: 1, fn: (*builder).include},
+
+		// events
+		"worker_connections": {ctx: cEvents, min: 1, max: 1, fn: (*builder).workerConnections},
+		"multi_accept":       {ctx: cEvents, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"accept_mutex":       {ctx: cEvents, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"use":                {ctx: cEvents, min: 1, max: 1, fn: ignore},
+
+		// http, server, location
+		"types":                {ctx: cHSL, block: true, fn: (*builder).types},
+		"access_log":           {ctx: cHSL, min: 1, max: -1, fn: ignore},
+		"lua_package_path":     {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaPackagePath},
+		"lua_package_cpath":    {ctx: cHTTP, min: 1, max: 1, fn: onceIgnored},
+		"lua_code_cache":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCodeCache},
+		"lua_shared_dict":      {ctx: cHTTP, min: 2, max: 2, fn: (*builder).sharedDict},
+		"default_type":         {ctx: cHSL, min: 1, max: 1, fn: (*builder).defaultType},
+		"keepalive_timeout":    {ctx: cHSL, min: 1, max: 2, fn: (*builder).keepaliveTimeout},
+		"client_max_body_size": {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientMaxBodySize},
+		"sendfile":             {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"tcp_nopush":           {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"tcp_nodelay":          {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"server_tokens":        {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
+		"add_header":           {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
+		"server":               {ctx: cHTTP, block: true, fn: (*builder).server},
+		"listen":               {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},
+		"server_name":          {ctx: cServer, min: 1, max: -1, fn: (*builder).serverName},
+		"location":             {ctx: cSL, min: 1, max: 2, block: true, fn: (*builder).location},
+
+		// rewrite module
+		"return":  {ctx: cSL, min: 1, max: 2, fn: (*builder).returnOp},
+		"rewrite": {ctx: cSL, min: 2, max: 3, fn: (*builder).rewriteOp},
+		"set":     {ctx: cSL, min: 2, max: 2, fn: (*builder).setOp},
+
+		// set_by_lua*
+		"set_by_lua_block": {ctx: cSL, min: 1, max: 1, block: true, luaBlock: true, fn: (*builder).setByLua},
+		"set_by_lua":       {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
+		"set_by_lua_file":  {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
+	}
+	// init_by_lua*, init_worker_by_lua* and the request phases.
+	for _, p := range []struct {
+		name string
+		ctx  ctxMask
+	}{
+		{"init_by_lua", cHTTP}, {"init_worker_by_lua", cHTTP},
+		{"rewrite_by_lua", cHSL}, {"access_by_lua", cHSL}, {"content_by_lua", cLocation},
+		{"header_filter_by_lua", cHSL}, {"body_filter_by_lua", cHSL}, {"log_by_lua", cHSL},
+	} {
+		m[p.name+"_block"] = spec{ctx: p.ctx, block: true, luaBlock: true, fn: (*builder).luaHandler}
+		m[p.name] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
+		m[p.name+"_file"] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
+	}
+	return m
+}
+
+// flagIgnored validates on|off and otherwise ignores the directive.
+func (b *builder) flagIgnored(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	_, err := parseFlag(d)
+	return err
+}
+
+// onceIgnored only checks for duplicates.
+func onceIgnored(_ *builder, s *scope, d *directive) error { return once(s, d) }
+
+// phaseName strips the form suffix: "content_by_lua_block" -> "content_by_lua".
+func phaseName(name string) string {
+	name = strings.TrimSuffix(name, "_block")
+	return strings.TrimSuffix(name, "_file")
+}

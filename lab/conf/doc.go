@@ -1,0 +1,64 @@
+// Package conf reads the nginx.conf subset that RestyLab runs: it lexes and
+// parses the file (with includes and raw Lua in *_by_lua_block bodies),
+// validates it with nginx's own error messages, resolves defaults and
+// inheritance, compiles regexes, templates and Lua snippets, and answers
+// nginx's lookups: which server handles a Host (HTTP.FindServer) and which
+// location handles a URI (Server.FindLocation, Server.NamedLocation).
+//
+// # Concurrency
+//
+// Load and LoadSource may be called from any goroutine. The *Config they
+// return is immutable by contract: after Load returns, every method
+// (FindServer, ListenAddrs, FindLocation, NamedLocation, Template.Expand)
+// only reads it and is safe from any number of goroutines.
+//
+// # Errors
+//
+// A configuration error is an *Error whose text is what real nginx 1.22 with
+// ngx_lua 0.10.23 prints after "[emerg] ", e.g.
+// `unknown directive "foo" in /abs/nginx.conf:12`. Directives are handled in
+// file order as they are read, as nginx does, so the first error reported is
+// the one nginx reports. A Lua syntax error in a request-phase handler or a
+// missing request-phase *_by_lua_file is not an error but a Diagnostic (and
+// LuaCode.Err): ngx_lua only fails such requests, with 500. A Lua syntax
+// error in init_by_lua* stops the load, as it stops nginx.
+//
+// # Supported directives
+//
+// main: load_module, pid, daemon, user, worker_rlimit_nofile (all ignored),
+// error_log FILE|stderr [LEVEL], worker_processes N|auto (1..8), include,
+// events { worker_connections N; multi_accept, use, accept_mutex (ignored) }.
+//
+// http: include (glob allowed, relative to the main file's directory like
+// nginx's conf prefix), types { } (content ignored), access_log (ignored at
+// every level), lua_package_path, lua_package_cpath (ignored),
+// lua_code_cache on|off, lua_shared_dict NAME SIZE, init_by_lua_block /
+// init_by_lua / init_by_lua_file, init_worker_by_lua_block / _by_lua / _file,
+// default_type, keepalive_timeout, client_max_body_size, add_header,
+// sendfile, tcp_nopush, tcp_nodelay, server_tokens (ignored), error_log
+// (ignored below main), rewrite_by_lua*, access_by_lua*,
+// header_filter_by_lua*, body_filter_by_lua*, log_by_lua*, server { }.
+//
+// server: listen ADDR[:PORT]|PORT [default_server] [reuseport] [bind]
+// [backlog=N], server_name (exact, *.wild, wild.*, .both, ~regex), location,
+// return, rewrite, set, set_by_lua_block / set_by_lua / set_by_lua_file,
+// the phase *_by_lua* directives above (not content_by_lua*, as in nginx),
+// default_type, add_header, client_max_body_size, keepalive_timeout.
+//
+// location [=|~|~*|^~] PATTERN and location @name: the server directives
+// except listen and server_name, plus content_by_lua* and nested locations.
+//
+// Anything else (if, proxy_pass, root, ...) is `unknown directive`.
+//
+// # Differences from nginx
+//
+// Regular expressions are compiled by Go's regexp (RE2), not PCRE:
+// backreferences, lookaround, atomic groups and possessive quantifiers fail
+// to load; (?<name>) and (?i) work. Lua is checked by gopher-lua (Lua 5.1),
+// whose syntax error texts differ from LuaJIT's ("syntax error near 'x'"
+// instead of "unexpected symbol near 'x'"). Listen hosts must be IP
+// literals or localhost (no DNS). A server without listen gets 0.0.0.0:80
+// (nginx's default as root). lua_code_cache is kept at http level only.
+// Unknown variables are not checked here: Template.Vars lets the engine
+// reject them with nginx's `unknown "foo" variable`.
+package conf

@@ -1,0 +1,148 @@
+package conf
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// head is prepended to every error case; load_module lines let the same
+// file run on real nginx with ngx_lua.
+const head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
+	"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\n" +
+	"daemon off; pid PREFIX/nginx.pid; error_log PREFIX/error.log info; events {}\n"
+
+// errorCases were each run through `nginx -t` (nginx 1.22.1, ngx_lua
+// 0.10.23); want is the text after "[emerg] " with the directory as DIR.
+// Line 4 is the first line after head.
+var errorCases = []struct {
+	name, body, want string
+	notNginx         bool // our own message: nginx accepts the input or words it differently
+}{
+	{"unknown", "http { server { listen 127.0.0.1:1; foo; } }", `unknown directive "foo" in DIR/nginx.conf:4`, false},
+	{"not allowed", "http { server { location / { listen 80; } } }", `"listen" directive is not allowed here in DIR/nginx.conf:4`, false},
+	{"set args", "http { server { listen 127.0.0.1:1; set $a; } }", `invalid number of arguments in "set" directive in DIR/nginx.conf:4`, false},
+	{"unexpected brace", "http { server { listen 127.0.0.1:1; } } }", `unexpected "}" in DIR/nginx.conf:4`, false},
+	{"eof in block", "http { server { listen 127.0.0.1:1; ", `unexpected end of file, expecting "}" in DIR/nginx.conf:5`, false},
+	{"eof in directive", "http { server { listen 127.0.0.1:1", `unexpected end of file, expecting ";" or "}" in DIR/nginx.conf:5`, false},
+	{"unterminated quote", "http { } \"}", `unexpected end of file, expecting ";" or "}" in DIR/nginx.conf:5`, false},
+	{"duplicate location", "http { server { listen 127.0.0.1:1;\nlocation /a {}\nlocation /a {} } }", `duplicate location "/a" in DIR/nginx.conf:6`, false},
+	{"duplicate exact", "http { server { listen 127.0.0.1:1; location = /a {} location = /a {} } }", `duplicate location "/a" in DIR/nginx.conf:4`, false},
+	{"bad port", "http { server { listen 127.0.0.1:99999; } }", `invalid port in "127.0.0.1:99999" of the "listen" directive in DIR/nginx.conf:4`, false},
+	{"port zero", "http { server { listen 0; } }", `invalid port in "0" of the "listen" directive in DIR/nginx.conf:4`, false},
+	{"listen param", "http { server { listen 127.0.0.1:1 foo; } }", `invalid parameter "foo" in DIR/nginx.conf:4`, false},
+	{"listen host", "http { server { listen nosuchhost.invalid:80; } }", `host not found in "nosuchhost.invalid:80" of the "listen" directive in DIR/nginx.conf:4`, false},
+	{"duplicate default", "http { server { listen 127.0.0.1:1 default_server; } server { listen 127.0.0.1:1 default_server; } }", `a duplicate default server for 127.0.0.1:1 in DIR/nginx.conf:4`, false},
+	{"duplicate listen", "http { server { listen 127.0.0.1:1; listen 127.0.0.1:1; } }", `a duplicate listen 127.0.0.1:1 in DIR/nginx.conf:4`, false},
+	{"duplicate options", "http { server { listen 127.0.0.1:1 reuseport; } server { listen 127.0.0.1:1 reuseport; } }", `duplicate listen options for 127.0.0.1:1 in DIR/nginx.conf:4`, false},
+	{"bad regex", `http { server { listen 127.0.0.1:1; location ~ "(" {} } }`, `pcre2_compile() failed: missing closing parenthesis in "(" in DIR/nginx.conf:4`, false},
+	{"unmatched paren", `http { server { listen 127.0.0.1:1; location ~ "a)" {} } }`, `pcre2_compile() failed: unmatched closing parenthesis in "a)" at ")" in DIR/nginx.conf:4`, false},
+	{"bad class", `http { server { listen 127.0.0.1:1; location ~ "[a" {} } }`, `pcre2_compile() failed: missing terminating ] for character class in "[a" in DIR/nginx.conf:4`, false},
+	{"bad quantifier", `http { server { listen 127.0.0.1:1; location ~ "*a" {} } }`, `pcre2_compile() failed: quantifier does not follow a repeatable item in "*a" at "*a" in DIR/nginx.conf:4`, false},
+	{"bad rewrite regex", `http { server { listen 127.0.0.1:1; rewrite "(" /x; } }`, `pcre2_compile() failed: missing closing parenthesis in "(" in DIR/nginx.conf:4`, false},
+	{"bad server_name regex", `http { server { listen 127.0.0.1:1; server_name ~( ;} }`, `pcre2_compile() failed: missing closing parenthesis in "(" in DIR/nginx.conf:4`, false},
+	{"worker_processes value", "worker_processes -1; http {}", `"worker_processes" directive invalid value in DIR/nginx.conf:4`, false},
+	{"worker_processes dup", "worker_processes 1; worker_processes 2;", `"worker_processes" directive is duplicate in DIR/nginx.conf:4`, false},
+	{"worker_processes limit", "worker_processes 100;", `worker_processes 100 is outside the lab's range 1..8 in DIR/nginx.conf:4`, true},
+	{"dup default_type", "http { default_type a; default_type b; }", `"default_type" directive is duplicate in DIR/nginx.conf:4`, false},
+	{"no opening brace", "http;", `directive "http" has no opening "{" in DIR/nginx.conf:4`, false},
+	{"location no brace", "http { server { location / ; } }", `directive "location" has no opening "{" in DIR/nginx.conf:4`, false},
+	{"stray semicolon", "http { server { ; } }", `unexpected ";" in DIR/nginx.conf:4`, false},
+	{"not terminated", "http { server { return 200 {} } }", `directive "return" is not terminated by ";" in DIR/nginx.conf:4`, false},
+	{"quote then word", `http { default_type "a"b; }`, `unexpected "b" in DIR/nginx.conf:4`, false},
+	{"dict size", "http { lua_shared_dict d 1x; }", `invalid lua shared dict size "1x" in DIR/nginx.conf:4`, false},
+	{"dict small", "http { lua_shared_dict d 1; }", `invalid lua shared dict size "1" in DIR/nginx.conf:4`, false},
+	{"dict args", "http { lua_shared_dict d; }", `invalid number of arguments in "lua_shared_dict" directive in DIR/nginx.conf:4`, false},
+	{"dict dup", "http { lua_shared_dict d 1m; lua_shared_dict d 1m; }", `lua_shared_dict "d" is already defined as "d" in DIR/nginx.conf:4`, false},
+	{"code cache", "http { lua_code_cache maybe; }", `invalid value "maybe" in "lua_code_cache" directive, it must be "on" or "off" in DIR/nginx.conf:4`, false},
+	{"keepalive", "http { keepalive_timeout 1x; }", `"keepalive_timeout" directive invalid value in DIR/nginx.conf:4`, false},
+	{"body size", "http { client_max_body_size 10.5m; }", `"client_max_body_size" directive invalid value in DIR/nginx.conf:4`, false},
+	{"return code", "http { server { return abc; } }", `invalid return code "abc" in DIR/nginx.conf:4`, false},
+	{"return args", "http { server { return 200 a b; } }", `invalid number of arguments in "return" directive in DIR/nginx.conf:4`, false},
+	{"rewrite flag", "http { server { rewrite a b foo; } }", `invalid parameter "foo" in DIR/nginx.conf:4`, false},
+	{"set name", "http { server { set a b; } }", `invalid variable name "a" in DIR/nginx.conf:4`, false},
+	{"set_by_lua_block name", "http { server { set_by_lua_block a { return 1 } } }", `invalid variable name "a" in DIR/nginx.conf:4`, false},
+	{"set_by_lua args", "http { server { set_by_lua $a; } }", `invalid number of arguments in "set_by_lua" directive in DIR/nginx.conf:4`, false},
+	{"add_header always", "http { server { add_header a b c; } }", `invalid parameter "c" in DIR/nginx.conf:4`, false},
+	{"inside exact", "http { server { location = /a { location /a/b {} } } }", `location "/a/b" cannot be inside the exact location "/a" in DIR/nginx.conf:4`, false},
+	{"outside", "http { server { location /a { location /b {} } } }", `location "/b" is outside location "/a" in DIR/nginx.conf:4`, false},
+	{"nested named", "http { server { location /a { location @b {} } } }", `named location "@b" can be on the server level only in DIR/nginx.conf:4`, false},
+	{"inside named", "http { server { location @a { location /b {} } } }", `location "/b" cannot be inside the named location "@a" in DIR/nginx.conf:4`, false},
+	{"location modifier", "http { server { location zz /a {} } }", `invalid location modifier "zz" in DIR/nginx.conf:4`, false},
+	{"location args", "http { server { location = /a /b {} } }", `invalid number of arguments in "location" directive in DIR/nginx.conf:4`, false},
+	{"include missing", "http { include nosuch.conf; }", `open() "DIR/nosuch.conf" failed (2: No such file or directory) in DIR/nginx.conf:4`, false},
+	{"content at server", "http { server { content_by_lua_block { } } }", `"content_by_lua_block" directive is not allowed here in DIR/nginx.conf:4`, false},
+	{"content dup", "http { server { location / { content_by_lua 'x'; content_by_lua 'y'; } } }", `"content_by_lua" directive is duplicate in DIR/nginx.conf:4`, false},
+	{"content block dup", "http { server { location / { content_by_lua_block { } content_by_lua_block { } } } }", `is duplicate in DIR/nginx.conf:4`, false},
+	{"lua block args", "http { server { location / { content_by_lua_block x { } } } }", `invalid number of arguments in "content_by_lua_block" directive in DIR/nginx.conf:4`, false},
+	{"lua block eof", "http { init_by_lua_block { x = 1 ", `unexpected end of file, expecting terminating characters for lua code block in DIR/nginx.conf:4`, false},
+	{"lua long bracket", "http { init_by_lua_block {\n --[==[ x\n ]] }\n", `Lua code block missing the closing long bracket "]==]", the inlined Lua code may be too long in DIR/nginx.conf:5`, false},
+	{"lua block braces", "http { init_by_lua_block { x = 1 } } } }", `unexpected "}" in DIR/nginx.conf:4`, false},
+	{"error_log level", "error_log a foo; http {}", `invalid log level "foo" in DIR/nginx.conf:4`, false},
+	{"http dup", "http {} http {}", `"http" directive is duplicate in DIR/nginx.conf:4`, false},
+	{"events dup", "events {} http {}", `"events" directive is duplicate in DIR/nginx.conf:4`, false},
+	{"flag", "http { sendfile maybe; }", `invalid value "maybe" in "sendfile" directive, it must be "on" or "off" in DIR/nginx.conf:4`, false},
+	{"first error wins", "http { foo; server { listen 0; } ", `unknown directive "foo" in DIR/nginx.conf:4`, false},
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range errorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := writeConf(t, dir, tc.body)
+			_, _, err := Load(file, "")
+			if err == nil {
+				t.Fatalf("Load succeeded, want error %q", tc.want)
+			}
+			got := strings.ReplaceAll(err.Error(), dir, "DIR")
+			if got != tc.want {
+				t.Errorf("error\n got: %s\nwant: %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadErrorsMatchNginx runs every case through the real `nginx -t`
+// when it is installed, so the expectations above stay true to nginx.
+func TestLoadErrorsMatchNginx(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs nginx")
+	}
+	if _, err := exec.LookPath("nginx"); err != nil {
+		t.Skip("nginx not installed")
+	}
+	if _, err := os.Stat("/usr/lib/nginx/modules/ngx_http_lua_module.so"); err != nil {
+		t.Skip("ngx_lua not installed")
+	}
+	emerg := regexp.MustCompile(`\[emerg\] [0-9#]+: (.*)`)
+	for _, tc := range errorCases {
+		if tc.notNginx {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := writeConf(t, dir, tc.body)
+			out, _ := exec.Command("nginx", "-t", "-p", dir, "-c", file).CombinedOutput()
+			m := emerg.FindSubmatch(out)
+			if m == nil {
+				t.Fatalf("nginx printed no [emerg]:\n%s", out)
+			}
+			if got := strings.ReplaceAll(string(m[1]), dir, "DIR"); got != tc.want {
+				t.Errorf("nginx says\n %s\nthe test wants\n %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// writeConf writes head+body as DIR/nginx.conf and returns its path.
+func writeConf(t *testing.T, dir, body string) string {
+	t.Helper()
+	file := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(head, "PREFIX", dir)+body+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}

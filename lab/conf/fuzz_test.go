@@ -1,0 +1,31 @@
+package conf
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary configuration text to the loader: it must
+// return a config or an error, never panic.
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		"events {} http { server { listen 8080; location / { content_by_lua_block { ngx.say('}') } } } }",
+		"http { include *.conf; }",
+		"events{}http{server{location ~ (a {}}}}",
+	} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, _, err := LoadSource(filepath.Join(dir, "nginx.conf"), []byte(src), dir)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without error")
+		}
+		if cfg != nil && cfg.HTTP != nil {
+			for _, s := range cfg.HTTP.Servers {
+				s.FindLocation("/a/b.png")
+				cfg.HTTP.FindServer("0.0.0.0:80", "x")
+			}
+		}
+	})
+}

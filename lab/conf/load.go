@@ -1,0 +1,167 @@
+package conf
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Limits that keep a hostile or broken configuration from hurting the loader.
+const (
+	// MaxFileSize is the largest configuration or Lua file read.
+	MaxFileSize = 4 << 20
+	// MaxIncludeDepth bounds include recursion (nginx has no bound and loops).
+	MaxIncludeDepth = 16
+	// MaxWorkers is the largest worker_processes the lab runs.
+	MaxWorkers = 8
+)
+
+// Load reads the configuration file at path (absolute or relative to the
+// working directory) with the server prefix prefix (the directory of the
+// file when ""), and returns the resolved configuration, diagnostics for
+// Lua code that will fail at request time, and an *Error worded as nginx
+// words it when the configuration is invalid.
+func Load(path, prefix string) (*Config, []Diagnostic, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve configuration path %q: %w", path, err)
+	}
+	src, err := readFile(abs)
+	if err != nil {
+		return nil, nil, &Error{Msg: openError(abs, err)}
+	}
+	return LoadSource(abs, src, prefix)
+}
+
+// LoadSource is Load for a configuration already in memory: file is the
+// absolute path it is named by in messages and chunk names; includes and
+// *_by_lua_file are still read from disk.
+func LoadSource(file string, src []byte, prefix string) (*Config, []Diagnostic, error) {
+	if prefix == "" {
+		prefix = filepath.Dir(file)
+	} else if p, err := filepath.Abs(prefix); err == nil {
+		prefix = p
+	}
+	b := newBuilder(file, prefix)
+	if err := b.parseFile(newLexer(file, src), b.main); err != nil {
+		return nil, b.diags, err
+	}
+	if err := b.finish(); err != nil {
+		return nil, b.diags, err
+	}
+	return b.cfg, b.diags, nil
+}
+
+// readFile reads a regular file of at most MaxFileSize bytes.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EINVAL}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EFBIG}
+	}
+	return data, nil
+}
+
+// strerror words an errno as C's strerror does ("No such file or directory").
+func strerror(err error) (int, string) {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		if s != "" {
+			s = strings.ToUpper(s[:1]) + s[1:]
+		}
+		return int(errno), s
+	}
+	return 0, err.Error()
+}
+
+// openError is nginx's message for a file it cannot open.
+func openError(path string, err error) string {
+	n, s := strerror(err)
+	return fmt.Sprintf("open() \"%s\" failed (%d: %s)", path, n, s)
+}
+
+// parseFile parses directives until the end of a file (main file or
+// include) in scope s; a '}' at top level is an error.
+func (b *builder) parseFile(lx *lexer, s *scope) error {
+	return b.parseBlock(lx, s, false)
+}
+
+// parseBlock parses directives until the '}' that closes the current block
+// (inBlock) or the end of the file, calling each directive's handler as soon
+// as it is read, as nginx does, so that errors come in nginx's order.
+func (b *builder) parseBlock(lx *lexer, s *scope, inBlock bool) error {
+	for {
+		words, kind, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case tokEOF:
+			if inBlock {
+				return errf(lx.at(lx.line), `unexpected end of file, expecting "}"`)
+			}
+			return nil
+		case tokBlockDone:
+			if !inBlock {
+				return errf(lx.at(lx.line), `unexpected "}"`)
+			}
+			return nil
+		}
+		d := &directive{name: words[0].s, args: words[1:], kind: kind, pos: lx.at(lx.line), lx: lx}
+		if err := b.handle(s, d); err != nil {
+			return err
+		}
+	}
+}
+
+// include handles the include directive: a file or a glob, relative to the
+// directory of the main configuration file (nginx's conf prefix).
+func (b *builder) include(s *scope, d *directive) error {
+	if b.depth >= MaxIncludeDepth {
+		return errf(d.pos, "include nesting deeper than %d", MaxIncludeDepth)
+	}
+	pattern := d.args[0].s
+	if !filepath.IsAbs(pattern) {
+		pattern = filepath.Join(b.confDir, pattern)
+	}
+	files := []string{pattern}
+	if strings.ContainsAny(pattern, "*?[") {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			return errf(d.pos, "glob() \"%s\" failed (%v)", pattern, err)
+		}
+		files = m // sorted, as glob(3) sorts
+	}
+	for _, f := range files {
+		src, err := readFile(f)
+		if err != nil {
+			return errf(d.pos, "%s", openError(f, err))
+		}
+		b.depth++
+		err = b.parseFile(newLexer(f, src), s)
+		b.depth--
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package conf
+
+import (
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// logLevels are error_log's levels, lowest first.
+var logLevels = map[string]bool{
+	"debug": true, "info": true, "notice": true, "warn": true,
+	"error": true, "crit": true, "alert": true, "emerg": true,
+}
+
+// errorLog handles error_log FILE|stderr [LEVEL]; only the main-level one is
+// used (http/server/location error_log are checked and ignored).
+func (b *builder) errorLog(s *scope, d *directive) error {
+	level := "error"
+	for i, a := range d.args[1:] {
+		if !logLevels[a.s] {
+			return errf(d.pos, "invalid log level \"%s\"", a.s)
+		}
+		if i > 0 {
+			return errf(d.pos, "duplicate log level \"%s\"", a.s)
+		}
+		level = a.s
+	}
+	if s.ctx != cMain {
+		return nil
+	}
+	file := d.arg(0)
+	if file != "stderr" && !filepath.IsAbs(file) {
+		file = filepath.Join(b.prefix, file)
+	}
+	b.cfg.ErrorLog, b.cfg.ErrorLogLevel = file, level
+	return nil
+}
+
+// workerProcesses handles worker_processes N|auto (1..MaxWorkers).
+func (b *builder) workerProcesses(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	if d.arg(0) == "auto" {
+		b.cfg.WorkerProcesses = min(runtime.NumCPU(), MaxWorkers)
+		return nil
+	}
+	n, ok := parseDigits(d.arg(0))
+	if !ok {
+		return errf(d.pos, "\"worker_processes\" directive invalid value")
+	}
+	if n < 1 || n > MaxWorkers {
+		// Not an nginx error: the lab runs between 1 and MaxWorkers workers.
+		return errf(d.pos, "worker_processes %d is outside the lab's range 1..%d", n, MaxWorkers)
+	}
+	b.cfg.WorkerProcesses = int(n)
+	return nil
+}
+
+// events handles the events block.
+func (b *builder) events(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	return b.parseBlock(d.lx, &scope{ctx: cEvents, lvl: newLevel()}, true)
+}
+
+// workerConnections handles worker_connections N.
+func (b *builder) workerConnections(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseDigits(d.arg(0))
+	if !ok || n > 1<<20 {
+		return errf(d.pos, "invalid number \"%s\"", d.arg(0))
+	}
+	if n == 0 {
+		return errf(d.pos, "0 worker_connections are not enough")
+	}
+	b.cfg.WorkerConnections = int(n)
+	return nil
+}
+
+// http handles the http block: parse it, then apply inheritance and the
+// checks nginx runs once the block is read.
+func (b *builder) http(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	b.cfg.HTTP = &HTTP{
+		LuaCodeCache:      true,
+		DefaultType:       "text/plain",
+		KeepaliveTimeout:  75 * time.Second,
+		ClientMaxBodySize: 1 << 20,
+	}
+	b.httpLevel = newLevel()
+	if err := b.parseBlock(d.lx, &scope{ctx: cHTTP, lvl: b.httpLevel}, true); err != nil {
+		return err
+	}
+	return b.finishHTTP()
+}
+
+// types accepts a types block and ignores its content.
+func (b *builder) types(_ *scope, d *directive) error {
+	return b.parseBlock(d.lx, &scope{ctx: cTypes, lvl: newLevel()}, true)
+}
+
+// finish runs the checks done after the whole file is read.
+func (b *builder) finish() error {
+	if !b.mainSeen["events"] {
+		return &Error{Msg: "no \"events\" section in configuration"}
+	}
+	return nil
+}
+
+// luaPackagePath handles lua_package_path.
+func (b *builder) luaPackagePath(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	b.cfg.HTTP.LuaPackagePath = d.arg(0)
+	return nil
+}
+
+// luaCodeCache handles lua_code_cache on|off; only the http-level value is
+// kept (nginx also honours it per server and location).
+func (b *builder) luaCodeCache(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	on, err := parseFlag(d)
+	if err != nil {
+		return err
+	}
+	if s.ctx == cHTTP {
+		b.cfg.HTTP.LuaCodeCache = on
+	}
+	return nil
+}
+
+// sharedDict handles lua_shared_dict NAME SIZE.
+func (b *builder) sharedDict(_ *scope, d *directive) error {
+	name, size := d.arg(0), d.arg(1)
+	if name == "" {
+		return errf(d.pos, "invalid lua shared dict name \"%s\"", name)
+	}
+	n, ok := parseSize(size)
+	if !ok || n <= 8191 { // ngx_lua rejects zones under 8 KiB
+		return errf(d.pos, "invalid lua shared dict size \"%s\"", size)
+	}
+	if b.dicts[name] {
+		return errf(d.pos, "lua_shared_dict \"%s\" is already defined as \"%s\"", name, name)
+	}
+	b.dicts[name] = true
+	b.cfg.HTTP.SharedDicts = append(b.cfg.HTTP.SharedDicts, SharedDict{Name: name, Size: n, Pos: d.pos})
+	return nil
+}
+
+// defaultType handles default_type.
+func (b *builder) defaultType(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	v := d.arg(0)
+	s.lvl.defaultType = &v
+	return nil
+}
+
+// keepaliveTimeout handles keepalive_timeout TIME [HEADER_TIME] (the second
+// value is accepted and ignored).
+func (b *builder) keepaliveTimeout(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	for _, a := range d.args {
+		if _, ok := parseTime(a.s); !ok {
+			return errf(d.pos, "\"keepalive_timeout\" directive invalid value")
+		}
+	}
+	v, _ := parseTime(d.arg(0))
+	s.lvl.keepalive = &v
+	return nil
+}
+
+// clientMaxBodySize handles client_max_body_size.
+func (b *builder) clientMaxBodySize(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseSize(d.arg(0))
+	if !ok {
+		return errf(d.pos, "\"client_max_body_size\" directive invalid value")
+	}
+	s.lvl.maxBody = &n
+	return nil
+}
+
+// addHeader handles add_header NAME VALUE [always].
+func (b *builder) addHeader(s *scope, d *directive) error {
+	h := AddHeader{Name: d.arg(0), Value: d.arg(1), Pos: d.pos}
+	if len(d.args) == 3 {
+		if d.arg(2) != "always" {
+			return errf(d.pos, "invalid parameter \"%s\"", d.arg(2))
+		}
+		h.Always = true
+	}
+	tpl, err := ParseTemplate(h.Value)
+	if err != nil {
+		return errf(d.pos, "%s", err.Error())
+	}
+	h.Tpl = tpl
+	s.lvl.addHeaders = append(s.lvl.addHeaders, h)
+	s.lvl.hasAddHeaders = true
+	return nil
+}

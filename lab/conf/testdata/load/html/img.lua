@@ -1,0 +1,2 @@
+ngx.say("img")
+local = 1

@@ -1,0 +1,5 @@
+p(d:set("f1", 1.5, 0, 3)) p(d:get("f1")) p(d:get_stale("f1"))
+p(d:set("f2", 1, 0, -2)) p(d:get("f2")) p(d:set("f3", 1, 0, 2^32+5)) p(d:get("f3"))
+p(d:set("f4", 1, 0, 1.9)) p(d:get("f4")) p(d:set("f5", "v", nil, 9)) p(d:get("f5")) p(d:set("f5", "w")) p(d:get("f5"))
+p(d:set("f6", true, 0, false)) p(d:get("f6"))
+p(pcall(d.set, d, "f7", 1, 0, "x")) p(pcall(d.set, d, "f7", 1, 0, "3")) p(pcall(d.set, d, "f7", 1, 0, true))

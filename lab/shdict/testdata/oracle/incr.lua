@@ -1,0 +1,6 @@
+p(d:incr("cnt", 1)) p(d:incr("cnt", 1, 0)) p(d:incr("cnt", 1, 0)) p(d:incr("cnt", 2.5)) p(d:incr("cnt", -3)) p(d:incr("cnt", 1, nil))
+p(d:set("b", "x")) p(d:incr("b", 1)) p(d:incr("b", 1, 0)) p(d:incr("cnt2", "3", "4")) p(d:incr("cnt2", "0x10"))
+p(d:set("t", true)) p(d:incr("t", 1)) p(d:set("sv", "12")) p(d:incr("sv", 1)) p(d:set("fl", 5, 0, 3)) p(d:incr("fl", 1)) p(d:get("fl"))
+p(pcall(d.incr, d, "c3", 1, "x")) p(pcall(d.incr, d, "c3", 1, true)) p(pcall(d.incr, d, "c3", 1, nil, 10))
+p(pcall(d.incr, d, "c3", 1, 0, -1)) p(pcall(d.incr, d, "c3", 1, 0, "y")) p(d:incr("c3", 1, 0, 10)) p(d:ttl("c3")) p(d:incr("c3", 1, 0, 20)) p(d:ttl("c3"))
+p(pcall(d.incr, d, "c4", nil)) p(pcall(d.incr, d, "c4", "abc", 1)) p(d:incr("c5", 1, false)) p(d:incr("c6", 1, 0, 0)) p(d:ttl("c6"))

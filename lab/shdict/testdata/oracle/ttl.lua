@@ -1,0 +1,8 @@
+p(d:ttl("nope")) p(d:set("b", 1)) p(d:ttl("b")) p(d:set("e", 1, 10)) p(d:ttl("e")) p(d:expire("e", 5)) p(d:ttl("e"))
+p(d:expire("e", 0)) p(d:ttl("e")) p(d:expire("nope", 1)) p(d:expire("e", -1)) p(d:ttl("e")) p(d:expire("e", "7")) p(d:ttl("e"))
+p(d:set("ttl", 1, 0.5)) p(d:ttl("ttl")) p(d:set("ttl", 1, 100.0001)) p(d:ttl("ttl")) p(d:set("ttl", 1, 0.0001)) p(d:ttl("ttl")) p(d:get("ttl"))
+p(d:set("s1", 1, 0.001)) ngx.sleep(0.01) p(d:get("s1")) p(d:get_stale("s1")) p(d:ttl("s1") < 0) p(#d:get_keys(0))
+p(d:expire("s1", 1)) p(d:add("s1", 5)) p(d:get("s1"))
+p(d:set("s2", 1, 0.001)) ngx.sleep(0.01) p(d:replace("s2", 1)) p(d:incr("s2", 1)) p(d:add("s2", "x")) p(d:get("s2"))
+p(d:set("s3", 1, 0.001)) ngx.sleep(0.01) p(d:incr("s3", 1, 10)) p(d:set("s4", "abc", 0.001, 5)) ngx.sleep(0.01) p(d:get_stale("s4"))
+p(d:set("s5", "abc", 0.001)) ngx.sleep(0.01) p(d:set("s5", nil)) p(d:get_stale("s5"))

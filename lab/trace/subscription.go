@@ -1,0 +1,141 @@
+package trace
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrClosed is returned by Next after Close.
+var ErrClosed = errors.New("trace: subscription closed")
+
+// Subscription is one reader of all workers' events, with its own position
+// in each ring.
+type Subscription struct {
+	t        *Tracer
+	pos      []uint64 // next event number per worker
+	lost     []uint64 // drops not yet reported per worker (batch was full)
+	wake     chan struct{}
+	sleeping atomic.Bool
+	closed   chan struct{}
+	once     sync.Once
+}
+
+// Next returns the next batch of at most max events (max <= 0 means 1024),
+// waiting until there is at least one or ctx is done. Within a batch events
+// are sorted by TS; each worker's events are always in the order it emitted
+// them, across batches too. Batches from different calls are not merged, so
+// an event of worker A in one batch may carry an earlier TS than an event of
+// worker B in the previous batch. A Dropped event (Arg = count, Worker = the
+// worker whose events were lost) takes the place of lost events.
+func (s *Subscription) Next(ctx context.Context, max int) ([]Event, error) {
+	if max <= 0 {
+		max = 1024
+	}
+	for {
+		select {
+		case <-s.closed:
+			return nil, ErrClosed
+		default:
+		}
+		if batch := s.poll(max); len(batch) > 0 {
+			return batch, nil
+		}
+		// Park: announce it, then look again so an event published between
+		// the poll and the announcement is not missed.
+		s.t.sleepers.Add(1)
+		s.sleeping.Store(true)
+		batch := s.poll(max)
+		if len(batch) == 0 {
+			select {
+			case <-s.wake:
+			case <-ctx.Done():
+			case <-s.closed:
+			}
+		}
+		s.sleeping.Store(false)
+		s.t.sleepers.Add(-1)
+		if len(batch) > 0 {
+			return batch, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// poll reads what is available, sharing max between workers round-robin.
+func (s *Subscription) poll(max int) []Event {
+	var batch []Event
+	var ev Event
+	for progress := true; progress && len(batch) < max; {
+		progress = false
+		for w, r := range s.t.rings {
+			if len(batch) >= max {
+				break
+			}
+			pos, lost := s.pos[w], s.lost[w]
+			head := r.head.Load()
+			if pos >= head && lost == 0 {
+				continue
+			}
+			if size := uint64(len(r.slots)); head-pos > size {
+				lost += head - size - pos
+				pos = head - size
+			}
+			// Read a few events of this worker per round.
+			for n := 0; n < 64 && pos < head && len(batch) < max; n++ {
+				ok, newer := r.get(pos, &ev)
+				if ok {
+					if lost > 0 {
+						batch = append(batch, Event{TS: ev.TS, Kind: Dropped, Worker: int32(w), Arg: int64(lost)})
+						lost = 0
+						if len(batch) == max { // event pos is read again next time
+							break
+						}
+					}
+					batch = append(batch, ev)
+					pos++
+					continue
+				}
+				if newer { // overtaken while reading: skip to the oldest kept event
+					head = r.head.Load()
+					if oldest := head - uint64(len(r.slots)); oldest > pos {
+						lost += oldest - pos
+						pos = oldest
+						continue
+					}
+				}
+				lost++ // the producer skipped this slot while a reader held it
+				pos++
+			}
+			if lost > 0 && len(batch) < max {
+				batch = append(batch, Event{TS: s.t.Now(), Kind: Dropped, Worker: int32(w), Arg: int64(lost)})
+				lost = 0
+			}
+			s.pos[w], s.lost[w] = pos, lost
+			progress = true
+		}
+	}
+	slices.SortStableFunc(batch, func(a, b Event) int {
+		switch {
+		case a.TS < b.TS:
+			return -1
+		case a.TS > b.TS:
+			return 1
+		}
+		return 0
+	})
+	return batch
+}
+
+// Close ends the subscription: a pending or later Next returns ErrClosed.
+// When the last subscription closes, recorders become disabled again.
+func (s *Subscription) Close() {
+	s.once.Do(func() {
+		close(s.closed)
+		s.t.unsubscribe(s)
+	})
+}

@@ -1,0 +1,330 @@
+package trace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// drain reads until want non-Dropped events arrived (or a timeout), and
+// returns everything read.
+func drain(t *testing.T, s *Subscription, want int) []Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var all []Event
+	got := 0
+	for got < want {
+		batch, err := s.Next(ctx, 100)
+		if err != nil {
+			t.Fatalf("Next after %d of %d events: %v", got, want, err)
+		}
+		for _, ev := range batch {
+			if ev.Kind != Dropped {
+				got++
+			}
+		}
+		all = append(all, batch...)
+	}
+	return all
+}
+
+func TestDisabledWithoutSubscribers(t *testing.T) {
+	tr := New(1, 8)
+	r := tr.Recorder(0)
+	if r.Enabled() {
+		t.Fatal("enabled with no subscriber")
+	}
+	var nilRec *Recorder
+	if nilRec.Enabled() || tr.Recorder(5).Enabled() {
+		t.Fatal("nil recorder enabled")
+	}
+	nilRec.Emit(Event{Kind: Read}) // must not panic
+	r.Emit(Event{Kind: Read})      // not recorded: nobody listens
+	s := tr.Subscribe()
+	if !r.Enabled() {
+		t.Fatal("not enabled with a subscriber")
+	}
+	r.Emit(Event{Kind: Write, Arg: 7})
+	ev := drain(t, s, 1)
+	if len(ev) != 1 || ev[0].Kind != Write || ev[0].Arg != 7 {
+		t.Fatalf("got %+v, want only the Write emitted after Subscribe", ev)
+	}
+	s.Close()
+	if r.Enabled() {
+		t.Fatal("still enabled after the last Close")
+	}
+	if _, err := s.Next(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Next after Close: %v", err)
+	}
+}
+
+func TestOrderingAndMerge(t *testing.T) {
+	tr := New(2, 64)
+	s := tr.Subscribe()
+	defer s.Close()
+	a, b := tr.Recorder(0), tr.Recorder(1)
+	for i := 1; i <= 10; i++ {
+		a.Emit(Event{Kind: Read, Arg: int64(i)})
+		b.Emit(Event{Kind: Write, Arg: int64(i)})
+	}
+	evs := drain(t, s, 20)
+	next := map[int32]int64{0: 1, 1: 1}
+	for i, ev := range evs {
+		if i > 0 && ev.TS < evs[i-1].TS {
+			t.Errorf("event %d: TS %d before previous %d", i, ev.TS, evs[i-1].TS)
+		}
+		if ev.Arg != next[ev.Worker] {
+			t.Errorf("worker %d: got Arg %d, want %d", ev.Worker, ev.Arg, next[ev.Worker])
+		}
+		next[ev.Worker]++
+		if (ev.Worker == 0) != (ev.Kind == Read) {
+			t.Errorf("event %+v has the wrong worker", ev)
+		}
+	}
+}
+
+func TestDropCountIsExact(t *testing.T) {
+	for _, tc := range []struct{ ring, emit, want int }{
+		{ring: 8, emit: 8, want: 0},
+		{ring: 8, emit: 9, want: 1},
+		{ring: 8, emit: 100, want: 92},
+		{ring: 5, emit: 20, want: 12}, // rounded up to 8
+	} {
+		tr := New(1, tc.ring)
+		s := tr.Subscribe()
+		r := tr.Recorder(0)
+		for i := 0; i < tc.emit; i++ {
+			r.Emit(Event{Kind: Read, Arg: int64(i)})
+		}
+		evs, err := s.Next(context.Background(), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dropped int64
+		kept := 0
+		for _, ev := range evs {
+			if ev.Kind == Dropped {
+				dropped += ev.Arg
+				continue
+			}
+			if want := int64(tc.want + kept); ev.Arg != want {
+				t.Errorf("ring %d emit %d: kept event %d has Arg %d, want %d", tc.ring, tc.emit, kept, ev.Arg, want)
+			}
+			kept++
+		}
+		if dropped != int64(tc.want) || kept+int(dropped) != tc.emit {
+			t.Errorf("ring %d emit %d: dropped %d kept %d, want dropped %d", tc.ring, tc.emit, dropped, kept, tc.want)
+		}
+		if len(evs) > 0 && tc.want > 0 && evs[0].Kind != Dropped {
+			t.Errorf("the Dropped event should come first, got %v", evs[0].Kind)
+		}
+		s.Close()
+	}
+}
+
+func TestSmallBatchesCarryPendingDrops(t *testing.T) {
+	tr := New(1, 4)
+	s := tr.Subscribe()
+	defer s.Close()
+	for i := 0; i < 10; i++ {
+		tr.Recorder(0).Emit(Event{Kind: Read, Arg: int64(i)})
+	}
+	var got []Event
+	for len(got) < 5 {
+		b, err := s.Next(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != 1 {
+			t.Fatalf("batch of %d with max 1", len(b))
+		}
+		got = append(got, b...)
+	}
+	if got[0].Kind != Dropped || got[0].Arg != 6 || got[1].Arg != 6 || got[4].Arg != 9 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestMultipleSubscribers(t *testing.T) {
+	tr := New(1, 16)
+	s1, s2 := tr.Subscribe(), tr.Subscribe()
+	r := tr.Recorder(0)
+	for i := 0; i < 5; i++ {
+		r.Emit(Event{Kind: Read, Arg: int64(i)})
+	}
+	e1 := drain(t, s1, 5)
+	s1.Close()
+	r.Emit(Event{Kind: Read, Arg: 5})
+	e2 := drain(t, s2, 6)
+	if len(e1) != 5 || len(e2) != 6 {
+		t.Fatalf("s1 got %d events, s2 got %d; want 5 and 6", len(e1), len(e2))
+	}
+	for i := range e2 {
+		if e2[i].Arg != int64(i) {
+			t.Errorf("s2 event %d: Arg %d", i, e2[i].Arg)
+		}
+	}
+	s2.Close()
+}
+
+func TestNextWaitsAndHonoursContext(t *testing.T) {
+	tr := New(1, 16)
+	s := tr.Subscribe()
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.Next(ctx, 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("idle Next: %v, want deadline exceeded", err)
+	}
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		tr.Recorder(0).Emit(Event{Kind: TimerFire})
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	evs, err := s.Next(ctx2, 10)
+	if err != nil || len(evs) != 1 || evs[0].Kind != TimerFire {
+		t.Fatalf("woken Next: %+v, %v", evs, err)
+	}
+}
+
+// TestConcurrentProducers runs every worker on its own goroutine while two
+// subscribers read, one of them slowly; both must account for every event,
+// either delivered in order or counted as dropped.
+func TestConcurrentProducers(t *testing.T) {
+	const workers, perWorker = 4, 5000
+	tr := New(workers, 256)
+	subs := []*Subscription{tr.Subscribe(), tr.Subscribe()}
+	var wg sync.WaitGroup
+	results := make([][workers]int64, len(subs))
+	for i, s := range subs {
+		wg.Add(1)
+		go func(i int, s *Subscription) {
+			defer wg.Done()
+			next := [workers]int64{}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for total := int64(0); total < workers*perWorker; {
+				batch, err := s.Next(ctx, 64)
+				if err != nil {
+					t.Errorf("sub %d: %v after %d", i, err, total)
+					return
+				}
+				for _, ev := range batch {
+					if ev.Kind == Dropped {
+						next[ev.Worker] += ev.Arg
+						results[i][ev.Worker] += ev.Arg
+						total += ev.Arg
+						continue
+					}
+					if ev.Arg != next[ev.Worker] {
+						t.Errorf("sub %d worker %d: Arg %d, want %d", i, ev.Worker, ev.Arg, next[ev.Worker])
+						return
+					}
+					next[ev.Worker]++
+					total++
+				}
+				if i == 1 {
+					time.Sleep(50 * time.Microsecond) // the slow one
+				}
+			}
+		}(i, s)
+	}
+	var pwg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		pwg.Add(1)
+		go func(r *Recorder) {
+			defer pwg.Done()
+			for i := 0; i < perWorker; i++ {
+				r.Emit(Event{Kind: Read, Arg: int64(i), Detail: "payload"})
+			}
+		}(tr.Recorder(w))
+	}
+	pwg.Wait()
+	wg.Wait()
+	t.Logf("dropped per worker: fast %v, slow %v", results[0], results[1])
+}
+
+func TestAppendJSONGolden(t *testing.T) {
+	events := []Event{
+		{TS: 1, Kind: WorkerStart, Worker: 0, FD: 5, Arg: 4242},
+		{TS: 1500, Kind: EpollWait, Worker: 1, Arg: -1},
+		{TS: 2000, Kind: Accept, Worker: 1, FD: 9, Detail: "127.0.0.1:53210"},
+		{TS: 3000, Kind: CoYield, Worker: 1, FD: 9, Req: 3, Co: 7, Phase: "content", Source: "nginx.conf", Line: 12, Detail: "sleep 100ms"},
+		{TS: 4000, Kind: Log, Worker: 1, Req: 3, Arg: 4, Detail: "quote \" backslash \\ nl \n tab \t ctl \x01 bad \xff ls \u2028 é"},
+		{TS: 5000, Kind: RequestEnd, Worker: 1, Req: 3, Arg: 200, Arg2: 1234},
+		{TS: 6000, Kind: Dropped, Worker: 2, Arg: 17},
+		{TS: 7000, Kind: Kind(200), Worker: 0},
+	}
+	var out []byte
+	for _, ev := range events {
+		line := AppendJSON(nil, ev)
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("invalid JSON %s: %v", line, err)
+		}
+		if want := strings.ToValidUTF8(ev.Detail, "\uFFFD"); m["detail"] != nil && m["detail"] != want {
+			t.Errorf("detail round trip: got %q, want %q", m["detail"], want)
+		}
+		out = append(append(out, line...), '\n')
+	}
+	golden := filepath.Join("testdata", "events.jsonl")
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(want) {
+		actual := filepath.Join("testdata", "events.actual.jsonl")
+		_ = os.WriteFile(actual, out, 0o644)
+		t.Errorf("AppendJSON output differs from %s (wrote %s)", golden, actual)
+	}
+}
+
+func TestEmitDoesNotAllocate(t *testing.T) {
+	tr := New(1, 1024)
+	s := tr.Subscribe()
+	defer s.Close()
+	r := tr.Recorder(0)
+	ev := Event{Kind: CoResume, Co: 3, Detail: "x"}
+	if n := testing.AllocsPerRun(1000, func() { r.Emit(ev) }); n != 0 {
+		t.Errorf("Emit allocates %v times", n)
+	}
+	buf := make([]byte, 0, 512)
+	if n := testing.AllocsPerRun(1000, func() { buf = AppendJSON(buf[:0], ev) }); n != 0 {
+		t.Errorf("AppendJSON allocates %v times", n)
+	}
+}
+
+func BenchmarkEmitNoSubscriber(b *testing.B) {
+	r := New(1, 1024).Recorder(0)
+	ev := Event{Kind: Read, FD: 9, Arg: 100}
+	for i := 0; i < b.N; i++ {
+		r.Emit(ev)
+	}
+}
+
+func BenchmarkEmitWithSubscriber(b *testing.B) {
+	tr := New(1, 1<<14)
+	s := tr.Subscribe()
+	defer s.Close()
+	r := tr.Recorder(0)
+	ev := Event{Kind: CoYield, FD: 9, Req: 1, Co: 2, Phase: "content", Detail: "sleep 10ms"}
+	for i := 0; i < b.N; i++ {
+		r.Emit(ev)
+	}
+}
+
+func BenchmarkAppendJSON(b *testing.B) {
+	ev := Event{TS: 123456789, Kind: CoYield, Worker: 1, FD: 9, Req: 3, Co: 7, Phase: "content", Source: "nginx.conf", Line: 12, Detail: "sleep 100ms"}
+	buf := make([]byte, 0, 512)
+	for i := 0; i < b.N; i++ {
+		buf = AppendJSON(buf[:0], ev)
+	}
+}
