@@ -80,7 +80,7 @@ func (b *Budget) Exceeded() bool { return b.hit.Load() }
 // Message turns gopher-lua's error for the stopped resume into a sentence
 // that names the budget; msg carries the Lua position ("chunk:line:").
 func (b *Budget) Message(msg string) string {
-	return fmt.Sprintf("%s (CPU budget: the Lua code ran for %v without yielding)", msg, b.limit)
+	return fmt.Sprintf("%s: the Lua code ran for %v without yielding", msg, b.limit)
 }
 
 // Close stops the watchdog.

@@ -1,0 +1,106 @@
+package event
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestLoopOrder checks one iteration's order: ready fds, then expired
+// timers (by deadline), then posted events; tasks from other goroutines
+// wake a loop blocked with no timer.
+func TestLoopOrder(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+
+	var got []string
+	if err := l.Add(fds[0], unix.EPOLLIN, HandlerFunc(func(ev uint32) {
+		got = append(got, "fd")
+		var b [8]byte
+		unix.Read(fds[0], b[:])
+		l.Post(func() { got = append(got, "posted") })
+	})); err != nil {
+		t.Fatal(err)
+	}
+	l.AddTimer(20*time.Millisecond, func() { got = append(got, "timer20") })
+	l.AddTimer(10*time.Millisecond, func() { got = append(got, "timer10") })
+	time.Sleep(30 * time.Millisecond)
+	unix.Write(fds[1], []byte("x"))
+	if err := l.RunOnce(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"fd", "timer10", "timer20", "posted"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+
+	// A zero-delay timer armed by a timer waits for the next turn.
+	n := 0
+	var rearm func()
+	rearm = func() { n++; l.AddTimer(0, rearm) }
+	l.AddTimer(0, rearm)
+	l.UpdateTime()
+	l.RunOnce()
+	if n != 1 {
+		t.Fatalf("self-rearming zero timer ran %d times in one turn, want 1", n)
+	}
+
+	// Submit from another goroutine wakes a loop with nothing to do.
+	done := make(chan struct{})
+	l2, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		l2.Submit(func() { close(done) })
+		time.Sleep(20 * time.Millisecond)
+		l2.Stop()
+	}()
+	if err := l2.Run(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	default:
+		t.Fatal("submitted task did not run")
+	}
+}
+
+func TestWaitTimeoutRoundsUp(t *testing.T) {
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if got := l.waitTimeout(); got != -1 {
+		t.Fatalf("no timers: timeout %d, want -1", got)
+	}
+	tm := l.AddTimer(1500*time.Microsecond, func() {})
+	if got := l.waitTimeout(); got != 2 {
+		t.Fatalf("1.5ms timer: timeout %d, want 2 (never early)", got)
+	}
+	l.StopTimer(tm)
+	if l.Timers() != 0 || tm.Armed() {
+		t.Fatal("stopped timer still armed")
+	}
+}
