@@ -71,7 +71,7 @@ func (c *conn) OnEvent(ev uint32) {
 		}
 	}
 	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		c.readAll()
+		c.read(ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
 		if c.closed {
 			return
 		}
@@ -87,7 +87,11 @@ func (c *conn) OnEvent(ev uint32) {
 }
 
 // readAll reads until the socket would block, EOF, or the buffer is full.
-func (c *conn) readAll() {
+func (c *conn) readAll() { c.read(true) }
+
+// read reads input; drain=false stops at the first short read, for a
+// readiness event without a hang-up (the peer's FIN comes with its own edge).
+func (c *conn) read(drain bool) {
 	c.readMore = false
 	for {
 		if len(c.rbuf)-c.rpos >= maxBufferedInput {
@@ -102,15 +106,17 @@ func (c *conn) readAll() {
 			copy(nb, c.rbuf[c.rpos:])
 			c.rbuf, c.rpos = nb, 0
 		}
+		space := cap(c.rbuf) - len(c.rbuf)
 		n, err := unix.Read(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])
 		if n > 0 {
 			c.rbuf = c.rbuf[:len(c.rbuf)+n]
 			if c.w.rec.Enabled() {
 				c.w.rec.Emit(trace.Event{Kind: trace.Read, FD: int32(c.fd), Arg: int64(n), Req: c.reqID()})
 			}
-			if n < cap(c.rbuf)-len(c.rbuf)+n {
-				// a short read: the socket is drained (edge-triggered rule)
-				continue
+			if n < space && !drain {
+				// A short read means the socket is empty for now: the next
+				// edge tells us when more arrives (saves an EAGAIN read).
+				return
 			}
 			continue
 		}

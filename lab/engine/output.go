@@ -445,6 +445,10 @@ func (r *request) finalizeDone() {
 }
 
 func (r *request) traceEnd() {
+	for _, co := range r.userCos {
+		delete(r.w.coIDs, co)
+	}
+	r.userCos = nil
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.RequestEnd, Req: r.id, Arg: int64(r.status), Arg2: r.bytesSent})
 	}

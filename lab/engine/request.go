@@ -76,8 +76,9 @@ type request struct {
 	ctCleared     bool   // Content-Type set to nil from Lua: none is sent
 	buffer10      []byte // HTTP/1.0 output held back to send a Content-Length
 	buffering10   bool
-	broken        bool // an error after the header went out: no proper end
-	isTimer       bool // a timer callback (no connection)
+	broken        bool          // an error after the header went out: no proper end
+	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
+	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
 	eofSent       bool
 	headOnly      bool

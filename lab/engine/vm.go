@@ -84,6 +84,7 @@ func (w *worker) coroutineCreated(co, parent *lua.LState) {
 	ev := trace.Event{Kind: trace.CoCreate, Co: id, Arg: w.coIDs[parent]}
 	if r := w.cur; r != nil {
 		ev.Req, ev.Phase = r.id, r.phase.String()
+		r.userCos = append(r.userCos, co)
 	}
 	w.rec.Emit(ev)
 }
