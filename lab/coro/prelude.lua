@@ -3,7 +3,7 @@
 local SENT, adopt, co_yield = ...
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
 local builtin_pcall, builtin_xpcall = pcall, xpcall
-local unpack, type, error, select = unpack, type, error, select
+local unpack, type, error, select, find, sub = unpack, type, error, select, string.find, string.sub
 
 local function pack(...)
   return { n = select("#", ...), ... }
@@ -19,6 +19,19 @@ local function starter(f, ...)
   return pass(f(...))
 end
 
+-- clean removes the position of this file from an error raised by a Go
+-- function that the wrappers below called directly (pcall(cjson.decode, s)):
+-- like a C function in LuaJIT, it has no Lua caller to name.
+local function clean(r)
+  if r[1] == false and type(r[2]) == "string" then
+    local _, e = find(r[2], "^%[C%]:%d+: ")
+    if e then
+      r[2] = sub(r[2], e + 1)
+    end
+  end
+  return r
+end
+
 -- run_body runs f(...) in a fresh coroutine and forwards every yield of the
 -- body (the engine's or the user's) outward, returning pcall's results.
 local function run_body(f, ...)
@@ -27,7 +40,7 @@ local function run_body(f, ...)
   while co_status(co) == "suspended" do
     r = pack(co_resume(co, co_yield(unpack(r, 2, r.n))))
   end
-  return r
+  return clean(r)
 end
 
 function pcall(f, ...)
@@ -73,6 +86,7 @@ local function resume(co, ...)
   while r[1] == true and r[2] == SENT and co_status(co) == "suspended" do
     r = pack(co_resume(co, co_yield(unpack(r, 2, r.n))))
   end
+  clean(r)
   return unpack(r, 1, r.n)
 end
 
