@@ -11,6 +11,7 @@ import (
 	"github.com/restylab/restylab/lab/coro"
 	"github.com/restylab/restylab/lab/lualib"
 	"github.com/restylab/restylab/lab/shdict"
+	"github.com/restylab/restylab/lab/trace"
 )
 
 // ngx constants, as ngx_lua defines them.
@@ -218,7 +219,11 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 	}
 	msg := b.String()
 	if r := w.cur; r != nil && r.c != nil {
-		r.logErr(level, msg)
+		if w.rec.Enabled() {
+			src, line := luaPosition(L)
+			w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Co: r.coID, Phase: r.phase.String(), Arg: int64(level), Detail: msg, Source: src, Line: line})
+		}
+		r.logErrNoTrace(level, msg)
 		return
 	}
 	w.log(level, 0, msg)

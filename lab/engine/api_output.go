@@ -94,6 +94,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 	}
 	r.op = opFlush
 	r.waitDesc = fmt.Sprintf("write fd %d", r.c.fd)
+	w.markWait(L, r)
 	return w.sched.Yield(L)
 }
 
@@ -227,6 +228,7 @@ func (w *worker) apiSleep(L *lua.LState) int {
 	d = d.Truncate(time.Millisecond) // nginx timers have millisecond resolution
 	r.op = opSleep
 	r.waitDesc = fmt.Sprintf("sleep %v", d)
+	w.markWait(L, r)
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Req: r.id, Co: r.coID, Arg: d.Milliseconds(), Detail: "ngx.sleep"})
 	}

@@ -244,6 +244,7 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 	}
 	r.op = opBody
 	r.waitDesc = fmt.Sprintf("read body fd %d", r.c.fd)
+	w.markWait(L, r)
 	return w.sched.Yield(L)
 }
 

@@ -121,7 +121,7 @@ func (r *request) afterResume(res coro.Result) bool {
 			return false
 		}
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc})
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine})
 		}
 		r.flushBuffered()
 		return false
@@ -275,4 +275,25 @@ func (r *request) logLoadError(code *conf.LuaCode, err error) {
 		return
 	}
 	r.logErr(LevelErr, "failed to load inlined Lua code: "+err.Error())
+}
+
+// markWait records, for the trace, the Lua position that is about to yield.
+func (w *worker) markWait(L *lua.LState, r *request) {
+	if !w.rec.Enabled() {
+		return
+	}
+	r.waitSource, r.waitLine = luaPosition(L)
+}
+
+// luaPosition is the chunk name and line of the Lua code calling the
+// running Go function.
+func luaPosition(L *lua.LState) (string, int32) {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return "", 0
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+		return "", 0
+	}
+	return dbg.Source, int32(dbg.CurrentLine)
 }

@@ -98,11 +98,14 @@ type request struct {
 	code     *conf.LuaCode
 	op       op
 	waitDesc string
-	timer    *event.Timer
-	exitCode int
-	execURI  string
-	execArgs string
-	execName string // @named location for ngx.exec
+	// waitSource and waitLine: the Lua position of the blocking call (traced)
+	waitSource string
+	waitLine   int32
+	timer      *event.Timer
+	exitCode   int
+	execURI    string
+	execArgs   string
+	execName   string // @named location for ngx.exec
 
 	// request body
 	bodyState   bodyState
@@ -272,6 +275,14 @@ func (r *request) internalRedirect() bool {
 	r.uri, r.args = r.execURI, r.execArgs
 	r.step = stServerRewrite
 	return true
+}
+
+// logErrNoTrace is logErr without the trace event (the caller made one).
+func (r *request) logErrNoTrace(level int, msg string) {
+	if !r.w.e.errlog.Enabled(level) || r.c == nil {
+		return
+	}
+	r.w.e.errlog.Write(level, r.w.tid, r.c.num, msg+r.logContext())
 }
 
 // logErr writes an error_log line with nginx's request context suffix.
