@@ -290,7 +290,7 @@ func (c *conn) flush() bool {
 }
 
 // requestDone is called when a request has been answered and logged.
-func (c *conn) requestDone(keepAlive bool) {
+func (c *conn) requestDone(keepAlive bool, ka time.Duration) {
 	c.req = nil
 	if c.closed {
 		return
@@ -302,7 +302,6 @@ func (c *conn) requestDone(keepAlive bool) {
 		}
 		return
 	}
-	ka := c.w.e.cfg.HTTP.KeepaliveTimeout
 	c.armIdle(ka)
 	if !c.processing {
 		// input may already hold the next (pipelined) request

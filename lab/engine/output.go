@@ -112,7 +112,7 @@ func (r *request) sendHeader() {
 			r.keepAlive = false
 		}
 	}
-	if r.c.w.stopping {
+	if r.c.w.stopping || (r.loc != nil && r.loc.KeepaliveTimeout == 0) {
 		r.keepAlive = false
 	}
 
@@ -406,7 +406,7 @@ func (r *request) finalize(code int) {
 			r.c.closing = true
 			r.runLogPhase()
 			r.traceEnd()
-			r.c.requestDone(false)
+			r.c.requestDone(false, 0)
 			r.c.close("ngx.exit(" + strconv.Itoa(code) + ")")
 			return
 		}
@@ -441,7 +441,12 @@ func (r *request) finalizeDone() {
 	}
 	r.runLogPhase()
 	r.traceEnd()
-	r.c.requestDone(r.keepAlive && !r.clientGone)
+	ka := r.w.e.cfg.HTTP.KeepaliveTimeout
+	if r.loc != nil {
+		ka = r.loc.KeepaliveTimeout
+	}
+	// keepalive_timeout 0 turns keep-alive off
+	r.c.requestDone(r.keepAlive && !r.clientGone && ka > 0, ka)
 }
 
 func (r *request) traceEnd() {
