@@ -74,9 +74,10 @@ fi
 # ---- helpers -------------------------------------------------------------------------------------------------
 free_port() {
 	local p
+	# below the ephemeral range (32768+ here), so that no client socket of wrk or burst holds it; any state counts
 	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return 0; fi
+		p=$((10000 + RANDOM % 20000))
+		if [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return 0; fi
 	done
 	echo "no free port" >&2; return 1
 }
@@ -147,18 +148,28 @@ cpu_ticks() {
 	echo "$total"
 }
 
+# ctx_switches PID: voluntary + involuntary context switches of all threads of PID and its children.
+ctx_switches() {
+	local p
+	for p in "$1" $(pgrep -P "$1" || true); do
+		cat /proc/"$p"/task/*/status 2>/dev/null
+	done | awk '/ctxt_switches/ {s += $2} END {print s + 0}'
+}
+
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # median of the arguments (numbers); the mean of the two middle values for an even count.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-# wrk_run PID URL SECONDS: prints "reqs_per_s cpu_us_per_req errors load1 client_cpu_pct"
+# wrk_run PID URL SECONDS: prints "reqs_per_s cpu_us_per_req errors load1 client_cpu_pct ctxsw_per_req"
 wrk_run() {
-	local pid=$1 url=$2 secs=$3 out t0 t1 reqs rps errs ld ccpu
+	local pid=$1 url=$2 secs=$3 out t0 t1 reqs rps errs ld ccpu x0 x1
 	ld=$(load1)
+	x0=$(ctx_switches "$pid")
 	t0=$(cpu_ticks "$pid")
 	out=$( { /usr/bin/time -f 'CLIENTCPU %U %S %e' "$WRK" -t1 -c"$CONNS" -d"${secs}s" "$url"; } 2>&1)
 	t1=$(cpu_ticks "$pid")
+	x1=$(ctx_switches "$pid")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
 	errs=$(awk '/Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} /Non-2xx/ {e += $NF} END {print e + 0}' <<<"$out")
@@ -166,8 +177,8 @@ wrk_run() {
 	if [ -z "$rps" ] || [ -z "$reqs" ] || [ "$reqs" -eq 0 ]; then
 		echo "wrk failed against $url:" >&2; echo "$out" >&2; exit 1
 	fi
-	awk -v r="$rps" -v n="$reqs" -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v e="$errs" -v l="$ld" -v c="$ccpu" \
-		'BEGIN {printf "%.0f %.2f %d %s %s\n", r, d * 1e6 / hz / n, e, l, c}'
+	awk -v r="$rps" -v n="$reqs" -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v e="$errs" -v l="$ld" -v c="$ccpu" -v x=$((x1 - x0)) \
+		'BEGIN {printf "%.0f %.2f %d %s %s %.3f\n", r, d * 1e6 / hz / n, e, l, c, x / n}'
 }
 
 # server_errors DIR: count of error/alert/crit/emerg lines and Go panics in a server's logs.
@@ -197,13 +208,13 @@ throughput() {
 	for i in "${!names[@]}"; do # warm up (not measured)
 		"$WRK" -t1 -c"$CONNS" -d2s "${urls[$i]}" >/dev/null
 	done
-	declare -A RPS CPU ERR LD CC
+	declare -A RPS CPU ERR LD CC XS
 	for r in $(seq "$REPEAT"); do
 		for i in "${!names[@]}"; do
 			log "$title: run $r/$REPEAT ${names[$i]}"
-			read -r a b c d e <<<"$(wrk_run "${pids[$i]}" "${urls[$i]}" "$DURATION")"
-			RPS[$i]+="$a "; CPU[$i]+="$b "; ERR[$i]+="$c "; LD[$i]+="$d "; CC[$i]+="$e "
-			log "  req/s $a, cpu $b us/req, errors $c, load1 $d, wrk cpu $e%"
+			read -r a b c d e f <<<"$(wrk_run "${pids[$i]}" "${urls[$i]}" "$DURATION")"
+			RPS[$i]+="$a "; CPU[$i]+="$b "; ERR[$i]+="$c "; LD[$i]+="$d "; CC[$i]+="$e "; XS[$i]+="$f "
+			log "  req/s $a, cpu $b us/req, errors $c, load1 $d, wrk cpu $e%, context switches/req $f"
 		done
 	done
 	echo
@@ -211,29 +222,29 @@ throughput() {
 	echo
 	echo "\`wrk -t1 -c$CONNS -d${DURATION}s\`, keep-alive, worker_processes 1; median of $REPEAT runs per server, runs interleaved; load average at start: $ld0"
 	echo
-	echo "| server | req/s (median) | server CPU µs/req (median) | req/s of each run | µs/req of each run | wrk CPU % | load1 before each run | errors (wrk + server log) |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| server | req/s (median) | server CPU µs/req (median) | req/s of each run | µs/req of each run | server context switches/req | wrk CPU % | load1 before each run | errors (wrk + server log) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	local med_rps=() med_cpu=()
 	for i in "${!names[@]}"; do
 		# shellcheck disable=SC2086
 		med_rps[$i]=$(median ${RPS[$i]}); med_cpu[$i]=$(median ${CPU[$i]})
 		local errsum
 		errsum=$(awk '{for (i = 1; i <= NF; i++) s += $i} END {print s + 0}' <<<"${ERR[$i]}")
-		echo "| ${names[$i]} | ${med_rps[$i]} | ${med_cpu[$i]} | ${RPS[$i]% } | ${CPU[$i]% } | ${CC[$i]% } | ${LD[$i]% } | $errsum + $(server_errors "${dirs[$i]}") |"
+		echo "| ${names[$i]} | ${med_rps[$i]} | ${med_cpu[$i]} | ${RPS[$i]% } | ${CPU[$i]% } | $(median ${XS[$i]}) | ${CC[$i]% } | ${LD[$i]% } | $errsum + $(server_errors "${dirs[$i]}") |"
 	done
 	local ratio cratio verdict
 	if [ "$goal" = hello ]; then
 		ratio=$(awk -v a="${med_rps[1]}" -v b="${med_rps[0]}" 'BEGIN {printf "%.2f", a / b}')
 		cratio=$(awk -v a="${med_cpu[1]}" -v b="${med_cpu[0]}" 'BEGIN {printf "%.2f", a / b}')
 		verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.40) ? "MET" : "NOT MET"}')
-		echo "| **engine / nginx** | **$ratio** | **$cratio** (x nginx's CPU per request) | | | | | |"
+		echo "| **engine / nginx** | **$ratio** | **$cratio** (x nginx's CPU per request) | | | | | | |"
 		echo
 		echo "Goal: engine req/s >= 40% of nginx's: **$verdict** ($ratio)."
 	else
 		ratio=$(awk -v a="${med_rps[2]}" -v b="${med_rps[1]}" 'BEGIN {printf "%.2f", a / b}')
 		cratio=$(awk -v a="${med_cpu[2]}" -v b="${med_cpu[1]}" 'BEGIN {printf "%.2f", a / b}')
 		verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.50) ? "MET" : "NOT MET"}')
-		echo "| **traced / untraced engine** | **$ratio** | **$cratio** (x untraced CPU per request) | | | | | |"
+		echo "| **traced / untraced engine** | **$ratio** | **$cratio** (x untraced CPU per request) | | | | | | |"
 		echo
 		echo "Goal: traced engine req/s >= 50% of the untraced engine's: **$verdict** ($ratio)."
 	fi
@@ -255,11 +266,18 @@ profile() {
 	perf record -q -F 999 -g -p "$plist" -o "$WORK/perf-$name.data" -- sleep 5 >/dev/null 2>&1 || true
 	wait "$wpid" || true
 	echo
-	echo "#### perf: $name, top 25 symbols by self time (5 s under the same wrk load)"
+	echo "#### perf: $name (5 s under the same wrk load, self time): by binary, then the top 25 symbols, then the top 15 user-space symbols"
 	echo
 	echo '```'
+	perf report -i "$WORK/perf-$name.data" --stdio --no-children --sort dso -g none 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -6 || true
+	echo
 	perf report -i "$WORK/perf-$name.data" --stdio --no-children --sort dso,symbol -g none 2>/dev/null |
-		grep -v '^#' | grep -v '^$' | head -25 || true
+		grep -v '^#' | grep -v '^$' | head -25 | sed 's/ *- *- *$//' || true
+	echo
+	perf report -i "$WORK/perf-$name.data" --stdio --no-children --sort symbol -g none \
+		--dsos "$(basename "$(readlink -f "/proc/$pid/exe")")" 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -15 | sed 's/ *- *- *$//' || true
 	echo '```'
 }
 

@@ -250,49 +250,13 @@ func raise(L *lua.LState, format string, args ...any) { coro.Raise(L, format, ar
 // set so far, keys in lower case unless raw.
 func (w *worker) respGetHeaders(L *lua.LState) int {
 	r := w.need(L, "ngx.resp.get_headers", inRequest)
-	max := L.OptInt(1, 100)
-	raw := L.OptBool(2, false)
-	t := L.NewTable()
-	count := 0
-	add := func(name, v string) bool {
-		if max > 0 && count >= max {
-			return false
-		}
-		count++
-		k := name
-		if !raw {
-			k = strings.ToLower(k)
-		}
-		switch c := t.RawGetString(k).(type) {
-		case *lua.LNilType:
-			t.RawSetString(k, lua.LString(v))
-		case lua.LString:
-			arr := L.CreateTable(2, 0)
-			arr.Append(c)
-			arr.Append(lua.LString(v))
-			t.RawSetString(k, arr)
-		case *lua.LTable:
-			c.Append(lua.LString(v))
-		}
-		return true
-	}
-	truncated := false
+	b := w.newHeadersBuilder(L)
 	for _, h := range r.headers {
 		for _, v := range h.values {
-			if !add(h.name, v) {
-				truncated = true
-			}
+			b.add(h.name, v)
 		}
 	}
-	if !raw {
-		L.SetMetatable(t, w.headersMeta())
-	}
-	L.Push(t)
-	if truncated {
-		L.Push(lua.LString("truncated"))
-		return 2
-	}
-	return 1
+	return b.push()
 }
 
 // installGlobalGuard warns, like lua-resty-core's _G write guard, the first

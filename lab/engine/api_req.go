@@ -100,40 +100,66 @@ func (w *worker) reqGetPostArgs(L *lua.LState) int {
 // as "foo-bar".
 func (w *worker) reqGetHeaders(L *lua.LState) int {
 	r := w.need(L, "ngx.req.get_headers", inReqRead)
-	max := L.OptInt(1, 100)
-	raw := L.OptBool(2, false)
-	t := L.NewTable()
-	count := 0
-	truncated := false
+	b := w.newHeadersBuilder(L)
 	for _, h := range r.headersIn {
-		if max > 0 && count >= max {
-			truncated = true
+		if !b.add(h.Name, h.Value) {
 			break
 		}
-		count++
-		k := h.Name
-		if !raw {
-			k = strings.ToLower(k)
-		}
-		cur := t.RawGetString(k)
-		switch c := cur.(type) {
-		case *lua.LNilType:
-			t.RawSetString(k, lua.LString(h.Value))
-		case lua.LString:
-			arr := L.CreateTable(2, 0)
-			arr.Append(c)
-			arr.Append(lua.LString(h.Value))
-			t.RawSetString(k, arr)
-		case *lua.LTable:
-			c.Append(lua.LString(h.Value))
-		}
 	}
-	if !raw {
-		L.SetMetatable(t, w.headersMeta())
+	return b.push()
+}
+
+// headerTableBuilder builds the tables of ngx.req.get_headers and
+// ngx.resp.get_headers: at most max entries, keys lowercased unless raw,
+// repeated names collected into arrays.
+type headerTableBuilder struct {
+	w         *worker
+	L         *lua.LState
+	t         *lua.LTable
+	max       int
+	raw       bool
+	count     int
+	truncated bool
+}
+
+// newHeadersBuilder reads the (max, raw) arguments of a get_headers call.
+func (w *worker) newHeadersBuilder(L *lua.LState) *headerTableBuilder {
+	return &headerTableBuilder{w: w, L: L, t: L.NewTable(), max: L.OptInt(1, 100), raw: L.OptBool(2, false)}
+}
+
+// add adds one header; it reports false once max is reached.
+func (b *headerTableBuilder) add(name, value string) bool {
+	if b.max > 0 && b.count >= b.max {
+		b.truncated = true
+		return false
 	}
-	L.Push(t)
-	if truncated {
-		L.Push(lua.LString("truncated"))
+	b.count++
+	k := name
+	if !b.raw {
+		k = strings.ToLower(k)
+	}
+	switch c := b.t.RawGetString(k).(type) {
+	case *lua.LNilType:
+		b.t.RawSetString(k, lua.LString(value))
+	case lua.LString:
+		arr := b.L.CreateTable(2, 0)
+		arr.Append(c)
+		arr.Append(lua.LString(value))
+		b.t.RawSetString(k, arr)
+	case *lua.LTable:
+		c.Append(lua.LString(value))
+	}
+	return true
+}
+
+// push returns the table (and "truncated" when max cut it short).
+func (b *headerTableBuilder) push() int {
+	if !b.raw {
+		b.L.SetMetatable(b.t, b.w.headersMeta())
+	}
+	b.L.Push(b.t)
+	if b.truncated {
+		b.L.Push(lua.LString("truncated"))
 		return 2
 	}
 	return 1
