@@ -55,6 +55,8 @@ type level struct {
 	hasAddHeaders  bool
 	maxBody        *int64
 	keepalive      *time.Duration
+	root           *string
+	index          []string
 	phases         Handlers
 	parentLocation *level
 }
@@ -204,6 +206,8 @@ func directiveSpecs() map[string]spec {
 		"tcp_nodelay":          {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"server_tokens":        {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
 		"add_header":           {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
+		"root":                 {ctx: cHSL, min: 1, max: 1, fn: (*builder).root},
+		"index":                {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
 		"server":               {ctx: cHTTP, block: true, fn: (*builder).server},
 		"listen":               {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},
 		"server_name":          {ctx: cServer, min: 1, max: -1, fn: (*builder).serverName},

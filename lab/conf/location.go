@@ -83,6 +83,8 @@ func (b *builder) finishHTTP() error {
 		defaultType: h.DefaultType,
 		maxBody:     h.ClientMaxBodySize,
 		keepalive:   h.KeepaliveTimeout,
+		root:        "html",
+		index:       []string{"index.html"},
 	}
 	inherited = inherited.merge(hl)
 	h.DefaultType, h.ClientMaxBodySize, h.KeepaliveTimeout = inherited.defaultType, inherited.maxBody, inherited.keepalive
@@ -91,6 +93,7 @@ func (b *builder) finishHTTP() error {
 		sv := inherited.merge(b.srvLevels[srv])
 		srv.DefaultType, srv.AddHeaders = sv.defaultType, sv.addHeaders
 		srv.ClientMaxBodySize, srv.KeepaliveTimeout = sv.maxBody, sv.keepalive
+		srv.Root, srv.Index = sv.root, sv.index
 		srv.Phases = sv.phases
 		b.mergeLocations(srv.Locations, sv)
 	}
@@ -108,6 +111,8 @@ type settings struct {
 	addHeaders  []AddHeader
 	maxBody     int64
 	keepalive   time.Duration
+	root        string
+	index       []string
 	phases      Handlers
 }
 
@@ -128,6 +133,12 @@ func (p settings) merge(l *level) settings {
 	if l.keepalive != nil {
 		c.keepalive = *l.keepalive
 	}
+	if l.root != nil {
+		c.root = *l.root
+	}
+	if l.index != nil {
+		c.index = l.index
+	}
 	c.phases.Content = l.phases.Content
 	for _, f := range []struct{ dst, own **LuaCode }{
 		{&c.phases.Rewrite, &l.phases.Rewrite}, {&c.phases.Access, &l.phases.Access},
@@ -146,6 +157,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		v := parent.merge(b.locLevels[loc])
 		loc.DefaultType, loc.AddHeaders = v.defaultType, v.addHeaders
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
+		loc.Root, loc.Index = v.root, v.index
 		loc.Phases = v.phases
 		b.mergeLocations(loc.Locations, v)
 	}

@@ -166,6 +166,26 @@ func (b *builder) defaultType(s *scope, d *directive) error {
 	return nil
 }
 
+// root handles root PATH: where the static handler looks for files
+// (relative paths are relative to the prefix; default "html").
+func (b *builder) root(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	v := d.arg(0)
+	s.lvl.root = &v
+	return nil
+}
+
+// index handles index FILE...: the files tried for a URI ending in "/"
+// (default index.html).
+func (b *builder) index(s *scope, d *directive) error {
+	for _, a := range d.args {
+		s.lvl.index = append(s.lvl.index, a.s)
+	}
+	return nil
+}
+
 // keepaliveTimeout handles keepalive_timeout TIME [HEADER_TIME] (the second
 // value is accepted and ignored).
 func (b *builder) keepaliveTimeout(s *scope, d *directive) error {

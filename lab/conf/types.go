@@ -92,6 +92,10 @@ type Server struct {
 	// the location sets none).
 	DefaultType string
 	AddHeaders  []AddHeader
+	// Root and Index are the static handler's root and index files
+	// (effective values after inheritance; Root may be relative to Prefix).
+	Root  string
+	Index []string
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values for
 	// requests that match no location (inherited from http).
 	ClientMaxBodySize int64
@@ -130,6 +134,10 @@ type Location struct {
 	// AddHeaders are the effective add_header directives (inherited as nginx
 	// does: only when this level defines none).
 	AddHeaders []AddHeader
+	// Root and Index are the static handler's root (may be relative to
+	// Prefix) and index files, inherited.
+	Root  string
+	Index []string
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values
 	// (inherited from the enclosing location, server and http).
 	ClientMaxBodySize int64

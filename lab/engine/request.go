@@ -171,7 +171,9 @@ func (r *request) run() {
 		case stFindConfig:
 			loc, caps := r.srv.FindLocation(r.uri)
 			if loc == nil {
-				r.finalize(404)
+				// no location matches: the server's own static handling
+				r.loc = nil
+				r.staticContent()
 				return
 			}
 			r.loc, r.captures = loc, caps
@@ -236,20 +238,6 @@ func (r *request) countURIChange() bool {
 	return true
 }
 
-// staticContent is nginx's static handler for a location without a
-// content handler. The lab serves no files: every such request is a 404,
-// logged the way nginx logs a missing file.
-func (r *request) staticContent() {
-	prefix := r.w.e.cfg.Prefix
-	path := strings.TrimSuffix(prefix, "/") + "/html" + r.uri
-	if strings.HasSuffix(r.uri, "/") {
-		path += "index.html"
-		r.logErr(LevelErr, fmt.Sprintf("\"%s\" is not found (2: No such file or directory)", path))
-	} else {
-		r.logErr(LevelErr, fmt.Sprintf("open() \"%s\" failed (2: No such file or directory)", path))
-	}
-	r.finalize(404)
-}
 
 // internalRedirect restarts the phase engine at a new URI (ngx.exec), or at
 // a named location: ngx.ctx and the location's captures start anew.
