@@ -238,7 +238,6 @@ func (r *request) countURIChange() bool {
 	return true
 }
 
-
 // internalRedirect restarts the phase engine at a new URI (ngx.exec), or at
 // a named location: ngx.ctx and the location's captures start anew.
 func (r *request) internalRedirect() bool {
