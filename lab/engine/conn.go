@@ -64,6 +64,7 @@ func (c *conn) OnEvent(ev uint32) {
 	if c.closed {
 		return
 	}
+	defer c.w.recoverBug(c)
 	if ev&unix.EPOLLOUT != 0 && c.wpos < len(c.wbuf) {
 		c.flush()
 		if c.closed {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
@@ -46,6 +47,9 @@ func (w *worker) run(ready chan<- error) error {
 	w.tid = unix.Gettid()
 	w.rec = w.e.tracer.Recorder(w.id)
 	w.conns = make(map[int]*conn)
+	w.loop.Hooks.Recover = func(v any) {
+		w.log(LevelAlert, 0, fmt.Sprintf("engine bug in a timer: %v\n%s", v, debug.Stack()))
+	}
 	w.coIDs = make(map[*lua.LState]int64)
 	if err := w.initVM(); err != nil {
 		ready <- err
@@ -115,6 +119,25 @@ func (w *worker) accept(l *listener) {
 		}
 		w.conns[fd] = c
 		c.armIdle(clientHeaderTimeout)
+	}
+}
+
+// recoverBug turns a panic in the engine's own code into an [alert] line
+// and the loss of one connection, not of the worker: a learner's snippet
+// must never take the lab down, even through an engine bug.
+func (w *worker) recoverBug(c *conn) {
+	rec := recover()
+	if rec == nil {
+		return
+	}
+	var num int64
+	if c != nil {
+		num = c.num
+	}
+	w.log(LevelAlert, num, fmt.Sprintf("engine bug: %v\n%s", rec, debug.Stack()))
+	if c != nil && !c.closed {
+		c.req = nil
+		c.close("engine bug")
 	}
 }
 

@@ -28,6 +28,9 @@ func (f HandlerFunc) OnEvent(events uint32) { f(events) }
 type Hooks struct {
 	// BeforeWait runs right before epoll_wait with its timeout in ms.
 	BeforeWait func(timeoutMS int)
+	// Recover, when set, receives a panic of a timer or posted event (the
+	// loop goes on with the next one); fd handlers recover on their own.
+	Recover func(v any)
 }
 
 // Loop is one worker's event loop. See the package doc for its contract.
@@ -233,9 +236,21 @@ func (l *Loop) runPosted() {
 	l.posted = l.spare[:0]
 	for i, fn := range run {
 		run[i] = nil
-		fn()
+		l.call(fn)
 	}
 	l.spare = run[:0]
+}
+
+// call runs a timer or posted event, handing a panic to Hooks.Recover.
+func (l *Loop) call(fn func()) {
+	if l.Hooks.Recover != nil {
+		defer func() {
+			if v := recover(); v != nil {
+				l.Hooks.Recover(v)
+			}
+		}()
+	}
+	fn()
 }
 
 // Close releases the epoll and eventfd descriptors. Registered fds are not closed.

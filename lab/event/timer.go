@@ -95,6 +95,6 @@ func (l *Loop) expireTimers() {
 			return
 		}
 		heap.Pop(&l.timers)
-		t.fn()
+		l.call(t.fn)
 	}
 }

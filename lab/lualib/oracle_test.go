@@ -4,17 +4,13 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/oracle"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/oracle.golden from lualib's results")
@@ -123,11 +119,19 @@ func TestOracleGolden(t *testing.T) {
 // compares. Cases marked fork (OpenResty's lua-cjson additions) are skipped,
 // and so are cjson cases when the oracle has no cjson module.
 func TestOracleNginx(t *testing.T) {
-	if _, err := exec.LookPath("nginx"); err != nil {
-		t.Skip("nginx binary not found: oracle comparison skipped")
+	if err := oracle.Available(); err != nil {
+		t.Skipf("%v: oracle comparison skipped", err)
 	}
 	lab := runLab(t, oracleCases)
-	out := runNginx(t, caseScript(t, oracleCases)+"\nngx.print(RESULT)\n")
+	srv := oracle.Start(t, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_file {{PREFIX}}/cases.lua; }
+    }
+`, oracle.Options{Files: map[string]string{
+		"cases.lua": caseScript(t, oracleCases) + "\nngx.print(RESULT)\n",
+	}})
+	out := srv.Get(t, "/")
 	real := parseResults(t, out)
 	hasCJSON := real["__cjson"] == "true"
 	for _, c := range oracleCases {
@@ -143,89 +147,4 @@ func TestOracleNginx(t *testing.T) {
 			}
 		})
 	}
-}
-
-// Modules of Debian's nginx Lua packages.
-const (
-	ndkModule = "/usr/lib/nginx/modules/ndk_http_module.so"
-	luaModule = "/usr/lib/nginx/modules/ngx_http_lua_module.so"
-)
-
-// runNginx serves script with content_by_lua_file on a fresh nginx bound
-// to a free loopback port, fetches its output once and stops nginx.
-func runNginx(t *testing.T, script string) string {
-	t.Helper()
-	for _, m := range []string{ndkModule, luaModule} {
-		if _, err := os.Stat(m); err != nil {
-			t.Skipf("nginx lua module missing: %v", err)
-		}
-	}
-	dir := t.TempDir()
-	// nginx workers may run as another user: keep the files readable.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	lfile := filepath.Join(dir, "cases.lua")
-	if err := os.WriteFile(lfile, []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	conf := fmt.Sprintf(`load_module %s;
-load_module %s;
-daemon off;
-master_process off;
-pid %s/nginx.pid;
-error_log %s/error.log info;
-events {}
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:%d;
-        location / { content_by_lua_file %s; }
-    }
-}
-`, ndkModule, luaModule, dir, dir, port, lfile)
-	cfile := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(cfile, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("nginx", "-p", dir, "-c", cfile)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}()
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			body, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if rerr != nil || resp.StatusCode != http.StatusOK {
-				log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-				t.Fatalf("nginx answered %d (%v); error.log:\n%s", resp.StatusCode, rerr, log)
-			}
-			return string(body)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not answer on %s: %v; stderr: %s", url, err, stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -2,21 +2,17 @@ package shdict
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/oracle"
 )
 
 // The oracle test runs each testdata/oracle/NAME.lua snippet (after
@@ -91,12 +87,12 @@ func runOnLab(t *testing.T, code string) string {
 func TestOracle(t *testing.T) {
 	prelude, names := oracleSnippets(t)
 	var real map[string]string
-	if _, err := exec.LookPath("nginx"); err == nil {
+	if err := oracle.Available(); err == nil {
 		real = runOnNginx(t, prelude, names)
 	} else if *update {
-		t.Fatal("-update needs the nginx binary")
+		t.Fatalf("-update needs real nginx: %v", err)
 	} else {
-		t.Log("nginx not installed: comparing with the recorded outputs only")
+		t.Logf("%v: comparing with the recorded outputs only", err)
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -147,93 +143,21 @@ func diffLines(want, got string) string {
 // each location's response body.
 func runOnNginx(t *testing.T, prelude string, names []string) map[string]string {
 	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
+	files := make(map[string]string, len(names))
 	var locs strings.Builder
 	for _, name := range names {
-		file := filepath.Join(dir, name+".lua")
-		if err := os.WriteFile(file, []byte(readSnippet(t, prelude, name)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&locs, "    location = /%s { content_by_lua_file %s; }\n", name, file)
+		files[name+".lua"] = readSnippet(t, prelude, name)
+		fmt.Fprintf(&locs, "    location = /%[1]s { content_by_lua_file {{PREFIX}}/%[1]s.lua; }\n", name)
 	}
-	// "user root" lets the worker read the 0700 temp dir when the test runs
-	// as root; nginx ignores it otherwise, and then the worker is us.
-	conf := fmt.Sprintf(`load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-user root;
-daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events {}
-http {
-  access_log off;
-  lua_shared_dict d %[2]d;
-  lua_shared_dict tiny %[3]d;
+	srv := oracle.Start(t, fmt.Sprintf(`  lua_shared_dict d %d;
+  lua_shared_dict tiny %d;
   server {
-    listen 127.0.0.1:%[4]d;
-%[5]s  }
-}
-`, dir, oracleDict, oracleTinyDict, port, locs.String())
-	confFile := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("nginx", "-p", dir, "-c", confFile)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	waitListening(t, addr, &stderr)
+    listen 127.0.0.1:{{PORT}};
+%s  }
+`, oracleDict, oracleTinyDict, locs.String()), oracle.Options{Files: files})
 	out := make(map[string]string, len(names))
-	client := &http.Client{Timeout: 10 * time.Second}
 	for _, name := range names {
-		resp, err := client.Get("http://" + addr + "/" + name)
-		if err != nil {
-			t.Fatalf("GET /%s: %v", name, err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("GET /%s: status %d, %v\n%s", name, resp.StatusCode, err, log)
-		}
-		out[name] = string(body)
+		out[name] = srv.Get(t, "/"+name)
 	}
 	return out
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitListening(t *testing.T, addr string, stderr *bytes.Buffer) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("nginx did not listen on %s: %s", addr, stderr.String())
 }
