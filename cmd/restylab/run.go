@@ -84,12 +84,23 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
 	done := make(chan error, 1)
 	go func() { done <- e.Wait() }()
+	// SIGQUIT: graceful stop (requests in flight finish), as nginx -s quit;
+	// SIGINT, SIGTERM, or a second signal: stop now, as nginx -s stop.
 	var runErr error
-	select {
-	case <-sigs:
-		e.Stop()
-		runErr = <-done
-	case runErr = <-done:
+	quitting := false
+wait:
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGQUIT && !quitting {
+				quitting = true
+				e.Quit()
+				continue
+			}
+			e.Stop()
+		case runErr = <-done:
+			break wait
+		}
 	}
 	signal.Stop(sigs)
 	if stopTrace != nil {

@@ -359,6 +359,7 @@ func (c *conn) close(why string) {
 	c.w.loop.Remove(c.fd)
 	delete(c.w.conns, c.fd)
 	unix.Close(c.fd)
+	defer c.w.checkQuit()
 	if c.w.rec.Enabled() {
 		c.w.rec.Emit(trace.Event{Kind: trace.Close, FD: int32(c.fd), Detail: why})
 	}

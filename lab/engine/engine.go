@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"runtime"
@@ -50,14 +51,16 @@ type Engine struct {
 
 	userVars map[string]struct{} // variables declared by set / set_by_lua
 
-	workers  []*worker
-	connSeq  atomic.Int64
-	reqSeq   atomic.Int64
-	coSeq    atomic.Int64
-	wg       sync.WaitGroup
-	stopOnce sync.Once
-	errMu    sync.Mutex
-	runErr   error
+	workers   []*worker
+	listeners *listenerSet
+	connSeq   atomic.Int64
+	reqSeq    atomic.Int64
+	coSeq     atomic.Int64
+	wg        sync.WaitGroup
+	stopOnce  sync.Once
+	closeOnce sync.Once
+	errMu     sync.Mutex
+	runErr    error
 }
 
 // New prepares an engine for cfg: opens the error log, creates the shared
@@ -109,6 +112,7 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return err
 	}
+	e.listeners = ls
 	ready := make(chan error, n)
 	for i := 0; i < n; i++ {
 		loop, err := event.New(e.tracer.Recorder(i))
@@ -138,6 +142,7 @@ func (e *Engine) Start() error {
 		e.Stop()
 		e.wg.Wait()
 		ls.closeAll()
+		e.listeners = &listenerSet{}
 		return first
 	}
 	e.errlog.Write(LevelNotice, os.Getpid(), 0, fmt.Sprintf("restylab engine: %d worker(s) started", n))
@@ -163,9 +168,31 @@ func (e *Engine) Stop() {
 	})
 }
 
+// Quit stops gracefully, as nginx does on SIGQUIT: workers stop accepting,
+// close idle connections, finish the requests in flight and then exit (at
+// the latest after shutdownTimeout).
+func (e *Engine) Quit() {
+	for _, w := range e.workers {
+		w := w
+		w.loop.Submit(w.beginQuit)
+	}
+}
+
+// shutdownTimeout bounds a graceful stop (nginx's worker_shutdown_timeout
+// has no default; the lab must not hang).
+const shutdownTimeout = 30 * time.Second
+
 // Wait blocks until all workers have stopped and returns the first worker error.
 func (e *Engine) Wait() error {
 	e.wg.Wait()
+	e.closeOnce.Do(func() {
+		if e.listeners == nil {
+			return
+		}
+		for _, l := range e.listeners.shared {
+			unix.Close(l.fd)
+		}
+	})
 	if e.budget != nil {
 		e.budget.Close()
 	}

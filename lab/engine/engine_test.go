@@ -356,3 +356,36 @@ func TestBadInputKeepsServing(t *testing.T) {
 		t.Fatalf("after bad input: %d %q", st, body)
 	}
 }
+
+// TestQuitFinishesRequestsInFlight: a graceful stop (SIGQUIT in `run`)
+// lets a sleeping request finish, refuses new connections, then exits.
+func TestQuitFinishesRequestsInFlight(t *testing.T) {
+	e, base, _ := startEngine(t, 1, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block { ngx.sleep(0.3) ngx.say("finished") } }
+    }`, Options{})
+	got := make(chan string, 1)
+	go func() {
+		_, body := get(t, base+"/")
+		got <- body
+	}()
+	time.Sleep(100 * time.Millisecond)
+	e.Quit()
+	if body := <-got; body != "finished\n" {
+		t.Fatalf("in-flight request got %q", body)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- e.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("engine did not exit after its last request")
+	}
+	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second); err == nil {
+		t.Error("a stopped engine still accepts connections")
+	}
+}

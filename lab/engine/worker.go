@@ -92,6 +92,31 @@ func (w *worker) run(ready chan<- error) error {
 	return err
 }
 
+// beginQuit starts a graceful stop of this worker.
+func (w *worker) beginQuit() {
+	if w.stopping {
+		return
+	}
+	w.stopping = true
+	for _, l := range w.listeners {
+		w.loop.Remove(l.fd)
+	}
+	for _, c := range w.conns {
+		if c.req == nil {
+			c.close("worker exiting")
+		}
+	}
+	w.loop.AddTimer(shutdownTimeout, w.loop.Stop)
+	w.checkQuit()
+}
+
+// checkQuit ends the loop of a stopping worker once no connection is left.
+func (w *worker) checkQuit() {
+	if w.stopping && len(w.conns) == 0 {
+		w.loop.Stop()
+	}
+}
+
 // accept takes new connections from a ready listening socket (at most a
 // few per event, so that with EPOLLEXCLUSIVE other workers get a share).
 func (w *worker) accept(l *listener) {
