@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/restylab/restylab/lab/oracle"
 )
 
 // oracleExtra are raw requests checked only against real nginx.
@@ -31,66 +29,22 @@ var oracleExtra = []string{
 	"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nA\x80B: 1\r\n\r\n", "GET /%C3%A9/% HTTP/1.1\r\nHost: x\r\n\r\n",
 }
 
-const oracleConf = `load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-daemon off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events {}
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  client_max_body_size 100;
+// oracleHTTP is the oracle's http block: one location echoing how nginx
+// parsed the request.
+const oracleHTTP = `  client_max_body_size 100;
   server {
-    listen 127.0.0.1:%[2]d;
+    listen 127.0.0.1:{{PORT}};
     location / { content_by_lua_block { ngx.say("uri=", ngx.var.uri, "|args=", ngx.var.args or "", "|host=", ngx.var.host, "|") } }
   }
-}
 `
 
 // startNginx runs real nginx with the lua module on a free port.
 func startNginx(t *testing.T) int {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		t.Skip("nginx not installed")
+	if err := oracle.Available(); err != nil {
+		t.Skip(err)
 	}
-	if _, err := os.Stat("/usr/lib/nginx/modules/ngx_http_lua_module.so"); err != nil {
-		t.Skip("ngx_http_lua_module not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(oracleConf, dir, port)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-p", dir, "-c", conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return port
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-	t.Fatalf("nginx did not start: %s", log)
-	return 0
+	return oracle.Start(t, oracleHTTP, oracle.Options{MasterProcess: true}).Port()
 }
 
 func rawExchange(t *testing.T, port int, raw string) []byte {
