@@ -15,19 +15,9 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/oracle"
 	"github.com/restylab/restylab/lab/trace"
 )
-
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // startEngine writes an nginx.conf (the http block body given, {{PORT}}
 // replaced) into a temp prefix and serves it in-process.
@@ -37,7 +27,7 @@ func startEngine(t *testing.T, workers int, httpBody string, opts Options) (*Eng
 	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := oracle.FreePort(t)
 	src := fmt.Sprintf("worker_processes %d;\nerror_log logs/error.log info;\nevents {}\nhttp {\n%s\n}\n",
 		workers, strings.ReplaceAll(httpBody, "{{PORT}}", fmt.Sprint(port)))
 	path := filepath.Join(prefix, "nginx.conf")
