@@ -57,6 +57,10 @@ type level struct {
 	keepalive      *time.Duration
 	root           *string
 	index          []string
+	bodyBuffer     *int64
+	bodyInFile     *string
+	kaRequests     *int
+	underscores    *bool
 	phases         Handlers
 	parentLocation *level
 }
@@ -192,26 +196,30 @@ func directiveSpecs() map[string]spec {
 		"use":                {ctx: cEvents, min: 1, max: 1, fn: ignore},
 
 		// http, server, location
-		"types":                {ctx: cHSL, block: true, fn: (*builder).types},
-		"access_log":           {ctx: cHSL, min: 1, max: -1, fn: ignore},
-		"lua_package_path":     {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaPackagePath},
-		"lua_package_cpath":    {ctx: cHTTP, min: 1, max: 1, fn: onceIgnored},
-		"lua_code_cache":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCodeCache},
-		"lua_shared_dict":      {ctx: cHTTP, min: 2, max: 2, fn: (*builder).sharedDict},
-		"default_type":         {ctx: cHSL, min: 1, max: 1, fn: (*builder).defaultType},
-		"keepalive_timeout":    {ctx: cHSL, min: 1, max: 2, fn: (*builder).keepaliveTimeout},
-		"client_max_body_size": {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientMaxBodySize},
-		"sendfile":             {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
-		"tcp_nopush":           {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
-		"tcp_nodelay":          {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
-		"server_tokens":        {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
-		"add_header":           {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
-		"root":                 {ctx: cHSL, min: 1, max: 1, fn: (*builder).root},
-		"index":                {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
-		"server":               {ctx: cHTTP, block: true, fn: (*builder).server},
-		"listen":               {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},
-		"server_name":          {ctx: cServer, min: 1, max: -1, fn: (*builder).serverName},
-		"location":             {ctx: cSL, min: 1, max: 2, block: true, fn: (*builder).location},
+		"types":                    {ctx: cHSL, block: true, fn: (*builder).types},
+		"access_log":               {ctx: cHSL, min: 1, max: -1, fn: ignore},
+		"lua_package_path":         {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaPackagePath},
+		"lua_package_cpath":        {ctx: cHTTP, min: 1, max: 1, fn: onceIgnored},
+		"lua_code_cache":           {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCodeCache},
+		"lua_shared_dict":          {ctx: cHTTP, min: 2, max: 2, fn: (*builder).sharedDict},
+		"default_type":             {ctx: cHSL, min: 1, max: 1, fn: (*builder).defaultType},
+		"keepalive_timeout":        {ctx: cHSL, min: 1, max: 2, fn: (*builder).keepaliveTimeout},
+		"client_max_body_size":     {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientMaxBodySize},
+		"sendfile":                 {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"tcp_nopush":               {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"tcp_nodelay":              {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"server_tokens":            {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
+		"add_header":               {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
+		"root":                     {ctx: cHSL, min: 1, max: 1, fn: (*builder).root},
+		"client_body_buffer_size":  {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientBodyBufferSize},
+		"client_body_in_file_only": {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientBodyInFileOnly},
+		"keepalive_requests":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).keepaliveRequests},
+		"underscores_in_headers":   {ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).underscoresInHeaders},
+		"index":                    {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
+		"server":                   {ctx: cHTTP, block: true, fn: (*builder).server},
+		"listen":                   {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},
+		"server_name":              {ctx: cServer, min: 1, max: -1, fn: (*builder).serverName},
+		"location":                 {ctx: cSL, min: 1, max: 2, block: true, fn: (*builder).location},
 
 		// rewrite module
 		"return":  {ctx: cSL, min: 1, max: 2, fn: (*builder).returnOp},

@@ -84,6 +84,7 @@ func (b *builder) finishHTTP() error {
 		maxBody:     h.ClientMaxBodySize,
 		keepalive:   h.KeepaliveTimeout,
 		root:        "html",
+		body:        BodySettings{ClientBodyBufferSize: 16 << 10, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000},
 		index:       []string{"index.html"},
 	}
 	inherited = inherited.merge(hl)
@@ -94,6 +95,7 @@ func (b *builder) finishHTTP() error {
 		srv.DefaultType, srv.AddHeaders = sv.defaultType, sv.addHeaders
 		srv.ClientMaxBodySize, srv.KeepaliveTimeout = sv.maxBody, sv.keepalive
 		srv.Root, srv.Index = sv.root, sv.index
+		srv.Body = sv.body
 		srv.Phases = sv.phases
 		b.mergeLocations(srv.Locations, sv)
 	}
@@ -113,6 +115,7 @@ type settings struct {
 	keepalive   time.Duration
 	root        string
 	index       []string
+	body        BodySettings
 	phases      Handlers
 }
 
@@ -136,6 +139,18 @@ func (p settings) merge(l *level) settings {
 	if l.root != nil {
 		c.root = *l.root
 	}
+	if l.bodyBuffer != nil {
+		c.body.ClientBodyBufferSize = *l.bodyBuffer
+	}
+	if l.bodyInFile != nil {
+		c.body.ClientBodyInFileOnly = *l.bodyInFile
+	}
+	if l.kaRequests != nil {
+		c.body.KeepaliveRequests = *l.kaRequests
+	}
+	if l.underscores != nil {
+		c.body.UnderscoresInHeaders = *l.underscores
+	}
 	if l.index != nil {
 		c.index = l.index
 	}
@@ -158,6 +173,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.DefaultType, loc.AddHeaders = v.defaultType, v.addHeaders
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
 		loc.Root, loc.Index = v.root, v.index
+		loc.Body = v.body
 		loc.Phases = v.phases
 		b.mergeLocations(loc.Locations, v)
 	}

@@ -233,3 +233,62 @@ func (b *builder) addHeader(s *scope, d *directive) error {
 	s.lvl.hasAddHeaders = true
 	return nil
 }
+
+// clientBodyBufferSize handles client_body_buffer_size SIZE.
+func (b *builder) clientBodyBufferSize(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseSize(d.arg(0))
+	if !ok {
+		return errf(d.pos, "\"client_body_buffer_size\" directive invalid value")
+	}
+	s.lvl.bodyBuffer = &n
+	return nil
+}
+
+// clientBodyInFileOnly handles client_body_in_file_only on|clean|off.
+func (b *builder) clientBodyInFileOnly(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	v := d.arg(0)
+	switch v {
+	case "on", "clean", "off":
+	default:
+		return errf(d.pos, "invalid value \"%s\" in \"client_body_in_file_only\" directive, it must be \"on\", \"clean\" or \"off\"", v)
+	}
+	s.lvl.bodyInFile = &v
+	return nil
+}
+
+// keepaliveRequests handles keepalive_requests N.
+func (b *builder) keepaliveRequests(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseDigits(d.arg(0))
+	if !ok {
+		return errf(d.pos, "invalid number \"%s\" in \"keepalive_requests\" directive", d.arg(0))
+	}
+	v := int(n)
+	s.lvl.kaRequests = &v
+	return nil
+}
+
+// underscoresInHeaders handles underscores_in_headers on|off.
+func (b *builder) underscoresInHeaders(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	var v bool
+	switch d.arg(0) {
+	case "on":
+		v = true
+	case "off":
+	default:
+		return errf(d.pos, "invalid value \"%s\" in \"underscores_in_headers\" directive, it must be \"on\" or \"off\"", d.arg(0))
+	}
+	s.lvl.underscores = &v
+	return nil
+}

@@ -96,6 +96,8 @@ type Server struct {
 	// (effective values after inheritance; Root may be relative to Prefix).
 	Root  string
 	Index []string
+	// Body holds the request body and connection settings (inherited).
+	Body BodySettings
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values for
 	// requests that match no location (inherited from http).
 	ClientMaxBodySize int64
@@ -138,6 +140,8 @@ type Location struct {
 	// Prefix) and index files, inherited.
 	Root  string
 	Index []string
+	// Body holds the request body and connection settings (inherited).
+	Body BodySettings
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values
 	// (inherited from the enclosing location, server and http).
 	ClientMaxBodySize int64
@@ -254,4 +258,18 @@ type AddHeader struct {
 	// Tpl is the parsed Value.
 	Tpl Template
 	Pos Pos
+}
+
+// BodySettings are the effective request-body and connection directives of
+// a server or location.
+type BodySettings struct {
+	// ClientBodyBufferSize: a body larger than this goes to a temp file
+	// (default 16k on 64-bit Linux).
+	ClientBodyBufferSize int64
+	// ClientBodyInFileOnly is off, on or clean.
+	ClientBodyInFileOnly string
+	// KeepaliveRequests is how many requests one connection serves (1000).
+	KeepaliveRequests int
+	// UnderscoresInHeaders accepts '_' in request header names (off).
+	UnderscoresInHeaders bool
 }

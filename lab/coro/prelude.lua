@@ -1,6 +1,6 @@
 -- Replacements for pcall, xpcall and the coroutine library that let the
 -- engine's blocking APIs yield through them (see doc.go). Loaded once per VM.
-local SENT, adopt, co_yield = ...
+local SENT, adopt, co_yield, abort = ...
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
 local builtin_pcall, builtin_xpcall = pcall, xpcall
 local unpack, type, error, select, find, sub = unpack, type, error, select, string.find, string.sub
@@ -90,12 +90,21 @@ local function resume(co, ...)
   return unpack(r, 1, r.n)
 end
 
+-- In ngx_lua an error inside a wrapped coroutine aborts the whole request
+-- (no pcall catches it), and calling a finished one returns false and a
+-- message instead of raising.
 local function wrap(f)
   local co = create(f)
   return function(...)
+    if co_status(co) == "dead" then
+      return false, "cannot resume dead coroutine"
+    end
     local r = pack(resume(co, ...))
     if r[1] then
       return unpack(r, 2, r.n)
+    end
+    if abort then
+      return abort(r[2])
     end
     error(r[2], 0)
   end

@@ -65,6 +65,10 @@ type Hooks struct {
 	// Created is called when Lua code creates a coroutine (coroutine.create,
 	// wrap, or the body of a pcall): co is new, parent is the running one.
 	Created func(co, parent *lua.LState)
+	// Abort, when set, is called by coroutine.wrap on an error of the
+	// wrapped coroutine (with the error value, as the running LGFunction):
+	// OpenResty aborts the request there. Without it the error propagates.
+	Abort lua.LGFunction
 }
 
 // Scheduler owns the coroutine machinery of one LState.
@@ -90,7 +94,12 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	L.Push(s.sentinel)
 	L.Push(L.NewFunction(s.adopt))
 	L.Push(L.NewFunction(s.yieldLua))
-	if err := L.PCall(3, 0, nil); err != nil {
+	if hooks.Abort != nil {
+		L.Push(L.NewFunction(hooks.Abort))
+	} else {
+		L.Push(lua.LNil)
+	}
+	if err := L.PCall(4, 0, nil); err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
 	entry, err := L.Load(strings.NewReader("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))"), PreludeChunk)

@@ -226,6 +226,9 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 		r.logErrNoTrace(level, msg)
 		return
 	}
+	if r := w.cur; r != nil && r.isTimer {
+		msg += ", context: ngx.timer"
+	}
 	w.log(level, 0, msg)
 }
 

@@ -26,6 +26,15 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 	case lua.LTTable:
 		t := v.(*lua.LTable)
 		n := t.Len()
+		nonArray := false
+		t.ForEach(func(k, _ lua.LValue) {
+			if f, ok := k.(lua.LNumber); !ok || float64(f) != float64(int(f)) || int(f) < 1 || int(f) > n {
+				nonArray = true
+			}
+		})
+		if nonArray {
+			raise(L, "bad argument #%d to '%s' (non-array table found)", arg, fname)
+		}
 		for i := 1; i <= n; i++ {
 			b = appendPrintable(L, b, t.RawGetInt(i), arg, fname)
 		}
@@ -128,7 +137,7 @@ func (w *worker) apiSendHeaders(L *lua.LState) int {
 // apiExit is ngx.exit(status): it leaves the handler by yielding, so it also
 // works from inside pcall and coroutines, as in ngx_lua.
 func (w *worker) apiExit(L *lua.LState) int {
-	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog|inTimer|inInitWorker)
+	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inTimer|inInitWorker)
 	code := L.CheckInt(1)
 	if r.headerSent && code >= 300 && (r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
 		r.logErr(LevelErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.status))

@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"os"
+	"path/filepath"
+
 	"fmt"
+	"github.com/restylab/restylab/lab/conf"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -31,6 +35,7 @@ func (w *worker) newReqTable() *lua.LTable {
 		"start_time":    w.reqStartTime,
 		"is_internal":   w.reqIsInternal,
 		"set_method":    w.reqSetMethod,
+		"set_body_data": w.reqSetBodyData,
 	}
 	for k, f := range fns {
 		t.RawSetString(k, L.NewFunction(f))
@@ -83,7 +88,7 @@ func (w *worker) reqGetPostArgs(L *lua.LState) int {
 	if r.bodyState != bodyRead {
 		raise(L, "no request body found; maybe you should turn on lua_need_request_body?")
 	}
-	if len(r.body) > clientBodyBufferSize {
+	if r.bodyFile != "" {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("request body in temp file not supported"))
 		return 2
@@ -258,10 +263,7 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 		}
 		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
 		r.bodyState = bodyReading
-		if r.head.Expect100 && len(r.c.rbuf) == r.c.rpos {
-			r.c.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
-			r.c.flush()
-		}
+		r.sendContinue()
 	}
 	if done, err := r.feedBody(); err != nil {
 		return w.bodyError(L, r, err)
@@ -302,6 +304,7 @@ func (r *request) feedBody() (bool, error) {
 			if r.body == nil {
 				r.body = []byte{}
 			}
+			r.spoolBody()
 			return true, nil
 		}
 		if n > 0 && c.rpos < len(c.rbuf) {
@@ -349,7 +352,7 @@ func (w *worker) reqDiscardBody(L *lua.LState) int {
 
 func (w *worker) reqGetBodyData(L *lua.LState) int {
 	r := w.need(L, "ngx.req.get_body_data", inRewrite|inAccess|inContent|inLog)
-	if r.bodyState != bodyRead || len(r.body) == 0 || len(r.body) > clientBodyBufferSize {
+	if r.bodyState != bodyRead || len(r.body) == 0 || r.bodyFile != "" {
 		L.Push(lua.LNil)
 		return 1
 	}
@@ -358,8 +361,12 @@ func (w *worker) reqGetBodyData(L *lua.LState) int {
 }
 
 func (w *worker) reqGetBodyFile(L *lua.LState) int {
-	w.need(L, "ngx.req.get_body_file", inRewrite|inAccess|inContent)
-	L.Push(lua.LNil)
+	r := w.need(L, "ngx.req.get_body_file", inRewrite|inAccess|inContent)
+	if r.bodyFile == "" {
+		L.Push(lua.LNil)
+	} else {
+		L.Push(lua.LString(r.bodyFile))
+	}
 	return 1
 }
 
@@ -435,4 +442,69 @@ func (w *worker) reqIsInternal(L *lua.LState) int {
 	r := w.need(L, "ngx.req.is_internal", inReqRead)
 	L.Push(lua.LBool(r.uriChanges > 0))
 	return 1
+}
+
+// sendContinue answers "Expect: 100-continue" once per request, as nginx
+// does before it reads (or discards) the body, even when the body came along.
+func (r *request) sendContinue() {
+	if r.expectDone || r.head == nil || !r.head.Expect100 || r.head.Major != 1 || r.head.Minor < 1 || r.bodyState == bodyRead {
+		return
+	}
+	r.expectDone = true
+	r.c.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	r.c.flush()
+}
+
+// bodySettings are the location's body directives (defaults when none).
+func (r *request) bodySettings() conf.BodySettings {
+	if r.loc != nil {
+		return r.loc.Body
+	}
+	return conf.BodySettings{ClientBodyBufferSize: clientBodyBufferSize, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000}
+}
+
+// spoolBody writes a body larger than client_body_buffer_size (or any body
+// with client_body_in_file_only) to a temp file under the prefix, as nginx
+// does: ngx.req.get_body_data() then returns nil and get_body_file() the path.
+func (r *request) spoolBody() {
+	bs := r.bodySettings()
+	if len(r.body) == 0 || (int64(len(r.body)) <= bs.ClientBodyBufferSize && bs.ClientBodyInFileOnly == "off") {
+		return
+	}
+	if bs.ClientBodyInFileOnly == "off" && len(r.head.RawHeader)+len(r.body) <= clientHeaderBufferSize {
+		// the whole body came in nginx's first header buffer: it stays there
+		return
+	}
+	dir := filepath.Join(r.w.e.cfg.Prefix, "client_body_temp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		r.logErr(LevelCrit, fmt.Sprintf("mkdir() \"%s\" failed (%v)", dir, err))
+		return
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%010d", r.w.e.tempSeq.Add(1)))
+	if err := os.WriteFile(path, r.body, 0o600); err != nil {
+		r.logErr(LevelCrit, fmt.Sprintf("write() \"%s\" failed (%v)", path, err))
+		return
+	}
+	r.bodyFile = path
+}
+
+// removeBodyFile deletes the temp file at the end of the request unless
+// client_body_in_file_only on asks to keep it.
+func (r *request) removeBodyFile() {
+	if r.bodyFile != "" && r.bodySettings().ClientBodyInFileOnly != "on" {
+		os.Remove(r.bodyFile)
+	}
+}
+
+// reqSetBodyData is ngx.req.set_body_data(data): replaces the read body.
+func (w *worker) reqSetBodyData(L *lua.LState) int {
+	r := w.need(L, "ngx.req.set_body_data", inRewrite|inAccess|inContent)
+	data := L.CheckString(1)
+	if r.bodyState != bodyRead {
+		raise(L, "request body not read yet")
+	}
+	r.removeBodyFile()
+	r.bodyFile = ""
+	r.body = []byte(data)
+	return 0
 }

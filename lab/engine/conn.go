@@ -196,8 +196,10 @@ func (c *conn) process() {
 }
 
 func (c *conn) limits() http1.Limits {
-	// the body size limit is the location's: checked after location lookup
-	return http1.Limits{}
+	// The body size limit is the location's: checked after location
+	// lookup. Header names with '_' are kept here and dropped once the
+	// virtual server is known, by its underscores_in_headers.
+	return http1.Limits{UnderscoresInHeaders: true}
 }
 
 // discardBody skips the body the previous request left unread; it reports

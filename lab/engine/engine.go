@@ -56,6 +56,7 @@ type Engine struct {
 	connSeq   atomic.Int64
 	reqSeq    atomic.Int64
 	coSeq     atomic.Int64
+	tempSeq   atomic.Int64
 	wg        sync.WaitGroup
 	stopOnce  sync.Once
 	closeOnce sync.Once

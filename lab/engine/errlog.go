@@ -22,12 +22,13 @@ const (
 	LevelDebug
 )
 
-var levelNames = [...]string{"stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
+// levelNames are the words in brackets; ngx.STDERR prints as "[]" in nginx.
+var levelNames = [...]string{"", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
 
 // ParseLevel maps an error_log level word to its number (default error).
 func ParseLevel(s string) int {
 	for i, n := range levelNames {
-		if n == s && i > 0 {
+		if n == s && i > 0 && n != "" {
 			return i
 		}
 	}
@@ -72,9 +73,6 @@ func (el *ErrorLog) Enabled(level int) bool { return level <= el.level }
 func (el *ErrorLog) Write(level, tid int, conn int64, msg string) {
 	if el == nil || level > el.level {
 		return
-	}
-	if level == LevelStderr {
-		level = 0
 	}
 	var b strings.Builder
 	b.Grow(len(msg) + 64)

@@ -98,14 +98,23 @@ func (r *request) afterResume(res coro.Result) bool {
 				if r.phase == phaseContent {
 					r.step = stDone
 				}
+				if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
+					r.finalize(0) // output already started: the request ends here
+					return false
+				}
 				return r.flushBuffered()
 			}
 			if code == -1 || code == 444 { // ngx.ERROR, or nginx's "close the connection"
 				r.finalize(code)
 				return false
 			}
-			if code >= 200 && code < 300 && r.phase != phaseContent && !r.headerSent {
-				r.status = code
+			if code >= 200 && code < 300 {
+				// a 2xx exit is an ordinary response with that status
+				if !r.headerSent {
+					r.status = code
+				}
+				r.finalize(0)
+				return false
 			}
 			r.finalize(code)
 			return false
@@ -118,6 +127,10 @@ func (r *request) afterResume(res coro.Result) bool {
 		case opRedirect:
 			r.endThread("redirect")
 			r.finalize(r.exitCode)
+			return false
+		case opAbort:
+			r.op = opNone
+			r.luaFailed(r.abortMsg)
 			return false
 		}
 		if w.rec.Enabled() {
@@ -146,9 +159,25 @@ func (r *request) afterResume(res coro.Result) bool {
 		w.sched.Release(r.th)
 		delete(w.coIDs, r.th)
 		r.th = nil
+		if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
+			// ngx_lua ends the request once a rewrite or access handler
+			// has sent the header
+			r.finalize(0)
+			return false
+		}
 		return true
 	default:
-		msg := luaErrorText(res.Err)
+		r.luaFailed(luaErrorText(res.Err))
+		return false
+	}
+}
+
+// luaFailed ends the request for a Lua error in its handler, as ngx_lua
+// does: 500 when nothing was sent, else the connection ends abruptly and
+// output not yet written is lost.
+func (r *request) luaFailed(msg string) {
+	w := r.w
+	{
 		if w.rec.Enabled() {
 			w.rec.Emit(trace.Event{Kind: trace.LuaError, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: msg})
 		}
@@ -160,12 +189,14 @@ func (r *request) afterResume(res coro.Result) bool {
 		r.logErr(LevelErr, "lua entry thread aborted: runtime error: "+msg+"\nstack traceback:\ncoroutine 0:\n\t"+chunk+": in main chunk")
 		if r.headerSent {
 			// the status is out: nginx ends the connection without the
-			// response's proper end (no last chunk)
+			// response's proper end (no last chunk), and what it still
+			// buffered is never written
 			r.broken = true
 			r.keepAlive = false
+			r.c.wbuf = r.c.wbuf[:r.c.wpos]
+			r.unflushed = 0
 		}
 		r.finalize(500)
-		return false
 	}
 }
 

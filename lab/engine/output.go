@@ -112,7 +112,7 @@ func (r *request) sendHeader() {
 			r.keepAlive = false
 		}
 	}
-	if r.c.w.stopping || (r.loc != nil && r.loc.KeepaliveTimeout == 0) {
+	if r.c.w.stopping || (r.loc != nil && (r.loc.KeepaliveTimeout == 0 || r.c.nreq >= r.loc.Body.KeepaliveRequests)) {
 		r.keepAlive = false
 	}
 
@@ -125,6 +125,7 @@ func (r *request) sendHeader() {
 		ct, ok := r.headerOut("Content-Type")
 		if !ok && !r.ctCleared {
 			ct = r.defaultType()
+			r.setHeader("Content-Type", []string{ct}) // ngx.header reads it from now on
 		}
 		if ct != "" {
 			b = append(b, "Content-Type: "+ct+"\r\n"...)
@@ -295,7 +296,7 @@ func (r *request) output(data []byte, last bool) {
 	}
 	r.c.send(b)
 	r.bytesSent += int64(len(b))
-	r.bodySent += int64(len(data))
+	r.bodySent += int64(len(b)) // nginx counts the chunk framing too
 	r.unflushed += len(b)
 	if r.unflushed >= postponeOutput {
 		r.unflushed = 0
@@ -397,19 +398,23 @@ func (r *request) finalize(code int) {
 	}
 	switch {
 	case code == -1 || code == 444:
+		// ngx.ERROR and 444 close the connection with no (further)
+		// response; what was not written yet is lost. $status is 000 for
+		// ngx.ERROR before any output.
 		r.keepAlive = false
-		r.status = code
-		if code == -1 {
-			r.status = 500
+		if code == 444 {
+			r.status = 444
+		} else if !r.headerSent {
+			r.status = 0
 		}
-		if !r.headerSent {
-			r.c.closing = true
-			r.runLogPhase()
-			r.traceEnd()
-			r.c.requestDone(false, 0)
-			r.c.close("ngx.exit(" + strconv.Itoa(code) + ")")
-			return
-		}
+		r.c.wbuf = r.c.wbuf[:r.c.wpos]
+		r.unflushed = 0
+		r.c.closing = true
+		r.runLogPhase()
+		r.traceEnd()
+		r.c.requestDone(false, 0)
+		r.c.close("ngx.exit(" + strconv.Itoa(code) + ")")
+		return
 	case (code >= 300 || code == 201 || code == 204) && !r.headerSent:
 		r.sendSpecial(code)
 	case code >= 200 && !r.headerSent:
@@ -450,6 +455,7 @@ func (r *request) finalizeDone() {
 }
 
 func (r *request) traceEnd() {
+	r.removeBodyFile()
 	for _, co := range r.userCos {
 		delete(r.w.coIDs, co)
 	}

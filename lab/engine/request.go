@@ -39,6 +39,7 @@ const (
 	opExec        // ngx.exec: internal redirect
 	opRedirect    // ngx.redirect
 	opYield       // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
+	opAbort       // an error in a coroutine.wrap body: the request aborts
 )
 
 // maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's
@@ -103,6 +104,8 @@ type request struct {
 	waitLine   int32
 	timer      *event.Timer
 	exitCode   int
+	abortMsg   string
+	expectDone bool // "100 Continue" sent (or not needed)
 	execURI    string
 	execArgs   string
 	execName   string // @named location for ngx.exec
@@ -110,6 +113,7 @@ type request struct {
 	// request body
 	bodyState   bodyState
 	body        []byte
+	bodyFile    string // the temp file holding a body larger than client_body_buffer_size
 	bodyDecoder *http1.BodyDecoder
 
 	// filter state
@@ -138,6 +142,9 @@ func startRequest(c *conn, head *http1.Request) {
 	r.headOnly = head.Method == "HEAD"
 	c.req = r
 	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
+	if !r.srv.Body.UnderscoresInHeaders {
+		r.dropUnderscoreHeaders()
+	}
 	for _, line := range head.IgnoredHeaders {
 		r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s\" while reading client request headers", line))
 	}
@@ -177,6 +184,13 @@ func (r *request) run() {
 				return
 			}
 			r.loc, r.captures = loc, caps
+			if loc.Regex != nil {
+				for i, name := range loc.Regex.SubexpNames() {
+					if name != "" && i < len(caps) {
+						r.setVar(name, caps[i]) // (?<name>...) makes $name
+					}
+				}
+			}
 			if max := loc.ClientMaxBodySize; max > 0 && r.head.ContentLength > max && r.uriChanges == 0 {
 				r.logErr(LevelErr, fmt.Sprintf("client intended to send too large body: %d bytes", r.head.ContentLength))
 				r.finalize(413)
@@ -198,6 +212,7 @@ func (r *request) run() {
 		case stPostRewrite:
 			if r.uriChanged {
 				r.uriChanged = false
+				r.ctx = nil // a location jump starts with a fresh ngx.ctx
 				if !r.countURIChange() {
 					return
 				}
@@ -213,6 +228,7 @@ func (r *request) run() {
 		case stContent:
 			r.step = stDone
 			if h := r.loc.Phases.Content; h != nil {
+				r.sendContinue()
 				if !r.runHandler(phaseContent, h) {
 					return
 				}
@@ -332,4 +348,19 @@ func (r *request) headerIn(lname string) string {
 		}
 	}
 	return ""
+}
+
+// dropUnderscoreHeaders removes request headers whose names contain '_',
+// as nginx does with underscores_in_headers off (the default), logging
+// each as an invalid header line.
+func (r *request) dropUnderscoreHeaders() {
+	kept := r.headersIn[:0:0]
+	for _, h := range r.headersIn {
+		if strings.Contains(h.Name, "_") {
+			r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s: %s\" while reading client request headers", h.Name, h.Value))
+			continue
+		}
+		kept = append(kept, h)
+	}
+	r.headersIn = kept
 }

@@ -24,9 +24,13 @@ func (r *request) variable(name string) (string, bool) {
 	case strings.HasPrefix(name, "arg_"):
 		return argValue(r.args, name[4:])
 	case strings.HasPrefix(name, "http_"):
-		h := strings.ReplaceAll(name[5:], "_", "-")
+		// nginx compares each header name, lowercased with '-' read as
+		// '_', with the rest of the variable name (so "http_x-a" matches
+		// nothing and "http_x_a" matches both X-A and x_a)
+		want := name[5:]
 		for _, hd := range r.headersIn {
-			if strings.EqualFold(hd.Name, h) {
+			if headerVarName(hd.Name) == want {
+				h := hd.Name
 				if strings.EqualFold(h, "cookie") {
 					return r.joinHeader(h, "; "), true
 				}
@@ -116,6 +120,9 @@ func (r *request) variable(name string) (string, bool) {
 			return r.c.l.port, true
 		}
 	case "content_length":
+		if r.head != nil && r.head.Chunked && r.bodyState == bodyRead {
+			return strconv.Itoa(len(r.body)), true // nginx sets it once a chunked body is read
+		}
 		if v := r.headerIn("content-length"); v != "" {
 			return v, true
 		}
@@ -126,7 +133,7 @@ func (r *request) variable(name string) (string, bool) {
 		}
 		return "", false
 	case "request_body":
-		if r.bodyState == bodyRead && r.body != nil && len(r.body) <= clientBodyBufferSize {
+		if r.bodyState == bodyRead && r.body != nil && r.bodyFile == "" {
 			return string(r.body), true
 		}
 		return "", false
@@ -241,3 +248,15 @@ func (e *Engine) declaredVar(name string) bool {
 }
 
 var _ = url.QueryUnescape
+
+// headerVarName is a request header name as nginx matches it against
+// $http_NAME: lower case, '-' read as '_'.
+func headerVarName(h string) string {
+	b := []byte(strings.ToLower(h))
+	for i, c := range b {
+		if c == '-' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

@@ -18,6 +18,10 @@ import (
 // body goes to a temp file in nginx, and ngx.req.get_body_data returns nil.
 const clientBodyBufferSize = 16 * 1024
 
+// clientHeaderBufferSize is client_header_buffer_size: a body that arrived
+// with the request head inside this first buffer stays in memory.
+const clientHeaderBufferSize = 1024
+
 // vmOptions keeps each coroutine small (see GOPHER-LUA.md: a request
 // coroutine with default Options costs ~100 KB).
 var vmOptions = lua.Options{
@@ -60,7 +64,7 @@ func (w *worker) initVM() error {
 	lualib.OpenCJSON(L)
 	w.setPackagePath(L)
 
-	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated})
+	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})
 	if err != nil {
 		L.Close()
 		return err
@@ -71,8 +75,46 @@ func (w *worker) initVM() error {
 	w.ngx = w.newNgx()
 	L.SetGlobal("ngx", w.ngx)
 	L.SetGlobal("print", L.NewFunction(w.luaPrint))
+	L.SetGlobal("error", L.NewFunction(luaError))
 	w.installGlobalGuard()
 	return nil
+}
+
+// luaError is error(v, level) as in Lua 5.1/LuaJIT: a number becomes a
+// string and gets the position prefix like a string; error() raises nil.
+func luaError(L *lua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	if n, ok := v.(lua.LNumber); ok && level > 0 {
+		v = lua.LString(lualib.FormatNumber(float64(n)))
+	}
+	L.Error(v, level)
+	return 0
+}
+
+// coAbort ends the request for an error inside a coroutine.wrap body, as
+// ngx_lua does (pcall around the call does not catch it).
+func (w *worker) coAbort(L *lua.LState) int {
+	r := w.cur
+	if r == nil || r.th == nil {
+		coro.Raise(L, "%s", errorValueText(L.Get(1)))
+		return 0
+	}
+	r.op = opAbort
+	r.abortMsg = errorValueText(L.Get(1))
+	return w.sched.Yield(L)
+}
+
+// errorValueText is how ngx_lua logs an error value: strings (and numbers)
+// as they are, anything else as "unknown reason".
+func errorValueText(v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return lualib.FormatNumber(float64(v))
+	}
+	return "unknown reason"
 }
 
 // coroutineCreated traces coroutines made by Lua code (and pcall bodies).
