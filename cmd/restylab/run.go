@@ -133,6 +133,11 @@ func printTrace(tr *trace.Tracer, w io.Writer) func() {
 				}
 				buf = buf[:0]
 			}
+			if len(evs) < 1024 && err == nil {
+				// Let events gather: waking the writer for every few events
+				// costs the workers more than the events themselves.
+				time.Sleep(2 * time.Millisecond)
+			}
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
 					fmt.Fprintf(os.Stderr, "restylab: trace: %v\n", err)

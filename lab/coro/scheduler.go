@@ -161,10 +161,14 @@ func (s *Scheduler) NewThread() *lua.LState {
 	return th
 }
 
+// maxPooled bounds the idle entry coroutines kept for reuse: enough for a
+// burst of a thousand sleeping requests without building new ones.
+const maxPooled = 2048
+
 // Release gives back an entry coroutine whose last resume ended with Done,
 // so a later request can reuse it. Others are simply dropped.
 func (s *Scheduler) Release(th *lua.LState) {
-	if len(s.pool) < 256 {
+	if len(s.pool) < maxPooled {
 		th.Dead = false
 		s.pool = append(s.pool, th)
 	}

@@ -119,7 +119,7 @@ func (r *request) sendHeader() {
 	b := make([]byte, 0, 256)
 	b = http1.AppendStatusLine(b, 1, 1, st)
 	b = append(b, "Server: "+serverHeader+"\r\nDate: "...)
-	b = http1.AppendHTTPDate(b, r.w.loop.Now())
+	b = append(b, r.w.httpDate()...)
 	b = append(b, "\r\n"...)
 	if st != 204 && st != 304 {
 		ct, ok := r.headerOut("Content-Type")
@@ -474,3 +474,14 @@ func (r *request) runLogPhase() {
 
 // statusLine is for messages: "200".
 func statusString(code int) string { return fmt.Sprint(code) }
+
+// httpDate is the Date header value, formatted once per second as nginx
+// does (ngx_cached_http_time).
+func (w *worker) httpDate() []byte {
+	now := w.loop.Now()
+	if sec := now.Unix(); sec != w.dateSec || w.dateBuf == nil {
+		w.dateSec = sec
+		w.dateBuf = http1.AppendHTTPDate(w.dateBuf[:0], now)
+	}
+	return w.dateBuf
+}

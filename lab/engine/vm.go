@@ -27,9 +27,9 @@ const clientHeaderBufferSize = 1024
 var vmOptions = lua.Options{
 	SkipOpenLibs:        true,
 	CallStackSize:       200,
-	RegistrySize:        1024,
+	RegistrySize:        256,
 	RegistryMaxSize:     1024 * 256,
-	RegistryGrowStep:    128,
+	RegistryGrowStep:    64,
 	MinimizeStackMemory: true,
 }
 

@@ -37,6 +37,9 @@ type worker struct {
 
 	conns map[int]*conn
 
+	dateSec int64  // the second dateBuf was formatted for
+	dateBuf []byte // cached Date header value
+
 	timersPending int
 	timersRunning int
 	stopping      bool
