@@ -78,7 +78,7 @@ func (s *Subscription) poll(max int) []Event {
 			}
 			pos, lost := s.pos[w], s.lost[w]
 			head := r.head.Load()
-			if pos >= head && lost == 0 {
+			if pos >= head {
 				continue
 			}
 			if size := uint64(len(r.slots)); head-pos > size {
@@ -111,12 +111,17 @@ func (s *Subscription) poll(max int) []Event {
 				lost++ // the producer skipped this slot while a reader held it
 				pos++
 			}
-			if lost > 0 && len(batch) < max {
-				batch = append(batch, Event{TS: s.t.Now(), Kind: Dropped, Worker: int32(w), Arg: int64(lost)})
-				lost = 0
-			}
 			s.pos[w], s.lost[w] = pos, lost
 			progress = true
+		}
+	}
+	// Losses not yet reported before a later event of their worker are
+	// reported now, stamped after every event of this batch: a mark stamped
+	// "now" in an earlier round would be sorted after events read later.
+	for w := range s.t.rings {
+		if s.lost[w] > 0 && len(batch) < max {
+			batch = append(batch, Event{TS: s.t.Now(), Kind: Dropped, Worker: int32(w), Arg: int64(s.lost[w])})
+			s.lost[w] = 0
 		}
 	}
 	slices.SortStableFunc(batch, func(a, b Event) int {
