@@ -22,6 +22,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "testserver":
+		return testserverCmd(args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "restylab (emulates nginx/1.22.1 with ngx_lua 0.10.23)")
 		return 0
@@ -40,6 +42,8 @@ func usage(w io.Writer) {
 commands:
   run -c nginx.conf [-p prefix] [-t] [--trace FILE|-] [--cpu-budget 1s]
         serve an nginx.conf in the foreground, as nginx would (-t: test the file only)
+  testserver [--addr 127.0.0.1] [--http-port N] ...
+        run the upstream services lessons talk to (HTTP, TCP echo/slow/closer, Redis)
   version
         print the version
 `)

@@ -43,6 +43,7 @@ func (w *worker) newNgx() *lua.LTable {
 		ngx.RawSetString(k, lua.LNumber(v))
 	}
 	lualib.RegisterNgx(L, ngx, w)
+	lualib.RegisterNgxRe(L, ngx)
 	fns := map[string]lua.LGFunction{
 		"say":          w.apiSay,
 		"print":        w.apiPrint,
@@ -62,6 +63,7 @@ func (w *worker) newNgx() *lua.LTable {
 	}
 	ngx.RawSetString("req", w.newReqTable())
 	ngx.RawSetString("timer", w.newTimerTable())
+	ngx.RawSetString("socket", w.newSocketTable())
 	resp := L.NewTable()
 	resp.RawSetString("get_headers", L.NewFunction(w.respGetHeaders))
 	ngx.RawSetString("resp", resp)

@@ -68,6 +68,7 @@ func (w *worker) runTimer(fn *lua.LFunction, args []lua.LValue) {
 func (r *request) timerCheckDone() {
 	if r.isTimer && r.th == nil && !r.timerDone {
 		r.timerDone = true
+		r.releaseSockets()
 		r.w.timersRunning--
 	}
 }

@@ -36,6 +36,12 @@ type Options struct {
 	CPUBudget time.Duration
 	// Stderr receives startup messages ("[emerg] ..."); default os.Stderr.
 	Stderr io.Writer
+	// Hosts maps host names cosockets may use to "ip:port" (the lab's
+	// upstream names such as redis.lab); other names need an IP literal.
+	Hosts map[string]string
+	// DialPolicy decides which addresses cosockets may connect to; nil
+	// means LoopbackOnly.
+	DialPolicy DialPolicy
 }
 
 // Engine serves one configuration.
@@ -228,4 +234,11 @@ func declaredVars(h *conf.HTTP) map[string]struct{} {
 		walk(s.Locations)
 	}
 	return vars
+}
+
+func (o *Options) dialPolicy() DialPolicy {
+	if o.DialPolicy != nil {
+		return o.DialPolicy
+	}
+	return LoopbackOnly
 }

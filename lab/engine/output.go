@@ -456,6 +456,7 @@ func (r *request) finalizeDone() {
 
 func (r *request) traceEnd() {
 	r.removeBodyFile()
+	r.releaseSockets()
 	for _, co := range r.userCos {
 		delete(r.w.coIDs, co)
 	}

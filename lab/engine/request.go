@@ -40,6 +40,7 @@ const (
 	opRedirect    // ngx.redirect
 	opYield       // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
 	opAbort       // an error in a coroutine.wrap body: the request aborts
+	opSocket      // a cosocket connect, send or receive
 )
 
 // maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's
@@ -79,6 +80,7 @@ type request struct {
 	buffering10   bool
 	broken        bool          // an error after the header went out: no proper end
 	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
+	sockets       []*cosock     // cosockets this request made (closed at its end)
 	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
 	eofSent       bool

@@ -40,6 +40,9 @@ type worker struct {
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 
+	sockMeta *lua.LTable          // metatable of ngx.socket.tcp objects
+	pools    map[string][]*cosock // kept-alive cosocket connections
+
 	timersPending int
 	timersRunning int
 	stopping      bool
@@ -81,6 +84,11 @@ func (w *worker) run(ready chan<- error) error {
 	err := w.loop.Run()
 	for _, c := range w.conns {
 		c.close("worker exiting")
+	}
+	for _, list := range w.pools {
+		for _, pc := range list {
+			w.dropPooled(pc)
+		}
 	}
 	for _, l := range w.listeners {
 		w.loop.Remove(l.fd)
