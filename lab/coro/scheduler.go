@@ -182,6 +182,21 @@ func (s *Scheduler) Start(th *lua.LState, fn *lua.LFunction, args ...lua.LValue)
 	return s.resume(th, s.entry, all)
 }
 
+// StartFrom is Start for a coroutine started from inside a running one
+// (ngx.thread.spawn): L, the running coroutine, is the resumer, so that
+// gopher-lua's idea of the current coroutine stays right.
+func (s *Scheduler) StartFrom(L *lua.LState, th *lua.LState, fn *lua.LFunction, args ...lua.LValue) Result {
+	all := make([]lua.LValue, 0, len(args)+1)
+	all = append(all, fn)
+	all = append(all, args...)
+	if s.budget != nil {
+		s.budget.begin()
+		defer s.budget.begin() // the caller's resume goes on under a fresh budget
+	}
+	st, err, vals := L.Resume(th, s.entry, all...)
+	return s.result(st, err, vals)
+}
+
 // Resume continues th after a Blocked or UserYield result; values become the
 // results of the yielding call.
 func (s *Scheduler) Resume(th *lua.LState, values ...lua.LValue) Result {
@@ -194,6 +209,11 @@ func (s *Scheduler) resume(th *lua.LState, fn *lua.LFunction, args []lua.LValue)
 		defer s.budget.end()
 	}
 	st, err, vals := s.L.Resume(th, fn, args...)
+	return s.result(st, err, vals)
+}
+
+// result classifies what a Resume returned.
+func (s *Scheduler) result(st lua.ResumeState, err error, vals []lua.LValue) Result {
 	switch st {
 	case lua.ResumeOK:
 		return Result{Status: Done, Values: vals}

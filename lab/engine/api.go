@@ -64,6 +64,7 @@ func (w *worker) newNgx() *lua.LTable {
 	ngx.RawSetString("req", w.newReqTable())
 	ngx.RawSetString("timer", w.newTimerTable())
 	ngx.RawSetString("socket", w.newSocketTable())
+	ngx.RawSetString("thread", w.newThreadTable())
 	resp := L.NewTable()
 	resp.RawSetString("get_headers", L.NewFunction(w.respGetHeaders))
 	ngx.RawSetString("resp", resp)

@@ -102,6 +102,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 		return 1
 	}
 	r.op = opFlush
+	r.flushWaiter = r.running
 	r.waitDesc = fmt.Sprintf("write fd %d", r.c.fd)
 	w.markWait(L, r)
 	return w.sched.Yield(L)
@@ -241,21 +242,23 @@ func (w *worker) apiSleep(L *lua.LState) int {
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Req: r.id, Co: r.coID, Arg: d.Milliseconds(), Detail: "ngx.sleep"})
 	}
+	t := r.running
 	if d == 0 {
 		// ngx.sleep(0) yields and resumes after the events already ready.
 		w.loop.Post(func() {
-			if r.op == opSleep {
-				r.resume()
+			if t.state().op == opSleep {
+				r.resumeThread(t)
 			}
 		})
 		return w.sched.Yield(L)
 	}
+	coID := r.coID
 	r.timer = w.loop.AddTimer(d, func() {
-		r.timer = nil
+		t.state().timer = nil
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.TimerFire, Req: r.id, Co: r.coID, Detail: "ngx.sleep"})
+			w.rec.Emit(trace.Event{Kind: trace.TimerFire, Req: r.id, Co: coID, Detail: "ngx.sleep"})
 		}
-		r.resume()
+		r.resumeThread(t)
 	})
 	return w.sched.Yield(L)
 }

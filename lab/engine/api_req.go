@@ -271,6 +271,7 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 		return 0
 	}
 	r.op = opBody
+	r.bodyWaiter = r.running
 	r.waitDesc = fmt.Sprintf("read body fd %d", r.c.fd)
 	w.markWait(L, r)
 	return w.sched.Yield(L)
@@ -324,8 +325,9 @@ func (r *request) onInput() {
 		return
 	}
 	done, err := r.feedBody()
+	waiting := r.bodyWaiter != nil && r.bodyWaiter.state().op == opBody
 	if err != nil || (!done && r.c.eof) {
-		if r.op == opBody {
+		if waiting {
 			r.keepAlive = false
 			if err == nil {
 				r.logErr(LevelInfo, "client prematurely closed connection")
@@ -340,8 +342,10 @@ func (r *request) onInput() {
 		}
 		return
 	}
-	if done && r.op == opBody {
-		r.resume()
+	if done && waiting {
+		t := r.bodyWaiter
+		r.bodyWaiter = nil
+		r.resumeThread(t)
 	}
 }
 

@@ -53,6 +53,8 @@ func (w *worker) apiTimerAt(L *lua.LState) int {
 // runTimer starts a timer callback as a fake request in phase "timer".
 func (w *worker) runTimer(fn *lua.LFunction, args []lua.LValue) {
 	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true}
+	r.entryT = &uthread{r: r, entry: true}
+	r.running = r.entryT
 	r.th = w.sched.NewThread()
 	r.coID = w.newCoID(r.th)
 	w.timersRunning++
@@ -66,7 +68,7 @@ func (w *worker) runTimer(fn *lua.LFunction, args []lua.LValue) {
 
 // timerCheckDone counts a finished timer callback.
 func (r *request) timerCheckDone() {
-	if r.isTimer && r.th == nil && !r.timerDone {
+	if r.isTimer && r.th == nil && !r.timerDone && r.liveChildren() == 0 && !r.entryDone {
 		r.timerDone = true
 		r.releaseSockets()
 		r.w.timersRunning--

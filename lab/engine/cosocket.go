@@ -89,6 +89,7 @@ type cosock struct {
 	until    *untilReader
 	reused   int
 	poolIdle *event.Timer
+	waiter   *uthread // the light thread blocked on this socket
 }
 
 type sockState uint8
@@ -302,6 +303,7 @@ func (cs *cosock) block(L *lua.LState, timeout time.Duration, desc string) int {
 	r := cs.r
 	r.op = opSocket
 	r.waitDesc = desc
+	cs.waiter = r.running
 	cs.w.markWait(L, r)
 	if timeout > 0 {
 		cs.timer = cs.w.loop.AddTimer(timeout, cs.timedOut)
@@ -314,8 +316,9 @@ func (cs *cosock) finish(vals ...lua.LValue) {
 	cs.wait = waitNone
 	cs.w.loop.StopTimer(cs.timer)
 	cs.timer = nil
-	if r := cs.r; r.op == opSocket {
-		r.resume(vals...)
+	if t := cs.waiter; t != nil && t.state().op == opSocket {
+		cs.waiter = nil
+		cs.r.resumeThread(t, vals...)
 	}
 }
 

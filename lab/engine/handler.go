@@ -46,6 +46,8 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	}
 	r.phase = p
 	r.code = code
+	r.entryT = &uthread{r: r, entry: true}
+	r.running, r.children, r.entryDone = r.entryT, nil, false
 	r.th = r.w.sched.NewThread()
 	r.coID = r.w.newCoID(r.th)
 	if r.w.rec.Enabled() {
@@ -88,11 +90,15 @@ func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
 // afterResume acts on how the handler's resume ended.
 func (r *request) afterResume(res coro.Result) bool {
 	w := r.w
+	if r.running != nil && !r.running.entry {
+		return r.afterChild(res)
+	}
 	switch res.Status {
 	case coro.Blocked:
 		switch r.op {
 		case opExit:
 			r.endThread("exit")
+			r.killThreads()
 			code := r.exitCode
 			if code == 0 { // ngx.OK: leave this phase only
 				if r.phase == phaseContent {
@@ -120,6 +126,7 @@ func (r *request) afterResume(res coro.Result) bool {
 			return false
 		case opExec:
 			r.endThread("exec")
+			r.killThreads()
 			if !r.internalRedirect() {
 				return false
 			}
@@ -145,9 +152,10 @@ func (r *request) afterResume(res coro.Result) bool {
 			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield"})
 		}
 		r.op = opYield
+		t := r.running
 		w.loop.Post(func() {
-			if r.op == opYield {
-				r.resume()
+			if t.state().op == opYield {
+				r.resumeThread(t)
 			}
 		})
 		return false
@@ -159,17 +167,27 @@ func (r *request) afterResume(res coro.Result) bool {
 		w.sched.Release(r.th)
 		delete(w.coIDs, r.th)
 		r.th = nil
-		if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
-			// ngx_lua ends the request once a rewrite or access handler
-			// has sent the header
-			r.finalize(0)
+		if r.liveChildren() > 0 {
+			// the phase waits for the light threads it spawned
+			r.entryDone = true
 			return false
 		}
-		return true
+		return r.afterEntryDone()
 	default:
 		r.luaFailed(luaErrorText(res.Err))
 		return false
 	}
+}
+
+// afterEntryDone is the end of a handler whose threads have all ended.
+func (r *request) afterEntryDone() bool {
+	if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
+		// ngx_lua ends the request once a rewrite or access handler has
+		// sent the header
+		r.finalize(0)
+		return false
+	}
+	return true
 }
 
 // luaFailed ends the request for a Lua error in its handler, as ngx_lua

@@ -342,8 +342,9 @@ func (r *request) flushBuffered() bool {
 
 // onFlushed is called by the connection when all output is written.
 func (r *request) onFlushed() {
-	if r.op == opFlush {
-		r.resume(lua.LTrue)
+	if t := r.flushWaiter; t != nil && t.state().op == opFlush {
+		r.flushWaiter = nil
+		r.resumeThread(t, lua.LTrue)
 	}
 }
 
@@ -390,6 +391,7 @@ func (r *request) finalize(code int) {
 		return
 	}
 	r.finalized = true
+	r.killThreads()
 	if r.th != nil {
 		r.endThread("finalize")
 	}

@@ -13,6 +13,19 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
+// threadState is what a light thread waits on; the request holds the
+// running thread's copy, each uthread its own while it is switched out.
+type threadState struct {
+	th       *lua.LState
+	coID     int64
+	op       op
+	waitDesc string
+	// waitSource and waitLine: the Lua position of the blocking call (traced)
+	waitSource string
+	waitLine   int32
+	timer      *event.Timer
+}
+
 // step is where a request is in nginx's phase engine.
 type step uint8
 
@@ -31,16 +44,17 @@ const (
 type op uint8
 
 const (
-	opNone     op = iota
-	opSleep       // ngx.sleep: a timer
-	opBody        // ngx.req.read_body: the rest of the body
-	opFlush       // ngx.flush(true): the output to be written
-	opExit        // ngx.exit: leave the handler
-	opExec        // ngx.exec: internal redirect
-	opRedirect    // ngx.redirect
-	opYield       // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
-	opAbort       // an error in a coroutine.wrap body: the request aborts
-	opSocket      // a cosocket connect, send or receive
+	opNone       op = iota
+	opSleep         // ngx.sleep: a timer
+	opBody          // ngx.req.read_body: the rest of the body
+	opFlush         // ngx.flush(true): the output to be written
+	opExit          // ngx.exit: leave the handler
+	opExec          // ngx.exec: internal redirect
+	opRedirect      // ngx.redirect
+	opYield         // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
+	opAbort         // an error in a coroutine.wrap body: the request aborts
+	opSocket        // a cosocket connect, send or receive
+	opThreadWait    // ngx.thread.wait
 )
 
 // maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's
@@ -95,22 +109,27 @@ type request struct {
 	errlogStatus  bool
 
 	// the running handler
-	phase    phase
-	th       *lua.LState
-	coID     int64
-	code     *conf.LuaCode
-	op       op
-	waitDesc string
-	// waitSource and waitLine: the Lua position of the blocking call (traced)
-	waitSource string
-	waitLine   int32
-	timer      *event.Timer
-	exitCode   int
-	abortMsg   string
-	expectDone bool // "100 Continue" sent (or not needed)
-	execURI    string
-	execArgs   string
-	execName   string // @named location for ngx.exec
+	phase phase
+	code  *conf.LuaCode
+	// threadState is the loaded state of the light thread that runs or was
+	// last resumed (see thread.go); running says which one it is.
+	threadState
+	running  *uthread
+	entryT   *uthread
+	children []*uthread
+	// entryDone: the entry thread finished while light threads still run;
+	// the phase ends when the last of them does.
+	entryDone bool
+	// flushWaiter and bodyWaiter: the threads blocked in ngx.flush(true)
+	// and ngx.req.read_body()
+	flushWaiter *uthread
+	bodyWaiter  *uthread
+	exitCode    int
+	abortMsg    string
+	expectDone  bool // "100 Continue" sent (or not needed)
+	execURI     string
+	execArgs    string
+	execName    string // @named location for ngx.exec
 
 	// request body
 	bodyState   bodyState

@@ -75,15 +75,16 @@ func (w *worker) initVM() error {
 	w.ngx = w.newNgx()
 	L.SetGlobal("ngx", w.ngx)
 	L.SetGlobal("print", L.NewFunction(w.luaPrint))
-	L.SetGlobal("error", L.NewFunction(luaError))
+	L.SetGlobal("error", L.NewFunction(w.luaError))
 	w.installGlobalGuard()
 	return nil
 }
 
 // luaError is error(v, level) as in Lua 5.1/LuaJIT: a number becomes a
 // string and gets the position prefix like a string; error() raises nil.
-func luaError(L *lua.LState) int {
+func (w *worker) luaError(L *lua.LState) int {
 	v := L.Get(1)
+	w.lastErrorArg = v
 	level := L.OptInt(2, 1)
 	if n, ok := v.(lua.LNumber); ok && level > 0 {
 		v = lua.LString(lualib.FormatNumber(float64(n)))
@@ -177,6 +178,8 @@ func (w *worker) runContext(p phase, code *conf.LuaCode) error {
 		return err
 	}
 	r := &request{w: w, id: 0, phase: p, start: w.loop.Now()}
+	r.entryT = &uthread{r: r, entry: true}
+	r.running = r.entryT
 	th := w.sched.NewThread()
 	r.th = th
 	res := w.enter(r, func() coro.Result { return w.sched.Start(th, fn) })

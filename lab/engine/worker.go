@@ -40,8 +40,11 @@ type worker struct {
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 
-	sockMeta *lua.LTable          // metatable of ngx.socket.tcp objects
-	pools    map[string][]*cosock // kept-alive cosocket connections
+	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
+	threadMeta *lua.LTable // metatable of ngx.thread handles
+	// lastErrorArg is the value last given to error() (see afterChild).
+	lastErrorArg lua.LValue
+	pools        map[string][]*cosock // kept-alive cosocket connections
 
 	timersPending int
 	timersRunning int

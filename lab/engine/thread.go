@@ -1,0 +1,361 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// Light threads (ngx.thread.spawn/wait/kill). A request's handler runs in
+// its entry thread; spawn makes more coroutines of the same request that
+// the worker schedules like the entry: each waits on its own timer, socket
+// or thread. As in ngx_lua, a spawned thread runs first, until it yields or
+// ends; the handler's phase ends only when the entry thread and every
+// spawned thread have ended (unless ngx.exit ends the request).
+
+// uthread is one light thread (the entry thread included). Loop-only.
+type uthread struct {
+	threadState
+	r      *request
+	parent *uthread
+	entry  bool
+	ud     *lua.LUserData // the Lua handle returned by spawn
+
+	done    bool
+	waited  bool // its result was collected by ngx.thread.wait
+	killed  bool
+	ok      bool
+	results []lua.LValue
+
+	waiter    *uthread   // the thread blocked in ngx.thread.wait on it
+	waitingOn []*uthread // what this thread waits for in ngx.thread.wait
+}
+
+// switchTo loads t's state into the request (saving the running thread's).
+func (r *request) switchTo(t *uthread) {
+	if r.running == t || t == nil {
+		return
+	}
+	if r.running != nil {
+		r.running.threadState = r.threadState
+	}
+	r.threadState = t.threadState
+	r.running = t
+}
+
+// resumeThread resumes light thread t with vals, then loads the entry
+// thread's state back (the state asynchronous events of the entry expect).
+func (r *request) resumeThread(t *uthread, vals ...lua.LValue) {
+	if t == nil || t.done || r.finalized && !r.isTimer {
+		return
+	}
+	r.switchTo(t)
+	r.resume(vals...)
+	if r.entryT != nil && !r.finalized {
+		r.switchTo(r.entryT)
+	}
+}
+
+// state is t's wait state: the request's loaded copy while t is loaded.
+func (t *uthread) state() *threadState {
+	if t.r.running == t {
+		return &t.r.threadState
+	}
+	return &t.threadState
+}
+
+// liveChildren counts spawned threads that have not ended.
+func (r *request) liveChildren() int {
+	n := 0
+	for _, t := range r.children {
+		if !t.done {
+			n++
+		}
+	}
+	return n
+}
+
+// killThreads abandons every spawned thread (request end, ngx.exit).
+func (r *request) killThreads() {
+	for _, t := range r.children {
+		if t.done {
+			continue
+		}
+		t.done, t.killed = true, true
+		st := t.threadState
+		if r.running == t {
+			st = r.threadState
+		}
+		r.w.loop.StopTimer(st.timer)
+		if st.th != nil {
+			delete(r.w.coIDs, st.th)
+		}
+		if r.w.rec.Enabled() {
+			r.w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: st.coID, Phase: r.phase.String(), Detail: "killed"})
+		}
+	}
+}
+
+// afterChild acts on how a spawned thread's resume ended. It reports
+// false: the phase engine never goes on from a child's resume directly.
+func (r *request) afterChild(res coro.Result) bool {
+	w := r.w
+	t := r.running
+	switch res.Status {
+	case coro.Blocked:
+		switch r.op {
+		case opExit, opExec, opRedirect, opAbort:
+			// these act on the whole request: every thread ends and the
+			// entry thread's handling applies
+			op := r.op
+			r.killThreads()
+			r.switchTo(r.entryT)
+			r.entryDone = false
+			r.w.loop.StopTimer(r.timer)
+			r.timer = nil
+			r.op = op
+			return r.afterResume(coro.Result{Status: coro.Blocked})
+		}
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine})
+		}
+		r.flushBuffered()
+		return false
+	case coro.UserYield:
+		r.op = opYield
+		w.loop.Post(func() {
+			if !t.done && t.op == opYield || r.running == t && r.op == opYield {
+				r.resumeThread(t)
+			}
+		})
+		return false
+	case coro.Done:
+		t.ok, t.results = true, res.Values
+		if len(t.results) == 1 && t.results[0] == lua.LNil && res.Values != nil {
+			t.results = nil
+		}
+	default:
+		msg := luaErrorText(res.Err)
+		r.logErr(LevelErr, "lua user thread aborted: runtime error: "+msg)
+		t.ok, t.results = false, []lua.LValue{lua.LString(msg)}
+		if res.Err != nil && res.Err.Object != nil {
+			t.results = []lua.LValue{res.Err.Object}
+		}
+		// ngx_lua hands back what is left on the dead thread's stack: for
+		// error("msg") that is the argument, then the message with its
+		// position (observed on ngx_lua 0.10.23).
+		if raw, ok := w.lastErrorArg.(lua.LString); ok {
+			if full, ok := t.results[0].(lua.LString); ok {
+				switch {
+				case full == raw:
+					t.results = []lua.LValue{raw}
+				case strings.HasSuffix(string(full), ": "+string(raw)):
+					t.results = []lua.LValue{raw, full}
+				}
+			}
+		}
+	}
+	w.lastErrorArg = nil
+	t.done = true
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: map[bool]string{true: "ok", false: "error"}[t.ok]})
+	}
+	if r.th != nil {
+		delete(w.coIDs, r.th)
+	}
+	r.threadEnded(t)
+	return false
+}
+
+// threadEnded wakes a thread waiting on t, and ends the phase when t was
+// the last thread of a finished entry.
+func (r *request) threadEnded(t *uthread) {
+	if wt := t.waiter; wt != nil {
+		for _, o := range wt.waitingOn {
+			o.waiter = nil
+		}
+		wt.waitingOn = nil
+		t.waited = true
+		vals := append([]lua.LValue{lua.LBool(t.ok)}, t.results...)
+		r.w.loop.Post(func() { r.resumeThread(wt, vals...) })
+		return
+	}
+	if r.entryDone && r.liveChildren() == 0 {
+		r.w.loop.Post(func() {
+			if r.finalized || !r.entryDone {
+				return
+			}
+			r.entryDone = false
+			r.switchTo(r.entryT)
+			if r.isTimer {
+				r.th = nil
+				r.timerCheckDone()
+				return
+			}
+			if r.afterEntryDone() {
+				r.run()
+			}
+		})
+	}
+}
+
+// newThreadTable builds ngx.thread.
+func (w *worker) newThreadTable() *lua.LTable {
+	L := w.L
+	t := L.NewTable()
+	t.RawSetString("spawn", L.NewFunction(w.threadSpawn))
+	t.RawSetString("wait", L.NewFunction(w.threadWait))
+	t.RawSetString("kill", L.NewFunction(w.threadKill))
+	mt := L.NewTable()
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString("thread"))
+		return 1
+	}))
+	w.threadMeta = mt
+	return t
+}
+
+const inThreads = inRewrite | inAccess | inContent | inTimer
+
+// threadSpawn is ngx.thread.spawn(fn, ...): the new thread runs at once,
+// until it yields or ends; then spawn returns its handle to the caller.
+func (w *worker) threadSpawn(L *lua.LState) int {
+	r := w.need(L, "ngx.thread.spawn", inThreads)
+	fn := L.CheckFunction(1)
+	args := make([]lua.LValue, 0, L.GetTop())
+	for i := 2; i <= L.GetTop(); i++ {
+		args = append(args, L.Get(i))
+	}
+	parent := r.running
+	t := &uthread{r: r, parent: parent}
+	t.th = w.sched.NewThread()
+	t.coID = w.newCoID(t.th)
+	t.ud = L.NewUserData()
+	t.ud.Value = t
+	t.ud.Metatable = w.threadMeta
+	r.children = append(r.children, t)
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: t.coID, Arg: parent.coIDOr(r), Phase: r.phase.String(), Detail: "ngx.thread.spawn"})
+	}
+	r.switchTo(t)
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: t.coID, Phase: r.phase.String()})
+	}
+	res := w.sched.StartFrom(L, t.th, fn, args...)
+	r.afterResume(res)
+	if !r.finalized {
+		r.switchTo(parent)
+	}
+	if r.finalized && !r.isTimer {
+		// the child ended the request (ngx.exit): the parent must stop too
+		parent.op = opExit
+		r.op = opExit
+		return w.sched.Yield(L)
+	}
+	L.Push(t.ud)
+	return 1
+}
+
+// coIDOr is a thread's coroutine id (the loaded one for the running thread).
+func (t *uthread) coIDOr(r *request) int64 {
+	if r.running == t {
+		return r.coID
+	}
+	return t.coID
+}
+
+// threadArg returns the uthread handle at argument i.
+func (w *worker) threadArg(L *lua.LState, i int, api string) *uthread {
+	ud, ok := L.Get(i).(*lua.LUserData)
+	if ok {
+		if t, ok := ud.Value.(*uthread); ok {
+			return t
+		}
+	}
+	raise(L, "bad argument #%d to '%s' (thread expected, got %s)", i, api, L.Get(i).Type().String())
+	return nil
+}
+
+// threadWait is ngx.thread.wait(t1, ...): the first of them to end (or one
+// that already ended) gives true and its results, or false and its error.
+func (w *worker) threadWait(L *lua.LState) int {
+	r := w.need(L, "ngx.thread.wait", inThreads)
+	me := r.running
+	if L.GetTop() == 0 {
+		raise(L, "at least one coroutine should be specified")
+	}
+	var ts []*uthread
+	for i := 1; i <= L.GetTop(); i++ {
+		t := w.threadArg(L, i, "wait")
+		if t.r != r || t.parent != me {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("only the parent coroutine can wait on the thread"))
+			return 2
+		}
+		ts = append(ts, t)
+	}
+	for _, t := range ts {
+		if t.done && !t.waited && !t.killed {
+			t.waited = true
+			L.Push(lua.LBool(t.ok))
+			for _, v := range t.results {
+				L.Push(v)
+			}
+			return 1 + len(t.results)
+		}
+	}
+	live := false
+	for _, t := range ts {
+		if !t.done {
+			live = true
+		}
+	}
+	if !live {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("already waited or killed"))
+		return 2
+	}
+	for _, t := range ts {
+		if !t.done {
+			t.waiter = me
+			me.waitingOn = append(me.waitingOn, t)
+		}
+	}
+	r.op = opThreadWait
+	r.waitDesc = fmt.Sprintf("ngx.thread.wait on %d thread(s)", len(me.waitingOn))
+	w.markWait(L, r)
+	return w.sched.Yield(L)
+}
+
+// threadKill is ngx.thread.kill(t): only its parent may kill it.
+func (w *worker) threadKill(L *lua.LState) int {
+	r := w.need(L, "ngx.thread.kill", inThreads)
+	t := w.threadArg(L, 1, "kill")
+	if t.r != r || t.parent != r.running {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("not user thread"))
+		return 2
+	}
+	if t.done {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("already waited or killed"))
+		return 2
+	}
+	t.done, t.killed = true, true
+	w.loop.StopTimer(t.timer)
+	if t.th != nil {
+		delete(w.coIDs, t.th)
+	}
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: t.coID, Phase: r.phase.String(), Detail: "killed"})
+	}
+	if r.entryDone && r.liveChildren() == 0 {
+		r.threadEnded(t)
+	}
+	L.Push(lua.LNumber(1))
+	return 1
+}
