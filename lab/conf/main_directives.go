@@ -89,6 +89,8 @@ func (b *builder) http(s *scope, d *directive) error {
 	}
 	b.cfg.HTTP = &HTTP{
 		LuaCodeCache:      true,
+		MaxPendingTimers:  1024,
+		MaxRunningTimers:  256,
 		DefaultType:       "text/plain",
 		KeepaliveTimeout:  75 * time.Second,
 		ClientMaxBodySize: 1 << 20,
@@ -290,5 +292,22 @@ func (b *builder) underscoresInHeaders(s *scope, d *directive) error {
 		return errf(d.pos, "invalid value \"%s\" in \"underscores_in_headers\" directive, it must be \"on\" or \"off\"", d.arg(0))
 	}
 	s.lvl.underscores = &v
+	return nil
+}
+
+// maxTimers handles lua_max_pending_timers N and lua_max_running_timers N.
+func (b *builder) maxTimers(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseDigits(d.arg(0))
+	if !ok {
+		return errf(d.pos, "invalid number \"%s\" in \"%s\" directive", d.arg(0), d.name)
+	}
+	if d.name == "lua_max_pending_timers" {
+		b.cfg.HTTP.MaxPendingTimers = int(n)
+	} else {
+		b.cfg.HTTP.MaxRunningTimers = int(n)
+	}
 	return nil
 }

@@ -38,6 +38,10 @@ type HTTP struct {
 	LuaPackagePath string
 	// LuaCodeCache is lua_code_cache (default true).
 	LuaCodeCache bool
+	// MaxPendingTimers and MaxRunningTimers are lua_max_pending_timers
+	// (1024) and lua_max_running_timers (256).
+	MaxPendingTimers int
+	MaxRunningTimers int
 
 	// DefaultType is default_type at http level (default "text/plain", as nginx without mime.types).
 	DefaultType string

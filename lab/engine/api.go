@@ -230,7 +230,8 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 		return
 	}
 	if r := w.cur; r != nil && r.isTimer {
-		msg += ", context: ngx.timer"
+		w.log(level, r.fakeConn, msg+", context: ngx.timer")
+		return
 	}
 	w.log(level, 0, msg)
 }

@@ -1,65 +1,124 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/restylab/restylab/lab/coro"
+	"github.com/restylab/restylab/lab/event"
 	"github.com/restylab/restylab/lab/trace"
 )
 
-// newTimerTable builds ngx.timer. This is the core of ngx.timer.at: the
-// callback runs later in its own coroutine (a "fake request" with no
-// connection) and may yield. Limits, ngx.timer.every and premature runs on
-// shutdown belong to the engine I/O work and are not here yet.
+// luaTimer is a pending ngx.timer.at / ngx.timer.every callback. Its
+// callback runs later in its own coroutine, a "fake request" with no
+// connection, and may yield like a request handler.
+type luaTimer struct {
+	t     *event.Timer
+	fn    *lua.LFunction
+	args  []lua.LValue // after the premature flag
+	every time.Duration
+}
+
+// newTimerTable builds ngx.timer.
 func (w *worker) newTimerTable() *lua.LTable {
 	L := w.L
 	t := L.NewTable()
-	t.RawSetString("at", L.NewFunction(w.apiTimerAt))
+	t.RawSetString("at", L.NewFunction(func(L *lua.LState) int { return w.apiTimer(L, false) }))
+	t.RawSetString("every", L.NewFunction(func(L *lua.LState) int { return w.apiTimer(L, true) }))
 	t.RawSetString("running_count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.timersRunning)); return 1 }))
-	t.RawSetString("pending_count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.timersPending)); return 1 }))
+	t.RawSetString("pending_count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(len(w.luaTimers))); return 1 }))
 	return t
 }
 
-// apiTimerAt is ngx.timer.at(delay, callback, ...).
-func (w *worker) apiTimerAt(L *lua.LState) int {
-	if w.cur == nil {
-		raise(L, "no request")
+// apiTimer is ngx.timer.at(delay, callback, ...) and ngx.timer.every.
+func (w *worker) apiTimer(L *lua.LState, every bool) int {
+	name := "ngx.timer.at"
+	if every {
+		name = "ngx.timer.every"
 	}
+	w.need(L, name, inRequest|inTimer|inInitWorker)
 	delay := float64(L.CheckNumber(1))
+	if every && delay <= 0 {
+		raise(L, "delay cannot be zero")
+	}
 	if delay < 0 {
-		raise(L, "bad \"delay\" argument: %v", delay)
+		delay = 0 // ngx.timer.at takes a negative delay as 0
 	}
 	fn := L.CheckFunction(2)
-	args := make([]lua.LValue, 0, L.GetTop())
-	args = append(args, lua.LFalse) // premature
+	if w.stopping {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("process exiting"))
+		return 2
+	}
+	if len(w.luaTimers) >= w.e.cfg.HTTP.MaxPendingTimers {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("too many pending timers"))
+		return 2
+	}
+	lt := &luaTimer{fn: fn}
 	for i := 3; i <= L.GetTop(); i++ {
-		args = append(args, L.Get(i))
+		lt.args = append(lt.args, L.Get(i))
 	}
 	d := time.Duration(delay * float64(time.Second)).Truncate(time.Millisecond)
-	w.timersPending++
-	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Arg: d.Milliseconds(), Detail: "ngx.timer.at"})
+	if every {
+		lt.every = d
 	}
-	w.loop.AddTimer(d, func() {
-		w.timersPending--
-		w.runTimer(fn, args)
-	})
-	L.Push(lua.LTrue)
+	w.armTimer(lt, d, name)
+	L.Push(lua.LNumber(1))
 	return 1
+}
+
+// armTimer makes lt pending for d.
+func (w *worker) armTimer(lt *luaTimer, d time.Duration, what string) {
+	if w.luaTimers == nil {
+		w.luaTimers = make(map[*luaTimer]struct{})
+	}
+	w.luaTimers[lt] = struct{}{}
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Arg: d.Milliseconds(), Detail: what})
+	}
+	lt.t = w.loop.AddTimer(d, func() { w.fireTimer(lt, false) })
+}
+
+// fireTimer runs a due (or, on shutdown, premature) timer.
+func (w *worker) fireTimer(lt *luaTimer, premature bool) {
+	delete(w.luaTimers, lt)
+	if lt.every > 0 && !premature && !w.stopping {
+		w.armTimer(lt, lt.every, "ngx.timer.every") // the next run is armed before this one runs
+	}
+	if w.timersRunning >= w.e.cfg.HTTP.MaxRunningTimers {
+		w.log(LevelAlert, 0, fmt.Sprintf("%d lua_max_running_timers are not enough", w.e.cfg.HTTP.MaxRunningTimers))
+		return
+	}
+	args := make([]lua.LValue, 0, len(lt.args)+1)
+	args = append(args, lua.LBool(premature))
+	args = append(args, lt.args...)
+	w.runTimer(lt.fn, args)
+}
+
+// prematureTimers runs every pending timer at once with premature = true,
+// as ngx_lua does when a worker shuts down.
+func (w *worker) prematureTimers() {
+	for lt := range w.luaTimers {
+		w.loop.StopTimer(lt.t)
+		lt := lt
+		w.loop.Post(func() { w.fireTimer(lt, true) })
+	}
 }
 
 // runTimer starts a timer callback as a fake request in phase "timer".
 func (w *worker) runTimer(fn *lua.LFunction, args []lua.LValue) {
-	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true}
+	// a timer runs on a fake connection of its own: error_log names it "*N"
+	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true, fakeConn: w.e.connSeq.Add(1)}
 	r.entryT = &uthread{r: r, entry: true}
 	r.running = r.entryT
 	r.th = w.sched.NewThread()
 	r.coID = w.newCoID(r.th)
 	w.timersRunning++
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.TimerFire, Req: r.id, Co: r.coID, Detail: "ngx.timer.at"})
+		w.rec.Emit(trace.Event{Kind: trace.TimerFire, Req: r.id, Co: r.coID, Detail: "ngx.timer"})
 		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: "timer"})
 	}
 	r.afterResume(w.enter(r, func() coro.Result { return w.sched.Start(r.th, fn, args...) }))
@@ -72,5 +131,6 @@ func (r *request) timerCheckDone() {
 		r.timerDone = true
 		r.releaseSockets()
 		r.w.timersRunning--
+		r.w.checkQuit()
 	}
 }

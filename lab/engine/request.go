@@ -97,6 +97,7 @@ type request struct {
 	sockets       []*cosock     // cosockets this request made (closed at its end)
 	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
+	fakeConn      int64 // a timer's connection number in error_log
 	eofSent       bool
 	headOnly      bool
 	chunked       bool
@@ -321,6 +322,9 @@ func (r *request) logErr(level int, msg string) {
 	if r.c != nil {
 		conn = r.c.num
 		msg += r.logContext()
+	} else if r.isTimer {
+		conn = r.fakeConn
+		msg += ", context: ngx.timer"
 	}
 	r.w.e.errlog.Write(level, r.w.tid, conn, msg)
 	if r.w.rec.Enabled() {

@@ -46,7 +46,7 @@ type worker struct {
 	lastErrorArg lua.LValue
 	pools        map[string][]*cosock // kept-alive cosocket connections
 
-	timersPending int
+	luaTimers     map[*luaTimer]struct{} // pending ngx.timer callbacks
 	timersRunning int
 	stopping      bool
 }
@@ -121,12 +121,13 @@ func (w *worker) beginQuit() {
 		}
 	}
 	w.loop.AddTimer(shutdownTimeout, w.loop.Stop)
+	w.prematureTimers()
 	w.checkQuit()
 }
 
 // checkQuit ends the loop of a stopping worker once no connection is left.
 func (w *worker) checkQuit() {
-	if w.stopping && len(w.conns) == 0 {
+	if w.stopping && len(w.conns) == 0 && w.timersRunning == 0 && len(w.luaTimers) == 0 {
 		w.loop.Stop()
 	}
 }
