@@ -110,7 +110,21 @@ local function wrap(f)
   end
 end
 
+-- wrap_yielding makes a Go function that may yield safe to call from any
+-- call site: gopher-lua resumes a yielded Go function without padding its
+-- results with nils, so a call expecting more results than the resume
+-- brings would read stale registers. Called in a multiple-results position
+-- (an argument list), the Go function's results are exactly what the
+-- resume pushed; the Lua wrapper then returns them with Lua's own rules.
+local function wrap_yielding(fn)
+  return function(...)
+    return pass(fn(...)) -- the yielding call (coro.Raise skips this frame)
+  end
+end
+
 coroutine.create = create
 coroutine.resume = resume
 coroutine.wrap = wrap
-coroutine.yield = co_yield
+coroutine.yield = wrap_yielding(co_yield)
+
+return wrap_yielding

@@ -27,11 +27,26 @@ func Raise(L *lua.LState, format string, args ...any) {
 		msg = fmt.Sprintf(format, args...)
 	}
 	where := L.Where(1)
+	if where == wrapperWhere {
+		// called through WrapYielding's wrapper: name the wrapper's caller
+		where = L.Where(2)
+	}
 	if where != "" && !strings.HasPrefix(where, PreludeChunk+":") && !strings.HasPrefix(where, "[G]") {
 		msg = where + " " + msg
 	}
 	L.Error(lua.LString(msg), 0)
 }
+
+// wrapperWhere is the position gopher-lua reports for the wrapper that
+// WrapYielding builds ("[C]:N:").
+var wrapperWhere = func() string {
+	for i, line := range strings.Split(preludeSource, "\n") {
+		if strings.Contains(line, "return pass(fn(...))") {
+			return fmt.Sprintf("%s:%d:", PreludeChunk, i+1)
+		}
+	}
+	return ""
+}()
 
 // ErrCBoundary is the message of a yield through a Go frame, in LuaJIT's words.
 const ErrCBoundary = "attempt to yield across C-call boundary"
@@ -79,6 +94,25 @@ type Scheduler struct {
 	hooks    Hooks
 	budget   *Budget
 	pool     []*lua.LState
+	// wrapYielding is the prelude's wrapper factory (see WrapYielding).
+	wrapYielding *lua.LFunction
+}
+
+// WrapYielding returns a Lua function that calls fn, an LGFunction that
+// may yield through Yield, in a way that keeps its results right whatever
+// the call site expects. Every API that yields must be exposed through it.
+func (s *Scheduler) WrapYielding(fn lua.LGFunction) *lua.LFunction {
+	L := s.L
+	raw := L.NewFunction(fn)
+	if err := L.CallByParam(lua.P{Fn: s.wrapYielding, NRet: 1, Protect: true}, raw); err != nil {
+		return raw // cannot happen: the prelude's factory only builds a closure
+	}
+	f, ok := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	if !ok {
+		return raw
+	}
+	return f
 }
 
 // New installs the coroutine-aware pcall, xpcall and coroutine library in L
@@ -99,9 +133,15 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	} else {
 		L.Push(lua.LNil)
 	}
-	if err := L.PCall(4, 0, nil); err != nil {
+	if err := L.PCall(4, 1, nil); err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
+	wy, ok := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	if !ok {
+		return nil, fmt.Errorf("coro prelude: no wrap_yielding")
+	}
+	s.wrapYielding = wy
 	entry, err := L.Load(strings.NewReader("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))"), PreludeChunk)
 	if err != nil {
 		return nil, fmt.Errorf("coro entry: %w", err)

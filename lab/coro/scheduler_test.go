@@ -25,6 +25,10 @@ func drive(t *testing.T, code string, budget *Budget) (string, *lua.ApiError, in
 		pending = L.Get(1)
 		return s.Yield(L)
 	}))
+	L.SetGlobal("blockw", s.WrapYielding(func(L *lua.LState) int {
+		pending = L.Get(1)
+		return s.Yield(L)
+	}))
 	L.SetGlobal("out", L.NewFunction(func(L *lua.LState) int {
 		for i := 1; i <= L.GetTop(); i++ {
 			if i > 1 {
@@ -79,6 +83,9 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 		{"sort comparator", `table.sort({3, 1, 2}, function(a, b) block(1) return a < b end)`, "", 0, ErrCBoundary},
 		{"metamethod", `local t = setmetatable({}, {__index = function() return block(1) end}) out(t.x)`, "", 0, ErrCBoundary},
 		{"gsub callback", `out(string.gsub("a", "a", function() return block(1) end))`, "", 0, ErrCBoundary},
+		{"wrapped: fewer results than the call site expects", `local a, b, c = blockw(3) out(a, b, c)`, "6 nil nil\n", 1, ""},
+		{"wrapped inside pcall", `local ok, a, b = pcall(blockw, 1) out(ok, a, b)`, "true 2 nil\n", 1, ""},
+		{"user yield padding", `local co = coroutine.create(function() local a, b = coroutine.yield() out(a, b) end) coroutine.resume(co) coroutine.resume(co, 5)`, "5 nil\n", 0, ""},
 		{"pcall of non-function", `out(pcall(nil))`, "false attempt to call a nil value\n", 0, ""},
 	}
 	for _, tc := range cases {

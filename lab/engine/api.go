@@ -61,6 +61,9 @@ func (w *worker) newNgx() *lua.LTable {
 	for k, f := range fns {
 		ngx.RawSetString(k, L.NewFunction(f))
 	}
+	// APIs that yield and are resumed with results (see coro.WrapYielding)
+	ngx.RawSetString("sleep", w.sched.WrapYielding(w.apiSleep))
+	ngx.RawSetString("flush", w.sched.WrapYielding(w.apiFlush))
 	ngx.RawSetString("req", w.newReqTable())
 	ngx.RawSetString("timer", w.newTimerTable())
 	ngx.RawSetString("socket", w.newSocketTable())
@@ -161,6 +164,14 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 	return 0
 }
 
+// ffiAPIs are implemented by lua-resty-core over FFI in OpenResty; their
+// context error reads "API disabled in the current context".
+var ffiAPIs = map[string]bool{
+	"ngx.req.get_headers": true, "ngx.req.get_uri_args": true, "ngx.req.get_method": true,
+	"ngx.req.set_method": true, "ngx.req.set_header": true, "ngx.req.clear_header": true,
+	"ngx.req.start_time": true, "ngx.req.is_internal": true, "ngx.resp.get_headers": true,
+}
+
 // need returns the current request if the API is allowed in its phase,
 // else raises ngx_lua's "API disabled in the context of ..." error.
 func (w *worker) need(L *lua.LState, api string, allowed int) *request {
@@ -170,6 +181,10 @@ func (w *worker) need(L *lua.LState, api string, allowed int) *request {
 		return nil
 	}
 	if allowed&(1<<r.phase) == 0 {
+		if r.phase == phaseTimer && ffiAPIs[api] {
+			// lua-resty-core's FFI versions word it so
+			raise(L, "API disabled in the current context")
+		}
 		raise(L, "API disabled in the context of %s", r.phase.context())
 		return nil
 	}

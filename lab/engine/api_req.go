@@ -40,6 +40,7 @@ func (w *worker) newReqTable() *lua.LTable {
 	for k, f := range fns {
 		t.RawSetString(k, L.NewFunction(f))
 	}
+	t.RawSetString("read_body", w.sched.WrapYielding(w.reqReadBody))
 	return t
 }
 

@@ -46,7 +46,7 @@ func (w *worker) apiTimer(L *lua.LState, every bool) int {
 	if delay < 0 {
 		delay = 0 // ngx.timer.at takes a negative delay as 0
 	}
-	fn := L.CheckFunction(2)
+	fn := checkLuaFunction(L, 2)
 	if w.stopping {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("process exiting"))
@@ -133,4 +133,13 @@ func (r *request) timerCheckDone() {
 		r.w.timersRunning--
 		r.w.checkQuit()
 	}
+}
+
+// checkLuaFunction is ngx_lua's check for a callback: a Lua function.
+func checkLuaFunction(L *lua.LState, i int) *lua.LFunction {
+	fn, ok := L.Get(i).(*lua.LFunction)
+	if !ok || fn.IsG {
+		raise(L, "bad argument #%d to '?' (Lua function expected)", i)
+	}
+	return fn
 }

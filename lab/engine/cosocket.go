@@ -82,14 +82,16 @@ type cosock struct {
 	out  []byte // data being sent
 	sent int
 
-	wait     sockWait
-	timer    *event.Timer
-	kind     recvKind
-	size     int
-	until    *untilReader
-	reused   int
-	poolIdle *event.Timer
-	waiter   *uthread // the light thread blocked on this socket
+	wait      sockWait
+	timer     *event.Timer
+	kind      recvKind
+	size      int
+	until     *untilReader
+	reused    int
+	poolIdle  *event.Timer
+	waiter    *uthread    // the light thread blocked on this socket
+	obj       *lua.LTable // the Lua socket object
+	shorthand bool        // made by ngx.socket.connect: connect returns obj
 }
 
 type sockState uint8
@@ -130,22 +132,29 @@ func (w *worker) newSocketTable() *lua.LTable {
 	}
 	idx := L.NewTable()
 	for k, f := range methods {
-		idx.RawSetString(k, L.NewFunction(f))
+		switch k {
+		case "connect", "send", "receive", "receiveany":
+			idx.RawSetString(k, w.sched.WrapYielding(f)) // they yield
+		default:
+			idx.RawSetString(k, L.NewFunction(f))
+		}
 	}
 	mt.RawSetString("__index", idx)
-	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LString("tcp socket"))
-		return 1
-	}))
 	w.sockMeta = mt
 	t.RawSetString("tcp", L.NewFunction(w.sockNew))
-	t.RawSetString("connect", L.NewFunction(func(L *lua.LState) int {
-		// ngx.socket.connect(host, port): tcp() then connect()
+	t.RawSetString("connect", w.sched.WrapYielding(func(L *lua.LState) int {
+		// ngx.socket.connect(host, port): tcp() then connect(); on success
+		// it returns the socket itself
 		top := L.GetTop()
 		w.sockNew(L)
-		ud := L.Get(-1)
+		obj := L.Get(-1)
 		L.Pop(1)
-		args := []lua.LValue{ud}
+		if t, ok := obj.(*lua.LTable); ok {
+			if ud, ok := t.RawGetInt(1).(*lua.LUserData); ok {
+				ud.Value.(*cosock).shorthand = true
+			}
+		}
+		args := []lua.LValue{obj}
 		for i := 1; i <= top; i++ {
 			args = append(args, L.Get(i))
 		}
@@ -163,28 +172,32 @@ const inCosocket = inRewrite | inAccess | inContent | inTimer
 func (w *worker) sockNew(L *lua.LState) int {
 	r := w.need(L, "ngx.socket.tcp", inCosocket)
 	cs := &cosock{w: w, r: r, fd: -1, connectTimeout: socketTimeout, sendTimeout: socketTimeout, readTimeout: socketTimeout}
+	// as in ngx_lua, the socket is a table holding its C object at [1]
 	ud := L.NewUserData()
 	ud.Value = cs
-	ud.Metatable = w.sockMeta
-	L.Push(ud)
+	obj := L.CreateTable(1, 0)
+	obj.RawSetInt(1, ud)
+	obj.Metatable = w.sockMeta
+	cs.obj = obj
+	L.Push(obj)
 	return 1
 }
 
 // checkSock returns the socket of a method call and checks that the
 // running request owns it, as ngx_lua does ("bad request").
 func (w *worker) checkSock(L *lua.LState, api string) (*cosock, *request, bool) {
-	ud, ok := L.Get(1).(*lua.LUserData)
-	var cs *cosock
-	if ok {
-		cs, ok = ud.Value.(*cosock)
-	}
-	if !ok {
-		raise(L, "bad argument #1 to '%s' (tcp socket expected)", api)
+	cs := sockOf(L.Get(1))
+	if cs == nil {
+		raise(L, "bad argument #1 to '%s' (table expected, got %s)", api, L.Get(1).Type().String())
 	}
 	r := w.need(L, "tcpsock:"+api, inCosocket)
 	if cs.r != r {
 		L.Push(lua.LNil)
-		L.Push(lua.LString("bad request"))
+		if !cs.r.ended {
+			raise(L, "bad request") // a live request's socket: a Lua error
+		}
+		// its request is over: nginx closed the connection with it
+		L.Push(lua.LString("closed"))
 		return nil, nil, false
 	}
 	return cs, r, true
@@ -255,7 +268,7 @@ func (w *worker) sockConnect(L *lua.LState) int {
 			return 2
 		}
 		r.sockets = append(r.sockets, cs)
-		L.Push(lua.LNumber(1))
+		L.Push(cs.connectResult())
 		return 1
 	}
 	fd, err := dialNonblock(addr)
@@ -277,6 +290,15 @@ func (w *worker) sockConnect(L *lua.LState) int {
 	return cs.block(L, cs.connectTimeout, fmt.Sprintf("connect fd %d", fd))
 }
 
+// connectResult is what a successful connect returns: 1, or the socket
+// for ngx.socket.connect.
+func (cs *cosock) connectResult() lua.LValue {
+	if cs.shorthand {
+		return cs.obj
+	}
+	return lua.LNumber(1)
+}
+
 // resolve maps a host name to an address: IP literals, localhost, and the
 // engine's host map (the lab's upstream names); ngx_lua needs a resolver
 // for anything else.
@@ -290,9 +312,6 @@ func (w *worker) resolve(host string) (string, error) {
 			return h, nil
 		}
 		return a, nil
-	}
-	if host == "localhost" {
-		return "127.0.0.1", nil
 	}
 	return "", fmt.Errorf("no resolver defined to resolve \"%s\"", host)
 }
@@ -382,16 +401,17 @@ func (cs *cosock) connected() {
 		return
 	}
 	cs.state = sockConnected
-	cs.finish(lua.LNumber(1))
+	cs.finish(cs.connectResult())
 }
 
 // sockSend is tcpsock:send(data): a string or an array table of strings.
 func (w *worker) sockSend(L *lua.LState) int {
-	cs, _, ok := w.checkSock(L, "send")
+	cs, r, ok := w.checkSock(L, "send")
 	if !ok {
 		return 2
 	}
 	if cs.state != sockConnected {
+		r.logErr(LevelErr, "attempt to send data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
 		L.Push(lua.LNil)
 		L.Push(lua.LString("closed"))
 		return 2
@@ -523,6 +543,7 @@ func (w *worker) sockReceiveAny(L *lua.LState) int {
 // receive serves a receive from the buffer or waits for input.
 func (cs *cosock) receive(L *lua.LState) int {
 	if cs.state != sockConnected {
+		cs.r.logErr(LevelErr, "attempt to receive data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
 		L.Push(lua.LNil)
 		L.Push(lua.LString("closed"))
 		return 2
@@ -587,11 +608,12 @@ func (cs *cosock) match() ([]lua.LValue, bool) {
 		}
 	case recvAll:
 		if cs.eof {
+			// '*a' ends at the peer's close without an error, and the
+			// socket stays open (a second '*a' returns "")
 			data := cs.takePartial()
 			if cs.sockErr != "" {
 				return closed()
 			}
-			cs.closeFD("read all")
 			return []lua.LValue{lua.LString(data)}, true
 		}
 	case recvUntil:
@@ -622,7 +644,7 @@ func (w *worker) sockReceiveUntil(L *lua.LState) int {
 	if opts, okt := L.Get(3).(*lua.LTable); okt {
 		u.inclusive = lua.LVAsBool(opts.RawGetString("inclusive"))
 	}
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	L.Push(w.sched.WrapYielding(func(L *lua.LState) int {
 		r := w.need(L, "tcpsock:receiveuntil reader", inCosocket)
 		if cs.r != r {
 			L.Push(lua.LNil)
@@ -706,10 +728,9 @@ func (w *worker) sockClose(L *lua.LState) int {
 }
 
 func (w *worker) sockSetTimeout(L *lua.LState) int {
-	ud := L.CheckUserData(1)
-	cs, ok := ud.Value.(*cosock)
-	if !ok {
-		raise(L, "bad argument #1 to 'settimeout' (tcp socket expected)")
+	cs := sockOf(L.Get(1))
+	if cs == nil {
+		raise(L, "bad argument #1 to 'settimeout' (table expected, got %s)", L.Get(1).Type().String())
 	}
 	d := luaMillis(L, 2)
 	cs.connectTimeout, cs.sendTimeout, cs.readTimeout = d, d, d
@@ -717,10 +738,9 @@ func (w *worker) sockSetTimeout(L *lua.LState) int {
 }
 
 func (w *worker) sockSetTimeouts(L *lua.LState) int {
-	ud := L.CheckUserData(1)
-	cs, ok := ud.Value.(*cosock)
-	if !ok {
-		raise(L, "bad argument #1 to 'settimeouts' (tcp socket expected)")
+	cs := sockOf(L.Get(1))
+	if cs == nil {
+		raise(L, "bad argument #1 to 'settimeouts' (table expected, got %s)", L.Get(1).Type().String())
 	}
 	cs.connectTimeout, cs.sendTimeout, cs.readTimeout = luaMillis(L, 2), luaMillis(L, 3), luaMillis(L, 4)
 	return 0
@@ -769,8 +789,14 @@ func (w *worker) sockSetKeepalive(L *lua.LState) int {
 		return 2
 	}
 	cs.fill()
-	if len(cs.rbuf) > 0 || cs.eof {
-		cs.closeFD("unread data")
+	if len(cs.rbuf) > 0 {
+		// the connection stays usable: the caller can still read it
+		L.Push(lua.LNil)
+		L.Push(lua.LString("unread data in buffer"))
+		return 2
+	}
+	if cs.eof {
+		cs.closeFD("peer closed")
 		L.Push(lua.LNil)
 		L.Push(lua.LString("connection in dubious state"))
 		return 2
@@ -807,6 +833,10 @@ func (cs *cosock) closeFD(why string) {
 // releaseSockets closes what a finished request left open, as ngx_lua's
 // request cleanup does.
 func (r *request) releaseSockets() {
+	r.ended = true
+	for _, t := range r.children {
+		delete(r.w.uthreads, t.th)
+	}
 	for _, cs := range r.sockets {
 		if cs.state == sockConnected || cs.state == sockConnecting {
 			cs.w.loop.StopTimer(cs.timer)
@@ -869,4 +899,19 @@ func errMessage(err error) string {
 		return en.Error()
 	}
 	return err.Error()
+}
+
+// sockOf returns the cosocket of a socket object (the table from
+// ngx.socket.tcp), or nil.
+func sockOf(v lua.LValue) *cosock {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	ud, ok := t.RawGetInt(1).(*lua.LUserData)
+	if !ok {
+		return nil
+	}
+	cs, _ := ud.Value.(*cosock)
+	return cs
 }

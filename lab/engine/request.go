@@ -97,6 +97,7 @@ type request struct {
 	sockets       []*cosock     // cosockets this request made (closed at its end)
 	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
+	ended         bool  // the request (or timer) is over: its sockets are closed
 	fakeConn      int64 // a timer's connection number in error_log
 	eofSent       bool
 	headOnly      bool

@@ -23,7 +23,6 @@ type uthread struct {
 	r      *request
 	parent *uthread
 	entry  bool
-	ud     *lua.LUserData // the Lua handle returned by spawn
 
 	done    bool
 	waited  bool // its result was collected by ngx.thread.wait
@@ -208,7 +207,7 @@ func (w *worker) newThreadTable() *lua.LTable {
 	L := w.L
 	t := L.NewTable()
 	t.RawSetString("spawn", L.NewFunction(w.threadSpawn))
-	t.RawSetString("wait", L.NewFunction(w.threadWait))
+	t.RawSetString("wait", w.sched.WrapYielding(w.threadWait))
 	t.RawSetString("kill", L.NewFunction(w.threadKill))
 	mt := L.NewTable()
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -225,7 +224,7 @@ const inThreads = inRewrite | inAccess | inContent | inTimer
 // until it yields or ends; then spawn returns its handle to the caller.
 func (w *worker) threadSpawn(L *lua.LState) int {
 	r := w.need(L, "ngx.thread.spawn", inThreads)
-	fn := L.CheckFunction(1)
+	fn := checkLuaFunction(L, 1)
 	args := make([]lua.LValue, 0, L.GetTop())
 	for i := 2; i <= L.GetTop(); i++ {
 		args = append(args, L.Get(i))
@@ -234,9 +233,7 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 	t := &uthread{r: r, parent: parent}
 	t.th = w.sched.NewThread()
 	t.coID = w.newCoID(t.th)
-	t.ud = L.NewUserData()
-	t.ud.Value = t
-	t.ud.Metatable = w.threadMeta
+	w.uthreads[t.th] = t
 	r.children = append(r.children, t)
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: t.coID, Arg: parent.coIDOr(r), Phase: r.phase.String(), Detail: "ngx.thread.spawn"})
@@ -256,7 +253,7 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 		r.op = opExit
 		return w.sched.Yield(L)
 	}
-	L.Push(t.ud)
+	L.Push(t.th) // as in ngx_lua, the handle is the thread's coroutine
 	return 1
 }
 
@@ -270,9 +267,8 @@ func (t *uthread) coIDOr(r *request) int64 {
 
 // threadArg returns the uthread handle at argument i.
 func (w *worker) threadArg(L *lua.LState, i int, api string) *uthread {
-	ud, ok := L.Get(i).(*lua.LUserData)
-	if ok {
-		if t, ok := ud.Value.(*uthread); ok {
+	if co, ok := L.Get(i).(*lua.LState); ok {
+		if t, ok := w.uthreads[co]; ok {
 			return t
 		}
 	}
@@ -292,9 +288,7 @@ func (w *worker) threadWait(L *lua.LState) int {
 	for i := 1; i <= L.GetTop(); i++ {
 		t := w.threadArg(L, i, "wait")
 		if t.r != r || t.parent != me {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("only the parent coroutine can wait on the thread"))
-			return 2
+			raise(L, "only the parent coroutine can wait on the thread")
 		}
 		ts = append(ts, t)
 	}

@@ -62,6 +62,7 @@ func (w *worker) initVM() error {
 	lualib.OpenTableExt(L)
 	lualib.OpenBit(L)
 	lualib.OpenCJSON(L)
+	lualib.PreloadResty(L)
 	w.setPackagePath(L)
 
 	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})
@@ -71,6 +72,7 @@ func (w *worker) initVM() error {
 	}
 	w.L = L
 	w.sched = sched
+	w.overrideCoroutineStatus()
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
 	w.ngx = w.newNgx()
 	L.SetGlobal("ngx", w.ngx)
@@ -78,6 +80,36 @@ func (w *worker) initVM() error {
 	L.SetGlobal("error", L.NewFunction(w.luaError))
 	w.installGlobalGuard()
 	return nil
+}
+
+// overrideCoroutineStatus makes coroutine.status report light threads as
+// ngx_lua does: "running" until they end, "zombie" until waited, then "dead".
+func (w *worker) overrideCoroutineStatus() {
+	L := w.L
+	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
+	if !ok {
+		return
+	}
+	builtin := co.RawGetString("status")
+	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
+		if th, ok := L.Get(1).(*lua.LState); ok {
+			if t, ok := w.uthreads[th]; ok {
+				switch {
+				case t.killed || t.waited:
+					L.Push(lua.LString("dead"))
+				case t.done:
+					L.Push(lua.LString("zombie"))
+				default:
+					L.Push(lua.LString("running"))
+				}
+				return 1
+			}
+		}
+		L.Push(builtin)
+		L.Push(L.Get(1))
+		L.Call(1, 1)
+		return 1
+	}))
 }
 
 // luaError is error(v, level) as in Lua 5.1/LuaJIT: a number becomes a

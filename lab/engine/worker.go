@@ -42,6 +42,9 @@ type worker struct {
 
 	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
 	threadMeta *lua.LTable // metatable of ngx.thread handles
+	// uthreads maps the coroutines of live light threads to them (the
+	// handle ngx.thread.spawn returns is the coroutine itself).
+	uthreads map[*lua.LState]*uthread
 	// lastErrorArg is the value last given to error() (see afterChild).
 	lastErrorArg lua.LValue
 	pools        map[string][]*cosock // kept-alive cosocket connections
@@ -60,6 +63,7 @@ func (w *worker) run(ready chan<- error) error {
 		w.log(LevelAlert, 0, fmt.Sprintf("engine bug in a timer: %v\n%s", v, debug.Stack()))
 	}
 	w.coIDs = make(map[*lua.LState]int64)
+	w.uthreads = make(map[*lua.LState]*uthread)
 	if err := w.initVM(); err != nil {
 		ready <- err
 		return nil
