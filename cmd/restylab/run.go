@@ -16,6 +16,7 @@ import (
 	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/engine"
 	"github.com/restylab/restylab/lab/trace"
+	"github.com/restylab/restylab/testserver"
 )
 
 // runCmd is `restylab run`: nginx -c FILE -p PREFIX in the foreground.
@@ -28,6 +29,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	traceOut := fs.String("trace", "", "write trace events as JSON lines to `file` (- for standard output)")
 	budget := fs.Duration("cpu-budget", 0, "abort a Lua resume that runs longer than this without yielding (0: no limit)")
 	ring := fs.Int("trace-ring", 1<<16, "trace ring size per worker (events)")
+	hosts := fs.String("hosts", "", "host names cosockets may use, as `name=ip:port,...` (a name with a port connects there whatever port Lua gives)")
+	withTS := fs.Bool("testserver", false, "start the lab's upstream services in-process and map their names (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,7 +53,30 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	opts := engine.Options{CPUBudget: *budget, Stderr: stderr}
+	opts := engine.Options{CPUBudget: *budget, Stderr: stderr, Hosts: map[string]string{}}
+	for _, kv := range strings.Split(*hosts, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, addr, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || addr == "" {
+			fmt.Fprintf(stderr, "restylab: bad --hosts entry %q: want name=ip:port\n", kv)
+			return 2
+		}
+		opts.Hosts[name] = addr
+	}
+	if *withTS {
+		svc, err := testserver.Start(context.Background(), testserver.Config{})
+		if err != nil {
+			emerg(stderr, "emerg", fmt.Errorf("testserver: %w", err))
+			return 1
+		}
+		defer svc.Close()
+		for name, addr := range svc.HostMap() {
+			opts.Hosts[name] = addr
+			fmt.Fprintf(stderr, "restylab: %s -> %s\n", name, addr)
+		}
+	}
 	var stopTrace func()
 	if *traceOut != "" {
 		tr := trace.New(max(cfg.WorkerProcesses, 1), *ring)

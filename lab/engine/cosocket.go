@@ -228,13 +228,18 @@ func (w *worker) sockConnect(L *lua.LState) int {
 			}
 		}
 		optIdx = 4
-		ip, err := w.resolve(host)
-		if err != nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
-			return 2
+		if mapped, ok := w.e.opts.Hosts[host]; ok && strings.Contains(mapped, ":") {
+			// a lab host name: it stands for one service, whatever the port
+			addr = mapped
+		} else {
+			ip, err := w.resolve(host)
+			if err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString(err.Error()))
+				return 2
+			}
+			addr = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 		}
-		addr = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 	}
 	pool := addr
 	if opts, okt := L.Get(optIdx).(*lua.LTable); okt {
