@@ -68,6 +68,7 @@ func (w *worker) newNgx() *lua.LTable {
 	ngx.RawSetString("timer", w.newTimerTable())
 	ngx.RawSetString("socket", w.newSocketTable())
 	ngx.RawSetString("thread", w.newThreadTable())
+	ngx.RawSetString("location", w.newLocationTable())
 	resp := L.NewTable()
 	resp.RawSetString("get_headers", L.NewFunction(w.respGetHeaders))
 	ngx.RawSetString("resp", resp)
@@ -133,7 +134,8 @@ func (w *worker) ngxIndex(L *lua.LState) int {
 		L.Push(lua.LBool(r.headerSent))
 		return 1
 	case "is_subrequest":
-		L.Push(lua.LFalse)
+		r := w.need(L, "ngx.is_subrequest", inRequest)
+		L.Push(lua.LBool(r.sub != nil))
 		return 1
 	}
 	L.Push(lua.LNil)

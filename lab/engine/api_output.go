@@ -85,8 +85,8 @@ func (w *worker) apiFlush(L *lua.LState) int {
 		L.Push(lua.LString("seen eof"))
 		return 2
 	}
-	if r.buffering10 || r.wantsBuffer10() {
-		r.buffering10 = true
+	if r.buffering10 || r.wantsBuffer10() || r.sub != nil {
+		r.buffering10 = r.buffering10 || r.sub == nil
 		L.Push(lua.LNumber(1))
 		return 1
 	}

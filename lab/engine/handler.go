@@ -211,7 +211,9 @@ func (r *request) luaFailed(msg string) {
 			// buffered is never written
 			r.broken = true
 			r.keepAlive = false
-			r.c.wbuf = r.c.wbuf[:r.c.wpos]
+			if r.sub == nil {
+				r.c.wbuf = r.c.wbuf[:r.c.wpos]
+			}
 			r.unflushed = 0
 		}
 		r.finalize(500)

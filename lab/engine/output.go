@@ -86,6 +86,16 @@ func (r *request) sendHeader() {
 	if r.c == nil || r.c.closed {
 		return
 	}
+	if r.sub != nil {
+		// a subrequest's header is captured, not sent
+		if r.status == 204 || r.status == 304 || r.method == "HEAD" {
+			r.headOnly = true
+		}
+		if _, ok := r.headerOut("Content-Type"); !ok && !r.ctCleared {
+			r.setHeader("Content-Type", []string{r.defaultType()})
+		}
+		return
+	}
 	st := r.status
 	if st == 204 || st == 304 || (st >= 100 && st < 200) || r.method == "HEAD" {
 		r.headOnly = true
@@ -199,7 +209,7 @@ func (r *request) headerName(name string) string {
 // rewrite) into an absolute URL, as absolute_redirect and port_in_redirect
 // (both on by default) do; a Location set from Lua is sent as it is.
 func (r *request) absoluteLocation(v string) string {
-	if !strings.HasPrefix(v, "/") || r.c == nil {
+	if !strings.HasPrefix(v, "/") || r.c == nil || r.sub != nil {
 		return v
 	}
 	host := ""
@@ -250,6 +260,22 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 // output passes a body chunk through body_filter_by_lua and queues it.
 func (r *request) output(data []byte, last bool) {
 	if r.eofSent || r.c == nil || r.c.closed {
+		return
+	}
+	if r.sub != nil {
+		if !r.headerSent {
+			r.sendHeader()
+		}
+		if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
+			data, last = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+		}
+		if !r.headOnly {
+			r.sub.body = append(r.sub.body, data...)
+			r.bodySent += int64(len(data))
+		}
+		if last {
+			r.eofSent = true
+		}
 		return
 	}
 	if !r.headerSent && (r.buffering10 || r.wantsBuffer10()) {
@@ -333,7 +359,7 @@ func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte
 
 // flushBuffered writes pending output; it reports true for convenience.
 func (r *request) flushBuffered() bool {
-	if r.c != nil && r.unflushed > 0 {
+	if r.c != nil && r.unflushed > 0 && r.sub == nil {
 		r.unflushed = 0
 		r.c.flush()
 	}
@@ -396,6 +422,10 @@ func (r *request) finalize(code int) {
 		r.endThread("finalize")
 	}
 	if r.c == nil {
+		return
+	}
+	if r.sub != nil {
+		r.finalizeSub(code)
 		return
 	}
 	switch {

@@ -55,6 +55,7 @@ const (
 	opAbort         // an error in a coroutine.wrap body: the request aborts
 	opSocket        // a cosocket connect, send or receive
 	opThreadWait    // ngx.thread.wait
+	opCapture       // ngx.location.capture: subrequests running
 )
 
 // maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's
@@ -97,8 +98,9 @@ type request struct {
 	sockets       []*cosock     // cosockets this request made (closed at its end)
 	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
-	ended         bool  // the request (or timer) is over: its sockets are closed
-	fakeConn      int64 // a timer's connection number in error_log
+	ended         bool      // the request (or timer) is over: its sockets are closed
+	sub           *subState // set for a subrequest: its output is captured
+	fakeConn      int64     // a timer's connection number in error_log
 	eofSent       bool
 	headOnly      bool
 	chunked       bool
