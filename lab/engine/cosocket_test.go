@@ -198,3 +198,27 @@ func oneShotCloser(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return `127.0.0.1", ` + port + `, nil, "`
 }
+
+// TestTimerFlood: 10,000 timers from one handler hit lua_max_pending_timers
+// with ngx_lua's error, and the worker keeps serving.
+func TestTimerFlood(t *testing.T) {
+	_, base, _ := startEngine(t, 1, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location /flood { content_by_lua_block {
+            local ok, refused, last = 0, 0, nil
+            for i = 1, 10000 do
+                local h, err = ngx.timer.at(60, function() end)
+                if h then ok = ok + 1 else refused = refused + 1; last = err end
+            end
+            ngx.say(ok, " ", refused, " ", last, " ", ngx.timer.pending_count())
+        } }
+        location /ping { content_by_lua_block { ngx.say("pong") } }
+    }`, Options{})
+	if st, body := get(t, base+"/flood"); st != 200 || body != "1024 8976 too many pending timers 1024\n" {
+		t.Fatalf("flood: %d %q", st, body)
+	}
+	if st, body := get(t, base+"/ping"); st != 200 || body != "pong\n" {
+		t.Fatalf("after the flood: %d %q", st, body)
+	}
+}
