@@ -16,6 +16,7 @@ const (
 	cServer
 	cLocation
 	cTypes
+	cUpstream
 
 	cHSL = cHTTP | cServer | cLocation
 	cSL  = cServer | cLocation
@@ -49,20 +50,26 @@ type spec struct {
 // level holds the inheritable settings given at one level (http, server or
 // location) and the directives seen there, for "is duplicate" checks.
 type level struct {
-	seen           map[string]bool
-	defaultType    *string
-	addHeaders     []AddHeader
-	hasAddHeaders  bool
-	maxBody        *int64
-	keepalive      *time.Duration
-	root           *string
-	index          []string
-	bodyBuffer     *int64
-	bodyInFile     *string
-	kaRequests     *int
-	underscores    *bool
-	phases         Handlers
-	parentLocation *level
+	seen            map[string]bool
+	defaultType     *string
+	addHeaders      []AddHeader
+	hasAddHeaders   bool
+	maxBody         *int64
+	keepalive       *time.Duration
+	root            *string
+	index           []string
+	proxyHeaders    []ProxyHeader
+	hasProxyHeaders bool
+	proxyVersion    *string
+	proxyConnect    *time.Duration
+	proxySend       *time.Duration
+	proxyRead       *time.Duration
+	bodyBuffer      *int64
+	bodyInFile      *string
+	kaRequests      *int
+	underscores     *bool
+	phases          Handlers
+	parentLocation  *level
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -73,6 +80,7 @@ type scope struct {
 	lvl *level
 	srv *Server
 	loc *Location
+	up  *Upstream
 }
 
 // listenState tracks what has been declared for one listen address.
@@ -98,6 +106,7 @@ type builder struct {
 	locLevels map[*Location]*level
 	listens   map[string]*listenState
 	dicts     map[string]bool
+	proxies   []proxyRef // proxy_pass directives, resolved after the http block
 }
 
 func newBuilder(file, prefix string) *builder {
@@ -133,6 +142,9 @@ func (b *builder) handle(s *scope, d *directive) error {
 			return errf(d.pos, "unexpected \"{\"")
 		}
 		return nil
+	}
+	if s.ctx == cUpstream && d.name == "server" {
+		return b.upstreamServer(s, d) // "server" means a peer here
 	}
 	sp, ok := b.specs[d.name]
 	if !ok {
@@ -213,6 +225,19 @@ func directiveSpecs() map[string]spec {
 		"server_tokens":            {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
 		"add_header":               {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
 		"root":                     {ctx: cHSL, min: 1, max: 1, fn: (*builder).root},
+		"upstream":                 {ctx: cHTTP, min: 1, max: 1, block: true, fn: (*builder).upstream},
+		"keepalive":                {ctx: cUpstream, min: 1, max: 1, fn: (*builder).upstreamKeepalive},
+		"balancer_by_lua_block":    {ctx: cUpstream, block: true, luaBlock: true, fn: (*builder).balancerByLua},
+		"balancer_by_lua_file":     {ctx: cUpstream, min: 1, max: 1, fn: (*builder).balancerByLua},
+		"proxy_pass":               {ctx: cLocation, min: 1, max: 1, fn: (*builder).proxyPass},
+		"proxy_set_header":         {ctx: cHSL, min: 2, max: 2, fn: (*builder).proxySetHeader},
+		"proxy_http_version":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyHTTPVersion},
+		"proxy_connect_timeout":    {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyTimeout},
+		"proxy_send_timeout":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyTimeout},
+		"proxy_read_timeout":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyTimeout},
+		"proxy_buffering":          {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"proxy_redirect":           {ctx: cHSL, min: 1, max: 2, fn: ignore},
+		"proxy_next_upstream":      {ctx: cHSL, min: 1, max: -1, fn: ignore},
 		"client_body_buffer_size":  {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientBodyBufferSize},
 		"client_body_in_file_only": {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientBodyInFileOnly},
 		"keepalive_requests":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).keepaliveRequests},

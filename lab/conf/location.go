@@ -85,6 +85,7 @@ func (b *builder) finishHTTP() error {
 		keepalive:   h.KeepaliveTimeout,
 		root:        "html",
 		body:        BodySettings{ClientBodyBufferSize: 16 << 10, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000},
+		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second},
 		index:       []string{"index.html"},
 	}
 	inherited = inherited.merge(hl)
@@ -116,6 +117,7 @@ type settings struct {
 	root        string
 	index       []string
 	body        BodySettings
+	proxy       ProxySettings
 	phases      Handlers
 }
 
@@ -138,6 +140,21 @@ func (p settings) merge(l *level) settings {
 	}
 	if l.root != nil {
 		c.root = *l.root
+	}
+	if l.hasProxyHeaders {
+		c.proxy.SetHeaders = l.proxyHeaders
+	}
+	if l.proxyVersion != nil {
+		c.proxy.HTTPVersion = *l.proxyVersion
+	}
+	if l.proxyConnect != nil {
+		c.proxy.ConnectTimeout = *l.proxyConnect
+	}
+	if l.proxySend != nil {
+		c.proxy.SendTimeout = *l.proxySend
+	}
+	if l.proxyRead != nil {
+		c.proxy.ReadTimeout = *l.proxyRead
 	}
 	if l.bodyBuffer != nil {
 		c.body.ClientBodyBufferSize = *l.bodyBuffer
@@ -174,6 +191,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
 		loc.Root, loc.Index = v.root, v.index
 		loc.Body = v.body
+		loc.ProxySettings = v.proxy
 		loc.Phases = v.phases
 		b.mergeLocations(loc.Locations, v)
 	}

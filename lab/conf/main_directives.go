@@ -99,6 +99,9 @@ func (b *builder) http(s *scope, d *directive) error {
 	if err := b.parseBlock(d.lx, &scope{ctx: cHTTP, lvl: b.httpLevel}, true); err != nil {
 		return err
 	}
+	if err := b.resolveProxies(); err != nil {
+		return err
+	}
 	return b.finishHTTP()
 }
 

@@ -54,6 +54,8 @@ type HTTP struct {
 	// is not allowed there); servers and locations inherit them per phase.
 	Phases Handlers
 
+	// Upstreams are the upstream {} blocks by name.
+	Upstreams map[string]*Upstream
 	// Servers are the server {} blocks in file order.
 	Servers []*Server
 }
@@ -140,6 +142,10 @@ type Location struct {
 	// AddHeaders are the effective add_header directives (inherited as nginx
 	// does: only when this level defines none).
 	AddHeaders []AddHeader
+	// Proxy is proxy_pass (nil when the location has none); ProxySettings
+	// are the inherited proxy_* directives.
+	Proxy         *ProxyPass
+	ProxySettings ProxySettings
 	// Root and Index are the static handler's root (may be relative to
 	// Prefix) and index files, inherited.
 	Root  string

@@ -343,6 +343,11 @@ func (r *request) onInput() {
 		}
 		return
 	}
+	if done && r.proxyWaitsBody {
+		r.proxyWaitsBody = false
+		r.proxy.try()
+		return
+	}
 	if done && waiting {
 		t := r.bodyWaiter
 		r.bodyWaiter = nil

@@ -22,7 +22,8 @@ func builtinVar(name string) bool {
 		"host", "server_name", "remote_addr", "remote_port", "server_addr", "server_port", "content_length",
 		"content_type", "request_body", "status", "nginx_version", "pid", "hostname", "msec", "time_local",
 		"time_iso8601", "request_time", "connection", "connection_requests", "bytes_sent", "body_bytes_sent",
-		"request_length", "binary_remote_addr", "request", "realip_remote_addr":
+		"request_length", "binary_remote_addr", "request", "realip_remote_addr",
+		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr":
 		return true
 	}
 	return false

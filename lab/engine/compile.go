@@ -42,6 +42,9 @@ func (e *Engine) compileAll() {
 		e.protos[c] = p
 	}
 	add(h.InitByLua)
+	for _, u := range h.Upstreams {
+		add(u.Balancer)
+	}
 	add(h.InitWorkerByLua)
 	var walk func(locs []*conf.Location)
 	addHandlers := func(hs *conf.Handlers) {

@@ -487,6 +487,7 @@ func (r *request) finalizeDone() {
 }
 
 func (r *request) traceEnd() {
+	r.closeProxy()
 	r.removeBodyFile()
 	r.releaseSockets()
 	for _, co := range r.userCos {

@@ -16,9 +16,10 @@ const (
 	phaseInit
 	phaseInitWorker
 	phaseTimer
+	phaseBalancer
 )
 
-var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer"}
+var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer"}
 
 // String is the phase name used in traces and by ngx.get_phase().
 func (p phase) String() string { return phaseNames[p] }
@@ -47,7 +48,8 @@ const (
 	inInitWorker   = 1 << phaseInitWorker
 	inTimer        = 1 << phaseTimer
 
-	inRequest   = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
+	inBalancer  = 1 << phaseBalancer
+	inRequest   = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog | inBalancer
 	inYieldable = inRewrite | inAccess | inContent | inTimer
 	inAll       = inRequest | inInit | inInitWorker | inTimer
 )

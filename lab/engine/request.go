@@ -86,31 +86,33 @@ type request struct {
 	start      time.Time
 
 	// response
-	status        int
-	headers       []outHeader
-	headerSent    bool
-	sendingHeader bool
-	ctCleared     bool   // Content-Type set to nil from Lua: none is sent
-	buffer10      []byte // HTTP/1.0 output held back to send a Content-Length
-	buffering10   bool
-	broken        bool          // an error after the header went out: no proper end
-	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
-	sockets       []*cosock     // cosockets this request made (closed at its end)
-	isTimer       bool          // a timer callback (no connection)
-	timerDone     bool
-	ended         bool      // the request (or timer) is over: its sockets are closed
-	sub           *subState // set for a subrequest: its output is captured
-	fakeConn      int64     // a timer's connection number in error_log
-	eofSent       bool
-	headOnly      bool
-	chunked       bool
-	keepAlive     bool
-	unflushed     int
-	bytesSent     int64
-	bodySent      int64
-	finalized     bool
-	clientGone    bool
-	errlogStatus  bool
+	status         int
+	headers        []outHeader
+	headerSent     bool
+	sendingHeader  bool
+	ctCleared      bool   // Content-Type set to nil from Lua: none is sent
+	buffer10       []byte // HTTP/1.0 output held back to send a Content-Length
+	buffering10    bool
+	broken         bool          // an error after the header went out: no proper end
+	userCos        []*lua.LState // coroutines Lua made (traced ids to forget at the end)
+	sockets        []*cosock     // cosockets this request made (closed at its end)
+	isTimer        bool          // a timer callback (no connection)
+	timerDone      bool
+	ended          bool        // the request (or timer) is over: its sockets are closed
+	sub            *subState   // set for a subrequest: its output is captured
+	proxy          *proxyState // proxy_pass in progress
+	proxyWaitsBody bool        // proxy_pass waits for the request body
+	fakeConn       int64       // a timer's connection number in error_log
+	eofSent        bool
+	headOnly       bool
+	chunked        bool
+	keepAlive      bool
+	unflushed      int
+	bytesSent      int64
+	bodySent       int64
+	finalized      bool
+	clientGone     bool
+	errlogStatus   bool
 
 	// the running handler
 	phase phase
@@ -252,6 +254,10 @@ func (r *request) run() {
 			}
 		case stContent:
 			r.step = stDone
+			if r.loc.Proxy != nil && r.loc.Phases.Content == nil {
+				r.proxyContent()
+				return
+			}
 			if h := r.loc.Phases.Content; h != nil {
 				r.sendContinue()
 				if !r.runHandler(phaseContent, h) {

@@ -143,6 +143,24 @@ func (r *request) variable(name string) (string, bool) {
 			return "000", true
 		}
 		return strconv.Itoa(st), true
+	case "proxy_host":
+		if r.proxy != nil {
+			return r.proxy.proxyHost(), true
+		}
+		return "", false
+	case "proxy_add_x_forwarded_for":
+		if r.c == nil {
+			return "", false
+		}
+		if xff := r.headerIn("x-forwarded-for"); xff != "" {
+			return xff + ", " + r.c.remoteAddr, true
+		}
+		return r.c.remoteAddr, true
+	case "upstream_addr":
+		if r.proxy != nil {
+			return r.proxy.peer, true
+		}
+		return "", false
 	case "nginx_version":
 		return "1.22.1", true
 	case "pid":

@@ -75,6 +75,14 @@ func (w *worker) initVM() error {
 	w.overrideCoroutineStatus()
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
 	w.ngx = w.newNgx()
+	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
+		if pre, ok := pkg.RawGetString("preload").(*lua.LTable); ok {
+			pre.RawSetString("ngx.balancer", L.NewFunction(func(L *lua.LState) int {
+				L.Push(w.newBalancerTable(L))
+				return 1
+			}))
+		}
+	}
 	L.SetGlobal("ngx", w.ngx)
 	L.SetGlobal("print", L.NewFunction(w.luaPrint))
 	L.SetGlobal("error", L.NewFunction(w.luaError))

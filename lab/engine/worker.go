@@ -45,6 +45,7 @@ type worker struct {
 	// uthreads maps the coroutines of live light threads to them (the
 	// handle ngx.thread.spawn returns is the coroutine itself).
 	uthreads map[*lua.LState]*uthread
+	rr       map[string]int // round-robin positions per upstream
 	// lastErrorArg is the value last given to error() (see afterChild).
 	lastErrorArg lua.LValue
 	pools        map[string][]*cosock // kept-alive cosocket connections
