@@ -230,6 +230,7 @@ func directiveSpecs() map[string]spec {
 		"balancer_by_lua_block":    {ctx: cUpstream, block: true, luaBlock: true, fn: (*builder).balancerByLua},
 		"balancer_by_lua_file":     {ctx: cUpstream, min: 1, max: 1, fn: (*builder).balancerByLua},
 		"proxy_pass":               {ctx: cLocation, min: 1, max: 1, fn: (*builder).proxyPass},
+		"internal":                 {ctx: cLocation, min: 0, max: 0, fn: (*builder).internal},
 		"proxy_set_header":         {ctx: cHSL, min: 2, max: 2, fn: (*builder).proxySetHeader},
 		"proxy_http_version":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyHTTPVersion},
 		"proxy_connect_timeout":    {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyTimeout},

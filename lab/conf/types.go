@@ -142,6 +142,8 @@ type Location struct {
 	// AddHeaders are the effective add_header directives (inherited as nginx
 	// does: only when this level defines none).
 	AddHeaders []AddHeader
+	// Internal is the internal directive: external requests get 404.
+	Internal bool
 	// Proxy is proxy_pass (nil when the location has none); ProxySettings
 	// are the inherited proxy_* directives.
 	Proxy         *ProxyPass

@@ -263,3 +263,16 @@ type proxyRef struct {
 	p   *ProxyPass
 	pos Pos
 }
+
+// internal handles internal: the location serves only internal requests
+// (subrequests, ngx.exec, rewrites), others get 404.
+func (b *builder) internal(s *scope, d *directive) error {
+	if s.loc == nil {
+		return errf(d.pos, "\"internal\" directive is not allowed here")
+	}
+	if err := once(s, d); err != nil {
+		return err
+	}
+	s.loc.Internal = true
+	return nil
+}

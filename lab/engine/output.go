@@ -91,7 +91,8 @@ func (r *request) sendHeader() {
 		if r.status == 204 || r.status == 304 || r.method == "HEAD" {
 			r.headOnly = true
 		}
-		if _, ok := r.headerOut("Content-Type"); !ok && !r.ctCleared {
+		if _, ok := r.headerOut("Content-Type"); !ok {
+			// a captured response always reports its type (observed)
 			r.setHeader("Content-Type", []string{r.defaultType()})
 		}
 		return

@@ -100,6 +100,7 @@ type request struct {
 	timerDone      bool
 	ended          bool        // the request (or timer) is over: its sockets are closed
 	sub            *subState   // set for a subrequest: its output is captured
+	main           *request    // the main request of a subrequest
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body
 	fakeConn       int64       // a timer's connection number in error_log
@@ -208,6 +209,10 @@ func (r *request) run() {
 				// no location matches: the server's own static handling
 				r.loc = nil
 				r.staticContent()
+				return
+			}
+			if loc.Internal && r.sub == nil && r.uriChanges == 0 {
+				r.finalize(404)
 				return
 			}
 			r.loc, r.captures = loc, caps
@@ -365,6 +370,9 @@ func (r *request) logContext() string {
 			line = line[:i]
 		}
 		fmt.Fprintf(&b, ", request: \"%s\"", line)
+	}
+	if r.sub != nil {
+		fmt.Fprintf(&b, ", subrequest: \"%s\"", r.uri)
 	}
 	if r.head != nil {
 		if h := r.headerIn("host"); h != "" {

@@ -78,7 +78,14 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 			specs = append(specs, spec{string(uri), opts})
 		}
 	} else {
-		opts, _ := L.Get(2).(*lua.LTable)
+		var opts *lua.LTable
+		switch o := L.Get(2).(type) {
+		case *lua.LTable:
+			opts = o
+		case *lua.LNilType:
+		default:
+			raise(L, "expecting table as the 2nd argument for subrequest 0, but got %s", o.Type().String())
+		}
 		specs = append(specs, spec{L.CheckString(1), opts})
 	}
 	if len(specs) > maxSubrequests {
@@ -181,18 +188,19 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 	sr.method, sr.args = method, args
 	head := http1.Request{Method: method, URI: uri, Path: uri, Args: args, RawURI: uri, Proto: "HTTP/1.0", Major: 1, Minor: 0, ContentLength: -1}
 	if r.head != nil {
+		// $request_uri and the error_log's request line stay the main request's
 		head.Proto, head.Major, head.Minor, head.Host, head.RawHeader = r.head.Proto, r.head.Major, r.head.Minor, r.head.Host, r.head.RawHeader
+		head.RawURI = r.head.RawURI
 	}
-	if args != "" {
-		head.RawURI = uri + "?" + args
-	}
+	sr.main = r.mainRequest()
 	if hasBody {
 		head.ContentLength = int64(len(body))
 		sr.body, sr.bodyState = body, bodyRead
+		sr.setHeaderIn("Content-Length", []string{fmt.Sprint(len(body))})
 	}
 	sr.head = &head
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.RequestStart, Req: sr.id, Arg: r.id, Detail: "subrequest " + method + " " + head.RawURI})
+		w.rec.Emit(trace.Event{Kind: trace.RequestStart, Req: sr.id, Arg: r.id, Detail: "subrequest " + method + " " + uri})
 	}
 	return sr, ""
 }
@@ -265,8 +273,6 @@ func (r *request) finalizeSub(code int) {
 		// a subrequest gets the status of nginx's special response but
 		// not its page (observed: res.body is empty)
 		r.status = code
-		r.setHeader("Content-Type", nil)
-		r.ctCleared = code >= 300
 	case code >= 200 && !r.headerSent:
 		r.status = code
 	}
@@ -279,4 +285,12 @@ func (r *request) finalizeSub(code int) {
 	r.removeBodyFile()
 	r.releaseSockets()
 	r.subFinished()
+}
+
+// mainRequest is the request a subrequest belongs to (r itself for a main one).
+func (r *request) mainRequest() *request {
+	if r.main != nil {
+		return r.main
+	}
+	return r
 }

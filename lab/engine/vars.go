@@ -79,7 +79,7 @@ func (r *request) variable(name string) (string, bool) {
 			return u, true
 		}
 	case "request_method":
-		return r.method, true
+		return r.mainRequest().method, true // the main request's, even in a subrequest
 	case "scheme":
 		return "http", true
 	case "https":
