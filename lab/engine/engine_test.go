@@ -379,3 +379,12 @@ func TestQuitFinishesRequestsInFlight(t *testing.T) {
 		t.Error("a stopped engine still accepts connections")
 	}
 }
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -297,7 +297,11 @@ func (p *proxyState) read() {
 		break
 	}
 	if !eof {
-		p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading upstream")
+		if p.stage == proxyReadingHeader {
+			p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading response header from upstream")
+		} else {
+			p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading upstream")
+		}
 		return
 	}
 	switch p.stage {
