@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # bench/run.sh: RestyLab vs real nginx + ngx_lua, side by side, in one run on this machine.
 #
-# usage: bench/run.sh [-s SCENARIO] [-r REPEAT] [-d SECONDS] [-c CONNS] [-n BURST_N]
-#   -s hello | burst | trace | all   (default all; env SCENARIO)
+# usage: bench/run.sh [-s SCENARIO] [-r REPEAT] [-d SECONDS] [-c CONNS] [-n BURST_N] [-k COSOCKET_N]
+#   -s hello | burst | trace | cosocket | all   (default all; env SCENARIO)
 #      hello  (a) content_by_lua_block { ngx.say("hello") }, 1 worker, keep-alive, wrk -t1 -cCONNS -dSECONDS:
 #             req/s and server CPU us per request (utime+stime delta / requests), goal engine >= 40% of nginx req/s
 #      burst  (b) BURST_N connections at once, each GET doing ngx.sleep(0.1) then ngx.say (bench/burst):
 #             wall ms until all answered, p50/p99; goal engine wall <= 1.3x nginx wall
 #      trace  (c) as (a), the engine with and without --trace /dev/null; goal traced >= 50% of untraced req/s
+#      cosocket (d) COSOCKET_N connections at once (bench/burst), each GET making one ngx.socket.tcp round trip
+#             ("ping\n" -> line) to bench/echo (one line-echo process outside both servers), then setkeepalive:
+#             a fresh server per run, a cold pool burst then a warm pool burst; goal engine wall <= 1.5x nginx wall
 #   -r REPEAT   runs per server (interleaved nginx, engine, nginx, ...); the table shows the median (default 3)
 #   -d SECONDS  wrk duration (default 10); -c CONNS wrk connections (default 50); -n BURST_N (default 1000)
-# env: PERF=1  after scenario hello, `perf record -g` each server for 5 s under the same wrk load and print
-#              the top functions (needs linux-perf); NGINX, WRK, GO: binaries to use.
+#   -k COSOCKET_N  burst size of (d) (default 500)
+# env: PERF=1  after scenario hello, `perf record -g` each server for 5 s under the same wrk load, and after
+#              scenario cosocket over 5 bursts, and print the top functions (needs linux-perf);
+#              NGINX, WRK, GO: binaries to use.
 # Everything runs on 127.0.0.1 under a mktemp -d directory that is removed on exit; every server this script
 # starts is stopped by its pid on exit.
 set -euo pipefail
@@ -21,22 +26,24 @@ REPEAT=${REPEAT:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-50}
 BURST_N=${BURST_N:-1000}
+COSOCKET_N=${COSOCKET_N:-500}
 PERF=${PERF:-0}
 NGINX=${NGINX:-nginx}
 WRK=${WRK:-wrk}
 GO=${GO:-go}
 
-while getopts "s:r:d:c:n:h" opt; do
+while getopts "s:r:d:c:n:k:h" opt; do
 	case $opt in
 	s) SCENARIO=$OPTARG ;;
 	r) REPEAT=$OPTARG ;;
 	d) DURATION=$OPTARG ;;
 	c) CONNS=$OPTARG ;;
 	n) BURST_N=$OPTARG ;;
-	*) sed -n '2,17p' "$0"; exit 2 ;;
+	k) COSOCKET_N=$OPTARG ;;
+	*) sed -n '2,21p' "$0"; exit 2 ;;
 	esac
 done
-case $SCENARIO in hello | burst | trace | all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+case $SCENARIO in hello | burst | trace | cosocket | all) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/restylab-bench.XXXXXX)
@@ -64,8 +71,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 log() { echo "# $*" >&2; }
 
 # ---- build ---------------------------------------------------------------------------------------------------
-log "building restylab and bench/burst from $REPO"
-(cd "$REPO" && "$GO" build -o "$WORK/restylab" ./cmd/restylab && "$GO" build -o "$WORK/burst" ./bench/burst)
+log "building restylab, bench/burst and bench/echo from $REPO"
+(cd "$REPO" && "$GO" build -o "$WORK/restylab" ./cmd/restylab && "$GO" build -o "$WORK/burst" ./bench/burst &&
+	"$GO" build -o "$WORK/echo" ./bench/echo)
 ENGINE_REV=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(cd "$REPO" && git status --porcelain -- lab cmd 2>/dev/null | head -1)" ]; then
 	ENGINE_REV="$ENGINE_REV+dirty"
@@ -82,7 +90,9 @@ free_port() {
 	echo "no free port" >&2; return 1
 }
 
-# make_prefix NAME PORT WORKER_CONNECTIONS: the same nginx.conf for both servers.
+# make_prefix NAME PORT WORKER_CONNECTIONS: the same nginx.conf for both servers. /cosocket talks to bench/echo on
+# ECHO_PORT (set by scenario (d); unused elsewhere).
+ECHO_PORT=9
 make_prefix() {
 	local dir=$WORK/$1
 	mkdir -p "$dir/conf" "$dir/logs"
@@ -101,6 +111,12 @@ http {
         listen 127.0.0.1:$2;
         location = /hello { content_by_lua_block { ngx.say("hello") } }
         location = /sleep { content_by_lua_block { ngx.sleep(0.1) ngx.say("slept") } }
+        location = /cosocket {
+            content_by_lua_block {
+                local s = ngx.socket.tcp() s:settimeout(2000) assert(s:connect("127.0.0.1", $ECHO_PORT)) s:send("ping\n")
+                local l = s:receive() s:setkeepalive() ngx.say(l)
+            }
+        }
     }
 }
 EOF
@@ -267,6 +283,12 @@ profile() {
 	wait "$wpid" || true
 	echo
 	echo "#### perf: $name (5 s under the same wrk load, self time): by binary, then the top 25 symbols, then the top 15 user-space symbols"
+	perf_report "$name" "$pid"
+}
+
+# perf_report NAME PID: print the top of $WORK/perf-NAME.data (PID: the server, for the name of its binary).
+perf_report() {
+	local name=$1 pid=$2
 	echo
 	echo '```'
 	perf report -i "$WORK/perf-$name.data" --stdio --no-children --sort dso -g none 2>/dev/null |
@@ -336,6 +358,115 @@ burst() {
 	stop "$pidn"; stop "$pide"
 }
 
+# ---- (d) burst of cosocket round trips -----------------------------------------------------------------------
+# echo_stats: "accepted open" counters of bench/echo (SIGUSR1 makes it print a line to its log).
+echo_stats() {
+	local before after
+	before=$(grep -c '^accepted=' "$WORK/echo.log" || true)
+	kill -USR1 "$ECHO_PID"
+	for _ in $(seq 50); do
+		after=$(grep -c '^accepted=' "$WORK/echo.log" || true)
+		[ "$after" -gt "$before" ] && break
+		sleep 0.02
+	done
+	grep '^accepted=' "$WORK/echo.log" | tail -1 | sed -E 's/accepted=([0-9]+) open=([0-9]+).*/\1 \2/'
+}
+
+cosocket() {
+	local n=$COSOCKET_N wc=$((COSOCKET_N * 3 + 64))
+	[ "$wc" -lt 4096 ] && wc=4096
+	ECHO_PORT=$(free_port)
+	"$WORK/echo" -port "$ECHO_PORT" -max-conns $((n * 4 + 64)) >"$WORK/echo.log" 2>&1 &
+	ECHO_PID=$!
+	PIDS+=("$ECHO_PID")
+	for _ in $(seq 100); do grep -q '^listening' "$WORK/echo.log" && break; sleep 0.05; done
+	grep -q '^listening' "$WORK/echo.log" || { echo "bench/echo did not start:" >&2; cat "$WORK/echo.log" >&2; exit 1; }
+	local ld0 r name phase port pid dir line first t0 t1 a0 a1 o1 key
+	ld0=$(cut -d' ' -f1-3 /proc/loadavg)
+	declare -A WALL P50 P99 ERRS LD CPU NEWC POOLED DIRS
+	for r in $(seq "$REPEAT"); do
+		for name in nginx engine; do
+			# a fresh server per run, so that the first burst finds an empty cosocket pool
+			port=$(free_port); dir=$(make_prefix "cosocket-$name-$r" "$port" "$wc"); start "$name" "$dir" "$port"; pid=$STARTED_PID
+			DIRS[$name]+="$dir "
+			# warm-up (not measured): a burst of sleeping handlers, so that the engine's coroutine pool is not cold
+			"$WORK/burst" -url "http://127.0.0.1:$port/sleep" -n "$n" >/dev/null || true
+			for phase in cold warm; do
+				key=$name-$phase
+				sleep 1 # let TIME_WAIT churn and the previous burst settle
+				LD[$key]+="$(load1) "
+				read -r a0 _ <<<"$(echo_stats)"
+				t0=$(cpu_ticks "$pid")
+				line=$("$WORK/burst" -url "http://127.0.0.1:$port/cosocket" -n "$n" -timeout 20s || true)
+				t1=$(cpu_ticks "$pid")
+				read -r a1 o1 <<<"$(echo_stats)"
+				first=$(head -1 <<<"$line")
+				log "cosocket run $r/$REPEAT $name $phase pool: $(echo "$line" | head -4 | tr '\n' ' ') upstream connects $((a1 - a0)), left open $o1"
+				WALL[$key]+="$(sed -E 's/.*wall_ms=([0-9.]+).*/\1/' <<<"$first") "
+				P50[$key]+="$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$first") "
+				P99[$key]+="$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$first") "
+				ERRS[$key]+="$(sed -nE 's/.*errors=([0-9]+).*/\1/p' <<<"$first" | grep . || echo "$n") "
+				CPU[$key]+="$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$n" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}') "
+				NEWC[$key]+="$((a1 - a0)) "
+				POOLED[$key]+="$o1 "
+			done
+			stop "$pid"
+		done
+	done
+	echo
+	echo "### (d) $n concurrent requests, each one cosocket round trip to a TCP line-echo server"
+	echo
+	echo "bench/burst: $n connections dialled at once, then one GET /cosocket on each released at the same moment; the handler connects to bench/echo (127.0.0.1:$ECHO_PORT, one process serving both servers), sends \"ping\\n\", reads the line back, setkeepalive() (default pool: 30 per worker), ngx.say. A fresh server per run; before it, a $n-request /sleep burst (not measured) warms the engine's coroutine pool. cold = first /cosocket burst (empty cosocket pool), warm = the second burst 1 s later (the pool holds the connections the first burst kept: at most 30 are reused, the rest connect anew). worker_processes 1, worker_connections $wc; median of $REPEAT runs per server, interleaved; load average at start: $ld0"
+	echo
+	echo "| server | pool | wall ms (median) | p50 ms | p99 ms | wall ms of each run | server CPU µs/req | new upstream connections per burst | kept in pool after | errors | load1 before each run |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	declare -A MW
+	for phase in cold warm; do
+		for name in nginx engine; do
+			key=$name-$phase
+			# shellcheck disable=SC2086
+			MW[$key]=$(median ${WALL[$key]})
+			local logerr=0 d
+			for d in ${DIRS[$name]}; do logerr=$((logerr + $(server_errors "$d"))); done
+			echo "| $name | $phase | ${MW[$key]} | $(median ${P50[$key]}) | $(median ${P99[$key]}) | ${WALL[$key]% } | $(median ${CPU[$key]}) | ${NEWC[$key]% } | ${POOLED[$key]% } | $(awk '{for (i = 1; i <= NF; i++) s += $i} END {print s + 0}' <<<"${ERRS[$key]}") + $logerr log | ${LD[$key]% } |"
+		done
+	done
+	local wc_ratio ww_ratio
+	wc_ratio=$(awk -v a="${MW[engine-cold]}" -v b="${MW[nginx-cold]}" 'BEGIN {printf "%.2f", a / b}')
+	ww_ratio=$(awk -v a="${MW[engine-warm]}" -v b="${MW[nginx-warm]}" 'BEGIN {printf "%.2f", a / b}')
+	echo "| **engine / nginx** | cold | **$wc_ratio** | | | | | | | | |"
+	echo "| **engine / nginx** | warm | **$ww_ratio** | | | | | | | | |"
+	echo
+	echo "Goal: engine wall <= 1.5x nginx's: cold pool **$(awk -v r="$wc_ratio" 'BEGIN {print (r <= 1.5) ? "MET" : "NOT MET"}')** (${wc_ratio}x), warm pool **$(awk -v r="$ww_ratio" 'BEGIN {print (r <= 1.5) ? "MET" : "NOT MET"}')** (${ww_ratio}x)."
+	if [ "$PERF" = 1 ]; then
+		for name in nginx engine; do profile_cosocket "$name" "$wc"; done
+	fi
+	stop "$ECHO_PID"
+}
+
+# profile_cosocket NAME WORKER_CONNECTIONS: perf record -g a fresh server over 5 /cosocket bursts; print the top.
+profile_cosocket() {
+	local name=$1 port dir pid p plist ppid i
+	command -v perf >/dev/null || { log "perf not installed: skipping the profile"; return 0; }
+	port=$(free_port); dir=$(make_prefix "perf-cosocket-$name" "$port" "$2"); start "$name" "$dir" "$port"; pid=$STARTED_PID
+	"$WORK/burst" -url "http://127.0.0.1:$port/sleep" -n "$COSOCKET_N" >/dev/null || true
+	plist=$pid
+	for p in $(pgrep -P "$pid" || true); do plist+=",$p"; done
+	perf record -q -F 2999 -g -p "$plist" -o "$WORK/perf-cosocket-$name.data" >/dev/null 2>&1 &
+	ppid=$!
+	sleep 0.5
+	for i in 1 2 3 4 5; do
+		"$WORK/burst" -url "http://127.0.0.1:$port/cosocket" -n "$COSOCKET_N" -timeout 20s >/dev/null || true
+		sleep 0.3
+	done
+	kill -INT "$ppid" 2>/dev/null || true
+	wait "$ppid" || true
+	echo
+	echo "#### perf: $name, 5 bursts of $COSOCKET_N /cosocket requests (self time): by binary, then the top 25 symbols, then the top 15 user-space symbols"
+	perf_report "cosocket-$name" "$pid"
+	stop "$pid"
+}
+
 # ---- main ----------------------------------------------------------------------------------------------------
 echo "## RestyLab vs nginx: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
@@ -349,4 +480,7 @@ fi
 if [ "$SCENARIO" = trace ] || [ "$SCENARIO" = all ]; then
 	throughput "(c) hello world, engine with full tracing (--trace /dev/null)" trace \
 		"nginx:nginx:" "engine:engine:" "engine --trace /dev/null:engine:--trace,/dev/null"
+fi
+if [ "$SCENARIO" = cosocket ] || [ "$SCENARIO" = all ]; then
+	cosocket
 fi
