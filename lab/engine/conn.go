@@ -358,7 +358,7 @@ func (c *conn) close(why string) {
 		c.req.clientGone = true
 		c.req.abort()
 	}
-	c.w.loop.Remove(c.fd)
+	c.w.loop.Forget(c.fd) // close takes it off the interest list
 	delete(c.w.conns, c.fd)
 	unix.Close(c.fd)
 	defer c.w.checkQuit()

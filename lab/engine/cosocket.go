@@ -263,15 +263,9 @@ func (w *worker) sockConnect(L *lua.LState) int {
 	if pc := w.pooledConn(pool); pc != nil {
 		// reuse a kept-alive connection of this worker's pool
 		cs.fd, cs.reused, cs.state = pc.fd, pc.reused+1, sockConnected
-		cs.rbuf = nil
-		w.loop.Remove(pc.fd)
+		cs.rbuf, cs.eof = nil, false
 		pc.fd = -1
-		if err := w.loop.Add(cs.fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET, cs); err != nil {
-			cs.closeFD("epoll")
-			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
-			return 2
-		}
+		w.loop.SetHandler(cs.fd, cs) // still registered from its first connect
 		r.sockets = append(r.sockets, cs)
 		L.Push(cs.connectResult())
 		return 1
@@ -369,8 +363,11 @@ func (cs *cosock) timedOut() {
 // OnEvent handles readiness of the socket's fd.
 func (cs *cosock) OnEvent(ev uint32) {
 	if cs.state == sockPooled {
-		// data or a close on an idle pooled connection: it is no longer usable
-		cs.w.dropPooled(cs)
+		// data or a close on an idle pooled connection: it is no longer
+		// usable (a writable edge means nothing here)
+		if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			cs.w.dropPooled(cs)
+		}
 		return
 	}
 	switch cs.wait {
@@ -822,7 +819,7 @@ func (cs *cosock) closeFD(why string) {
 		cs.state = sockClosed
 		return
 	}
-	cs.w.loop.Remove(cs.fd)
+	cs.w.loop.Forget(cs.fd) // close takes it off the interest list
 	unix.Close(cs.fd)
 	if cs.w.rec.Enabled() {
 		var req int64

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The cosocket connection pool: per worker (as in nginx, where each worker
@@ -17,12 +15,9 @@ func (w *worker) putPooled(cs *cosock, idle time.Duration, size int) {
 		w.pools = make(map[string][]*cosock)
 	}
 	pc := &cosock{w: w, fd: cs.fd, peer: cs.peer, pool: cs.pool, state: sockPooled, reused: cs.reused}
-	w.loop.Remove(cs.fd)
+	// the fd stays in epoll (no epoll_ctl per pooling): only its handler changes
+	w.loop.SetHandler(pc.fd, pc)
 	cs.fd, cs.state = -1, sockClosed
-	if err := w.loop.Add(pc.fd, unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLET, pc); err != nil {
-		unix.Close(pc.fd)
-		return
-	}
 	for size > 0 && len(w.pools[pc.pool]) >= size {
 		w.dropPooled(w.pools[pc.pool][0]) // the least recently used goes
 	}

@@ -193,7 +193,7 @@ func (p *proxyState) failed(msg string, status int) {
 
 func (p *proxyState) closeFD() {
 	if p.fd >= 0 {
-		p.r.w.loop.Remove(p.fd)
+		p.r.w.loop.Forget(p.fd)
 		unix.Close(p.fd)
 		if p.r.w.rec.Enabled() {
 			p.r.w.rec.Emit(trace.Event{Kind: trace.Close, FD: int32(p.fd), Req: p.r.id, Detail: "upstream"})

@@ -127,6 +127,14 @@ func (l *Loop) Remove(fd int) {
 	_ = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
 }
 
+// Forget drops fd's handler without a syscall: for an fd about to be
+// closed (closing removes it from the interest list). Loop-only.
+func (l *Loop) Forget(fd int) { delete(l.handlers, fd) }
+
+// SetHandler gives a registered fd another handler (same event mask), as
+// when a connection moves into or out of a pool. Loop-only.
+func (l *Loop) SetHandler(fd int, h Handler) { l.handlers[fd] = h }
+
 // Post queues fn to run after this iteration's events and timers, like
 // nginx's posted events (ngx.sleep(0) uses it). Loop-only.
 func (l *Loop) Post(fn func()) { l.posted = append(l.posted, fn) }
