@@ -68,7 +68,7 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 		for i := 1; i <= n; i++ {
 			item, ok := list.RawGetInt(i).(*lua.LTable)
 			if !ok {
-				raise(L, "the query argument %d is not a table, but %s", i, list.RawGetInt(i).Type().String())
+				raise(L, "the query argument %d is not a table, but a %s", i-1, list.RawGetInt(i).Type().String())
 			}
 			uri, ok := item.RawGetInt(1).(lua.LString)
 			if !ok {
@@ -98,7 +98,8 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 		}
 		sr, err := w.newSubrequest(L, r, sp.uri, sp.opts)
 		if err != "" {
-			raise(L, "%s", err)
+			r.logErr(LevelErr, err)
+			raise(L, "failed to adjust the subrequest: -1")
 		}
 		sr.sub.group, sr.sub.index = g, i
 		g.subs = append(g.subs, sr)
@@ -158,8 +159,17 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 		if b, ok := opts.RawGetString("body").(lua.LString); ok {
 			body, hasBody = []byte(b), true
 		}
-		if c, ok := opts.RawGetString("ctx").(*lua.LTable); ok {
+		switch c := opts.RawGetString("ctx").(type) {
+		case *lua.LTable:
 			sr.ctx = c
+		case *lua.LNilType:
+		default:
+			raise(L, "Bad ctx option value type %s, expected a Lua table", c.Type().String())
+		}
+		switch opts.RawGetString("vars").(type) {
+		case *lua.LTable, *lua.LNilType:
+		default:
+			raise(L, "Bad vars option value")
 		}
 		switch {
 		case lua.LVAsBool(opts.RawGetString("share_all_vars")):
