@@ -393,6 +393,7 @@ func (w *worker) reqSetURI(L *lua.LState) int {
 		raise(L, "API disabled in the context of %s", r.phase.context())
 	}
 	r.uri = uri
+	r.uriRewritten = true
 	if jump {
 		r.uriChanged = true
 		r.op = opExit

@@ -23,7 +23,7 @@ func builtinVar(name string) bool {
 		"content_type", "request_body", "status", "nginx_version", "pid", "hostname", "msec", "time_local",
 		"time_iso8601", "request_time", "connection", "connection_requests", "bytes_sent", "body_bytes_sent",
 		"request_length", "binary_remote_addr", "request", "realip_remote_addr",
-		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr":
+		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr", "upstream_status":
 		return true
 	}
 	return false
@@ -50,6 +50,10 @@ func (w *worker) newVarTable() *lua.LTable {
 			name = strings.ToLower(string(k))
 		default:
 			L.ArgError(2, "bad variable name")
+		}
+		if name == "proxy_host" || name == "proxy_port" {
+			L.Push(lua.LNil) // nginx declares them NOHASH: config only
+			return 1
 		}
 		if v, ok := r.variable(name); ok {
 			L.Push(lua.LString(v))

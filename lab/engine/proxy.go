@@ -42,7 +42,6 @@ type proxyState struct {
 	peer  string // "ip:port" of the current try
 	tries int
 	max   int
-	rr    int // next server for round robin
 	stage proxyStage
 	timer *event.Timer
 
@@ -53,6 +52,9 @@ type proxyState struct {
 	chunked   *http1.BodyDecoder
 	remaining int64 // Content-Length left, -1 when the body ends at close
 	lastErr   string
+	upClose   bool     // the upstream will close (Connection: close or HTTP/1.0)
+	addrs     []string // $upstream_addr: every peer tried
+	statuses  []string // $upstream_status: what each try gave
 
 	// balancer_by_lua results
 	balancerPeer string
@@ -66,14 +68,13 @@ func (r *request) proxyContent() {
 	if u := p.pass.Upstream; u != nil && u.Balancer == nil {
 		p.max = 0
 		for _, s := range u.Servers {
-			if !s.Down && !s.Backup {
+			if !s.Down {
 				p.max++
 			}
 		}
 		if p.max == 0 {
 			p.max = 1
 		}
-		p.rr = r.w.nextRR(u.Name)
 	}
 	// nginx reads the whole body before it connects (proxy_request_buffering)
 	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) {
@@ -104,11 +105,26 @@ func (p *proxyState) try() {
 	p.tries++
 	peer, err := p.pickPeer()
 	if err != "" {
-		r.logErr(LevelErr, err)
+		if p.pass.Upstream != nil && p.peer == p.pass.Upstream.Name {
+			r.logUpstreamErr(LevelErr, err, p.peer)
+		} else {
+			r.logErr(LevelErr, err)
+		}
 		r.finalize(502)
 		return
 	}
 	p.peer = peer
+	if pc := r.w.pooledConn(p.poolKey()); pc != nil {
+		// upstream keepalive: reuse a connection kept from an earlier request
+		p.fd = pc.fd
+		pc.fd = -1
+		r.w.loop.SetHandler(p.fd, p)
+		p.out, p.sent = p.requestBytes(), 0
+		p.stage = proxySending
+		p.arm(p.set.SendTimeout, "upstream timed out (110: Connection timed out) while sending request to upstream")
+		p.send()
+		return
+	}
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Arg: LevelInfo, Detail: "proxy: connecting to " + peer})
 	}
@@ -145,17 +161,103 @@ func (p *proxyState) pickPeer() (string, string) {
 		}
 		return p.balancerPeer, ""
 	}
-	var live []conf.UpstreamServer
-	for _, s := range u.Servers {
-		if !s.Down && !s.Backup {
-			live = append(live, s)
+	// nginx's smooth weighted round robin over the primaries that are up
+	// and not disabled by max_fails; the backups when no primary is left
+	now := p.r.w.loop.Now()
+	for _, backup := range []bool{false, true} {
+		var cands []conf.UpstreamServer
+		for _, s := range u.Servers {
+			if s.Down || s.Backup != backup || p.r.w.peerDisabled(s.Addr, now) || p.tried(s.Addr) {
+				continue
+			}
+			cands = append(cands, s)
+		}
+		if len(cands) > 0 {
+			return p.r.w.pickWeighted(u.Name, cands), ""
 		}
 	}
-	if len(live) == 0 {
-		return "", fmt.Sprintf("no live upstreams while connecting to upstream")
+	if len(p.addrs) == 0 {
+		// every peer is disabled: nginx names the upstream itself
+		p.peer = u.Name
+		p.addrs = append(p.addrs, u.Name)
+		p.statuses = append(p.statuses, "502")
 	}
-	s := live[(p.rr+p.tries-1)%len(live)]
-	return s.Addr, ""
+	return "", "no live upstreams while connecting to upstream"
+}
+
+// tried reports whether this request already tried addr.
+func (p *proxyState) tried(addr string) bool {
+	for _, a := range p.addrs {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// pickWeighted is nginx's smooth weighted round robin (per worker): every
+// candidate's current weight grows by its weight, the largest wins and
+// gives back the total.
+func (w *worker) pickWeighted(name string, cands []conf.UpstreamServer) string {
+	if w.wrr == nil {
+		w.wrr = map[string]map[string]int{}
+	}
+	cur := w.wrr[name]
+	if cur == nil {
+		cur = map[string]int{}
+		w.wrr[name] = cur
+	}
+	total, best := 0, -1
+	for i, s := range cands {
+		cur[s.Addr] += s.Weight
+		total += s.Weight
+		if best < 0 || cur[s.Addr] > cur[cands[best].Addr] {
+			best = i
+		}
+	}
+	cur[cands[best].Addr] -= total
+	return cands[best].Addr
+}
+
+// markFailed counts a failed try against its peer: with max_fails reached
+// the peer is skipped for fail_timeout, as nginx's round robin does.
+func (p *proxyState) markFailed(msg string) {
+	u := p.pass.Upstream
+	if u == nil || u.Balancer != nil {
+		return
+	}
+	for _, s := range u.Servers {
+		if s.Addr != p.peer || s.MaxFails == 0 {
+			continue
+		}
+		w := p.r.w
+		if w.peerFails == nil {
+			w.peerFails = map[string]*peerFail{}
+		}
+		f := w.peerFails[s.Addr]
+		if f == nil {
+			f = &peerFail{}
+			w.peerFails[s.Addr] = f
+		}
+		f.fails++
+		if f.fails >= s.MaxFails {
+			f.fails = 0
+			f.until = w.loop.Now().Add(s.FailTimeout)
+			p.r.logUpstreamErr(LevelWarn, "upstream server temporarily disabled while connecting to upstream", p.peer)
+		}
+	}
+}
+
+// peerFail is one peer's failure state in a worker.
+type peerFail struct {
+	fails int
+	until time.Time
+}
+
+// peerDisabled reports whether max_fails disabled addr until later.
+func (w *worker) peerDisabled(addr string, now time.Time) bool {
+	f := w.peerFails[addr]
+	return f != nil && now.Before(f.until)
 }
 
 // arm (re)arms the stage's timeout.
@@ -176,7 +278,12 @@ func (p *proxyState) failed(msg string, status int) {
 	r := p.r
 	p.closeFD()
 	p.lastErr = msg
-	r.logUpstreamErr(msg, p.peer)
+	r.logUpstreamErr(LevelErr, msg, p.peer)
+	if p.stage <= proxyReadingHeader {
+		p.addrs = append(p.addrs, p.peer)
+		p.statuses = append(p.statuses, strconv.Itoa(status))
+		p.markFailed(msg)
+	}
 	if p.stage <= proxyReadingHeader && p.tries < p.max && !r.headerSent {
 		p.try()
 		return
@@ -332,11 +439,16 @@ func (p *proxyState) parseHeader() bool {
 	if len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") {
 		code, _ = strconv.Atoi(f[1])
 	}
+	if strings.HasPrefix(f[0], "HTTP/1.0") {
+		p.upClose = true // an HTTP/1.0 answer is not kept alive
+	}
 	if code < 100 || code > 999 {
 		p.failed("upstream sent no valid HTTP/1.0 header while reading response header from upstream", 502)
 		return true
 	}
 	r.status = code
+	p.addrs = append(p.addrs, p.peer)
+	p.statuses = append(p.statuses, strconv.Itoa(code))
 	p.remaining = -1
 	chunked := false
 	for _, l := range lines[1:] {
@@ -345,6 +457,9 @@ func (p *proxyState) parseHeader() bool {
 			continue
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if strings.EqualFold(k, "connection") && strings.Contains(strings.ToLower(v), "close") {
+			p.upClose = true
+		}
 		switch strings.ToLower(k) {
 		case "connection", "keep-alive", "date", "server", "x-pad", "x-accel-redirect", "x-accel-expires",
 			"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset":
@@ -356,6 +471,9 @@ func (p *proxyState) parseHeader() bool {
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 				p.remaining = n
 			}
+			k = "Content-Length" // nginx prints the lengths it knows in its own spelling
+		case "content-type":
+			k = "Content-Type"
 		}
 		if i := r.findHeader(k); i >= 0 && !strings.EqualFold(k, "content-type") && !strings.EqualFold(k, "content-length") {
 			r.headers[i].values = append(r.headers[i].values, v)
@@ -423,8 +541,32 @@ func (p *proxyState) body(data []byte) bool {
 	return true
 }
 
-// finish ends the response once the upstream's body is complete.
+// poolKey names the keepalive pool of this upstream peer.
+func (p *proxyState) poolKey() string {
+	if p.pass.Upstream == nil {
+		return ""
+	}
+	return "upstream " + p.pass.Upstream.Name + " " + p.peer
+}
+
+// finish ends the response once the upstream's body is complete; with the
+// upstream's keepalive, an HTTP/1.1 connection whose response ended by its
+// length (not by a close) waits in the worker's pool for the next request.
 func (p *proxyState) finish() {
+	keep := false
+	if u := p.pass.Upstream; u != nil && u.Keepalive > 0 && p.set.HTTPVersion == "1.1" && !p.upClose {
+		keep = p.remaining == 0 || (p.chunked != nil && p.chunked.Done())
+	}
+	if keep {
+		p.r.w.loop.StopTimer(p.timer)
+		p.timer = nil
+		cs := &cosock{w: p.r.w, fd: p.fd, peer: p.peer, pool: p.poolKey(), state: sockConnected}
+		p.r.w.putPooled(cs, socketIdleTimeout, p.pass.Upstream.Keepalive)
+		p.fd = -1
+		p.stage = proxyDone
+		p.r.finalize(0)
+		return
+	}
 	p.closeFD()
 	p.stage = proxyDone
 	p.r.finalize(0)
@@ -435,19 +577,7 @@ func (p *proxyState) finish() {
 // default), the client's other headers, and the read body.
 func (p *proxyState) requestBytes() []byte {
 	r := p.r
-	uri := r.uri
-	if p.pass.HasURI {
-		prefix := ""
-		if r.loc != nil && (r.loc.Modifier == conf.ModPrefix || r.loc.Modifier == conf.ModPrefixNoRe || r.loc.Modifier == conf.ModExact) {
-			prefix = r.loc.Pattern
-		}
-		uri = p.pass.URI + strings.TrimPrefix(r.uri, prefix)
-	} else if r.head != nil && r.uri == r.head.URI && r.uriChanges == 0 {
-		uri = r.head.Path // the client's own, unparsed URI
-	}
-	if r.args != "" {
-		uri += "?" + r.args
-	}
+	uri := r.proxyURI()
 	version := "HTTP/1.0"
 	if p.set.HTTPVersion == "1.1" {
 		version = "HTTP/1.1"
@@ -498,16 +628,6 @@ func mustTemplate(s string) conf.Template {
 	return t
 }
 
-// nextRR hands out round-robin start points per upstream.
-func (w *worker) nextRR(name string) int {
-	if w.rr == nil {
-		w.rr = map[string]int{}
-	}
-	n := w.rr[name]
-	w.rr[name] = n + 1
-	return n
-}
-
 // proxyHost is $proxy_host: the upstream name or the address.
 func (p *proxyState) proxyHost() string {
 	if p.pass.Upstream != nil {
@@ -522,7 +642,7 @@ func (p *proxyState) proxyHost() string {
 
 // logUpstreamErr logs an upstream error with nginx's context, which names
 // the upstream: ..., request: "...", upstream: "http://ip:port/uri", host: "...".
-func (r *request) logUpstreamErr(msg, peer string) {
+func (r *request) logUpstreamErr(level int, msg, peer string) {
 	ctx := r.logContext()
 	up := fmt.Sprintf(", upstream: \"http://%s%s\"", peer, r.proxyURI())
 	if i := strings.Index(ctx, ", host: "); i >= 0 {
@@ -530,27 +650,55 @@ func (r *request) logUpstreamErr(msg, peer string) {
 	} else {
 		ctx += up
 	}
-	r.w.e.errlog.Write(LevelErr, r.w.tid, r.c.num, msg+ctx)
+	r.w.e.errlog.Write(level, r.w.tid, r.c.num, msg+ctx)
 	if r.w.rec.Enabled() {
-		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Arg: LevelErr, Detail: msg})
+		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Arg: int64(level), Detail: msg})
 	}
 }
 
-// proxyURI is the URI part nginx shows in "upstream:".
+// proxyURI is the URI sent upstream (and shown in error_log's
+// "upstream:"): proxy_pass's URI part replaces the location prefix; when
+// the URI changed inside this location (rewrite break, ngx.req.set_uri)
+// the whole changed URI goes, re-escaped; otherwise the client's own URI.
 func (r *request) proxyURI() string {
 	p := r.proxy
-	uri := r.uri
-	if p != nil && p.pass.HasURI {
+	var uri string
+	switch {
+	case r.uriRewritten || (p != nil && p.pass.HasURI && r.loc != nil && (r.loc.Modifier == conf.ModRegex || r.loc.Modifier == conf.ModRegexNoCase)):
+		uri = escapeURI(r.uri)
+	case p != nil && p.pass.HasURI:
 		prefix := ""
-		if r.loc != nil && r.loc.Modifier != conf.ModRegex && r.loc.Modifier != conf.ModRegexNoCase {
+		if r.loc != nil {
 			prefix = r.loc.Pattern
 		}
-		uri = p.pass.URI + strings.TrimPrefix(r.uri, prefix)
+		uri = p.pass.URI + escapeURI(strings.TrimPrefix(r.uri, prefix))
+	case r.head != nil && r.uri == r.head.URI && r.uriChanges == 0:
+		uri = r.head.Path // the client's own, unparsed URI
+	default:
+		uri = escapeURI(r.uri)
 	}
 	if r.args != "" {
 		uri += "?" + r.args
 	}
 	return uri
+}
+
+// escapeURI escapes a path for a request line as nginx's NGX_ESCAPE_URI:
+// controls, space, '#', '%', '?' and bytes of 0x7f and above.
+func escapeURI(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c == '#' || c == '%' || c == '?' || c >= 0x7f {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // closeProxy drops the upstream connection of an aborted request.

@@ -103,6 +103,7 @@ type request struct {
 	main           *request    // the main request of a subrequest
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body
+	uriRewritten   bool        // the URI changed inside the current location (rewrite break, set_uri)
 	fakeConn       int64       // a timer's connection number in error_log
 	eofSent        bool
 	headOnly       bool
@@ -216,6 +217,7 @@ func (r *request) run() {
 				return
 			}
 			r.loc, r.captures = loc, caps
+			r.uriRewritten = false // a fresh lookup: the location matches the URI again
 			if loc.Regex != nil {
 				for i, name := range loc.Regex.SubexpNames() {
 					if name != "" && i < len(caps) {

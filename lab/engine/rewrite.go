@@ -78,6 +78,7 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 				r.args = ""
 			}
 			r.uri = repl
+			r.uriRewritten = true
 			changed = true
 			switch op.Flag {
 			case conf.FlagLast:

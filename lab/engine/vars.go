@@ -157,8 +157,13 @@ func (r *request) variable(name string) (string, bool) {
 		}
 		return r.c.remoteAddr, true
 	case "upstream_addr":
-		if r.proxy != nil {
-			return r.proxy.peer, true
+		if r.proxy != nil && len(r.proxy.addrs) > 0 {
+			return strings.Join(r.proxy.addrs, ", "), true
+		}
+		return "", false
+	case "upstream_status":
+		if r.proxy != nil && len(r.proxy.statuses) > 0 {
+			return strings.Join(r.proxy.statuses, ", "), true
 		}
 		return "", false
 	case "nginx_version":

@@ -44,8 +44,9 @@ type worker struct {
 	threadMeta *lua.LTable // metatable of ngx.thread handles
 	// uthreads maps the coroutines of live light threads to them (the
 	// handle ngx.thread.spawn returns is the coroutine itself).
-	uthreads map[*lua.LState]*uthread
-	rr       map[string]int // round-robin positions per upstream
+	uthreads  map[*lua.LState]*uthread
+	peerFails map[string]*peerFail      // max_fails bookkeeping per upstream peer
+	wrr       map[string]map[string]int // smooth weighted round robin state per upstream
 	// lastErrorArg is the value last given to error() (see afterChild).
 	lastErrorArg lua.LValue
 	pools        map[string][]*cosock // kept-alive cosocket connections
