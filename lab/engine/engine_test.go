@@ -21,7 +21,7 @@ import (
 
 // startEngine writes an nginx.conf (the http block body given, {{PORT}}
 // replaced) into a temp prefix and serves it in-process.
-func startEngine(t *testing.T, workers int, httpBody string, opts Options) (*Engine, string, string) {
+func startEngine(t testing.TB, workers int, httpBody string, opts Options) (*Engine, string, string) {
 	t.Helper()
 	prefix := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
