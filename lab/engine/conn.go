@@ -259,28 +259,19 @@ func (c *conn) send(b []byte) {
 // flush writes queued output until the socket would block; it reports
 // whether everything was written.
 func (c *conn) flush() bool {
-	for c.wpos < len(c.wbuf) {
-		n, err := unix.Write(c.fd, c.wbuf[c.wpos:])
-		if n > 0 {
-			c.wpos += n
-			if c.w.rec.Enabled() {
-				c.w.rec.Emit(trace.Event{Kind: trace.Write, FD: int32(c.fd), Arg: int64(n), Req: c.reqID()})
-			}
-			continue
-		}
-		if err == unix.EINTR {
-			continue
-		}
+	if c.wpos < len(c.wbuf) {
+		n, err := c.w.writeNonblock(c.fd, c.wbuf[c.wpos:], c.reqID())
+		c.wpos += n
 		if err == unix.EAGAIN {
 			return false
 		}
-		// EPIPE, ECONNRESET: the client is gone; drop the output.
-		c.wbuf, c.wpos = c.wbuf[:0], 0
-		c.eof = true
-		if c.req != nil {
-			c.req.clientGone = true
+		if err != nil {
+			// EPIPE, ECONNRESET: the client is gone; drop the output.
+			c.eof = true
+			if c.req != nil {
+				c.req.clientGone = true
+			}
 		}
-		break
 	}
 	c.wbuf, c.wpos = c.wbuf[:0], 0
 	if c.req != nil {

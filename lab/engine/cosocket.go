@@ -435,27 +435,18 @@ func (w *worker) sockSend(L *lua.LState) int {
 
 // trySendNow writes as much as the socket takes; it reports completion.
 func (cs *cosock) trySendNow() bool {
-	for cs.sent < len(cs.out) {
-		n, err := unix.Write(cs.fd, cs.out[cs.sent:])
-		if n > 0 {
-			cs.sent += n
-			if cs.w.rec.Enabled() {
-				cs.w.rec.Emit(trace.Event{Kind: trace.Write, FD: int32(cs.fd), Arg: int64(n), Req: cs.r.id})
-			}
-			continue
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			return false
-		}
-		cs.r.logErr(LevelErr, fmt.Sprintf("send() failed (%s)", errText(err)))
-		cs.sockErr = errMessage(err)
-		cs.closeFD("send failed")
+	n, err := cs.w.writeNonblock(cs.fd, cs.out[cs.sent:], cs.r.id)
+	cs.sent += n
+	switch {
+	case err == nil:
+		return true
+	case err == unix.EAGAIN:
 		return false
 	}
-	return true
+	cs.r.logErr(LevelErr, fmt.Sprintf("send() failed (%s)", errText(err)))
+	cs.sockErr = errMessage(err)
+	cs.closeFD("send failed")
+	return false
 }
 
 func (cs *cosock) trySend() {

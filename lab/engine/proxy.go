@@ -342,21 +342,12 @@ func (p *proxyState) OnEvent(ev uint32) {
 }
 
 func (p *proxyState) send() {
-	for p.sent < len(p.out) {
-		n, err := unix.Write(p.fd, p.out[p.sent:])
-		if n > 0 {
-			p.sent += n
-			if p.r.w.rec.Enabled() {
-				p.r.w.rec.Emit(trace.Event{Kind: trace.Write, FD: int32(p.fd), Arg: int64(n), Req: p.r.id})
-			}
-			continue
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			return
-		}
+	n, err := p.r.w.writeNonblock(p.fd, p.out[p.sent:], p.r.id)
+	p.sent += n
+	if err == unix.EAGAIN {
+		return
+	}
+	if err != nil {
 		p.failed(fmt.Sprintf("writev() failed (%s) while sending request to upstream", errText(err)), 502)
 		return
 	}
