@@ -42,6 +42,10 @@ type Options struct {
 	// DialPolicy decides which addresses cosockets may connect to; nil
 	// means LoopbackOnly.
 	DialPolicy DialPolicy
+	// Sandbox gives Lua the lab's safe environment (no io, no os.execute,
+	// no debug but traceback, capped string.rep): for learners' instances.
+	// `restylab run` leaves it off, like nginx.
+	Sandbox bool
 }
 
 // Engine serves one configuration.

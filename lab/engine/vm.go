@@ -63,6 +63,10 @@ func (w *worker) initVM() error {
 	lualib.OpenBit(L)
 	lualib.OpenCJSON(L)
 	lualib.PreloadResty(L)
+	preloadMissingLuaJIT(L)
+	if w.e.opts.Sandbox {
+		w.sandboxLua(L)
+	}
 	w.setPackagePath(L)
 
 	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSandboxLua: in a sandboxed instance every way to the machine fails
+// with an error that names the limit, and the instance keeps serving.
+func TestSandboxLua(t *testing.T) {
+	_, base, _ := startEngine(t, 1, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block {
+            local code = ngx.unescape_uri(ngx.var.arg_code)
+            local f = assert(loadstring(code))
+            local ok, err = pcall(f)
+            ngx.say(ok and "allowed" or err)
+        } }
+    }`, Options{Sandbox: true})
+	cases := []struct{ code, want string }{
+		{`os.execute("id")`, "os.execute is disabled in the lab's sandbox"},
+		{`io.open("/etc/passwd")`, "io.open is disabled in the lab's sandbox"},
+		{`require("io").open("/etc/passwd")`, "io.open is disabled in the lab's sandbox"},
+		{`io.popen("id")`, "io.popen is disabled"},
+		{`dofile("/etc/passwd")`, "dofile is disabled"},
+		{`loadfile("/etc/passwd")`, "loadfile is disabled"},
+		{`debug.getregistry()`, "debug.getregistry is disabled"},
+		{`require("debug").sethook()`, "debug.sethook is disabled"},
+		{`require("ffi")`, "module 'ffi' is not available: RestyLab runs Lua 5.1"},
+		{`string.rep("x", 2^30)`, "exceeds the lab's limit"},
+		{`os.getenv("HOME")`, "os.getenv is disabled"},
+		{`assert(loadstring("\27Lua"))`, ""},
+		{`return os.time() and os.clock() and os.date("%Y") and debug.traceback("x")`, "allowed"},
+	}
+	for _, tc := range cases {
+		st, body := get(t, base+"/?code="+urlQuery(tc.code))
+		if st != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %q, want %q", tc.code, st, body, tc.want)
+		}
+		if tc.want == "" && strings.Contains(body, "allowed") {
+			t.Errorf("%s: a binary chunk was accepted", tc.code)
+		}
+	}
+}
+
+func urlQuery(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%")
+		b.WriteString(strings.ToUpper(string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&15])))
+	}
+	return b.String()
+}
