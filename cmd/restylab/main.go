@@ -24,6 +24,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stdout, stderr)
 	case "testserver":
 		return testserverCmd(args[1:], stdout, stderr)
+	case "sandbox": // hidden: a learner's instance, started by the lab
+		return sandboxCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, "restylab (emulates nginx/1.22.1 with ngx_lua 0.10.23)")
 		return 0

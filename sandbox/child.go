@@ -1,0 +1,581 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/engine"
+	"github.com/restylab/restylab/lab/trace"
+	"github.com/restylab/restylab/sandbox/proto"
+)
+
+// Exit codes of the child.
+const (
+	ExitOK          = 0
+	ExitProtocol    = 1 // the parent sent something the child cannot read
+	ExitUsage       = 2
+	ExitMemoryLimit = 3 // the memory watchdog stopped the child
+)
+
+// Limits of the child's output queue and workspace.
+const (
+	// outputQueue bounds the lossy queue of LogLine/TraceBatch/Health
+	// frames waiting for the parent: past it frames are dropped and counted.
+	outputQueue = 256
+	// traceBatchMax is the most events in one TraceBatch.
+	traceBatchMax = 1024
+	// traceRing is the trace ring size per worker (events).
+	traceRing = 1 << 14
+	// MaxWorkspaceFiles bounds the files of a workspace besides nginx.conf.
+	MaxWorkspaceFiles = 100
+	// stopGrace bounds a graceful stop of the engine on Stop.
+	stopGrace = 5 * time.Second
+	// memoryCheckEvery is how often the memory watchdog looks at the heap.
+	memoryCheckEvery = 10 * time.Millisecond
+)
+
+// ChildMain is `restylab sandbox`: it applies the limits given by flags to
+// its own process, then serves the workspaces the parent sends as proto
+// frames on stdin, answering on stdout, until Stop or the end of stdin. It
+// returns the exit code. A limit of 0 leaves that limit unset (tests run
+// the child mode in-process this way).
+func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var lim Limits
+	fs.Int64Var(&lim.MemoryLimit, "memory-limit", DefaultMemoryLimit, "Go heap `bytes` (GOMEMLIMIT); past it the child exits (0: none)")
+	fs.Int64Var(&lim.AddressSpace, "address-space", DefaultAddressSpace, "RLIMIT_AS `bytes` (0: unchanged)")
+	fs.IntVar(&lim.OpenFiles, "open-files", DefaultOpenFiles, "RLIMIT_NOFILE (0: unchanged)")
+	fs.DurationVar(&lim.CPUBudget, "cpu-budget", DefaultCPUBudget, "CPU budget of one Lua resume (0: none)")
+	fs.IntVar(&lim.MaxWorkers, "max-workers", DefaultMaxWorkers, "largest worker_processes served (0: the engine's own cap)")
+	health := fs.Duration("health-interval", DefaultHealthInterval, "how often to send Health (0: never)")
+	tmp := fs.String("tmpdir", "", "directory for the workspace (default: the system's temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if err := applyLimits(lim); err != nil {
+		fmt.Fprintf(stderr, "restylab sandbox: %v\n", err)
+		return ExitUsage
+	}
+	dir, err := os.MkdirTemp(*tmp, "restylab-sandbox-")
+	if err != nil {
+		fmt.Fprintf(stderr, "restylab sandbox: %v\n", err)
+		return ExitUsage
+	}
+	defer os.RemoveAll(dir)
+	c := &child{
+		lim:    lim,
+		dir:    dir,
+		stderr: stderr,
+		w:      proto.NewWriter(stdout),
+		ctrl:   make(chan any, 4),
+		lossy:  make(chan any, outputQueue),
+		exited: make(chan struct{}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	writerDone := make(chan struct{})
+	go func() { defer close(writerDone); c.writeLoop(ctx) }()
+	if lim.MemoryLimit > 0 {
+		go c.memoryWatchdog(ctx)
+	}
+	if *health > 0 {
+		go c.healthLoop(ctx, *health)
+	}
+	code := c.controlLoop(proto.NewReader(stdin))
+	select {
+	case c.ctrl <- &proto.Exit{Reason: c.exitReason}:
+		select {
+		case <-c.exited:
+		case <-time.After(time.Second): // the parent stopped reading
+		}
+	case <-time.After(time.Second):
+	}
+	cancel()
+	<-writerDone
+	return code
+}
+
+// Limits are the resource limits of one child.
+type Limits struct {
+	MemoryLimit  int64
+	AddressSpace int64
+	OpenFiles    int
+	CPUBudget    time.Duration
+	MaxWorkers   int
+}
+
+// applyLimits sets the process limits (soft and hard: learner code cannot
+// raise them) and the Go memory limit.
+func applyLimits(lim Limits) error {
+	if lim.AddressSpace > 0 {
+		r := unix.Rlimit{Cur: uint64(lim.AddressSpace), Max: uint64(lim.AddressSpace)}
+		if err := unix.Setrlimit(unix.RLIMIT_AS, &r); err != nil {
+			return fmt.Errorf("set RLIMIT_AS: %w", os.NewSyscallError("setrlimit", err))
+		}
+	}
+	if lim.OpenFiles > 0 {
+		r := unix.Rlimit{Cur: uint64(lim.OpenFiles), Max: uint64(lim.OpenFiles)}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &r); err != nil {
+			return fmt.Errorf("set RLIMIT_NOFILE: %w", os.NewSyscallError("setrlimit", err))
+		}
+	}
+	if lim.MemoryLimit > 0 {
+		debug.SetMemoryLimit(lim.MemoryLimit)
+	}
+	return nil
+}
+
+// child is the state of `restylab sandbox`. The control loop owns eng,
+// cfg, port, wsDir and the trace forwarder; the writer goroutine owns w.
+type child struct {
+	lim    Limits
+	dir    string
+	stderr io.Writer
+	w      *proto.Writer
+
+	ctrl         chan any // answers and Exit: never dropped
+	lossy        chan any // LogLine, TraceBatch, Health: dropped when full
+	logDropped   atomic.Int64
+	traceDropped atomic.Int64
+	exited       chan struct{} // closed once an Exit frame is written
+	exitOnce     sync.Once
+	exitReason   string
+
+	eng      *engine.Engine
+	cfg      *conf.Config
+	port     int
+	wsDir    string
+	wsSeq    int
+	traceOn  bool
+	stopFwd  func()
+	listenN  atomic.Int64 // listening sockets of the current engine (for Health.Conns)
+	shutdown atomic.Bool
+}
+
+// send queues a frame that must reach the parent (blocks while the queue
+// is full; never called from a worker).
+func (c *child) send(msg any) { c.ctrl <- msg }
+
+// offer queues a frame if there is room and reports whether it did.
+func (c *child) offer(msg any) bool {
+	select {
+	case c.lossy <- msg:
+		return true
+	default:
+		return false
+	}
+}
+
+// writeLoop writes queued frames to the parent, control frames first.
+func (c *child) writeLoop(ctx context.Context) {
+	for {
+		var msg any
+		select {
+		case msg = <-c.ctrl:
+		default:
+			select {
+			case msg = <-c.ctrl:
+			case msg = <-c.lossy:
+			case <-ctx.Done():
+				return
+			}
+		}
+		switch m := msg.(type) {
+		case *proto.LogLine:
+			m.Dropped = c.logDropped.Swap(0)
+		case *proto.TraceBatch:
+			m.Dropped += c.traceDropped.Swap(0)
+		}
+		err := c.w.Write(msg)
+		if _, ok := msg.(*proto.Exit); ok {
+			c.exitOnce.Do(func() { close(c.exited) })
+		}
+		if err != nil {
+			return // the parent is gone; the control loop sees stdin end
+		}
+	}
+}
+
+// logSink receives every error_log line on a worker's thread: it must not block.
+func (c *child) logSink(level int, line string) {
+	if !c.offer(&proto.LogLine{Level: level, Line: line}) {
+		c.logDropped.Add(1)
+	}
+}
+
+// controlLoop runs the parent's commands in order and returns the exit code.
+func (c *child) controlLoop(r *proto.Reader) int {
+	defer c.stopEngine(false)
+	for {
+		msg, err := r.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				c.exitReason = "stopped: the lab closed the connection"
+				return ExitOK
+			}
+			c.exitReason = "protocol error: " + err.Error()
+			fmt.Fprintf(c.stderr, "restylab sandbox: %v\n", err)
+			return ExitProtocol
+		}
+		switch m := msg.(type) {
+		case *proto.Load:
+			if c.eng != nil || c.port != 0 {
+				c.send(&proto.LoadError{Message: "a workspace is already loaded: send Reload"})
+				continue
+			}
+			c.port = m.Port
+			c.send(c.load(m.Conf, m.Files))
+		case *proto.Reload:
+			if c.port == 0 {
+				c.send(&proto.LoadError{Message: "nothing loaded yet: send Load first"})
+				continue
+			}
+			c.send(c.load(m.Conf, m.Files))
+		case *proto.SetTrace:
+			c.traceOn = m.On
+			c.restartTrace()
+		case *proto.Stop:
+			c.stopEngine(true)
+			c.exitReason = "stopped"
+			return ExitOK
+		default:
+			c.send(&proto.LoadError{Message: fmt.Sprintf("unexpected message %T", msg)})
+		}
+	}
+}
+
+// load prepares the workspace, and when it is valid replaces the running
+// engine with one serving it (the old one quits gracefully first: both
+// cannot hold the port). It returns the answer for the parent.
+func (c *child) load(confText string, files map[string]string) any {
+	c.wsSeq++
+	dir := filepath.Join(c.dir, "ws"+strconv.Itoa(c.wsSeq))
+	cfg, warnings, lerr := c.prepare(dir, confText, files)
+	if lerr != nil {
+		os.RemoveAll(dir)
+		return lerr
+	}
+	e, err := c.newEngine(cfg)
+	if err != nil {
+		os.RemoveAll(dir)
+		return c.loadError(dir, err)
+	}
+	oldCfg, oldDir := c.cfg, c.wsDir
+	c.stopEngine(true)
+	if err := c.startEngine(e, cfg); err != nil {
+		os.RemoveAll(dir)
+		answer := c.loadError(dir, err)
+		if oldCfg != nil { // as nginx -s reload: the old configuration keeps serving
+			if e2, err2 := c.newEngine(oldCfg); err2 == nil && c.startEngine(e2, oldCfg) == nil {
+				c.cfg, c.wsDir = oldCfg, oldDir
+			}
+		}
+		return answer
+	}
+	if oldDir != "" {
+		os.RemoveAll(oldDir)
+	}
+	c.cfg, c.wsDir = cfg, dir
+	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}
+}
+
+// prepare writes the workspace into dir and loads its configuration with
+// every listen address moved to 127.0.0.1:port.
+func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Config, []string, *proto.LoadError) {
+	if len(files) > MaxWorkspaceFiles {
+		return nil, nil, &proto.LoadError{Message: fmt.Sprintf("too many files in the workspace: %d (the lab's limit is %d)", len(files), MaxWorkspaceFiles)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, &proto.LoadError{Message: "cannot write the workspace: " + err.Error()}
+	}
+	write := func(name, text string) *proto.LoadError {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return &proto.LoadError{Message: fmt.Sprintf("bad file name %q: want a path inside the workspace", name)}
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return &proto.LoadError{Message: "cannot write the workspace: " + scrub(dir, err.Error())}
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			return &proto.LoadError{Message: "cannot write the workspace: " + scrub(dir, err.Error())}
+		}
+		return nil
+	}
+	for name, text := range files {
+		if filepath.Clean(filepath.FromSlash(name)) == "nginx.conf" {
+			return nil, nil, &proto.LoadError{Message: "the workspace's nginx.conf is given as Conf, not as a file"}
+		}
+		if lerr := write(name, text); lerr != nil {
+			return nil, nil, lerr
+		}
+	}
+	if lerr := write("nginx.conf", confText); lerr != nil {
+		return nil, nil, lerr
+	}
+	cfg, diags, err := conf.Load(filepath.Join(dir, "nginx.conf"), dir)
+	if err != nil {
+		return nil, nil, c.loadError(dir, err)
+	}
+	var warnings []string
+	for _, d := range diags {
+		warnings = append(warnings, fmt.Sprintf("%s:%d: %s", rel(dir, d.Pos.File), d.Pos.Line, scrub(dir, d.Message)))
+	}
+	if cfg.HTTP == nil {
+		return nil, nil, &proto.LoadError{Message: "no http block: nothing to serve", File: "nginx.conf"}
+	}
+	var first *conf.Listen
+	for _, s := range cfg.HTTP.Servers {
+		for i := range s.Listens {
+			l := &s.Listens[i]
+			if first == nil {
+				first = l
+			} else if l.Addr != first.Addr {
+				return nil, nil, &proto.LoadError{
+					Message: fmt.Sprintf("the lab serves one address per workspace: listen %s is a second one (the first is %s)", l.Addr, first.Addr),
+					File:    rel(dir, l.Pos.File), Line: l.Pos.Line,
+				}
+			}
+		}
+	}
+	for _, s := range cfg.HTTP.Servers {
+		for i := range s.Listens {
+			s.Listens[i].Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
+		}
+	}
+	if c.lim.MaxWorkers > 0 && cfg.WorkerProcesses > c.lim.MaxWorkers {
+		warnings = append(warnings, fmt.Sprintf("worker_processes %d lowered to the lab's limit of %d", cfg.WorkerProcesses, c.lim.MaxWorkers))
+		cfg.WorkerProcesses = c.lim.MaxWorkers
+	}
+	// error_log lines reach the parent through the sink; the file is not kept.
+	cfg.ErrorLog = os.DevNull
+	return cfg, warnings, nil
+}
+
+func (c *child) newEngine(cfg *conf.Config) (*engine.Engine, error) {
+	e, err := engine.New(cfg, engine.Options{
+		Tracer:     trace.New(max(cfg.WorkerProcesses, 1), traceRing),
+		CPUBudget:  c.lim.CPUBudget,
+		Stderr:     c.stderr,
+		DialPolicy: engine.LoopbackOnly,
+		Sandbox:    true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.ErrorLog().Sink = c.logSink
+	return e, nil
+}
+
+func (c *child) startEngine(e *engine.Engine, cfg *conf.Config) error {
+	if err := e.Start(); err != nil {
+		return err
+	}
+	n := 0
+	for _, l := range cfg.HTTP.ListenAddrs() {
+		if l.ReusePort {
+			n += max(cfg.WorkerProcesses, 1)
+		} else {
+			n++
+		}
+	}
+	c.listenN.Store(int64(n))
+	c.eng = e
+	c.restartTrace()
+	return nil
+}
+
+// stopEngine stops the running engine, gracefully (bounded by stopGrace)
+// or at once, and waits for it.
+func (c *child) stopEngine(graceful bool) {
+	if c.stopFwd != nil {
+		c.stopFwd()
+		c.stopFwd = nil
+	}
+	e := c.eng
+	if e == nil {
+		return
+	}
+	c.eng = nil
+	done := make(chan struct{})
+	go func() { e.Wait(); close(done) }()
+	if graceful {
+		e.Quit()
+		select {
+		case <-done:
+			return
+		case <-time.After(stopGrace):
+		}
+	}
+	e.Stop()
+	<-done
+}
+
+// restartTrace stops the trace forwarder and starts one for the running
+// engine when tracing is on.
+func (c *child) restartTrace() {
+	if c.stopFwd != nil {
+		c.stopFwd()
+		c.stopFwd = nil
+	}
+	if !c.traceOn || c.eng == nil {
+		return
+	}
+	sub := c.eng.Tracer().Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf []byte
+		for {
+			evs, err := sub.Next(ctx, traceBatchMax)
+			if len(evs) > 0 {
+				batch := &proto.TraceBatch{Events: make([]json.RawMessage, len(evs))}
+				for i, ev := range evs {
+					start := len(buf)
+					buf = trace.AppendJSON(buf, ev)
+					batch.Events[i] = buf[start:len(buf):len(buf)]
+				}
+				buf = nil // the batch keeps the bytes
+				if !c.offer(batch) {
+					c.traceDropped.Add(int64(len(evs)))
+				}
+			}
+			if err != nil {
+				return
+			}
+			if len(evs) < traceBatchMax {
+				time.Sleep(5 * time.Millisecond) // let events gather
+			}
+		}
+	}()
+	c.stopFwd = func() { cancel(); <-done; sub.Close() }
+}
+
+// memoryWatchdog ends the child with an Exit message when the live Go heap
+// passes the memory limit (GOMEMLIMIT makes the GC work hard before that;
+// RLIMIT_AS is the hard stop if an allocation outruns the watchdog).
+func (c *child) memoryWatchdog(ctx context.Context) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	t := time.NewTicker(memoryCheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 || int64(sample[0].Value.Uint64()) <= c.lim.MemoryLimit {
+			continue
+		}
+		fmt.Fprintf(c.stderr, "restylab sandbox: live heap %d bytes > limit %d\n", sample[0].Value.Uint64(), c.lim.MemoryLimit)
+		select {
+		case c.ctrl <- &proto.Exit{Reason: MemoryLimitReason(c.lim.MemoryLimit)}:
+			select {
+			case <-c.exited:
+			case <-time.After(500 * time.Millisecond):
+			}
+		case <-time.After(500 * time.Millisecond):
+		}
+		os.Exit(ExitMemoryLimit)
+	}
+}
+
+// healthLoop sends the child's resource usage every interval (lossy).
+func (c *child) healthLoop(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c.offer(c.health())
+	}
+}
+
+// health reads this process's usage from /proc and getrusage.
+func (c *child) health() *proto.Health {
+	h := &proto.Health{}
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 1 {
+			pages, _ := strconv.ParseInt(f[1], 10, 64)
+			h.RSS = pages * int64(os.Getpagesize())
+		}
+	}
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+		h.CPUTime = ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	sockets := 0
+	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
+		h.FDs = len(ents)
+		for _, e := range ents {
+			if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+				sockets++
+			}
+		}
+	}
+	h.Conns = max(sockets-int(c.listenN.Load()), 0)
+	return h
+}
+
+// loadError turns a load or start error into a LoadError naming the
+// workspace file and line, with the temporary directory removed from the text.
+func (c *child) loadError(dir string, err error) *proto.LoadError {
+	var ce *conf.Error
+	if errors.As(err, &ce) && ce.Pos.File != "" {
+		f := rel(dir, ce.Pos.File)
+		return &proto.LoadError{Message: fmt.Sprintf("%s in %s:%d", scrub(dir, ce.Msg), f, ce.Pos.Line), File: f, Line: ce.Pos.Line}
+	}
+	return &proto.LoadError{Message: scrub(dir, err.Error())}
+}
+
+// rel names a workspace file as the learner knows it.
+func rel(dir, file string) string {
+	if r, err := filepath.Rel(dir, file); err == nil && filepath.IsLocal(r) {
+		return filepath.ToSlash(r)
+	}
+	return filepath.Base(file)
+}
+
+// scrub removes the workspace's temporary directory from a message.
+func scrub(dir, msg string) string {
+	return strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+}
+
+// MemoryLimitReason is the sentence a learner reads when the memory limit ended an instance.
+func MemoryLimitReason(limit int64) string {
+	return "memory limit of " + formatBytes(limit) + " exceeded"
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

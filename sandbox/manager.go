@@ -1,0 +1,600 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/restylab/restylab/sandbox/proto"
+)
+
+// Config configures a Manager. Zero fields take the Default* constants.
+type Config struct {
+	// Binary is the restylab executable to run (default os.Executable()).
+	Binary string
+	// Args come before the limit flags (default ["sandbox"]).
+	Args []string
+	// TempDir holds the children's workspaces (default: the system's).
+	TempDir string
+
+	MaxInstances int
+	IdleTimeout  time.Duration
+	StartTimeout time.Duration
+	StopTimeout  time.Duration
+	EventBuffer  int
+
+	// Limits of each child.
+	MemoryLimit    int64
+	AddressSpace   int64
+	OpenFiles      int
+	CPUBudget      time.Duration
+	MaxWorkers     int
+	HealthInterval time.Duration
+}
+
+// Workspace is what a learner edits: nginx.conf and the other files (Lua
+// modules, includes) by slash-separated path relative to it.
+type Workspace struct {
+	Conf  string
+	Files map[string]string
+}
+
+// LoadError is a workspace the child refused, with its file and line.
+type LoadError proto.LoadError
+
+func (e *LoadError) Error() string { return e.Message }
+
+// ErrFull is returned (wrapped, with the count) when MaxInstances are live.
+var ErrFull = errors.New("lab is full")
+
+// ErrClosed is returned by Start after Close.
+var ErrClosed = errors.New("sandbox manager closed")
+
+// Manager starts and supervises one child per session. Its methods are
+// safe for concurrent use.
+type Manager struct {
+	cfg   Config
+	spawn chan func() // run on the spawner thread (see spawner)
+	quit  chan struct{}
+	wg    sync.WaitGroup
+
+	mu        sync.Mutex
+	live      int                  // children started and not yet reaped, plus starts in progress
+	instances map[string]*Instance // the current instance of each session
+	closed    bool
+}
+
+// NewManager returns a Manager; Close stops it and all its instances.
+func NewManager(cfg Config) (*Manager, error) {
+	if cfg.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: find own executable: %w", err)
+		}
+		cfg.Binary = exe
+	}
+	if cfg.Args == nil {
+		cfg.Args = []string{"sandbox"}
+	}
+	setDefault(&cfg.MaxInstances, DefaultMaxInstances)
+	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&cfg.StartTimeout, DefaultStartTimeout)
+	setDefault(&cfg.StopTimeout, DefaultStopTimeout)
+	setDefault(&cfg.EventBuffer, DefaultEventBuffer)
+	setDefault(&cfg.MemoryLimit, DefaultMemoryLimit)
+	setDefault(&cfg.AddressSpace, DefaultAddressSpace)
+	setDefault(&cfg.OpenFiles, DefaultOpenFiles)
+	setDefault(&cfg.CPUBudget, DefaultCPUBudget)
+	setDefault(&cfg.MaxWorkers, DefaultMaxWorkers)
+	setDefault(&cfg.HealthInterval, DefaultHealthInterval)
+	m := &Manager{cfg: cfg, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
+	m.wg.Add(2)
+	go m.spawner()
+	go m.reaper()
+	return m, nil
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// spawner starts children from one OS thread that lives as long as the
+// Manager: Pdeathsig fires when the thread that forked a child exits, not
+// only when the process does.
+func (m *Manager) spawner() {
+	defer m.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		select {
+		case f := <-m.spawn:
+			f()
+		case <-m.quit:
+			return
+		}
+	}
+}
+
+// reaper stops instances idle for longer than IdleTimeout.
+func (m *Manager) reaper() {
+	defer m.wg.Done()
+	t := time.NewTicker(max(m.cfg.IdleTimeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-m.quit:
+			return
+		case <-t.C:
+		}
+		m.mu.Lock()
+		var idle []*Instance
+		for _, in := range m.instances {
+			if time.Since(time.Unix(0, in.lastUsed.Load())) > m.cfg.IdleTimeout {
+				idle = append(idle, in)
+			}
+		}
+		m.mu.Unlock()
+		for _, in := range idle {
+			go in.stop(fmt.Sprintf("stopped after %v without use", m.cfg.IdleTimeout))
+		}
+	}
+}
+
+// Live reports the number of live children.
+func (m *Manager) Live() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live
+}
+
+// Instance returns the session's instance, nil when it has none (it may
+// have exited: see Instance.Exited).
+func (m *Manager) Instance(session string) *Instance {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.instances[session]
+}
+
+// Start starts an instance serving ws for session, first stopping the
+// session's previous instance if it has one (a restart). It returns a
+// *LoadError when the workspace is refused (the child is then stopped),
+// an error wrapping ErrFull when MaxInstances children are live.
+func (m *Manager) Start(ctx context.Context, session string, ws Workspace) (*Instance, error) {
+	if old := m.Instance(session); old != nil {
+		old.Stop()
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if m.live >= m.cfg.MaxInstances {
+		n := m.live
+		m.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d instances running", ErrFull, n)
+	}
+	m.live++ // reserved; released when the child is reaped or never started
+	m.mu.Unlock()
+
+	in, err := m.startChild(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		in.Stop()
+		return nil, ErrClosed
+	}
+	if old := m.instances[session]; old != nil && old != in {
+		defer old.Stop() // a concurrent Start for the same session: the last one wins
+	}
+	m.instances[session] = in
+	m.mu.Unlock()
+	go func() {
+		<-in.done
+		m.mu.Lock()
+		if m.instances[session] == in {
+			delete(m.instances, session)
+		}
+		m.mu.Unlock()
+	}()
+	return in, nil
+}
+
+func (m *Manager) release() {
+	m.mu.Lock()
+	m.live--
+	m.mu.Unlock()
+}
+
+// startChild spawns a child, sends Load and waits for the answer. The
+// reservation in m.live is released exactly once, when the child is
+// reaped or when it never started.
+func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, error) {
+	port, err := freePort()
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	args := append(append([]string(nil), m.cfg.Args...),
+		"--memory-limit="+strconv.FormatInt(m.cfg.MemoryLimit, 10),
+		"--address-space="+strconv.FormatInt(m.cfg.AddressSpace, 10),
+		"--open-files="+strconv.Itoa(m.cfg.OpenFiles),
+		"--cpu-budget="+m.cfg.CPUBudget.String(),
+		"--max-workers="+strconv.Itoa(m.cfg.MaxWorkers),
+		"--health-interval="+m.cfg.HealthInterval.String(),
+	)
+	if m.cfg.TempDir != "" {
+		args = append(args, "--tmpdir="+m.cfg.TempDir)
+	}
+	cmd := exec.Command(m.cfg.Binary, args...)
+	cmd.Env = []string{"GOTRACEBACK=single"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	in := &Instance{
+		m:       m,
+		cmd:     cmd,
+		port:    port,
+		events:  make(chan any, m.cfg.EventBuffer),
+		replies: make(chan any, 1),
+		done:    make(chan struct{}),
+		stderr:  &tailBuffer{max: stderrTail},
+	}
+	in.lastUsed.Store(time.Now().UnixNano())
+	cmd.Stderr = in.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		m.release()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		m.release()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	in.stdin = stdin
+	in.w = proto.NewWriter(stdin)
+	started := make(chan error, 1)
+	select {
+	case m.spawn <- func() { started <- cmd.Start() }:
+	case <-m.quit:
+		m.release()
+		return nil, ErrClosed
+	}
+	if err := <-started; err != nil {
+		m.release()
+		return nil, fmt.Errorf("sandbox: start %s: %w", m.cfg.Binary, err)
+	}
+	go in.readLoop(stdout)
+
+	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: port}); err != nil {
+		in.Stop()
+		return nil, fmt.Errorf("sandbox: send workspace: %w (%s)", err, in.Exited())
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.StartTimeout)
+	defer cancel()
+	reply, err := in.await(ctx)
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	switch r := reply.(type) {
+	case *proto.Ready:
+		in.setWarnings(r.Warnings)
+		return in, nil
+	case *proto.LoadError:
+		in.Stop()
+		return nil, (*LoadError)(r)
+	}
+	in.Stop()
+	return nil, fmt.Errorf("sandbox: unexpected answer %T", reply)
+}
+
+// freePort picks a free loopback port for a child.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("sandbox: pick a port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Close stops every instance and the Manager.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.closed = true
+	all := make([]*Instance, 0, len(m.instances))
+	for _, in := range m.instances {
+		all = append(all, in)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, in := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.Stop() }()
+	}
+	wg.Wait()
+	close(m.quit)
+	m.wg.Wait()
+}
+
+// Instance is one live child serving a session's workspace. Its methods
+// are safe for concurrent use.
+type Instance struct {
+	m        *Manager
+	cmd      *exec.Cmd
+	port     int
+	stdin    io.Closer
+	w        *proto.Writer
+	stderr   *tailBuffer
+	lastUsed atomic.Int64
+
+	ctlMu   sync.Mutex // one Reload or Stop at a time
+	events  chan any   // *proto.LogLine, *proto.TraceBatch
+	replies chan any   // *proto.Ready, *proto.LoadError
+	dropped atomic.Int64
+
+	mu         sync.Mutex
+	warnings   []string
+	health     proto.Health
+	exitMsg    string // from the child's Exit frame
+	stopReason string // set when the Manager ended the child
+	reason     string // final, set before done is closed
+	done       chan struct{}
+	stopOnce   sync.Once
+}
+
+// Port is the loopback port the instance serves on.
+func (in *Instance) Port() int { return in.port }
+
+// PID is the child's process id.
+func (in *Instance) PID() int { return in.cmd.Process.Pid }
+
+// Warnings are the last load's diagnostics (Lua that will fail at
+// request time, a lowered worker_processes).
+func (in *Instance) Warnings() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.warnings
+}
+
+func (in *Instance) setWarnings(w []string) {
+	in.mu.Lock()
+	in.warnings = w
+	in.mu.Unlock()
+}
+
+// Touch records that the learner used the instance (the idle timer restarts).
+func (in *Instance) Touch() { in.lastUsed.Store(time.Now().UnixNano()) }
+
+// Events delivers error_log lines (*proto.LogLine) and trace batches
+// (*proto.TraceBatch). It is closed when the child has exited. Events the
+// consumer did not take in time are dropped and counted by Dropped.
+func (in *Instance) Events() <-chan any { return in.events }
+
+// Dropped counts events dropped because Events was full.
+func (in *Instance) Dropped() int64 { return in.dropped.Load() }
+
+// Health is the child's last reported resource usage.
+func (in *Instance) Health() proto.Health {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.health
+}
+
+// Done is closed when the child has exited and been reaped.
+func (in *Instance) Done() <-chan struct{} { return in.done }
+
+// Exited returns the one sentence saying why the child ended ("memory
+// limit of 256 MiB exceeded", "crashed: panic: ...", "stopped"), or ""
+// while it runs.
+func (in *Instance) Exited() string {
+	select {
+	case <-in.done:
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return in.reason
+	default:
+		return ""
+	}
+}
+
+// SetTrace turns the trace stream on or off.
+func (in *Instance) SetTrace(on bool) error {
+	in.Touch()
+	return in.w.Write(&proto.SetTrace{On: on})
+}
+
+// Reload serves ws instead of the current workspace once the requests in
+// flight have finished. A *LoadError leaves the old workspace serving.
+func (in *Instance) Reload(ctx context.Context, ws Workspace) error {
+	in.ctlMu.Lock()
+	defer in.ctlMu.Unlock()
+	in.Touch()
+	if err := in.w.Write(&proto.Reload{Conf: ws.Conf, Files: ws.Files}); err != nil {
+		return in.goneError(err)
+	}
+	reply, err := in.await(ctx)
+	if err != nil {
+		return err
+	}
+	switch r := reply.(type) {
+	case *proto.Ready:
+		in.setWarnings(r.Warnings)
+		return nil
+	case *proto.LoadError:
+		return (*LoadError)(r)
+	}
+	return fmt.Errorf("sandbox: unexpected answer %T", reply)
+}
+
+// await waits for the answer to Load or Reload.
+func (in *Instance) await(ctx context.Context) (any, error) {
+	select {
+	case r := <-in.replies:
+		return r, nil
+	case <-in.done:
+		return nil, in.goneError(nil)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sandbox: waiting for the instance: %w", ctx.Err())
+	}
+}
+
+func (in *Instance) goneError(err error) error {
+	select {
+	case <-in.done:
+		return fmt.Errorf("sandbox: the instance ended: %s", in.Exited())
+	default:
+		return fmt.Errorf("sandbox: %w", err)
+	}
+}
+
+// Stop asks the child to finish its requests and exit; past StopTimeout it
+// kills the child's process group. It returns once the child is reaped.
+func (in *Instance) Stop() { in.stop("stopped") }
+
+func (in *Instance) stop(reason string) {
+	in.stopOnce.Do(func() {
+		in.mu.Lock()
+		in.stopReason = reason
+		in.mu.Unlock()
+		_ = in.w.Write(&proto.Stop{})
+		select {
+		case <-in.done:
+		case <-time.After(in.m.cfg.StopTimeout):
+			in.kill()
+		}
+	})
+	<-in.done
+}
+
+// kill sends SIGKILL to the child's process group.
+func (in *Instance) kill() {
+	if p := in.cmd.Process; p != nil {
+		_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	}
+}
+
+// readLoop reads the child's frames until its stdout ends, then reaps it.
+// It is the only sender on events and replies.
+func (in *Instance) readLoop(stdout io.Reader) {
+	r := proto.NewReader(stdout)
+	for {
+		msg, err := r.Read()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				in.kill() // a child that breaks the protocol is not trusted further
+			}
+			break
+		}
+		switch m := msg.(type) {
+		case *proto.Ready, *proto.LoadError:
+			select {
+			case in.replies <- m:
+			default: // nobody asked: ignore
+			}
+		case *proto.LogLine, *proto.TraceBatch:
+			select {
+			case in.events <- m:
+			default:
+				in.dropped.Add(1)
+			}
+		case *proto.Health:
+			in.mu.Lock()
+			in.health = *m
+			in.mu.Unlock()
+		case *proto.Exit:
+			in.mu.Lock()
+			in.exitMsg = m.Reason
+			in.mu.Unlock()
+		}
+	}
+	io.Copy(io.Discard, stdout)
+	werr := in.cmd.Wait()
+	in.stdin.Close()
+	in.mu.Lock()
+	in.reason = exitReason(in.exitMsg, in.stopReason, in.cmd.ProcessState, werr, in.stderr.String(), in.m.cfg.MemoryLimit)
+	in.mu.Unlock()
+	close(in.events)
+	in.m.release()
+	close(in.done)
+}
+
+// exitReason is the sentence for the learner: the child's own Exit
+// message, else a memory or crash line from its stderr, else the exit
+// status or signal; a stop the Manager asked for says so.
+func exitReason(exitMsg, stopReason string, st *os.ProcessState, werr error, stderr string, memLimit int64) string {
+	if exitMsg != "" && (exitMsg != "stopped" || stopReason == "") {
+		return exitMsg
+	}
+	if strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory") {
+		return MemoryLimitReason(memLimit)
+	}
+	for _, prefix := range []string{"panic: ", "fatal error: "} {
+		if i := strings.Index(stderr, prefix); i >= 0 {
+			line, _, _ := strings.Cut(stderr[i:], "\n")
+			return "crashed: " + line
+		}
+	}
+	if stopReason != "" {
+		return stopReason
+	}
+	if st == nil {
+		return fmt.Sprintf("ended: %v", werr)
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Sprintf("killed by signal %s", ws.Signal())
+	}
+	return fmt.Sprintf("exited with status %d", st.ExitCode())
+}
+
+// tailBuffer keeps the first line of a panic and the last max bytes of a
+// child's stderr.
+type tailBuffer struct {
+	mu   sync.Mutex
+	max  int
+	head []byte // the first max/4 bytes: a panic line comes early
+	buf  []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max/4 - len(b.head); room > 0 {
+		b.head = append(b.head, p[:min(room, len(p))]...)
+	}
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > b.max {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-b.max:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bytes.HasPrefix(b.buf, b.head) {
+		return string(b.buf)
+	}
+	return string(b.head) + "\n...\n" + string(b.buf)
+}

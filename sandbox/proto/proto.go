@@ -1,0 +1,276 @@
+// Package proto is the wire protocol between the lab's web process (the
+// parent, sandbox.Manager) and one sandboxed server instance (the child,
+// `restylab sandbox`), carried over the child's standard input (parent to
+// child) and standard output (child to parent).
+//
+// # Frames
+//
+// Every message is one frame:
+//
+//	+-----------------------+--------+---------------------+
+//	| length: uint32 BE (4) | type(1)| body: JSON (len-1)  |
+//	+-----------------------+--------+---------------------+
+//
+// length counts the type byte and the body, so it is at least 1 and at most
+// MaxFrameSize. The body is the JSON encoding of the Go struct of that type
+// (an empty body is allowed and means the zero value). A reader rejects a
+// longer frame without reading its body and returns ErrFrameTooLarge; a
+// stream that ends inside a frame gives io.ErrUnexpectedEOF; a stream that
+// ends between frames gives io.EOF.
+//
+// # Concurrency
+//
+// A Writer is safe for concurrent use (one frame is written under a lock);
+// a Reader is not: one goroutine reads a stream.
+package proto
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// MaxFrameSize bounds one frame (type byte + body): a workspace of a few
+// Lua files fits easily, a runaway peer cannot make the other side allocate
+// without bound.
+const MaxFrameSize = 8 << 20
+
+// Type identifies a message. The numbers are part of the protocol: never
+// renumber one.
+type Type uint8
+
+// Parent to child.
+const (
+	TypeLoad     Type = 1 // Load: first message, the workspace and the port
+	TypeReload   Type = 2 // Reload: a new workspace, served after the old engine quit gracefully
+	TypeStop     Type = 3 // Stop: quit gracefully and exit
+	TypeSetTrace Type = 4 // SetTrace: start or stop streaming trace batches
+)
+
+// Child to parent.
+const (
+	TypeReady      Type = 64 // Ready: the workspace is served (answer to Load or Reload)
+	TypeLoadError  Type = 65 // LoadError: the workspace was refused (answer to Load or Reload)
+	TypeTraceBatch Type = 66 // TraceBatch: trace events, lossy
+	TypeLogLine    Type = 67 // LogLine: one error_log line, lossy
+	TypeHealth     Type = 68 // Health: periodic resource usage
+	TypeExit       Type = 69 // Exit: the child is about to exit, and why
+)
+
+// Load is the first message: serve the workspace on 127.0.0.1:Port.
+type Load struct {
+	// Conf is the text of nginx.conf.
+	Conf string `json:"conf"`
+	// Files are the other workspace files (Lua modules, includes) by
+	// slash-separated path relative to the directory of nginx.conf.
+	Files map[string]string `json:"files,omitempty"`
+	// Port is the loopback port every listen directive is served on.
+	Port int `json:"port"`
+}
+
+// Reload replaces the workspace, as `nginx -s reload` does: a workspace
+// that fails to load leaves the old one serving.
+type Reload struct {
+	Conf  string            `json:"conf"`
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// Stop asks the child to finish the requests in flight and exit.
+type Stop struct{}
+
+// SetTrace turns the trace stream on or off.
+type SetTrace struct {
+	On bool `json:"on"`
+}
+
+// Ready says the workspace is served.
+type Ready struct {
+	Port int `json:"port"`
+	PID  int `json:"pid"`
+	// Warnings are diagnostics that did not stop the load, e.g. a Lua
+	// syntax error in a handler ("nginx.conf:12: ...").
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// LoadError says the workspace was refused; the learner reads Message.
+type LoadError struct {
+	Message string `json:"message"`
+	File    string `json:"file,omitempty"` // workspace-relative, e.g. "nginx.conf"
+	Line    int    `json:"line,omitempty"`
+}
+
+// TraceBatch carries trace events, each one JSON object of the schema in
+// docs/trace.md. Dropped counts events lost before this batch (the child's
+// rings or its output queue were full).
+type TraceBatch struct {
+	Events  []json.RawMessage `json:"events"`
+	Dropped int64             `json:"dropped,omitempty"`
+}
+
+// LogLine is one error_log line. Dropped counts lines lost before it.
+type LogLine struct {
+	Level   int    `json:"level"` // ngx.STDERR (0) .. ngx.DEBUG (8)
+	Line    string `json:"line"`
+	Dropped int64  `json:"dropped,omitempty"`
+}
+
+// Health is the child's resource usage, sent periodically.
+type Health struct {
+	RSS     int64 `json:"rss"`      // resident set size, bytes
+	CPUTime int64 `json:"cpu_time"` // user+system CPU time, nanoseconds
+	FDs     int   `json:"fds"`      // open file descriptors
+	Conns   int   `json:"conns"`    // open TCP connections (sockets other than listeners)
+}
+
+// Exit is the child's last message: one sentence for the learner.
+type Exit struct {
+	Reason string `json:"reason"`
+}
+
+// ErrFrameTooLarge is returned for a frame longer than MaxFrameSize.
+var ErrFrameTooLarge = errors.New("proto: frame too large")
+
+// TypeOf returns the Type of a message value (pointer or value).
+func TypeOf(msg any) (Type, error) {
+	switch msg.(type) {
+	case Load, *Load:
+		return TypeLoad, nil
+	case Reload, *Reload:
+		return TypeReload, nil
+	case Stop, *Stop:
+		return TypeStop, nil
+	case SetTrace, *SetTrace:
+		return TypeSetTrace, nil
+	case Ready, *Ready:
+		return TypeReady, nil
+	case LoadError, *LoadError:
+		return TypeLoadError, nil
+	case TraceBatch, *TraceBatch:
+		return TypeTraceBatch, nil
+	case LogLine, *LogLine:
+		return TypeLogLine, nil
+	case Health, *Health:
+		return TypeHealth, nil
+	case Exit, *Exit:
+		return TypeExit, nil
+	}
+	return 0, fmt.Errorf("proto: no message type for %T", msg)
+}
+
+// newMessage returns a pointer to a zero message of type t.
+func newMessage(t Type) (any, error) {
+	switch t {
+	case TypeLoad:
+		return &Load{}, nil
+	case TypeReload:
+		return &Reload{}, nil
+	case TypeStop:
+		return &Stop{}, nil
+	case TypeSetTrace:
+		return &SetTrace{}, nil
+	case TypeReady:
+		return &Ready{}, nil
+	case TypeLoadError:
+		return &LoadError{}, nil
+	case TypeTraceBatch:
+		return &TraceBatch{}, nil
+	case TypeLogLine:
+		return &LogLine{}, nil
+	case TypeHealth:
+		return &Health{}, nil
+	case TypeExit:
+		return &Exit{}, nil
+	}
+	return nil, fmt.Errorf("proto: unknown message type %d", t)
+}
+
+// Writer writes frames. It is safe for concurrent use.
+type Writer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// NewWriter returns a Writer on w. Each frame is one Write call.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write encodes msg (one of this package's message types) as one frame.
+func (w *Writer) Write(msg any) error {
+	t, err := TypeOf(msg)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("proto: encode %T: %w", msg, err)
+	}
+	if 1+len(body) > MaxFrameSize {
+		return fmt.Errorf("proto: encode %T: %d bytes: %w", msg, 1+len(body), ErrFrameTooLarge)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = binary.BigEndian.AppendUint32(w.buf[:0], uint32(1+len(body)))
+	w.buf = append(w.buf, byte(t))
+	w.buf = append(w.buf, body...)
+	if _, err := w.w.Write(w.buf); err != nil {
+		return fmt.Errorf("proto: write frame: %w", err)
+	}
+	if cap(w.buf) > 64<<10 {
+		w.buf = nil // do not keep a workspace-sized buffer around
+	}
+	return nil
+}
+
+// Reader reads frames. One goroutine reads a stream.
+type Reader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+// NewReader returns a Reader on r.
+func NewReader(r io.Reader) *Reader { return &Reader{r: bufio.NewReader(r)} }
+
+// Read returns the next message as a pointer to its struct (*Load,
+// *Ready, ...). It returns io.EOF at a clean end of stream,
+// io.ErrUnexpectedEOF inside a frame, ErrFrameTooLarge for a frame longer
+// than MaxFrameSize (the stream is then unusable).
+func (r *Reader) Read() (any, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r.r, hdr[:]); err != nil {
+		return nil, err // io.EOF between frames, io.ErrUnexpectedEOF inside the header
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n == 0 {
+		return nil, errors.New("proto: empty frame (no type byte)")
+	}
+	if n > MaxFrameSize {
+		return nil, fmt.Errorf("proto: %d-byte frame: %w", n, ErrFrameTooLarge)
+	}
+	if cap(r.buf) < int(n) {
+		r.buf = make([]byte, n)
+	}
+	buf := r.buf[:n]
+	if _, err := io.ReadFull(r.r, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	msg, err := newMessage(Type(buf[0]))
+	if err != nil {
+		return nil, err
+	}
+	if len(buf) > 1 {
+		if err := json.Unmarshal(buf[1:], msg); err != nil {
+			return nil, fmt.Errorf("proto: decode type %d: %w", buf[0], err)
+		}
+	}
+	if cap(r.buf) > 64<<10 {
+		r.buf = nil
+	}
+	return msg, nil
+}
