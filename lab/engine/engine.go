@@ -212,6 +212,30 @@ func (e *Engine) Wait() error {
 	return e.runErr
 }
 
+// Pause stops every worker's loop before its next dispatch (step mode);
+// Step lets n more dispatches through each paused worker; Resume lets them
+// run freely. Safe from any goroutine.
+func (e *Engine) Pause() {
+	for _, w := range e.workers {
+		w.loop.Pause()
+	}
+}
+
+// Step lets n more dispatches (a ready fd's handler, a timer, a posted
+// event) through each paused worker.
+func (e *Engine) Step(n int) {
+	for _, w := range e.workers {
+		w.loop.Step(n)
+	}
+}
+
+// Resume ends step mode.
+func (e *Engine) Resume() {
+	for _, w := range e.workers {
+		w.loop.Resume()
+	}
+}
+
 // Workers reports the number of workers.
 func (e *Engine) Workers() int { return len(e.workers) }
 

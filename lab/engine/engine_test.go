@@ -388,3 +388,43 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestStepMode: a paused engine serves nothing; each Step lets one
+// dispatch through (accept, then the request); Resume runs freely again.
+func TestStepMode(t *testing.T) {
+	e, base, _ := startEngine(t, 1, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block { ngx.say("stepped") } }
+    }`, Options{})
+	e.Pause()
+	got := make(chan string, 1)
+	go func() {
+		_, body := get(t, base+"/")
+		got <- body
+	}()
+	select {
+	case b := <-got:
+		t.Fatalf("a paused engine answered %q", b)
+	case <-time.After(150 * time.Millisecond):
+	}
+	for i := 0; i < 10; i++ { // accept, read and answer take a few dispatches
+		e.Step(1)
+		select {
+		case b := <-got:
+			if b != "stepped\n" {
+				t.Fatalf("got %q", b)
+			}
+			e.Resume()
+			if st, body := get(t, base+"/"); st != 200 || body != "stepped\n" {
+				t.Fatalf("after Resume: %d %q", st, body)
+			}
+			if i == 0 {
+				t.Errorf("one step served the whole request: steps are not separate dispatches")
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatal("ten steps did not serve one request")
+}

@@ -53,6 +53,8 @@ type Loop struct {
 	rec   *trace.Recorder
 	Hooks Hooks
 
+	gate gate // step mode
+
 	mu    sync.Mutex
 	tasks []func()
 	woken bool
@@ -79,6 +81,7 @@ func New(rec *trace.Recorder) (*Loop, error) {
 		now:      time.Now(),
 		rec:      rec,
 	}
+	l.gate.init()
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
 		l.Close()
@@ -156,6 +159,7 @@ func (l *Loop) Stop() {
 	l.mu.Lock()
 	l.stop = true
 	l.mu.Unlock()
+	l.openGate()
 	l.wake()
 }
 
@@ -211,6 +215,10 @@ func (l *Loop) RunOnce() error {
 		if !ok {
 			continue // removed by an earlier handler in this batch
 		}
+		l.admit()
+		if h, ok = l.handlers[fd]; !ok {
+			continue // removed while the loop was paused
+		}
 		if l.rec.Enabled() {
 			l.rec.Emit(trace.Event{Kind: trace.EpollReady, FD: ev.Fd, Arg: int64(ev.Events)})
 		}
@@ -251,6 +259,7 @@ func (l *Loop) runPosted() {
 
 // call runs a timer or posted event, handing a panic to Hooks.Recover.
 func (l *Loop) call(fn func()) {
+	l.admit()
 	if l.Hooks.Recover != nil {
 		defer func() {
 			if v := recover(); v != nil {
