@@ -310,3 +310,11 @@ func (w *worker) installGlobalGuard() {
 	}))
 	L.SetMetatable(L.Get(lua.GlobalsIndex), mt)
 }
+
+// nilErr returns nil and msg to Lua, OpenResty's convention for an API
+// that failed: `return nilErr(L, "closed")`.
+func nilErr(L *lua.LState, msg string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	return 2
+}

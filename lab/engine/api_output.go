@@ -51,14 +51,10 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 func (w *worker) output(L *lua.LState, fname string, newline bool) int {
 	r := w.need(L, "ngx."+fname, inRewrite|inAccess|inContent)
 	if r.eofSent {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("seen eof"))
-		return 2
+		return nilErr(L, "seen eof")
 	}
 	if r.clientGone {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	var b []byte
 	for i := 1; i <= L.GetTop(); i++ {
@@ -81,9 +77,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 	r := w.need(L, "ngx.flush", inRewrite|inAccess|inContent)
 	wait := L.OptBool(1, false)
 	if r.eofSent {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("seen eof"))
-		return 2
+		return nilErr(L, "seen eof")
 	}
 	if r.buffering10 || r.wantsBuffer10() || r.sub != nil {
 		r.buffering10 = r.buffering10 || r.sub == nil
@@ -112,9 +106,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 func (w *worker) apiEOF(L *lua.LState) int {
 	r := w.need(L, "ngx.eof", inRewrite|inAccess|inContent)
 	if r.eofSent {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("seen eof"))
-		return 2
+		return nilErr(L, "seen eof")
 	}
 	r.output(nil, true)
 	r.unflushed = 0
@@ -126,9 +118,7 @@ func (w *worker) apiEOF(L *lua.LState) int {
 func (w *worker) apiSendHeaders(L *lua.LState) int {
 	r := w.need(L, "ngx.send_headers", inRewrite|inAccess|inContent)
 	if r.headerSent {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("header already sent"))
-		return 2
+		return nilErr(L, "header already sent")
 	}
 	r.sendHeader()
 	L.Push(lua.LNumber(1))

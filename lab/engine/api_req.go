@@ -90,9 +90,7 @@ func (w *worker) reqGetPostArgs(L *lua.LState) int {
 		raise(L, "no request body found; maybe you should turn on lua_need_request_body?")
 	}
 	if r.bodyFile != "" {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("request body in temp file not supported"))
-		return 2
+		return nilErr(L, "request body in temp file not supported")
 	}
 	max := L.Get(1)
 	if max == lua.LNil {

@@ -48,14 +48,10 @@ func (w *worker) apiTimer(L *lua.LState, every bool) int {
 	}
 	fn := checkLuaFunction(L, 2)
 	if w.stopping {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("process exiting"))
-		return 2
+		return nilErr(L, "process exiting")
 	}
 	if len(w.luaTimers) >= w.e.cfg.HTTP.MaxPendingTimers {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("too many pending timers"))
-		return 2
+		return nilErr(L, "too many pending timers")
 	}
 	lt := &luaTimer{fn: fn}
 	for i := 3; i <= L.GetTop(); i++ {

@@ -234,9 +234,7 @@ func (w *worker) sockConnect(L *lua.LState) int {
 		} else {
 			ip, err := w.resolve(host)
 			if err != nil {
-				L.Push(lua.LNil)
-				L.Push(lua.LString(err.Error()))
-				return 2
+				return nilErr(L, err.Error())
 			}
 			addr = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 		}
@@ -256,9 +254,7 @@ func (w *worker) sockConnect(L *lua.LState) int {
 		if w.rec.Enabled() {
 			w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Co: r.coID, Arg: LevelErr, Detail: "cosocket: " + err.Error()})
 		}
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return nilErr(L, err.Error())
 	}
 	if pc := w.pooledConn(pool); pc != nil {
 		// reuse a kept-alive connection of this worker's pool
@@ -273,16 +269,12 @@ func (w *worker) sockConnect(L *lua.LState) int {
 	fd, err := dialNonblock(addr)
 	if err != nil {
 		r.logErr(LevelErr, fmt.Sprintf("connect() failed (%s)", errText(err)))
-		L.Push(lua.LNil)
-		L.Push(lua.LString(errMessage(err)))
-		return 2
+		return nilErr(L, errMessage(err))
 	}
 	cs.fd, cs.reused, cs.state = fd, 0, sockConnecting
 	if err := w.loop.Add(fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET, cs); err != nil {
 		cs.closeFD("epoll")
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return nilErr(L, err.Error())
 	}
 	r.sockets = append(r.sockets, cs)
 	cs.wait = waitConnect
@@ -414,9 +406,7 @@ func (w *worker) sockSend(L *lua.LState) int {
 	}
 	if cs.state != sockConnected {
 		r.logErr(LevelErr, "attempt to send data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	data := appendPrintable(L, nil, L.CheckAny(2), 2, "send")
 	cs.out, cs.sent = data, 0
@@ -425,9 +415,7 @@ func (w *worker) sockSend(L *lua.LState) int {
 		return 1
 	}
 	if cs.sockErr != "" {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(cs.sockErr))
-		return 2
+		return nilErr(L, cs.sockErr)
 	}
 	cs.wait = waitSend
 	return cs.block(L, cs.sendTimeout, fmt.Sprintf("write fd %d", cs.fd))
@@ -537,9 +525,7 @@ func (w *worker) sockReceiveAny(L *lua.LState) int {
 func (cs *cosock) receive(L *lua.LState) int {
 	if cs.state != sockConnected {
 		cs.r.logErr(LevelErr, "attempt to receive data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	cs.fill()
 	if vals, done := cs.match(); done {
@@ -640,9 +626,7 @@ func (w *worker) sockReceiveUntil(L *lua.LState) int {
 	L.Push(w.sched.WrapYielding(func(L *lua.LState) int {
 		r := w.need(L, "tcpsock:receiveuntil reader", inCosocket)
 		if cs.r != r {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("bad request"))
-			return 2
+			return nilErr(L, "bad request")
 		}
 		cs.kind, cs.until, cs.size = recvUntil, u, 0
 		if n, ok := L.Get(1).(lua.LNumber); ok && n > 0 {
@@ -711,9 +695,7 @@ func (w *worker) sockClose(L *lua.LState) int {
 		return 2
 	}
 	if cs.state != sockConnected && cs.state != sockConnecting {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	cs.closeFD("close()")
 	L.Push(lua.LNumber(1))
@@ -754,18 +736,14 @@ func (w *worker) sockGetReusedTimes(L *lua.LState) int {
 		return 2
 	}
 	if cs.state != sockConnected {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	L.Push(lua.LNumber(cs.reused))
 	return 1
 }
 
 func (w *worker) sockSSLHandshake(L *lua.LState) int {
-	L.Push(lua.LNil)
-	L.Push(lua.LString("not supported: the lab's cosockets have no TLS"))
-	return 2
+	return nilErr(L, "not supported: the lab's cosockets have no TLS")
 }
 
 // sockSetKeepalive is tcpsock:setkeepalive(timeout?, size?): the
@@ -777,22 +755,16 @@ func (w *worker) sockSetKeepalive(L *lua.LState) int {
 		return 2
 	}
 	if cs.state != sockConnected {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("closed"))
-		return 2
+		return nilErr(L, "closed")
 	}
 	cs.fill()
 	if len(cs.rbuf) > 0 {
 		// the connection stays usable: the caller can still read it
-		L.Push(lua.LNil)
-		L.Push(lua.LString("unread data in buffer"))
-		return 2
+		return nilErr(L, "unread data in buffer")
 	}
 	if cs.eof {
 		cs.closeFD("peer closed")
-		L.Push(lua.LNil)
-		L.Push(lua.LString("connection in dubious state"))
-		return 2
+		return nilErr(L, "connection in dubious state")
 	}
 	idle := socketIdleTimeout
 	if ms := float64(L.OptNumber(2, 0)); ms > 0 {

@@ -713,9 +713,7 @@ func (w *worker) newBalancerTable(L *lua.LState) *lua.LTable {
 			return 1
 		}
 		if port <= 0 {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("no port"))
-			return 2
+			return nilErr(L, "no port")
 		}
 		r.proxy.balancerPeer = fmt.Sprintf("%s:%d", host, port)
 		L.Push(lua.LTrue)

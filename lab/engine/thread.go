@@ -309,9 +309,7 @@ func (w *worker) threadWait(L *lua.LState) int {
 		}
 	}
 	if !live {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("already waited or killed"))
-		return 2
+		return nilErr(L, "already waited or killed")
 	}
 	for _, t := range ts {
 		if !t.done {
@@ -330,14 +328,10 @@ func (w *worker) threadKill(L *lua.LState) int {
 	r := w.need(L, "ngx.thread.kill", inThreads)
 	t := w.threadArg(L, 1, "kill")
 	if t.r != r || t.parent != r.running {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("not user thread"))
-		return 2
+		return nilErr(L, "not user thread")
 	}
 	if t.done {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("already waited or killed"))
-		return 2
+		return nilErr(L, "already waited or killed")
 	}
 	t.done, t.killed = true, true
 	w.loop.StopTimer(t.timer)
