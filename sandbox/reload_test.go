@@ -1,0 +1,114 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const reloadConf = `events {}
+http {
+    lua_shared_dict gate 1m;
+    server {
+        listen 8080;
+        location /count {
+            content_by_lua_block { ngx.say(ngx.shared.gate:get("n") or 0) }
+        }
+        location /go {
+            content_by_lua_block { ngx.shared.gate:set("go", true) ngx.say("go") }
+        }
+        location / {
+            content_by_lua_block {
+                ngx.shared.gate:incr("n", 1, 0)
+                while not ngx.shared.gate:get("go") do ngx.sleep(0.01) end
+                ngx.sleep(0.2)
+                ngx.say("VERSION")
+            }
+        }
+    }
+}
+`
+
+// TestReloadInFlight reloads an instance while 200 requests are in their
+// ngx.sleep(0.2): every one is answered by the old code, and the next
+// request sees the new code.
+func TestReloadInFlight(t *testing.T) {
+	const n = 200
+	m := newManager(t, Config{})
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: strings.Replace(reloadConf, "VERSION", "v1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	url := fmt.Sprintf("http://127.0.0.1:%d", in.Port())
+	fetch := func(path string) (string, error) {
+		resp, err := c.Get(url + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != 200 {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return string(b), err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, err := fetch("/")
+			if err != nil || body != "v1\n" {
+				errs <- fmt.Sprintf("%q %v", body, err)
+			}
+		}()
+	}
+	// Wait until all 200 are inside the handler, open the gate, reload.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		body, err := fetch("/count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(body) == fmt.Sprint(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %s requests in flight", strings.TrimSpace(body))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := fetch("/go"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	v2 := strings.Replace(strings.Replace(reloadConf, "VERSION", "v2", 1), `while not ngx.shared.gate:get("go") do ngx.sleep(0.01) end`, "", 1)
+	if err := in.Reload(context.Background(), Workspace{Conf: v2}); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	wg.Wait()
+	close(errs)
+	var failed []string
+	for e := range errs {
+		failed = append(failed, e)
+	}
+	if len(failed) > 0 {
+		t.Errorf("%d of %d requests in flight failed: %q", len(failed), n, failed[:min(5, len(failed))])
+	}
+	if took < 150*time.Millisecond {
+		t.Errorf("Reload returned after %v: it should wait for the requests in flight (0.2 s)", took)
+	}
+	body, err := fetch("/")
+	if err != nil || body != "v2\n" {
+		t.Fatalf("after the reload: %q %v, want v2", body, err)
+	}
+	t.Logf("%d requests in flight across Reload (took %v): %d failures; the next request got %q", n, took.Round(time.Millisecond), len(failed), body)
+}
