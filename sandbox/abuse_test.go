@@ -422,13 +422,18 @@ func requestWithoutReading(t *testing.T, in *Instance) {
 	switch {
 	case line != "":
 		t.Logf("aborted by the CPU budget: %s", line)
-		// Seen once in about 40 runs: the first request after this abort
-		// was reset by the instance (which kept running and answered the
-		// next one). Not explained yet; reported, and tolerated once here
-		// so that the row checks what matters: the instance serves on.
-		if r := try(in, "/ok"); r.err != nil || r.status != 200 {
-			t.Logf("UNEXPLAINED: the first GET /ok after the abort failed: %d %v", r.status, r.err)
-			time.Sleep(200 * time.Millisecond)
+		// The aborted handler's garbage (strings of up to 100 MB) can still
+		// push the live heap over the limit before the GC reclaims it: the
+		// watchdog then ends the instance right after the abort (what a
+		// "connection reset" on the next request was). Both are the limits
+		// doing their job.
+		time.Sleep(300 * time.Millisecond)
+		if in.Exited() != "" {
+			<-in.Done()
+			if got := in.Exited(); got != "memory limit of 64 MiB exceeded" {
+				t.Errorf("Exited() = %q after the budget abort, want the memory limit", got)
+			}
+			t.Skip("the memory limit ended the instance after the CPU budget aborted the request")
 		}
 	case in.Exited() != "":
 		<-in.Done()

@@ -330,7 +330,8 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	if lerr := write("nginx.conf", confText); lerr != nil {
 		return nil, nil, lerr
 	}
-	cfg, diags, err := conf.Load(filepath.Join(dir, "nginx.conf"), dir)
+	// confined: includes and *_by_lua_file cannot reach outside the workspace
+	cfg, diags, err := conf.LoadConfined(filepath.Join(dir, "nginx.conf"), dir, dir)
 	if err != nil {
 		return nil, nil, c.loadError(dir, err)
 	}

@@ -107,6 +107,7 @@ type builder struct {
 	listens   map[string]*listenState
 	dicts     map[string]bool
 	proxies   []proxyRef // proxy_pass directives, resolved after the http block
+	confineTo string     // when set, files outside it cannot be read (LoadConfined)
 }
 
 func newBuilder(file, prefix string) *builder {

@@ -37,16 +37,58 @@ func Load(path, prefix string) (*Config, []Diagnostic, error) {
 	return LoadSource(abs, src, prefix)
 }
 
+// LoadConfined is Load for untrusted configurations (a learner's
+// workspace): every file it reads (includes, *_by_lua_file) must lie inside
+// root, else the read fails as nginx reports a permission error, so a
+// configuration cannot pull in, or echo back in an error, a file of the
+// machine.
+func LoadConfined(path, prefix, root string) (*Config, []Diagnostic, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve configuration path %q: %w", path, err)
+	}
+	rootAbs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve root %q: %w", root, err)
+	}
+	if r, err := filepath.EvalSymlinks(rootAbs); err == nil {
+		rootAbs = r
+	}
+	if !inside(rootAbs, abs) {
+		return nil, nil, &Error{Msg: openError(abs, syscall.EACCES)}
+	}
+	src, err := readFile(abs)
+	if err != nil {
+		return nil, nil, &Error{Msg: openError(abs, err)}
+	}
+	return loadSource(abs, src, prefix, rootAbs)
+}
+
+// inside reports whether path (resolved through symlinks when it exists)
+// lies in the directory root.
+func inside(root, path string) bool {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	rel, err := filepath.Rel(root, path)
+	return err == nil && filepath.IsLocal(rel)
+}
+
 // LoadSource is Load for a configuration already in memory: file is the
 // absolute path it is named by in messages and chunk names; includes and
 // *_by_lua_file are still read from disk.
 func LoadSource(file string, src []byte, prefix string) (*Config, []Diagnostic, error) {
+	return loadSource(file, src, prefix, "")
+}
+
+func loadSource(file string, src []byte, prefix, root string) (*Config, []Diagnostic, error) {
 	if prefix == "" {
 		prefix = filepath.Dir(file)
 	} else if p, err := filepath.Abs(prefix); err == nil {
 		prefix = p
 	}
 	b := newBuilder(file, prefix)
+	b.confineTo = root
 	if err := b.parseFile(newLexer(file, src), b.main); err != nil {
 		return nil, b.diags, err
 	}
@@ -152,7 +194,7 @@ func (b *builder) include(s *scope, d *directive) error {
 		files = m // sorted, as glob(3) sorts
 	}
 	for _, f := range files {
-		src, err := readFile(f)
+		src, err := b.readFile(f)
 		if err != nil {
 			return errf(d.pos, "%s", openError(f, err))
 		}
@@ -164,4 +206,12 @@ func (b *builder) include(s *scope, d *directive) error {
 		}
 	}
 	return nil
+}
+
+// readFile reads a file the configuration names, within b.confineTo if set.
+func (b *builder) readFile(path string) ([]byte, error) {
+	if b.confineTo != "" && !inside(b.confineTo, path) {
+		return nil, syscall.EACCES
+	}
+	return readFile(path)
 }

@@ -69,7 +69,7 @@ func (b *builder) luaCode(d *directive, i int) (*LuaCode, error) {
 			path = filepath.Join(b.prefix, path)
 		}
 		c.Path, c.ChunkName, c.Line = path, path, 1
-		src, err := readFile(path)
+		src, err := b.readFile(path)
 		if err != nil {
 			_, reason := strerror(err)
 			c.Err = fmt.Sprintf("cannot open %s: %s", path, reason)

@@ -57,3 +57,12 @@ func urlQuery(s string) string {
 	}
 	return b.String()
 }
+
+// TestInsidePrefix: a sandboxed package.path keeps only the workspace's
+// entries.
+func TestInsidePrefix(t *testing.T) {
+	got := insidePrefix("/ws/lua/?.lua;/usr/share/lua/5.1/?.lua;./?.lua;/ws/?/init.lua;/ws/../etc/?.lua;;", "/ws")
+	if want := "/ws/lua/?.lua;/ws/?/init.lua"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

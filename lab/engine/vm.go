@@ -189,6 +189,9 @@ func (w *worker) setPackagePath(L *lua.LState) {
 		p = strings.ReplaceAll(p, "${prefix}", prefix)
 		p = strings.Replace(p, ";;", ";"+def+";", 1)
 	}
+	if w.e.opts.Sandbox {
+		p = insidePrefix(p, prefix) // a sandboxed instance requires modules from its workspace only
+	}
 	pkg := L.GetGlobal("package")
 	if t, ok := pkg.(*lua.LTable); ok {
 		t.RawSetString("path", lua.LString(p))
@@ -239,4 +242,22 @@ func (w *worker) runContext(p phase, code *conf.LuaCode) error {
 		}
 		return fmt.Errorf("%s", coro.ErrCBoundary)
 	}
+}
+
+// insidePrefix keeps the package.path entries that lie inside prefix.
+func insidePrefix(path, prefix string) string {
+	var kept []string
+	for _, e := range strings.Split(path, ";") {
+		if e == "" {
+			continue
+		}
+		dir := filepath.Dir(strings.ReplaceAll(e, "?", "x"))
+		if !filepath.IsAbs(dir) {
+			continue // relative to the process's directory, not the workspace
+		}
+		if rel, err := filepath.Rel(prefix, dir); err == nil && filepath.IsLocal(rel) || dir == prefix {
+			kept = append(kept, e)
+		}
+	}
+	return strings.Join(kept, ";")
 }
