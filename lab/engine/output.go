@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -59,8 +58,6 @@ func (r *request) headerOut(name string) (string, bool) {
 	}
 	return "", false
 }
-
-func (r *request) location() *conf.Location { return r.loc }
 
 // sendHeader runs header_filter_by_lua and queues the status line and
 // headers. It is called once, by the first output or at finalization.
@@ -506,9 +503,6 @@ func (r *request) runLogPhase() {
 		r.runSync(phaseLog, r.loc.Phases.Log)
 	}
 }
-
-// statusLine is for messages: "200".
-func statusString(code int) string { return fmt.Sprint(code) }
 
 // httpDate is the Date header value, formatted once per second as nginx
 // does (ngx_cached_http_time).

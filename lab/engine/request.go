@@ -114,7 +114,6 @@ type request struct {
 	bodySent       int64
 	finalized      bool
 	clientGone     bool
-	errlogStatus   bool
 
 	// the running handler
 	phase phase
