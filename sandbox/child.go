@@ -159,15 +159,14 @@ type child struct {
 	exitOnce     sync.Once
 	exitReason   string
 
-	eng      *engine.Engine
-	cfg      *conf.Config
-	port     int
-	wsDir    string
-	wsSeq    int
-	traceOn  bool
-	stopFwd  func()
-	listenN  atomic.Int64 // listening sockets of the current engine (for Health.Conns)
-	shutdown atomic.Bool
+	eng     *engine.Engine
+	cfg     *conf.Config
+	port    int
+	wsDir   string
+	wsSeq   int
+	traceOn bool
+	stopFwd func()
+	listenN atomic.Int64 // listening sockets of the current engine (for Health.Conns)
 }
 
 // send queues a frame that must reach the parent (blocks while the queue

@@ -69,7 +69,6 @@ type level struct {
 	kaRequests      *int
 	underscores     *bool
 	phases          Handlers
-	parentLocation  *level
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }

@@ -34,11 +34,10 @@ const maxParallelCases = 2
 
 // env is what TestMain prepared for the tests; tests only read it.
 type env struct {
-	nginx       string // path of nginx, "" when not installed
-	engine      string // path of the built engine binary
-	engineErr   error  // why the engine could not be built
-	runEngine   bool
-	engineBuilt bool
+	nginx     string // path of nginx, "" when not installed
+	engine    string // path of the built engine binary
+	engineErr error  // why the engine could not be built
+	runEngine bool
 }
 
 // suite is set once by TestMain before any test runs.

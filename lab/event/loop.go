@@ -211,13 +211,13 @@ func (l *Loop) RunOnce() error {
 			l.runTasks()
 			continue
 		}
-		h, ok := l.handlers[fd]
-		if !ok {
+		if _, ok := l.handlers[fd]; !ok {
 			continue // removed by an earlier handler in this batch
 		}
 		l.admit()
-		if h, ok = l.handlers[fd]; !ok {
-			continue // removed while the loop was paused
+		h, ok := l.handlers[fd] // looked up again: a paused loop may have waited
+		if !ok {
+			continue
 		}
 		if l.rec.Enabled() {
 			l.rec.Emit(trace.Event{Kind: trace.EpollReady, FD: ev.Fd, Arg: int64(ev.Events)})
