@@ -1,9 +1,6 @@
 package lualib
 
 import (
-	"fmt"
-	"os"
-	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -33,33 +30,7 @@ func runReLab(t testing.TB, cases []oracleCase) map[string]string {
 // TestNgxReGolden checks every ngx.re case against testdata/ngx_re.golden
 // (whose entries TestNgxReOracleNginx checks against real nginx).
 func TestNgxReGolden(t *testing.T) {
-	got := runReLab(t, reCases)
-	if *update {
-		var b strings.Builder
-		for _, c := range reCases {
-			fmt.Fprintf(&b, "%s\t%s\n", c.name, got[c.name])
-		}
-		if err := os.WriteFile(reGoldenFile, []byte(b.String()), 0o644); err != nil {
-			t.Fatalf("write golden: %v", err)
-		}
-		return
-	}
-	data, err := os.ReadFile(reGoldenFile)
-	if err != nil {
-		t.Fatalf("read golden (run go test -run TestNgxReGolden -update): %v", err)
-	}
-	want := parseResults(t, string(data))
-	for _, c := range reCases {
-		t.Run(c.name, func(t *testing.T) {
-			w, ok := want[c.name]
-			if !ok {
-				t.Fatalf("no golden entry (run go test -run TestNgxReGolden -update)")
-			}
-			if got[c.name] != w {
-				t.Errorf("lualib:\n  %s\ngolden:\n  %s", got[c.name], w)
-			}
-		})
-	}
+	checkGolden(t, reCases, runReLab(t, reCases), reGoldenFile, "TestNgxReGolden")
 }
 
 // TestNgxReOracleNginx runs every ngx.re case on real nginx and on lualib

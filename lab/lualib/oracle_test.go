@@ -78,41 +78,43 @@ func runLab(t testing.TB, cases []oracleCase) map[string]string {
 	return parseResults(t, L.Get(-1).String())
 }
 
-func readGolden(t *testing.T) map[string]string {
+// checkGolden compares got (case name -> result) with the golden file, or
+// rewrites the file under -update. testName is named in the hint to update.
+func checkGolden(t *testing.T, cases []oracleCase, got map[string]string, file, testName string) {
 	t.Helper()
-	data, err := os.ReadFile(goldenFile)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	return parseResults(t, string(data))
-}
-
-// TestOracleGolden checks lualib's result for every case against the golden
-// file (whose entries TestOracleNginx checks against real nginx).
-func TestOracleGolden(t *testing.T) {
-	got := runLab(t, oracleCases)
+	hint := fmt.Sprintf("run go test -run %s -update", testName)
 	if *update {
 		var b strings.Builder
-		for _, c := range oracleCases {
+		for _, c := range cases {
 			fmt.Fprintf(&b, "%s\t%s\n", c.name, got[c.name])
 		}
-		if err := os.WriteFile(goldenFile, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 			t.Fatalf("write golden: %v", err)
 		}
 		return
 	}
-	want := readGolden(t)
-	for _, c := range oracleCases {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("read golden (%s): %v", hint, err)
+	}
+	want := parseResults(t, string(data))
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w, ok := want[c.name]
 			if !ok {
-				t.Fatalf("no golden entry (run go test -run TestOracleGolden -update)")
+				t.Fatalf("no golden entry (%s)", hint)
 			}
 			if got[c.name] != w {
 				t.Errorf("lualib:\n  %s\ngolden:\n  %s", got[c.name], w)
 			}
 		})
 	}
+}
+
+// TestOracleGolden checks lualib's result for every case against the golden
+// file (whose entries TestOracleNginx checks against real nginx).
+func TestOracleGolden(t *testing.T) {
+	checkGolden(t, oracleCases, runLab(t, oracleCases), goldenFile, "TestOracleGolden")
 }
 
 // TestOracleNginx runs every case on real nginx + ngx_lua and on lualib and
