@@ -22,6 +22,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(args[1:], stdout, stderr)
 	case "testserver":
 		return testserverCmd(args[1:], stdout, stderr)
 	case "sandbox": // hidden: a learner's instance, started by the lab
@@ -42,6 +44,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: restylab COMMAND [flags]
 
 commands:
+  serve [--addr :8080] [--data restylab-data] [--max-instances N] ...
+        the browser lab: one sandboxed instance per learner session
   run -c nginx.conf [-p prefix] [-t] [--trace FILE|-] [--cpu-budget 1s]
         serve an nginx.conf in the foreground, as nginx would (-t: test the file only)
   testserver [--addr 127.0.0.1] [--http-port N] ...

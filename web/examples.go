@@ -1,0 +1,112 @@
+package web
+
+import (
+	"embed"
+	"net/http"
+	"strings"
+
+	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/web/store"
+	"github.com/restylab/restylab/web/views"
+)
+
+//go:embed examples/*.conf
+var exampleFiles embed.FS
+
+// examples are the starter workspaces of the home page, in order.
+var examples = []struct {
+	views.Example
+	zh [2]string // title and description in Chinese
+}{
+	{views.Example{Name: "sleep", Title: "Synchronous non-blocking", About: "100 requests that each sleep 50 ms, served by one worker in about 50 ms."},
+		[2]string{"同步非阻塞", "100 个各睡眠 50 毫秒的请求，一个 worker 约 50 毫秒全部完成。"}},
+	{views.Example{Name: "blocking", Title: "Blocking vs yielding", About: "A CPU loop holds the worker's only thread; ngx.sleep gives it back."},
+		[2]string{"阻塞与让出", "CPU 循环占住 worker 唯一的线程；ngx.sleep 则把它让出来。"}},
+	{views.Example{Name: "phases", Title: "The phases of a request", About: "set, rewrite, access, content, header_filter, body_filter and log, in order."},
+		[2]string{"请求的各个阶段", "set、rewrite、access、content、header_filter、body_filter 和 log，依次执行。"}},
+	{views.Example{Name: "globals", Title: "Globals are per worker", About: "A yield between write and read lets another request overwrite a global."},
+		[2]string{"全局变量属于 worker", "写入和读取之间的一次让出，会让另一个请求覆盖全局变量。"}},
+}
+
+// exampleWorkspace returns the named example's workspace.
+func exampleWorkspace(name string) (store.Workspace, bool) {
+	data, err := exampleFiles.ReadFile("examples/" + name + ".conf")
+	if err != nil {
+		return store.Workspace{}, false
+	}
+	return store.Workspace{Conf: string(data), Files: map[string]string{}}, true
+}
+
+// defaultWorkspace is a new session's workspace.
+func defaultWorkspace() store.Workspace {
+	ws, _ := exampleWorkspace("sleep")
+	return ws
+}
+
+// localExamples returns the examples in lang.
+func localExamples(lang views.Lang) []views.Example {
+	out := make([]views.Example, len(examples))
+	for i, ex := range examples {
+		out[i] = ex.Example
+		if lang == views.Chinese {
+			out[i].Title, out[i].About = ex.zh[0], ex.zh[1]
+		}
+	}
+	return out
+}
+
+// workersOf is the number of workers the workspace asks for (1 when the
+// config does not parse on its own; the sandbox caps it further).
+func workersOf(ws store.Workspace) int {
+	cfg, _, err := conf.LoadSource("nginx.conf", []byte(ws.Conf), "/nonexistent")
+	if err != nil || cfg.WorkerProcesses < 1 {
+		return 1
+	}
+	return cfg.WorkerProcesses
+}
+
+// example replaces the session's workspace with an example, keeping the
+// old one as a snapshot the learner is told about.
+func (s *Server) example(w http.ResponseWriter, r *http.Request) {
+	ws, ok := exampleWorkspace(r.PathValue("name"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.replaceWorkspace(w, r, ws)
+}
+
+// sameCode reports whether two workspaces hold the same text.
+func sameCode(a, b store.Workspace) bool {
+	if strings.TrimSpace(a.Conf) != strings.TrimSpace(b.Conf) || len(a.Files) != len(b.Files) {
+		return false
+	}
+	for name, text := range a.Files {
+		if other, ok := b.Files[name]; !ok || other != text {
+			return false
+		}
+	}
+	return true
+}
+
+// replaceWorkspace makes ws the session's workspace, keeps the previous one
+// as a snapshot, and sends the browser to the playground.
+func (s *Server) replaceWorkspace(w http.ResponseWriter, r *http.Request, ws store.Workspace) {
+	sess := s.sessionFor(w, r, true)
+	old := s.workspace(sess.id)
+	target := "/play"
+	if !sameCode(old, ws) {
+		id := newID(10)
+		if _, err := s.store.SaveSnapshot(id, old); err != nil {
+			jsonError(w, http.StatusInternalServerError, "could not keep your current code: "+err.Error())
+			return
+		}
+		target = "/play?kept=" + id
+	}
+	ws.Updated = 0
+	if _, err := s.store.SaveWorkspace(sess.id, ws); err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}

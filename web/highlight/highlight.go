@@ -1,0 +1,171 @@
+// Package highlight renders source code as HTML on the server with chroma:
+// nginx.conf (with the Lua inside *_by_lua_block highlighted as Lua) and Lua
+// files, for share pages, lessons and the source line of a trace event.
+//
+// Its functions are safe for concurrent use.
+package highlight
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+)
+
+// Styles used for the light and dark themes.
+const (
+	LightStyle = "github"
+	DarkStyle  = "github-dark"
+)
+
+var formatter = html.New(html.WithClasses(true), html.WithLineNumbers(true), html.TabWidth(4))
+
+// File renders the file named name (nginx.conf, *.lua, anything else as
+// plain text) as a highlighted <pre> with line numbers.
+func File(name, text string) (template.HTML, error) {
+	var spans []span
+	switch {
+	case path.Base(name) == "nginx.conf" || strings.HasSuffix(name, ".conf"):
+		spans = splitLuaBlocks(text)
+	case strings.HasSuffix(name, ".lua"):
+		spans = []span{{text: text, lua: true}}
+	default:
+		spans = []span{{text: text}}
+	}
+	var tokens []chroma.Token
+	for _, sp := range spans {
+		lexer := lexers.Get("nginx")
+		if sp.lua {
+			lexer = lexers.Get("lua")
+		}
+		if lexer == nil {
+			lexer = lexers.Fallback
+		}
+		it, err := chroma.Coalesce(lexer).Tokenise(nil, sp.text)
+		if err != nil {
+			return "", fmt.Errorf("highlight %s: %w", name, err)
+		}
+		tokens = append(tokens, it.Tokens()...)
+	}
+	var buf bytes.Buffer
+	if err := formatter.Format(&buf, styles.Get(LightStyle), chroma.Literator(tokens...)); err != nil {
+		return "", fmt.Errorf("highlight %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+var (
+	cssComment = regexp.MustCompile(`/\*.*?\*/`)
+	cssOnce    sync.Once
+	css        string
+)
+
+// CSS is the stylesheet for File's output: the light style, and the dark
+// one under html[data-theme=dark].
+func CSS() string {
+	cssOnce.Do(func() {
+		var light, dark bytes.Buffer
+		_ = formatter.WriteCSS(&light, styles.Get(LightStyle))
+		_ = formatter.WriteCSS(&dark, styles.Get(DarkStyle))
+		var b strings.Builder
+		b.WriteString(light.String())
+		for _, line := range strings.Split(dark.String(), "\n") {
+			line = strings.TrimSpace(cssComment.ReplaceAllString(line, ""))
+			if line == "" {
+				continue
+			}
+			// Every rule starts with a selector such as ".chroma .k"; scope it.
+			b.WriteString("html[data-theme=dark] ")
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+		css = b.String()
+	})
+	return css
+}
+
+// span is a stretch of text in one language.
+type span struct {
+	text string
+	lua  bool
+}
+
+// splitLuaBlocks cuts an nginx.conf into nginx and Lua stretches: the body
+// of every "*_by_lua_block {" up to its matching brace is Lua. Braces in Lua
+// strings and comments do not count.
+func splitLuaBlocks(text string) []span {
+	var spans []span
+	rest := text
+	for {
+		i := strings.Index(rest, "_by_lua_block")
+		if i < 0 {
+			break
+		}
+		open := strings.IndexByte(rest[i:], '{')
+		if open < 0 {
+			break
+		}
+		start := i + open + 1
+		end := matchBrace(rest[start:])
+		if end < 0 {
+			break
+		}
+		spans = append(spans, span{text: rest[:start]}, span{text: rest[start : start+end], lua: true})
+		rest = rest[start+end:]
+	}
+	return append(spans, span{text: rest})
+}
+
+// matchBrace returns the offset of the brace closing an already open one in
+// Lua source, or -1.
+func matchBrace(s string) int {
+	depth := 1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '"', '\'':
+			for i++; i < len(s) && s[i] != c && s[i] != '\n'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case '-':
+			if strings.HasPrefix(s[i:], "--[[") {
+				j := strings.Index(s[i:], "]]")
+				if j < 0 {
+					return -1
+				}
+				i += j + 1
+			} else if strings.HasPrefix(s[i:], "--") {
+				j := strings.IndexByte(s[i:], '\n')
+				if j < 0 {
+					return -1
+				}
+				i += j
+			}
+		case '[':
+			if strings.HasPrefix(s[i:], "[[") {
+				j := strings.Index(s[i:], "]]")
+				if j < 0 {
+					return -1
+				}
+				i += j + 1
+			}
+		}
+	}
+	return -1
+}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/restylab/restylab/web/highlight"
+	"github.com/restylab/restylab/web/static"
+	"github.com/restylab/restylab/web/store"
+	"github.com/restylab/restylab/web/views"
+)
+
+// render writes a component; an error mid-page can only be logged.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	if err := c.Render(r.Context(), w); err != nil {
+		s.logf("web: render %s: %v", r.URL.Path, err)
+	}
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "")
+	p.Title = views.T(p.Lang, "nav.home")
+	s.render(w, r, views.Home(p, localExamples(p.Lang)))
+}
+
+// play serves the playground shell of the visitor's session.
+func (s *Server) play(w http.ResponseWriter, r *http.Request) {
+	sess := s.sessionFor(w, r, true)
+	p := s.page(r, "")
+	p.Title = views.T(p.Lang, "nav.play")
+	boot := s.boot(r, sess.id, p.Lang, s.workspace(sess.id))
+	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
+		boot.Notice = keptNotice(p.Lang, kept)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, views.Play(p, boot, static.Bundle()))
+}
+
+func keptNotice(lang views.Lang, id string) string {
+	if lang == views.Chinese {
+		return "你之前的代码已保存在 /share/" + id
+	}
+	return "Your previous code is kept at /share/" + id
+}
+
+// boot is the playground's boot data.
+func (s *Server) boot(r *http.Request, id string, lang views.Lang, ws store.Workspace) views.Boot {
+	files := ws.Files
+	if files == nil {
+		files = map[string]string{}
+	}
+	return views.Boot{
+		Session:   id,
+		Lang:      lang,
+		Workspace: views.BootWorkspace{Conf: ws.Conf, Files: files, Updated: ws.Updated},
+		ProxyBase: baseURL(r) + "/s/" + id + "/",
+		Phases:    views.Phases,
+	}
+}
+
+// baseURL is the scheme and host the browser used.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func validShareID(id string) bool { return len(id) == 16 && validID(id) }
+
+// share shows a snapshot read-only.
+func (s *Server) share(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	snap, err := s.snapshot(id)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	p := s.page(r, "")
+	p.Title = views.T(p.Lang, "share.title")
+	data := views.Share{
+		ID:      id,
+		Created: time.UnixMilli(snap.Created).UTC().Format("2006-01-02 15:04 UTC"),
+		Embed:   embedSnippet(baseURL(r), id),
+	}
+	names := []string{"nginx.conf"}
+	for name := range snap.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names[1:])
+	for _, name := range names {
+		text := snap.Conf
+		if name != "nginx.conf" {
+			text = snap.Files[name]
+		}
+		h, err := highlight.File(name, text)
+		if err != nil {
+			s.logf("web: %v", err)
+			h = template.HTML("<pre>" + templ.EscapeString(text) + "</pre>")
+		}
+		data.Files = append(data.Files, views.SharedFile{Name: name, HTML: h})
+	}
+	s.render(w, r, views.SharePage(p, data))
+}
+
+func embedSnippet(base, id string) string {
+	return fmt.Sprintf(`<iframe src="%s/embed/%s" width="100%%" height="560" style="border:1px solid #ccc" title="RestyLab"></iframe>`, html.EscapeString(base), id)
+}
+
+func (s *Server) snapshot(id string) (store.Snapshot, error) {
+	if !validShareID(id) {
+		return store.Snapshot{}, store.ErrNotFound
+	}
+	return s.store.Snapshot(id)
+}
+
+// fork copies a snapshot into the caller's session.
+func (s *Server) fork(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.snapshot(r.PathValue("id"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	s.replaceWorkspace(w, r, snap.Workspace)
+}
+
+// embed serves a compact playground starting from a snapshot, in a session
+// of its own per visitor and snapshot (the id travels in the boot data and
+// the X-Restylab-Session header: third-party iframes often get no cookies).
+func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.snapshot(r.PathValue("id"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	id := newID(16)
+	ws, err := s.store.SaveWorkspace(id, store.Workspace{Conf: snap.Conf, Files: snap.Files})
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	p := s.page(r, "RestyLab")
+	boot := s.boot(r, id, p.Lang, ws)
+	boot.Embed = true
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, views.Play(p, boot, static.Bundle()))
+}

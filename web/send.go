@@ -1,0 +1,240 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sendRequest is the body of /api/send and /api/burst.
+type sendRequest struct {
+	Method  string      `json:"method"`
+	Path    string      `json:"path"`
+	Headers [][2]string `json:"headers"`
+	Body    string      `json:"body"`
+	N       int         `json:"n"`
+	C       int         `json:"c"`
+}
+
+// check validates the request line and headers the learner typed: they
+// go to the instance as raw bytes.
+func (q *sendRequest) check() error {
+	if q.Method == "" {
+		q.Method = "GET"
+	}
+	if !isToken(q.Method) {
+		return fmt.Errorf("bad method %q", q.Method)
+	}
+	if q.Path == "" {
+		q.Path = "/"
+	}
+	if q.Path[0] != '/' {
+		q.Path = "/" + q.Path
+	}
+	if strings.ContainsAny(q.Path, " \r\n\t") {
+		return fmt.Errorf("the path may not hold spaces or line breaks (encode them as %%20)")
+	}
+	if len(q.Path) > 4096 {
+		return fmt.Errorf("the path is longer than 4096 bytes")
+	}
+	for _, h := range q.Headers {
+		if !isToken(h[0]) {
+			return fmt.Errorf("bad header name %q", h[0])
+		}
+		if strings.ContainsAny(h[1], "\r\n") {
+			return fmt.Errorf("the value of header %s may not hold line breaks", h[0])
+		}
+	}
+	if len(q.Body) > 1<<20 {
+		return fmt.Errorf("the body is larger than 1 MiB")
+	}
+	return nil
+}
+
+func isToken(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// raw is the request as bytes on the wire.
+func (q *sendRequest) raw() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", q.Method, q.Path)
+	host, length, conn := false, false, false
+	for _, h := range q.Headers {
+		switch strings.ToLower(h[0]) {
+		case "host":
+			host = true
+		case "content-length", "transfer-encoding":
+			length = true
+		case "connection":
+			conn = true
+		}
+	}
+	if !host {
+		b.WriteString("Host: localhost\r\n")
+	}
+	for _, h := range q.Headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
+	}
+	if !length && (q.Body != "" || q.Method == "POST" || q.Method == "PUT" || q.Method == "PATCH") {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(q.Body))
+	}
+	if !conn {
+		b.WriteString("Connection: close\r\n")
+	}
+	b.WriteString("\r\n")
+	b.WriteString(q.Body)
+	return b.Bytes()
+}
+
+// curl is the equivalent curl command against the proxy.
+func (q *sendRequest) curl(base string) string {
+	parts := []string{"curl -i"}
+	if q.Method != "GET" {
+		parts = append(parts, "-X "+shellQuote(q.Method))
+	}
+	parts = append(parts, shellQuote(strings.TrimSuffix(base, "/")+q.Path))
+	for _, h := range q.Headers {
+		parts = append(parts, "-H "+shellQuote(h[0]+": "+h[1]))
+	}
+	if q.Body != "" {
+		parts = append(parts, "--data-binary "+shellQuote(q.Body))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sendResult is the answer of /api/send.
+type sendResult struct {
+	Status      int         `json:"status"`
+	Headers     [][2]string `json:"headers"`
+	Body        string      `json:"body"`
+	RawRequest  string      `json:"raw_request"`
+	RawResponse string      `json:"raw_response"`
+	Truncated   bool        `json:"truncated,omitempty"`
+	MS          float64     `json:"ms"`
+	Curl        string      `json:"curl"`
+	Error       string      `json:"error,omitempty"`
+}
+
+// send fires one request at the session's instance and shows the bytes.
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	sess := s.apiSession(w, r)
+	if sess == nil {
+		return
+	}
+	var q sendRequest
+	if !readJSON(w, r, &q) {
+		return
+	}
+	if err := q.check(); err != nil {
+		jsonError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	in, err := s.instance(r.Context(), sess)
+	if err != nil {
+		status, msg := startError(err)
+		jsonError(w, status, msg)
+		return
+	}
+	raw := q.raw()
+	res := sendResult{RawRequest: string(raw), Curl: q.curl(baseURL(r) + "/s/" + sess.id)}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	resp, err := roundTrip(ctx, in.Port(), raw, DefaultMaxShownBody)
+	res.MS = float64(time.Since(start).Microseconds()) / 1000
+	res.RawResponse = string(resp.raw)
+	res.Truncated = resp.truncated
+	if err != nil {
+		res.Error = err.Error()
+		if reason := in.Exited(); reason != "" {
+			res.Error += " (the instance ended: " + reason + ")"
+		}
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	res.Status = resp.status
+	res.Headers = resp.headers
+	res.Body = resp.body
+	writeJSON(w, http.StatusOK, res)
+}
+
+// rawResponse is what roundTrip read.
+type rawResponse struct {
+	raw       []byte
+	truncated bool
+	status    int
+	headers   [][2]string
+	body      string
+}
+
+// roundTrip writes raw to the instance and reads the response until the
+// server closes the connection (the request says Connection: close), or
+// until one whole response has arrived.
+func roundTrip(ctx context.Context, port int, raw []byte, maxShown int) (rawResponse, error) {
+	var out rawResponse
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return out, fmt.Errorf("connect to the instance: %w", err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	if _, err := conn.Write(raw); err != nil {
+		return out, fmt.Errorf("write the request: %w", err)
+	}
+	var got bytes.Buffer
+	tee := io.TeeReader(io.LimitReader(conn, 16<<20), &got)
+	resp, err := http.ReadResponse(bufio.NewReader(tee), nil)
+	if err != nil {
+		out.raw = got.Bytes()
+		if len(out.raw) == 0 {
+			return out, fmt.Errorf("the instance closed the connection without a response")
+		}
+		return out, fmt.Errorf("read the response: %w", err)
+	}
+	body, berr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	out.status = resp.StatusCode
+	for name, vals := range resp.Header {
+		for _, v := range vals {
+			out.headers = append(out.headers, [2]string{name, v})
+		}
+	}
+	sort.SliceStable(out.headers, func(i, j int) bool { return out.headers[i][0] < out.headers[j][0] })
+	out.raw = got.Bytes()
+	if len(out.raw) > maxShown {
+		out.raw, out.truncated = out.raw[:maxShown], true
+	}
+	if len(body) > maxShown {
+		body, out.truncated = body[:maxShown], true
+	}
+	out.body = string(body)
+	if berr != nil {
+		return out, fmt.Errorf("read the response body: %w", berr)
+	}
+	return out, nil
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/web/highlight"
+	"github.com/restylab/restylab/web/static"
+	"github.com/restylab/restylab/web/store"
+	"github.com/restylab/restylab/web/views"
+)
+
+// Limits of the web server; Config fields change them.
+const (
+	// DefaultMaxBurst caps the requests of one burst.
+	DefaultMaxBurst = 1000
+	// DefaultMaxProxyBody caps a request body through /s/{session}/.
+	DefaultMaxProxyBody = 1 << 20
+	// DefaultMaxShownBody caps the response bytes /api/send returns.
+	DefaultMaxShownBody = 256 << 10
+	// DefaultSubscriberQueue is the number of messages a WebSocket
+	// subscriber may have queued before batches are dropped.
+	DefaultSubscriberQueue = 256
+	// DefaultRequestTimeout bounds one request sent to an instance.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Config configures a Server.
+type Config struct {
+	// DataDir holds the store (default "restylab-data").
+	DataDir string
+	// Sandbox configures the instances' manager.
+	Sandbox sandbox.Config
+	// Logf logs operator messages (default log.Printf).
+	Logf func(format string, args ...any)
+	// MaxBurst, MaxProxyBody, RequestTimeout default to the constants.
+	MaxBurst       int
+	MaxProxyBody   int64
+	RequestTimeout time.Duration
+}
+
+// Server is the lab's web server. Create it with New, serve Handler, and
+// Close it to stop every instance.
+type Server struct {
+	cfg   Config
+	store *store.Store
+	mgr   *sandbox.Manager
+	mux   *http.ServeMux
+	logf  func(string, ...any)
+
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// New opens the store and starts the sandbox manager.
+func New(cfg Config) (*Server, error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "restylab-data"
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	if cfg.MaxBurst == 0 {
+		cfg.MaxBurst = DefaultMaxBurst
+	}
+	if cfg.MaxProxyBody == 0 {
+		cfg.MaxProxyBody = DefaultMaxProxyBody
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	st, err := store.Open(filepath.Clean(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := sandbox.NewManager(cfg.Sandbox)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: st, mgr: mgr, logf: cfg.Logf, sessions: map[string]*session{}}
+	s.routes()
+	return s, nil
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close stops every instance and closes the store.
+func (s *Server) Close() error {
+	s.mgr.Close()
+	return s.store.Close()
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", s.home)
+	m.HandleFunc("GET /play", s.play)
+	m.HandleFunc("POST /example/{name}", s.example)
+	m.HandleFunc("GET /share/{id}", s.share)
+	m.HandleFunc("POST /share/{id}/fork", s.fork)
+	m.HandleFunc("GET /embed/{id}", s.embed)
+	m.HandleFunc("GET /lang/{lang}", s.setLang)
+	m.HandleFunc("GET /static/chroma.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fmt.Fprint(w, highlight.CSS())
+	})
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static.FS())))
+	m.HandleFunc("GET /api/workspace", s.getWorkspace)
+	m.HandleFunc("PUT /api/workspace", s.putWorkspace)
+	m.HandleFunc("POST /api/workspace", s.putWorkspace) // navigator.sendBeacon can only POST
+	m.HandleFunc("POST /api/apply", s.apply)
+	m.HandleFunc("POST /api/send", s.send)
+	m.HandleFunc("POST /api/burst", s.burst)
+	m.HandleFunc("POST /api/share", s.createShare)
+	m.HandleFunc("GET /api/ws", s.websocket)
+	m.HandleFunc("/s/{session}/{path...}", s.proxy)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "ok %d instances\n", s.mgr.Live())
+	})
+	m.HandleFunc("/", s.notFound)
+	s.mux = m
+}
+
+// page gathers the layout data of a request.
+func (s *Server) page(r *http.Request, title string) views.Page {
+	p := views.Page{Lang: views.English, Title: title, Path: r.URL.Path}
+	if c, err := r.Cookie("restylab_lang"); err == nil {
+		p.Lang = views.ParseLang(c.Value)
+	} else {
+		p.Lang = views.ParseLang(r.Header.Get("Accept-Language"))
+	}
+	if c, err := r.Cookie("restylab_theme"); err == nil {
+		p.Theme = c.Value
+	}
+	return p
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	p := s.page(r, "Not found")
+	p.Title = views.T(p.Lang, "notfound")
+	s.render(w, r, views.NotFound(p))
+}
+
+// setLang stores the language choice and returns to the page it came from.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := views.ParseLang(r.PathValue("lang"))
+	http.SetCookie(w, &http.Cookie{Name: "restylab_lang", Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	to := r.URL.Query().Get("to")
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") {
+		to = "/"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// jsonError answers {"error": msg} with status.
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// startError maps an error starting an instance to a status and sentence.
+func startError(err error) (int, string) {
+	if errors.Is(err, sandbox.ErrFull) {
+		return http.StatusServiceUnavailable, "lab is full: every instance slot is in use, try again in a minute"
+	}
+	return http.StatusBadGateway, err.Error()
+}

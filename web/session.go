@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/web/store"
+)
+
+// sessionCookie names the cookie holding the session id.
+const sessionCookie = "restylab_session"
+
+// sessionHeader carries the session id where cookies are not sent (an
+// embed in another site's page).
+const sessionHeader = "X-Restylab-Session"
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newID returns n random bytes as lowercase base32: 16 bytes (128 bits)
+// for sessions, which are capabilities; 10 for share ids.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return idEncoding.EncodeToString(b)
+}
+
+// validID accepts what newID makes.
+func validID(id string) bool {
+	if len(id) < 16 || len(id) > 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// session is the server's state of one learner session.
+type session struct {
+	id string
+
+	startMu sync.Mutex // one start or reload at a time
+
+	mu       sync.Mutex
+	in       *sandbox.Instance
+	state    string // "stopped", "starting", "running", "paused", "exited"
+	reason   string // why the last instance ended
+	subs     map[*subscriber]struct{}
+	workers  int
+	traceOn  bool
+	lastLoad *applyResult
+}
+
+// sessionFor returns the session of the request, creating one (and its
+// cookie) when create is set; nil when there is none.
+func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool) *session {
+	id := r.Header.Get(sessionHeader)
+	if id == "" {
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			id = c.Value
+		}
+	}
+	if validID(id) {
+		if _, err := s.store.Workspace(id); err == nil {
+			return s.session(id)
+		}
+	}
+	if !create {
+		return nil
+	}
+	id = newID(16)
+	if _, err := s.store.SaveWorkspace(id, defaultWorkspace()); err != nil {
+		s.logf("web: new session: %v", err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return s.session(id)
+}
+
+// session returns the in-memory state of session id.
+func (s *Server) session(id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.sessions[id]
+	if sess == nil {
+		sess = &session{id: id, state: "stopped", subs: map[*subscriber]struct{}{}}
+		s.sessions[id] = sess
+	}
+	return sess
+}
+
+// workspace returns the session's stored workspace (the default one for a
+// session the store lost).
+func (s *Server) workspace(id string) store.Workspace {
+	ws, err := s.store.Workspace(id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.logf("web: %v", err)
+		}
+		return defaultWorkspace()
+	}
+	return ws
+}
+
+// instance returns the session's running instance, starting one from the
+// stored workspace when it has none. A workspace that does not load gives
+// a *sandbox.LoadError.
+func (s *Server) instance(ctx context.Context, sess *session) (*sandbox.Instance, error) {
+	sess.mu.Lock()
+	in := sess.in
+	sess.mu.Unlock()
+	if in != nil && in.Exited() == "" {
+		in.Touch()
+		return in, nil
+	}
+	sess.startMu.Lock()
+	defer sess.startMu.Unlock()
+	return s.startLocked(ctx, sess)
+}
+
+// startLocked starts the session's instance unless one runs; the caller
+// holds sess.startMu.
+func (s *Server) startLocked(ctx context.Context, sess *session) (*sandbox.Instance, error) {
+	sess.mu.Lock()
+	in := sess.in
+	sess.mu.Unlock()
+	if in != nil && in.Exited() == "" {
+		return in, nil
+	}
+	ws := s.workspace(sess.id)
+	s.setState(sess, "starting", "")
+	in, err := s.mgr.Start(ctx, sess.id, sandbox.Workspace{Conf: ws.Conf, Files: ws.Files})
+	if err != nil {
+		s.setState(sess, "stopped", "")
+		return nil, err
+	}
+	sess.mu.Lock()
+	sess.in = in
+	sess.workers = workersOf(ws)
+	trace := len(sess.subs) > 0
+	sess.traceOn = trace
+	sess.mu.Unlock()
+	if trace {
+		_ = in.SetTrace(true)
+	}
+	go s.pump(sess, in)
+	s.setState(sess, "running", "")
+	return in, nil
+}
+
+// running returns the session's live instance or nil.
+func (sess *session) running() *sandbox.Instance {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.in != nil && sess.in.Exited() == "" {
+		return sess.in
+	}
+	return nil
+}
+
+// setState records the instance state and tells the subscribers.
+func (s *Server) setState(sess *session, state, reason string) {
+	sess.mu.Lock()
+	sess.state = state
+	if state == "exited" {
+		sess.reason = reason
+	}
+	sess.mu.Unlock()
+	sess.broadcast(wsMessage{T: "state", State: state, Reason: reason})
+}
+
+// trimSlash cuts a leading slash.
+func trimSlash(p string) string { return strings.TrimPrefix(p, "/") }

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestRestartKeepsWorkspaces(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := Workspace{Conf: "events {}\n", Files: map[string]string{"lua/a.lua": "return 1\n"}}
+	saved, err := s.SaveWorkspace("sess1", ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Updated == 0 {
+		t.Fatal("Updated not stamped")
+	}
+	if _, err := s.SaveSnapshot("snap1", ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Workspace("sess1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Conf != ws.Conf || got.Files["lua/a.lua"] != "return 1\n" || got.Updated != saved.Updated {
+		t.Fatalf("after restart: %+v", got)
+	}
+	snap, err := s.Snapshot("snap1")
+	if err != nil || snap.Conf != ws.Conf || snap.Created == 0 {
+		t.Fatalf("snapshot after restart: %+v, %v", snap, err)
+	}
+	if _, err := s.Workspace("nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing session: %v", err)
+	}
+}
+
+func TestSecondOpenFails(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "another lab") {
+		t.Fatalf("second open: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	big := strings.Repeat("x", MaxFileBytes+1)
+	tests := []struct {
+		name string
+		ws   Workspace
+		want string
+	}{
+		{"ok", Workspace{Conf: "x", Files: map[string]string{"lua/a.lua": ""}}, ""},
+		{"dotdot", Workspace{Files: map[string]string{"../etc/passwd": ""}}, "bad file name"},
+		{"absolute", Workspace{Files: map[string]string{"/etc/passwd": ""}}, "bad file name"},
+		{"empty part", Workspace{Files: map[string]string{"lua//a.lua": ""}}, "bad file name"},
+		{"conf twice", Workspace{Files: map[string]string{"nginx.conf": ""}}, "bad file name"},
+		{"big conf", Workspace{Conf: big}, "nginx.conf is larger"},
+		{"big file", Workspace{Files: map[string]string{"a.lua": big}}, "a.lua is larger"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Check(tt.ws)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package views
+
+// Lang is a UI language: "en" or "zh".
+type Lang string
+
+// The languages of the UI.
+const (
+	English Lang = "en"
+	Chinese Lang = "zh"
+)
+
+// ParseLang returns the language named by s ("zh", "zh-CN" ...), English
+// for anything else.
+func ParseLang(s string) Lang {
+	if len(s) >= 2 && s[:2] == "zh" {
+		return Chinese
+	}
+	return English
+}
+
+// messages holds the server-rendered strings; the front end has its own
+// dictionary for the strings it draws.
+var messages = map[string][2]string{
+	"tagline":         {"See how OpenResty runs your Lua: one worker, many coroutines, never waiting.", "看见 OpenResty 如何运行你的 Lua：一个 worker，许多协程，从不等待。"},
+	"nav.home":        {"Home", "首页"},
+	"nav.play":        {"Playground", "实验场"},
+	"open.play":       {"Open the playground", "打开实验场"},
+	"home.lead":       {"Edit the Lua of each nginx phase, fire one request or a burst of hundreds at your own server instance, and watch every coroutine switch, timer and epoll event live.", "编辑每个 nginx 阶段的 Lua，向你自己的服务器实例发送一个或数百个请求，实时观察每一次协程切换、定时器和 epoll 事件。"},
+	"home.examples":   {"Start from an example", "从示例开始"},
+	"home.example.go": {"Open in my playground", "在我的实验场中打开"},
+	"home.saved":      {"Your current code is kept as a snapshot before an example replaces it.", "示例替换前，你当前的代码会保存为快照。"},
+	"home.truth":      {"The lab emulates nginx 1.22 + ngx_lua 0.10.23 and is checked against it. Where it differs (Lua 5.1 instead of LuaJIT, no FFI), it says so.", "本实验室模拟 nginx 1.22 + ngx_lua 0.10.23，并以其为准进行对照测试。不同之处（Lua 5.1 而非 LuaJIT，没有 FFI）会明确说明。"},
+	"lang.switch":     {"中文", "English"},
+	"theme.toggle":    {"Theme", "主题"},
+	"share.title":     {"Shared snippet", "分享的代码"},
+	"share.readonly":  {"A read-only snapshot. Fork it to run and change it in your own session.", "只读快照。派生到你自己的会话中即可运行和修改。"},
+	"share.fork":      {"Fork into my playground", "派生到我的实验场"},
+	"share.embed":     {"Embed on a page", "嵌入到网页"},
+	"share.created":   {"Created", "创建于"},
+	"notfound":        {"Not found", "未找到"},
+	"notfound.body":   {"There is nothing at this address.", "此地址没有内容。"},
+	"nojs":            {"The playground needs JavaScript.", "实验场需要 JavaScript。"},
+	"nobundle":        {"The front end is not built into this binary: run `make web` (or `make build`) and restart.", "此二进制文件未包含前端：请运行 `make web`（或 `make build`）后重启。"},
+	"skip":            {"Skip to content", "跳到正文"},
+}
+
+// T returns the string key in lang; a missing key shows itself.
+func T(lang Lang, key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if lang == Chinese {
+		return m[1]
+	}
+	return m[0]
+}

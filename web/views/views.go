@@ -1,0 +1,62 @@
+// Package views holds the lab's server-rendered pages as templ components:
+// the layout, the home page, the playground shell the front end fills in,
+// and the read-only share page. Components are pure functions of their
+// arguments; handlers in package web gather the data.
+package views
+
+import "html/template"
+
+// Page is what every page's layout needs.
+type Page struct {
+	Lang  Lang
+	Theme string // "light", "dark" or "" (follow the system)
+	Title string
+	// Path is the request path, for the language switch's return address.
+	Path string
+}
+
+// Example is a starter workspace offered on the home page.
+type Example struct {
+	Name  string // URL name
+	Title string
+	About string
+}
+
+// Boot is the playground's boot data, read by the front end (docs/web.md).
+type Boot struct {
+	Session   string        `json:"session"`
+	Lang      Lang          `json:"lang"`
+	Embed     bool          `json:"embed"`
+	ReadOnly  bool          `json:"readOnly"`
+	Workspace BootWorkspace `json:"workspace"`
+	ProxyBase string        `json:"proxyBase"`
+	Phases    []string      `json:"phases"`
+	// Notice is a one-time message for the learner (e.g. where their
+	// previous code was kept).
+	Notice string `json:"notice,omitempty"`
+}
+
+// BootWorkspace is the workspace in the boot data.
+type BootWorkspace struct {
+	Conf    string            `json:"conf"`
+	Files   map[string]string `json:"files"`
+	Updated int64             `json:"updated"`
+}
+
+// SharedFile is one highlighted file of a snapshot.
+type SharedFile struct {
+	Name string
+	HTML template.HTML
+}
+
+// Share is the data of the share page.
+type Share struct {
+	ID      string
+	Files   []SharedFile
+	Created string
+	Embed   string // the iframe snippet
+}
+
+// Phases lists OpenResty's phases in the order a request meets them
+// (init and init_worker run at startup).
+var Phases = []string{"init", "init_worker", "ssl", "set", "rewrite", "access", "content", "balancer", "header_filter", "body_filter", "log"}

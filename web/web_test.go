@@ -1,0 +1,456 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restylab/restylab/sandbox"
+)
+
+// labBinary is cmd/restylab built without -race: the race detector's
+// shadow memory does not fit under the instances' RLIMIT_AS.
+var labBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "web-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	labBinary = filepath.Join(dir, "restylab")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		gobin = "go"
+	}
+	cmd := exec.Command(gobin, "build", "-o", labBinary, "../cmd/restylab")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build restylab:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// lab is a Server under test with a browser-like client.
+type lab struct {
+	t      *testing.T
+	srv    *Server
+	ts     *httptest.Server
+	client *http.Client
+	data   string
+}
+
+func newLab(t *testing.T, data string) *lab {
+	t.Helper()
+	if data == "" {
+		data = t.TempDir()
+	}
+	srv, err := New(Config{
+		DataDir: data,
+		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: 4},
+		Logf:    t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	jar, _ := cookiejar.New(nil)
+	l := &lab{t: t, srv: srv, ts: ts, data: data, client: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	t.Cleanup(l.close)
+	return l
+}
+
+func (l *lab) close() {
+	l.ts.Close()
+	l.srv.Close()
+}
+
+// do sends a request and returns the status and body.
+func (l *lab) do(method, path string, body any) (int, []byte) {
+	l.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, l.ts.URL+path, rd)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		l.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return resp.StatusCode, data
+}
+
+// json sends a request and decodes a 200 answer into out.
+func (l *lab) json(method, path string, body, out any) {
+	l.t.Helper()
+	status, data := l.do(method, path, body)
+	if status != http.StatusOK {
+		l.t.Fatalf("%s %s: %d %s", method, path, status, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		l.t.Fatalf("%s %s: %v in %s", method, path, err, data)
+	}
+}
+
+var bootRE = regexp.MustCompile(`(?s)<script id="boot" type="application/json">(.*?)</script>`)
+
+// open loads /play and returns the boot data.
+func (l *lab) open() bootData {
+	l.t.Helper()
+	status, page := l.do("GET", "/play", nil)
+	if status != http.StatusOK {
+		l.t.Fatalf("/play: %d", status)
+	}
+	m := bootRE.FindSubmatch(page)
+	if m == nil {
+		l.t.Fatalf("/play has no boot data:\n%s", page)
+	}
+	var b bootData
+	if err := json.Unmarshal(m[1], &b); err != nil {
+		l.t.Fatal(err)
+	}
+	return b
+}
+
+type bootData struct {
+	Session   string        `json:"session"`
+	Workspace workspaceJSON `json:"workspace"`
+	ProxyBase string        `json:"proxyBase"`
+	Notice    string        `json:"notice"`
+}
+
+const sleepConf = `worker_processes 1;
+events { worker_connections 1024; }
+http {
+    server {
+        listen 8080;
+        location / {
+            content_by_lua_block {
+                ngx.sleep(0.05)
+                ngx.say("hi")
+            }
+        }
+    }
+}
+`
+
+func TestPlayCreatesSessionOnce(t *testing.T) {
+	l := newLab(t, "")
+	b1 := l.open()
+	if !validID(b1.Session) || len(b1.Session) != 26 {
+		t.Fatalf("session id %q", b1.Session)
+	}
+	if !strings.Contains(b1.Workspace.Conf, "content_by_lua_block") {
+		t.Fatalf("new session's workspace: %q", b1.Workspace.Conf)
+	}
+	if !strings.HasSuffix(b1.ProxyBase, "/s/"+b1.Session+"/") {
+		t.Fatalf("proxyBase %q", b1.ProxyBase)
+	}
+	if b2 := l.open(); b2.Session != b1.Session {
+		t.Fatalf("second visit got a new session %q", b2.Session)
+	}
+	// Without the cookie, the API refuses.
+	resp, err := http.Get(l.ts.URL + "/api/workspace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("API without a session: %d", resp.StatusCode)
+	}
+}
+
+func TestRestartKeepsWorkspace(t *testing.T) {
+	data := t.TempDir()
+	l := newLab(t, data)
+	b := l.open()
+	edited := strings.Replace(sleepConf, `"hi"`, `"edited"`, 1)
+	l.json("PUT", "/api/workspace", workspaceJSON{Conf: edited, Files: map[string]string{"lua/m.lua": "return {}\n"}}, new(map[string]int64))
+	l.close()
+
+	l2 := newLab(t, data)
+	l2.client.Jar = l.client.Jar
+	var ws workspaceJSON
+	l2.json("GET", "/api/workspace", nil, &ws)
+	if ws.Conf != edited || ws.Files["lua/m.lua"] != "return {}\n" || ws.Updated == 0 {
+		t.Fatalf("after restart: %+v", ws)
+	}
+	if b2 := l2.open(); b2.Session != b.Session || b2.Workspace.Conf != edited {
+		t.Fatalf("page after restart: session %q conf %q", b2.Session, b2.Workspace.Conf)
+	}
+}
+
+func TestApplySendBurst(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: sleepConf}, &res)
+	if !res.OK || res.Error != nil {
+		t.Fatalf("apply: %+v", res)
+	}
+	var sent sendResult
+	l.json("POST", "/api/send", sendRequest{Method: "POST", Path: "/x?a=1", Headers: [][2]string{{"X-Test", "1"}}, Body: "abc"}, &sent)
+	if sent.Status != 200 || sent.Body != "hi\n" || sent.Error != "" {
+		t.Fatalf("send: %+v", sent)
+	}
+	if !strings.HasPrefix(sent.RawRequest, "POST /x?a=1 HTTP/1.1\r\n") || !strings.Contains(sent.RawRequest, "Content-Length: 3\r\n") {
+		t.Fatalf("raw request %q", sent.RawRequest)
+	}
+	if !strings.HasPrefix(sent.RawResponse, "HTTP/1.1 200 OK\r\n") || sent.MS < 45 {
+		t.Fatalf("raw response %q after %v ms", sent.RawResponse, sent.MS)
+	}
+	if !strings.Contains(sent.Curl, "-X 'POST'") || !strings.Contains(sent.Curl, "--data-binary 'abc'") {
+		t.Fatalf("curl %q", sent.Curl)
+	}
+
+	var burst burstResult
+	l.json("POST", "/api/burst", sendRequest{Path: "/", N: 100, C: 100}, &burst)
+	if burst.N != 100 || burst.OK != 100 || burst.Statuses["200"] != 100 || len(burst.LatenciesMS) != 100 {
+		t.Fatalf("burst: %+v", burst)
+	}
+	if len(burst.Bodies) != 1 || burst.Bodies[0].Body != "hi\n" {
+		t.Fatalf("bodies %+v", burst.Bodies)
+	}
+	// 100 requests x 50 ms on one worker: far more than 1 in flight.
+	if burst.Concurrency < 20 || burst.Workers != 1 {
+		t.Fatalf("concurrency %v workers %d (wall %v ms, sum %v ms)", burst.Concurrency, burst.Workers, burst.WallMS, burst.SumMS)
+	}
+	t.Logf("burst: wall %v ms, sum %v ms, concurrency %v, busy %v%%", burst.WallMS, burst.SumMS, burst.Concurrency, burst.BusyPct)
+}
+
+func TestApplyErrors(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	tests := []struct {
+		name      string
+		conf      string
+		wantOK    bool
+		wantLine  int
+		wantInMsg string
+	}{
+		{"unknown directive", "events {}\nhttp {\n  server {\n    listen 80;\n    bogus_directive on;\n  }\n}\n", false, 5, `unknown directive "bogus_directive"`},
+		{"lua syntax error is a warning with its line", "events {}\nhttp { server { listen 80; location / {\ncontent_by_lua_block {\n  local a = 1\n  ngx.say(a\n  local b\n}\n} } }\n", true, 6, "syntax error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var res applyResult
+			l.json("POST", "/api/apply", workspaceJSON{Conf: tt.conf}, &res)
+			if res.OK != tt.wantOK {
+				t.Fatalf("ok = %v: %+v", res.OK, res)
+			}
+			if !tt.wantOK {
+				if res.Error == nil || res.Error.File != "nginx.conf" || res.Error.Line != tt.wantLine || !strings.Contains(res.Error.Message, tt.wantInMsg) {
+					t.Fatalf("error %+v", res.Error)
+				}
+				return
+			}
+			if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], fmt.Sprintf("nginx.conf:%d: ", tt.wantLine)) || !strings.Contains(res.Warnings[0], tt.wantInMsg) {
+				t.Fatalf("warnings %q", res.Warnings)
+			}
+		})
+	}
+	// The workspace was saved even though it did not load: nothing typed is lost.
+	var ws workspaceJSON
+	l.json("GET", "/api/workspace", nil, &ws)
+	if !strings.Contains(ws.Conf, "local b") {
+		t.Fatalf("workspace not saved: %q", ws.Conf)
+	}
+}
+
+func TestProxy(t *testing.T) {
+	l := newLab(t, "")
+	b := l.open()
+	conf := strings.Replace(sleepConf, `ngx.sleep(0.05)
+                ngx.say("hi")`, `ngx.req.read_body()
+                ngx.say(ngx.req.get_method(), " ", ngx.var.request_uri, " ", ngx.var.http_x_a, " ", ngx.req.get_body_data())`, 1)
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: conf}, &res)
+	if !res.OK {
+		t.Fatalf("apply %+v", res)
+	}
+	// No cookie: the id in the path is the capability.
+	req, _ := http.NewRequest("POST", l.ts.URL+"/s/"+b.Session+"/a/b?c=d", strings.NewReader("body!"))
+	req.Header.Set("X-A", "hdr")
+	req.Header.Set("Connection", "keep-alive, X-A") // hop-by-hop: X-A must not reach the instance
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(got) != "POST /a/b?c=d nil body!\n" {
+		t.Fatalf("proxy: %d %q", resp.StatusCode, got)
+	}
+	req, _ = http.NewRequest("GET", l.ts.URL+"/s/"+b.Session+"/x", nil)
+	req.Header.Set("X-A", "kept")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != "GET /x kept nil\n" {
+		t.Fatalf("proxy header: %q", got)
+	}
+
+	for _, tt := range []struct{ path string }{{"/s/aaaaaaaaaaaaaaaaaaaaaaaaaa/"}, {"/s/short/"}, {"/s/" + strings.ToUpper(b.Session) + "/"}} {
+		resp, err := http.Get(l.ts.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", tt.path, resp.StatusCode)
+		}
+	}
+	big := bytes.Repeat([]byte("x"), DefaultMaxProxyBody+1)
+	resp, err = http.Post(l.ts.URL+"/s/"+b.Session+"/", "text/plain", bytes.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("big body: %d", resp.StatusCode)
+	}
+}
+
+func TestShareAndFork(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	shared := strings.Replace(sleepConf, `"hi"`, `"shared <b>"`, 1)
+	var sh struct{ ID, URL, Embed string }
+	l.json("POST", "/api/share", workspaceJSON{Conf: shared, Files: map[string]string{"lua/util.lua": "local M = {}\nreturn M\n"}}, &sh)
+	if !validShareID(sh.ID) || !strings.HasSuffix(sh.URL, "/share/"+sh.ID) || !strings.Contains(sh.Embed, "/embed/"+sh.ID) {
+		t.Fatalf("share answer %+v", sh)
+	}
+	status, page := l.do("GET", "/share/"+sh.ID, nil)
+	if status != 200 {
+		t.Fatalf("share page %d", status)
+	}
+	for _, want := range []string{"lua/util.lua", "&#34;shared &lt;b&gt;&#34;", `class="chroma"`, `action="/share/` + sh.ID + `/fork"`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("share page lacks %q", want)
+		}
+	}
+	if bytes.Contains(page, []byte("<b>\"")) {
+		t.Error("share page does not escape the code")
+	}
+
+	// A second visitor forks it: their own code is kept as a snapshot.
+	jar, _ := cookiejar.New(nil)
+	l.client.Jar = jar
+	mine := l.open()
+	status, _ = l.do("POST", "/share/"+sh.ID+"/fork", nil)
+	if status != http.StatusSeeOther {
+		t.Fatalf("fork: %d", status)
+	}
+	var ws workspaceJSON
+	l.json("GET", "/api/workspace", nil, &ws)
+	if ws.Conf != shared || ws.Files["lua/util.lua"] == "" {
+		t.Fatalf("forked workspace %+v", ws)
+	}
+	req, _ := http.NewRequest("POST", l.ts.URL+"/share/"+sh.ID+"/fork", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: mine.Session})
+	// Forking again changes nothing and keeps nothing new.
+	resp, err := l.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/play" {
+		t.Fatalf("second fork went to %q", loc)
+	}
+
+	if status, _ := l.do("GET", "/share/zzzzzzzzzzzzzzzz", nil); status != 404 {
+		t.Fatalf("unknown share: %d", status)
+	}
+	status, page = l.do("GET", "/embed/"+sh.ID, nil)
+	if status != 200 || !bytes.Contains(page, []byte(`"embed":true`)) {
+		t.Fatalf("embed: %d", status)
+	}
+}
+
+func TestExampleKeepsPreviousCode(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	mine := "# my precious code\n" + sleepConf
+	l.json("PUT", "/api/workspace", workspaceJSON{Conf: mine}, new(map[string]int64))
+	status, _ := l.do("POST", "/example/blocking", nil)
+	if status != http.StatusSeeOther {
+		t.Fatalf("example: %d", status)
+	}
+	b := l.open()
+	if !strings.Contains(b.Workspace.Conf, "/spin") {
+		t.Fatalf("example not loaded: %q", b.Workspace.Conf)
+	}
+	status, page := l.do("GET", "/play?kept=x", nil)
+	_ = page
+	if status != 200 {
+		t.Fatal(status)
+	}
+	// The redirect named the snapshot that holds the old code.
+	req, _ := http.NewRequest("POST", l.ts.URL+"/example/sleep", nil)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	id := strings.TrimPrefix(loc, "/play?kept=")
+	if id == loc {
+		t.Fatalf("no snapshot named in %q", loc)
+	}
+	status, page = l.do("GET", "/share/"+id, nil)
+	if status != 200 || !bytes.Contains(page, []byte("/spin")) {
+		t.Fatalf("kept snapshot %d", status)
+	}
+	status, page = l.do("GET", loc, nil)
+	if status != 200 || !bytes.Contains(page, []byte("/share/"+id)) {
+		t.Fatalf("the playground does not tell where the code went")
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	l := newLab(t, "")
+	status, _ := l.do("GET", "/lang/zh?to=/play", nil)
+	if status != http.StatusSeeOther {
+		t.Fatal(status)
+	}
+	_, page := l.do("GET", "/", nil)
+	if !bytes.Contains(page, []byte(`<html lang="zh"`)) || !bytes.Contains(page, []byte("打开实验场")) {
+		t.Fatalf("home in Chinese:\n%s", page)
+	}
+	l.do("GET", "/lang/en?to=//evil.example", nil)
+	_, page = l.do("GET", "/", nil)
+	if !bytes.Contains(page, []byte("Open the playground")) {
+		t.Fatal("home not back in English")
+	}
+}

@@ -1,0 +1,230 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// traceEvent is the part of a docs/trace.md event the test reads.
+type traceEvent struct {
+	TS     int64  `json:"ts"`
+	Kind   string `json:"kind"`
+	Worker int    `json:"worker"`
+	Req    int    `json:"req"`
+	Co     int    `json:"co"`
+	Arg    int64  `json:"arg"`
+	Detail string `json:"detail"`
+}
+
+type wsIn struct {
+	T       string            `json:"t"`
+	Session string            `json:"session"`
+	State   string            `json:"state"`
+	Reason  string            `json:"reason"`
+	Events  []json.RawMessage `json:"events"`
+	Dropped int64             `json:"dropped"`
+	Line    string            `json:"line"`
+}
+
+// dialWS connects to the lab's WebSocket with the client's cookies.
+func (l *lab) dialWS() *websocket.Conn {
+	l.t.Helper()
+	u, _ := url.Parse(l.ts.URL)
+	h := http.Header{}
+	for _, c := range l.client.Jar.Cookies(u) {
+		h.Add("Cookie", c.String())
+	}
+	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.ts.URL, "http")+"/api/ws", h)
+	if err != nil {
+		l.t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	l.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// TestWebSocketBurst connects like the page does, fires a burst through the
+// API and checks the event sequence of every request: one worker runs all
+// the coroutines, each yields on its sleep and is resumed by its timer.
+func TestWebSocketBurst(t *testing.T) {
+	l := newLab(t, "")
+	b := l.open()
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: sleepConf}, &res)
+	conn := l.dialWS()
+
+	var hello wsIn
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if err := conn.ReadJSON(&hello); err != nil {
+		t.Fatal(err)
+	}
+	if hello.T != "hello" || hello.Session != b.Session || hello.State != "running" {
+		t.Fatalf("hello %+v", hello)
+	}
+
+	events := make(chan traceEvent, 100000)
+	logs := make(chan string, 100)
+	go func() {
+		defer close(events)
+		for {
+			var m wsIn
+			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+			if err := conn.ReadJSON(&m); err != nil {
+				return
+			}
+			if m.Dropped != 0 {
+				t.Errorf("%d events dropped", m.Dropped)
+			}
+			switch m.T {
+			case "trace":
+				for _, raw := range m.Events {
+					var e traceEvent
+					if err := json.Unmarshal(raw, &e); err != nil {
+						t.Errorf("bad event %s: %v", raw, err)
+					}
+					events <- e
+				}
+			case "log":
+				select {
+				case logs <- m.Line:
+				default:
+				}
+			}
+		}
+	}()
+	// The trace is on once one request shows in it.
+	deadline := time.Now().Add(10 * time.Second)
+	seen := false
+	for !seen && time.Now().Before(deadline) {
+		var sent sendResult
+		l.json("POST", "/api/send", sendRequest{Path: "/warmup"}, &sent)
+		timeout := time.After(time.Second)
+	wait:
+		for {
+			select {
+			case e := <-events:
+				if e.Kind == "request_end" {
+					seen = true
+					break wait
+				}
+			case <-timeout:
+				break wait
+			}
+		}
+	}
+	if !seen {
+		t.Fatal("no trace events for a request")
+	}
+
+	const n = 50
+	done := make(chan burstResult, 1)
+	go func() {
+		var burst burstResult
+		l.json("POST", "/api/burst", sendRequest{Path: "/", N: n, C: n}, &burst)
+		done <- burst
+	}()
+	var got []traceEvent
+	ends := 0
+	timeout := time.After(20 * time.Second)
+	for ends < n {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatalf("WebSocket closed after %d request_end", ends)
+			}
+			got = append(got, e)
+			if e.Kind == "request_end" {
+				ends++
+			}
+		case <-timeout:
+			t.Fatalf("only %d of %d request_end events", ends, n)
+		}
+	}
+	burst := <-done
+	if burst.OK != n {
+		t.Fatalf("burst %+v", burst)
+	}
+
+	type reqState struct {
+		start, yield, resume, end int64
+		co                        int
+		status                    int64
+	}
+	reqs := map[int]*reqState{}
+	coReq := map[int]int{}
+	workers := map[int]bool{}
+	waiting, maxWaiting := 0, 0
+	for _, e := range got {
+		workers[e.Worker] = true
+		switch e.Kind {
+		case "request_start":
+			reqs[e.Req] = &reqState{start: e.TS}
+		case "co_yield":
+			if r := reqs[e.Req]; r != nil && strings.Contains(e.Detail, "sleep") {
+				r.yield, r.co = e.TS, e.Co
+				coReq[e.Co] = e.Req
+				waiting++
+				maxWaiting = max(maxWaiting, waiting)
+			}
+		case "co_resume":
+			if r := reqs[coReq[e.Co]]; r != nil && r.yield != 0 && r.resume == 0 {
+				r.resume = e.TS
+				waiting--
+			}
+		case "request_end":
+			if r := reqs[e.Req]; r != nil {
+				r.end, r.status = e.TS, e.Arg
+			}
+		}
+	}
+	if len(workers) != 1 {
+		t.Fatalf("events from %d workers, want 1", len(workers))
+	}
+	complete := 0
+	for id, r := range reqs {
+		if r.end == 0 {
+			continue
+		}
+		complete++
+		if !(r.start < r.yield && r.yield < r.resume && r.resume <= r.end) || r.status != 200 {
+			t.Errorf("request %d: start %d yield %d resume %d end %d status %d", id, r.start, r.yield, r.resume, r.end, r.status)
+		}
+		if slept := time.Duration(r.resume - r.yield); slept < 45*time.Millisecond {
+			t.Errorf("request %d resumed %v after its 50 ms sleep began", id, slept)
+		}
+	}
+	if complete != n {
+		t.Fatalf("%d complete request sequences, want %d", complete, n)
+	}
+	// Synchronous non-blocking: many coroutines wait at once on one thread.
+	if maxWaiting < n/2 {
+		t.Fatalf("at most %d coroutines waited at once, want >= %d", maxWaiting, n/2)
+	}
+	t.Logf("%d events, up to %d coroutines waiting at once, burst concurrency %v", len(got), maxWaiting, burst.Concurrency)
+}
+
+// TestWebSocketSlowReader checks that a subscriber that does not read
+// loses batches, counted, while the instance keeps serving.
+func TestSubscriberDropsWhenFull(t *testing.T) {
+	sub := newSubscriber()
+	ev := []json.RawMessage{json.RawMessage(`{}`), json.RawMessage(`{}`)}
+	for range DefaultSubscriberQueue {
+		sub.offer(wsMessage{T: "trace", Events: ev})
+	}
+	sub.offer(wsMessage{T: "trace", Events: ev, Dropped: 3})
+	sub.offer(wsMessage{T: "trace", Events: ev})
+	if got := <-sub.dropped; got != 2+3+2 {
+		t.Fatalf("dropped %d, want 7", got)
+	}
+	sub.offer(wsMessage{T: "log", Line: "x"}) // not counted
+	select {
+	case got := <-sub.dropped:
+		t.Fatalf("a log line counted %d dropped events", got)
+	default:
+	}
+}
