@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,12 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&lim.OpenFiles, "open-files", DefaultOpenFiles, "RLIMIT_NOFILE (0: unchanged)")
 	fs.DurationVar(&lim.CPUBudget, "cpu-budget", DefaultCPUBudget, "CPU budget of one Lua resume (0: none)")
 	fs.IntVar(&lim.MaxWorkers, "max-workers", DefaultMaxWorkers, "largest worker_processes served (0: the engine's own cap)")
+	fs.IntVar(&lim.MaxConnections, "max-connections", DefaultMaxConnections, "cap on worker_connections (0: none)")
+	fs.IntVar(&lim.MaxTimers, "max-timers", DefaultMaxTimers, "cap on lua_max_pending_timers and lua_max_running_timers (0: none)")
+	fs.Int64Var(&lim.MaxResponseBytes, "max-response", DefaultMaxResponseBytes, "largest response in `bytes` (0: none)")
+	fs.Int64Var(&lim.MaxBodyBytes, "max-body", DefaultMaxBodyBytes, "cap on client_max_body_size in `bytes` (0: none)")
+	fs.DurationVar(&lim.MaxClientTimeout, "max-client-timeout", DefaultMaxClientTimeout, "cap on client_header_timeout and keepalive_timeout (0: none)")
+	fs.IntVar(&lim.MaxTraceRate, "max-trace-rate", DefaultMaxTraceRate, "most trace events streamed per second (0: no limit)")
 	health := fs.Duration("health-interval", DefaultHealthInterval, "how often to send Health (0: never)")
 	tmp := fs.String("tmpdir", "", "directory for the workspace (default: the system's temporary directory)")
 	if err := fs.Parse(args); err != nil {
@@ -88,6 +95,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ctrl:   make(chan any, 4),
 		lossy:  make(chan any, outputQueue),
 		exited: make(chan struct{}),
+		holds:  make(chan struct{}, 1),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -99,6 +107,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *health > 0 {
 		go c.healthLoop(ctx, *health)
 	}
+	go c.stateLoop(ctx)
 	code := c.controlLoop(proto.NewReader(stdin))
 	select {
 	case c.ctrl <- &proto.Exit{Reason: c.exitReason}:
@@ -113,13 +122,22 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-// Limits are the resource limits of one child.
+// Limits are the resource limits of one child (flags of ChildMain; 0
+// leaves a limit unset).
 type Limits struct {
 	MemoryLimit  int64
 	AddressSpace int64
 	OpenFiles    int
 	CPUBudget    time.Duration
 	MaxWorkers   int
+	// Caps over nginx.conf's values, enforced by the engine.
+	MaxConnections   int
+	MaxTimers        int
+	MaxResponseBytes int64
+	MaxBodyBytes     int64
+	MaxClientTimeout time.Duration
+	// MaxTraceRate bounds the trace events streamed per second.
+	MaxTraceRate int
 }
 
 // applyLimits sets the process limits (soft and hard: learner code cannot
@@ -167,6 +185,15 @@ type child struct {
 	traceOn bool
 	stopFwd func()
 	listenN atomic.Int64 // listening sockets of the current engine (for Health.Conns)
+
+	// step mode: paused is the control loop's; live is the running engine
+	// for the state reporter; holds is signalled (never blocking) by the
+	// workers each time a paused loop stops.
+	paused    bool
+	live      atomic.Pointer[engine.Engine]
+	holds     chan struct{}
+	stateMu   sync.Mutex
+	lastState *proto.State
 }
 
 // send queues a frame that must reach the parent (blocks while the queue
@@ -251,6 +278,23 @@ func (c *child) controlLoop(r *proto.Reader) int {
 		case *proto.SetTrace:
 			c.traceOn = m.On
 			c.restartTrace()
+		case *proto.Pause:
+			c.paused = true
+			if c.eng != nil {
+				c.eng.Pause()
+			}
+			c.sendState(true)
+		case *proto.Step:
+			if c.paused && c.eng != nil && m.N > 0 {
+				c.eng.Step(m.N)
+			}
+			c.sendState(true)
+		case *proto.Resume:
+			c.paused = false
+			if c.eng != nil {
+				c.eng.Resume()
+			}
+			c.sendState(true)
 		case *proto.Stop:
 			c.stopEngine(true)
 			c.exitReason = "stopped"
@@ -279,6 +323,10 @@ func (c *child) load(confText string, files map[string]string) any {
 	}
 	oldCfg, oldDir := c.cfg, c.wsDir
 	c.stopEngine(true)
+	if c.paused { // a reload ends step mode: the new engine runs freely
+		c.paused = false
+		defer c.sendState(true)
+	}
 	if err := c.startEngine(e, cfg); err != nil {
 		os.RemoveAll(dir)
 		answer := c.loadError(dir, err)
@@ -376,6 +424,13 @@ func (c *child) newEngine(cfg *conf.Config) (*engine.Engine, error) {
 		Stderr:     c.stderr,
 		DialPolicy: engine.LoopbackOnly,
 		Sandbox:    true,
+
+		MaxResponseBytes: c.lim.MaxResponseBytes,
+		MaxBodyBytes:     c.lim.MaxBodyBytes,
+		MaxConnections:   c.lim.MaxConnections,
+		MaxTimers:        c.lim.MaxTimers,
+		MaxClientTimeout: c.lim.MaxClientTimeout,
+		OnHold:           c.onHold,
 	})
 	if err != nil {
 		return nil, err
@@ -398,6 +453,7 @@ func (c *child) startEngine(e *engine.Engine, cfg *conf.Config) error {
 	}
 	c.listenN.Store(int64(n))
 	c.eng = e
+	c.live.Store(e)
 	c.restartTrace()
 	return nil
 }
@@ -414,6 +470,8 @@ func (c *child) stopEngine(graceful bool) {
 		return
 	}
 	c.eng = nil
+	c.live.Store(nil)
+	e.Resume() // a paused loop would hold the graceful quit up
 	done := make(chan struct{})
 	go func() { e.Wait(); close(done) }()
 	if graceful {
@@ -441,11 +499,16 @@ func (c *child) restartTrace() {
 	sub := c.eng.Tracer().Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	rate := newTraceRate(c.lim.MaxTraceRate)
 	go func() {
 		defer close(done)
 		var buf []byte
 		for {
 			evs, err := sub.Next(ctx, traceBatchMax)
+			if n := rate.allow(len(evs), time.Now()); n < len(evs) {
+				c.traceDropped.Add(int64(len(evs) - n))
+				evs = evs[:n]
+			}
 			if len(evs) > 0 {
 				batch := &proto.TraceBatch{Events: make([]json.RawMessage, len(evs))}
 				for i, ev := range evs {
@@ -467,6 +530,70 @@ func (c *child) restartTrace() {
 		}
 	}()
 	c.stopFwd = func() { cancel(); <-done; sub.Close() }
+}
+
+// traceRate is a token bucket over the trace events streamed per second
+// (burst: one second's worth). A zero rate lets everything through.
+type traceRate struct {
+	rate   float64
+	tokens float64
+	last   time.Time
+}
+
+func newTraceRate(perSecond int) *traceRate {
+	return &traceRate{rate: float64(perSecond), tokens: float64(perSecond)}
+}
+
+// allow returns how many of n events may go now.
+func (t *traceRate) allow(n int, now time.Time) int {
+	if t.rate <= 0 || n == 0 {
+		return n
+	}
+	if !t.last.IsZero() {
+		t.tokens = min(t.rate, t.tokens+now.Sub(t.last).Seconds()*t.rate)
+	}
+	t.last = now
+	k := min(n, int(t.tokens))
+	t.tokens -= float64(k)
+	return k
+}
+
+// onHold is the engine's OnHold: on a worker's thread, must not block.
+func (c *child) onHold() {
+	select {
+	case c.holds <- struct{}{}:
+	default:
+	}
+}
+
+// stateLoop sends a State each time a paused loop stopped at another
+// dispatch (when it differs from the last one sent).
+func (c *child) stateLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.holds:
+		}
+		c.sendState(false)
+	}
+}
+
+// sendState sends the step mode's state: always when forced (the answer
+// to Pause, Step, Resume), else only when it changed.
+func (c *child) sendState(force bool) {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	st := &proto.State{}
+	if e := c.live.Load(); e != nil {
+		st.Paused = e.Paused()
+		st.Pending = e.Pending()
+	}
+	if !force && c.lastState != nil && st.Paused == c.lastState.Paused && slices.Equal(st.Pending, c.lastState.Pending) {
+		return
+	}
+	c.lastState = st
+	c.send(st)
 }
 
 // memoryWatchdog ends the child with an Exit message when the live Go heap

@@ -12,9 +12,22 @@
 // RLIMIT_AS and RLIMIT_NOFILE (soft = hard, so learner code cannot raise
 // them), the Go memory limit (GOMEMLIMIT) plus a watchdog that ends the
 // child with "memory limit of N MiB exceeded" when the live heap passes it,
-// the engine's CPU budget per coroutine resume, and a cap on
-// worker_processes. Children run in their own process group and get
-// SIGKILL when the parent dies (Pdeathsig).
+// the engine's CPU budget per coroutine resume, a cap on
+// worker_processes, and caps the engine puts over nginx.conf's own values
+// (connections, timers, body and response sizes, client timeouts) with
+// errors that name the lab's limit. The Manager watches each child's CPU
+// time over a sliding window (/proc/PID/stat) and kills a child past
+// CPUPerMinute. When the lab may create cgroup v2 groups, each child also
+// runs in its own cgroup with memory.max, pids.max and cpu.max; otherwise
+// the Manager logs once why not and relies on the rest. Children run in
+// their own process group and get SIGKILL when the parent dies
+// (Pdeathsig).
+//
+// # Step mode
+//
+// Instance.Pause, Step and Resume drive the engine's event loops: a paused
+// child reports what its loops would dispatch next in proto.State messages
+// on Instance.Events.
 //
 // # Concurrency
 //
@@ -45,6 +58,41 @@ const (
 	// DefaultMaxWorkers caps worker_processes (a larger value is lowered,
 	// with a warning).
 	DefaultMaxWorkers = 2
+	// DefaultCPUPerMinute is the CPU time (user + system, all threads) a
+	// child may use in DefaultCPUWindow; past it the Manager kills it with
+	// "CPU limit: the instance used 30 s of CPU in the last minute". It
+	// stops what the per-resume budget cannot see: work spread over many
+	// short resumes.
+	DefaultCPUPerMinute = 30 * time.Second
+	// DefaultCPUWindow is the sliding window of DefaultCPUPerMinute.
+	DefaultCPUWindow = time.Minute
+	// DefaultMaxConnections caps worker_connections (client connections
+	// per worker; the next ones are closed with an error_log line).
+	DefaultMaxConnections = 100
+	// DefaultMaxTimers caps lua_max_pending_timers and
+	// lua_max_running_timers (per worker).
+	DefaultMaxTimers = 1024
+	// DefaultMaxResponseBytes is the largest response (header and body): a
+	// larger one is cut and its connection closed, with an error_log line.
+	DefaultMaxResponseBytes = 16 << 20
+	// DefaultMaxBodyBytes caps client_max_body_size, also where it is 0
+	// (unlimited): a larger request body gets 413.
+	DefaultMaxBodyBytes = 16 << 20
+	// DefaultMaxClientTimeout caps client_header_timeout and
+	// keepalive_timeout: a client that sends nothing useful (slowloris)
+	// holds its file descriptor this long at most.
+	DefaultMaxClientTimeout = 10 * time.Second
+	// DefaultMaxTraceRate is the most trace events per second streamed to
+	// the parent; the excess is dropped and counted in TraceBatch.Dropped.
+	DefaultMaxTraceRate = 20000
+	// DefaultCgroupMemory is memory.max of a child's cgroup (cgroup v2
+	// only): RSS of every kind, above DefaultMemoryLimit for the Go heap.
+	DefaultCgroupMemory = 512 << 20
+	// DefaultMaxPids is pids.max of a child's cgroup: the Go runtime's and
+	// the workers' threads count.
+	DefaultMaxPids = 128
+	// DefaultCgroupCPUs is cpu.max of a child's cgroup, in CPUs.
+	DefaultCgroupCPUs = 1.0
 	// DefaultHealthInterval is how often a child reports its usage.
 	DefaultHealthInterval = time.Second
 	// DefaultMaxInstances caps the live instances of one Manager.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"os/exec"
@@ -35,13 +36,37 @@ type Config struct {
 	StopTimeout  time.Duration
 	EventBuffer  int
 
-	// Limits of each child.
-	MemoryLimit    int64
-	AddressSpace   int64
-	OpenFiles      int
-	CPUBudget      time.Duration
-	MaxWorkers     int
-	HealthInterval time.Duration
+	// Limits of each child, applied by the child (its flags).
+	MemoryLimit      int64
+	AddressSpace     int64
+	OpenFiles        int
+	CPUBudget        time.Duration
+	MaxWorkers       int
+	HealthInterval   time.Duration
+	MaxConnections   int
+	MaxTimers        int
+	MaxResponseBytes int64
+	MaxBodyBytes     int64
+	MaxClientTimeout time.Duration
+	MaxTraceRate     int
+
+	// CPUPerMinute is the CPU time a child may use in CPUWindow; the
+	// Manager samples /proc/PID/stat and kills a child past it.
+	CPUPerMinute time.Duration
+	CPUWindow    time.Duration
+
+	// cgroup v2 limits of each child, applied by the Manager when it can
+	// create cgroups (see CgroupParent).
+	CgroupMemory int64
+	MaxPids      int
+	CgroupCPUs   float64
+	// CgroupParent is the cgroup v2 directory under which the children's
+	// cgroups are made (default: the lab's own cgroup, from
+	// /proc/self/cgroup); "off" does without cgroups.
+	CgroupParent string
+
+	// Logf logs the Manager's own notices (default log.Printf).
+	Logf func(format string, args ...any)
 }
 
 // Workspace is what a learner edits: nginx.conf and the other files (Lua
@@ -69,6 +94,8 @@ type Manager struct {
 	spawn chan func() // run on the spawner thread (see spawner)
 	quit  chan struct{}
 	wg    sync.WaitGroup
+
+	cgroups *cgroups // nil without cgroup v2
 
 	mu        sync.Mutex
 	live      int                  // children started and not yet reaped, plus starts in progress
@@ -99,7 +126,29 @@ func NewManager(cfg Config) (*Manager, error) {
 	setDefault(&cfg.CPUBudget, DefaultCPUBudget)
 	setDefault(&cfg.MaxWorkers, DefaultMaxWorkers)
 	setDefault(&cfg.HealthInterval, DefaultHealthInterval)
+	setDefault(&cfg.MaxConnections, DefaultMaxConnections)
+	setDefault(&cfg.MaxTimers, DefaultMaxTimers)
+	setDefault(&cfg.MaxResponseBytes, DefaultMaxResponseBytes)
+	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&cfg.MaxClientTimeout, DefaultMaxClientTimeout)
+	setDefault(&cfg.MaxTraceRate, DefaultMaxTraceRate)
+	setDefault(&cfg.CPUPerMinute, DefaultCPUPerMinute)
+	setDefault(&cfg.CPUWindow, DefaultCPUWindow)
+	setDefault(&cfg.CgroupMemory, DefaultCgroupMemory)
+	setDefault(&cfg.MaxPids, DefaultMaxPids)
+	setDefault(&cfg.CgroupCPUs, DefaultCgroupCPUs)
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
 	m := &Manager{cfg: cfg, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
+	if cfg.CgroupParent != "off" {
+		cg, err := newCgroups(cgroupFS, cfg.CgroupParent, cgroupLimits{memory: cfg.CgroupMemory, pids: cfg.MaxPids, cpus: cfg.CgroupCPUs})
+		if err != nil {
+			cfg.Logf("sandbox: cgroup v2 not available (%v): using rlimits and the CPU watchdog", err)
+		} else {
+			m.cgroups = cg
+		}
+	}
 	m.wg.Add(2)
 	go m.spawner()
 	go m.reaper()
@@ -239,6 +288,12 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		"--cpu-budget="+m.cfg.CPUBudget.String(),
 		"--max-workers="+strconv.Itoa(m.cfg.MaxWorkers),
 		"--health-interval="+m.cfg.HealthInterval.String(),
+		"--max-connections="+strconv.Itoa(m.cfg.MaxConnections),
+		"--max-timers="+strconv.Itoa(m.cfg.MaxTimers),
+		"--max-response="+strconv.FormatInt(m.cfg.MaxResponseBytes, 10),
+		"--max-body="+strconv.FormatInt(m.cfg.MaxBodyBytes, 10),
+		"--max-client-timeout="+m.cfg.MaxClientTimeout.String(),
+		"--max-trace-rate="+strconv.Itoa(m.cfg.MaxTraceRate),
 	)
 	if m.cfg.TempDir != "" {
 		args = append(args, "--tmpdir="+m.cfg.TempDir)
@@ -269,18 +324,35 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	}
 	in.stdin = stdin
 	in.w = proto.NewWriter(stdin)
+	if m.cgroups != nil {
+		cg, err := m.cgroups.newChild()
+		if err != nil {
+			stdin.Close()
+			stdout.Close()
+			m.release()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		in.cgroup = cg
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = cg.fd
+	}
 	started := make(chan error, 1)
 	select {
 	case m.spawn <- func() { started <- cmd.Start() }:
 	case <-m.quit:
+		in.cgroup.remove()
 		m.release()
 		return nil, ErrClosed
 	}
-	if err := <-started; err != nil {
+	err = <-started
+	in.cgroup.started()
+	if err != nil {
+		in.cgroup.remove()
 		m.release()
 		return nil, fmt.Errorf("sandbox: start %s: %w", m.cfg.Binary, err)
 	}
 	go in.readLoop(stdout)
+	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)
 
 	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: port}); err != nil {
 		in.Stop()
@@ -336,6 +408,7 @@ func (m *Manager) Close() {
 	wg.Wait()
 	close(m.quit)
 	m.wg.Wait()
+	m.cgroups.close()
 }
 
 // Instance is one live child serving a session's workspace. Its methods
@@ -349,16 +422,20 @@ type Instance struct {
 	stderr   *tailBuffer
 	lastUsed atomic.Int64
 
+	cgroup *childCgroup // nil without cgroup v2
+
 	ctlMu   sync.Mutex // one Reload or Stop at a time
-	events  chan any   // *proto.LogLine, *proto.TraceBatch
+	events  chan any   // *proto.LogLine, *proto.TraceBatch, *proto.State
 	replies chan any   // *proto.Ready, *proto.LoadError
 	dropped atomic.Int64
 
 	mu         sync.Mutex
 	warnings   []string
 	health     proto.Health
+	state      proto.State
 	exitMsg    string // from the child's Exit frame
 	stopReason string // set when the Manager ended the child
+	killReason string // set when the Manager killed the child for a limit
 	reason     string // final, set before done is closed
 	done       chan struct{}
 	stopOnce   sync.Once
@@ -387,9 +464,12 @@ func (in *Instance) setWarnings(w []string) {
 // Touch records that the learner used the instance (the idle timer restarts).
 func (in *Instance) Touch() { in.lastUsed.Store(time.Now().UnixNano()) }
 
-// Events delivers error_log lines (*proto.LogLine) and trace batches
-// (*proto.TraceBatch). It is closed when the child has exited. Events the
-// consumer did not take in time are dropped and counted by Dropped.
+// Events delivers error_log lines (*proto.LogLine), trace batches
+// (*proto.TraceBatch) and the step mode's states (*proto.State: after
+// Pause, Step and Resume, and each time a paused loop stops at another
+// dispatch). It is closed when the child has exited. Events the consumer
+// did not take in time are dropped and counted by Dropped (State keeps
+// the last one).
 func (in *Instance) Events() <-chan any { return in.events }
 
 // Dropped counts events dropped because Events was full.
@@ -417,6 +497,46 @@ func (in *Instance) Exited() string {
 	default:
 		return ""
 	}
+}
+
+// State is the last step-mode state the child reported.
+func (in *Instance) State() proto.State {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.state
+}
+
+// Pause stops the instance's event loops before their next dispatch; the
+// child reports what they would dispatch next as a *proto.State on Events.
+// Requests wait (their clients see no answer) until Step or Resume.
+func (in *Instance) Pause() error {
+	in.Touch()
+	if err := in.w.Write(&proto.Pause{}); err != nil {
+		return in.goneError(err)
+	}
+	return nil
+}
+
+// Step lets n more dispatches (a ready fd's handler, a timer, a posted
+// event) through each paused worker; a State follows when they stop again.
+func (in *Instance) Step(n int) error {
+	if n < 1 {
+		return fmt.Errorf("sandbox: step %d: want at least 1 event", n)
+	}
+	in.Touch()
+	if err := in.w.Write(&proto.Step{N: n}); err != nil {
+		return in.goneError(err)
+	}
+	return nil
+}
+
+// Resume lets the paused event loops run freely again.
+func (in *Instance) Resume() error {
+	in.Touch()
+	if err := in.w.Write(&proto.Resume{}); err != nil {
+		return in.goneError(err)
+	}
+	return nil
 }
 
 // SetTrace turns the trace stream on or off.
@@ -488,6 +608,16 @@ func (in *Instance) stop(reason string) {
 	<-in.done
 }
 
+// killFor kills the child for a limit; reason is what the learner reads.
+func (in *Instance) killFor(reason string) {
+	in.mu.Lock()
+	if in.killReason == "" {
+		in.killReason = reason
+	}
+	in.mu.Unlock()
+	in.kill()
+}
+
 // kill sends SIGKILL to the child's process group.
 func (in *Instance) kill() {
 	if p := in.cmd.Process; p != nil {
@@ -513,6 +643,15 @@ func (in *Instance) readLoop(stdout io.Reader) {
 			case in.replies <- m:
 			default: // nobody asked: ignore
 			}
+		case *proto.State:
+			in.mu.Lock()
+			in.state = *m
+			in.mu.Unlock()
+			select {
+			case in.events <- m:
+			default:
+				in.dropped.Add(1)
+			}
 		case *proto.LogLine, *proto.TraceBatch:
 			select {
 			case in.events <- m:
@@ -532,8 +671,17 @@ func (in *Instance) readLoop(stdout io.Reader) {
 	io.Copy(io.Discard, stdout)
 	werr := in.cmd.Wait()
 	in.stdin.Close()
+	oomKilled := in.cgroup.oomKilled()
+	in.cgroup.remove()
 	in.mu.Lock()
-	in.reason = exitReason(in.exitMsg, in.stopReason, in.cmd.ProcessState, werr, in.stderr.String(), in.m.cfg.MemoryLimit)
+	switch {
+	case in.killReason != "":
+		in.reason = in.killReason
+	case oomKilled && in.exitMsg == "":
+		in.reason = MemoryLimitReason(in.m.cfg.CgroupMemory)
+	default:
+		in.reason = exitReason(in.exitMsg, in.stopReason, in.cmd.ProcessState, werr, in.stderr.String(), in.m.cfg.MemoryLimit)
+	}
 	in.mu.Unlock()
 	close(in.events)
 	in.m.release()

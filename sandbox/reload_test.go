@@ -39,7 +39,9 @@ http {
 // request sees the new code.
 func TestReloadInFlight(t *testing.T) {
 	const n = 200
-	m := newManager(t, Config{})
+	// 200 connections in flight and a few more: above the default cap of
+	// DefaultMaxConnections per worker, within RLIMIT_NOFILE.
+	m := newManager(t, Config{MaxConnections: 220})
 	in, err := m.Start(context.Background(), "s", Workspace{Conf: strings.Replace(reloadConf, "VERSION", "v1", 1)})
 	if err != nil {
 		t.Fatal(err)

@@ -51,6 +51,9 @@ func newManager(t *testing.T, cfg Config) *Manager {
 	if cfg.HealthInterval == 0 {
 		cfg.HealthInterval = 50 * time.Millisecond
 	}
+	if cfg.Logf == nil {
+		cfg.Logf = t.Logf
+	}
 	m, err := NewManager(cfg)
 	if err != nil {
 		t.Fatal(err)

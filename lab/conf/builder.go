@@ -56,6 +56,7 @@ type level struct {
 	hasAddHeaders   bool
 	maxBody         *int64
 	keepalive       *time.Duration
+	headerTimeout   *time.Duration
 	root            *string
 	index           []string
 	proxyHeaders    []ProxyHeader
@@ -219,6 +220,7 @@ func directiveSpecs() map[string]spec {
 		"default_type":             {ctx: cHSL, min: 1, max: 1, fn: (*builder).defaultType},
 		"keepalive_timeout":        {ctx: cHSL, min: 1, max: 2, fn: (*builder).keepaliveTimeout},
 		"client_max_body_size":     {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientMaxBodySize},
+		"client_header_timeout":    {ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).clientHeaderTimeout},
 		"sendfile":                 {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"tcp_nopush":               {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"tcp_nodelay":              {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},

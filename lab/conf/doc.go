@@ -34,8 +34,8 @@
 // every level), lua_package_path, lua_package_cpath (ignored),
 // lua_code_cache on|off, lua_shared_dict NAME SIZE, init_by_lua_block /
 // init_by_lua / init_by_lua_file, init_worker_by_lua_block / _by_lua / _file,
-// default_type, keepalive_timeout, client_max_body_size, add_header,
-// sendfile, tcp_nopush, tcp_nodelay, server_tokens (ignored), error_log
+// default_type, keepalive_timeout, client_max_body_size,
+// client_header_timeout, add_header, sendfile, tcp_nopush, tcp_nodelay, server_tokens (ignored), error_log
 // (ignored below main), rewrite_by_lua*, access_by_lua*,
 // header_filter_by_lua*, body_filter_by_lua*, log_by_lua*, server { }.
 //
@@ -43,10 +43,11 @@
 // [backlog=N], server_name (exact, *.wild, wild.*, .both, ~regex), location,
 // return, rewrite, set, set_by_lua_block / set_by_lua / set_by_lua_file,
 // the phase *_by_lua* directives above (not content_by_lua*, as in nginx),
-// default_type, add_header, client_max_body_size, keepalive_timeout.
+// default_type, add_header, client_max_body_size, keepalive_timeout,
+// client_header_timeout.
 //
 // location [=|~|~*|^~] PATTERN and location @name: the server directives
-// except listen and server_name, plus content_by_lua* and nested locations.
+// except listen, server_name and client_header_timeout, plus content_by_lua* and nested locations.
 //
 // Anything else (if, proxy_pass, root, ...) is `unknown directive`.
 //

@@ -59,6 +59,8 @@ var errorCases = []struct {
 	{"dict dup", "http { lua_shared_dict d 1m; lua_shared_dict d 1m; }", `lua_shared_dict "d" is already defined as "d" in DIR/nginx.conf:4`, false},
 	{"code cache", "http { lua_code_cache maybe; }", `invalid value "maybe" in "lua_code_cache" directive, it must be "on" or "off" in DIR/nginx.conf:4`, false},
 	{"keepalive", "http { keepalive_timeout 1x; }", `"keepalive_timeout" directive invalid value in DIR/nginx.conf:4`, false},
+	{"header timeout", "http { client_header_timeout 1x; }", `"client_header_timeout" directive invalid value in DIR/nginx.conf:4`, false},
+	{"header timeout in location", "http { server { location / { client_header_timeout 1s; } } }", `"client_header_timeout" directive is not allowed here in DIR/nginx.conf:4`, false},
 	{"body size", "http { client_max_body_size 10.5m; }", `"client_max_body_size" directive invalid value in DIR/nginx.conf:4`, false},
 	{"return code", "http { server { return abc; } }", `invalid return code "abc" in DIR/nginx.conf:4`, false},
 	{"return args", "http { server { return 200 a b; } }", `invalid number of arguments in "return" directive in DIR/nginx.conf:4`, false},

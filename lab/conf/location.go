@@ -83,6 +83,7 @@ func (b *builder) finishHTTP() error {
 		defaultType: h.DefaultType,
 		maxBody:     h.ClientMaxBodySize,
 		keepalive:   h.KeepaliveTimeout,
+		header:      h.ClientHeaderTimeout,
 		root:        "html",
 		body:        BodySettings{ClientBodyBufferSize: 16 << 10, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000},
 		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second},
@@ -90,11 +91,13 @@ func (b *builder) finishHTTP() error {
 	}
 	inherited = inherited.merge(hl)
 	h.DefaultType, h.ClientMaxBodySize, h.KeepaliveTimeout = inherited.defaultType, inherited.maxBody, inherited.keepalive
+	h.ClientHeaderTimeout = inherited.header
 	h.Phases = hl.phases
 	for _, srv := range h.Servers {
 		sv := inherited.merge(b.srvLevels[srv])
 		srv.DefaultType, srv.AddHeaders = sv.defaultType, sv.addHeaders
 		srv.ClientMaxBodySize, srv.KeepaliveTimeout = sv.maxBody, sv.keepalive
+		srv.ClientHeaderTimeout = sv.header
 		srv.Root, srv.Index = sv.root, sv.index
 		srv.Body = sv.body
 		srv.Phases = sv.phases
@@ -114,6 +117,7 @@ type settings struct {
 	addHeaders  []AddHeader
 	maxBody     int64
 	keepalive   time.Duration
+	header      time.Duration // client_header_timeout (http and server only)
 	root        string
 	index       []string
 	body        BodySettings
@@ -137,6 +141,9 @@ func (p settings) merge(l *level) settings {
 	}
 	if l.keepalive != nil {
 		c.keepalive = *l.keepalive
+	}
+	if l.headerTimeout != nil {
+		c.header = *l.headerTimeout
 	}
 	if l.root != nil {
 		c.root = *l.root

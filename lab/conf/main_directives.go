@@ -94,6 +94,8 @@ func (b *builder) http(s *scope, d *directive) error {
 		DefaultType:       "text/plain",
 		KeepaliveTimeout:  75 * time.Second,
 		ClientMaxBodySize: 1 << 20,
+
+		ClientHeaderTimeout: 60 * time.Second,
 	}
 	b.httpLevel = newLevel()
 	if err := b.parseBlock(d.lx, &scope{ctx: cHTTP, lvl: b.httpLevel}, true); err != nil {
@@ -204,6 +206,20 @@ func (b *builder) keepaliveTimeout(s *scope, d *directive) error {
 	}
 	v, _ := parseTime(d.arg(0))
 	s.lvl.keepalive = &v
+	return nil
+}
+
+// clientHeaderTimeout handles client_header_timeout TIME: how long a
+// client may take to send a request's header.
+func (b *builder) clientHeaderTimeout(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	v, ok := parseTime(d.arg(0))
+	if !ok {
+		return errf(d.pos, "\"client_header_timeout\" directive invalid value")
+	}
+	s.lvl.headerTimeout = &v
 	return nil
 }
 

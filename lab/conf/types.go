@@ -49,6 +49,9 @@ type HTTP struct {
 	KeepaliveTimeout time.Duration
 	// ClientMaxBodySize is client_max_body_size in bytes (default 1m; 0 means no limit).
 	ClientMaxBodySize int64
+	// ClientHeaderTimeout is client_header_timeout (default 60s): how long
+	// a client may take to send a request's header.
+	ClientHeaderTimeout time.Duration
 
 	// Phases holds the *_by_lua handlers given at http level (content_by_lua
 	// is not allowed there); servers and locations inherit them per phase.
@@ -108,7 +111,10 @@ type Server struct {
 	// requests that match no location (inherited from http).
 	ClientMaxBodySize int64
 	KeepaliveTimeout  time.Duration
-	Pos               Pos
+	// ClientHeaderTimeout is the effective client_header_timeout; the
+	// default server of a listen address sets it for its connections.
+	ClientHeaderTimeout time.Duration
+	Pos                 Pos
 
 	// names are the compiled server_name matchers, in file order.
 	names []serverName

@@ -250,5 +250,6 @@ func (w *worker) apiSleep(L *lua.LState) int {
 		}
 		r.resumeThread(t)
 	})
+	r.timer.Desc = "ngx.sleep " + d.String()
 	return w.sched.Yield(L)
 }

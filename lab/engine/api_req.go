@@ -257,9 +257,7 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 	}
 	if r.bodyDecoder == nil {
 		lim := r.c.limits()
-		if r.loc != nil {
-			lim.MaxBodyBytes = r.loc.ClientMaxBodySize
-		}
+		lim.MaxBodyBytes, _ = r.maxBody()
 		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
 		r.bodyState = bodyReading
 		r.sendContinue()
@@ -280,12 +278,39 @@ func (w *worker) bodyError(L *lua.LState, r *request, err error) int {
 	status := 400
 	if he, ok := err.(*http1.Error); ok {
 		status = he.Status
-		r.logErr(LevelErr, he.Reason)
+		r.logErr(LevelErr, r.tooLargeReason(he.Reason))
 	}
 	r.keepAlive = false
 	r.op = opExit
 	r.exitCode = status
 	return w.sched.Yield(L)
+}
+
+// maxBody is r's effective client_max_body_size (0: unlimited), capped by
+// Options.MaxBodyBytes; lab reports that the lab's limit is the one that
+// applies.
+func (r *request) maxBody() (n int64, lab bool) {
+	switch {
+	case r.loc != nil:
+		n = r.loc.ClientMaxBodySize
+	case r.srv != nil:
+		n = r.srv.ClientMaxBodySize
+	default:
+		n = r.w.e.cfg.HTTP.ClientMaxBodySize
+	}
+	if m := r.w.e.opts.MaxBodyBytes; m > 0 && (n == 0 || n > m) {
+		return m, true
+	}
+	return n, false
+}
+
+// tooLargeReason adds the lab's limit to a 413 reason when that limit is
+// the one the body passed.
+func (r *request) tooLargeReason(reason string) string {
+	if m, lab := r.maxBody(); lab && strings.Contains(reason, "too large") {
+		return reason + " (the lab's limit is " + labBytes(m) + ")"
+	}
+	return reason
 }
 
 // feedBody decodes buffered input into the body; it reports completion.
@@ -336,6 +361,9 @@ func (r *request) onInput() {
 			status := 400
 			if he, ok := err.(*http1.Error); ok {
 				status = he.Status
+				if status == 413 {
+					r.logErr(LevelErr, r.tooLargeReason(he.Reason))
+				}
 			}
 			r.finalize(status)
 		}

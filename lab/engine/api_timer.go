@@ -50,7 +50,14 @@ func (w *worker) apiTimer(L *lua.LState, every bool) int {
 	if w.stopping {
 		return nilErr(L, "process exiting")
 	}
-	if len(w.luaTimers) >= w.e.cfg.HTTP.MaxPendingTimers {
+	if limit := w.e.cfg.HTTP.MaxPendingTimers; len(w.luaTimers) >= limit {
+		return nilErr(L, "too many pending timers")
+	}
+	if m := w.e.opts.MaxTimers; m > 0 && len(w.luaTimers) >= m {
+		if !w.timerCapLogged {
+			w.timerCapLogged = true // once per worker: a loop would fill the log
+			w.log(LevelErr, 0, fmt.Sprintf("%s: the lab's limit of %d pending timers per worker is reached (lua_max_pending_timers %d): too many pending timers", name, m, w.e.cfg.HTTP.MaxPendingTimers))
+		}
 		return nilErr(L, "too many pending timers")
 	}
 	lt := &luaTimer{fn: fn}
@@ -76,6 +83,7 @@ func (w *worker) armTimer(lt *luaTimer, d time.Duration, what string) {
 		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Arg: d.Milliseconds(), Detail: what})
 	}
 	lt.t = w.loop.AddTimer(d, func() { w.fireTimer(lt, false) })
+	lt.t.Desc = what + " " + d.String()
 }
 
 // fireTimer runs a due (or, on shutdown, premature) timer.
@@ -86,6 +94,10 @@ func (w *worker) fireTimer(lt *luaTimer, premature bool) {
 	}
 	if w.timersRunning >= w.e.cfg.HTTP.MaxRunningTimers {
 		w.log(LevelAlert, 0, fmt.Sprintf("%d lua_max_running_timers are not enough", w.e.cfg.HTTP.MaxRunningTimers))
+		return
+	}
+	if m := w.e.opts.MaxTimers; m > 0 && w.timersRunning >= m {
+		w.log(LevelAlert, 0, fmt.Sprintf("the lab's limit of %d running timers per worker is reached (lua_max_running_timers %d): timer not run", m, w.e.cfg.HTTP.MaxRunningTimers))
 		return
 	}
 	args := make([]lua.LValue, 0, len(lt.args)+1)

@@ -59,6 +59,9 @@ func newConn(w *worker, fd int, l *listener, sa unix.Sockaddr) *conn {
 	return c
 }
 
+// Describe names the fd in a paused loop's pending list.
+func (c *conn) Describe() string { return "client connection" }
+
 // OnEvent handles epoll readiness (edge-triggered).
 func (c *conn) OnEvent(ev uint32) {
 	if c.closed {
@@ -336,6 +339,7 @@ func (c *conn) armIdle(d time.Duration) {
 			c.close("idle timeout")
 		}
 	})
+	c.idle.Desc = "client connection timeout" // constant: no allocation per request
 }
 
 // close releases the connection at once.
@@ -353,6 +357,9 @@ func (c *conn) close(why string) {
 	delete(c.w.conns, c.fd)
 	unix.Close(c.fd)
 	defer c.w.checkQuit()
+	if c.w.acceptPaused {
+		c.w.resumeAccept()
+	}
 	if c.w.rec.Enabled() {
 		c.w.rec.Emit(trace.Event{Kind: trace.Close, FD: int32(c.fd), Detail: why})
 	}

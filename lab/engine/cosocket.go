@@ -317,6 +317,7 @@ func (cs *cosock) block(L *lua.LState, timeout time.Duration, desc string) int {
 	cs.w.markWait(L, r)
 	if timeout > 0 {
 		cs.timer = cs.w.loop.AddTimer(timeout, cs.timedOut)
+		cs.timer.Desc = "cosocket timeout " + timeout.String()
 	}
 	return cs.w.sched.Yield(L)
 }
@@ -350,6 +351,14 @@ func (cs *cosock) timedOut() {
 		partial := cs.takePartial()
 		cs.finish(lua.LNil, lua.LString("timeout"), lua.LString(partial))
 	}
+}
+
+// Describe names the fd in a paused loop's pending list.
+func (cs *cosock) Describe() string {
+	if cs.state == sockPooled {
+		return "cosocket to " + cs.peer + ", idle in its pool"
+	}
+	return "cosocket to " + cs.peer
 }
 
 // OnEvent handles readiness of the socket's fd.

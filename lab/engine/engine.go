@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,27 @@ type Options struct {
 	// no debug but traceback, capped string.rep): for learners' instances.
 	// `restylab run` leaves it off, like nginx.
 	Sandbox bool
+
+	// Limits a sandbox puts over the configuration's own values; 0 leaves
+	// a limit unset. The error each one causes names the lab's limit.
+
+	// MaxResponseBytes closes the connection of a response (header and
+	// body) that grows past it, with an error_log line.
+	MaxResponseBytes int64
+	// MaxBodyBytes caps client_max_body_size (also where it is 0, unlimited).
+	MaxBodyBytes int64
+	// MaxConnections caps worker_connections.
+	MaxConnections int
+	// MaxTimers caps lua_max_pending_timers and lua_max_running_timers.
+	MaxTimers int
+	// MaxClientTimeout caps client_header_timeout and keepalive_timeout:
+	// how long a connection may sit without a complete request header.
+	MaxClientTimeout time.Duration
+
+	// OnHold runs on a worker's thread each time its paused loop has
+	// recorded what it would dispatch next (see Pending): after Pause, and
+	// after each stepped dispatch. It must not block.
+	OnHold func()
 }
 
 // Engine serves one configuration.
@@ -124,6 +146,7 @@ func (e *Engine) Start() error {
 		return err
 	}
 	e.listeners = ls
+	e.setHeaderTimeouts(ls)
 	ready := make(chan error, n)
 	for i := 0; i < n; i++ {
 		loop, err := event.New(e.tracer.Recorder(i))
@@ -234,6 +257,67 @@ func (e *Engine) Resume() {
 	for _, w := range e.workers {
 		w.loop.Resume()
 	}
+}
+
+// Pending describes what the paused workers would dispatch next, each line
+// prefixed with its worker: "worker 0: fd 9 readable (client connection)",
+// "worker 0: timer ngx.sleep 50ms due in 12 ms", "worker 0: posted
+// event". It is empty when no worker is paused. Safe from any goroutine.
+func (e *Engine) Pending() []string {
+	var out []string
+	for _, w := range e.workers {
+		for _, p := range w.loop.Pending() {
+			out = append(out, "worker "+strconv.Itoa(w.id)+": "+p)
+		}
+	}
+	return out
+}
+
+// Paused reports whether the workers are paused (step mode).
+func (e *Engine) Paused() bool {
+	return len(e.workers) > 0 && e.workers[0].loop.Paused()
+}
+
+// setHeaderTimeouts gives each listener the client_header_timeout of its
+// address's default server, capped by Options.MaxClientTimeout.
+func (e *Engine) setHeaderTimeouts(ls *listenerSet) {
+	set := func(l *listener) {
+		d := e.cfg.HTTP.ClientHeaderTimeout
+		if s := e.cfg.HTTP.FindServer(l.addr, ""); s != nil && s.ClientHeaderTimeout > 0 {
+			d = s.ClientHeaderTimeout
+		}
+		if d <= 0 {
+			d = clientHeaderTimeout
+		}
+		l.headerTimeout = e.capTimeout(d)
+	}
+	for _, l := range ls.shared {
+		set(l)
+	}
+	for _, own := range ls.own {
+		for _, l := range own {
+			set(l)
+		}
+	}
+}
+
+// capTimeout applies Options.MaxClientTimeout to a client timeout.
+func (e *Engine) capTimeout(d time.Duration) time.Duration {
+	if m := e.opts.MaxClientTimeout; m > 0 && d > m {
+		return m
+	}
+	return d
+}
+
+// labBytes writes a limit in bytes as a learner reads it: "16 MiB".
+func labBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // Workers reports the number of workers.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,7 +22,21 @@ type listener struct {
 	// does on Linux with accept_mutex off, its default). Otherwise it is this
 	// worker's own SO_REUSEPORT socket and the kernel spreads connections.
 	exclusive bool
+	// headerTimeout is client_header_timeout for its connections.
+	headerTimeout time.Duration
 }
+
+// listenHandler accepts connections on a ready listening socket.
+type listenHandler struct {
+	w *worker
+	l *listener
+}
+
+// OnEvent accepts the waiting connections.
+func (h listenHandler) OnEvent(uint32) { h.w.accept(h.l) }
+
+// Describe names the socket in a paused loop's pending list.
+func (h listenHandler) Describe() string { return "listening socket " + h.l.addr }
 
 type listenerSet struct {
 	shared []*listener   // one per non-reuseport address

@@ -257,7 +257,7 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 
 // output passes a body chunk through body_filter_by_lua and queues it.
 func (r *request) output(data []byte, last bool) {
-	if r.eofSent || r.c == nil || r.c.closed {
+	if r.eofSent || r.c == nil || r.c.closed || r.cutOff {
 		return
 	}
 	if r.sub != nil {
@@ -318,6 +318,10 @@ func (r *request) output(data []byte, last bool) {
 	if len(b) == 0 {
 		return
 	}
+	if m := r.w.e.opts.MaxResponseBytes; m > 0 && r.bytesSent+int64(len(b)) > m {
+		r.overResponseLimit(m)
+		return
+	}
 	r.c.send(b)
 	r.bytesSent += int64(len(b))
 	r.bodySent += int64(len(b)) // nginx counts the chunk framing too
@@ -326,6 +330,21 @@ func (r *request) output(data []byte, last bool) {
 		r.unflushed = 0
 		r.c.flush()
 	}
+}
+
+// overResponseLimit ends a response that would pass Options.MaxResponseBytes:
+// the rest is dropped, ngx.say and friends return nil, "closed" from now
+// on, and the connection is closed once the handler yields (not under the
+// running coroutine's feet).
+func (r *request) overResponseLimit(limit int64) {
+	r.logErr(LevelErr, "response larger than the lab's limit of "+labBytes(limit)+": connection closed")
+	r.clientGone = true
+	r.cutOff = true
+	r.keepAlive = false
+	c := r.c
+	c.wbuf, c.wpos = nil, 0 // what the client did not take yet is lost
+	r.unflushed = 0
+	r.w.loop.Post(func() { c.close("response larger than the lab's limit") })
 }
 
 // wantsBuffer10 reports whether output to an HTTP/1.0 client must be
@@ -481,7 +500,7 @@ func (r *request) finalizeDone() {
 		ka = r.loc.KeepaliveTimeout
 	}
 	// keepalive_timeout 0 turns keep-alive off
-	r.c.requestDone(r.keepAlive && !r.clientGone && ka > 0, ka)
+	r.c.requestDone(r.keepAlive && !r.clientGone && ka > 0, r.w.e.capTimeout(ka))
 }
 
 func (r *request) traceEnd() {

@@ -80,7 +80,7 @@ func (r *request) proxyContent() {
 	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) {
 		if r.bodyDecoder == nil {
 			lim := r.c.limits()
-			lim.MaxBodyBytes = r.loc.ClientMaxBodySize
+			lim.MaxBodyBytes, _ = r.maxBody()
 			r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
 			r.bodyState = bodyReading
 		}
@@ -270,6 +270,7 @@ func (p *proxyState) arm(d time.Duration, msg string) {
 		p.timer = nil
 		p.failed(msg, 504)
 	})
+	p.timer.Desc = "proxy timeout " + d.String()
 }
 
 // failed ends this try: the next peer is tried for connection errors (as
@@ -310,6 +311,9 @@ func (p *proxyState) closeFD() {
 	p.r.w.loop.StopTimer(p.timer)
 	p.timer = nil
 }
+
+// Describe names the fd in a paused loop's pending list.
+func (p *proxyState) Describe() string { return "upstream connection" }
 
 // OnEvent handles readiness of the upstream connection.
 func (p *proxyState) OnEvent(ev uint32) {

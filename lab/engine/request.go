@@ -114,6 +114,7 @@ type request struct {
 	bodySent       int64
 	finalized      bool
 	clientGone     bool
+	cutOff         bool // past Options.MaxResponseBytes: output is dropped
 
 	// the running handler
 	phase phase
@@ -224,8 +225,8 @@ func (r *request) run() {
 					}
 				}
 			}
-			if max := loc.ClientMaxBodySize; max > 0 && r.head.ContentLength > max && r.uriChanges == 0 {
-				r.logErr(LevelErr, fmt.Sprintf("client intended to send too large body: %d bytes", r.head.ContentLength))
+			if max, _ := r.maxBody(); max > 0 && r.head.ContentLength > max && r.uriChanges == 0 {
+				r.logErr(LevelErr, r.tooLargeReason(fmt.Sprintf("client intended to send too large body: %d bytes", r.head.ContentLength)))
 				r.finalize(413)
 				return
 			}

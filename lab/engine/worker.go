@@ -54,6 +54,11 @@ type worker struct {
 	luaTimers     map[*luaTimer]struct{} // pending ngx.timer callbacks
 	timersRunning int
 	stopping      bool
+	// timerCapLogged: the lab's timer limit was reported once already.
+	timerCapLogged bool
+	// acceptPaused: at the lab's connection limit, the listeners are out
+	// of epoll until a connection closes.
+	acceptPaused bool
 }
 
 // run is the worker's thread: set up, report readiness, loop until stopped.
@@ -61,6 +66,7 @@ func (w *worker) run(ready chan<- error) error {
 	w.tid = unix.Gettid()
 	w.rec = w.e.tracer.Recorder(w.id)
 	w.conns = make(map[int]*conn)
+	w.loop.Hooks.Hold = w.e.opts.OnHold
 	w.loop.Hooks.Recover = func(v any) {
 		w.log(LevelAlert, 0, fmt.Sprintf("engine bug in a timer: %v\n%s", v, debug.Stack()))
 	}
@@ -84,7 +90,7 @@ func (w *worker) run(ready chan<- error) error {
 		if l.exclusive {
 			ev |= unix.EPOLLEXCLUSIVE
 		}
-		if err := w.loop.Add(l.fd, ev, event.HandlerFunc(func(uint32) { w.accept(l) })); err != nil {
+		if err := w.loop.Add(l.fd, ev, listenHandler{w: w, l: l}); err != nil {
 			ready <- fmt.Errorf("worker %d: %w", w.id, err)
 			return nil
 		}
@@ -142,6 +148,10 @@ func (w *worker) checkQuit() {
 // few per event, so that with EPOLLEXCLUSIVE other workers get a share).
 func (w *worker) accept(l *listener) {
 	for i := 0; i < 16; i++ {
+		if m := w.e.opts.MaxConnections; m > 0 && m < w.e.cfg.WorkerConnections && len(w.conns) >= m {
+			w.pauseAccept(m)
+			return
+		}
 		fd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR {
@@ -164,7 +174,39 @@ func (w *worker) accept(l *listener) {
 			continue
 		}
 		w.conns[fd] = c
-		c.armIdle(clientHeaderTimeout)
+		c.armIdle(l.headerTimeout)
+	}
+}
+
+// pauseAccept stops accepting at the lab's connection limit
+// (Options.MaxConnections): new connections wait in the listen backlog
+// until one of this worker's closes (resumeAccept), instead of being
+// reset, and the level-triggered listener does not spin the loop.
+func (w *worker) pauseAccept(limit int) {
+	if w.acceptPaused {
+		return
+	}
+	w.acceptPaused = true
+	w.log(LevelAlert, 0, fmt.Sprintf("the lab's limit of %d connections per worker is reached (worker_connections %d): new connections wait until one closes", limit, w.e.cfg.WorkerConnections))
+	for _, l := range w.listeners {
+		w.loop.Remove(l.fd)
+	}
+}
+
+// resumeAccept listens again once a connection closed below the limit.
+func (w *worker) resumeAccept() {
+	if !w.acceptPaused || w.stopping || len(w.conns) >= w.e.opts.MaxConnections {
+		return
+	}
+	w.acceptPaused = false
+	for _, l := range w.listeners {
+		ev := uint32(unix.EPOLLIN)
+		if l.exclusive {
+			ev |= unix.EPOLLEXCLUSIVE
+		}
+		if err := w.loop.Add(l.fd, ev, listenHandler{w: w, l: l}); err != nil {
+			w.log(LevelAlert, 0, fmt.Sprintf("listen again on %s: %v", l.addr, err))
+		}
 	}
 }
 

@@ -31,6 +31,10 @@ type Hooks struct {
 	// Recover, when set, receives a panic of a timer or posted event (the
 	// loop goes on with the next one); fd handlers recover on their own.
 	Recover func(v any)
+	// Hold runs on the loop each time a paused loop has recorded what it
+	// would dispatch next (Pending), before it blocks or waits for events.
+	// It must not block.
+	Hold func()
 }
 
 // Loop is one worker's event loop. See the package doc for its contract.
@@ -194,6 +198,7 @@ func (l *Loop) RunOnce() error {
 	if l.Hooks.BeforeWait != nil {
 		l.Hooks.BeforeWait(timeout)
 	}
+	l.recordIdle()
 	if l.rec.Enabled() {
 		l.rec.Emit(trace.Event{Kind: trace.EpollWait, FD: int32(l.epfd), Arg: int64(timeout)})
 	}
@@ -214,7 +219,7 @@ func (l *Loop) RunOnce() error {
 		if _, ok := l.handlers[fd]; !ok {
 			continue // removed by an earlier handler in this batch
 		}
-		l.admit()
+		l.admit(held{kind: heldFD, fd: fd, ev: ev.Events, next: i + 1, n: n})
 		h, ok := l.handlers[fd] // looked up again: a paused loop may have waited
 		if !ok {
 			continue
@@ -252,14 +257,14 @@ func (l *Loop) runPosted() {
 	l.posted = l.spare[:0]
 	for i, fn := range run {
 		run[i] = nil
-		l.call(fn)
+		l.call(fn, held{kind: heldPosted, next: len(run) - i - 1})
 	}
 	l.spare = run[:0]
 }
 
 // call runs a timer or posted event, handing a panic to Hooks.Recover.
-func (l *Loop) call(fn func()) {
-	l.admit()
+func (l *Loop) call(fn func(), h held) {
+	l.admit(h)
 	if l.Hooks.Recover != nil {
 		defer func() {
 			if v := recover(); v != nil {

@@ -7,6 +7,9 @@ import (
 
 // Timer is a one-shot timer armed with Loop.AddTimer.
 type Timer struct {
+	// Desc names the timer in a paused loop's pending list ("ngx.sleep
+	// 50ms"); set it right after AddTimer. Loop-only.
+	Desc  string
 	when  time.Time
 	seq   uint64 // tie-breaker: timers with the same deadline fire in arming order
 	fn    func()
@@ -95,6 +98,6 @@ func (l *Loop) expireTimers() {
 			return
 		}
 		heap.Pop(&l.timers)
-		l.call(t.fn)
+		l.call(t.fn, held{kind: heldTimer, t: t})
 	}
 }

@@ -49,6 +49,9 @@ const (
 	TypeReload   Type = 2 // Reload: a new workspace, served after the old engine quit gracefully
 	TypeStop     Type = 3 // Stop: quit gracefully and exit
 	TypeSetTrace Type = 4 // SetTrace: start or stop streaming trace batches
+	TypePause    Type = 5 // Pause: stop the event loops before their next dispatch
+	TypeStep     Type = 6 // Step: let N more dispatches through each paused loop
+	TypeResume   Type = 7 // Resume: let the event loops run freely again
 )
 
 // Child to parent.
@@ -59,6 +62,7 @@ const (
 	TypeLogLine    Type = 67 // LogLine: one error_log line, lossy
 	TypeHealth     Type = 68 // Health: periodic resource usage
 	TypeExit       Type = 69 // Exit: the child is about to exit, and why
+	TypeState      Type = 70 // State: whether the loops are paused and what they would dispatch next
 )
 
 // Load is the first message: serve the workspace on 127.0.0.1:Port.
@@ -85,6 +89,30 @@ type Stop struct{}
 // SetTrace turns the trace stream on or off.
 type SetTrace struct {
 	On bool `json:"on"`
+}
+
+// Pause stops every worker's event loop before its next dispatch (a ready
+// fd's handler, a timer, a posted event): the step debugger. The child
+// answers with State.
+type Pause struct{}
+
+// Step lets N more dispatches through each paused worker's loop. The child
+// answers with State, and sends another when the loops stop again.
+type Step struct {
+	N int `json:"n"`
+}
+
+// Resume lets the event loops run freely again. The child answers with State.
+type Resume struct{}
+
+// State says whether the event loops are paused and, when they are, what
+// they would dispatch next, one short line each ("worker 0: fd 9 readable
+// (client connection)", "worker 0: timer ngx.sleep 50ms due in 12 ms",
+// "worker 0: posted event"). The child sends it after Pause, Step and
+// Resume, and again each time a paused loop stops at another dispatch.
+type State struct {
+	Paused  bool     `json:"paused"`
+	Pending []string `json:"pending,omitempty"`
 }
 
 // Ready says the workspace is served.
@@ -145,6 +173,14 @@ func TypeOf(msg any) (Type, error) {
 		return TypeStop, nil
 	case SetTrace, *SetTrace:
 		return TypeSetTrace, nil
+	case Pause, *Pause:
+		return TypePause, nil
+	case Step, *Step:
+		return TypeStep, nil
+	case Resume, *Resume:
+		return TypeResume, nil
+	case State, *State:
+		return TypeState, nil
 	case Ready, *Ready:
 		return TypeReady, nil
 	case LoadError, *LoadError:
@@ -172,6 +208,14 @@ func newMessage(t Type) (any, error) {
 		return &Stop{}, nil
 	case TypeSetTrace:
 		return &SetTrace{}, nil
+	case TypePause:
+		return &Pause{}, nil
+	case TypeStep:
+		return &Step{}, nil
+	case TypeResume:
+		return &Resume{}, nil
+	case TypeState:
+		return &State{}, nil
 	case TypeReady:
 		return &Ready{}, nil
 	case TypeLoadError:

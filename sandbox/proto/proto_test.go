@@ -16,6 +16,10 @@ func TestRoundTrip(t *testing.T) {
 		&Reload{Conf: "http {}"},
 		&Stop{},
 		&SetTrace{On: true},
+		&Pause{},
+		&Step{N: 3},
+		&Resume{},
+		&State{Paused: true, Pending: []string{"worker 0: fd 9 readable (client connection)"}},
 		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}},
 		&LoadError{Message: `unknown directive "foo"`, File: "nginx.conf", Line: 12},
 		&TraceBatch{Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept"}`), json.RawMessage(`{"ts":2}`)}, Dropped: 7},
@@ -126,5 +130,21 @@ func TestEmptyBodyIsZeroValue(t *testing.T) {
 func TestUnknownMessageRefused(t *testing.T) {
 	if err := NewWriter(io.Discard).Write(struct{}{}); err == nil {
 		t.Fatal("Write(struct{}{}) succeeded")
+	}
+}
+
+// TestTypeNumbers pins the type numbers: they are the protocol.
+func TestTypeNumbers(t *testing.T) {
+	tests := []struct {
+		msg  any
+		want Type
+	}{
+		{Load{}, 1}, {Reload{}, 2}, {Stop{}, 3}, {SetTrace{}, 4}, {Pause{}, 5}, {Step{}, 6}, {Resume{}, 7},
+		{Ready{}, 64}, {LoadError{}, 65}, {TraceBatch{}, 66}, {LogLine{}, 67}, {Health{}, 68}, {Exit{}, 69}, {State{}, 70},
+	}
+	for _, tt := range tests {
+		if got, err := TypeOf(tt.msg); err != nil || got != tt.want {
+			t.Errorf("TypeOf(%T) = %d, %v; want %d", tt.msg, got, err, tt.want)
+		}
 	}
 }

@@ -1,0 +1,135 @@
+package sandbox
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// userHZ is the unit of utime and stime in /proc/PID/stat: USER_HZ, 100 on
+// every Linux architecture the lab runs on.
+const userHZ = 100
+
+// cpuSample is a child's CPU time at one moment.
+type cpuSample struct {
+	at  time.Time
+	cpu time.Duration
+}
+
+// cpuWindow keeps the samples of the last window and says how much CPU was
+// used in it.
+type cpuWindow struct {
+	window  time.Duration
+	samples []cpuSample // oldest first; samples[0] is at or before now-window once the window is full
+}
+
+// add records a sample and returns the CPU used since the window's start
+// (or since the first sample, while the window is not full yet).
+func (w *cpuWindow) add(s cpuSample) time.Duration {
+	w.samples = append(w.samples, s)
+	for len(w.samples) > 1 && s.at.Sub(w.samples[1].at) >= w.window {
+		w.samples = w.samples[1:]
+	}
+	return s.cpu - w.samples[0].cpu
+}
+
+// watchCPU samples the child's CPU time until it exits and kills it when it
+// used more than limit in the last window.
+func (in *Instance) watchCPU(limit, window time.Duration) {
+	if limit <= 0 || window <= 0 {
+		return
+	}
+	pid := in.PID()
+	every := min(max(window/20, 20*time.Millisecond), time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	w := &cpuWindow{window: window}
+	w.add(cpuSample{at: time.Now()}) // a new process has used nothing yet
+	for {
+		select {
+		case <-in.done:
+			return
+		case <-t.C:
+		}
+		cpu, err := processCPU(pid)
+		if err != nil {
+			continue // exiting: the reader reaps it
+		}
+		if used := w.add(cpuSample{at: time.Now(), cpu: cpu}); used > limit {
+			in.m.cfg.Logf("sandbox: killed instance pid %d: %v of CPU in the last %v (limit %v)", pid, used, window, limit)
+			in.killFor(CPULimitReason(limit, window))
+			return
+		}
+	}
+}
+
+// processCPU reads the user + system CPU time of all of a process's threads
+// from /proc/PID/stat.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(b)
+}
+
+// parseStatCPU takes utime and stime (fields 14 and 15) from a
+// /proc/PID/stat line; the command name (field 2) may hold spaces and
+// parentheses, so fields are counted from the last ')'.
+func parseStatCPU(b []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("parse /proc stat: no ')' in %q", b)
+	}
+	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("parse /proc stat: %d fields after the command", len(f))
+	}
+	utime, err1 := strconv.ParseInt(string(f[11]), 10, 64)
+	stime, err2 := strconv.ParseInt(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("parse /proc stat: utime %q stime %q", f[11], f[12])
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, nil
+}
+
+// CPULimitReason is the sentence a learner reads when the CPU watchdog
+// ended an instance: "CPU limit: the instance used 30 s of CPU in the last
+// minute".
+func CPULimitReason(limit, window time.Duration) string {
+	return "CPU limit: the instance used " + spoken(limit) + " of CPU in the last " + spokenWindow(window)
+}
+
+// spoken writes a duration for a learner: "30 s", "500 ms", "2 min".
+func spoken(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + " min"
+	case d >= time.Second && d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + " s"
+	case d >= time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+}
+
+// spokenWindow is spoken for "in the last ...": "minute", "2 s".
+func spokenWindow(d time.Duration) string {
+	switch d {
+	case time.Minute:
+		return "minute"
+	case time.Second:
+		return "second"
+	case time.Hour:
+		return "hour"
+	}
+	return spoken(d)
+}
+
+// CPUTime is the user + system CPU time the child has used so far, read
+// from /proc (fresher than Health's periodic figure).
+func (in *Instance) CPUTime() (time.Duration, error) {
+	return processCPU(in.PID())
+}
