@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,16 +65,16 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Unlock()
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	res := runBurst(ctx, in.Port(), in.PID(), q, max(workers, 1))
+	res := runBurst(ctx, in.Port(), in.CPUTime, q, max(workers, 1))
 	if reason := in.Exited(); reason != "" {
 		res.ErrorText = append(res.ErrorText, "the instance ended: "+reason)
 	}
 	writeJSON(w, http.StatusOK, res)
 }
 
-// runBurst sends q.N requests with q.C in flight and measures them. The
-// instance's CPU time is read from /proc before and after.
-func runBurst(ctx context.Context, port, pid int, q sendRequest, workers int) burstResult {
+// runBurst sends q.N requests with q.C in flight and measures them; cpu
+// reads the instance's CPU time before and after.
+func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int) burstResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: q.C, MaxConnsPerHost: q.C, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -90,7 +89,7 @@ func runBurst(ctx context.Context, port, pid int, q sendRequest, workers int) bu
 	results := make([]one, q.N)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	cpu0 := cpuTime(pid)
+	cpu0, _ := cpu()
 	start := time.Now()
 	for range q.C {
 		wg.Add(1)
@@ -128,7 +127,11 @@ func runBurst(ctx context.Context, port, pid int, q sendRequest, workers int) bu
 	close(next)
 	wg.Wait()
 	wall := time.Since(start)
-	cpu := cpuTime(pid) - cpu0
+	cpu1, err := cpu()
+	used := cpu1 - cpu0
+	if err != nil {
+		used = 0
+	}
 
 	res := burstResult{N: q.N, Statuses: map[string]int{}, Workers: workers, WallMS: float64(wall.Microseconds()) / 1000}
 	bodies := map[string]int{}
@@ -162,7 +165,7 @@ func runBurst(ctx context.Context, port, pid int, q sendRequest, workers int) bu
 	}
 	if res.WallMS > 0 {
 		res.Concurrency = round2(res.SumMS / res.WallMS)
-		res.BusyPct = round2(100 * float64(cpu) / float64(wall) / float64(workers))
+		res.BusyPct = round2(100 * float64(used) / float64(wall) / float64(workers))
 	}
 	res.SumMS = round2(res.SumMS)
 	return res
@@ -171,28 +174,3 @@ func runBurst(ctx context.Context, port, pid int, q sendRequest, workers int) bu
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
-// clockTick is the kernel's USER_HZ: /proc times are in these units.
-const clockTick = 100
-
-// cpuTime is the process's user+system CPU time from /proc/PID/stat (0
-// when it cannot be read).
-func cpuTime(pid int) time.Duration {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces: fields count from after ')'.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * time.Second / clockTick
-}

@@ -76,6 +76,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.Sandbox.Logf == nil {
+		cfg.Sandbox.Logf = cfg.Logf
+	}
 	st, err := store.Open(filepath.Clean(cfg.DataDir))
 	if err != nil {
 		return nil, err

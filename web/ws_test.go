@@ -30,6 +30,7 @@ type wsIn struct {
 	Events  []json.RawMessage `json:"events"`
 	Dropped int64             `json:"dropped"`
 	Line    string            `json:"line"`
+	Pending []string          `json:"pending"`
 }
 
 // dialWS connects to the lab's WebSocket with the client's cookies.
@@ -226,5 +227,105 @@ func TestSubscriberDropsWhenFull(t *testing.T) {
 	case got := <-sub.dropped:
 		t.Fatalf("a log line counted %d dropped events", got)
 	default:
+	}
+}
+
+// TestWebSocketStepMode pauses the instance from the browser's socket,
+// sees a request pending and unanswered, steps until it is answered, and
+// resumes.
+func TestWebSocketStepMode(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	conf := strings.Replace(sleepConf, "ngx.sleep(0.05)\n", "", 1)
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: conf}, &res)
+	conn := l.dialWS()
+	states := make(chan wsIn, 100)
+	go func() {
+		for {
+			var m wsIn
+			if err := conn.ReadJSON(&m); err != nil {
+				close(states)
+				return
+			}
+			if m.T == "state" || m.T == "hello" {
+				states <- m
+			}
+		}
+	}()
+	waitState := func(want string) wsIn {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case m, ok := <-states:
+				if !ok {
+					t.Fatal("WebSocket closed")
+				}
+				if m.State == want {
+					return m
+				}
+			case <-timeout:
+				t.Fatalf("no %q state", want)
+			}
+		}
+	}
+	waitState("running")
+	if err := conn.WriteJSON(wsCommand{T: "pause"}); err != nil {
+		t.Fatal(err)
+	}
+	waitState("paused")
+
+	answered := make(chan sendResult, 1)
+	go func() {
+		var sent sendResult
+		l.json("POST", "/api/send", sendRequest{Path: "/stepped"}, &sent)
+		answered <- sent
+	}()
+	// The new connection is pending on the paused loop, not answered.
+	var pendingLine string
+	deadline := time.After(10 * time.Second)
+	for pendingLine == "" {
+		select {
+		case m := <-states:
+			for _, p := range m.Pending {
+				if strings.Contains(p, "readable") {
+					pendingLine = p
+				}
+			}
+		case <-answered:
+			t.Fatal("a request was answered while the instance was paused")
+		case <-deadline:
+			t.Fatal("no pending line for the new connection")
+		}
+	}
+	t.Logf("pending: %s", pendingLine)
+	var sent sendResult
+	steps := 0
+	for done := false; !done; {
+		if steps > 20 {
+			t.Fatal("20 steps did not answer one request")
+		}
+		if err := conn.WriteJSON(wsCommand{T: "step", N: 1}); err != nil {
+			t.Fatal(err)
+		}
+		steps++
+		select {
+		case sent = <-answered:
+			done = true
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	if sent.Status != 200 || sent.Body != "hi\n" {
+		t.Fatalf("stepped request: %+v", sent)
+	}
+	t.Logf("answered after %d steps", steps)
+	if err := conn.WriteJSON(wsCommand{T: "resume"}); err != nil {
+		t.Fatal(err)
+	}
+	waitState("running")
+	l.json("POST", "/api/send", sendRequest{Path: "/free"}, &sent)
+	if sent.Status != 200 {
+		t.Fatalf("after resume: %+v", sent)
 	}
 }
