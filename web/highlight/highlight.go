@@ -16,14 +16,6 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
-)
-
-// Styles used for the light and dark themes.
-const (
-	LightStyle = "github"
-	DarkStyle  = "github-dark"
 )
 
 var formatter = html.New(html.WithClasses(true), html.WithLineNumbers(true), html.TabWidth(4))
@@ -38,16 +30,16 @@ func File(name, text string) (template.HTML, error) {
 	case strings.HasSuffix(name, ".lua"):
 		spans = []span{{text: text, lua: true}}
 	default:
-		spans = []span{{text: text}}
+		spans = []span{{text: text, plain: true}}
 	}
 	var tokens []chroma.Token
 	for _, sp := range spans {
-		lexer := lexers.Get("nginx")
-		if sp.lua {
-			lexer = lexers.Get("lua")
-		}
-		if lexer == nil {
-			lexer = lexers.Fallback
+		var lexer chroma.Lexer = nginxLexer
+		switch {
+		case sp.lua:
+			lexer = luaLexer
+		case sp.plain:
+			lexer = textLexer
 		}
 		it, err := chroma.Coalesce(lexer).Tokenise(nil, sp.text)
 		if err != nil {
@@ -56,7 +48,7 @@ func File(name, text string) (template.HTML, error) {
 		tokens = append(tokens, it.Tokens()...)
 	}
 	var buf bytes.Buffer
-	if err := formatter.Format(&buf, styles.Get(LightStyle), chroma.Literator(tokens...)); err != nil {
+	if err := formatter.Format(&buf, lightStyle, chroma.Literator(tokens...)); err != nil {
 		return "", fmt.Errorf("highlight %s: %w", name, err)
 	}
 	return template.HTML(buf.String()), nil
@@ -73,8 +65,8 @@ var (
 func CSS() string {
 	cssOnce.Do(func() {
 		var light, dark bytes.Buffer
-		_ = formatter.WriteCSS(&light, styles.Get(LightStyle))
-		_ = formatter.WriteCSS(&dark, styles.Get(DarkStyle))
+		_ = formatter.WriteCSS(&light, lightStyle)
+		_ = formatter.WriteCSS(&dark, darkStyle)
 		var b strings.Builder
 		b.WriteString(light.String())
 		for _, line := range strings.Split(dark.String(), "\n") {
@@ -94,8 +86,9 @@ func CSS() string {
 
 // span is a stretch of text in one language.
 type span struct {
-	text string
-	lua  bool
+	text  string
+	lua   bool
+	plain bool
 }
 
 // splitLuaBlocks cuts an nginx.conf into nginx and Lua stretches: the body

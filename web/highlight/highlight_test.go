@@ -40,3 +40,27 @@ func TestFile(t *testing.T) {
 		t.Error("CSS lacks the dark theme rules")
 	}
 }
+
+func TestLexers(t *testing.T) {
+	tests := []struct {
+		name, file, src string
+		want            []string
+	}{
+		{"lua", "lua/m.lua", "local s = [[a]] -- c\nreturn ngx.say(\"x\", 1.5)", []string{`<span class="kd">local</span>`, `<span class="s">[[a]]</span>`, `<span class="c1">-- c</span>`, `<span class="nb">ngx</span>`, `<span class="s2">&#34;x&#34;</span>`, `<span class="m">1.5</span>`}},
+		{"nginx", "nginx.conf", "worker_processes 2; # n\nset $x \"v\";", []string{`<span class="k">worker_processes</span>`, `<span class="m">2</span>`, `<span class="c1"># n</span>`, `<span class="nv">$x</span>`, `<span class="s2">&#34;v&#34;</span>`}},
+		{"plain", "notes.txt", "local x # y", []string{"local x # y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := File(tt.file, tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("lacks %s in\n%s", w, out)
+				}
+			}
+		})
+	}
+}

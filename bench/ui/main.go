@@ -1,0 +1,165 @@
+// Command ui measures the browser front end (one-shot): the size of the
+// embedded bundle (raw and gzipped), and how many trace events per second
+// the playground page draws live without a frame longer than 50 ms. It
+// serves the lab, opens /play in headless chromium (chromedp), and feeds
+// the page synthetic burst-like events through window.restylab.ingest at
+// each -rates step for -step, reading window.restylab.stats() after each.
+//
+//	go run ./bench/ui [-rates 10000,25000,50000,100000] [-step 5s]
+//
+// The events are made inside the page (a request's coroutine: create,
+// resume, yield on a sleep, resume, exit; epoll_wait/epoll_ready between),
+// so the figure is the page's ingest and drawing, not the DevTools pipe.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/web"
+	"github.com/restylab/restylab/web/static"
+)
+
+// generator defines window.__bench(rate, ms): feed rate events/s for ms
+// milliseconds in 16 ms slices; it resolves when done.
+const generator = `
+window.__bench = (rate, ms) => new Promise(resolve => {
+  let ts = performance.now() * 1e6, co = 1, req = 1, fd = 10;
+  const start = performance.now();
+  let carry = 0;
+  const tick = () => {
+    const now = performance.now();
+    if (now - start >= ms) { resolve(window.restylab.stats()); return; }
+    carry += rate * 0.016;
+    const n = Math.floor(carry); carry -= n;
+    const batch = [];
+    while (batch.length < n) {
+      const c = co++, r = req++, f = fd++ % 200 + 10;
+      ts += 2000;
+      batch.push({ts, kind: "epoll_ready", worker: 0, fd: f, arg: 1});
+      batch.push({ts: ts += 500, kind: "request_start", worker: 0, req: r, fd: f, detail: "GET /"});
+      batch.push({ts: ts += 500, kind: "co_create", worker: 0, req: r, co: c, phase: "content"});
+      batch.push({ts: ts += 500, kind: "co_resume", worker: 0, req: r, co: c, phase: "content", source: "nginx.conf", line: 16});
+      batch.push({ts: ts += 3000, kind: "co_yield", worker: 0, req: r, co: c, phase: "content", source: "nginx.conf", line: 16, detail: "sleep 50ms"});
+      batch.push({ts: ts += 500, kind: "epoll_wait", worker: 0, arg: 50});
+      batch.push({ts: ts += 50000, kind: "co_resume", worker: 0, req: r, co: c, phase: "content"});
+      batch.push({ts: ts += 3000, kind: "co_exit", worker: 0, req: r, co: c, detail: "ok"});
+      batch.push({ts: ts += 500, kind: "request_end", worker: 0, req: r, arg: 200, arg2: 120});
+      batch.push({ts: ts += 500, kind: "close", worker: 0, fd: f, detail: "done"});
+    }
+    window.restylab.ingest(batch);
+    setTimeout(tick, 16);
+  };
+  tick();
+});
+`
+
+type stats struct {
+	Events     float64 `json:"events"`
+	Coroutines float64 `json:"coroutines"`
+	Frames     float64 `json:"frames"`
+	LongFrames float64 `json:"longFrames"`
+	MaxFrameMS float64 `json:"maxFrameMs"`
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
+		os.Exit(sandbox.ChildMain(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	ratesFlag := flag.String("rates", "10000,25000,50000,100000", "event rates to try, events/s")
+	step := flag.Duration("step", 5*time.Second, "how long each rate runs")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "chromium executable")
+	flag.Parse()
+
+	bundleSize()
+
+	data, err := os.MkdirTemp("", "bench-ui-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(data)
+	srv, err := web.New(web.Config{DataDir: data, Sandbox: sandbox.Config{TempDir: data}, Logf: func(string, ...any) {}})
+	if err != nil {
+		fail(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	go http.Serve(ln, srv.Handler())
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1400, 900),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	err = chromedp.Do(ctx,
+		chromedp.Navigate("http://"+ln.Addr().String()+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(".cm-content")),
+		chromedp.Action[chromedp.Void](func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Evaluate[chromedp.Void](generator)(ctx, t)
+			return chromedp.Void{}, err
+		}),
+	)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println("rate (events/s) | events drawn | frames | frames > 50 ms | longest frame")
+	for _, f := range strings.Split(*ratesFlag, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			fail(err)
+		}
+		before, err := chromedp.Run(ctx, chromedp.Evaluate[stats](`window.restylab.stats()`))
+		if err != nil {
+			fail(err)
+		}
+		after, err := chromedp.Run(ctx, chromedp.Evaluate[stats](fmt.Sprintf(`window.__bench(%d, %d)`, rate, step.Milliseconds()), chromedp.EvalAwaitPromise))
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("%d | %.0f | %.0f | %.0f | %.0f ms\n", rate, after.Events-before.Events, after.Frames-before.Frames, after.LongFrames-before.LongFrames, after.MaxFrameMS)
+	}
+}
+
+// bundleSize prints the embedded front end's size, raw and gzipped.
+func bundleSize() {
+	var raw, gz int
+	for _, name := range []string{"app.js", "app.css", "site.css"} {
+		data, err := fs.ReadFile(static.FS(), name)
+		if err != nil {
+			fail(fmt.Errorf("%s: %w (run make web)", name, err))
+		}
+		var b bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		w.Write(data)
+		w.Close()
+		fmt.Printf("%s: %.1f KiB, gzip %.1f KiB\n", name, float64(len(data))/1024, float64(b.Len())/1024)
+		raw += len(data)
+		gz += b.Len()
+	}
+	fmt.Printf("front end in all: %.1f KiB, gzip %.1f KiB (goal < 400 KiB gzipped)\n", float64(raw)/1024, float64(gz)/1024)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench/ui:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,293 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/restylab/restylab/web/static"
+)
+
+// The browser tests drive Debian's chromium with chromedp against a real
+// lab. Without chromium they skip, unless RESTYLAB_REQUIRE_BROWSER is set
+// (CI sets it: there a missing browser is a failure). Screenshots go to
+// RESTYLAB_SCREENSHOTS (default: a folder in the system's temp dir), whose
+// path the tests log and CI prints.
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("RESTYLAB_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("RESTYLAB_REQUIRE_BROWSER") != "" {
+		t.Fatal("chromium not found (apt-get install chromium)")
+	}
+	t.Skip("chromium not found: apt-get install chromium (set RESTYLAB_REQUIRE_BROWSER=1 to make this a failure)")
+	return ""
+}
+
+// browser starts a headless chromium for the test and returns a tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if !static.Bundle() {
+		t.Fatal("the front end is not built into the test binary: run `make web` first")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 900),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel3)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("RESTYLAB_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "restylab-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// screenshot saves the page as <dir>/<name>.png.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(screenshotDir(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// run runs chromedp actions, failing the test with a screenshot on error.
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		screenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// value runs an action that returns a value, failing the test on error.
+func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		screenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// diagnostic is an editor marker as window.restylab.diagnostics() lists it.
+type diagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"`
+}
+
+// waitJS polls a JavaScript expression until it is true.
+func waitJS(t *testing.T, ctx context.Context, what, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			screenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
+			t.Fatalf("timed out waiting for %s (%s)", what, expr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// typeConf replaces the editor's text by typing conf as a learner would.
+func typeConf(t *testing.T, ctx context.Context, conf string) {
+	t.Helper()
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+		chromedp.Click(chromedp.CSS(`.cm-content`)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(kb.Delete),
+	}
+	// One Enter key per line break: SendKeys's "\n", and an Enter key
+	// event that carries text, give CodeMirror two line breaks (its keymap
+	// handles the keydown, then the text is inserted too).
+	for i, line := range strings.Split(conf, "\n") {
+		if i > 0 {
+			steps = append(steps, chromedp.KeyEvent(kb.Enter, noText))
+		}
+		if line != "" {
+			steps = append(steps, chromedp.SendKeys(chromedp.CSS(`.cm-content`), line))
+		}
+	}
+	run(t, ctx, "type into the editor", steps...)
+}
+
+// applied is true once the last apply has an answer.
+const applied = `['ok', 'warn', 'error'].includes((document.querySelector('#apply-status') || {dataset: {}}).dataset.state)`
+
+// noText strips the text from a key event, so only the keymap sees it.
+func noText(p *input.DispatchKeyEventParams) {
+	p.Text, p.UnmodifiedText = "", ""
+}
+
+// oneLineConf is the burst test's config, typed on one line so that the
+// editor's auto-indent and bracket closing cannot change it.
+const oneLineConf = `worker_processes 1; events { worker_connections 1024; } http { server { listen 8080; location / { content_by_lua_block { ngx.sleep(0.05) ngx.say("hi") } } } }`
+
+// TestBrowserBurst is the product's promise, checked from the page: edit
+// the handler, apply, burst 100 requests at concurrency 100, and see 100
+// coroutines on one worker lane with every response 200 "hi".
+func TestBrowserBurst(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "the WebSocket hello", `!!window.restylab && document.querySelector('#instance-state') !== null`, 15*time.Second)
+	typeConf(t, ctx, oneLineConf)
+	run(t, ctx, "apply with Ctrl+Enter",
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl), noText),
+	)
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	status := value(t, ctx, "read the apply status", chromedp.Text(chromedp.CSS(`#apply-status`)))
+	if state := value(t, ctx, "read the apply state", chromedp.Evaluate[string](`document.querySelector('#apply-status').dataset.state`)); state != "ok" {
+		t.Fatalf("apply: %s: %s", state, status)
+	}
+
+	run(t, ctx, "start the burst",
+		chromedp.Click(chromedp.CSS(`#tab-burst`)),
+		chromedp.WaitVisible(chromedp.CSS(`#burst-n`)),
+		chromedp.SetValue(chromedp.CSS(`#burst-n`), "100"),
+		chromedp.SetValue(chromedp.CSS(`#burst-c`), "100"),
+		chromedp.SetValue(chromedp.CSS(`#burst-path`), "/"),
+		chromedp.Click(chromedp.CSS(`#burst-go`)),
+	)
+	waitJS(t, ctx, "the burst summary", `document.querySelector('#burst-summary') && document.querySelector('#burst-summary').dataset.n === '100'`, 60*time.Second)
+	summary := value(t, ctx, "read the summary", chromedp.Evaluate[map[string]string](`Object.assign({text: document.querySelector('#burst-summary').textContent, table: (document.querySelector('#burst-table')||{}).textContent||''}, document.querySelector('#burst-summary').dataset)`))
+	if summary["ok"] != "100" {
+		t.Fatalf("summary: %+v", summary)
+	}
+	var conc float64
+	fmt.Sscan(summary["concurrency"], &conc)
+	if conc <= 50 {
+		t.Fatalf("effective concurrency %v, want > 50 (%s)", conc, summary["text"])
+	}
+	if !strings.Contains(summary["table"], "hi") || !strings.Contains(summary["table"], "200") {
+		t.Fatalf("the results table does not show 200 \"hi\": %q", summary["table"])
+	}
+	// The trace arrives over the WebSocket: wait until the timeline has
+	// drawn all 100 request coroutines, then check they share one lane.
+	waitJS(t, ctx, "100 coroutines on the timeline", `(() => { const s = document.querySelector('#timeline-stats'); if (!s) return false; const lanes = JSON.parse(s.dataset.lanes || '{}'); return Object.values(lanes).some(n => n >= 100); })()`, 20*time.Second)
+	lanesJSON := value(t, ctx, "read the lanes", chromedp.Evaluate[string](`document.querySelector('#timeline-stats').dataset.lanes`))
+	var lanes map[string]int
+	if err := json.Unmarshal([]byte(lanesJSON), &lanes); err != nil {
+		t.Fatal(err)
+	}
+	if len(lanes) != 1 || lanes["0"] < 100 {
+		t.Fatalf("lanes %v: want 100 coroutines on worker 0 and no other worker", lanes)
+	}
+	t.Logf("summary: %s", summary["text"])
+	screenshot(t, ctx, "playground-burst")
+}
+
+// TestBrowserSyntaxErrorMarker: a Lua syntax error is marked on its line.
+func TestBrowserSyntaxErrorMarker(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	// Line 1 holds the whole config; the broken call is on it.
+	typeConf(t, ctx, `events { } http { server { listen 8080; location / { content_by_lua_block { ngx.say("a") local = 1 } } } }`)
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "a diagnostic", `window.restylab.diagnostics().length > 0`, 20*time.Second)
+	diags := value(t, ctx, "read the diagnostics", chromedp.Evaluate[[]diagnostic](`window.restylab.diagnostics()`))
+	if len(diags) != 1 || diags[0].File != "nginx.conf" || diags[0].Line != 1 || !strings.Contains(diags[0].Message, "syntax error") {
+		t.Fatalf("diagnostics %+v", diags)
+	}
+	// And it is drawn: a lint marker in the gutter and an underlined range.
+	waitJS(t, ctx, "the inline marker", `document.querySelectorAll('.cm-lintRange, .cm-lint-marker').length > 0`, 5*time.Second)
+	screenshot(t, ctx, "syntax-error")
+
+	// A second error on another line moves the marker there.
+	typeConf(t, ctx, "events { }\nhttp { server { listen 8080; } }\nbogus_directive on;")
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	diags = value(t, ctx, "read the diagnostics", chromedp.Evaluate[[]diagnostic](`window.restylab.diagnostics()`))
+	if len(diags) != 1 || diags[0].Line != 3 || !strings.Contains(diags[0].Message, `unknown directive "bogus_directive"`) || diags[0].Severity != "error" {
+		text := value(t, ctx, "read the editor", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.cm-line')].map(l => l.textContent)`))
+		t.Fatalf("diagnostics after the second apply: %+v; editor lines %q", diags, text)
+	}
+}
+
+// TestBrowserReloadKeepsCode: what was typed survives a reload of the page.
+func TestBrowserReloadKeepsCode(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	typed := `events { } http { server { listen 8080; location / { content_by_lua_block { ngx.say("kept across reloads") } } } }`
+	typeConf(t, ctx, typed)
+	// No apply: autosave alone must keep it.
+	time.Sleep(2 * time.Second)
+	run(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.cm-content`)))
+	text := value(t, ctx, "read the editor", chromedp.Text(chromedp.CSS(`.cm-content`)))
+	if !strings.Contains(text, `ngx.say("kept across reloads")`) {
+		t.Fatalf("after reload the editor holds %q", text)
+	}
+	// And the server has it too (a new browser on the same session).
+	// (The session cookie is HttpOnly: read the session id from the page.)
+	id := value(t, ctx, "read the session", chromedp.Evaluate[string](`JSON.parse(document.getElementById('boot').textContent).session`))
+	if ws := l.srv.workspace(id); !strings.Contains(ws.Conf, "kept across reloads") {
+		t.Fatalf("the server's copy of session %s: %q", id, ws.Conf)
+	}
+}

@@ -1,0 +1,95 @@
+// Typed calls to the HTTP API of docs/web.md (same origin, session from the cookie).
+
+import type { Workspace } from "./boot";
+
+export interface LoadError { message: string; file?: string; line?: number }
+export interface ApplyResult { ok: boolean; warnings?: string[] | null; error?: LoadError | null }
+export interface SendRequest { method: string; path: string; headers: [string, string][]; body: string }
+export interface SendResult {
+  status: number; headers: [string, string][] | null; body: string; raw_request: string;
+  raw_response: string; ms: number; curl: string; error?: string;
+}
+export interface BurstRequest { method: string; path: string; n: number; c: number }
+export interface BurstResult {
+  n: number; ok: number; errors: number; statuses: Record<string, number>;
+  bodies: { body: string; count: number }[] | null; latencies_ms: number[] | null;
+  wall_ms: number; sum_ms: number; concurrency: number; busy_pct: number; workers: number;
+}
+export interface ShareResult { id: string; url: string; embed: string }
+
+/** ApiError carries the server's one-sentence error. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+let sessionId = "";
+
+/** setSession makes every call carry X-Restylab-Session (embeds in other sites get no cookies). */
+export function setSession(id: string): void {
+  sessionId = id;
+}
+
+function headers(json: boolean): Record<string, string> {
+  const hd: Record<string, string> = {};
+  if (json) hd["Content-Type"] = "application/json";
+  if (sessionId) hd["X-Restylab-Session"] = sessionId;
+  return hd;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: headers(body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (e) {
+    throw new ApiError(e instanceof Error ? e.message : String(e), 0);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const msg = data && typeof data === "object" && typeof (data as { error?: unknown }).error === "string"
+      ? (data as { error: string }).error : (text.trim() || `HTTP ${res.status}`);
+    throw new ApiError(msg, res.status);
+  }
+  return data as T;
+}
+
+function wsBody(ws: Workspace): { conf: string; files: Record<string, string> } {
+  return { conf: ws.conf, files: ws.files };
+}
+
+export const api = {
+  getWorkspace: () => call<Workspace>("GET", "/api/workspace"),
+  putWorkspace: (ws: Workspace) => call<null>("PUT", "/api/workspace", wsBody(ws)),
+  apply: (ws: Workspace) => call<ApplyResult>("POST", "/api/apply", wsBody(ws)),
+  send: (r: SendRequest) => call<SendResult>("POST", "/api/send", r),
+  burst: (r: BurstRequest) => call<BurstResult>("POST", "/api/burst", r),
+  share: (ws: Workspace) => call<ShareResult>("POST", "/api/share", wsBody(ws)),
+  /** beaconWorkspace saves without waiting (page unload): POST /api/workspace as a keepalive fetch
+   * (it can carry the session header), or sendBeacon when the body is over keepalive's 64 KiB. */
+  beaconWorkspace(ws: Workspace): boolean {
+    const text = JSON.stringify(wsBody(ws));
+    try {
+      if (text.length < 60000) {
+        void fetch("/api/workspace", { method: "POST", headers: headers(true), body: text, keepalive: true, credentials: "same-origin" }).catch(() => undefined);
+        return true;
+      }
+      return navigator.sendBeacon("/api/workspace", new Blob([text], { type: "application/json" }));
+    } catch {
+      return false;
+    }
+  },
+};

@@ -1,0 +1,61 @@
+// The boot data the server renders into <script id="boot">, with defaults for missing fields.
+
+export interface Workspace {
+  conf: string;
+  files: Record<string, string>;
+  updated?: number;
+}
+
+export interface Boot {
+  session: string;
+  lang: string;
+  embed: boolean;
+  readOnly: boolean;
+  workspace: Workspace;
+  proxyBase: string;
+  phases: string[];
+}
+
+export const DEFAULT_PHASES = [
+  "init", "init_worker", "ssl", "set", "rewrite", "access", "content",
+  "balancer", "header_filter", "body_filter", "log",
+];
+
+/** parseBoot reads the boot JSON text; anything missing or malformed gets a safe default. */
+export function parseBoot(text: string | null | undefined, htmlLang = "en"): Boot {
+  let raw: Record<string, unknown> = {};
+  try {
+    const v = JSON.parse(text || "{}");
+    if (v && typeof v === "object") raw = v as Record<string, unknown>;
+  } catch {
+    raw = {};
+  }
+  const ws = (raw.workspace && typeof raw.workspace === "object" ? raw.workspace : {}) as Record<string, unknown>;
+  const files: Record<string, string> = {};
+  if (ws.files && typeof ws.files === "object") {
+    for (const [k, v] of Object.entries(ws.files as Record<string, unknown>)) {
+      if (typeof v === "string") files[k] = v;
+    }
+  }
+  const phases = Array.isArray(raw.phases) && raw.phases.every((p) => typeof p === "string")
+    ? (raw.phases as string[]) : DEFAULT_PHASES;
+  return {
+    session: typeof raw.session === "string" ? raw.session : "",
+    lang: typeof raw.lang === "string" ? raw.lang : htmlLang,
+    embed: raw.embed === true,
+    readOnly: raw.readOnly === true,
+    workspace: {
+      conf: typeof ws.conf === "string" ? ws.conf : "",
+      files,
+      updated: typeof ws.updated === "number" ? ws.updated : 0,
+    },
+    proxyBase: typeof raw.proxyBase === "string" ? raw.proxyBase : "",
+    phases: phases.length ? phases : DEFAULT_PHASES,
+  };
+}
+
+/** readBoot parses the page's boot element. */
+export function readBoot(): Boot {
+  const el = document.getElementById("boot");
+  return parseBoot(el ? el.textContent : null, document.documentElement.lang || "en");
+}

@@ -1,0 +1,97 @@
+// The request builder: method, path, headers, body; Send shows status, headers, body, raw bytes, time and curl.
+
+import { api, type SendResult } from "../api";
+import { copyText, h } from "../dom";
+import { fmtMs } from "../format";
+import { t } from "../i18n";
+
+export class RequestPanel {
+  readonly root: HTMLElement;
+  private method: HTMLSelectElement;
+  private path: HTMLInputElement;
+  private headers: HTMLElement;
+  private body: HTMLTextAreaElement;
+  private result: HTMLElement;
+  private sendBtn: HTMLButtonElement;
+
+  constructor(private beforeSend: () => Promise<void> | void, compact = false) {
+    this.method = h("select", { id: "req-method" }, ...["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"].map((m) => h("option", { value: m }, m)));
+    this.path = h("input", { id: "req-path", type: "text", value: "/", spellcheck: "false", autocomplete: "off" });
+    this.path.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") void this.send();
+    });
+    this.headers = h("div", { class: "header-rows" });
+    this.body = h("textarea", { id: "req-body", rows: 3, spellcheck: "false" });
+    this.sendBtn = h("button", { type: "button", id: "send", class: "primary", onclick: () => void this.send() }, t("req.send"));
+    this.result = h("div", { id: "send-result", class: "send-result", "aria-live": "polite" });
+    const details = h("details", { class: "req-more" },
+      h("summary", null, `${t("req.headers")} / ${t("req.body")}`),
+      h("fieldset", null, h("legend", null, t("req.headers")), this.headers,
+        h("button", { type: "button", class: "small", onclick: () => this.addHeader("", "") }, t("req.header.add"))),
+      h("label", { for: "req-body" }, t("req.body")), this.body);
+    if (!compact) details.open = true;
+    this.root = h("div", { class: "panel request-panel" },
+      h("div", { class: "row" },
+        h("label", { for: "req-method", class: "sr-only" }, t("req.method")), this.method,
+        h("label", { for: "req-path", class: "sr-only" }, t("req.path")), this.path, this.sendBtn),
+      details, this.result);
+  }
+
+  private addHeader(k: string, v: string): void {
+    const name = h("input", { type: "text", value: k, "aria-label": t("req.header.name"), placeholder: "X-Name", class: "hname" });
+    const value = h("input", { type: "text", value: v, "aria-label": t("req.header.value"), placeholder: "value", class: "hvalue" });
+    const row = h("div", { class: "header-row" }, name, value,
+      h("button", { type: "button", class: "small", "aria-label": t("req.header.remove"), title: t("req.header.remove"), onclick: () => row.remove() }, "×"));
+    this.headers.appendChild(row);
+    name.focus();
+  }
+
+  private collect(): { method: string; path: string; headers: [string, string][]; body: string } {
+    const headers: [string, string][] = [];
+    for (const row of this.headers.querySelectorAll(".header-row")) {
+      const k = (row.querySelector(".hname") as HTMLInputElement).value.trim();
+      const v = (row.querySelector(".hvalue") as HTMLInputElement).value;
+      if (k) headers.push([k, v]);
+    }
+    let path = this.path.value.trim() || "/";
+    if (!path.startsWith("/")) path = "/" + path;
+    return { method: this.method.value, path, headers, body: this.body.value };
+  }
+
+  async send(): Promise<void> {
+    this.sendBtn.disabled = true;
+    this.result.setAttribute("data-status", "pending");
+    this.result.replaceChildren(h("p", { class: "muted" }, t("req.sending")));
+    try {
+      await this.beforeSend();
+      const r = await api.send(this.collect());
+      this.show(r);
+    } catch (e) {
+      this.result.setAttribute("data-status", "error");
+      this.result.replaceChildren(h("p", { class: "err" }, e instanceof Error ? e.message : String(e)));
+    } finally {
+      this.sendBtn.disabled = false;
+    }
+  }
+
+  private show(r: SendResult): void {
+    this.result.setAttribute("data-status", r.error ? "error" : String(r.status));
+    const hdrs = r.headers ?? [];
+    const copyBtn = h("button", { type: "button", class: "small", id: "copy-curl" }, t("copy"));
+    copyBtn.addEventListener("click", () => void copyText(r.curl).then(() => (copyBtn.textContent = t("copied"))));
+    const cls = r.status >= 500 ? "s5" : r.status >= 400 ? "s4" : r.status >= 300 ? "s3" : "s2";
+    const parts: (Node | null)[] = [
+      h("div", { class: "row" },
+        r.status ? h("span", { class: `status ${cls}`, id: "send-status" }, String(r.status)) : null,
+        h("span", { class: "muted", id: "send-ms" }, t("req.time", { ms: fmtMs(r.ms) }))),
+      r.error ? h("p", { class: "err" }, r.error) : null,
+      hdrs.length ? h("table", { class: "kv" }, h("caption", null, t("req.resp.headers")),
+        h("tbody", null, ...hdrs.map(([k, v]) => h("tr", null, h("th", null, k), h("td", null, v))))) : null,
+      h("h4", null, t("req.resp.body")), h("pre", { class: "resp-body" }, r.body ?? ""),
+      h("details", null, h("summary", null, t("req.raw.request")), h("pre", { class: "raw" }, r.raw_request ?? "")),
+      h("details", null, h("summary", null, t("req.raw.response")), h("pre", { class: "raw" }, r.raw_response ?? "")),
+      r.curl ? h("div", { class: "curl" }, h("h4", null, t("req.curl")), h("pre", { id: "curl" }, r.curl), copyBtn) : null,
+    ];
+    this.result.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  }
+}

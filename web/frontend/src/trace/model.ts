@@ -1,0 +1,374 @@
+// The trace model: a bounded ring of events plus what is derived from them incrementally:
+// per-worker coroutine runs and epoll_wait markers, per-coroutine running/waiting/done
+// segments, the epoll interest list and the ready lists of recent epoll_wait calls.
+
+import { Series } from "./series";
+import { EPOLLIN, EPOLLOUT, type TraceEvent } from "./types";
+
+export const RUN = 0;
+export const WAIT = 1;
+export const DONE = 2;
+export type SegState = typeof RUN | typeof WAIT | typeof DONE;
+
+/** A stretch of one coroutine's life. e is NaN while it lasts. */
+export interface Seg {
+  s: number;
+  e: number;
+  st: SegState;
+  reason?: string;
+  phase?: string;
+  source?: string;
+  line?: number;
+}
+
+export interface Coro {
+  key: number;
+  co: number;
+  worker: number;
+  req: number;
+  phase: string;
+  parent: number;
+  created: number;
+  ran: boolean;
+  segs: Seg[];
+}
+
+/** Worker run columns: start, end, co, req. */
+export const R_START = 0, R_END = 1, R_CO = 2, R_REQ = 3;
+/** epoll_wait columns: ts, timeout ms, ready count, ts of the return (first ready or next event). */
+export const W_TS = 0, W_TIMEOUT = 1, W_READY = 2;
+
+export interface OpenRun { start: number; co: number; req: number; phase: string; source: string; line: number }
+
+export interface WorkerLane {
+  id: number;
+  runs: Series;
+  open: OpenRun | null;
+  /** coroutines suspended by a nested resume on this worker (ngx.thread.spawn) */
+  stack: number[];
+  waits: Series;
+  distinctCoros: number;
+  lastTs: number;
+}
+
+export interface Interest { worker: number; fd: number; events: number; owner: number; req: number; since: number; what: string }
+
+export interface WaitCall { worker: number; ts: number; timeout: number; ready: { fd: number; mask: number }[] }
+
+export interface ModelStats { events: number; coroutines: number; workers: number; lanes: Record<string, number> }
+
+const MAX_COROS = 20000;
+const MAX_SEGS = 4000;
+const MAX_RECENT_WAITS = 200;
+
+export function coKey(worker: number, co: number): number {
+  return worker * 4294967296 + co;
+}
+
+const FD_RE = /\b(read|recv|receive|write|send|connect|accept)\w*\b.*?\bfd\s*(\d+)/i;
+
+/** parseWaitFd reads "read fd 9" style co_yield details: the fd and whether it waits to read or write. */
+export function parseWaitFd(detail: string | undefined): { fd: number; events: number } | null {
+  if (!detail) return null;
+  const m = FD_RE.exec(detail);
+  if (!m) return null;
+  const verb = m[1].toLowerCase();
+  const out = verb.startsWith("write") || verb.startsWith("send") || verb.startsWith("connect");
+  return { fd: Number(m[2]), events: out ? EPOLLOUT : EPOLLIN };
+}
+
+export class TraceModel {
+  readonly cap: number;
+  private ring: (TraceEvent | undefined)[];
+  /** total events ingested since the last clear; event i lives at ring[i % cap] while i >= total - cap */
+  total = 0;
+  minTs = Infinity;
+  maxTs = -Infinity;
+  workers = new Map<number, WorkerLane>();
+  coros = new Map<number, Coro>();
+  /** coroutines in order of first sight (their lanes) */
+  coroList: Coro[] = [];
+  /** index in coroList of coroList[0] since the last clear (lanes removed from the front) */
+  coroBase = 0;
+  private seen = new Set<number>();
+  distinctCoros = 0;
+  interest = new Map<number, Interest>();
+  recentWaits: WaitCall[] = [];
+  private lastWait = new Map<number, WaitCall>();
+  kinds = new Set<string>();
+  traceDropped = 0;
+  /** bumps on every change; views redraw when it moved */
+  version = 0;
+
+  constructor(cap = 1 << 18) {
+    this.cap = cap;
+    this.ring = new Array(cap);
+  }
+
+  clear(): void {
+    this.ring = new Array(this.cap);
+    this.total = 0;
+    this.minTs = Infinity;
+    this.maxTs = -Infinity;
+    this.workers.clear();
+    this.coros.clear();
+    this.coroList = [];
+    this.coroBase = 0;
+    this.seen.clear();
+    this.distinctCoros = 0;
+    this.interest.clear();
+    this.recentWaits = [];
+    this.lastWait.clear();
+    this.kinds.clear();
+    this.traceDropped = 0;
+    this.version++;
+  }
+
+  /** first is the sequence number of the oldest event still held. */
+  get first(): number {
+    return Math.max(0, this.total - this.cap);
+  }
+
+  get(seq: number): TraceEvent | undefined {
+    if (seq < this.first || seq >= this.total) return undefined;
+    return this.ring[seq % this.cap];
+  }
+
+  ingest(events: readonly TraceEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (!ev || typeof ev.ts !== "number" || typeof ev.kind !== "string") continue;
+      if (typeof ev.worker !== "number") (ev as { worker: number }).worker = 0;
+      this.ring[this.total % this.cap] = ev;
+      this.total++;
+      this.one(ev);
+    }
+    if (events.length) this.version++;
+  }
+
+  private lane(w: number): WorkerLane {
+    let l = this.workers.get(w);
+    if (!l) {
+      l = { id: w, runs: new Series(4, 256, 1 << 19), open: null, stack: [], waits: new Series(3, 256, 1 << 18), distinctCoros: 0, lastTs: 0 };
+      this.workers.set(w, l);
+    }
+    return l;
+  }
+
+  private coro(ev: TraceEvent): Coro {
+    const co = ev.co ?? 0;
+    const key = coKey(ev.worker, co);
+    let c = this.coros.get(key);
+    if (!c) {
+      c = { key, co, worker: ev.worker, req: ev.req ?? 0, phase: ev.phase ?? "", parent: 0, created: ev.ts, ran: false, segs: [] };
+      this.coros.set(key, c);
+      this.coroList.push(c);
+      if (!this.seen.has(key)) {
+        if (this.seen.size < 2_000_000) this.seen.add(key);
+        this.distinctCoros++;
+      }
+      if (this.coroList.length > MAX_COROS) {
+        const drop = this.coroList.length - MAX_COROS + (MAX_COROS >> 3);
+        for (let i = 0; i < drop; i++) this.coros.delete(this.coroList[i].key);
+        this.coroList.splice(0, drop);
+        this.coroBase += drop;
+      }
+    } else {
+      if (!c.req && ev.req) c.req = ev.req;
+      if (ev.phase) c.phase = ev.phase;
+    }
+    return c;
+  }
+
+  private openSeg(c: Coro, ts: number, st: SegState, ev: TraceEvent, reason?: string): void {
+    const last = c.segs[c.segs.length - 1];
+    if (last && Number.isNaN(last.e)) last.e = ts;
+    if (c.segs.length >= MAX_SEGS) c.segs.splice(0, MAX_SEGS >> 1);
+    c.segs.push({ s: ts, e: NaN, st, reason, phase: ev.phase, source: ev.source, line: ev.line });
+  }
+
+  /** closeRun ends the worker's open run at ts. */
+  private closeRun(l: WorkerLane, ts: number): void {
+    const o = l.open;
+    if (!o) return;
+    l.runs.push(o.start, Math.max(ts, o.start), o.co, o.req);
+    l.open = null;
+  }
+
+  private one(ev: TraceEvent): void {
+    const ts = ev.ts;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    const l = this.lane(ev.worker);
+    if (ts > l.lastTs) l.lastTs = ts;
+    if (!this.kinds.has(ev.kind)) this.kinds.add(ev.kind);
+    switch (ev.kind) {
+      case "co_create": {
+        const c = this.coro(ev);
+        c.parent = ev.arg ?? 0;
+        if (c.segs.length === 0) this.openSeg(c, ts, WAIT, ev, "created");
+        break;
+      }
+      case "co_resume": {
+        const c = this.coro(ev);
+        if (l.open && l.open.co === c.co) {
+          // already running (a parent resumed by us when its child yielded)
+          break;
+        }
+        if (l.open) {
+          const parent = this.coros.get(coKey(ev.worker, l.open.co));
+          l.stack.push(l.open.co);
+          this.closeRun(l, ts);
+          if (parent) this.openSeg(parent, ts, WAIT, ev, `co ${c.co}`);
+        }
+        if (!c.ran) {
+          c.ran = true;
+          l.distinctCoros++;
+        }
+        this.openSeg(c, ts, RUN, ev);
+        l.open = { start: ts, co: c.co, req: c.req || (ev.req ?? 0), phase: ev.phase ?? c.phase, source: ev.source ?? "", line: ev.line ?? 0 };
+        break;
+      }
+      case "co_yield":
+      case "co_exit": {
+        const c = this.coro(ev);
+        const exit = ev.kind === "co_exit";
+        this.openSeg(c, ts, exit ? DONE : WAIT, ev, exit ? (ev.detail || "ok") : (ev.detail || "yield"));
+        if (l.open && l.open.co === c.co) {
+          this.closeRun(l, ts);
+          const up = l.stack.pop();
+          if (up !== undefined) {
+            const p = this.coros.get(coKey(ev.worker, up));
+            if (p) {
+              this.openSeg(p, ts, RUN, ev);
+              l.open = { start: ts, co: up, req: p.req, phase: p.phase, source: "", line: 0 };
+            }
+          }
+        } else {
+          const k = l.stack.indexOf(c.co);
+          if (k >= 0) l.stack.splice(k, 1);
+        }
+        if (!exit) {
+          const w = parseWaitFd(ev.detail);
+          if (w) this.setInterest(ev, w.fd, w.events, c.co, ev.detail ?? "");
+          else if (ev.fd && /read|write|recv|send|connect/i.test(ev.detail ?? "")) {
+            this.setInterest(ev, ev.fd, /write|send|connect/i.test(ev.detail ?? "") ? EPOLLOUT : EPOLLIN, c.co, ev.detail ?? "");
+          }
+        }
+        break;
+      }
+      case "epoll_wait": {
+        l.waits.push(ts, ev.arg ?? -1, 0);
+        const call: WaitCall = { worker: ev.worker, ts, timeout: ev.arg ?? -1, ready: [] };
+        this.recentWaits.push(call);
+        if (this.recentWaits.length > MAX_RECENT_WAITS * 2) this.recentWaits.splice(0, MAX_RECENT_WAITS);
+        this.lastWait.set(ev.worker, call);
+        break;
+      }
+      case "epoll_ready": {
+        const call = this.lastWait.get(ev.worker);
+        if (call) {
+          call.ready.push({ fd: ev.fd ?? -1, mask: ev.arg ?? 0 });
+          if (l.waits.n > 0) l.waits.cols[W_READY][l.waits.n - 1]++;
+        }
+        break;
+      }
+      case "accept":
+        if (ev.fd) this.setInterest(ev, ev.fd, EPOLLIN, ev.co ?? 0, ev.detail ? `accept ${ev.detail}` : "accept");
+        break;
+      case "close":
+        if (ev.fd !== undefined) this.interest.delete(coKey(ev.worker, ev.fd));
+        break;
+      case "dropped":
+        this.traceDropped += ev.arg ?? 0;
+        break;
+      case "worker_exit":
+        this.closeRun(l, ts);
+        l.stack = [];
+        break;
+      default:
+        if (ev.co) this.coro(ev);
+    }
+  }
+
+  private setInterest(ev: TraceEvent, fd: number, events: number, owner: number, what: string): void {
+    const key = coKey(ev.worker, fd);
+    const it = this.interest.get(key);
+    if (it) {
+      it.events = events;
+      it.owner = owner || it.owner;
+      it.req = ev.req || it.req;
+      it.what = what;
+    } else {
+      this.interest.set(key, { worker: ev.worker, fd, events, owner, req: ev.req ?? 0, since: ev.ts, what });
+    }
+  }
+
+  workerIds(): number[] {
+    return [...this.workers.keys()].sort((a, b) => a - b);
+  }
+
+  stats(): ModelStats {
+    const lanes: Record<string, number> = {};
+    let workers = 0;
+    for (const l of this.workers.values()) {
+      workers++;
+      if (l.distinctCoros > 0) lanes[String(l.id)] = l.distinctCoros;
+    }
+    return { events: this.total, coroutines: this.distinctCoros, workers, lanes };
+  }
+
+  /** runAt finds what worker w runs at ts: the coroutine and request, or null when idle. */
+  runAt(w: number, ts: number): { co: number; req: number; start: number; end: number } | null {
+    const l = this.workers.get(w);
+    if (!l) return null;
+    if (l.open && ts >= l.open.start) return { co: l.open.co, req: l.open.req, start: l.open.start, end: NaN };
+    const r = l.runs;
+    const i = r.lowerBound(R_END, ts);
+    if (i < r.n && r.cols[R_START][i] <= ts) {
+      return { co: r.cols[R_CO][i], req: r.cols[R_REQ][i], start: r.cols[R_START][i], end: r.cols[R_END][i] };
+    }
+    return null;
+  }
+
+  /** segAt finds the segment of coroutine c covering ts. */
+  segAt(c: Coro, ts: number): Seg | null {
+    const segs = c.segs;
+    let lo = 0;
+    let hi = segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid].s <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    const s = segs[lo - 1];
+    if (!s) return null;
+    if (!Number.isNaN(s.e) && s.e < ts && s.st !== DONE) return null;
+    return s;
+  }
+
+  /** stateAt sums up the instant ts: per worker what runs, and the waiting coroutines with their reasons. */
+  stateAt(ts: number): { workers: { w: number; co: number; req: number }[]; waiting: Map<string, number>; nWaiting: number } {
+    const workers = this.workerIds().map((w) => {
+      const r = this.runAt(w, ts);
+      return { w, co: r ? r.co : 0, req: r ? r.req : 0 };
+    });
+    const waiting = new Map<string, number>();
+    let nWaiting = 0;
+    for (const c of this.coroList) {
+      if (c.created > ts) continue;
+      const s = this.segAt(c, ts);
+      if (s && s.st === WAIT) {
+        nWaiting++;
+        const r = (s.reason ?? "").replace(/\bfd \d+/g, "fd N");
+        waiting.set(r, (waiting.get(r) ?? 0) + 1);
+      }
+    }
+    return { workers, waiting, nWaiting };
+  }
+
+  /** forEach visits the held events from oldest to newest. */
+  forEach(fn: (ev: TraceEvent, seq: number) => void): void {
+    for (let s = this.first; s < this.total; s++) fn(this.ring[s % this.cap] as TraceEvent, s);
+  }
+}

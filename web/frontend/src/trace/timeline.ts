@@ -1,0 +1,530 @@
+// The timeline canvas: one lane per worker (which coroutine runs, epoll_wait markers), one lane per
+// coroutine (running / waiting / done). Draws only what is visible and merges sub-pixel intervals.
+// Zoom with the wheel or +/-, pan by dragging or with the arrow keys; hover shows a tooltip.
+
+import { h } from "../dom";
+import { nsToMs } from "../format";
+import { t } from "../i18n";
+import { requestColor } from "../theme";
+import { coKey, DONE, R_END, R_REQ, R_START, RUN, W_READY, W_TIMEOUT, W_TS, type Coro, type Seg, type TraceModel, type WorkerLane } from "./model";
+
+const LABEL_W = 92;
+const AXIS_H = 20;
+const WORKER_H = 24;
+const CO_H = 12;
+const CO_GAP = 2;
+
+interface Colors { bg: string; grid: string; fg: string; muted: string; done: string; epoll: string; ready: string; cursor: string; idle: string }
+
+export interface TimelineOptions {
+  onJump?(source: string, line: number): void;
+  onFollowChange?(follow: boolean): void;
+}
+
+interface Hit { text: string[]; source?: string; line?: number }
+
+export class Timeline {
+  readonly root: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private ctx: CanvasRenderingContext2D;
+  private tip: HTMLElement;
+  private w = 600;
+  private hgt = 300;
+  private dpr = 1;
+  /** left edge in ns and scale */
+  t0 = 0;
+  nsPerPx = 200e6 / 600;
+  scrollY = 0;
+  follow = true;
+  cursor: number | null = null;
+  private dirty = true;
+  private lastVersion = -1;
+  private colors!: Colors;
+  private patterns = new Map<string, CanvasPattern | string>();
+  private drag: { x: number; y: number; t0: number; sy: number; moved: boolean } | null = null;
+  private mouse: { x: number; y: number } | null = null;
+  /** absolute lane index of the first coroutine not done before the window (follow mode scrolls to it) */
+  private liveAbs = 0;
+
+  constructor(private model: TraceModel, private opts: TimelineOptions = {}) {
+    this.canvas = h("canvas", { class: "timeline-canvas", tabindex: 0, role: "img", "aria-label": t("tl.label") });
+    this.ctx = this.canvas.getContext("2d", { alpha: false }) as CanvasRenderingContext2D;
+    this.tip = h("div", { class: "tl-tip", role: "tooltip" });
+    this.tip.hidden = true;
+    this.root = h("div", { class: "timeline-wrap" }, this.canvas, this.tip);
+    this.readColors();
+    window.addEventListener("restylab-theme", () => {
+      this.readColors();
+      this.patterns.clear();
+      this.dirty = true;
+    });
+    new ResizeObserver(() => this.resize()).observe(this.root);
+    this.bind();
+  }
+
+  private readColors(): void {
+    const cs = getComputedStyle(document.documentElement);
+    const v = (n: string, d: string) => cs.getPropertyValue(n).trim() || d;
+    this.colors = {
+      bg: v("--tl-bg", "#ffffff"), grid: v("--line", "#d0d7de"), fg: v("--fg", "#1b1f24"), muted: v("--muted", "#57606a"),
+      done: v("--tl-done", "#8a8f98"), epoll: v("--tl-epoll", "#000000"), ready: v("--tl-ready", "#009E73"),
+      cursor: v("--error", "#d55e00"), idle: v("--panel", "#f6f8fa"),
+    };
+  }
+
+  private resize(): void {
+    const r = this.root.getBoundingClientRect();
+    this.dpr = window.devicePixelRatio || 1;
+    const oldPlot = this.plotW();
+    this.w = Math.max(200, Math.floor(r.width));
+    this.hgt = Math.max(120, Math.floor(r.height));
+    if (oldPlot > 0) this.nsPerPx = (this.nsPerPx * oldPlot) / this.plotW();
+    this.canvas.width = Math.floor(this.w * this.dpr);
+    this.canvas.height = Math.floor(this.hgt * this.dpr);
+    this.canvas.style.width = this.w + "px";
+    this.canvas.style.height = this.hgt + "px";
+    this.dirty = true;
+  }
+
+  private plotW(): number {
+    return this.w - LABEL_W;
+  }
+
+  invalidate(): void {
+    this.dirty = true;
+  }
+
+  setFollow(on: boolean): void {
+    if (this.follow !== on) {
+      this.follow = on;
+      this.opts.onFollowChange?.(on);
+    }
+    this.dirty = true;
+  }
+
+  /** reset shows a fresh window (after clear). */
+  reset(): void {
+    this.scrollY = 0;
+    this.liveAbs = 0;
+    this.nsPerPx = 200e6 / this.plotW();
+    this.cursor = null;
+    this.dirty = true;
+  }
+
+  fit(): void {
+    const m = this.model;
+    if (!(m.maxTs > m.minTs)) return;
+    const span = m.maxTs - m.minTs;
+    this.nsPerPx = (span * 1.04) / this.plotW();
+    this.t0 = m.minTs - span * 0.02;
+    this.setFollow(false);
+  }
+
+  zoom(factor: number, atX = this.plotW() / 2): void {
+    const at = this.t0 + atX * this.nsPerPx;
+    this.nsPerPx = Math.min(1e12, Math.max(10, this.nsPerPx * factor));
+    this.t0 = at - atX * this.nsPerPx;
+    this.dirty = true;
+  }
+
+  pan(px: number): void {
+    this.t0 += px * this.nsPerPx;
+    this.setFollow(false);
+  }
+
+  private maxScroll(): number {
+    const lanes = this.model.coroList.length;
+    const top = AXIS_H + this.model.workers.size * WORKER_H + 6;
+    return Math.max(0, lanes * (CO_H + CO_GAP) - (this.hgt - top) + 8);
+  }
+
+  scroll(dy: number): void {
+    this.scrollY = Math.max(0, Math.min(this.maxScroll(), this.scrollY + dy));
+    this.dirty = true;
+  }
+
+  private bind(): void {
+    const c = this.canvas;
+    c.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const x = e.offsetX - LABEL_W;
+      if (e.shiftKey) this.scroll(e.deltaY);
+      else if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) this.pan(e.deltaX);
+      else this.zoom(Math.exp(e.deltaY * 0.002), Math.max(0, x));
+    }, { passive: false });
+    c.addEventListener("mousedown", (e) => {
+      this.drag = { x: e.clientX, y: e.clientY, t0: this.t0, sy: this.scrollY, moved: false };
+    });
+    window.addEventListener("mousemove", (e) => {
+      if (!this.drag) return;
+      const dx = e.clientX - this.drag.x;
+      const dy = e.clientY - this.drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) this.drag.moved = true;
+      if (this.drag.moved) {
+        this.t0 = this.drag.t0 - dx * this.nsPerPx;
+        this.scrollY = Math.max(0, Math.min(this.maxScroll(), this.drag.sy - dy));
+        this.setFollow(false);
+      }
+    });
+    window.addEventListener("mouseup", () => {
+      this.drag = null;
+    });
+    c.addEventListener("click", (e) => {
+      const hit = this.hitTest(e.offsetX, e.offsetY);
+      if (hit && hit.source && hit.line) this.opts.onJump?.(hit.source, hit.line);
+    });
+    c.addEventListener("mousemove", (e) => {
+      this.mouse = { x: e.offsetX, y: e.offsetY };
+      this.showTip();
+    });
+    c.addEventListener("mouseleave", () => {
+      this.mouse = null;
+      this.tip.hidden = true;
+    });
+    c.addEventListener("keydown", (e) => {
+      const step = this.plotW() / 10;
+      switch (e.key) {
+        case "+": case "=": this.zoom(0.7); break;
+        case "-": case "_": this.zoom(1 / 0.7); break;
+        case "ArrowLeft": this.pan(-step); break;
+        case "ArrowRight": this.pan(step); break;
+        case "ArrowUp": this.scroll(-(CO_H + CO_GAP) * 3); break;
+        case "ArrowDown": this.scroll((CO_H + CO_GAP) * 3); break;
+        case "PageUp": this.scroll(-this.hgt / 2); break;
+        case "PageDown": this.scroll(this.hgt / 2); break;
+        case "Home": case "0": this.fit(); break;
+        case "f": this.setFollow(!this.follow); break;
+        default: return;
+      }
+      e.preventDefault();
+    });
+  }
+
+  private showTip(): void {
+    if (!this.mouse || this.drag?.moved) {
+      this.tip.hidden = true;
+      return;
+    }
+    const hit = this.hitTest(this.mouse.x, this.mouse.y);
+    if (!hit) {
+      this.tip.hidden = true;
+      return;
+    }
+    this.tip.replaceChildren(...hit.text.map((s, i) => h("div", { class: i === 0 ? "tip-head" : "" }, s)));
+    this.tip.hidden = false;
+    const x = Math.min(this.mouse.x + 14, this.w - 260);
+    this.tip.style.left = Math.max(0, x) + "px";
+    this.tip.style.top = this.mouse.y + 16 + "px";
+  }
+
+  private rel(ns: number): string {
+    return nsToMs(ns - (Number.isFinite(this.model.minTs) ? this.model.minTs : 0));
+  }
+
+  private segText(kind: string, s: number, e: number, req: number, co: number, phase?: string, source?: string, line?: number, extra?: string): Hit {
+    const end = Number.isNaN(e) ? this.model.maxTs : e;
+    const text = [`${kind}${extra ? ": " + extra : ""}`, `${this.rel(s)} – ${this.rel(end)} ms (${nsToMs(end - s)} ms)`];
+    const who: string[] = [t("tip.co", { c: co })];
+    if (req) who.push(t("tip.req", { r: req }));
+    if (phase) who.push(t("tip.phase", { p: phase }));
+    text.push(who.join(" · "));
+    if (source) text.push(`${source}:${line ?? 0}`);
+    return { text, source, line };
+  }
+
+  /** hitTest describes what is under canvas point (x, y), if anything. */
+  hitTest(x: number, y: number): Hit | null {
+    if (x < LABEL_W || y < AXIS_H) return null;
+    const ts = this.t0 + (x - LABEL_W) * this.nsPerPx;
+    const ids = this.model.workerIds();
+    const wi = Math.floor((y - AXIS_H) / WORKER_H);
+    if (wi < ids.length) {
+      const l = this.model.workers.get(ids[wi])!;
+      const inLane = y - AXIS_H - wi * WORKER_H;
+      if (inLane > WORKER_H - 9) {
+        const k = l.waits.lowerBound(W_TS, ts - 3 * this.nsPerPx);
+        if (k < l.waits.n && l.waits.cols[W_TS][k] <= ts + 3 * this.nsPerPx) {
+          return { text: [t("tip.epoll", { t: l.waits.cols[W_TIMEOUT][k], n: l.waits.cols[W_READY][k] }), `${this.rel(l.waits.cols[W_TS][k])} ms`] };
+        }
+      }
+      const r = this.model.runAt(l.id, ts);
+      if (!r) return null;
+      const c = this.model.coros.get(coKey(l.id, r.co));
+      const seg = c ? this.model.segAt(c, ts) : null;
+      return this.segText(t("tl.running"), r.start, r.end, r.req, r.co, seg?.phase || c?.phase, seg?.source, seg?.line, t("tl.worker", { w: l.id }));
+    }
+    const top = AXIS_H + ids.length * WORKER_H + 6;
+    const li = Math.floor((y - top + this.scrollY) / (CO_H + CO_GAP));
+    const c = this.model.coroList[li];
+    if (!c || y < top) return null;
+    const seg = this.model.segAt(c, ts);
+    if (!seg) return null;
+    const kind = seg.st === RUN ? t("tl.running") : seg.st === DONE ? t("tl.done") : t("tl.waiting");
+    return this.segText(kind, seg.s, seg.e, c.req, c.co, seg.phase || c.phase, seg.source, seg.line, seg.st === RUN ? "" : seg.reason);
+  }
+
+  /** frame redraws when something changed; returns whether it drew. */
+  frame(): boolean {
+    const m = this.model;
+    if (m.version !== this.lastVersion) {
+      this.lastVersion = m.version;
+      this.dirty = true;
+    }
+    if (!this.dirty) return false;
+    this.dirty = false;
+    if (this.follow && Number.isFinite(m.maxTs)) {
+      const win = this.plotW() * this.nsPerPx;
+      this.t0 = Math.max(m.minTs - win * 0.02, m.maxTs - win * 0.96);
+      this.followLanes();
+    }
+    this.draw();
+    if (this.mouse) this.showTip();
+    return true;
+  }
+
+  /** followLanes scrolls the coroutine lanes to the first one still alive in the window. */
+  private followLanes(): void {
+    const L = this.model.coroList;
+    let i = Math.max(0, this.liveAbs - this.model.coroBase);
+    while (i < L.length - 1) {
+      const segs = L[i].segs;
+      const last = segs[segs.length - 1];
+      if (!last || last.st !== DONE || last.s >= this.t0) break;
+      i++;
+    }
+    this.liveAbs = i + this.model.coroBase;
+    this.scrollY = Math.min(i * (CO_H + CO_GAP), this.maxScroll());
+  }
+
+  private pattern(color: string): CanvasPattern | string {
+    let p = this.patterns.get(color);
+    if (p) return p;
+    const off = document.createElement("canvas");
+    off.width = 6;
+    off.height = 6;
+    const g = off.getContext("2d")!;
+    g.fillStyle = this.colors.bg;
+    g.fillRect(0, 0, 6, 6);
+    g.globalAlpha = 0.35;
+    g.fillStyle = color;
+    g.fillRect(0, 0, 6, 6);
+    g.globalAlpha = 1;
+    g.strokeStyle = color;
+    g.lineWidth = 1.5;
+    g.beginPath();
+    g.moveTo(-1, 7);
+    g.lineTo(7, -1);
+    g.moveTo(5, 7);
+    g.lineTo(7, 5);
+    g.moveTo(-1, 1);
+    g.lineTo(1, -1);
+    g.stroke();
+    p = this.ctx.createPattern(off, "repeat") ?? color;
+    this.patterns.set(color, p);
+    return p;
+  }
+
+  private draw(): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    const m = this.model;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = C.bg;
+    ctx.fillRect(0, 0, this.w, this.hgt);
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+    const ids = m.workerIds();
+    if (m.total === 0) {
+      ctx.fillStyle = C.muted;
+      ctx.fillText(t("tl.empty"), LABEL_W + 8, AXIS_H + 20);
+      this.drawAxis();
+      return;
+    }
+    const t1 = this.t0 + this.plotW() * this.nsPerPx;
+    // worker lanes
+    ids.forEach((id, i) => this.drawWorker(m.workers.get(id)!, AXIS_H + i * WORKER_H, t1));
+    // coroutine lanes
+    const top = AXIS_H + ids.length * WORKER_H + 6;
+    const laneH = CO_H + CO_GAP;
+    const first = Math.max(0, Math.floor(this.scrollY / laneH));
+    const last = Math.min(m.coroList.length, Math.ceil((this.scrollY + this.hgt - top) / laneH));
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, top, this.w, this.hgt - top);
+    ctx.clip();
+    for (let i = first; i < last; i++) this.drawCoro(m.coroList[i], top + i * laneH - this.scrollY, t1);
+    ctx.restore();
+    ctx.strokeStyle = C.grid;
+    ctx.beginPath();
+    ctx.moveTo(0, top - 3.5);
+    ctx.lineTo(this.w, top - 3.5);
+    ctx.stroke();
+    this.drawAxis();
+    if (this.cursor !== null) {
+      const x = LABEL_W + (this.cursor - this.t0) / this.nsPerPx;
+      if (x >= LABEL_W && x <= this.w) {
+        ctx.fillStyle = C.cursor;
+        ctx.fillRect(Math.round(x) - 1, AXIS_H, 2, this.hgt - AXIS_H);
+      }
+    }
+  }
+
+  private x(ts: number): number {
+    return LABEL_W + (ts - this.t0) / this.nsPerPx;
+  }
+
+  private drawWorker(l: WorkerLane, y: number, t1: number): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    ctx.fillStyle = C.idle;
+    ctx.fillRect(LABEL_W, y + 2, this.plotW(), WORKER_H - 4);
+    ctx.fillStyle = C.fg;
+    ctx.fillText(t("tl.worker", { w: l.id }), 6, y + WORKER_H / 2);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W, y, this.plotW(), WORKER_H);
+    ctx.clip();
+    const r = l.runs;
+    const S = r.cols[R_START], E = r.cols[R_END], Q = r.cols[R_REQ];
+    let i = r.lowerBound(R_END, this.t0);
+    let fill = "";
+    const setFill = (f: string) => {
+      if (f !== fill) {
+        fill = f;
+        ctx.fillStyle = f;
+      }
+    };
+    while (i < r.n && S[i] <= t1) {
+      const x0 = this.x(S[i]);
+      const x1 = this.x(E[i]);
+      setFill(requestColor(Q[i]));
+      if (x1 - x0 < 1) {
+        const p = Math.floor(x0);
+        ctx.fillRect(p, y + 3, 1, WORKER_H - 12);
+        // skip every other run ending inside this pixel
+        const next = r.lowerBound(R_END, this.t0 + (p + 1 - LABEL_W) * this.nsPerPx);
+        i = Math.max(i + 1, next);
+      } else {
+        ctx.fillRect(x0, y + 3, x1 - x0, WORKER_H - 12);
+        i++;
+      }
+    }
+    if (l.open && l.open.start <= t1) {
+      setFill(requestColor(l.open.req));
+      const x0 = this.x(l.open.start);
+      ctx.fillRect(x0, y + 3, Math.max(1, this.x(this.model.maxTs) - x0), WORKER_H - 12);
+    }
+    // epoll_wait markers along the bottom
+    const wv = l.waits;
+    const WT = wv.cols[W_TS], WR = wv.cols[W_READY];
+    let k = wv.lowerBound(W_TS, this.t0);
+    let lastPx = -1;
+    while (k < wv.n && WT[k] <= t1) {
+      const p = Math.floor(this.x(WT[k]));
+      if (p !== lastPx) {
+        ctx.fillStyle = C.epoll;
+        ctx.fillRect(p, y + WORKER_H - 8, 1, 6);
+        if (WR[k] > 0) {
+          ctx.fillStyle = C.ready;
+          ctx.fillRect(p - 1, y + WORKER_H - 4, 3, 3);
+        }
+        lastPx = p;
+        k++;
+      } else {
+        k = Math.max(k + 1, wv.lowerBound(W_TS, this.t0 + (p + 1 - LABEL_W) * this.nsPerPx));
+      }
+    }
+    ctx.restore();
+  }
+
+  private drawCoro(c: Coro, y: number, t1: number): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    ctx.fillStyle = C.muted;
+    ctx.fillText(c.req ? `co ${c.co} r${c.req}` : `co ${c.co}`, 6, y + CO_H / 2, LABEL_W - 10);
+    const segs = c.segs;
+    let lo = 0;
+    let hi = segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid].s <= this.t0) lo = mid + 1;
+      else hi = mid;
+    }
+    const color = requestColor(c.req);
+    let lastPx = -1;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W, y, this.plotW(), CO_H);
+    ctx.clip();
+    for (let i = Math.max(0, lo - 1); i < segs.length; i++) {
+      const s: Seg = segs[i];
+      if (s.s > t1) break;
+      const end = Number.isNaN(s.e) ? this.model.maxTs : s.e;
+      const x0 = this.x(s.s);
+      const x1 = this.x(end);
+      if (s.st === DONE) {
+        ctx.fillStyle = C.done;
+        ctx.fillRect(x0, y + CO_H / 2, Math.max(1, x1 - x0), 1);
+        ctx.fillRect(x0, y + 1, 2, CO_H - 2);
+        continue;
+      }
+      const wpx = x1 - x0;
+      if (wpx < 1) {
+        const p = Math.floor(x0);
+        if (p === lastPx && s.st !== RUN) continue;
+        lastPx = p;
+        ctx.fillStyle = s.st === RUN ? color : C.done;
+        ctx.fillRect(p, y, 1, CO_H);
+        continue;
+      }
+      lastPx = Math.floor(x1);
+      if (s.st === RUN) {
+        ctx.fillStyle = color;
+        ctx.fillRect(x0, y, wpx, CO_H);
+      } else {
+        ctx.fillStyle = this.pattern(color);
+        ctx.fillRect(x0, y + 2, wpx, CO_H - 4);
+        if (wpx > 40 && s.reason) {
+          ctx.fillStyle = C.fg;
+          ctx.fillText(s.reason, Math.max(x0, LABEL_W) + 3, y + CO_H / 2, wpx - 6);
+        }
+      }
+    }
+    ctx.restore();
+  }
+
+  private drawAxis(): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    ctx.fillStyle = C.bg;
+    ctx.fillRect(0, 0, this.w, AXIS_H);
+    const base = Number.isFinite(this.model.minTs) ? this.model.minTs : 0;
+    const minStep = 90 * this.nsPerPx;
+    let step = Math.pow(10, Math.floor(Math.log10(minStep)));
+    for (const f of [1, 2, 5, 10]) {
+      if (step * f >= minStep) {
+        step *= f;
+        break;
+      }
+    }
+    const t1 = this.t0 + this.plotW() * this.nsPerPx;
+    ctx.strokeStyle = C.grid;
+    ctx.fillStyle = C.muted;
+    let tick = Math.ceil((this.t0 - base) / step) * step + base;
+    ctx.beginPath();
+    for (; tick <= t1; tick += step) {
+      const x = Math.round(this.x(tick)) + 0.5;
+      ctx.moveTo(x, AXIS_H - 5);
+      ctx.lineTo(x, AXIS_H);
+      ctx.fillText(nsToMs(tick - base) + " ms", x + 3, AXIS_H / 2);
+    }
+    ctx.moveTo(0, AXIS_H - 0.5);
+    ctx.lineTo(this.w, AXIS_H - 0.5);
+    ctx.stroke();
+  }
+
+  /** visibleRange reports the time span on screen (for tests and replay). */
+  visibleRange(): [number, number] {
+    return [this.t0, this.t0 + this.plotW() * this.nsPerPx];
+  }
+}

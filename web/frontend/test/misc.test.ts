@@ -1,0 +1,155 @@
+// Unit tests of the pure helpers: boot parsing, scans, formatting, workspace choice, export, i18n, nginx+Lua tokens.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { StringStream } from "@codemirror/language";
+import { parseBoot, DEFAULT_PHASES } from "../src/boot";
+import { parseLocated, scanPhases, validLuaName } from "../src/editor/scan";
+import { nginxLua, type NgxState } from "../src/editor/nginxlua";
+import { burstSentence, fmtMs, histogram } from "../src/format";
+import { keysOf, setLang, t } from "../src/i18n";
+import { chooseStart, parseStored } from "../src/workspace";
+import { TraceModel } from "../src/trace/model";
+import { chromeTrace, jsonLines } from "../src/trace/export";
+import { levelName } from "../src/panels/errorlog";
+import { matches } from "../src/panels/eventlog";
+
+test("boot data with defaults", () => {
+  const b = parseBoot('{"session":"s1","workspace":{"conf":"x","files":{"lua/a.lua":"y","bad":3}}}');
+  assert.equal(b.session, "s1");
+  assert.equal(b.embed, false);
+  assert.deepEqual(b.workspace.files, { "lua/a.lua": "y" });
+  assert.deepEqual(b.phases, DEFAULT_PHASES);
+  assert.equal(parseBoot("not json").workspace.conf, "");
+});
+
+test("scanPhases finds *_by_lua blocks and files, not in comments", () => {
+  const conf = [
+    "http {",
+    "  init_worker_by_lua_block { }",
+    "  # access_by_lua_block { }",
+    "  server { location / {",
+    "    rewrite_by_lua_file lua/r.lua;",
+    "    content_by_lua_block {",
+    "      ngx.say('{')",
+    "    }",
+    "    header_filter_by_lua_block { }",
+    "    log_by_lua_block { }",
+    "  } }",
+    "}",
+  ].join("\n");
+  const s = scanPhases(conf);
+  assert.deepEqual(s.map((x) => [x.phase, x.line]), [["init_worker", 2], ["rewrite", 5], ["content", 6], ["header_filter", 9], ["log", 10]]);
+  assert.equal(conf.slice(s[2].from, s[2].to), "content_by_lua_block");
+});
+
+test("parseLocated reads file:line: message", () => {
+  assert.deepEqual(parseLocated("nginx.conf:12: lua_code_cache is ignored"), { file: "nginx.conf", line: 12, message: "lua_code_cache is ignored" });
+  assert.deepEqual(parseLocated("lua/x.lua:3: oops"), { file: "lua/x.lua", line: 3, message: "oops" });
+  assert.equal(parseLocated("no location here"), null);
+  assert.ok(validLuaName("lua/util.lua"));
+  assert.ok(!validLuaName("lua/../x.lua"));
+  assert.ok(!validLuaName("util.lua"));
+});
+
+test("burst sentence as in VISION.md", () => {
+  setLang("en");
+  const s = burstSentence({ n: 100, ok: 100, errors: 0, wall_ms: 12, sum_ms: 1000, concurrency: 83.3, busy_pct: 4.2, workers: 1 });
+  assert.match(s, /^100 requests x 10 ms each took 12 ms: 83x concurrency on one thread\./);
+  assert.match(s, /busy 4.2%/);
+  assert.match(burstSentence({ n: 10, ok: 10, errors: 0, wall_ms: 5, sum_ms: 20, concurrency: 4, busy_pct: 50, workers: 2 }), /on 2 threads/);
+  assert.equal(fmtMs(3.14159), "3.1");
+  assert.equal(fmtMs(52.4), "52");
+  const hst = histogram([1, 2, 3, 10], 5);
+  assert.equal(hst.counts.reduce((a, b) => a + b, 0), 4);
+  assert.equal(hst.counts[4], 1);
+});
+
+test("i18n: both dictionaries have the same keys and placeholders fill", () => {
+  assert.deepEqual(keysOf("zh").sort(), keysOf("en").sort());
+  setLang("zh-CN");
+  assert.equal(t("apply.ok"), "已应用");
+  setLang("en");
+  assert.equal(t("dropped", { n: 5 }), "dropped: 5");
+});
+
+test("workspace: the newer local copy wins only when it differs", () => {
+  const server = { conf: "a", files: {}, updated: 100 };
+  assert.equal(chooseStart(server, { conf: "b", files: {}, updated: 200 }).fromLocal, true);
+  assert.equal(chooseStart(server, { conf: "b", files: {}, updated: 50 }).fromLocal, false);
+  assert.equal(chooseStart(server, { conf: "a", files: {}, updated: 200 }).fromLocal, false);
+  assert.equal(chooseStart(server, null).fromLocal, false);
+  assert.equal(parseStored("{bad"), null);
+  assert.deepEqual(parseStored('{"conf":"c","files":{"lua/a.lua":"x"},"updated":5}'), { conf: "c", files: { "lua/a.lua": "x" }, updated: 5 });
+});
+
+test("export: Chrome trace slices and JSON lines", () => {
+  const m = new TraceModel();
+  m.ingest([
+    { ts: 1000, kind: "epoll_wait", worker: 0, arg: -1 },
+    { ts: 2000, kind: "co_resume", worker: 0, co: 1, req: 1 },
+    { ts: 5000, kind: "co_yield", worker: 0, co: 1, req: 1, detail: "sleep 1ms" },
+    { ts: 6000, kind: "epoll_ready", worker: 0, fd: 9, arg: 1 },
+  ]);
+  const ct = chromeTrace(m);
+  const x = ct.traceEvents.filter((e) => e.ph === "X");
+  assert.equal(x.length, 1);
+  assert.equal(x[0].ts, 2);
+  assert.equal(x[0].dur, 3);
+  assert.equal(x[0].pid, 1);
+  assert.equal(x[0].tid, 0);
+  assert.equal(ct.traceEvents.filter((e) => e.ph === "i").length, 2);
+  const lines = jsonLines(m).trim().split("\n");
+  assert.equal(lines.length, 4);
+  assert.equal(JSON.parse(lines[1]).kind, "co_resume");
+});
+
+test("event filter and log levels", () => {
+  const ev = { ts: 1, kind: "co_yield", worker: 0, req: 3, co: 7, detail: "sleep 100ms" };
+  assert.ok(matches(ev, { kind: "", req: 0, co: 0, text: "" }));
+  assert.ok(matches(ev, { kind: "co_yield", req: 3, co: 7, text: "sleep" }));
+  assert.ok(!matches(ev, { kind: "", req: 4, co: 0, text: "" }));
+  assert.ok(!matches(ev, { kind: "", req: 0, co: 0, text: "read" }));
+  assert.equal(levelName(4), "error");
+  assert.equal(levelName("warn"), "warn");
+  assert.equal(levelName("err"), "error");
+});
+
+/** tokens runs the nginx+Lua tokenizer over text and returns [text, style] per token. */
+function tokens(text: string): [string, string | null, boolean][] {
+  const st: NgxState = nginxLua.startState!(2);
+  const out: [string, string | null, boolean][] = [];
+  for (const line of text.split("\n")) {
+    const s = new StringStream(line, 4, 2);
+    while (!s.eol()) {
+      const inLua = st.lua !== null;
+      const style = nginxLua.token(s, st);
+      if (s.current().trim()) out.push([s.current(), style, inLua]);
+      s.start = s.pos;
+    }
+  }
+  return out;
+}
+
+test("nginx tokenizer switches to Lua inside *_by_lua_block and back at the matching brace", () => {
+  const tk = tokens([
+    "location / {",
+    "  content_by_lua_block {",
+    "    local t = { a = { 1 } }  -- a } in a comment",
+    "    ngx.say(\"}\")",
+    "    local s = [[ } ]]",
+    "  }",
+    "  return 200;",
+    "}",
+  ].join("\n"));
+  const find = (txt: string) => tk.find((x) => x[0] === txt);
+  assert.equal(find("location")?.[1], "keyword");
+  assert.equal(find("content_by_lua_block")?.[1], "keyword.special");
+  assert.equal(find("local")?.[1], "keyword");
+  assert.equal(find("local")?.[2], true, "local is tokenized as Lua");
+  assert.equal(find('"}"')?.[1], "string");
+  assert.equal(find("-- a } in a comment")?.[1], "comment");
+  const ret = find("return")!;
+  assert.equal(ret[2], false, "back in nginx after the block");
+  assert.equal(ret[1], "keyword");
+  assert.equal(find("200")?.[1], "number");
+});
