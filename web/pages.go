@@ -38,17 +38,17 @@ func (s *Server) play(w http.ResponseWriter, r *http.Request) {
 	p.Title = views.T(p.Lang, "nav.play")
 	boot := s.boot(r, sess.id, p.Lang, s.workspace(sess.id))
 	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
-		boot.Notice = keptNotice(p.Lang, kept)
+		boot.Notice, boot.NoticeURL = keptNotice(p.Lang), "/share/"+kept
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, views.Play(p, boot, static.Bundle()))
 }
 
-func keptNotice(lang views.Lang, id string) string {
+func keptNotice(lang views.Lang) string {
 	if lang == views.Chinese {
-		return "你之前的代码已保存在 /share/" + id
+		return "你之前的代码已保存为快照："
 	}
-	return "Your previous code is kept at /share/" + id
+	return "Your previous code is kept as a snapshot:"
 }
 
 // boot is the playground's boot data.

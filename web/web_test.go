@@ -433,7 +433,7 @@ func TestExampleKeepsPreviousCode(t *testing.T) {
 		t.Fatalf("kept snapshot %d", status)
 	}
 	status, page = l.do("GET", loc, nil)
-	if status != 200 || !bytes.Contains(page, []byte("/share/"+id)) {
+	if status != 200 || !bytes.Contains(page, []byte(`href="/share/`+id+`"`)) {
 		t.Fatalf("the playground does not tell where the code went")
 	}
 }

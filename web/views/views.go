@@ -32,8 +32,10 @@ type Boot struct {
 	ProxyBase string        `json:"proxyBase"`
 	Phases    []string      `json:"phases"`
 	// Notice is a one-time message for the learner (e.g. where their
-	// previous code was kept).
-	Notice string `json:"notice,omitempty"`
+	// previous code was kept), with a link; the page shows it above the
+	// playground.
+	Notice    string `json:"notice,omitempty"`
+	NoticeURL string `json:"noticeURL,omitempty"`
 }
 
 // BootWorkspace is the workspace in the boot data.

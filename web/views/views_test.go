@@ -33,6 +33,7 @@ func TestGolden(t *testing.T) {
 		{"home_en", Home(en, examples)},
 		{"home_zh", Home(zh, examples)},
 		{"play", Play(Page{Lang: English, Title: "Playground", Path: "/play"}, boot, true)},
+		{"play_notice", Play(Page{Lang: English, Title: "Playground", Path: "/play"}, Boot{Notice: "Your previous code is kept as a snapshot:", NoticeURL: "/share/abcdefghijklmnop"}, true)},
 		{"play_nobundle", Play(Page{Lang: Chinese, Title: "实验场", Path: "/play"}, boot, false)},
 		{"share", SharePage(en, Share{ID: "abcdefghijklmnop", Created: "2026-11-27 08:00 UTC",
 			Files: []SharedFile{{Name: "nginx.conf", HTML: `<pre class="chroma">x</pre>`}}, Embed: `<iframe src="x"></iframe>`})},
