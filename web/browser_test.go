@@ -164,6 +164,11 @@ func typeConf(t *testing.T, ctx context.Context, conf string) {
 			steps = append(steps, chromedp.SendKeys(chromedp.CSS(`.cm-content`), line))
 		}
 	}
+	// Brackets the editor closed by itself after a line break stay after
+	// the cursor: cut them, as a learner would.
+	steps = append(steps,
+		chromedp.KeyEvent(kb.End, chromedp.KeyModifiers(chromedp.ModifierCtrl, chromedp.ModifierShift), noText),
+		chromedp.KeyEvent(kb.Delete, noText))
 	run(t, ctx, "type into the editor", steps...)
 }
 
@@ -290,4 +295,73 @@ func TestBrowserReloadKeepsCode(t *testing.T) {
 	if ws := l.srv.workspace(id); !strings.Contains(ws.Conf, "kept across reloads") {
 		t.Fatalf("the server's copy of session %s: %q", id, ws.Conf)
 	}
+}
+
+// openPlayground opens /play in a new browser with conf applied.
+func openPlayground(t *testing.T, conf string) (*lab, context.Context) {
+	t.Helper()
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	typeConf(t, ctx, conf)
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	waitJS(t, ctx, "a running instance", `document.querySelector('#instance-state').dataset.state === 'running'`, 10*time.Second)
+	return l, ctx
+}
+
+// TestBrowserStepMode: Pause holds a request, the page shows what is
+// pending, Step lets it through one dispatch at a time, Resume runs free.
+func TestBrowserStepMode(t *testing.T) {
+	_, ctx := openPlayground(t, `events { } http { server { listen 8080; location / { content_by_lua_block { ngx.say("stepped") } } } }`)
+	run(t, ctx, "pause", chromedp.Click(chromedp.CSS(`#pause`)))
+	waitJS(t, ctx, "the paused state", `document.querySelector('#instance-state').dataset.state === 'paused'`, 10*time.Second)
+	run(t, ctx, "send a request",
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the connection pending", `/readable/.test(document.querySelector('#pending').textContent)`, 10*time.Second)
+	if st := value(t, ctx, "read the send state", chromedp.Evaluate[string](`document.querySelector('#send-result').dataset.status || ''`)); st == "200" {
+		t.Fatal("the request was answered while paused")
+	}
+	screenshot(t, ctx, "step-mode-paused")
+	answered := `document.querySelector('#send-result').dataset.status === '200'`
+	for i := 0; ; i++ {
+		if i == 20 {
+			t.Fatal("20 steps did not answer the request")
+		}
+		run(t, ctx, "step", chromedp.Click(chromedp.CSS(`#step`)))
+		time.Sleep(300 * time.Millisecond)
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](answered)); err == nil && ok {
+			t.Logf("answered after %d steps", i+1)
+			break
+		}
+	}
+	run(t, ctx, "resume", chromedp.Click(chromedp.CSS(`#resume`)))
+	waitJS(t, ctx, "the running state", `document.querySelector('#instance-state').dataset.state === 'running'`, 10*time.Second)
+}
+
+// TestBrowserEventLogJumpsToSource: clicking an event that carries a Lua
+// line selects that line in the editor.
+func TestBrowserEventLogJumpsToSource(t *testing.T) {
+	conf := "events { }\nhttp { server { listen 8080; location / {\ncontent_by_lua_block {\nngx.sleep(0.01)\nngx.say(\"x\")\n}\n} } }"
+	_, ctx := openPlayground(t, conf)
+	run(t, ctx, "send a request",
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `document.querySelector('#send-result').dataset.status === '200'`, 10*time.Second)
+	run(t, ctx, "open the event log", chromedp.Click(chromedp.CSS(`#tab-events`)))
+	waitJS(t, ctx, "a co_yield row with its source", `!!document.querySelector('#event-log .vrow.k-co_yield.has-src')`, 10*time.Second)
+	src := value(t, ctx, "read the row's source", chromedp.Evaluate[string](`document.querySelector('#event-log .vrow.k-co_yield.has-src .c-source').textContent`))
+	if !strings.HasSuffix(src, ":4") {
+		t.Fatalf("the sleep's co_yield is at %q, want nginx.conf line 4", src)
+	}
+	run(t, ctx, "click the row", chromedp.Click(chromedp.CSS(`#event-log .vrow.k-co_yield.has-src`)))
+	waitJS(t, ctx, "line 4 flashed in the editor", `(() => { const lines = [...document.querySelectorAll('.cm-line')]; const i = lines.findIndex(l => l.classList.contains('cm-flash')); return i === 3; })()`, 5*time.Second)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -336,15 +337,37 @@ func (w *worker) markWait(L *lua.LState, r *request) {
 	r.waitSource, r.waitLine = luaPosition(L)
 }
 
-// luaPosition is the chunk name and line of the Lua code calling the
-// running Go function.
+// luaPosition is where the learner's Lua called the running Go function:
+// the file and the line in that file. Frames of the coroutine prelude
+// (which wraps yielding functions, chunk "[C]") are skipped, and an inline
+// block's chunk "content_by_lua(nginx.conf:12)" maps its line 3 to
+// nginx.conf line 14, as the editor shows it.
 func luaPosition(L *lua.LState) (string, int32) {
-	dbg, ok := L.GetStack(1)
-	if !ok {
-		return "", 0
+	for level := 1; level < 32; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return "", 0
+		}
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+			return "", 0
+		}
+		if dbg.Source == coro.PreludeChunk || dbg.CurrentLine <= 0 {
+			continue
+		}
+		return sourcePosition(dbg.Source, dbg.CurrentLine)
 	}
-	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
-		return "", 0
+	return "", 0
+}
+
+// sourcePosition maps a chunk name and chunk line to a file and file line.
+func sourcePosition(chunk string, line int) (string, int32) {
+	if open := strings.LastIndexByte(chunk, '('); open > 0 && strings.HasSuffix(chunk, ")") {
+		inner := chunk[open+1 : len(chunk)-1]
+		if colon := strings.LastIndexByte(inner, ':'); colon > 0 {
+			if first, err := strconv.Atoi(inner[colon+1:]); err == nil {
+				return inner[:colon], int32(first + line - 1)
+			}
+		}
 	}
-	return dbg.Source, int32(dbg.CurrentLine)
+	return strings.TrimPrefix(chunk, "@"), int32(line)
 }
