@@ -180,9 +180,9 @@ func noText(p *input.DispatchKeyEventParams) {
 	p.Text, p.UnmodifiedText = "", ""
 }
 
-// oneLineConf is the burst test's config, typed on one line so that the
-// editor's auto-indent and bracket closing cannot change it.
-const oneLineConf = `worker_processes 1; events { worker_connections 1024; } http { server { listen 8080; location / { content_by_lua_block { ngx.sleep(0.05) ngx.say("hi") } } } }`
+// burstConf is the burst test's config, typed line by line without
+// indentation: the editor indents, as it does for a learner.
+const burstConf = "worker_processes 1;\nevents { worker_connections 1024; }\nhttp {\nserver {\nlisten 8080;\nlocation / {\ncontent_by_lua_block {\nngx.sleep(0.05)\nngx.say(\"hi\")\n}\n}\n}\n}"
 
 // TestBrowserBurst is the product's promise, checked from the page: edit
 // the handler, apply, burst 100 requests at concurrency 100, and see 100
@@ -195,7 +195,7 @@ func TestBrowserBurst(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
 	)
 	waitJS(t, ctx, "the WebSocket hello", `!!window.restylab && document.querySelector('#instance-state') !== null`, 15*time.Second)
-	typeConf(t, ctx, oneLineConf)
+	typeConf(t, ctx, burstConf)
 	run(t, ctx, "apply with Ctrl+Enter",
 		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl), noText),
 	)

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { StringStream } from "@codemirror/language";
 import { parseBoot, DEFAULT_PHASES } from "../src/boot";
 import { parseLocated, scanPhases, validLuaName } from "../src/editor/scan";
-import { nginxLua, type NgxState } from "../src/editor/nginxlua";
+import { indentLevels, nginxLua, type NgxState } from "../src/editor/nginxlua";
 import { burstSentence, fmtMs, histogram } from "../src/format";
 import { keysOf, setLang, t } from "../src/i18n";
 import { chooseStart, parseStored } from "../src/workspace";
@@ -152,4 +152,33 @@ test("nginx tokenizer switches to Lua inside *_by_lua_block and back at the matc
   assert.equal(ret[2], false, "back in nginx after the block");
   assert.equal(ret[1], "keyword");
   assert.equal(find("200")?.[1], "number");
+});
+
+test("indentation follows nginx blocks and the Lua inside *_by_lua_block", () => {
+  const lines = [
+    "http {",
+    "server {",
+    "location / {",
+    "content_by_lua_block {",
+    "local t = {",
+    "1,",
+    "}",
+    "if t then",
+    "ngx.say(1)",
+    "end",
+    "}",
+    "}",
+    "}",
+    "}",
+  ];
+  const want = [0, 1, 2, 3, 4, 5, 4, 4, 5, 4, 3, 2, 1, 0];
+  const state = nginxLua.startState!(2);
+  lines.forEach((line, i) => {
+    assert.equal(indentLevels(state, line), want[i], `line ${i + 1}: ${line}`);
+    const stream = new StringStream(line, 4, 2);
+    while (!stream.eol()) {
+      nginxLua.token(stream, state);
+      stream.start = stream.pos;
+    }
+  });
 });

@@ -11,6 +11,8 @@ export interface NgxState {
   /** non-null while inside a Lua block */
   lua: LuaState | null;
   depth: number;
+  /** nginx block nesting outside Lua (http { server { ... ) */
+  nest: number;
   /** a *_by_lua_block directive was read and its "{" is still to come */
   pending: boolean;
   /** the next word starts a statement (a directive name) */
@@ -74,13 +76,14 @@ function ngxToken(stream: StringStream, state: NgxState): string | null {
       state.pending = false;
       state.lua = luaStart();
       state.depth = 1;
-    }
+    } else state.nest++;
     return "brace";
   }
   if (ch === "}" || ch === ";") {
     stream.next();
     state.stmt = true;
     state.pending = false;
+    if (ch === "}" && state.nest > 0) state.nest--;
     return ch === ";" ? "punctuation" : "brace";
   }
   if (ch === '"' || ch === "'") {
@@ -114,12 +117,22 @@ function ngxToken(stream: StringStream, state: NgxState): string | null {
   return "attributeValue";
 }
 
+/** indentLevels is how many units a line starting with textAfter is indented: one per open nginx
+ *  block, one per open brace and Lua block (function, if, do ...) inside a *_by_lua_block. */
+export function indentLevels(state: NgxState, textAfter: string): number {
+  const closes = /^\s*\}/.test(textAfter);
+  if (!state.lua) return Math.max(0, state.nest - (closes ? 1 : 0));
+  const luaCloses = /^\s*(end|until|else|elseif)\b/.test(textAfter);
+  return Math.max(0, state.nest + state.depth + state.lua.indentDepth - (closes || luaCloses ? 1 : 0));
+}
+
 export const nginxLua: StreamParser<NgxState> = {
   name: "nginx",
-  startState: () => ({ lua: null, depth: 0, pending: false, stmt: true, quote: "" }),
+  startState: () => ({ lua: null, depth: 0, nest: 0, pending: false, stmt: true, quote: "" }),
   copyState: (s) => ({ ...s, lua: s.lua ? { ...s.lua } : null }),
   token: (stream, state) => (state.lua ? luaToken(stream, state) : ngxToken(stream, state)),
-  languageData: { commentTokens: { line: "#" } },
+  indent: (state, textAfter, cx) => indentLevels(state, textAfter) * cx.unit,
+  languageData: { commentTokens: { line: "#" }, indentOnInput: /^\s*(\}|end|else|elseif|until)$/ },
 };
 
 /** luaParser is the plain Lua mode for .lua files. */
