@@ -66,8 +66,10 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	res := runBurst(ctx, in.Port(), in.CPUTime, q, max(workers, 1))
-	if reason := in.Exited(); reason != "" {
-		res.ErrorText = append(res.ErrorText, "the instance ended: "+reason)
+	if res.Errors > 0 {
+		if reason := exitReason(in); reason != "" {
+			res.ErrorText = append(res.ErrorText, "the instance ended: "+reason)
+		}
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -47,7 +47,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			msg := "the instance did not answer: " + err.Error()
-			if reason := in.Exited(); reason != "" {
+			if reason := exitReason(in); reason != "" {
 				msg = "the instance ended: " + reason
 			}
 			http.Error(w, msg, http.StatusBadGateway)

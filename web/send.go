@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/restylab/restylab/sandbox"
 )
 
 // sendRequest is the body of /api/send and /api/burst.
@@ -168,7 +170,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	res.Truncated = resp.truncated
 	if err != nil {
 		res.Error = err.Error()
-		if reason := in.Exited(); reason != "" {
+		if reason := exitReason(in); reason != "" {
 			res.Error += " (the instance ended: " + reason + ")"
 		}
 		writeJSON(w, http.StatusOK, res)
@@ -178,6 +180,21 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	res.Headers = resp.headers
 	res.Body = resp.body
 	writeJSON(w, http.StatusOK, res)
+}
+
+// exitGrace is how long a failed request waits to learn whether the
+// instance died (the connection closes before the child is reaped).
+const exitGrace = 2 * time.Second
+
+// exitReason is why the instance ended, or "" when it still runs after
+// exitGrace.
+func exitReason(in *sandbox.Instance) string {
+	select {
+	case <-in.Done():
+		return in.Exited()
+	case <-time.After(exitGrace):
+		return ""
+	}
 }
 
 // rawResponse is what roundTrip read.

@@ -329,3 +329,62 @@ func TestWebSocketStepMode(t *testing.T) {
 		t.Fatalf("after resume: %+v", sent)
 	}
 }
+
+// TestInstanceDeathIsExplained: a memory bomb ends the instance; every tab
+// is told why in one sentence, the code is kept, and the next request
+// starts a new instance.
+func TestInstanceDeathIsExplained(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	bomb := strings.Replace(sleepConf, `ngx.sleep(0.05)
+                ngx.say("hi")`, `if ngx.var.uri == "/bomb" then
+                    local t = {}
+                    for i = 1, 1e9 do
+                        t[i] = string.rep("x", 1000) .. i
+                        if i % 5000 == 0 then ngx.sleep(0) end
+                    end
+                end
+                ngx.say("alive")`, 1)
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: bomb}, &res)
+	if !res.OK {
+		t.Fatalf("apply %+v", res)
+	}
+	conn := l.dialWS()
+	exited := make(chan wsIn, 1)
+	go func() {
+		for {
+			var m wsIn
+			if err := conn.ReadJSON(&m); err != nil {
+				return
+			}
+			if m.T == "state" && m.State == "exited" {
+				exited <- m
+				return
+			}
+		}
+	}()
+	var sent sendResult
+	l.json("POST", "/api/send", sendRequest{Path: "/bomb"}, &sent)
+	if sent.Error == "" || !strings.Contains(sent.Error, "memory limit of") {
+		t.Fatalf("the bomb's answer does not say why the instance ended: %+v", sent)
+	}
+	select {
+	case m := <-exited:
+		if !strings.Contains(m.Reason, "memory limit of") {
+			t.Fatalf("exit reason %q", m.Reason)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exited state on the WebSocket")
+	}
+	// The code is kept, and the next request runs on a new instance.
+	var ws workspaceJSON
+	l.json("GET", "/api/workspace", nil, &ws)
+	if ws.Conf != bomb {
+		t.Fatal("the workspace changed after the crash")
+	}
+	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
+	if sent.Status != 200 || sent.Body != "alive\n" {
+		t.Fatalf("after the crash: %+v", sent)
+	}
+}
