@@ -365,3 +365,44 @@ func TestBrowserEventLogJumpsToSource(t *testing.T) {
 	run(t, ctx, "click the row", chromedp.Click(chromedp.CSS(`#event-log .vrow.k-co_yield.has-src`)))
 	waitJS(t, ctx, "line 4 flashed in the editor", `(() => { const lines = [...document.querySelectorAll('.cm-line')]; const i = lines.findIndex(l => l.classList.contains('cm-flash')); return i === 3; })()`, 5*time.Second)
 }
+
+// TestBrowserPhaseMap: a learner opens the phases example from the home
+// page; the phase map marks the phases that have code, and one request
+// lights them up in the order the request passes them.
+func TestBrowserPhaseMap(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the phases example from the home page",
+		chromedp.Navigate(l.ts.URL+"/"),
+		chromedp.Click(chromedp.CSS(`form[action="/example/phases"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "the phases with code marked", `['rewrite','access','content','header_filter','body_filter','log'].every(p => document.querySelector('#phase-' + p).classList.contains('has-code')) && !document.querySelector('#phase-balancer').classList.contains('has-code')`, 10*time.Second)
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	waitJS(t, ctx, "the WebSocket", `document.querySelector('#instance-state').dataset.state === 'running'`, 10*time.Second)
+	// Record the order in which phases light up.
+	_ = value(t, ctx, "watch the phase map", chromedp.Evaluate[bool](`(() => {
+		window.__lit = [];
+		new MutationObserver(ms => { for (const m of ms) { const el = m.target; if (el.classList.contains('lit') && el.id.startsWith('phase-')) { const p = el.id.slice(6); if (window.__lit[window.__lit.length - 1] !== p) window.__lit.push(p); } } })
+			.observe(document.querySelector('#phase-content').parentNode, {subtree: true, attributes: true, attributeFilter: ['class']});
+		return true; })()`))
+	run(t, ctx, "send a request",
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the log phase lit", `window.__lit.includes('log')`, 10*time.Second)
+	lit := value(t, ctx, "read the order", chromedp.Evaluate[[]string](`window.__lit`))
+	want := []string{"rewrite", "access", "content", "header_filter", "body_filter", "log"}
+	i := 0
+	for _, p := range lit {
+		if i < len(want) && p == want[i] {
+			i++
+		}
+	}
+	if i != len(want) {
+		t.Fatalf("phases lit in the order %v, want %v in that order", lit, want)
+	}
+	t.Logf("phases lit: %v", lit)
+}

@@ -414,7 +414,6 @@ function start(): void {
     resetFrames,
     diagnostics: () => editor.diagnostics(),
   };
-  void upper;
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
