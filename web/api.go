@@ -72,7 +72,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session) (st
 	if !readJSON(w, r, &in) {
 		return store.Workspace{}, false
 	}
-	ws, err := s.store.SaveWorkspace(sess.id, store.Workspace{Conf: in.Conf, Files: in.Files, Updated: time.Now().UnixMilli()})
+	ws, err := s.store.SaveWorkspace(sess.id, store.Workspace{Conf: in.Conf, Files: in.Files, Updated: time.Now().UnixMilli(), Embed: s.workspace(sess.id).Embed})
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return ws, false

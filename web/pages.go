@@ -143,7 +143,7 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newID(16)
-	ws, err := s.store.SaveWorkspace(id, store.Workspace{Conf: snap.Conf, Files: snap.Files})
+	ws, err := s.store.SaveWorkspace(id, store.Workspace{Conf: snap.Conf, Files: snap.Files, Embed: true})
 	if err != nil {
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return

@@ -30,6 +30,11 @@ const (
 	DefaultSubscriberQueue = 256
 	// DefaultRequestTimeout bounds one request sent to an instance.
 	DefaultRequestTimeout = 30 * time.Second
+	// DefaultEmbedTTL is how long an embedded playground's session is kept
+	// after its last save.
+	DefaultEmbedTTL = 24 * time.Hour
+	// janitorEvery is how often old embeds and idle session states are dropped.
+	janitorEvery = time.Hour
 )
 
 // Config configures a Server.
@@ -44,6 +49,7 @@ type Config struct {
 	MaxBurst       int
 	MaxProxyBody   int64
 	RequestTimeout time.Duration
+	EmbedTTL       time.Duration
 }
 
 // Server is the lab's web server. Create it with New, serve Handler, and
@@ -57,6 +63,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+
+	quit      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // New opens the store and starts the sandbox manager.
@@ -76,6 +86,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.EmbedTTL == 0 {
+		cfg.EmbedTTL = DefaultEmbedTTL
+	}
 	if cfg.Sandbox.Logf == nil {
 		cfg.Sandbox.Logf = cfg.Logf
 	}
@@ -88,18 +101,63 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, mgr: mgr, logf: cfg.Logf, sessions: map[string]*session{}}
+	s := &Server{cfg: cfg, store: st, mgr: mgr, logf: cfg.Logf, sessions: map[string]*session{}, quit: make(chan struct{})}
 	s.routes()
+	s.wg.Add(1)
+	go s.janitor()
 	return s, nil
 }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Close stops every instance and closes the store.
+// Close stops every instance and closes the store. Later calls do nothing.
 func (s *Server) Close() error {
-	s.mgr.Close()
-	return s.store.Close()
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		s.wg.Wait()
+		s.mgr.Close()
+		err = s.store.Close()
+	})
+	return err
+}
+
+// janitor periodically drops what nobody uses any more.
+func (s *Server) janitor() {
+	defer s.wg.Done()
+	t := time.NewTicker(janitorEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			s.tidy(time.Now())
+		}
+	}
+}
+
+// tidy deletes embed sessions unsaved for EmbedTTL and forgets the state
+// of sessions with neither an instance nor an open tab (it is rebuilt from
+// the store on the next visit).
+func (s *Server) tidy(now time.Time) {
+	if n, err := s.store.PruneEmbeds(now.Add(-s.cfg.EmbedTTL)); err != nil {
+		s.logf("web: %v", err)
+	} else if n > 0 {
+		s.logf("web: removed %d embed sessions unused for %v", n, s.cfg.EmbedTTL)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, sess := range s.sessions {
+		sess.mu.Lock()
+		idle := len(sess.subs) == 0 && (sess.in == nil || sess.in.Exited() != "")
+		sess.mu.Unlock()
+		if idle && sess.startMu.TryLock() {
+			delete(s.sessions, id)
+			sess.startMu.Unlock()
+		}
+	}
 }
 
 func (s *Server) routes() {

@@ -454,3 +454,36 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Fatal("home not back in English")
 	}
 }
+
+func TestTidyPrunesOldEmbedsOnly(t *testing.T) {
+	l := newLab(t, "")
+	mine := l.open()
+	var sh struct{ ID string }
+	l.json("POST", "/api/share", workspaceJSON{Conf: sleepConf}, &sh)
+	_, page := l.do("GET", "/embed/"+sh.ID, nil)
+	m := bootRE.FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no boot data in the embed")
+	}
+	var b bootData
+	if err := json.Unmarshal(m[1], &b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.srv.store.Workspace(b.Session); err != nil {
+		t.Fatalf("embed session not stored: %v", err)
+	}
+	l.srv.tidy(time.Now()) // fresh: kept
+	if _, err := l.srv.store.Workspace(b.Session); err != nil {
+		t.Fatalf("a fresh embed was pruned: %v", err)
+	}
+	l.srv.tidy(time.Now().Add(DefaultEmbedTTL + time.Hour))
+	if _, err := l.srv.store.Workspace(b.Session); err == nil {
+		t.Fatal("an embed unused for longer than the TTL was kept")
+	}
+	if _, err := l.srv.store.Workspace(mine.Session); err != nil {
+		t.Fatalf("the learner's own session was pruned: %v", err)
+	}
+	if b2 := l.open(); b2.Session != mine.Session {
+		t.Fatal("the learner lost their session after tidy")
+	}
+}

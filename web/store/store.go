@@ -23,6 +23,9 @@ type Workspace struct {
 	Conf    string            `json:"conf"`
 	Files   map[string]string `json:"files,omitempty"`
 	Updated int64             `json:"updated"` // unix milliseconds of the last save
+	// Embed marks the throwaway session of an embedded playground: it is
+	// pruned once nobody has saved it for a while (see PruneEmbeds).
+	Embed bool `json:"embed,omitempty"`
 }
 
 // Snapshot is a read-only copy of a workspace behind a share link.
@@ -146,6 +149,38 @@ func (s *Store) Workspace(session string) (Workspace, error) {
 	var ws Workspace
 	err := s.get(bucketWorkspaces, session, &ws)
 	return ws, err
+}
+
+// PruneEmbeds deletes the embed workspaces last saved before t and returns
+// how many it deleted. Learners' own workspaces are never pruned.
+func (s *Store) PruneEmbeds(t time.Time) (int, error) {
+	cutoff := t.UnixMilli()
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWorkspaces)
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var ws Workspace
+			if json.Unmarshal(v, &ws) == nil && ws.Embed && ws.Updated < cutoff {
+				old = append(old, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(old)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: prune embeds: %w", err)
+	}
+	return n, nil
 }
 
 // SaveSnapshot stores a snapshot under id.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRestartKeepsWorkspaces(t *testing.T) {
@@ -88,5 +89,35 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestPruneEmbeds(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := time.Now().Add(-48 * time.Hour).UnixMilli()
+	for id, ws := range map[string]Workspace{
+		"embed-old":   {Conf: "a", Embed: true, Updated: old},
+		"embed-fresh": {Conf: "b", Embed: true},
+		"learner-old": {Conf: "c", Updated: old},
+	} {
+		if _, err := s.SaveWorkspace(id, ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneEmbeds(time.Now().Add(-24 * time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if _, err := s.Workspace("embed-old"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the old embed is still there: %v", err)
+	}
+	for _, id := range []string{"embed-fresh", "learner-old"} {
+		if _, err := s.Workspace(id); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
 	}
 }
