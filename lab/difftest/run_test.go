@@ -221,13 +221,46 @@ func (s *server) waitReady(port int) error {
 		conn, err := net.DialTimeout("tcp", addr, readyPoll*10)
 		if err == nil {
 			conn.Close()
-			return nil
+			// Another process may hold the port (it took it between
+			// freePort and our bind, and nginx is still retrying its
+			// bind): ready only when the listener is our server's.
+			if ownsListener(s.cmd.Process.Pid, port) {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("port %d not accepting after %v: %w; output:\n%s", port, readyTimeout, err, s.stderr.String())
 		}
 		time.Sleep(readyPoll)
 	}
+}
+
+// ownsListener reports whether process pid holds the socket listening on
+// TCP port (read from /proc/net/tcp and /proc/PID/fd).
+func ownsListener(pid, port int) bool {
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return true // cannot tell: trust the connection
+	}
+	suffix := fmt.Sprintf(":%04X", port)
+	inodes := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+		if len(f) >= 10 && strings.HasSuffix(f[1], suffix) && f[3] == "0A" {
+			inodes["socket:["+f[9]+"]"] = true
+		}
+	}
+	fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name()); err == nil && inodes[link] {
+			return true
+		}
+	}
+	return false
 }
 
 // runCase runs c on side and returns the normalised result.
@@ -453,5 +486,20 @@ func dechunk(b []byte) ([]byte, error) {
 		}
 		out = append(out, rest[:n]...)
 		b = rest[n+2:]
+	}
+}
+
+func TestOwnsListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	if !ownsListener(os.Getpid(), port) {
+		t.Fatal("this process's own listener not found")
+	}
+	if ownsListener(os.Getppid(), port) {
+		t.Fatal("the parent process claimed this process's listener")
 	}
 }

@@ -75,6 +75,12 @@ func (p *parser) parse(req *Request) (int, error) {
 	for start < len(buf) && (buf[start] == '\r' || buf[start] == '\n') {
 		start++
 	}
+	// A client that fills the header buffer with empty lines gets it
+	// emptied and reused (ngx_http_alloc_large_header_buffer with state 0):
+	// the request line then starts a new buffer of the first size.
+	for start >= p.end && start > 0 {
+		p.end += p.lim.first()
+	}
 	var rl reqLine
 	lineLen, err := p.fit(start, func(b []byte) (int, error) { return scanRequestLine(b, &rl) },
 		func(int) *Error { return lineErr(414, "client sent too long URI") })
