@@ -74,7 +74,13 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&lim.MaxTraceRate, "max-trace-rate", DefaultMaxTraceRate, "most trace events streamed per second (0: no limit)")
 	health := fs.Duration("health-interval", DefaultHealthInterval, "how often to send Health (0: never)")
 	tmp := fs.String("tmpdir", "", "directory for the workspace (default: the system's temporary directory)")
+	hostsFlag := fs.String("hosts", "", "lab host names cosockets may use, `name=ip:port,...` (the lab's testserver)")
 	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	hosts, err := ParseHosts(*hostsFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "restylab sandbox: %v\n", err)
 		return ExitUsage
 	}
 	if err := applyLimits(lim); err != nil {
@@ -88,6 +94,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	c := &child{
+		hosts:  hosts,
 		lim:    lim,
 		dir:    dir,
 		stderr: stderr,
@@ -164,6 +171,7 @@ func applyLimits(lim Limits) error {
 // child is the state of `restylab sandbox`. The control loop owns eng,
 // cfg, port, wsDir and the trace forwarder; the writer goroutine owns w.
 type child struct {
+	hosts  map[string]string // lab host names for cosockets
 	lim    Limits
 	dir    string
 	stderr io.Writer
@@ -423,6 +431,7 @@ func (c *child) newEngine(cfg *conf.Config) (*engine.Engine, error) {
 		CPUBudget:  c.lim.CPUBudget,
 		Stderr:     c.stderr,
 		DialPolicy: engine.LoopbackOnly,
+		Hosts:      c.hosts,
 		Sandbox:    true,
 
 		MaxResponseBytes: c.lim.MaxResponseBytes,

@@ -29,6 +29,9 @@ type Config struct {
 	Args []string
 	// TempDir holds the children's workspaces (default: the system's).
 	TempDir string
+	// Hosts are the lab host names (redis.lab, ...) the instances'
+	// cosockets may connect to, name to "ip:port" (see testserver).
+	Hosts map[string]string
 
 	MaxInstances int
 	IdleTimeout  time.Duration
@@ -295,6 +298,9 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		"--max-client-timeout="+m.cfg.MaxClientTimeout.String(),
 		"--max-trace-rate="+strconv.Itoa(m.cfg.MaxTraceRate),
 	)
+	if len(m.cfg.Hosts) > 0 {
+		args = append(args, "--hosts="+FormatHosts(m.cfg.Hosts))
+	}
 	if m.cfg.TempDir != "" {
 		args = append(args, "--tmpdir="+m.cfg.TempDir)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/testserver"
 	"github.com/restylab/restylab/web"
 )
 
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&cfg.Sandbox.CPUBudget, "cpu-budget", sandbox.DefaultCPUBudget, "CPU budget of one Lua resume")
 	fs.IntVar(&cfg.Sandbox.MaxWorkers, "max-workers", sandbox.DefaultMaxWorkers, "largest worker_processes of one instance")
 	fs.IntVar(&cfg.MaxBurst, "max-burst", web.DefaultMaxBurst, "most requests of one burst")
+	withTS := fs.Bool("testserver", true, "run the lab's upstream services (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab) for the instances' cosockets")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -46,6 +48,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	cfg.Logf = logger.Printf
+	if *withTS {
+		svc, err := testserver.Start(ctx, testserver.Config{})
+		if err != nil {
+			fmt.Fprintf(stderr, "restylab serve: testserver: %v\n", err)
+			return 1
+		}
+		defer svc.Close()
+		cfg.Sandbox.Hosts = svc.HostMap()
+	}
 	srv, err := web.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "restylab serve: %v\n", err)
