@@ -232,6 +232,7 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 		select {
 		case msg, ok := <-events:
 			if !ok {
+				<-in.Done() // Events closes just before Done; Exited needs Done
 				reason := in.Exited()
 				sess.mu.Lock()
 				current := sess.in == in
