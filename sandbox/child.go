@@ -103,6 +103,8 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lossy:  make(chan any, outputQueue),
 		exited: make(chan struct{}),
 		holds:  make(chan struct{}, 1),
+
+		quitRetired: make(chan struct{}),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -186,13 +188,16 @@ type child struct {
 	exitReason   string
 
 	eng     *engine.Engine
-	cfg     *conf.Config
-	port    int
-	wsDir   string
-	wsSeq   int
-	traceOn bool
-	stopFwd func()
-	listenN atomic.Int64 // listening sockets of the current engine (for Health.Conns)
+	retired sync.WaitGroup // replaced engines finishing their requests
+	// quitRetired, closed when the child exits, stops them at once.
+	quitRetired chan struct{}
+	cfg         *conf.Config
+	port        int
+	wsDir       string
+	wsSeq       int
+	traceOn     bool
+	stopFwd     func()
+	listenN     atomic.Int64 // listening sockets of the current engine (for Health.Conns)
 
 	// step mode: paused is the control loop's; live is the running engine
 	// for the state reporter; holds is signalled (never blocking) by the
@@ -257,7 +262,11 @@ func (c *child) logSink(level int, line string) {
 
 // controlLoop runs the parent's commands in order and returns the exit code.
 func (c *child) controlLoop(r *proto.Reader) int {
-	defer c.stopEngine(false)
+	defer func() {
+		c.stopEngine(false)
+		close(c.quitRetired)
+		c.retired.Wait()
+	}()
 	for {
 		msg, err := r.Read()
 		if err != nil {
@@ -324,22 +333,46 @@ func (c *child) load(confText string, files map[string]string) any {
 		os.RemoveAll(dir)
 		return lerr
 	}
-	e, err := c.newEngine(cfg)
+	old, oldCfg, oldDir := c.eng, c.cfg, c.wsDir
+	var inherit map[string]int
+	if old != nil {
+		inherit = old.Listeners()
+	}
+	e, err := c.newEngine(cfg, inherit)
 	if err != nil {
 		os.RemoveAll(dir)
 		return c.loadError(dir, err)
 	}
-	oldCfg, oldDir := c.cfg, c.wsDir
-	c.stopEngine(true)
 	if c.paused { // a reload ends step mode: the new engine runs freely
 		c.paused = false
 		defer c.sendState(true)
 	}
+	if old != nil {
+		// As nginx -s reload: the new engine serves at once on the old
+		// engine's listening sockets; the old one finishes its requests.
+		err := c.startEngine(e, cfg)
+		if err == nil {
+			c.retire(old, oldDir)
+			c.wsDir = dir
+			return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}
+		}
+		if !strings.Contains(err.Error(), "in use") {
+			os.RemoveAll(dir)
+			return c.loadError(dir, err) // the old engine keeps serving
+		}
+		// The new listeners cannot share the port with the old ones (e.g.
+		// reuseport added or removed): stop the old engine first.
+		if e, err = c.newEngine(cfg, nil); err != nil {
+			os.RemoveAll(dir)
+			return c.loadError(dir, err)
+		}
+	}
+	c.stopEngine(true)
 	if err := c.startEngine(e, cfg); err != nil {
 		os.RemoveAll(dir)
 		answer := c.loadError(dir, err)
-		if oldCfg != nil { // as nginx -s reload: the old configuration keeps serving
-			if e2, err2 := c.newEngine(oldCfg); err2 == nil && c.startEngine(e2, oldCfg) == nil {
+		if oldCfg != nil { // the old configuration serves again
+			if e2, err2 := c.newEngine(oldCfg, nil); err2 == nil && c.startEngine(e2, oldCfg) == nil {
 				c.cfg, c.wsDir = oldCfg, oldDir
 			}
 		}
@@ -348,8 +381,33 @@ func (c *child) load(confText string, files map[string]string) any {
 	if oldDir != "" {
 		os.RemoveAll(oldDir)
 	}
-	c.cfg, c.wsDir = cfg, dir
+	c.wsDir = dir
 	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}
+}
+
+// retire lets a replaced engine finish its requests in the background
+// (bounded by stopGrace), then removes its workspace directory.
+func (c *child) retire(e *engine.Engine, dir string) {
+	c.retired.Add(1)
+	go func() {
+		defer c.retired.Done()
+		e.Resume() // a paused loop would hold the graceful quit up
+		done := make(chan struct{})
+		go func() { e.Wait(); close(done) }()
+		e.Quit()
+		select {
+		case <-done:
+		case <-time.After(stopGrace):
+			e.Stop()
+			<-done
+		case <-c.quitRetired:
+			e.Stop()
+			<-done
+		}
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}()
 }
 
 // prepare writes the workspace into dir and loads its configuration with
@@ -425,13 +483,14 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	return cfg, warnings, nil
 }
 
-func (c *child) newEngine(cfg *conf.Config) (*engine.Engine, error) {
+func (c *child) newEngine(cfg *conf.Config, inherit map[string]int) (*engine.Engine, error) {
 	e, err := engine.New(cfg, engine.Options{
 		Tracer:     trace.New(max(cfg.WorkerProcesses, 1), traceRing),
 		CPUBudget:  c.lim.CPUBudget,
 		Stderr:     c.stderr,
 		DialPolicy: engine.LoopbackOnly,
 		Hosts:      c.hosts,
+		Inherit:    inherit,
 		Sandbox:    true,
 
 		MaxResponseBytes: c.lim.MaxResponseBytes,
@@ -461,7 +520,7 @@ func (c *child) startEngine(e *engine.Engine, cfg *conf.Config) error {
 		}
 	}
 	c.listenN.Store(int64(n))
-	c.eng = e
+	c.eng, c.cfg = e, cfg
 	c.live.Store(e)
 	c.restartTrace()
 	return nil

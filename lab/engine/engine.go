@@ -68,6 +68,14 @@ type Options struct {
 	// recorded what it would dispatch next (see Pending): after Pause, and
 	// after each stepped dispatch. It must not block.
 	OnHold func()
+
+	// Inherit holds listening sockets of the engine this one replaces (its
+	// Listeners), by listen address: a plain (non-reuseport) address found
+	// here is served on a duplicate of that socket instead of a new bind,
+	// as nginx's new workers inherit the old ones' sockets on reload. The
+	// old engine keeps and closes its own descriptors; connections queued
+	// on the socket are accepted by whichever engine still listens.
+	Inherit map[string]int
 }
 
 // Engine serves one configuration.
@@ -141,7 +149,7 @@ func (e *Engine) Start() error {
 	if n < 1 {
 		n = 1
 	}
-	ls, err := openListeners(e.cfg.HTTP, n)
+	ls, err := openListeners(e.cfg.HTTP, n, e.opts.Inherit)
 	if err != nil {
 		return err
 	}
@@ -200,6 +208,18 @@ func (e *Engine) Stop() {
 			}
 		}
 	})
+}
+
+// Listeners returns the shared (non-reuseport) listening sockets by listen
+// address, for a successor engine's Options.Inherit. Call after Start.
+func (e *Engine) Listeners() map[string]int {
+	out := map[string]int{}
+	if e.listeners != nil {
+		for _, l := range e.listeners.shared {
+			out[l.addr] = l.fd
+		}
+	}
+	return out
 }
 
 // Quit stops gracefully, as nginx does on SIGQUIT: workers stop accepting,

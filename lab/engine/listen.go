@@ -60,8 +60,9 @@ func (s *listenerSet) closeAll() {
 }
 
 // openListeners binds every address of the http block: one shared socket
-// per plain address, one socket per worker for `reuseport` addresses.
-func openListeners(h *conf.HTTP, workers int) (*listenerSet, error) {
+// per plain address (or the inherited one for that address), one socket
+// per worker for `reuseport` addresses.
+func openListeners(h *conf.HTTP, workers int, inherit map[string]int) (*listenerSet, error) {
 	set := &listenerSet{own: make([][]*listener, workers)}
 	for _, l := range h.ListenAddrs() {
 		if l.ReusePort {
@@ -75,7 +76,16 @@ func openListeners(h *conf.HTTP, workers int) (*listenerSet, error) {
 			}
 			continue
 		}
-		fd, err := listenSocket(l.Addr, false)
+		var fd int
+		var err error
+		if old, ok := inherit[l.Addr]; ok {
+			fd, err = unix.FcntlInt(uintptr(old), unix.F_DUPFD_CLOEXEC, 0)
+			if err != nil {
+				err = os.NewSyscallError("dup inherited listener "+l.Addr, err)
+			}
+		} else {
+			fd, err = listenSocket(l.Addr, false)
+		}
 		if err != nil {
 			set.closeAll()
 			return nil, err
