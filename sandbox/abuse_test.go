@@ -148,7 +148,8 @@ func collectLog(in *Instance, want string, within time.Duration) (string, []stri
 // neighbour's p99 over the whole suite must stay under 100 ms.
 func TestAbuse(t *testing.T) {
 	const budget = 300 * time.Millisecond
-	m := newManager(t, Config{CPUBudget: budget, MemoryLimit: 64 << 20,
+	// Small fd and connection limits keep the exhaustion rows quick.
+	m := newManager(t, Config{CPUBudget: budget, MemoryLimit: 64 << 20, OpenFiles: 256, MaxConnections: 100,
 		CPUPerMinute: time.Second, CPUWindow: 2 * time.Second, MaxClientTimeout: time.Second})
 	nb, err := m.Start(context.Background(), "neighbour", Workspace{Conf: abuseConf(`content_by_lua_block { ngx.say("ok") }`)})
 	if err != nil {

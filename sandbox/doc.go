@@ -50,8 +50,9 @@ const (
 	// watchdog cannot see in time. The Go runtime reserves address space
 	// beyond its heap, so it is well above DefaultMemoryLimit.
 	DefaultAddressSpace = 2 << 30
-	// DefaultOpenFiles is RLIMIT_NOFILE.
-	DefaultOpenFiles = 256
+	// DefaultOpenFiles is RLIMIT_NOFILE: room for a burst of 1000
+	// connections (the web lab's largest) plus their cosockets.
+	DefaultOpenFiles = 4096
 	// DefaultCPUBudget aborts a Lua resume that runs this long without
 	// yielding (the request gets a 500; the instance keeps serving).
 	DefaultCPUBudget = time.Second
@@ -67,8 +68,9 @@ const (
 	// DefaultCPUWindow is the sliding window of DefaultCPUPerMinute.
 	DefaultCPUWindow = time.Minute
 	// DefaultMaxConnections caps worker_connections (client connections
-	// per worker; the next ones are closed with an error_log line).
-	DefaultMaxConnections = 100
+	// per worker; past it the worker stops accepting, with an error_log
+	// line, until one closes). A burst of 1000 at concurrency 1000 fits.
+	DefaultMaxConnections = 1024
 	// DefaultMaxTimers caps lua_max_pending_timers and
 	// lua_max_running_timers (per worker).
 	DefaultMaxTimers = 1024

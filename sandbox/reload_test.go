@@ -40,9 +40,7 @@ http {
 // serves on the same socket at once, see TestReloadOverlaps).
 func TestReloadInFlight(t *testing.T) {
 	const n = 200
-	// 200 connections in flight and a few more: above the default cap of
-	// DefaultMaxConnections per worker, within RLIMIT_NOFILE.
-	m := newManager(t, Config{MaxConnections: 220})
+	m := newManager(t, Config{})
 	in, err := m.Start(context.Background(), "s", Workspace{Conf: strings.Replace(reloadConf, "VERSION", "v1", 1)})
 	if err != nil {
 		t.Fatal(err)
