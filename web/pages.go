@@ -31,6 +31,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, views.Home(p, localExamples(p.Lang)))
 }
 
+// about lists where the lab differs from OpenResty.
+func (s *Server) about(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "")
+	p.Title = views.T(p.Lang, "about.title")
+	s.render(w, r, views.About(p))
+}
+
 // play serves the playground shell of the visitor's session.
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {
 	sess := s.sessionFor(w, r, true)

@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.home)
 	m.HandleFunc("GET /play", s.play)
+	m.HandleFunc("GET /about", s.about)
 	m.HandleFunc("POST /example/{name}", s.example)
 	m.HandleFunc("GET /share/{id}", s.share)
 	m.HandleFunc("POST /share/{id}/fork", s.fork)

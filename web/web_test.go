@@ -487,3 +487,16 @@ func TestTidyPrunesOldEmbedsOnly(t *testing.T) {
 		t.Fatal("the learner lost their session after tidy")
 	}
 }
+
+func TestAboutSaysWhereTheLabDiffers(t *testing.T) {
+	l := newLab(t, "")
+	status, page := l.do("GET", "/about", nil)
+	if status != 200 {
+		t.Fatal(status)
+	}
+	for _, want := range []string{"not LuaJIT", "attempt to yield across C-call boundary", "redis.lab", `href="/about"`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("/about lacks %q", want)
+		}
+	}
+}

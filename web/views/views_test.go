@@ -38,6 +38,7 @@ func TestGolden(t *testing.T) {
 		{"share", SharePage(en, Share{ID: "abcdefghijklmnop", Created: "2026-11-27 08:00 UTC",
 			Files: []SharedFile{{Name: "nginx.conf", HTML: `<pre class="chroma">x</pre>`}}, Embed: `<iframe src="x"></iframe>`})},
 		{"notfound", NotFound(en)},
+		{"about_zh", About(zh)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

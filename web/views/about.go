@@ -1,0 +1,39 @@
+package views
+
+// Difference is one way the lab differs from real OpenResty, in both
+// languages.
+type Difference struct {
+	Title [2]string
+	Body  [2]string
+}
+
+// Differences lists what a learner must know about the lab's engine
+// against nginx 1.22 + ngx_lua 0.10.23 (docs/architecture.md has the
+// details).
+var Differences = []Difference{
+	{[2]string{"Lua 5.1 (gopher-lua), not LuaJIT", "Lua 5.1（gopher-lua），不是 LuaJIT"},
+		[2]string{"No FFI, no jit module, no bytecode; Lua runs 5 to 36 times slower than LuaJIT. tostring and .. print numbers in full (0.3333333333333333) where LuaJIT prints 14 digits; ngx.say, ngx.log and cjson print them as OpenResty does. Error texts of the VM differ.",
+			"没有 FFI、jit 模块和字节码；Lua 比 LuaJIT 慢 5 到 36 倍。tostring 和 .. 输出完整的数字（0.3333333333333333），LuaJIT 只输出 14 位；ngx.say、ngx.log 和 cjson 的输出与 OpenResty 相同。虚拟机的错误信息不同。"}},
+	{[2]string{"Yields inside metamethods and iterators", "在元方法和迭代器中让出"},
+		[2]string{"A cosocket call or ngx.sleep inside __index, __add or a for ... in iterator fails with \"attempt to yield across C-call boundary\"; LuaJIT allows it. Inside pcall, xpcall and coroutines it works as in OpenResty.",
+			"在 __index、__add 或 for ... in 迭代器中调用 cosocket 或 ngx.sleep 会报错 \"attempt to yield across C-call boundary\"；LuaJIT 允许。在 pcall、xpcall 和协程中与 OpenResty 一致。"}},
+	{[2]string{"Regular expressions", "正则表达式"},
+		[2]string{"location ~ and rewrite use Go's RE2 syntax (no backreferences or lookaround); ngx.re uses a .NET-style engine, not PCRE: recursion, \\K and (*VERB)s are refused with a clear error.",
+			"location ~ 和 rewrite 使用 Go 的 RE2 语法（不支持反向引用和环视）；ngx.re 使用 .NET 风格的引擎而非 PCRE：递归、\\K 和 (*VERB) 会明确报错。"}},
+	{[2]string{"Workers are threads of one process", "worker 是同一进程中的线程"},
+		[2]string{"Each worker is one OS thread with its own epoll and Lua VM, as in nginx, but all live in one process: init_by_lua runs once per worker VM (nginx runs it once before forking) and ngx.worker.pid() is the same for all.",
+			"与 nginx 一样，每个 worker 是一个拥有独立 epoll 和 Lua 虚拟机的系统线程，但它们都在同一个进程中：init_by_lua 在每个 worker 的虚拟机中各运行一次（nginx 在 fork 前只运行一次），ngx.worker.pid() 对所有 worker 相同。"}},
+	{[2]string{"Not built yet", "尚未支持"},
+		[2]string{"TLS, UDP sockets, if, allow/deny, error_page, alias/try_files, range requests, proxy buffering options.",
+			"TLS、UDP 套接字、if、allow/deny、error_page、alias/try_files、范围请求、代理缓冲选项。"}},
+	{[2]string{"Your instance has limits", "你的实例有资源限制"},
+		[2]string{"256 MiB of memory, 1 s of CPU per resume (the request gets 500), 30 s of CPU per minute, 2 workers, 1024 connections per worker, 16 MiB per response. io, os.execute and the debug library are refused; cosockets reach only the lab's services (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab) and your instance. When the instance ends, you get one sentence saying why, and your code is kept.",
+			"256 MiB 内存，每次恢复最多 1 秒 CPU（请求返回 500），每分钟 30 秒 CPU，2 个 worker，每个 worker 1024 个连接，每个响应 16 MiB。io、os.execute 和 debug 库被禁用；cosocket 只能连接实验室的服务（httpbin.lab、echo.lab、slow.lab、closer.lab、redis.lab）和你自己的实例。实例结束时，你会看到一句原因说明，代码会被保留。"}},
+}
+
+func pick(lang Lang, s [2]string) string {
+	if lang == Chinese {
+		return s[1]
+	}
+	return s[0]
+}
