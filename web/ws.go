@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -114,6 +116,9 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if first && in != nil {
 		s.setTrace(sess, true)
 	}
+	if in == nil || in.Exited() != "" {
+		go s.warmUp(sess) // an open page gets its instance without waiting for a first request
+	}
 	done := make(chan struct{})
 	go s.wsWriter(conn, sub, hello, done)
 	s.wsReader(conn, sess)
@@ -124,6 +129,24 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Unlock()
 	if last {
 		s.setTrace(sess, false)
+	}
+}
+
+// warmUp starts the session's instance for a tab that just connected. A
+// saved workspace that does not load reaches the tab as an "applied"
+// message with the error, so the editor marks the line at once.
+func (s *Server) warmUp(sess *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := s.instance(ctx, sess)
+	var lerr *sandbox.LoadError
+	switch {
+	case errors.As(err, &lerr):
+		ok := false
+		sess.broadcast(wsMessage{T: "applied", OK: &ok, Warnings: []string{}, Error: &applyError{Message: lerr.Message, File: lerr.File, Line: lerr.Line}})
+	case err != nil:
+		_, msg := startError(err)
+		s.setState(sess, "stopped", msg)
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -386,5 +387,38 @@ func TestInstanceDeathIsExplained(t *testing.T) {
 	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
 	if sent.Status != 200 || sent.Body != "alive\n" {
 		t.Fatalf("after the crash: %+v", sent)
+	}
+}
+
+// TestOpenTabStartsInstance: connecting starts the session's instance; a
+// saved workspace that does not load reaches the tab as an error at once.
+func TestOpenTabStartsInstance(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	read := func(conn interface{ ReadJSON(any) error }, want func(map[string]any) bool) map[string]any {
+		t.Helper()
+		for {
+			var m map[string]any
+			if err := conn.ReadJSON(&m); err != nil {
+				t.Fatal(err)
+			}
+			if want(m) {
+				return m
+			}
+		}
+	}
+	conn := l.dialWS()
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	read(conn, func(m map[string]any) bool { return m["t"] == "state" && m["state"] == "running" })
+	conn.Close()
+
+	l.json("PUT", "/api/workspace", workspaceJSON{Conf: "events {}\nhttp {\n  server {\n    listen 80;\n    bogus on;\n  }\n}\n"}, new(map[string]int64))
+	l.srv.mgr.Instance(l.open().Session).Stop()
+	conn = l.dialWS()
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	m := read(conn, func(m map[string]any) bool { return m["t"] == "applied" })
+	e, _ := m["error"].(map[string]any)
+	if m["ok"] != false || e == nil || e["line"] != 5.0 || !strings.Contains(fmt.Sprint(e["message"]), `unknown directive "bogus"`) {
+		t.Fatalf("applied message %v", m)
 	}
 }
