@@ -406,3 +406,37 @@ func TestBrowserPhaseMap(t *testing.T) {
 	}
 	t.Logf("phases lit: %v", lit)
 }
+
+// TestBrowserEmbed: the embed page runs without a session cookie (as in a
+// third-party iframe): its API calls and WebSocket carry the embed's own
+// session, and a burst works.
+func TestBrowserEmbed(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	var sh struct{ ID string }
+	l.json("POST", "/api/share", workspaceJSON{Conf: strings.Replace(sleepConf, `"hi"`, `"embedded"`, 1)}, &sh)
+	ctx := browser(t)
+	run(t, ctx, "open the embed",
+		chromedp.Navigate(l.ts.URL+"/embed/"+sh.ID),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	if c := value(t, ctx, "read cookies", chromedp.Evaluate[string](`document.cookie`)); strings.Contains(c, sessionCookie) {
+		t.Fatalf("the embed set a session cookie: %q", c)
+	}
+	waitJS(t, ctx, "a running instance", `document.querySelector('#instance-state').dataset.state === 'running'`, 15*time.Second)
+	run(t, ctx, "burst",
+		chromedp.Click(chromedp.CSS(`#tab-burst`)),
+		chromedp.WaitVisible(chromedp.CSS(`#burst-n`)),
+		chromedp.SetValue(chromedp.CSS(`#burst-n`), "20"),
+		chromedp.SetValue(chromedp.CSS(`#burst-c`), "20"),
+		chromedp.Click(chromedp.CSS(`#burst-go`)),
+	)
+	waitJS(t, ctx, "the burst summary", `document.querySelector('#burst-summary').dataset.n === '20'`, 30*time.Second)
+	if ok := value(t, ctx, "read ok", chromedp.Evaluate[string](`document.querySelector('#burst-summary').dataset.ok`)); ok != "20" {
+		t.Fatalf("ok = %s", ok)
+	}
+	if table := value(t, ctx, "read the table", chromedp.Evaluate[string](`document.querySelector('#burst-table').textContent`)); !strings.Contains(table, "embedded") {
+		t.Fatalf("the embed ran another workspace: %q", table)
+	}
+	screenshot(t, ctx, "embed")
+}

@@ -156,6 +156,7 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.page(r, "RestyLab")
+	p.Embed = true
 	boot := s.boot(r, id, p.Lang, ws)
 	boot.Embed = true
 	w.Header().Set("Cache-Control", "no-store")

@@ -45,6 +45,7 @@ var messages = map[string][2]string{
 	"nojs":            {"The playground needs JavaScript.", "实验场需要 JavaScript。"},
 	"nobundle":        {"The front end is not built into this binary: run `make web` (or `make build`) and restart.", "此二进制文件未包含前端：请运行 `make web`（或 `make build`）后重启。"},
 	"skip":            {"Skip to content", "跳到正文"},
+	"embed.note":      {"a live OpenResty lab: edit, apply, fire requests", "在线 OpenResty 实验室：编辑、应用、发送请求"},
 }
 
 // T returns the string key in lang; a missing key shows itself.

@@ -13,6 +13,9 @@ type Page struct {
 	Title string
 	// Path is the request path, for the language switch's return address.
 	Path string
+	// Embed: the page is inside another site's iframe; its header is one
+	// link to the lab.
+	Embed bool
 }
 
 // Example is a starter workspace offered on the home page.

@@ -39,6 +39,7 @@ func TestGolden(t *testing.T) {
 			Files: []SharedFile{{Name: "nginx.conf", HTML: `<pre class="chroma">x</pre>`}}, Embed: `<iframe src="x"></iframe>`})},
 		{"notfound", NotFound(en)},
 		{"about_zh", About(zh)},
+		{"embed", Play(Page{Lang: English, Title: "RestyLab", Path: "/embed/x", Embed: true}, Boot{Embed: true}, true)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
