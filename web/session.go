@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/restylab/restylab/sandbox"
@@ -175,6 +174,3 @@ func (s *Server) setState(sess *session, state, reason string) {
 	sess.mu.Unlock()
 	sess.broadcast(wsMessage{T: "state", State: state, Reason: reason})
 }
-
-// trimSlash cuts a leading slash.
-func trimSlash(p string) string { return strings.TrimPrefix(p, "/") }
