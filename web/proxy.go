@@ -45,6 +45,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 			pr.Out.Host = r.Host
 			pr.SetXForwarded()
 		},
+		// What a learner's instance serves runs on the lab's origin: the
+		// CSP sandbox gives it an opaque origin of its own, so a page
+		// shared by one learner cannot call the lab's API as another.
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals")
+			resp.Header.Set("X-Content-Type-Options", "nosniff")
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			msg := "the instance did not answer: " + err.Error()
 			if reason := exitReason(in); reason != "" {

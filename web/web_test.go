@@ -309,6 +309,9 @@ func TestProxy(t *testing.T) {
 	if resp.StatusCode != 200 || string(got) != "POST /a/b?c=d nil body!\n" {
 		t.Fatalf("proxy: %d %q", resp.StatusCode, got)
 	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
+		t.Fatalf("proxied responses are not sandboxed from the lab's origin: CSP %q", csp)
+	}
 	req, _ = http.NewRequest("GET", l.ts.URL+"/s/"+b.Session+"/x", nil)
 	req.Header.Set("X-A", "kept")
 	resp, err = http.DefaultClient.Do(req)
