@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/restylab/restylab/sandbox"
 	"github.com/restylab/restylab/web/store"
@@ -46,7 +47,8 @@ func validID(id string) bool {
 type session struct {
 	id string
 
-	startMu sync.Mutex // one start or reload at a time
+	startMu  sync.Mutex  // one start or reload at a time
+	bursting atomic.Bool // a burst is running
 
 	mu       sync.Mutex
 	in       *sandbox.Instance

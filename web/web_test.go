@@ -503,3 +503,27 @@ func TestAboutSaysWhereTheLabDiffers(t *testing.T) {
 		}
 	}
 }
+
+func TestOneBurstAtATime(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	conf := strings.Replace(sleepConf, "ngx.sleep(0.05)", "ngx.sleep(0.5)", 1)
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: conf}, &res)
+	first := make(chan int, 1)
+	go func() {
+		status, _ := l.do("POST", "/api/burst", sendRequest{Path: "/", N: 10, C: 10})
+		first <- status
+	}()
+	time.Sleep(200 * time.Millisecond)
+	status, body := l.do("POST", "/api/burst", sendRequest{Path: "/", N: 10, C: 10})
+	if status != http.StatusTooManyRequests || !bytes.Contains(body, []byte("already running")) {
+		t.Fatalf("second burst: %d %s", status, body)
+	}
+	if s := <-first; s != 200 {
+		t.Fatalf("first burst: %d", s)
+	}
+	if status, _ := l.do("POST", "/api/burst", sendRequest{Path: "/", N: 2, C: 2}); status != 200 {
+		t.Fatalf("burst after the first ended: %d", status)
+	}
+}
