@@ -26,6 +26,12 @@ var examples = []struct {
 		[2]string{"请求的各个阶段", "set、rewrite、access、content、header_filter、body_filter 和 log，依次执行。"}},
 	{views.Example{Name: "globals", Title: "Globals are per worker", About: "A yield between write and read lets another request overwrite a global."},
 		[2]string{"全局变量属于 worker", "写入和读取之间的一次让出，会让另一个请求覆盖全局变量。"}},
+	{views.Example{Name: "log_phase_io", Title: "No I/O in the log phase", About: "A cosocket in log_by_lua is refused; a 0-delay timer does the work instead."},
+		[2]string{"log 阶段不能做 I/O", "log_by_lua 中的 cosocket 会被拒绝；改用 0 延迟的定时器来完成。"}},
+	{views.Example{Name: "say_then_exit", Title: "ngx.say, then ngx.exit(403)", About: "The first output sends status 200: the later 403 cannot change it."},
+		[2]string{"先 ngx.say 再 ngx.exit(403)", "第一次输出就发送了 200 状态，之后的 403 无法改变它。"}},
+	{views.Example{Name: "spawn_waits", Title: "Light threads are waited for", About: "The request lasts until its threads end, unless ngx.exit kills them."},
+		[2]string{"请求会等待轻线程", "请求会持续到它的线程都结束，除非 ngx.exit 把它们杀掉。"}},
 }
 
 // exampleWorkspace returns the named example's workspace.

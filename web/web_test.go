@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/testserver"
 )
 
 // labBinary is cmd/restylab built without -race: the race detector's
@@ -57,12 +59,29 @@ type lab struct {
 
 func newLab(t *testing.T, data string) *lab {
 	t.Helper()
+	return newLabHosts(t, data, nil)
+}
+
+// newLabWithHosts is a lab whose instances reach the testserver's
+// services (redis.lab, ...) by name, as `restylab serve` sets it up.
+func newLabWithHosts(t *testing.T) *lab {
+	t.Helper()
+	svc, err := testserver.Start(context.Background(), testserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return newLabHosts(t, "", svc.HostMap())
+}
+
+func newLabHosts(t *testing.T, data string, hosts map[string]string) *lab {
+	t.Helper()
 	if data == "" {
 		data = t.TempDir()
 	}
 	srv, err := New(Config{
 		DataDir: data,
-		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: 4},
+		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: 4, Hosts: hosts},
 		Logf:    t.Logf,
 	})
 	if err != nil {
