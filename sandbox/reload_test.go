@@ -172,3 +172,60 @@ http {
 		t.Fatalf("back to a plain listen: %d %q", code, body)
 	}
 }
+
+// TestReloadLosesNoNewConnection reloads again and again while a client
+// opens new connections: a connection the old engine accepted just before
+// it quit is served, not closed (nginx closes only idle keep-alive ones).
+func TestReloadLosesNoNewConnection(t *testing.T) {
+	m := newManager(t, Config{})
+	conf := func(v int) string {
+		return fmt.Sprintf("events {}\nhttp { server { listen 8080; location / { content_by_lua_block { ngx.say(%d) } } } }\n", v)
+	}
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	failures := make(chan string, 1000)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", in.Port()))
+				if err != nil {
+					failures <- err.Error()
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failures <- resp.Status
+				}
+			}
+		}()
+	}
+	for v := 1; v <= 20; v++ {
+		if err := in.Reload(context.Background(), Workspace{Conf: conf(v)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	close(failures)
+	var got []string
+	for f := range failures {
+		got = append(got, f)
+	}
+	if len(got) > 0 {
+		t.Fatalf("%d requests failed across 20 reloads: %q", len(got), got[:min(5, len(got))])
+	}
+}

@@ -127,8 +127,11 @@ func (w *worker) beginQuit() {
 	for _, l := range w.listeners {
 		w.loop.Remove(l.fd)
 	}
+	// Only keep-alive connections waiting for their next request are
+	// closed (nginx's ngx_close_idle_connections): a connection accepted
+	// but not yet read still gets its request served, by the old config.
 	for _, c := range w.conns {
-		if c.req == nil {
+		if c.req == nil && c.nreq > 0 && c.rpos >= len(c.rbuf) {
 			c.close("worker exiting")
 		}
 	}
