@@ -352,6 +352,10 @@ func (c *child) load(confText string, files map[string]string) any {
 		// engine's listening sockets; the old one finishes its requests.
 		err := c.startEngine(e, cfg)
 		if err == nil {
+			// Once Ready is sent, new connections must reach the new
+			// configuration: the old engine stops accepting first.
+			old.Resume()
+			old.StopAccepting(time.Second)
 			c.retire(old, oldDir)
 			c.wsDir = dir
 			return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}

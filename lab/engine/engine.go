@@ -232,6 +232,32 @@ func (e *Engine) Quit() {
 	}
 }
 
+// StopAccepting is the first step of Quit, waited for: every worker stops
+// accepting (its listeners leave its epoll) and closes its idle keep-alive
+// connections. It returns once all have, or after timeout (a paused or
+// stopped loop runs nothing). After it, a new connection on a listening
+// socket this engine shares with a successor reaches only the successor.
+func (e *Engine) StopAccepting(timeout time.Duration) {
+	var wg sync.WaitGroup
+	for _, w := range e.workers {
+		w := w
+		wg.Add(1)
+		w.loop.Submit(func() {
+			w.beginQuit()
+			wg.Done()
+		})
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}
+
 // shutdownTimeout bounds a graceful stop (nginx's worker_shutdown_timeout
 // has no default; the lab must not hang).
 const shutdownTimeout = 30 * time.Second
