@@ -35,16 +35,8 @@ type bodyCount struct {
 
 // burst fires N requests at concurrency C and summarises them.
 func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
-	sess := s.apiSession(w, r)
-	if sess == nil {
-		return
-	}
-	var q sendRequest
-	if !readJSON(w, r, &q) {
-		return
-	}
-	if err := q.check(); err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+	sess, q, ok := s.requestSpec(w, r)
+	if !ok {
 		return
 	}
 	if q.N < 1 || q.N > s.cfg.MaxBurst {

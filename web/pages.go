@@ -26,23 +26,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Componen
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	p := s.page(r, "")
-	p.Title = views.T(p.Lang, "nav.home")
+	p := s.page(r, "nav.home")
 	s.render(w, r, views.Home(p, localExamples(p.Lang)))
 }
 
 // about lists where the lab differs from OpenResty.
 func (s *Server) about(w http.ResponseWriter, r *http.Request) {
-	p := s.page(r, "")
-	p.Title = views.T(p.Lang, "about.title")
+	p := s.page(r, "about.title")
 	s.render(w, r, views.About(p))
 }
 
 // play serves the playground shell of the visitor's session.
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {
 	sess := s.sessionFor(w, r, true)
-	p := s.page(r, "")
-	p.Title = views.T(p.Lang, "nav.play")
+	p := s.page(r, "nav.play")
 	boot := s.boot(r, sess.id, p.Lang, s.workspace(sess.id))
 	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
 		boot.Notice, boot.NoticeURL = keptNotice(p.Lang), "/share/"+kept
@@ -92,8 +89,7 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	p := s.page(r, "")
-	p.Title = views.T(p.Lang, "share.title")
+	p := s.page(r, "share.title")
 	data := views.Share{
 		ID:      id,
 		Created: time.UnixMilli(snap.Created).UTC().Format("2006-01-02 15:04 UTC"),

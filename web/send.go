@@ -139,18 +139,25 @@ type sendResult struct {
 	Error       string      `json:"error,omitempty"`
 }
 
-// send fires one request at the session's instance and shows the bytes.
-func (s *Server) send(w http.ResponseWriter, r *http.Request) {
-	sess := s.apiSession(w, r)
-	if sess == nil {
-		return
-	}
+// requestSpec reads the session and the checked request of /api/send or
+// /api/burst; false when it has answered an error.
+func (s *Server) requestSpec(w http.ResponseWriter, r *http.Request) (*session, sendRequest, bool) {
 	var q sendRequest
-	if !readJSON(w, r, &q) {
-		return
+	sess := s.apiSession(w, r)
+	if sess == nil || !readJSON(w, r, &q) {
+		return nil, q, false
 	}
 	if err := q.check(); err != nil {
 		jsonError(w, http.StatusBadRequest, err.Error())
+		return nil, q, false
+	}
+	return sess, q, true
+}
+
+// send fires one request at the session's instance and shows the bytes.
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	sess, q, ok := s.requestSpec(w, r)
+	if !ok {
 		return
 	}
 	in, err := s.instance(r.Context(), sess)

@@ -192,9 +192,10 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// page gathers the layout data of a request.
-func (s *Server) page(r *http.Request, title string) views.Page {
-	p := views.Page{Lang: views.English, Title: title, Path: r.URL.Path}
+// page gathers the layout data of a request; titleKey names the title in
+// the views' dictionary (a string it does not hold is used as it is).
+func (s *Server) page(r *http.Request, titleKey string) views.Page {
+	p := views.Page{Lang: views.English, Path: r.URL.Path}
 	if c, err := r.Cookie("restylab_lang"); err == nil {
 		p.Lang = views.ParseLang(c.Value)
 	} else {
@@ -203,14 +204,14 @@ func (s *Server) page(r *http.Request, title string) views.Page {
 	if c, err := r.Cookie("restylab_theme"); err == nil {
 		p.Theme = c.Value
 	}
+	p.Title = views.T(p.Lang, titleKey)
 	return p
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
-	p := s.page(r, "Not found")
-	p.Title = views.T(p.Lang, "notfound")
+	p := s.page(r, "notfound")
 	s.render(w, r, views.NotFound(p))
 }
 
