@@ -139,6 +139,7 @@ func (s *Server) reload(ctx context.Context, sess *session, ws store.Workspace) 
 		if err == nil {
 			sess.mu.Lock()
 			sess.workers = workersOf(ws)
+			sess.applied = &ws
 			sess.mu.Unlock()
 		}
 	} else {

@@ -364,6 +364,8 @@ func TestBrowserEventLogJumpsToSource(t *testing.T) {
 	}
 	run(t, ctx, "click the row", chromedp.Click(chromedp.CSS(`#event-log .vrow.k-co_yield.has-src`)))
 	waitJS(t, ctx, "line 4 flashed in the editor", `(() => { const lines = [...document.querySelectorAll('.cm-line')]; const i = lines.findIndex(l => l.classList.contains('cm-flash')); return i === 3; })()`, 5*time.Second)
+	// Under the table, the server's chroma tokens of lines 2..6, line 4 marked.
+	waitJS(t, ctx, "the highlighted source line", `(() => { const hl = document.querySelector('#event-source .line.hl'); return !!hl && hl.textContent.includes('ngx.sleep(0.01)') && hl.querySelector('.ln').textContent === '4' && !!hl.querySelector('.cl span'); })()`, 5*time.Second)
 }
 
 // TestBrowserPhaseMap: a learner opens the phases example from the home

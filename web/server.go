@@ -183,6 +183,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/send", s.send)
 	m.HandleFunc("POST /api/burst", s.burst)
 	m.HandleFunc("POST /api/share", s.createShare)
+	m.HandleFunc("GET /api/source", s.source)
 	m.HandleFunc("GET /api/ws", s.websocket)
 	m.HandleFunc("/s/{session}/{path...}", s.proxy)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -56,6 +56,7 @@ type session struct {
 	reason   string // why the last instance ended
 	subs     map[*subscriber]struct{}
 	workers  int
+	applied  *store.Workspace // what the running instance serves (for source lines)
 	traceOn  bool
 	lastLoad *applyResult
 }
@@ -145,6 +146,7 @@ func (s *Server) startLocked(ctx context.Context, sess *session) (*sandbox.Insta
 	sess.mu.Lock()
 	sess.in = in
 	sess.workers = workersOf(ws)
+	sess.applied = &ws
 	trace := len(sess.subs) > 0
 	sess.traceOn = trace
 	sess.mu.Unlock()

@@ -546,3 +546,45 @@ func TestOneBurstAtATime(t *testing.T) {
 		t.Fatalf("burst after the first ended: %d", status)
 	}
 }
+
+func TestSourceLines(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	files := map[string]string{"lua/util.lua": "local M = {}\nfunction M.f()\n  return ngx.sleep(0.01)\nend\nreturn M\n"}
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: sleepConf, Files: files}, &res)
+	// The editor then changes the saved copy: the source shown is what runs.
+	l.json("PUT", "/api/workspace", workspaceJSON{Conf: "# edited, not applied\n" + sleepConf, Files: files}, new(map[string]int64))
+	type srcAnswer struct {
+		File  string `json:"file"`
+		Lines []struct {
+			N      int `json:"n"`
+			Tokens []struct {
+				C string `json:"c"`
+				T string `json:"t"`
+			} `json:"tokens"`
+		} `json:"lines"`
+	}
+	var a srcAnswer
+	l.json("GET", "/api/source?file=nginx.conf&line=8", nil, &a)
+	if a.File != "nginx.conf" || len(a.Lines) != 5 || a.Lines[2].N != 8 {
+		t.Fatalf("answer %+v", a)
+	}
+	var text strings.Builder
+	for _, tok := range a.Lines[2].Tokens {
+		text.WriteString(tok.T)
+	}
+	if strings.TrimSpace(text.String()) != "ngx.sleep(0.05)" {
+		t.Fatalf("line 8 is %q: want the applied config's line", text.String())
+	}
+	l.json("GET", "/api/source?file=/tmp/restylab-sandbox-1/ws2/lua/util.lua&line=3", nil, &a)
+	if a.File != "lua/util.lua" || a.Lines[2].N != 3 {
+		t.Fatalf("by absolute path: %+v", a)
+	}
+	if status, _ := l.do("GET", "/api/source?file=nope.lua&line=1", nil); status != 404 {
+		t.Fatalf("unknown file: %d", status)
+	}
+	if status, _ := l.do("GET", "/api/source?file=nginx.conf&line=x", nil); status != 400 {
+		t.Fatalf("bad line: %d", status)
+	}
+}

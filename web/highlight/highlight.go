@@ -23,15 +23,31 @@ var formatter = html.New(html.WithClasses(true), html.WithLineNumbers(true), htm
 // File renders the file named name (nginx.conf, *.lua, anything else as
 // plain text) as a highlighted <pre> with line numbers.
 func File(name, text string) (template.HTML, error) {
-	var spans []span
+	spans := spansOf(name, text)
+	tokens, err := tokenise(name, spans)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := formatter.Format(&buf, lightStyle, chroma.Literator(tokens...)); err != nil {
+		return "", fmt.Errorf("highlight %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+// spansOf cuts a file into stretches of one language each.
+func spansOf(name, text string) []span {
 	switch {
 	case path.Base(name) == "nginx.conf" || strings.HasSuffix(name, ".conf"):
-		spans = splitLuaBlocks(text)
+		return splitLuaBlocks(text)
 	case strings.HasSuffix(name, ".lua"):
-		spans = []span{{text: text, lua: true}}
-	default:
-		spans = []span{{text: text, plain: true}}
+		return []span{{text: text, lua: true}}
 	}
+	return []span{{text: text, plain: true}}
+}
+
+// tokenise runs each span through its language's lexer.
+func tokenise(name string, spans []span) ([]chroma.Token, error) {
 	var tokens []chroma.Token
 	for _, sp := range spans {
 		var lexer chroma.Lexer = nginxLexer
@@ -43,15 +59,60 @@ func File(name, text string) (template.HTML, error) {
 		}
 		it, err := chroma.Coalesce(lexer).Tokenise(nil, sp.text)
 		if err != nil {
-			return "", fmt.Errorf("highlight %s: %w", name, err)
+			return nil, fmt.Errorf("highlight %s: %w", name, err)
 		}
 		tokens = append(tokens, it.Tokens()...)
 	}
-	var buf bytes.Buffer
-	if err := formatter.Format(&buf, lightStyle, chroma.Literator(tokens...)); err != nil {
-		return "", fmt.Errorf("highlight %s: %w", name, err)
+	return tokens, nil
+}
+
+// Token is a stretch of text and the CSS class CSS() styles it with
+// ("k", "s2", "c1" ... or "" for plain text).
+type Token struct {
+	Class string `json:"c,omitempty"`
+	Text  string `json:"t"`
+}
+
+// Line is one highlighted line: its 1-based number and its tokens (without
+// the line break).
+type Line struct {
+	N      int     `json:"n"`
+	Tokens []Token `json:"tokens"`
+}
+
+// Lines highlights the whole file (so that a line inside a Lua block is
+// lexed as Lua) and returns lines from..to (1-based, clamped).
+func Lines(name, text string, from, to int) ([]Line, error) {
+	tokens, err := tokenise(name, spansOf(name, text))
+	if err != nil {
+		return nil, err
 	}
-	return template.HTML(buf.String()), nil
+	all := chroma.SplitTokensIntoLines(tokens)
+	from, to = max(from, 1), min(to, len(all))
+	var out []Line
+	for n := from; n <= to; n++ {
+		line := Line{N: n, Tokens: []Token{}}
+		for _, tok := range all[n-1] {
+			text := strings.TrimRight(tok.Value, "\n")
+			if text == "" {
+				continue
+			}
+			line.Tokens = append(line.Tokens, Token{Class: classOf(tok.Type), Text: text})
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// classOf is the CSS class of a token type, as chroma's HTML formatter
+// names it (the nearest parent type with a class).
+func classOf(t chroma.TokenType) string {
+	for ; t != 0; t = t.Parent() {
+		if cls, ok := chroma.StandardTypes[t]; ok {
+			return cls
+		}
+	}
+	return ""
 }
 
 var (

@@ -64,3 +64,30 @@ func TestLexers(t *testing.T) {
 		})
 	}
 }
+
+func TestLines(t *testing.T) {
+	conf := "http {\n  location / {\n    content_by_lua_block {\n      local x = \"a\" -- note\n      ngx.say(x)\n    }\n  }\n}\n"
+	lines, err := Lines("nginx.conf", conf, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 3 || lines[0].N != 3 || lines[2].N != 5 {
+		t.Fatalf("lines %+v", lines)
+	}
+	var got []string
+	for _, tok := range lines[1].Tokens {
+		if tok.Class != "w" {
+			got = append(got, tok.Class+":"+tok.Text)
+		}
+	}
+	want := []string{"kd:local", "n:x", "o:=", `s2:"a"`, "c1:-- note"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("line 4 tokens %q, want %q (Lua inside the block is lexed as Lua)", got, want)
+	}
+	if lines, _ := Lines("nginx.conf", conf, 7, 99); len(lines) != 2 || lines[1].N != 8 {
+		t.Fatalf("clamped range: %+v", lines)
+	}
+	if !strings.Contains(CSS(), ".hl") {
+		t.Error("CSS lacks the line highlight")
+	}
+}

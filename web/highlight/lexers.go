@@ -70,6 +70,7 @@ var (
 	lightStyle = chroma.MustNewStyle("restylab-light", chroma.StyleEntries{
 		chroma.Background:         "#1b1f24 bg:#f6f8fa",
 		chroma.LineNumbers:        "#8c959f",
+		chroma.LineHighlight:      "bg:#fdf1c6",
 		chroma.Comment:            "italic #6e7781",
 		chroma.Keyword:            "bold #0072b2",
 		chroma.KeywordDeclaration: "bold #cc79a7",
@@ -84,6 +85,7 @@ var (
 	darkStyle = chroma.MustNewStyle("restylab-dark", chroma.StyleEntries{
 		chroma.Background:         "#e6edf3 bg:#161b22",
 		chroma.LineNumbers:        "#6e7681",
+		chroma.LineHighlight:      "bg:#3b3416",
 		chroma.Comment:            "italic #8b949e",
 		chroma.Keyword:            "bold #56b4e9",
 		chroma.KeywordDeclaration: "bold #cc79a7",

@@ -16,6 +16,8 @@ export interface BurstResult {
   wall_ms: number; sum_ms: number; concurrency: number; busy_pct: number; workers: number;
 }
 export interface ShareResult { id: string; url: string; embed: string }
+/** SourceLines: lines of a workspace file tokenised by chroma on the server (c = CSS class of chroma.css). */
+export interface SourceLines { file: string; line: number; lines: { n: number; tokens: { c?: string; t: string }[] }[] }
 
 /** ApiError carries the server's one-sentence error. */
 export class ApiError extends Error {
@@ -78,6 +80,8 @@ export const api = {
   send: (r: SendRequest) => call<SendResult>("POST", "/api/send", r),
   burst: (r: BurstRequest) => call<BurstResult>("POST", "/api/burst", r),
   share: (ws: Workspace) => call<ShareResult>("POST", "/api/share", wsBody(ws)),
+  source: (file: string, line: number) =>
+    call<SourceLines>("GET", `/api/source?file=${encodeURIComponent(file)}&line=${line}`),
   /** beaconWorkspace saves without waiting (page unload): POST /api/workspace as a keepalive fetch
    * (it can carry the session header), or sendBeacon when the body is over keepalive's 64 KiB. */
   beaconWorkspace(ws: Workspace): boolean {

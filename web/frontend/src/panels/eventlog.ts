@@ -1,6 +1,7 @@
 // The event log: a virtualized, filterable table of trace events; clicking an event with a
 // source line jumps the editor there.
 
+import { api, type SourceLines } from "../api";
 import { h } from "../dom";
 import { nsToMs } from "../format";
 import { t } from "../i18n";
@@ -51,6 +52,8 @@ export class EventLogPanel {
   private lastVersion = -1;
   private lastDraw = "";
   private stick = true;
+  /** the clicked event's Lua line and its neighbours, highlighted by the server */
+  private source: HTMLElement;
 
   constructor(private model: TraceModel, private onJump: (source: string, line: number) => void) {
     this.kindSel = h("select", { id: "log-kind" }, h("option", { value: "" }, t("log.filter.all")));
@@ -77,7 +80,22 @@ export class EventLogPanel {
       h("div", { class: "vhead", "aria-hidden": "true" },
         ...(["log.col.ts", "log.col.worker", "log.col.kind", "log.col.req", "log.col.co", "log.col.phase", "log.col.detail", "log.col.source"] as const)
           .map((k) => h("span", { class: "c-" + k.slice(8) }, t(k)))),
-      this.viewport);
+      this.viewport,
+      (this.source = h("pre", { class: "chroma event-source", id: "event-source", "aria-live": "polite" })));
+  }
+
+  /** showSource fetches and shows the lines around file:line (server-side chroma tokens). */
+  private showSource(file: string, line: number): void {
+    api.source(file, line).then((s) => this.renderSource(s), () => this.source.replaceChildren());
+  }
+
+  private renderSource(s: SourceLines): void {
+    this.source.dataset.file = s.file;
+    this.source.dataset.line = String(s.line);
+    this.source.replaceChildren(...s.lines.map((l) =>
+      h("span", { class: l.n === s.line ? "line hl" : "line" },
+        h("span", { class: "ln" }, String(l.n)),
+        h("span", { class: "cl" }, ...l.tokens.map((tok) => (tok.c ? h("span", { class: tok.c }, tok.t) : tok.t)), "\n"))));
   }
 
   private setFilter(): void {
@@ -155,7 +173,10 @@ export class EventLogPanel {
         h("span", { class: "c-detail", title: describe(ev) }, describe(ev)),
         h("span", { class: "c-source" }, src));
       if (src) {
-        const go = () => this.onJump(ev.source as string, ev.line ?? 1);
+        const go = () => {
+          this.onJump(ev.source as string, ev.line ?? 1);
+          this.showSource(ev.source as string, ev.line ?? 1);
+        };
         row.addEventListener("click", go);
         row.addEventListener("keydown", (e) => {
           if (e.key === "Enter") go();
