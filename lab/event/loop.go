@@ -59,10 +59,11 @@ type Loop struct {
 
 	gate gate // step mode
 
-	mu    sync.Mutex
-	tasks []func()
-	woken bool
-	stop  bool
+	mu     sync.Mutex
+	tasks  []func()
+	woken  bool
+	stop   bool
+	closed bool // the eventfd is closed: its number may belong to another file now
 }
 
 // New creates a loop with its own epoll instance and wake-up eventfd. rec may
@@ -167,9 +168,16 @@ func (l *Loop) Stop() {
 	l.wake()
 }
 
+// wake writes to the eventfd, unless Close has run: after it, the fd
+// number may already name another file (a new client socket), which must
+// never receive these 8 bytes. Safe from any goroutine.
 func (l *Loop) wake() {
 	var one = [8]byte{1}
-	_, _ = unix.Write(l.wakefd, one[:])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		_, _ = unix.Write(l.wakefd, one[:])
+	}
 }
 
 // Run processes events and timers until Stop. It must be called from the
@@ -275,8 +283,12 @@ func (l *Loop) call(fn func(), h held) {
 	fn()
 }
 
-// Close releases the epoll and eventfd descriptors. Registered fds are not closed.
+// Close releases the epoll and eventfd descriptors. Registered fds are not
+// closed. Submit and Stop after Close do nothing.
 func (l *Loop) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
 	err1 := unix.Close(l.wakefd)
 	err2 := unix.Close(l.epfd)
 	if err1 != nil {

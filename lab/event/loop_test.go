@@ -104,3 +104,32 @@ func TestWaitTimeoutRoundsUp(t *testing.T) {
 		t.Fatal("stopped timer still armed")
 	}
 }
+
+// TestWakeAfterClose: Submit and Stop after Close must not write to the
+// closed eventfd's number, which may name another file by then.
+func TestWakeAfterClose(t *testing.T) {
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := l.wakefd
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reuse the number for a pipe, as a new socket would reuse it.
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	if p[1] != fd {
+		t.Skipf("the pipe's write end did not reuse the eventfd's number %d (got %v)", fd, p)
+	}
+	l.Submit(func() {})
+	l.Stop()
+	var buf [16]byte
+	if n, _ := unix.Read(p[0], buf[:]); n > 0 {
+		t.Fatalf("%d bytes reached the file that reused the eventfd's number", n)
+	}
+}
