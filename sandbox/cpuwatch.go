@@ -128,8 +128,40 @@ func spokenWindow(d time.Duration) string {
 	return spoken(d)
 }
 
-// CPUTime is the user + system CPU time the child has used so far, read
-// from /proc (fresher than Health's periodic figure).
+// CPUTime is the CPU time the child has used so far, read from /proc
+// (fresher than Health's periodic figure): the sum of its threads'
+// schedstat run times, in nanoseconds, where the kernel has them, else
+// utime+stime in clock ticks (10 ms).
 func (in *Instance) CPUTime() (time.Duration, error) {
+	if d, err := schedCPU(in.PID()); err == nil {
+		return d, nil
+	}
 	return processCPU(in.PID())
+}
+
+// schedCPU sums the first field (time on a CPU, ns) of
+// /proc/PID/task/*/schedstat.
+func schedCPU(pid int) (time.Duration, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var sum int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		f := bytes.Fields(b)
+		if len(f) == 0 {
+			return 0, fmt.Errorf("sandbox: empty %s/%s/schedstat", dir, t.Name())
+		}
+		ns, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("sandbox: %s/%s/schedstat: %w", dir, t.Name(), err)
+		}
+		sum += ns
+	}
+	return time.Duration(sum), nil
 }

@@ -328,3 +328,39 @@ func TestTraceRate(t *testing.T) {
 		t.Errorf("no limit: allow(1e6) = %d", got)
 	}
 }
+
+// TestCPUTime: the instance's CPU time grows by about what a busy handler
+// spent, with better than clock-tick precision.
+func TestCPUTime(t *testing.T) {
+	m := newManager(t, Config{})
+	conf := `events {}
+http { server { listen 8080; location / { content_by_lua_block {
+    local t0 = os.clock()
+    while os.clock() - t0 < 0.05 do end
+    ngx.say("spun")
+} } } }
+`
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := in.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, in, "/"); code != 200 || body != "spun\n" {
+		t.Fatalf("GET /: %d %q", code, body)
+	}
+	after, err := in.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := after - before
+	if used < 40*time.Millisecond || used > 2*time.Second {
+		t.Fatalf("CPU time grew by %v for a 50 ms loop", used)
+	}
+	if used%(10*time.Millisecond) == 0 {
+		t.Logf("CPU time %v is a whole number of clock ticks: schedstat may be missing", used)
+	}
+	t.Logf("a 50 ms loop used %v of CPU", used)
+}
