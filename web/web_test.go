@@ -59,7 +59,7 @@ type lab struct {
 
 func newLab(t *testing.T, data string) *lab {
 	t.Helper()
-	return newLabHosts(t, data, nil)
+	return newLabHosts(t, data, nil, 4)
 }
 
 // newLabWithHosts is a lab whose instances reach the testserver's
@@ -71,17 +71,17 @@ func newLabWithHosts(t *testing.T) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	return newLabHosts(t, "", svc.HostMap())
+	return newLabHosts(t, "", svc.HostMap(), 4)
 }
 
-func newLabHosts(t *testing.T, data string, hosts map[string]string) *lab {
+func newLabHosts(t *testing.T, data string, hosts map[string]string, maxInstances int) *lab {
 	t.Helper()
 	if data == "" {
 		data = t.TempDir()
 	}
 	srv, err := New(Config{
 		DataDir: data,
-		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: 4, Hosts: hosts},
+		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: maxInstances, Hosts: hosts},
 		Logf:    t.Logf,
 	})
 	if err != nil {

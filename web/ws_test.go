@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -422,5 +423,44 @@ func TestOpenTabStartsInstance(t *testing.T) {
 	e, _ := m["error"].(map[string]any)
 	if m["ok"] != false || e == nil || e["line"] != 5.0 || !strings.Contains(fmt.Sprint(e["message"]), `unknown directive "bogus"`) {
 		t.Fatalf("applied message %v", m)
+	}
+}
+
+// TestLabFull: past the instance cap, a new learner's tab and API calls say
+// "lab is full" in one sentence; the first learner is not disturbed.
+func TestLabFull(t *testing.T) {
+	l := newLabHosts(t, "", nil, 1)
+	l.open()
+	var sent sendResult
+	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
+	if sent.Status != 200 {
+		t.Fatalf("first learner: %+v", sent)
+	}
+	first := l.client.Jar
+	jar, _ := cookiejar.New(nil)
+	l.client.Jar = jar
+	l.open()
+	conn := l.dialWS()
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	for {
+		var m wsIn
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.T == "state" && m.Reason != "" {
+			if m.State != "stopped" || !strings.HasPrefix(m.Reason, "lab is full") {
+				t.Fatalf("state %+v", m)
+			}
+			break
+		}
+	}
+	status, body := l.do("POST", "/api/send", sendRequest{Path: "/"})
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), "lab is full") {
+		t.Fatalf("second learner's send: %d %s", status, body)
+	}
+	l.client.Jar = first
+	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
+	if sent.Status != 200 {
+		t.Fatalf("first learner after the refusal: %+v", sent)
 	}
 }

@@ -290,7 +290,9 @@ function start(): void {
     stateEl.dataset.state = state;
     const key = (["starting", "running", "paused", "exited"].includes(state) ? `state.${state}` : "state.unknown") as
       "state.starting" | "state.running" | "state.paused" | "state.exited" | "state.unknown";
-    stateEl.textContent = state === "exited" && reason ? t("state.exited.reason", { r: reason }) : t(key);
+    if (reason && state === "exited") stateEl.textContent = t("state.exited.reason", { r: reason });
+    else if (reason && key === "state.unknown") stateEl.textContent = t("state.unknown.reason", { r: reason }); // e.g. "lab is full"
+    else stateEl.textContent = t(key);
     const paused = state === "paused";
     pauseBtn.disabled = paused;
     stepBtn.disabled = !paused;
