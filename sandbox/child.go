@@ -153,15 +153,13 @@ type Limits struct {
 // raise them) and the Go memory limit.
 func applyLimits(lim Limits) error {
 	if lim.AddressSpace > 0 {
-		r := unix.Rlimit{Cur: uint64(lim.AddressSpace), Max: uint64(lim.AddressSpace)}
-		if err := unix.Setrlimit(unix.RLIMIT_AS, &r); err != nil {
-			return fmt.Errorf("set RLIMIT_AS: %w", os.NewSyscallError("setrlimit", err))
+		if err := lowerLimit(unix.RLIMIT_AS, "RLIMIT_AS", uint64(lim.AddressSpace)); err != nil {
+			return err
 		}
 	}
 	if lim.OpenFiles > 0 {
-		r := unix.Rlimit{Cur: uint64(lim.OpenFiles), Max: uint64(lim.OpenFiles)}
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &r); err != nil {
-			return fmt.Errorf("set RLIMIT_NOFILE: %w", os.NewSyscallError("setrlimit", err))
+		if err := lowerLimit(unix.RLIMIT_NOFILE, "RLIMIT_NOFILE", uint64(lim.OpenFiles)); err != nil {
+			return err
 		}
 	}
 	if lim.MemoryLimit > 0 {
@@ -169,6 +167,24 @@ func applyLimits(lim Limits) error {
 	}
 	return nil
 }
+
+// lowerLimit sets a resource limit (soft = hard) to want, or to the current
+// hard limit when that is lower: an unprivileged lab (a container's user)
+// may lower its limits but not raise them.
+func lowerLimit(resource int, name string, want uint64) error {
+	var old unix.Rlimit
+	if err := unix.Getrlimit(resource, &old); err != nil {
+		return fmt.Errorf("get %s: %w", name, os.NewSyscallError("getrlimit", err))
+	}
+	v := capLimit(want, old.Max)
+	if err := unix.Setrlimit(resource, &unix.Rlimit{Cur: v, Max: v}); err != nil {
+		return fmt.Errorf("set %s: %w", name, os.NewSyscallError("setrlimit", err))
+	}
+	return nil
+}
+
+// capLimit is want, or hard when hard is lower.
+func capLimit(want, hard uint64) uint64 { return min(want, hard) }
 
 // child is the state of `restylab sandbox`. The control loop owns eng,
 // cfg, port, wsDir and the trace forwarder; the writer goroutine owns w.

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -363,4 +365,57 @@ http { server { listen 8080; location / { content_by_lua_block {
 		t.Logf("CPU time %v is a whole number of clock ticks: schedstat may be missing", used)
 	}
 	t.Logf("a 50 ms loop used %v of CPU", used)
+}
+
+func TestCapLimit(t *testing.T) {
+	for _, tt := range []struct{ want, hard, got uint64 }{
+		{4096, 1 << 20, 4096},
+		{4096, 1024, 1024},
+		{2 << 30, ^uint64(0), 2 << 30}, // RLIM_INFINITY
+	} {
+		if got := capLimit(tt.want, tt.hard); got != tt.got {
+			t.Errorf("capLimit(%d, %d) = %d, want %d", tt.want, tt.hard, got, tt.got)
+		}
+	}
+}
+
+// TestLowHardLimit: a lab whose own hard RLIMIT_NOFILE is below the
+// default (an unprivileged container user cannot raise it) still starts
+// instances, with the lower limit. As root the test drops to nobody, since
+// root may raise a hard limit.
+func TestLowHardLimit(t *testing.T) {
+	bin := childBinary
+	cmd := exec.Command("bash", "-c", "ulimit -Sn 1024 && ulimit -Hn 1024 && exec \"$0\" sandbox --open-files=4096 --health-interval=0 < /dev/null", bin)
+	if os.Geteuid() == 0 {
+		dir, err := os.MkdirTemp("", "lowlimit-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(childBinary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin = filepath.Join(dir, "child")
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command("bash", "-c", "ulimit -Sn 1024 && ulimit -Hn 1024 && exec \"$0\" sandbox --open-files=4096 --health-interval=0 --tmpdir=\"$1\" < /dev/null", bin, dir)
+		if err := os.Chmod(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	out, err := cmd.CombinedOutput()
+	// With stdin at EOF the child exits at once, after applying its limits:
+	// a refused limit is a usage error naming RLIMIT_NOFILE.
+	if strings.Contains(string(out), "RLIMIT_NOFILE") {
+		t.Fatalf("the child refused to start under a low hard limit: %v\n%s", err, out)
+	}
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
 }
