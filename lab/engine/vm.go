@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
 
 	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/coro"
@@ -58,6 +59,11 @@ func (w *worker) initVM() error {
 	// gopher-lua's math.huge is the largest finite float; LuaJIT's is +inf.
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
 		m.RawSetString("huge", lua.LNumber(math.Inf(1)))
+	}
+	// gopher-lua's os.clock is wall time since start; C's clock(), which
+	// LuaJIT's os.clock returns, is the process's CPU time.
+	if o, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		o.RawSetString("clock", L.NewFunction(osClock))
 	}
 	lualib.OpenTableExt(L)
 	lualib.OpenBit(L)
@@ -260,4 +266,17 @@ func insidePrefix(path, prefix string) string {
 		}
 	}
 	return strings.Join(kept, ";")
+}
+
+// osClock is os.clock as in C and LuaJIT: the CPU time the process has
+// used, in seconds (all workers share one process, as they share one
+// nginx worker's clock() only when worker_processes is 1).
+func osClock(L *lua.LState) int {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		L.Push(lua.LNumber(0))
+		return 1
+	}
+	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec)/1e9))
+	return 1
 }
