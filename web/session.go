@@ -71,6 +71,14 @@ func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool)
 		}
 	}
 	if validID(id) {
+		// A session in memory is known; otherwise the store says (reading
+		// a whole workspace, so not on every call of an active session).
+		s.mu.Lock()
+		known := s.sessions[id]
+		s.mu.Unlock()
+		if known != nil {
+			return known
+		}
 		if _, err := s.store.Workspace(id); err == nil {
 			return s.session(id)
 		}
