@@ -233,7 +233,7 @@ func TestCPUBudget(t *testing.T) {
 		t.Fatalf("GET /spin = %d, want 500", code)
 	}
 	line := waitLog(t, in, "CPU budget exceeded")
-	if !strings.Contains(line, "300ms without yielding") {
+	if !strings.Contains(line, "300ms of CPU time without yielding") {
 		t.Errorf("error_log line = %q, want the budget named", line)
 	}
 	if code, body := get(t, in, "/after"); code != 200 || body != "hello from /after\n" {

@@ -9,24 +9,34 @@ import (
 
 // Budget is the CPU budget of one resume: a context.Context shared by every
 // coroutine of a VM whose Done channel closes when the running resume has
-// gone on longer than the limit without yielding. gopher-lua checks Done
-// before every instruction, so `while true do end` stops with the budget's
-// error; the next resume gets a fresh channel.
+// used more than the limit of its thread's CPU time without yielding.
+// gopher-lua checks Done before every instruction, so `while true do end`
+// stops with the budget's error; the next resume gets a fresh channel.
+//
+// The budget counts CPU time, not wall time: on a loaded machine (other
+// instances spinning, a test run under -race) a resume that waits for a core
+// is not charged for the wait, so the same Lua code meets or exceeds its
+// budget whatever the machine is doing. A Budget belongs to one VM and so to
+// one worker thread: NewBudget must be called on that OS thread, locked to
+// it for the Budget's life.
 //
 // Done is called on the loop's thread; the watchdog goroutine only reads the
-// start time and closes the current channel.
+// start figures, the thread's CPU clock, and closes the current channel.
 type Budget struct {
 	limit time.Duration
-	start atomic.Int64 // unix ns of the running resume's start, 0 when idle
+	clock threadClock
+	start atomic.Int64 // the thread's CPU ns at the running resume's start, 0 when idle
 	done  atomic.Pointer[chan struct{}]
 	hit   atomic.Bool
 	mu    sync.Mutex // serialises closing with replacing
 	quit  chan struct{}
 }
 
-// NewBudget starts a watchdog for resumes longer than limit. Close stops it.
+// NewBudget starts a watchdog for resumes that use more than limit of CPU
+// time. It must be called on the (locked) OS thread that runs the resumes.
+// Close stops it.
 func NewBudget(limit time.Duration) *Budget {
-	b := &Budget{limit: limit, quit: make(chan struct{})}
+	b := &Budget{limit: limit, clock: currentThreadClock(), quit: make(chan struct{})}
 	ch := make(chan struct{})
 	b.done.Store(&ch)
 	go b.watch()
@@ -47,9 +57,12 @@ func (b *Budget) watch() {
 		select {
 		case <-b.quit:
 			return
-		case now := <-t.C:
+		case <-t.C:
 			st := b.start.Load()
-			if st != 0 && now.UnixNano()-st > int64(b.limit) && !b.hit.Load() {
+			if st == 0 || b.hit.Load() {
+				continue
+			}
+			if now := b.clock.now(); now > 0 && now-st > int64(b.limit) {
 				b.mu.Lock()
 				if b.start.Load() == st {
 					b.hit.Store(true)
@@ -69,7 +82,11 @@ func (b *Budget) begin() {
 		b.hit.Store(false)
 		b.mu.Unlock()
 	}
-	b.start.Store(time.Now().UnixNano())
+	now := b.clock.now()
+	if now <= 0 {
+		now = 1 // 0 means idle; a thread's clock never reads 0 in practice
+	}
+	b.start.Store(now)
 }
 
 func (b *Budget) end() { b.start.Store(0) }
@@ -80,7 +97,7 @@ func (b *Budget) Exceeded() bool { return b.hit.Load() }
 // Message turns gopher-lua's error for the stopped resume into a sentence
 // that names the budget; msg carries the Lua position ("chunk:line:").
 func (b *Budget) Message(msg string) string {
-	return fmt.Sprintf("%s: the Lua code ran for %v without yielding", msg, b.limit)
+	return fmt.Sprintf("%s: the Lua code used %v of CPU time without yielding", msg, b.limit)
 }
 
 // Close stops the watchdog.

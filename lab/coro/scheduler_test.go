@@ -1,6 +1,8 @@
 package coro
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,11 @@ func drive(t *testing.T, code string, budget *Budget) (string, *lua.ApiError, in
 	L.SetGlobal("blockw", s.WrapYielding(func(L *lua.LState) int {
 		pending = L.Get(1)
 		return s.Yield(L)
+	}))
+	// wait(ms) holds the resume without using CPU (a blocking call).
+	L.SetGlobal("wait", L.NewFunction(func(L *lua.LState) int {
+		time.Sleep(time.Duration(L.CheckInt(1)) * time.Millisecond)
+		return 0
 	}))
 	L.SetGlobal("out", L.NewFunction(func(L *lua.LState) int {
 		for i := 1; i <= L.GetTop(); i++ {
@@ -111,6 +118,8 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 }
 
 func TestBudgetStopsLoop(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b := NewBudget(50 * time.Millisecond)
 	defer b.Close()
 	for _, code := range []string{
@@ -131,5 +140,56 @@ func TestBudgetStopsLoop(t *testing.T) {
 	out, err, _ := drive(t, `out(block(2))`, b)
 	if err != nil || out != "4\n" {
 		t.Fatalf("after budget: out %q err %v", out, err)
+	}
+}
+
+// TestBudgetCountsCPUNotWall: a resume that holds its thread without using
+// CPU (here a blocking call; on a loaded machine, the wait for a core) is not
+// charged, and CPU used across such waits is.
+func TestBudgetCountsCPUNotWall(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b := NewBudget(50 * time.Millisecond)
+	defer b.Close()
+	out, err, _ := drive(t, `wait(300) out("slept")`, b)
+	if err != nil || out != "slept\n" {
+		t.Fatalf("a resume that waited 300 ms using no CPU: out %q, err %v; want it to run to the end", out, err)
+	}
+	_, err, _ = drive(t, `wait(100) while true do end`, b)
+	if err == nil || !strings.Contains(err.Object.String(), "50ms of CPU time without yielding") {
+		t.Fatalf("a spin after a wait: err = %v, want the CPU budget's error", err)
+	}
+}
+
+// TestBudgetPerThread: two budgets on two threads do not charge each other.
+func TestBudgetPerThread(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		b := NewBudget(time.Hour)
+		defer b.Close()
+		b.begin()
+		deadline := time.Now().Add(100 * time.Millisecond)
+		for time.Now().Before(deadline) {
+		}
+		used := b.clock.now() - b.start.Load()
+		b.end()
+		if used < int64(10*time.Millisecond) {
+			done <- fmt.Errorf("a 100 ms spin charged %v", time.Duration(used))
+			return
+		}
+		done <- nil
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b := NewBudget(time.Hour)
+	defer b.Close()
+	b.begin()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if used := b.clock.now() - b.start.Load(); used > int64(50*time.Millisecond) {
+		t.Fatalf("a thread waiting for another's 100 ms spin was charged %v", time.Duration(used))
 	}
 }

@@ -15,7 +15,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/restylab/restylab/lab/conf"
-	"github.com/restylab/restylab/lab/coro"
 	"github.com/restylab/restylab/lab/event"
 	"github.com/restylab/restylab/lab/shdict"
 	"github.com/restylab/restylab/lab/trace"
@@ -87,7 +86,6 @@ type Engine struct {
 	dicts   []*shdict.Dict
 	protos  map[*conf.LuaCode]*lua.FunctionProto
 	loadErr map[*conf.LuaCode]error
-	budget  *coro.Budget
 
 	userVars map[string]struct{} // variables declared by set / set_by_lua
 
@@ -129,9 +127,6 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	e.userVars = declaredVars(cfg.HTTP)
 	if err := e.checkVars(); err != nil {
 		return nil, err
-	}
-	if opts.CPUBudget > 0 {
-		e.budget = coro.NewBudget(opts.CPUBudget)
 	}
 	return e, nil
 }
@@ -273,9 +268,6 @@ func (e *Engine) Wait() error {
 			unix.Close(l.fd)
 		}
 	})
-	if e.budget != nil {
-		e.budget.Close()
-	}
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
 	return e.runErr

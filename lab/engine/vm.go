@@ -75,7 +75,12 @@ func (w *worker) initVM() error {
 	}
 	w.setPackagePath(L)
 
-	sched, err := coro.New(L, w.e.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})
+	if w.e.opts.CPUBudget > 0 {
+		// One budget per worker: it reads this thread's CPU clock, so it is
+		// made here, on the worker's locked thread.
+		w.budget = coro.NewBudget(w.e.opts.CPUBudget)
+	}
+	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})
 	if err != nil {
 		L.Close()
 		return err

@@ -24,10 +24,11 @@ type worker struct {
 	rec       *trace.Recorder
 	listeners []*listener
 
-	L     *lua.LState
-	sched *coro.Scheduler
-	ngx   *lua.LTable
-	funcs map[*conf.LuaCode]*lua.LFunction
+	L      *lua.LState
+	sched  *coro.Scheduler
+	budget *coro.Budget // the CPU budget of this worker's resumes; nil: none
+	ngx    *lua.LTable
+	funcs  map[*conf.LuaCode]*lua.LFunction
 
 	// cur is the request (or init/timer context) whose Lua is running: the
 	// ngx API acts on it. Only one coroutine runs at a time on a worker.
@@ -72,6 +73,11 @@ func (w *worker) run(ready chan<- error) error {
 	}
 	w.coIDs = make(map[*lua.LState]int64)
 	w.uthreads = make(map[*lua.LState]*uthread)
+	defer func() {
+		if w.budget != nil {
+			w.budget.Close()
+		}
+	}()
 	if err := w.initVM(); err != nil {
 		ready <- err
 		return nil
