@@ -27,7 +27,9 @@ type Config struct {
 	Binary string
 	// Args come before the limit flags (default ["sandbox"]).
 	Args []string
-	// TempDir holds the children's workspaces (default: the system's).
+	// TempDir holds the Manager's workspace root, restylab-lab-XXXX/, with
+	// one directory per child, removed when the child is reaped (default:
+	// the system's temporary directory). See workdir.go.
 	TempDir string
 	// Hosts are the lab host names (redis.lab, ...) the instances'
 	// cosockets may connect to, name to "ip:port" (see testserver).
@@ -99,6 +101,7 @@ type Manager struct {
 	wg    sync.WaitGroup
 
 	cgroups *cgroups // nil without cgroup v2
+	root    *workRoot
 
 	mu        sync.Mutex
 	live      int                  // children started and not yet reaped, plus starts in progress
@@ -143,7 +146,11 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	m := &Manager{cfg: cfg, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
+	root, err := newWorkRoot(cfg.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, root: root, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
 	if cfg.CgroupParent != "off" {
 		cg, err := newCgroups(cgroupFS, cfg.CgroupParent, cgroupLimits{memory: cfg.CgroupMemory, pids: cfg.MaxPids, cpus: cfg.CgroupCPUs})
 		if err != nil {
@@ -269,6 +276,13 @@ func (m *Manager) Start(ctx context.Context, session string, ws Workspace) (*Ins
 	return in, nil
 }
 
+// unstarted releases the reservation of a child that never started and
+// removes its workspace directory.
+func (m *Manager) unstarted(dir string) {
+	os.RemoveAll(dir)
+	m.release()
+}
+
 func (m *Manager) release() {
 	m.mu.Lock()
 	m.live--
@@ -301,9 +315,12 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	if len(m.cfg.Hosts) > 0 {
 		args = append(args, "--hosts="+FormatHosts(m.cfg.Hosts))
 	}
-	if m.cfg.TempDir != "" {
-		args = append(args, "--tmpdir="+m.cfg.TempDir)
+	dir, err := m.root.instanceDir()
+	if err != nil {
+		m.release()
+		return nil, err
 	}
+	args = append(args, "--tmpdir="+dir)
 	cmd := exec.Command(m.cfg.Binary, args...)
 	cmd.Env = []string{"GOTRACEBACK=single"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -311,6 +328,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		m:       m,
 		cmd:     cmd,
 		port:    port,
+		dir:     dir,
 		events:  make(chan any, m.cfg.EventBuffer),
 		replies: make(chan any, 1),
 		done:    make(chan struct{}),
@@ -320,12 +338,12 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	cmd.Stderr = in.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		m.release()
+		m.unstarted(dir)
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		m.release()
+		m.unstarted(dir)
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	in.stdin = stdin
@@ -335,7 +353,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		if err != nil {
 			stdin.Close()
 			stdout.Close()
-			m.release()
+			m.unstarted(dir)
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
 		in.cgroup = cg
@@ -347,14 +365,14 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	case m.spawn <- func() { started <- cmd.Start() }:
 	case <-m.quit:
 		in.cgroup.remove()
-		m.release()
+		m.unstarted(dir)
 		return nil, ErrClosed
 	}
 	err = <-started
 	in.cgroup.started()
 	if err != nil {
 		in.cgroup.remove()
-		m.release()
+		m.unstarted(dir)
 		return nil, fmt.Errorf("sandbox: start %s: %w", m.cfg.Binary, err)
 	}
 	go in.readLoop(stdout)
@@ -415,6 +433,9 @@ func (m *Manager) Close() {
 	close(m.quit)
 	m.wg.Wait()
 	m.cgroups.close()
+	if err := m.root.close(); err != nil {
+		m.cfg.Logf("%v", err)
+	}
 }
 
 // Instance is one live child serving a session's workspace. Its methods
@@ -423,6 +444,7 @@ type Instance struct {
 	m        *Manager
 	cmd      *exec.Cmd
 	port     int
+	dir      string // the child's workspace directory, removed when it is reaped
 	stdin    io.Closer
 	w        *proto.Writer
 	stderr   *tailBuffer
@@ -677,6 +699,9 @@ func (in *Instance) readLoop(stdout io.Reader) {
 	io.Copy(io.Discard, stdout)
 	werr := in.cmd.Wait()
 	in.stdin.Close()
+	if err := os.RemoveAll(in.dir); err != nil {
+		in.m.cfg.Logf("sandbox: remove %s: %v", in.dir, err)
+	}
 	oomKilled := in.cgroup.oomKilled()
 	in.cgroup.remove()
 	in.mu.Lock()
