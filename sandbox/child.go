@@ -72,6 +72,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Int64Var(&lim.MaxBodyBytes, "max-body", DefaultMaxBodyBytes, "cap on client_max_body_size in `bytes` (0: none)")
 	fs.DurationVar(&lim.MaxClientTimeout, "max-client-timeout", DefaultMaxClientTimeout, "cap on client_header_timeout and keepalive_timeout (0: none)")
 	fs.IntVar(&lim.MaxTraceRate, "max-trace-rate", DefaultMaxTraceRate, "most trace events streamed per second (0: no limit)")
+	fs.IntVar(&lim.Nice, "nice", DefaultNice, "nice value of every thread, 1..19 (0: unchanged)")
 	health := fs.Duration("health-interval", DefaultHealthInterval, "how often to send Health (0: never)")
 	tmp := fs.String("tmpdir", "", "directory for the workspace (default: the system's temporary directory)")
 	hostsFlag := fs.String("hosts", "", "lab host names cosockets may use, `name=ip:port,...` (the lab's testserver)")
@@ -147,6 +148,8 @@ type Limits struct {
 	MaxClientTimeout time.Duration
 	// MaxTraceRate bounds the trace events streamed per second.
 	MaxTraceRate int
+	// Nice is the scheduling priority of every thread (0: unchanged).
+	Nice int
 }
 
 // applyLimits sets the process limits (soft and hard: learner code cannot
@@ -164,6 +167,11 @@ func applyLimits(lim Limits) error {
 	}
 	if lim.MemoryLimit > 0 {
 		debug.SetMemoryLimit(lim.MemoryLimit)
+	}
+	if lim.Nice > 0 {
+		if err := reniceSelf(lim.Nice); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -530,6 +538,9 @@ func (c *child) newEngine(cfg *conf.Config, inherit map[string]int) (*engine.Eng
 func (c *child) startEngine(e *engine.Engine, cfg *conf.Config) error {
 	if err := e.Start(); err != nil {
 		return err
+	}
+	if c.lim.Nice > 0 {
+		_ = reniceSelf(c.lim.Nice) // threads started since applyLimits inherited it; this closes any race
 	}
 	n := 0
 	for _, l := range cfg.HTTP.ListenAddrs() {

@@ -87,6 +87,10 @@ const (
 	// DefaultMaxTraceRate is the most trace events per second streamed to
 	// the parent; the excess is dropped and counted in TraceBatch.Dropped.
 	DefaultMaxTraceRate = 20000
+	// DefaultNice is the nice value of every thread of a child: below the
+	// lab's priority, so a spinning instance leaves the cores to the lab
+	// and to the instances that are waiting for a request (priority.go).
+	DefaultNice = 10
 	// DefaultCgroupMemory is memory.max of a child's cgroup (cgroup v2
 	// only): RSS of every kind, above DefaultMemoryLimit for the Go heap.
 	DefaultCgroupMemory = 512 << 20

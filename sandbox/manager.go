@@ -54,6 +54,8 @@ type Config struct {
 	MaxBodyBytes     int64
 	MaxClientTimeout time.Duration
 	MaxTraceRate     int
+	// Nice is the nice value of the children's threads (1..19).
+	Nice int
 
 	// CPUPerMinute is the CPU time a child may use in CPUWindow; the
 	// Manager samples /proc/PID/stat and kills a child past it.
@@ -138,6 +140,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&cfg.MaxClientTimeout, DefaultMaxClientTimeout)
 	setDefault(&cfg.MaxTraceRate, DefaultMaxTraceRate)
+	setDefault(&cfg.Nice, DefaultNice)
 	setDefault(&cfg.CPUPerMinute, DefaultCPUPerMinute)
 	setDefault(&cfg.CPUWindow, DefaultCPUWindow)
 	setDefault(&cfg.CgroupMemory, DefaultCgroupMemory)
@@ -311,6 +314,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		"--max-body="+strconv.FormatInt(m.cfg.MaxBodyBytes, 10),
 		"--max-client-timeout="+m.cfg.MaxClientTimeout.String(),
 		"--max-trace-rate="+strconv.Itoa(m.cfg.MaxTraceRate),
+		"--nice="+strconv.Itoa(m.cfg.Nice),
 	)
 	if len(m.cfg.Hosts) > 0 {
 		args = append(args, "--hosts="+FormatHosts(m.cfg.Hosts))
@@ -374,6 +378,11 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		in.cgroup.remove()
 		m.unstarted(dir)
 		return nil, fmt.Errorf("sandbox: start %s: %w", m.cfg.Binary, err)
+	}
+	// The child renices itself first thing; this covers the threads its
+	// runtime started before that.
+	if err := reniceProcessGroup(cmd.Process.Pid, m.cfg.Nice); err != nil {
+		m.cfg.Logf("%v", err)
 	}
 	go in.readLoop(stdout)
 	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)
