@@ -35,18 +35,20 @@ func (w *cpuWindow) add(s cpuSample) time.Duration {
 	return s.cpu - w.samples[0].cpu
 }
 
-// watchCPU samples the child's CPU time until it exits and kills it when it
-// used more than limit in the last window.
+// watchCPU samples the child's CPU time until it exits, kills it when it
+// used more than limit in the last window, and lowers its priority while
+// it hogs the CPU (see hogs).
 func (in *Instance) watchCPU(limit, window time.Duration) {
 	if limit <= 0 || window <= 0 {
 		return
 	}
 	pid := in.PID()
-	every := min(max(window/20, 20*time.Millisecond), time.Second)
+	every := min(max(window/20, 20*time.Millisecond), hogSample)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	w := &cpuWindow{window: window}
 	w.add(cpuSample{at: time.Now()}) // a new process has used nothing yet
+	h := &hogs{nice: in.m.cfg.Nice, hogNice: in.m.cfg.HogNice}
 	for {
 		select {
 		case <-in.done:
@@ -57,7 +59,17 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 		if err != nil {
 			continue // exiting: the reader reaps it
 		}
-		if used := w.add(cpuSample{at: time.Now(), cpu: cpu}); used > limit {
+		now := cpuSample{at: time.Now(), cpu: cpu}
+		if n, change := h.sample(now); change {
+			if err := reniceProcessGroup(pid, n); err != nil {
+				// An unprivileged lab may lower a priority but not raise
+				// it again (no CAP_SYS_NICE, RLIMIT_NICE 0): the instance
+				// stays demoted until it restarts.
+				in.m.cfg.Logf("%v: the instance keeps nice %d", err, h.hogNice)
+				h.hogNice = 0
+			}
+		}
+		if used := w.add(now); used > limit {
 			in.m.cfg.Logf("sandbox: killed instance pid %d: %v of CPU in the last %v (limit %v)", pid, used, window, limit)
 			in.killFor(CPULimitReason(limit, window))
 			return
@@ -164,4 +176,55 @@ func schedCPU(pid int) (time.Duration, error) {
 		sum += ns
 	}
 	return time.Duration(sum), nil
+}
+
+// An instance that keeps a core busy is demoted to a lower priority still
+// (nice HogNice, 19 by default) until it calms down: against it, an instance
+// that wakes up for one request (nice 10: a CFS/EEVDF weight 7 times as
+// large) runs at once, so a class's spinning loops do not slow the
+// neighbours' answers. It is the old Unix scheduler's idea, decaying the
+// priority of CPU-bound processes, done from outside.
+const (
+	hogSample   = 250 * time.Millisecond // how often the Manager samples
+	hogRate     = 0.3                    // cores used over a sample: a hog
+	calmRate    = 0.1                    // cores used over a sample: calm
+	calmSamples = 4                      // calm samples in a row to restore
+)
+
+// hogs decides an instance's priority from its CPU samples.
+type hogs struct {
+	nice, hogNice int
+	last          cpuSample
+	started       bool
+	demoted       bool
+	calm          int
+}
+
+// sample takes the next CPU sample and returns the nice value to set when
+// it changes.
+func (h *hogs) sample(s cpuSample) (nice int, change bool) {
+	if h.hogNice <= 0 || h.hogNice <= h.nice {
+		return 0, false
+	}
+	prev, started := h.last, h.started
+	h.last, h.started = s, true
+	dt := s.at.Sub(prev.at)
+	if !started || dt <= 0 {
+		return 0, false
+	}
+	rate := float64(s.cpu-prev.cpu) / float64(dt)
+	switch {
+	case !h.demoted && rate >= hogRate:
+		h.demoted, h.calm = true, 0
+		return h.hogNice, true
+	case h.demoted && rate <= calmRate:
+		h.calm++
+		if h.calm >= calmSamples {
+			h.demoted = false
+			return max(h.nice, 0), true
+		}
+	case h.demoted:
+		h.calm = 0
+	}
+	return 0, false
 }

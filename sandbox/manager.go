@@ -54,8 +54,12 @@ type Config struct {
 	MaxBodyBytes     int64
 	MaxClientTimeout time.Duration
 	MaxTraceRate     int
-	// Nice is the nice value of the children's threads (1..19).
+	// Nice is the nice value of the children's threads (1..19; negative:
+	// the lab's own, for measuring what the priority buys).
 	Nice int
+	// HogNice is the nice value of an instance while it keeps a core busy
+	// (negative: not demoted). See hogs in cpuwatch.go.
+	HogNice int
 
 	// CPUPerMinute is the CPU time a child may use in CPUWindow; the
 	// Manager samples /proc/PID/stat and kills a child past it.
@@ -141,6 +145,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	setDefault(&cfg.MaxClientTimeout, DefaultMaxClientTimeout)
 	setDefault(&cfg.MaxTraceRate, DefaultMaxTraceRate)
 	setDefault(&cfg.Nice, DefaultNice)
+	setDefault(&cfg.HogNice, DefaultHogNice)
 	setDefault(&cfg.CPUPerMinute, DefaultCPUPerMinute)
 	setDefault(&cfg.CPUWindow, DefaultCPUWindow)
 	setDefault(&cfg.CgroupMemory, DefaultCgroupMemory)
@@ -381,8 +386,10 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	}
 	// The child renices itself first thing; this covers the threads its
 	// runtime started before that.
-	if err := reniceProcessGroup(cmd.Process.Pid, m.cfg.Nice); err != nil {
-		m.cfg.Logf("%v", err)
+	if m.cfg.Nice > 0 {
+		if err := reniceProcessGroup(cmd.Process.Pid, m.cfg.Nice); err != nil {
+			m.cfg.Logf("%v", err)
+		}
 	}
 	go in.readLoop(stdout)
 	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)

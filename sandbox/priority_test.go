@@ -2,11 +2,13 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // threadNices reads the nice value (field 19 of stat) of every thread of pid.
@@ -56,4 +58,54 @@ func TestChildrenRunBelowTheLab(t *testing.T) {
 			t.Errorf("the lab's own thread %d was reniced", tid)
 		}
 	}
+}
+
+func TestHogsDemotedAndRestored(t *testing.T) {
+	h := &hogs{nice: 10, hogNice: 19}
+	at := time.Unix(1000, 0)
+	step := func(cores float64) (int, bool) {
+		at = at.Add(hogSample)
+		return h.sample(cpuSample{at: at, cpu: h.last.cpu + time.Duration(cores*float64(hogSample))})
+	}
+	var got []string
+	for _, cores := range []float64{0, 0.2, 1, 1, 0.3, 0.05, 0.05, 0.3, 0.05, 0.05, 0.05, 0.05, 0.05, 2} {
+		if n, ok := step(cores); ok {
+			got = append(got, fmt.Sprintf("%.2f->%d", cores, n))
+		}
+	}
+	want := "1.00->19 0.05->10 2.00->19"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("changes %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestSpinningInstanceDemoted: an instance that spins is reniced to HogNice
+// soon, and back to Nice once it is calm.
+func TestSpinningInstanceDemoted(t *testing.T) {
+	m := newManager(t, Config{Nice: 5, HogNice: 15, CPUBudget: 2 * time.Second})
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: helloConf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go try(in, "/spin")
+	waitNice := func(want int, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			nices := threadNices(t, in.PID())
+			all := true
+			for _, n := range nices {
+				all = all && n == want
+			}
+			if all {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("threads' nice values %v, want all %d", nices, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitNice(15, 5*time.Second) // one 250 ms sample at 0.3 cores or more, even on a loaded machine
+	waitNice(5, 30*time.Second) // the budget ends the spin after 2 s of its CPU time; then calm for 1 s
 }
