@@ -161,6 +161,7 @@ func (cg *cgroups) newChild() (*childCgroup, error) {
 		{"memory.swap.max", "0"}, // optional: absent without swap accounting
 		{"pids.max", strconv.Itoa(cg.lim.pids)},
 		{"cpu.max", strconv.FormatInt(quota, 10) + " " + strconv.FormatInt(int64(cgroupPeriod/time.Microsecond), 10)},
+		{"cpu.weight", strconv.Itoa(cgroupWeight)},
 	} {
 		err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.value), 0o644)
 		if err != nil && !(f.name == "memory.swap.max" && errors.Is(err, os.ErrNotExist)) {
@@ -175,6 +176,25 @@ func (cg *cgroups) newChild() (*childCgroup, error) {
 	}
 	c.fd = fd
 	return c, nil
+}
+
+// Within cgroup v2 each child's group competes with its siblings by
+// cpu.weight, and nice values only order threads inside one group, so a hog
+// is demoted by its group's weight too (see hogs in cpuwatch.go).
+const (
+	cgroupWeight    = 100 // cpu.weight of a child (the kernel's default)
+	cgroupHogWeight = 10  // cpu.weight of a child while it hogs a core
+)
+
+// setWeight writes the group's cpu.weight.
+func (c *childCgroup) setWeight(w int) error {
+	if c == nil {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, "cpu.weight"), []byte(strconv.Itoa(w)), 0o644); err != nil {
+		return fmt.Errorf("sandbox: cgroup cpu.weight: %w", err)
+	}
+	return nil
 }
 
 // started closes the directory fd once the child is born in the group.

@@ -61,6 +61,13 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 		}
 		now := cpuSample{at: time.Now(), cpu: cpu}
 		if n, change := h.sample(now); change {
+			weight := cgroupWeight
+			if n == h.hogNice {
+				weight = cgroupHogWeight
+			}
+			if err := in.cgroup.setWeight(weight); err != nil {
+				in.m.cfg.Logf("%v", err)
+			}
 			if err := reniceProcessGroup(pid, n); err != nil {
 				// An unprivileged lab may lower a priority but not raise
 				// it again (no CAP_SYS_NICE, RLIMIT_NICE 0): the instance

@@ -244,12 +244,19 @@ func TestCgroupFiles(t *testing.T) {
 		{filepath.Join(child.dir, "memory.max"), "536870912"},
 		{filepath.Join(child.dir, "pids.max"), "128"},
 		{filepath.Join(child.dir, "cpu.max"), "50000 100000"},
+		{filepath.Join(child.dir, "cpu.weight"), "100"},
 	}
 	for _, tt := range tests {
 		b, err := os.ReadFile(tt.file)
 		if err != nil || string(b) != tt.want {
 			t.Errorf("%s = %q, %v; want %q", tt.file, b, err, tt.want)
 		}
+	}
+	if err := child.setWeight(cgroupHogWeight); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(child.dir, "cpu.weight")); string(b) != "10" {
+		t.Errorf("a hog's cpu.weight = %q, want 10", b)
 	}
 	if got := filepath.Dir(child.dir); got != filepath.Join(parent, own) {
 		t.Errorf("child cgroup in %s", got)
