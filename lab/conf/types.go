@@ -78,7 +78,10 @@ type Pos struct {
 
 // Listen is one listen directive.
 type Listen struct {
-	Addr      string // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080"
+	Addr string // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080"
+	// Declared is the address nginx.conf gave when the lab moved Addr (a
+	// sandboxed instance serves on a port the lab chose); "" otherwise.
+	Declared  string `json:",omitempty"`
 	ReusePort bool
 	Default   bool // default_server
 	Pos       Pos

@@ -24,25 +24,6 @@ const (
 	maxSocketReadBytes = 64 << 20         // the lab's cap on one receive('*a')
 )
 
-// DialPolicy decides whether a cosocket may connect to addr ("ip:port" or
-// "unix:/path"); a non-nil error is returned to Lua as nil, err.
-type DialPolicy func(addr string) error
-
-// LoopbackOnly is `restylab run`'s default policy: loopback and unix sockets.
-func LoopbackOnly(addr string) error {
-	if strings.HasPrefix(addr, "unix:") {
-		return nil
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("connection to %s refused by the lab's policy (loopback only)", addr)
-}
-
 // sockWait is what a cosocket operation waits for.
 type sockWait uint8
 
@@ -250,10 +231,11 @@ func (w *worker) sockConnect(L *lua.LState) int {
 	}
 	cs.peer, cs.pool = addr, pool
 	cs.rbuf, cs.eof, cs.sockErr = nil, false, ""
-	if err := w.e.opts.dialPolicy()(addr); err != nil {
-		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Co: r.coID, Arg: LevelErr, Detail: "cosocket: " + err.Error()})
-		}
+	// the policy runs before the pool and any system call: a refused
+	// address costs nothing and tells nothing about what listens there
+	dial, err := w.e.opts.dialPolicy()(addr)
+	if err != nil {
+		r.logErr(LevelErr, err.Error())
 		return nilErr(L, err.Error())
 	}
 	if pc := w.pooledConn(pool); pc != nil {
@@ -266,7 +248,7 @@ func (w *worker) sockConnect(L *lua.LState) int {
 		L.Push(cs.connectResult())
 		return 1
 	}
-	fd, err := dialNonblock(addr)
+	fd, err := dialNonblock(dial)
 	if err != nil {
 		r.logErr(LevelErr, fmt.Sprintf("connect() failed (%s)", errText(err)))
 		return nilErr(L, errMessage(err))

@@ -39,8 +39,10 @@ type Options struct {
 	// Hosts maps host names cosockets may use to "ip:port" (the lab's
 	// upstream names such as redis.lab); other names need an IP literal.
 	Hosts map[string]string
-	// DialPolicy decides which addresses cosockets may connect to; nil
-	// means LoopbackOnly.
+	// DialPolicy decides which addresses cosockets, proxy_pass and
+	// balancer peers may connect to (SandboxDialPolicy for a learner's
+	// instance). nil means `restylab run`'s: LoopbackOnly for cosockets,
+	// any address for proxy_pass as in nginx.
 	DialPolicy DialPolicy
 	// Sandbox gives Lua the lab's safe environment (no io, no os.execute,
 	// no debug but traceback, capped string.rep): for learners' instances.
@@ -386,9 +388,19 @@ func declaredVars(h *conf.HTTP) map[string]struct{} {
 	return vars
 }
 
+// dialPolicy is the policy of cosocket connects.
 func (o *Options) dialPolicy() DialPolicy {
 	if o.DialPolicy != nil {
 		return o.DialPolicy
 	}
 	return LoopbackOnly
+}
+
+// proxyDial is the policy of upstream connects: proxy_pass is not limited
+// unless a DialPolicy is set.
+func (o *Options) proxyDial(addr string) (string, error) {
+	if o.DialPolicy != nil {
+		return o.DialPolicy(addr)
+	}
+	return addr, nil
 }

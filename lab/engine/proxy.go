@@ -114,6 +114,12 @@ func (p *proxyState) try() {
 		return
 	}
 	p.peer = peer
+	// the policy runs before the keepalive pool and any system call
+	dial, perr := r.w.e.opts.proxyDial(peer)
+	if perr != nil {
+		p.failed(perr.Error()+" while connecting to upstream", 502)
+		return
+	}
 	if pc := r.w.pooledConn(p.poolKey()); pc != nil {
 		// upstream keepalive: reuse a connection kept from an earlier request
 		p.fd = pc.fd
@@ -128,7 +134,7 @@ func (p *proxyState) try() {
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Arg: LevelInfo, Detail: "proxy: connecting to " + peer})
 	}
-	fd, derr := dialNonblock(peer)
+	fd, derr := dialNonblock(dial)
 	if derr != nil {
 		p.failed(fmt.Sprintf("connect() failed (%s) while connecting to upstream", errText(derr)), 502)
 		return
