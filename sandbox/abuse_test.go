@@ -316,7 +316,7 @@ func TestAbuse(t *testing.T) {
                 local ok, err = s:connect("10.1.2.3", 80)
                 ngx.say(tostring(ok), " ", err)
             }`,
-			wantStatus: 200, wantBody: "nil connection to 10.1.2.3:80 refused by the lab's policy (loopback only)\n"},
+			wantStatus: 200, wantBody: "nil connection to 10.1.2.3:80 refused by the lab's sandbox: an instance may connect only to its own port (listen 0.0.0.0:8080, served at 127.0.0.1:"},
 		{name: "slowloris", abuse: `content_by_lua_block { ngx.say("ok") }`, run: slowloris},
 		{name: "150 idle connections", abuse: `content_by_lua_block { ngx.say("ok") }`, run: idleConnections,
 			wantLog: "the lab's limit of 100 connections per worker is reached (worker_connections 512): new connections wait until one closes"},

@@ -499,6 +499,9 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	}
 	for _, s := range cfg.HTTP.Servers {
 		for i := range s.Listens {
+			// the declared address keeps reaching the instance itself
+			// (engine.SandboxDialPolicy)
+			s.Listens[i].Declared = s.Listens[i].Addr
 			s.Listens[i].Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
 		}
 	}
@@ -516,7 +519,7 @@ func (c *child) newEngine(cfg *conf.Config, inherit map[string]int) (*engine.Eng
 		Tracer:     trace.New(max(cfg.WorkerProcesses, 1), traceRing),
 		CPUBudget:  c.lim.CPUBudget,
 		Stderr:     c.stderr,
-		DialPolicy: engine.LoopbackOnly,
+		DialPolicy: engine.SandboxDialPolicy(cfg, c.hosts),
 		Hosts:      c.hosts,
 		Inherit:    inherit,
 		Sandbox:    true,
