@@ -351,3 +351,23 @@ func TestNetPortScan(t *testing.T) {
 		t.Errorf("the lab's port accepted %d connections from the scan", n)
 	}
 }
+
+// TestNetReload: the policy follows the loaded workspace: after a reload
+// that declares another port, that port reaches the instance and the old
+// one is refused like any other.
+func TestNetReload(t *testing.T) {
+	m := newManager(t, Config{})
+	in := startProbe(t, m, "me", "")
+	conf := strings.Replace(netProbeConf("me", ""), "listen 8080;", "listen 127.0.0.1:9090;", 1)
+	if err := in.Reload(context.Background(), Workspace{Conf: conf}); err != nil {
+		t.Fatal(err)
+	}
+	runNetRows(t, in, []netRow{
+		{name: "the new declared address", path: "/connect?host=127.0.0.1&port=9090",
+			wantStatus: 200, wantBody: []string{"secret of me"}},
+		{name: "the old declared port", path: "/connect?host=127.0.0.1&port=8080",
+			wantStatus: 200, wantBody: []string{"refused: connection to 127.0.0.1:8080 refused by the lab's sandbox: an instance may connect only to its own port (listen 127.0.0.1:9090, served at"}},
+		{name: "the new declared port on another address", path: "/connect?host=127.0.0.2&port=9090",
+			wantStatus: 200, wantBody: []string{"refused: connection to 127.0.0.2:9090 " + refusedBySandbox}},
+	})
+}
