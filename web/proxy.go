@@ -36,35 +36,47 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, status)
 		return
 	}
-	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(in.Port())}
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
-			pr.Out.URL.Path = "/" + r.PathValue("path")
-			pr.Out.URL.RawPath = ""
-			pr.Out.Host = r.Host
-			pr.SetXForwarded()
-		},
-		// What a learner's instance serves runs on the lab's origin: the
-		// CSP sandbox gives it an opaque origin of its own, so a page
-		// shared by one learner cannot call the lab's API as another.
-		ModifyResponse: func(resp *http.Response) error {
-			resp.Header.Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals")
-			resp.Header.Set("X-Content-Type-Options", "nosniff")
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			msg := "the instance did not answer: " + err.Error()
-			if reason := exitReason(in); reason != "" {
-				msg = "the instance ended: " + reason
-			}
-			http.Error(w, msg, http.StatusBadGateway)
-		},
-	}
 	if r.ContentLength > s.cfg.MaxProxyBody {
 		http.Error(w, "request body too large for the lab's proxy", http.StatusRequestEntityTooLarge)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxProxyBody)
-	rp.ServeHTTP(w, r)
+	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(in.Port())}
+	rp := instanceProxy(target, id, "/"+r.PathValue("path"))
+	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
+		msg := "the instance did not answer: " + err.Error()
+		if reason := exitReason(in); reason != "" {
+			msg = "the instance ended: " + reason
+		}
+		http.Error(w, msg, http.StatusBadGateway)
+	}
+	rp.ServeHTTP(informationalScrubber{ResponseWriter: w, id: id, reqPath: "/" + r.PathValue("path")}, r)
+}
+
+// instanceProxy is the reverse proxy of a request for path (the part after
+// /s/{id}) to session id's instance at target. Requests lose the lab's
+// cookies and session header on the way (scrubRequest); responses lose
+// what would act on the lab's origin (scrubResponse) and run in a CSP
+// sandbox: what a learner's instance serves comes from the lab's origin,
+// and the sandbox gives it an opaque origin of its own, so a page shared
+// by one learner cannot call the lab's API as another, nor read or write
+// the lab's cookies from script. Interim (1xx) responses need
+// informationalScrubber around the ResponseWriter.
+func instanceProxy(target *url.URL, id, path string) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.URL.Path = path
+			pr.Out.URL.RawPath = ""
+			pr.Out.Host = pr.In.Host
+			pr.SetXForwarded()
+			scrubRequest(pr.Out.Header, id, pr.In.Host)
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			scrubResponse(resp.Header, id, path)
+			resp.Header.Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals")
+			resp.Header.Set("X-Content-Type-Options", "nosniff")
+			return nil
+		},
+	}
 }

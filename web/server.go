@@ -50,6 +50,11 @@ type Config struct {
 	MaxProxyBody   int64
 	RequestTimeout time.Duration
 	EmbedTTL       time.Duration
+	// TrustProxy says the lab is reached through a reverse proxy that
+	// terminates TLS and sets X-Forwarded-Proto: only then does that
+	// header make the lab name its session cookie "__Host-" and mark it
+	// Secure (TLS on the connection itself always does).
+	TrustProxy bool
 }
 
 // Server is the lab's web server. Create it with New, serve Handler, and

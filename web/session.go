@@ -13,9 +13,6 @@ import (
 	"github.com/restylab/restylab/web/store"
 )
 
-// sessionCookie names the cookie holding the session id.
-const sessionCookie = "restylab_session"
-
 // sessionHeader carries the session id where cookies are not sent (an
 // embed in another site's page).
 const sessionHeader = "X-Restylab-Session"
@@ -66,9 +63,7 @@ type session struct {
 func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool) *session {
 	id := r.Header.Get(sessionHeader)
 	if id == "" {
-		if c, err := r.Cookie(sessionCookie); err == nil {
-			id = c.Value
-		}
+		id = s.sessionFromCookie(r)
 	}
 	if validID(id) {
 		// A session in memory is known; otherwise the store says (reading
@@ -90,7 +85,7 @@ func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool)
 	if _, err := s.store.SaveWorkspace(id, defaultWorkspace()); err != nil {
 		s.logf("web: new session: %v", err)
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s.setSessionCookie(w, r, id)
 	return s.session(id)
 }
 

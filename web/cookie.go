@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// The lab's cookies all start with labCookiePrefix (restylab_session,
+// restylab_lang, restylab_theme): the proxy treats every cookie of that
+// family as the lab's, whatever its case or name prefix.
+const labCookiePrefix = "restylab_"
+
+// sessionCookie names the cookie holding the session id on a lab served
+// over plain HTTP; secureSessionCookie on HTTPS. A browser accepts a
+// "__Host-" cookie only with Secure, Path=/ and no Domain, so nothing
+// served under /s/{session}/ (path-scoped by the proxy) nor a sibling
+// host can set it (RFC 6265bis, "Cookie Name Prefixes").
+const (
+	sessionCookie       = "restylab_session"
+	secureSessionCookie = "__Host-restylab_session"
+)
+
+// isLabCookie reports whether a cookie named name belongs to the lab: its
+// name, ignoring case and any "__Host-"/"__Secure-" prefix (browsers match
+// those prefixes without regard to case), starts with "restylab_".
+func isLabCookie(name string) bool {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for {
+		switch {
+		case strings.HasPrefix(n, "__host-"):
+			n = n[len("__host-"):]
+		case strings.HasPrefix(n, "__secure-"):
+			n = n[len("__secure-"):]
+		default:
+			return strings.HasPrefix(n, labCookiePrefix)
+		}
+	}
+}
+
+// https reports whether the browser reached the lab over HTTPS: TLS on the
+// connection, or, when Config.TrustProxy says a TLS-terminating proxy is in
+// front, its X-Forwarded-Proto (the first value, the client's side).
+func (s *Server) https(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.cfg.TrustProxy {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// sessionCookieName is the name of the session cookie for r's scheme.
+func (s *Server) sessionCookieName(r *http.Request) string {
+	if s.https(r) {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
+
+// sessionFromCookie returns the id in the session cookie that applies to
+// r's scheme ("" without one). On HTTPS a plain "restylab_session" cookie
+// is ignored: anyone able to set a cookie on the host could have set it.
+func (s *Server) sessionFromCookie(r *http.Request) string {
+	if c, err := r.Cookie(s.sessionCookieName(r)); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// setSessionCookie gives the browser its session id: HttpOnly,
+// SameSite=Lax, for a year, "__Host-" and Secure on HTTPS, and with
+// Chrome's Priority=High, so that a flood of cookies from learners' pages
+// (each path-scoped by the proxy, medium priority) evicts them first
+// (Chrome's per-domain limit of 180 cookies purges lower priorities
+// first; other browsers ignore the attribute).
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
+	c := &http.Cookie{Name: s.sessionCookieName(r), Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode}
+	w.Header().Add("Set-Cookie", c.String()+"; Priority=High")
+}
