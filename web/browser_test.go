@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/restylab/restylab/web/static"
@@ -441,4 +443,58 @@ func TestBrowserEmbed(t *testing.T) {
 		t.Fatalf("the embed ran another workspace: %q", table)
 	}
 	screenshot(t, ctx, "embed")
+}
+
+// browserCookies are the cookies chromium would send to url, by name.
+func browserCookies(t *testing.T, ctx context.Context, url string) map[string]string {
+	t.Helper()
+	res := value(t, ctx, "read the cookies", func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{url}})
+	})
+	m := map[string]string{}
+	for _, c := range res.Cookies {
+		m[c.Name] = c.Value
+	}
+	return m
+}
+
+// TestBrowserCookiePlanting: a visitor opens /play, then a learner's page
+// under /s/{attacker}/ that tries to plant the attacker's session id in
+// the lab's session cookie (every spelling), then one that floods the
+// cookie jar past chromium's 180 cookies per host. The lab's cookies in the
+// browser are unchanged, the learner's cookie stays under its /s/ path, and
+// /play still opens the visitor's own session.
+func TestBrowserCookiePlanting(t *testing.T) {
+	l := newLab(t, "")
+	evil := attacker(l)
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	bootSession := `JSON.parse(document.getElementById('boot').textContent).session`
+	mine := value(t, ctx, "read the session", chromedp.Evaluate[string](bootSession))
+	before := browserCookies(t, ctx, l.ts.URL+"/play")
+	if before[sessionCookie] != mine {
+		t.Fatalf("cookies for /play %v, want %s=%s", before, sessionCookie, mine)
+	}
+	for _, page := range []string{"plant", "flood"} {
+		run(t, ctx, "visit the learner's /"+page, chromedp.Navigate(l.ts.URL+"/s/"+evil+"/"+page))
+		waitJS(t, ctx, "the learner's page", `document.body && document.body.innerText.endsWith('ed\n')`, 10*time.Second)
+		after := browserCookies(t, ctx, l.ts.URL+"/play")
+		if len(after) != len(before) || after[sessionCookie] != mine {
+			t.Fatalf("after /s/%s/%s the cookies for /play are %v, want %v", evil, page, after, before)
+		}
+		// (The flood evicts the learner's own older cookies.)
+		if own := browserCookies(t, ctx, l.ts.URL+"/s/"+evil+"/x"); page == "plant" && own["mine"] != "1" {
+			t.Errorf("the learner's own cookie is not kept for its pages: %v", own)
+		}
+	}
+	run(t, ctx, "open the playground again",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	if got := value(t, ctx, "read the session", chromedp.Evaluate[string](bootSession)); got != mine {
+		t.Fatalf("/play opened session %s, want the visitor's %s (the attacker's is %s)", got, mine, evil)
+	}
 }

@@ -52,6 +52,14 @@ http {
                 ngx.say("planted")
             }
         }
+        location /flood {
+            content_by_lua_block {
+                local t = {}
+                for i = 1, 200 do t[i] = "flood" .. i .. "=x; Path=/" end
+                ngx.header["Set-Cookie"] = t
+                ngx.say("flooded")
+            }
+        }
         location /echo {
             content_by_lua_block {
                 local h = ngx.req.get_headers()
