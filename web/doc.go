@@ -6,8 +6,11 @@
 //
 // # Sessions
 //
-// A session is an unguessable id in a cookie (or the X-Restylab-Session
-// header, for embeds whose cookies a browser may block). It owns a
+// A session is an unguessable id in a cookie ("__Host-restylab_session" on
+// HTTPS, "restylab_session" otherwise) or the X-Restylab-Session header,
+// for embeds whose cookies a browser may block. The proxy keeps both away
+// from learners' instances, and keeps learners' responses from setting the
+// lab's cookies (proxy_scrub.go). A session owns a
 // workspace in the store and, while it is used, one sandbox.Instance.
 // The instance starts on first use (apply, send, burst, proxy, WebSocket)
 // and is restarted by the next use after it ended; its exit reason is kept

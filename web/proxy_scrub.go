@@ -56,7 +56,7 @@ func scopeSetCookie(line, id, reqPath string) (string, bool) {
 		p = defaultCookiePath(reqPath)
 	}
 	for i := 0; i < len(p); i++ {
-		if p[i] < 0x21 || p[i] == 0x7f || p[i] == ';' {
+		if p[i] < 0x21 || p[i] >= 0x7f || p[i] == ';' {
 			return "", false
 		}
 	}
