@@ -39,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&cfg.Sandbox.CPUBudget, "cpu-budget", sandbox.DefaultCPUBudget, "CPU budget of one Lua resume")
 	fs.IntVar(&cfg.Sandbox.MaxWorkers, "max-workers", sandbox.DefaultMaxWorkers, "largest worker_processes of one instance")
 	fs.IntVar(&cfg.MaxBurst, "max-burst", web.DefaultMaxBurst, "most requests of one burst")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "the lab is behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (then the session cookie is __Host- and Secure)")
+	fs.IntVar(&cfg.Sandbox.Nice, "nice", sandbox.DefaultNice, "nice value of the instances' threads (1..19; below the lab's)")
 	withTS := fs.Bool("testserver", true, "run the lab's upstream services (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab) for the instances' cosockets")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
