@@ -85,6 +85,10 @@ type Hooks struct {
 	// wrapped coroutine (with the error value, as the running LGFunction):
 	// OpenResty aborts the request there. Without it the error propagates.
 	Abort lua.LGFunction
+	// UserYield, when set, is called by coroutine.yield before it yields
+	// (with the yielding coroutine): it may raise an error instead, for a
+	// context where ngx_lua refuses coroutine.yield.
+	UserYield func(L *lua.LState)
 }
 
 // Scheduler owns the coroutine machinery of one LState.
@@ -165,6 +169,9 @@ func (s *Scheduler) adopt(L *lua.LState) int {
 
 // yieldLua is coroutine.yield: a yield by Lua code itself.
 func (s *Scheduler) yieldLua(L *lua.LState) int {
+	if s.hooks.UserYield != nil {
+		s.hooks.UserYield(L)
+	}
 	if crossesGoFrame() {
 		Raise(L, ErrCBoundary)
 		return 0
@@ -209,7 +216,7 @@ const maxPooled = 2048
 // Release gives back an entry coroutine whose last resume ended with Done,
 // so a later request can reuse it. Others are simply dropped.
 func (s *Scheduler) Release(th *lua.LState) {
-	if len(s.pool) < maxPooled {
+	if th != nil && len(s.pool) < maxPooled {
 		th.Dead = false
 		s.pool = append(s.pool, th)
 	}

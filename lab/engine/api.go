@@ -131,7 +131,7 @@ func (w *worker) ngxIndex(L *lua.LState) int {
 		return 1
 	case "headers_sent":
 		r := w.need(L, "ngx.headers_sent", inRequest)
-		L.Push(lua.LBool(r.headerSent))
+		L.Push(lua.LBool(r.headerSent && !r.headerFailed))
 		return 1
 	case "is_subrequest":
 		r := w.need(L, "ngx.is_subrequest", inRequest)

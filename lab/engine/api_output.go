@@ -63,9 +63,26 @@ func (w *worker) output(L *lua.LState, fname string, newline bool) int {
 	if newline {
 		b = append(b, '\n')
 	}
-	r.output(b, false)
+	if !r.luaOutputCall(func() bool { return r.output(b, false) }) {
+		return nilErr(L, errOutputFilter)
+	}
 	L.Push(lua.LNumber(1))
 	return 1
+}
+
+// errOutputFilter is what ngx_lua's output APIs return when a header or
+// body filter failed.
+const errOutputFilter = "nginx output filter error"
+
+// luaOutputCall runs f (output on behalf of a Lua API): a filter failure
+// inside it is reported as f's false result instead of closing the
+// connection under the running coroutine.
+func (r *request) luaOutputCall(f func() bool) bool {
+	saved := r.luaOutput
+	r.luaOutput = true
+	ok := f()
+	r.luaOutput = saved
+	return ok
 }
 
 func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", true) }
@@ -84,11 +101,17 @@ func (w *worker) apiFlush(L *lua.LState) int {
 		L.Push(lua.LNumber(1))
 		return 1
 	}
-	if !r.headerSent {
-		r.sendHeader()
+	if r.headerFailed {
+		// nginx's own header never went out (r->header_sent is unset)
+		return nilErr(L, "nothing to flush")
 	}
-	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
-		r.output(nil, false)
+	if !r.headerSent && !r.luaOutputCall(r.sendHeader) {
+		return nilErr(L, errOutputFilter)
+	}
+	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil || r.bodyFailed {
+		if !r.luaOutputCall(func() bool { return r.output(nil, false) }) {
+			return nilErr(L, errOutputFilter)
+		}
 	}
 	r.unflushed = 0
 	if r.c.flush() || !wait {
@@ -108,7 +131,9 @@ func (w *worker) apiEOF(L *lua.LState) int {
 	if r.eofSent {
 		return nilErr(L, "seen eof")
 	}
-	r.output(nil, true)
+	if !r.luaOutputCall(func() bool { return r.output(nil, true) }) {
+		return nilErr(L, errOutputFilter)
+	}
 	r.unflushed = 0
 	r.c.flush()
 	L.Push(lua.LNumber(1))
@@ -120,7 +145,9 @@ func (w *worker) apiSendHeaders(L *lua.LState) int {
 	if r.headerSent {
 		return nilErr(L, "header already sent")
 	}
-	r.sendHeader()
+	if !r.luaOutputCall(r.sendHeader) {
+		return nilErr(L, errOutputFilter)
+	}
 	L.Push(lua.LNumber(1))
 	return 1
 }

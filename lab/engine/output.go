@@ -60,10 +60,18 @@ func (r *request) headerOut(name string) (string, bool) {
 }
 
 // sendHeader runs header_filter_by_lua and queues the status line and
-// headers. It is called once, by the first output or at finalization.
-func (r *request) sendHeader() {
+// headers. It is called once, by the first output or at finalization. It
+// reports false when header_filter_by_lua failed just now.
+//
+// As observed on nginx 1.22 + ngx_lua 0.10.23, a failed header filter
+// sends no header at all: when a Lua output API (ngx.say, ngx.send_headers)
+// caused it, that call returns nil, "nginx output filter error", its data
+// is lost and the handler goes on (later output goes out raw, with no
+// header and no chunk framing); otherwise (an error page, `return`, the
+// end of a handler without output) the connection is closed.
+func (r *request) sendHeader() bool {
 	if r.headerSent || r.sendingHeader {
-		return
+		return true
 	}
 	r.sendingHeader = true
 	if r.status == 0 {
@@ -71,17 +79,23 @@ func (r *request) sendHeader() {
 	}
 	if loc := r.loc; loc != nil && loc.Phases.HeaderFilter != nil && r.c != nil {
 		if _, ok := r.runSync(phaseHeaderFilter, loc.Phases.HeaderFilter); !ok {
-			// nginx closes the connection without a response
 			r.headerSent = true
-			r.eofSent = true
-			r.keepAlive = false
-			r.c.close("header_filter_by_lua failed")
-			return
+			r.headerFailed = true
+			if r.sub != nil {
+				// a subrequest's failure ends it, not the main connection
+				r.sub.aborted = true
+				r.eofSent = true
+				return false
+			}
+			if !r.luaOutput {
+				r.filterAbort("header_filter_by_lua failed")
+			}
+			return false
 		}
 	}
 	r.headerSent = true
 	if r.c == nil || r.c.closed {
-		return
+		return true
 	}
 	if r.sub != nil {
 		// a subrequest's header is captured, not sent
@@ -92,7 +106,7 @@ func (r *request) sendHeader() {
 			// a captured response always reports its type (observed)
 			r.setHeader("Content-Type", []string{r.defaultType()})
 		}
-		return
+		return true
 	}
 	st := r.status
 	if st == 204 || st == 304 || (st >= 100 && st < 200) || r.method == "HEAD" {
@@ -170,6 +184,7 @@ func (r *request) sendHeader() {
 	r.c.send(b)
 	r.bytesSent += int64(len(b))
 	r.unflushed += len(b)
+	return true
 }
 
 // defaultType is the location's default_type.
@@ -255,17 +270,49 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 	return b
 }
 
-// output passes a body chunk through body_filter_by_lua and queues it.
-func (r *request) output(data []byte, last bool) {
-	if r.eofSent || r.c == nil || r.c.closed || r.cutOff {
+// filterAbort ends the request after a filter error outside a Lua output
+// call, as nginx's NGX_ERROR does: output not written yet is lost and the
+// connection is closed (the log phase still runs).
+func (r *request) filterAbort(why string) {
+	if r.c == nil || r.c.closed {
 		return
 	}
+	r.dropUnwritten()
+	r.keepAlive = false
+	r.c.close(why)
+}
+
+// dropUnwritten forgets the output queued on the connection but not yet
+// written: after a filter error nginx never writes it, and $bytes_sent
+// counts only what went out.
+func (r *request) dropUnwritten() {
+	c := r.c
+	if c == nil || r.sub != nil {
+		return
+	}
+	if lost := int64(len(c.wbuf) - c.wpos); lost > 0 {
+		r.bytesSent -= lost
+		if r.bytesSent < 0 {
+			r.bytesSent = 0
+		}
+	}
+	c.wbuf = c.wbuf[:c.wpos]
+	r.unflushed = 0
+}
+
+// output passes a body chunk through body_filter_by_lua and queues it. It
+// reports false when a filter failed (now or earlier: after a body filter
+// error every output fails, as in nginx).
+func (r *request) output(data []byte, last bool) bool {
+	if r.eofSent || r.c == nil || r.c.closed || r.cutOff {
+		return true
+	}
 	if r.sub != nil {
-		if !r.headerSent {
-			r.sendHeader()
+		if !r.headerSent && !r.sendHeader() {
+			return false
 		}
 		if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
-			data, last = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+			data, last, _ = r.bodyFilter(loc.Phases.BodyFilter, data, last)
 		}
 		if !r.headOnly {
 			r.sub.body = append(r.sub.body, data...)
@@ -274,7 +321,7 @@ func (r *request) output(data []byte, last bool) {
 		if last {
 			r.eofSent = true
 		}
-		return
+		return true
 	}
 	if !r.headerSent && (r.buffering10 || r.wantsBuffer10()) {
 		// ngx_lua's lua_http10_buffering: an HTTP/1.0 response is held
@@ -282,7 +329,7 @@ func (r *request) output(data []byte, last bool) {
 		r.buffering10 = true
 		r.buffer10 = append(r.buffer10, data...)
 		if !last {
-			return
+			return true
 		}
 		data = r.buffer10
 		r.buffer10 = nil
@@ -290,19 +337,33 @@ func (r *request) output(data []byte, last bool) {
 		r.setHeader("Content-Length", []string{strconv.Itoa(len(data))})
 	}
 	if !r.headerSent {
-		r.sendHeader()
-		if r.c.closed {
-			return
+		if !r.sendHeader() || r.c.closed {
+			return false
 		}
 	}
 	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
-		data, last = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+		var ok bool
+		data, last, ok = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+		if !ok && !r.bodyFailed {
+			// nginx: the output chain fails from now on; what was not
+			// written is lost and the connection ends with the request
+			r.bodyFailed = true
+			r.keepAlive = false
+			r.dropUnwritten()
+			if !r.luaOutput {
+				r.filterAbort("body_filter_by_lua failed")
+				return false
+			}
+		}
 	}
 	if last {
 		r.eofSent = true
 	}
+	if r.bodyFailed {
+		return false
+	}
 	if r.headOnly {
-		return
+		return true
 	}
 	var b []byte
 	if r.chunked {
@@ -316,11 +377,11 @@ func (r *request) output(data []byte, last bool) {
 		b = data
 	}
 	if len(b) == 0 {
-		return
+		return true
 	}
 	if m := r.w.e.opts.MaxResponseBytes; m > 0 && r.bytesSent+int64(len(b)) > m {
 		r.overResponseLimit(m)
-		return
+		return true
 	}
 	r.c.send(b)
 	r.bytesSent += int64(len(b))
@@ -330,6 +391,7 @@ func (r *request) output(data []byte, last bool) {
 		r.unflushed = 0
 		r.c.flush()
 	}
+	return true
 }
 
 // overResponseLimit ends a response that would pass Options.MaxResponseBytes:
@@ -359,10 +421,11 @@ func (r *request) wantsBuffer10() bool {
 
 // bodyFilter runs body_filter_by_lua on one chunk: ngx.arg[1] is the data,
 // ngx.arg[2] the eof flag; the handler may replace both.
-func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte, bool) {
+func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte, bool, bool) {
 	r.arg1 = lua.LString(data)
 	r.arg2 = lua.LBool(last)
-	if _, ok := r.runSync(phaseBodyFilter, code); !ok {
+	_, ok := r.runSync(phaseBodyFilter, code)
+	if !ok {
 		r.keepAlive = false
 	}
 	out := []byte(lua.LVAsString(r.arg1))
@@ -371,7 +434,7 @@ func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte
 	}
 	last = lua.LVAsBool(r.arg2)
 	r.arg1, r.arg2 = nil, nil
-	return out, last
+	return out, last, ok
 }
 
 // flushBuffered writes pending output; it reports true for convenience.
@@ -477,6 +540,13 @@ func (r *request) finalize(code int) {
 	}
 	if !r.eofSent && !r.broken {
 		r.output(nil, true)
+	}
+	if r.c.closed {
+		// a filter failed on the way out: the connection is gone (its
+		// close skipped the log phase, the request being finalized)
+		r.runLogPhase()
+		r.traceEnd()
+		return
 	}
 	r.finalizeDone()
 }

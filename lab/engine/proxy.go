@@ -104,6 +104,12 @@ func (p *proxyState) try() {
 	r := p.r
 	p.tries++
 	peer, err := p.pickPeer()
+	if err == errBalancerFailed {
+		// ngx_lua logged "failed to run balancer_by_lua*: ..." and
+		// nginx answers 500 (observed), with no line of its own
+		r.finalize(500)
+		return
+	}
 	if err != "" {
 		if p.pass.Upstream != nil && p.peer == p.pass.Upstream.Name {
 			r.logUpstreamErr(LevelErr, err, p.peer)
@@ -148,6 +154,10 @@ func (p *proxyState) try() {
 	p.arm(p.set.ConnectTimeout, "upstream timed out (110: Connection timed out) while connecting to upstream")
 }
 
+// errBalancerFailed is pickPeer's error when balancer_by_lua failed (its
+// error is logged already).
+const errBalancerFailed = "balancer_by_lua failed"
+
 // pickPeer returns the address of this try.
 func (p *proxyState) pickPeer() (string, string) {
 	u := p.pass.Upstream
@@ -157,7 +167,7 @@ func (p *proxyState) pickPeer() (string, string) {
 	if u.Balancer != nil {
 		p.balancerPeer = ""
 		if _, ok := p.r.runSync(phaseBalancer, u.Balancer); !ok {
-			return "", "balancer_by_lua failed"
+			return "", errBalancerFailed
 		}
 		if p.balancerPeer == "" {
 			return "", "no peer was set by balancer_by_lua"

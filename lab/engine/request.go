@@ -115,6 +115,16 @@ type request struct {
 	finalized      bool
 	clientGone     bool
 	cutOff         bool // past Options.MaxResponseBytes: output is dropped
+	// headerFailed: header_filter_by_lua failed. As in nginx, no header
+	// goes out; later body output is written raw (see sendHeader).
+	headerFailed bool
+	// bodyFailed: body_filter_by_lua failed. Output not written yet is
+	// lost, every later output fails, the connection ends with the request.
+	bodyFailed bool
+	// luaOutput: a Lua output API (ngx.say, ngx.flush, ...) is producing
+	// output; a filter failure then becomes its error return instead of
+	// ending the connection at once.
+	luaOutput bool
 
 	// the running handler
 	phase phase

@@ -80,7 +80,7 @@ func (w *worker) initVM() error {
 		// made here, on the worker's locked thread.
 		w.budget = coro.NewBudget(w.e.opts.CPUBudget)
 	}
-	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort})
+	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort, UserYield: w.checkUserYield})
 	if err != nil {
 		L.Close()
 		return err
@@ -148,12 +148,44 @@ func (w *worker) luaError(L *lua.LState) int {
 	return 0
 }
 
+// checkUserYield refuses coroutine.yield where ngx_lua does: it is an API
+// disabled in set_by_lua, log_by_lua, balancer_by_lua and
+// init_worker_by_lua, and in a header
+// or body filter the handler's own coroutine cannot yield (a coroutine it
+// created can). Observed on ngx_lua 0.10.23.
+func (w *worker) checkUserYield(L *lua.LState) {
+	r := w.cur
+	if r == nil {
+		return
+	}
+	switch r.phase {
+	case phaseSet, phaseLog, phaseBalancer, phaseInitWorker:
+		raise(L, "API disabled in the context of %s", r.phase.context())
+	case phaseHeaderFilter, phaseBodyFilter:
+		if L == r.th {
+			raise(L, coro.ErrCBoundary)
+		}
+	}
+}
+
 // coAbort ends the request for an error inside a coroutine.wrap body, as
 // ngx_lua does (pcall around the call does not catch it).
 func (w *worker) coAbort(L *lua.LState) int {
 	r := w.cur
 	if r == nil || r.th == nil {
 		coro.Raise(L, "%s", errorValueText(L.Get(1)))
+		return 0
+	}
+	if inYieldable&(1<<r.phase) == 0 {
+		// a filter, set or log handler cannot be aborted by a yield: the
+		// error goes on up, named after the line that called the wrapped
+		// function (observed: "header_filter_by_lua(nginx.conf:16):1:
+		// header_filter_by_lua(nginx.conf:16):1: API disabled ...")
+		msg := errorValueText(L.Get(1))
+		if where := L.Where(2); where != "" && !strings.HasPrefix(where, coro.PreludeChunk+":") {
+			msg = where + " " + msg
+		}
+		L.Error(lua.LString(msg), 0)
 		return 0
 	}
 	r.op = opAbort
