@@ -60,7 +60,14 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 			continue // exiting: the reader reaps it
 		}
 		now := cpuSample{at: time.Now(), cpu: cpu}
-		if n, change := h.sample(now); change {
+		// a hog is judged by its demand, time on a CPU plus time waiting
+		// for one: on a busy machine a spinning instance gets little CPU
+		// but wants a whole core per spinning thread
+		demand := now
+		if run, wait, err := schedTimes(pid); err == nil {
+			demand.cpu = run + wait
+		}
+		if n, change := h.sample(demand); change {
 			weight := cgroupWeight
 			if n == h.hogNice {
 				weight = cgroupHogWeight
@@ -161,40 +168,49 @@ func (in *Instance) CPUTime() (time.Duration, error) {
 // schedCPU sums the first field (time on a CPU, ns) of
 // /proc/PID/task/*/schedstat.
 func schedCPU(pid int) (time.Duration, error) {
+	run, _, err := schedTimes(pid)
+	return run, err
+}
+
+// schedTimes sums the first two fields of /proc/PID/task/*/schedstat: the
+// threads' time on a CPU and time waiting on a run queue, in nanoseconds.
+func schedTimes(pid int) (run, wait time.Duration, err error) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var sum int64
 	for _, t := range tasks {
 		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
 		if err != nil {
 			continue // the thread ended meanwhile
 		}
 		f := bytes.Fields(b)
-		if len(f) == 0 {
-			return 0, fmt.Errorf("sandbox: empty %s/%s/schedstat", dir, t.Name())
+		if len(f) < 2 {
+			return 0, 0, fmt.Errorf("sandbox: short %s/%s/schedstat", dir, t.Name())
 		}
-		ns, err := strconv.ParseInt(string(f[0]), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("sandbox: %s/%s/schedstat: %w", dir, t.Name(), err)
+		r, err1 := strconv.ParseInt(string(f[0]), 10, 64)
+		w, err2 := strconv.ParseInt(string(f[1]), 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, 0, fmt.Errorf("sandbox: %s/%s/schedstat: %q", dir, t.Name(), b)
 		}
-		sum += ns
+		run += time.Duration(r)
+		wait += time.Duration(w)
 	}
-	return time.Duration(sum), nil
+	return run, wait, nil
 }
 
-// An instance that keeps a core busy is demoted to a lower priority still
-// (nice HogNice, 19 by default) until it calms down: against it, an instance
+// An instance that keeps a core busy, or would if it could (its threads'
+// CPU time plus their time waiting for a CPU: its demand), is demoted to a
+// lower priority still (nice HogNice, 19 by default) until it calms down: against it, an instance
 // that wakes up for one request (nice 10: a CFS/EEVDF weight 7 times as
 // large) runs at once, so a class's spinning loops do not slow the
 // neighbours' answers. It is the old Unix scheduler's idea, decaying the
 // priority of CPU-bound processes, done from outside.
 const (
 	hogSample   = 250 * time.Millisecond // how often the Manager samples
-	hogRate     = 0.3                    // cores used over a sample: a hog
-	calmRate    = 0.1                    // cores used over a sample: calm
+	hogRate     = 0.5                    // cores wanted over a sample: a hog
+	calmRate    = 0.1                    // cores wanted over a sample: calm
 	calmSamples = 4                      // calm samples in a row to restore
 )
 

@@ -91,7 +91,7 @@ const (
 	// lab's priority, so a spinning instance leaves the cores to the lab
 	// and to the instances that are waiting for a request (priority.go).
 	DefaultNice = 10
-	// DefaultHogNice is the nice value of an instance while it uses 0.3 of a
+	// DefaultHogNice is the nice value of an instance while it wants half a
 	// core or more (sampled every 250 ms), until it is calm for a second.
 	DefaultHogNice = 19
 	// DefaultCgroupMemory is memory.max of a child's cgroup (cgroup v2

@@ -106,6 +106,6 @@ func TestSpinningInstanceDemoted(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	waitNice(15, 5*time.Second) // one 250 ms sample at 0.3 cores or more, even on a loaded machine
+	waitNice(15, 5*time.Second) // one 250 ms sample wanting half a core or more, however little it gets
 	waitNice(5, 30*time.Second) // the budget ends the spin after 2 s of its CPU time; then calm for 1 s
 }
