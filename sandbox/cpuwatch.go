@@ -60,14 +60,11 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 			continue // exiting: the reader reaps it
 		}
 		now := cpuSample{at: time.Now(), cpu: cpu}
-		// a hog is judged by its demand, time on a CPU plus time waiting
-		// for one: on a busy machine a spinning instance gets little CPU
-		// but wants a whole core per spinning thread
-		demand := now
-		if run, wait, err := schedTimes(pid); err == nil {
-			demand.cpu = run + wait
+		demand, err := threadDemand(pid)
+		if err != nil { // no schedstat: the process's CPU time as one thread
+			demand = map[int]time.Duration{0: cpu}
 		}
-		if n, change := h.sample(demand); change {
+		if n, change := h.sample(now.at, demand); change {
 			weight := cgroupWeight
 			if n == h.hogNice {
 				weight = cgroupHogWeight
@@ -168,74 +165,95 @@ func (in *Instance) CPUTime() (time.Duration, error) {
 // schedCPU sums the first field (time on a CPU, ns) of
 // /proc/PID/task/*/schedstat.
 func schedCPU(pid int) (time.Duration, error) {
-	run, _, err := schedTimes(pid)
-	return run, err
+	var sum time.Duration
+	err := eachSchedstat(pid, func(_ int, run, _ time.Duration) { sum += run })
+	return sum, err
 }
 
-// schedTimes sums the first two fields of /proc/PID/task/*/schedstat: the
-// threads' time on a CPU and time waiting on a run queue, in nanoseconds.
-func schedTimes(pid int) (run, wait time.Duration, err error) {
+// threadDemand returns each thread's time on a CPU plus its time waiting on
+// a run queue (the first two fields of /proc/PID/task/TID/schedstat, ns).
+func threadDemand(pid int) (map[int]time.Duration, error) {
+	d := map[int]time.Duration{}
+	err := eachSchedstat(pid, func(tid int, run, wait time.Duration) { d[tid] = run + wait })
+	return d, err
+}
+
+// eachSchedstat calls f with the run and wait times of each thread of pid.
+func eachSchedstat(pid int, f func(tid int, run, wait time.Duration)) error {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
 		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
 		if err != nil {
 			continue // the thread ended meanwhile
 		}
-		f := bytes.Fields(b)
-		if len(f) < 2 {
-			return 0, 0, fmt.Errorf("sandbox: short %s/%s/schedstat", dir, t.Name())
+		fs := bytes.Fields(b)
+		if len(fs) < 2 {
+			return fmt.Errorf("sandbox: short %s/%s/schedstat", dir, t.Name())
 		}
-		r, err1 := strconv.ParseInt(string(f[0]), 10, 64)
-		w, err2 := strconv.ParseInt(string(f[1]), 10, 64)
+		r, err1 := strconv.ParseInt(string(fs[0]), 10, 64)
+		w, err2 := strconv.ParseInt(string(fs[1]), 10, 64)
 		if err1 != nil || err2 != nil {
-			return 0, 0, fmt.Errorf("sandbox: %s/%s/schedstat: %q", dir, t.Name(), b)
+			return fmt.Errorf("sandbox: %s/%s/schedstat: %q", dir, t.Name(), b)
 		}
-		run += time.Duration(r)
-		wait += time.Duration(w)
+		f(tid, time.Duration(r), time.Duration(w))
 	}
-	return run, wait, nil
+	return nil
 }
 
-// An instance that keeps a core busy, or would if it could (its threads'
-// CPU time plus their time waiting for a CPU: its demand), is demoted to a
-// lower priority still (nice HogNice, 19 by default) until it calms down: against it, an instance
-// that wakes up for one request (nice 10: a CFS/EEVDF weight 7 times as
-// large) runs at once, so a class's spinning loops do not slow the
-// neighbours' answers. It is the old Unix scheduler's idea, decaying the
-// priority of CPU-bound processes, done from outside.
+// An instance with a thread that keeps a core busy, or would if it could
+// (the thread's time on a CPU plus its time waiting for one: its demand),
+// is demoted to a lower priority still (nice HogNice, 19 by default) until
+// it calms down: against it, an instance that wakes up for one request
+// (nice 10: a CFS/EEVDF weight 7 times as large) runs at once, so a class's
+// spinning loops do not slow the neighbours' answers. It is the old Unix
+// scheduler's idea, decaying the priority of CPU-bound processes, done from
+// outside. Demand, not CPU time: on a busy machine a spinning thread gets
+// little CPU but is always runnable. Per thread, not summed: an idle
+// instance's many runtime threads each wait a little for a CPU when the
+// machine is busy, and together they would look like a hog (and, demoted,
+// wait longer still).
 const (
 	hogSample   = 250 * time.Millisecond // how often the Manager samples
-	hogRate     = 0.5                    // cores wanted over a sample: a hog
-	calmRate    = 0.1                    // cores wanted over a sample: calm
+	hogRate     = 0.5                    // share of a sample one thread was runnable: a hog
+	calmRate    = 0.1                    // the same, at most, in every thread: calm
 	calmSamples = 4                      // calm samples in a row to restore
 )
 
-// hogs decides an instance's priority from its CPU samples.
+// hogs decides an instance's priority from its threads' demand samples.
 type hogs struct {
 	nice, hogNice int
-	last          cpuSample
-	started       bool
+	last          map[int]time.Duration // tid -> run + wait at lastAt
+	lastAt        time.Time
 	demoted       bool
 	calm          int
 }
 
-// sample takes the next CPU sample and returns the nice value to set when
-// it changes.
-func (h *hogs) sample(s cpuSample) (nice int, change bool) {
+// sample takes the next demand sample (tid -> run + wait) and returns the
+// nice value to set when it changes.
+func (h *hogs) sample(at time.Time, threads map[int]time.Duration) (nice int, change bool) {
 	if h.hogNice <= 0 || h.hogNice <= h.nice {
 		return 0, false
 	}
-	prev, started := h.last, h.started
-	h.last, h.started = s, true
-	dt := s.at.Sub(prev.at)
-	if !started || dt <= 0 {
+	prev, prevAt := h.last, h.lastAt
+	h.last, h.lastAt = threads, at
+	dt := at.Sub(prevAt)
+	if prev == nil || dt <= 0 {
 		return 0, false
 	}
-	rate := float64(s.cpu-prev.cpu) / float64(dt)
+	rate := 0.0 // the busiest thread's
+	for tid, d := range threads {
+		if p, ok := prev[tid]; ok {
+			rate = max(rate, float64(d-p)/float64(dt))
+		}
+	}
 	switch {
 	case !h.demoted && rate >= hogRate:
 		h.demoted, h.calm = true, 0

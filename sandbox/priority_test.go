@@ -63,17 +63,28 @@ func TestChildrenRunBelowTheLab(t *testing.T) {
 func TestHogsDemotedAndRestored(t *testing.T) {
 	h := &hogs{nice: 10, hogNice: 19}
 	at := time.Unix(1000, 0)
-	step := func(cores float64) (int, bool) {
+	demand := map[int]time.Duration{}
+	// step: each thread was runnable for that share of the sample
+	step := func(shares ...float64) (int, bool) {
 		at = at.Add(hogSample)
-		return h.sample(cpuSample{at: at, cpu: h.last.cpu + time.Duration(cores*float64(hogSample))})
+		next := map[int]time.Duration{}
+		for tid, share := range shares {
+			next[tid] = demand[tid] + time.Duration(share*float64(hogSample))
+		}
+		demand = next
+		return h.sample(at, next)
 	}
 	var got []string
-	for _, cores := range []float64{0, 0.2, 1, 1, 0.3, 0.05, 0.05, 0.3, 0.05, 0.05, 0.05, 0.05, 0.05, 2} {
-		if n, ok := step(cores); ok {
-			got = append(got, fmt.Sprintf("%.2f->%d", cores, n))
+	for i, shares := range [][]float64{
+		{0}, {0.2}, {1}, {1}, {0.3}, {0.05}, {0.05}, {0.3}, {0.05}, {0.05}, {0.05}, {0.05},
+		{0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2}, // many threads waiting a little: no hog
+		{0.05, 0.9},                         // one busy thread of two: a hog
+	} {
+		if n, ok := step(shares...); ok {
+			got = append(got, fmt.Sprintf("%d->%d", i, n))
 		}
 	}
-	want := "1.00->19 0.05->10 2.00->19"
+	want := "2->19 11->10 13->19"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("changes %q, want %q", strings.Join(got, " "), want)
 	}
