@@ -187,6 +187,9 @@ func (w *worker) apiRedirect(L *lua.LState) int {
 	if r.headerSent {
 		raise(L, "attempt to call ngx.redirect after sending out the headers")
 	}
+	if msg := unsafeURIError(uri, "redirect uri"); msg != "" {
+		raise(L, "%s", msg)
+	}
 	r.setHeader("Location", []string{uri})
 	r.op = opRedirect
 	r.exitCode = status

@@ -193,10 +193,9 @@ func (w *worker) headersMeta() *lua.LTable {
 
 func (w *worker) reqSetHeader(L *lua.LState) int {
 	r := w.need(L, "ngx.req.set_header", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	// the name keeps its underscores (observed: set_header("X_Foo") sends
+	// "X_Foo", which $http_x_foo still finds)
 	name := L.CheckString(1)
-	if strings.ContainsRune(name, '_') {
-		name = strings.ReplaceAll(name, "_", "-")
-	}
 	var vals []string
 	switch v := L.Get(2).(type) {
 	case *lua.LNilType:
@@ -207,7 +206,7 @@ func (w *worker) reqSetHeader(L *lua.LState) int {
 	default:
 		vals = []string{lua.LVAsString(v)}
 	}
-	r.setHeaderIn(name, vals)
+	r.setHeaderIn(escapeHeaderName(name), escapeHeaderValues(vals))
 	return 0
 }
 
@@ -418,6 +417,11 @@ func (w *worker) reqSetURI(L *lua.LState) int {
 	if jump && r.phase != phaseRewrite {
 		raise(L, "API disabled in the context of %s", r.phase.context())
 	}
+	if !L.OptBool(3, false) { // binary: any byte is allowed
+		if msg := unsafeURIError(uri, "uri"); msg != "" {
+			raise(L, "%s (maybe you want to set the 'binary' argument?)", msg)
+		}
+	}
 	r.uri = uri
 	r.uriRewritten = true
 	if jump {
@@ -433,7 +437,7 @@ func (w *worker) reqSetURIArgs(L *lua.LState) int {
 	r := w.need(L, "ngx.req.set_uri_args", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
 	switch v := L.Get(1).(type) {
 	case lua.LString, lua.LNumber:
-		r.args = v.String()
+		r.args = escapeBytes(v.String(), unsafeArgsByte) // as ngx_lua does (observed)
 	case *lua.LTable:
 		r.args = w.encodeArgs(L, v)
 	default:

@@ -154,7 +154,8 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		if strings.EqualFold(name, "Content-Type") {
 			r.ctCleared = vals == nil
 		}
-		r.setHeader(canonicalHeader(name), vals)
+		// CR/LF and other control bytes never reach the wire (see headersafe.go)
+		r.setHeader(canonicalHeader(escapeHeaderName(name)), escapeHeaderValues(vals))
 		return 0
 	}))
 	L.SetMetatable(t, mt)

@@ -150,17 +150,17 @@ func (r *request) sendHeader() bool {
 			r.setHeader("Content-Type", []string{ct}) // ngx.header reads it from now on
 		}
 		if ct != "" {
-			b = append(b, "Content-Type: "+ct+"\r\n"...)
+			b = append(b, "Content-Type: "+escapeHeaderValue(ct)+"\r\n"...)
 		}
 	}
 	if clen >= 0 && st != 204 && st != 304 {
 		b = append(b, r.headerName("Content-Length")+": "+strconv.FormatInt(clen, 10)+"\r\n"...)
 	}
 	if v, ok := r.headerOut("Last-Modified"); ok {
-		b = append(b, r.headerName("Last-Modified")+": "+v+"\r\n"...)
+		b = append(b, r.headerName("Last-Modified")+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
 	if v, ok := r.headerOut("Location"); ok {
-		b = append(b, r.headerName("Location")+": "+v+"\r\n"...)
+		b = append(b, r.headerName("Location")+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
 	if r.chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
@@ -175,8 +175,11 @@ func (r *request) sendHeader() bool {
 		case "content-type", "content-length", "last-modified", "location", "connection", "transfer-encoding", "server", "date":
 			continue
 		}
+		// the Lua APIs escaped them already; this keeps any other way
+		// to a header (a future API, an engine path) off the wire too
+		name := escapeHeaderName(h.name)
 		for _, v := range h.values {
-			b = append(b, h.name+": "+v+"\r\n"...)
+			b = append(b, name+": "+escapeHeaderValue(v)+"\r\n"...)
 		}
 	}
 	b = r.appendAddHeaders(b, st)
@@ -265,7 +268,7 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 		if v == "" {
 			continue
 		}
-		b = append(b, h.Name+": "+v+"\r\n"...)
+		b = append(b, h.Name+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
 	return b
 }
