@@ -530,6 +530,8 @@ func (c *child) newEngine(cfg *conf.Config, inherit map[string]int) (*engine.Eng
 		MaxTimers:        c.lim.MaxTimers,
 		MaxClientTimeout: c.lim.MaxClientTimeout,
 		OnHold:           c.onHold,
+
+		MaxSharedDictBytes: c.lim.MemoryLimit / 2, // the zones must leave room for the VMs and requests
 	})
 	if err != nil {
 		return nil, err

@@ -64,6 +64,10 @@ type Options struct {
 	// MaxClientTimeout caps client_header_timeout and keepalive_timeout:
 	// how long a connection may sit without a complete request header.
 	MaxClientTimeout time.Duration
+	// MaxSharedDictBytes caps the total size of the lua_shared_dict zones:
+	// a configuration over it does not load (the error names the
+	// lua_shared_dict line that crosses it).
+	MaxSharedDictBytes int64
 
 	// OnHold runs on a worker's thread each time its paused loop has
 	// recorded what it would dispatch next (see Pending): after Pause, and
@@ -119,6 +123,10 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	}
 	el, err := OpenErrorLog(cfg.ErrorLog, ParseLevel(cfg.ErrorLogLevel))
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSharedDicts(cfg.HTTP.SharedDicts, opts.MaxSharedDictBytes); err != nil {
+		el.Close()
 		return nil, err
 	}
 	e.errlog = el
@@ -349,9 +357,33 @@ func (e *Engine) capTimeout(d time.Duration) time.Duration {
 	return d
 }
 
+// checkSharedDicts refuses lua_shared_dict zones whose total size passes
+// limit (0: no limit), naming the directive that crosses it.
+func checkSharedDicts(dicts []conf.SharedDict, limit int64) error {
+	if limit <= 0 {
+		return nil
+	}
+	var total int64
+	for _, d := range dicts {
+		total += d.Size
+		if total > limit {
+			what := fmt.Sprintf("lua_shared_dict \"%s\" of %s", d.Name, labBytes(d.Size))
+			if total != d.Size {
+				what += fmt.Sprintf(" brings the shared dicts to %s,", labBytes(total))
+			} else {
+				what += " is"
+			}
+			return fmt.Errorf("%s over the lab's limit of %s for all lua_shared_dict zones in %s:%d", what, labBytes(limit), d.Pos.File, d.Pos.Line)
+		}
+	}
+	return nil
+}
+
 // labBytes writes a limit in bytes as a learner reads it: "16 MiB".
 func labBytes(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
