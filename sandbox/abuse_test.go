@@ -319,6 +319,19 @@ func TestAbuse(t *testing.T) {
                 ngx.say(tostring(ok), " ", err)
             }`,
 			wantStatus: 200, wantBody: "nil connection to 10.1.2.3:80 refused by the lab's sandbox: an instance may connect only to its own port (listen 0.0.0.0:8080, served at 127.0.0.1:"},
+		// Header injection: CR/LF in every header a learner's Lua can set
+		// is escaped as ngx_lua does (or refused, for ngx.redirect), so no
+		// Set-Cookie of the learner's making reaches a browser.
+		{name: "CR/LF in response headers", abuse: `content_by_lua_block {
+                ngx.header["X-A"] = "a\r\nSet-Cookie: restylab_session=evil"
+                ngx.header["X-B\r\nSet-Cookie: restylab_session=evil2"] = "v"
+                ngx.header["X-List"] = {"1", "2\nSet-Cookie: x=1"}
+                ngx.header.content_type = "text/plain\r\nSet-Cookie: y=1"
+                ngx.say("ok")
+            }`, run: noInjectedHeaders},
+		{name: "CR/LF in a redirect", abuse: `content_by_lua_block {
+                ngx.redirect("/x\r\nSet-Cookie: restylab_session=evil")
+            }`, wantStatus: 500, wantLog: "unsafe byte"},
 		{name: "slowloris", abuse: `content_by_lua_block { ngx.say("ok") }`, run: slowloris},
 		{name: "150 idle connections", abuse: `content_by_lua_block { ngx.say("ok") }`, run: idleConnections,
 			wantLog: "the lab's limit of 100 connections per worker is reached (worker_connections 512): new connections wait until one closes"},
@@ -571,5 +584,22 @@ func requestWithoutReading(t *testing.T, in *Instance) {
 	// then the handler reads the refusal: ngx.say returns nil, "closed"
 	if line, seen := collectLog(in, "ngx.say 17: closed", 10*time.Second); line == "" {
 		t.Errorf("no error_log line with %q; saw %q", "ngx.say 17: closed", seen)
+	}
+}
+
+// noInjectedHeaders reads GET /abuse raw: no header line the learner's
+// CR/LF would have started (Set-Cookie) reaches the client.
+func noInjectedHeaders(t *testing.T, in *Instance) {
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/abuse", in.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if c := resp.Header.Values("Set-Cookie"); len(c) > 0 {
+		t.Errorf("injected Set-Cookie reached the client: %q (headers %q)", c, resp.Header)
+	}
+	if v := resp.Header.Get("X-A"); !strings.Contains(v, "%0D%0A") {
+		t.Errorf("X-A = %q, want the CR/LF escaped", v)
 	}
 }
