@@ -217,6 +217,7 @@ func directiveSpecs() map[string]spec {
 		"lua_shared_dict":          {ctx: cHTTP, min: 2, max: 2, fn: (*builder).sharedDict},
 		"lua_max_pending_timers":   {ctx: cHTTP, min: 1, max: 1, fn: (*builder).maxTimers},
 		"lua_max_running_timers":   {ctx: cHTTP, min: 1, max: 1, fn: (*builder).maxTimers},
+		"lua_regex_match_limit":    {ctx: cHTTP, min: 1, max: 1, fn: (*builder).regexMatchLimit},
 		"default_type":             {ctx: cHSL, min: 1, max: 1, fn: (*builder).defaultType},
 		"keepalive_timeout":        {ctx: cHSL, min: 1, max: 2, fn: (*builder).keepaliveTimeout},
 		"client_max_body_size":     {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientMaxBodySize},

@@ -314,6 +314,19 @@ func (b *builder) underscoresInHeaders(s *scope, d *directive) error {
 	return nil
 }
 
+// regexMatchLimit handles lua_regex_match_limit N (0: PCRE's default).
+func (b *builder) regexMatchLimit(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseDigits(d.arg(0))
+	if !ok {
+		return errf(d.pos, "invalid number \"%s\" in \"%s\" directive", d.arg(0), d.name)
+	}
+	b.cfg.HTTP.RegexMatchLimit = int(n)
+	return nil
+}
+
 // maxTimers handles lua_max_pending_timers N and lua_max_running_timers N.
 func (b *builder) maxTimers(s *scope, d *directive) error {
 	if err := once(s, d); err != nil {

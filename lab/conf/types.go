@@ -42,6 +42,8 @@ type HTTP struct {
 	// (1024) and lua_max_running_timers (256).
 	MaxPendingTimers int
 	MaxRunningTimers int
+	// RegexMatchLimit is lua_regex_match_limit (0: PCRE's default).
+	RegexMatchLimit int
 
 	// DefaultType is default_type at http level (default "text/plain", as nginx without mime.types).
 	DefaultType string

@@ -157,6 +157,9 @@ func (w *worker) apiSendHeaders(L *lua.LState) int {
 func (w *worker) apiExit(L *lua.LState) int {
 	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inTimer|inInitWorker)
 	code := L.CheckInt(1)
+	if code == -2 || code == -4 {
+		raise(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
+	}
 	if r.headerSent && code >= 300 && (r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
 		r.logErr(LevelErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.status))
 		code = 0

@@ -115,6 +115,13 @@ func (r *request) afterResume(res coro.Result) bool {
 				r.finalize(code)
 				return false
 			}
+			if code < 0 || code < 200 && r.sub == nil {
+				// another negative code (NGX_DECLINED...) or one under 200:
+				// nginx closes the connection with no response, $status 000
+				// (observed for -5, 1, 100, 150, 199)
+				r.finalize(-1)
+				return false
+			}
 			if code >= 200 && code < 300 {
 				// a 2xx exit is an ordinary response with that status
 				if !r.headerSent {

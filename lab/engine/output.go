@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -109,7 +110,7 @@ func (r *request) sendHeader() bool {
 		return true
 	}
 	st := r.status
-	if st == 204 || st == 304 || (st >= 100 && st < 200) || r.method == "HEAD" {
+	if st == 204 || st == 304 || r.method == "HEAD" {
 		r.headOnly = true
 	}
 	if r.method == "HEAD" {
@@ -125,7 +126,12 @@ func (r *request) sendHeader() bool {
 	if r.head != nil {
 		major, minor = r.head.Major, r.head.Minor
 	}
-	if clen < 0 && st != 204 && st != 304 && !(st >= 100 && st < 200) {
+	if st > 0 && st < 200 {
+		// nginx sends the body of a status under 200 (set through
+		// ngx.status) unchunked, and closes the connection (observed)
+		r.keepAlive = false
+	}
+	if clen < 0 && st != 204 && st != 304 && !(st > 0 && st < 200) {
 		if major == 1 && minor >= 1 {
 			if !(r.method == "HEAD") {
 				r.chunked = true
@@ -139,7 +145,13 @@ func (r *request) sendHeader() bool {
 	}
 
 	b := make([]byte, 0, 256)
-	b = http1.AppendStatusLine(b, 1, 1, st)
+	if st < 100 {
+		// nginx prints the status as an unsigned number of at least 3
+		// digits and no reason: ngx.status = 99 is "099", -1 is 2^64-1
+		b = append(b, "HTTP/1.1 "+statusDigits(st)+" \r\n"...)
+	} else {
+		b = http1.AppendStatusLine(b, 1, 1, st)
+	}
 	b = append(b, "Server: "+serverHeader+"\r\nDate: "...)
 	b = append(b, r.w.httpDate()...)
 	b = append(b, "\r\n"...)
@@ -188,6 +200,12 @@ func (r *request) sendHeader() bool {
 	r.bytesSent += int64(len(b))
 	r.unflushed += len(b)
 	return true
+}
+
+// statusDigits is a status as nginx prints it in the status line and
+// $status: unsigned, at least 3 digits.
+func statusDigits(st int) string {
+	return fmt.Sprintf("%03d", uint64(int64(st)))
 }
 
 // defaultType is the location's default_type.

@@ -96,6 +96,16 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 		if sp.uri == "" {
 			raise(L, "uri is empty")
 		}
+		if r.subDepth() >= maxSubrequestDepth {
+			// nginx's subrequests limit: the capture raises and the 500
+			// goes up every level
+			path := sp.uri
+			if i := strings.IndexByte(path, '?'); i >= 0 {
+				path = path[:i]
+			}
+			r.logErr(LevelErr, fmt.Sprintf("lua subrequests cycle while processing \"%s\"", path))
+			raise(L, "failed to issue subrequest: -1")
+		}
 		sr, err := w.newSubrequest(L, r, sp.uri, sp.opts)
 		if err != "" {
 			r.logErr(LevelErr, err)
@@ -114,6 +124,21 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 		w.loop.Post(func() { sr.run() })
 	}
 	return w.sched.Yield(L)
+}
+
+// maxSubrequestDepth is how deep a request may be and still issue a
+// subrequest: nginx 1.22 starts a main request with NGX_HTTP_MAX_SUBREQUESTS
+// + 1 = 51 and gives each subrequest one less; the one holding 0 cannot
+// issue one (observed: level 51 exists, its capture fails).
+const maxSubrequestDepth = 51
+
+// subDepth is how deep r is in subrequests (0 for a main request).
+func (r *request) subDepth() int {
+	n := 0
+	for s := r; s.sub != nil; s = s.sub.parent {
+		n++
+	}
+	return n
 }
 
 // methodNames maps ngx.HTTP_* method constants to names.

@@ -138,11 +138,7 @@ func (r *request) variable(name string) (string, bool) {
 		}
 		return "", false
 	case "status":
-		st := r.status
-		if st == 0 {
-			return "000", true
-		}
-		return strconv.Itoa(st), true
+		return statusDigits(r.status), true
 	case "proxy_host":
 		if r.proxy != nil {
 			return r.proxy.proxyHost(), true

@@ -69,6 +69,7 @@ func (w *worker) initVM() error {
 	lualib.OpenBit(L)
 	lualib.OpenCJSON(L)
 	lualib.PreloadResty(L)
+	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
 	preloadMissingLuaJIT(L)
 	if w.e.opts.Sandbox {
 		w.sandboxLua(L)

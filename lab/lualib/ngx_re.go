@@ -66,8 +66,12 @@ import (
 //     as \p{Greek} do not).
 //   - Every regex, with or without "o", goes through one LRU of
 //     ReCacheEntries compiled regexes per LState (the result is the same).
-//   - PCRE's match limit ("pcre_exec() failed: -8") is a time limit here:
-//     ReMatchTimeout.
+//   - PCRE's match limit ("pcre_exec() failed: -8") is a time limit here
+//     (regexp2 counts no steps): lua_regex_match_limit N (SetReMatchLimit)
+//     allows N x reStepTime per match, PCRE's default of 10,000,000 steps
+//     half a second, so a runaway pattern ends as PCRE's does, before the
+//     lab's CPU budget of a resume. The limit is a duration: the same
+//     pattern may pass on an idle machine and fail on a loaded one.
 //   - An unknown option letter raises 'unknown flag "q" (flags "iq")' with
 //     the caller's position; OpenResty's message carries regex.lua's.
 //     ngx_lua also writes an error.log line for a bad replacement template;
@@ -77,9 +81,15 @@ const (
 	// ReCacheEntries bounds the per-LState cache of compiled regexes, like
 	// lua_regex_cache_max_entries (default 1024).
 	ReCacheEntries = 1024
-	// ReMatchTimeout stops a runaway backtracking match; ngx.re reports it
-	// like PCRE's match limit: "pcre_exec() failed: -8".
-	ReMatchTimeout = time.Second
+	// ReMatchTimeout stops a runaway backtracking match under PCRE's
+	// default match limit; ngx.re reports it like PCRE's match limit:
+	// "pcre_exec() failed: -8".
+	ReMatchTimeout = PCREDefaultMatchLimit * reStepTime
+	// PCREDefaultMatchLimit is PCRE's MATCH_LIMIT, what
+	// lua_regex_match_limit 0 (the default) means.
+	PCREDefaultMatchLimit = 10000000
+	// reStepTime is the time one PCRE match step stands for.
+	reStepTime = 50 * time.Nanosecond
 	// reDFAMaxScan bounds the extra work of the "d" option (see longest).
 	reDFAMaxScan = 4096
 )
@@ -116,6 +126,21 @@ type reState struct {
 	lru     *list.List
 	entries map[string]*list.Element
 	subj    reSubject
+	timeout time.Duration // per match (SetReMatchLimit)
+}
+
+// SetReMatchLimit applies lua_regex_match_limit to L's ngx.re: limit PCRE
+// steps (0: PCRE's default), at reStepTime each. Call it before any regex
+// is compiled in L.
+func SetReMatchLimit(L *lua.LState, limit int) {
+	if limit <= 0 {
+		limit = PCREDefaultMatchLimit
+	}
+	d := time.Duration(limit) * reStepTime
+	if d < time.Millisecond {
+		d = time.Millisecond
+	}
+	reStateOf(L).timeout = d
 }
 
 // reSubject is a subject string converted to runes.
@@ -135,7 +160,7 @@ func reStateOf(L *lua.LState) *reState {
 			return st
 		}
 	}
-	st := &reState{lru: list.New(), entries: map[string]*list.Element{}}
+	st := &reState{lru: list.New(), entries: map[string]*list.Element{}, timeout: ReMatchTimeout}
 	ud := L.NewUserData()
 	ud.Value = st
 	reg.RawSetString(regReState, ud)
@@ -282,11 +307,11 @@ func (st *reState) compile(L *lua.LState, pattern, opts string) (*reRegex, strin
 	if err != nil {
 		return nil, compileErrText(netErrText(err), pattern, -1)
 	}
-	re.MatchTimeout = ReMatchTimeout
+	re.MatchTimeout = st.timeout
 	rx := &reRegex{re: re, ncap: ncap, names: names, utf: utf, noCheck: noCheck, dfa: dfa, dupName: dup}
 	if dfa {
 		if end, err := regexp2.Compile(`\G(?:`+out+`)\z`, ro); err == nil {
-			end.MatchTimeout = ReMatchTimeout
+			end.MatchTimeout = st.timeout
 			rx.dfaEnd = end
 		}
 	}
