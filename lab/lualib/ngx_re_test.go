@@ -105,6 +105,26 @@ func TestNgxReTimeout(t *testing.T) {
 	}
 }
 
+// TestNgxReMatchLimit: lua_regex_match_limit (SetReMatchLimit) bounds a
+// runaway match, in every API, and leaves ordinary matches alone.
+func TestNgxReMatchLimit(t *testing.T) {
+	L := newReLab(t)
+	SetReMatchLimit(L, 1000)
+	cases := []struct{ code, want string }{
+		{`local m, err = ngx.re.match(("a"):rep(40) .. "!", "^(a+)+$") return tostring(m) .. " " .. tostring(err)`, "nil pcre_exec() failed: -8"},
+		{`local f, t, err = ngx.re.find(("a"):rep(40) .. "!", "(a|aa)+$") return tostring(f) .. " " .. tostring(err)`, "nil pcre_exec() failed: -8"},
+		{`local s, n, err = ngx.re.gsub(("a"):rep(40) .. "!", "^(a+)+$", "x") return tostring(s) .. " " .. tostring(err)`, "nil pcre_exec() failed: -8"},
+		{`local m = ngx.re.match(("a"):rep(8), "^(a+)+$") return m[0]`, "aaaaaaaa"},
+		{`local s = ngx.re.gsub(("hello world "):rep(200), "[a-z]+", "x") return #s`, "800"},
+	}
+	for _, tc := range cases {
+		v, err := evalLua(t, L, tc.code)
+		if err != nil || v.String() != tc.want {
+			t.Errorf("%s: got %v, %v; want %s", tc.code, v, err, tc.want)
+		}
+	}
+}
+
 func BenchmarkNgxReMatch(b *testing.B) {
 	benchReLua(b, `s = "GET /user/12345/profile?x=1"`, `ngx.re.match(s, [[^/user/(?<id>\d+)/(\w+)]], "jo", {pos = 5})`)
 }
