@@ -34,3 +34,5 @@ require (
 )
 
 tool github.com/a-h/templ/cmd/templ
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
