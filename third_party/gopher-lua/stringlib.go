@@ -112,7 +112,7 @@ func strFind(L *LState) int {
 		return 2
 	}
 
-	mds, err := pm.Find(pattern, unsafeFastStringToReadOnlyBytes(str), init, 1)
+	mds, err := pm.FindInterruptible(pattern, unsafeFastStringToReadOnlyBytes(str), init, 1, patternInterrupt(L))
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -152,7 +152,7 @@ func strGsub(L *LState) int {
 	repl := L.CheckAny(3)
 	limit := L.OptInt(4, -1)
 
-	mds, err := pm.Find(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit)
+	mds, err := pm.FindInterruptible(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, patternInterrupt(L))
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -327,7 +327,7 @@ func strGmatchIter(L *LState) int {
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	mds, err := pm.Find(pattern, []byte(str), 0, -1)
+	mds, err := pm.FindInterruptible(pattern, []byte(str), 0, -1, patternInterrupt(L))
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -363,7 +363,7 @@ func strMatch(L *LState) int {
 		offset = 0
 	}
 
-	mds, err := pm.Find(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1)
+	mds, err := pm.FindInterruptible(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1, patternInterrupt(L))
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
@@ -446,3 +446,23 @@ func luaIndex2StringIndex(str string, i int, start bool) int {
 }
 
 //
+
+// patternInterrupt lets the pattern matcher stop when L's context is done,
+// as the VM does between instructions: a backtracking pattern can run for
+// a very long time inside one call (RestyLab: a sandbox's CPU budget is
+// such a context).
+func patternInterrupt(L *LState) func() error {
+	ctx := L.ctx
+	if ctx == nil {
+		return nil
+	}
+	done := ctx.Done()
+	return func() error {
+		select {
+		case <-done:
+			return ctx.Err()
+		default:
+			return nil
+		}
+	}
+}

@@ -528,6 +528,33 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 // Simple recursive virtual machine based on the
 // "Regular Expression Matching: the Virtual Machine Approach" (https://swtch.com/~rsc/regexp/regexp2.html)
 func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
+	return (&vm{}).run(src, insts, pc, sp, recLevel, ms...)
+}
+
+// checkEvery is how many steps the matcher takes between two calls of its
+// interrupt function (RestyLab: a backtracking pattern can take
+// exponential time, and the CPU budget must be able to stop it).
+const checkEvery = 1024
+
+// vm is one match's step counter and interrupt function.
+type vm struct {
+	steps     int
+	interrupt func() error
+}
+
+// step counts one step and, every checkEvery, asks interrupt whether to go
+// on; its error ends the match.
+func (v *vm) step() {
+	v.steps++
+	if v.interrupt != nil && v.steps%checkEvery == 0 {
+		if err := v.interrupt(); err != nil {
+			panic(newError(_UNKNOWN, err.Error()))
+		}
+	}
+}
+
+func (v *vm) run(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
+	recursiveVM := v.run
 	recLevel++
 	if recLevel > maxRecursionLevel {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
@@ -539,6 +566,7 @@ func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchDat
 		m = ms[0]
 	}
 redo:
+	v.step()
 	inst := insts[pc]
 	switch inst.OpCode {
 	case opChar:
@@ -614,6 +642,13 @@ redo:
 /* API {{{ */
 
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
+	return FindInterruptible(p, src, offset, limit, nil)
+}
+
+// FindInterruptible is Find with an interrupt function, called every few
+// thousand steps of the match (nil: never): its error ends the match and is
+// returned as an *Error with its message.
+func FindInterruptible(p string, src []byte, offset, limit int, interrupt func() error) (matches []*MatchData, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if perr, ok := v.(*Error); ok {
@@ -626,8 +661,9 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 	pat := parsePattern(newScanner([]byte(p)), true)
 	insts := compilePattern(pat)
 	matches = []*MatchData{}
+	v := &vm{interrupt: interrupt}
 	for sp := offset; sp <= len(src); {
-		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
+		ok, nsp, ms := v.run(src, insts, 0, sp, 0)
 		sp++
 		if ok {
 			if sp < nsp {
