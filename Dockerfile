@@ -13,6 +13,7 @@ RUN mkdir -p ../static/dist && npm run build
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+COPY third_party/ third_party/
 RUN go mod download
 COPY . .
 COPY --from=frontend /src/web/static/dist/ web/static/dist/

@@ -41,6 +41,7 @@ check:
 test: web check
 	cd $(FRONTEND) && npm test --silent
 	$(GO) test -race -count=1 -timeout 25m ./...
+	cd third_party/gopher-lua && $(GO) test -count=1 ./...
 
 bench:
 	bash bench/run.sh

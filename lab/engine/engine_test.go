@@ -259,6 +259,31 @@ func TestCPUBudgetAbortsRunawayLua(t *testing.T) {
 	}
 }
 
+// TestCPUBudgetStopsRunawayPattern: a Lua pattern that backtracks for
+// ever inside one string.find (Go code, no VM instruction in between) is
+// stopped by the budget like a loop; LuaJIT would spin there too.
+func TestCPUBudgetStopsRunawayPattern(t *testing.T) {
+	_, base, prefix := startEngine(t, 1, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location /pattern { content_by_lua_block {
+            local s = string.rep("a", 5000)
+            ngx.say(string.find(s, ".-.-.-.-.-b"))
+        } }
+        location /ok { content_by_lua_block { ngx.say(string.find("key=value", "(%w+)=(%w+)")) } }
+    }`, Options{CPUBudget: 100 * time.Millisecond})
+	if st, _ := get(t, base+"/pattern"); st != 500 {
+		t.Fatalf("runaway pattern: status %d, want 500", st)
+	}
+	if st, body := get(t, base+"/ok"); st != 200 || body != "19keyvalue\n" {
+		t.Fatalf("after the runaway: %d %q", st, body)
+	}
+	logb, _ := os.ReadFile(filepath.Join(prefix, "logs", "error.log"))
+	if log := string(logb); !strings.Contains(log, "CPU budget exceeded: the Lua code used 100ms of CPU time without yielding") || !strings.Contains(log, "content_by_lua(nginx.conf:8):3:") {
+		t.Errorf("error.log does not name the budget and the line:\n%s", log)
+	}
+}
+
 // TestCPUBoundLuaStallsTheWorker: Lua that never yields holds the worker's
 // only thread: a request that arrives meanwhile is not even read until
 // the loop ends (the trace shows no epoll_wait in between).
