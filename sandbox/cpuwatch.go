@@ -62,7 +62,7 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 		now := cpuSample{at: time.Now(), cpu: cpu}
 		demand, err := threadDemand(pid)
 		if err != nil { // no schedstat: the process's CPU time as one thread
-			demand = map[int]time.Duration{0: cpu}
+			demand = map[int]threadTimes{0: {run: cpu}}
 		}
 		if n, change := h.sample(now.at, demand); change {
 			weight := cgroupWeight
@@ -170,11 +170,15 @@ func schedCPU(pid int) (time.Duration, error) {
 	return sum, err
 }
 
-// threadDemand returns each thread's time on a CPU plus its time waiting on
-// a run queue (the first two fields of /proc/PID/task/TID/schedstat, ns).
-func threadDemand(pid int) (map[int]time.Duration, error) {
-	d := map[int]time.Duration{}
-	err := eachSchedstat(pid, func(tid int, run, wait time.Duration) { d[tid] = run + wait })
+// threadTimes is one thread's time on a CPU and time waiting on a run
+// queue so far.
+type threadTimes struct{ run, wait time.Duration }
+
+// threadDemand returns each thread's times (the first two fields of
+// /proc/PID/task/TID/schedstat, ns).
+func threadDemand(pid int) (map[int]threadTimes, error) {
+	d := map[int]threadTimes{}
+	err := eachSchedstat(pid, func(tid int, run, wait time.Duration) { d[tid] = threadTimes{run, wait} })
 	return d, err
 }
 
@@ -222,50 +226,62 @@ func eachSchedstat(pid int, f func(tid int, run, wait time.Duration)) error {
 // wait longer still).
 const (
 	hogSample   = 250 * time.Millisecond // how often the Manager samples
-	hogRate     = 0.5                    // share of a sample one thread was runnable: a hog
-	calmRate    = 0.1                    // the same, at most, in every thread: calm
+	hogRate     = 0.5                    // share of a sample one thread was runnable: hungry
+	hogSamples  = 2                      // hungry samples in a row to demote (not a start-up burst)
+	calmRate    = 0.1                    // share of a sample a thread may run and be calm
 	calmSamples = 4                      // calm samples in a row to restore
 )
 
-// hogs decides an instance's priority from its threads' demand samples.
+// hogs decides an instance's priority from its threads' samples. A sample
+// is hungry when a thread was runnable (running or waiting for a CPU) half
+// of it or more; calm when no thread was hungry and none ran more than a
+// tenth of it. Calm looks at time run too: on a busy machine a demoted
+// instance's idle threads wait longer for a CPU each time they wake, and by
+// their wait alone it might never look calm again.
 type hogs struct {
 	nice, hogNice int
-	last          map[int]time.Duration // tid -> run + wait at lastAt
+	last          map[int]threadTimes // tid -> times at lastAt
 	lastAt        time.Time
 	demoted       bool
-	calm          int
+	hungry, calm  int // samples in a row
 }
 
-// sample takes the next demand sample (tid -> run + wait) and returns the
-// nice value to set when it changes.
-func (h *hogs) sample(at time.Time, threads map[int]time.Duration) (nice int, change bool) {
+// sample takes the next sample (tid -> times) and returns the nice value
+// to set when it changes.
+func (h *hogs) sample(at time.Time, threads map[int]threadTimes) (nice int, change bool) {
 	if h.hogNice <= 0 || h.hogNice <= h.nice {
 		return 0, false
 	}
 	prev, prevAt := h.last, h.lastAt
 	h.last, h.lastAt = threads, at
-	dt := at.Sub(prevAt)
+	dt := float64(at.Sub(prevAt))
 	if prev == nil || dt <= 0 {
 		return 0, false
 	}
-	rate := 0.0 // the busiest thread's
-	for tid, d := range threads {
+	demand, run := 0.0, 0.0 // the busiest thread's shares of the sample
+	for tid, cur := range threads {
 		if p, ok := prev[tid]; ok {
-			rate = max(rate, float64(d-p)/float64(dt))
+			demand = max(demand, float64(cur.run+cur.wait-p.run-p.wait)/dt)
+			run = max(run, float64(cur.run-p.run)/dt)
+		}
+	}
+	if demand >= hogRate {
+		h.hungry, h.calm = h.hungry+1, 0
+	} else {
+		h.hungry = 0
+		if run <= calmRate {
+			h.calm++
+		} else {
+			h.calm = 0
 		}
 	}
 	switch {
-	case !h.demoted && rate >= hogRate:
-		h.demoted, h.calm = true, 0
+	case !h.demoted && h.hungry >= hogSamples:
+		h.demoted = true
 		return h.hogNice, true
-	case h.demoted && rate <= calmRate:
-		h.calm++
-		if h.calm >= calmSamples {
-			h.demoted = false
-			return max(h.nice, 0), true
-		}
-	case h.demoted:
-		h.calm = 0
+	case h.demoted && h.calm >= calmSamples:
+		h.demoted = false
+		return max(h.nice, 0), true
 	}
 	return 0, false
 }

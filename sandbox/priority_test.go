@@ -35,7 +35,7 @@ func threadNices(t *testing.T, pid int) map[int]int {
 // TestChildrenRunBelowTheLab: every thread of an instance, its engine's
 // workers included, runs at the lower priority, and the lab's own do not.
 func TestChildrenRunBelowTheLab(t *testing.T) {
-	m := newManager(t, Config{Nice: 7})
+	m := newManager(t, Config{Nice: 7, HogNice: -1}) // its start-up may look like a hog on a loaded machine
 	conf := strings.Replace(helloConf, "events {}", "worker_processes 2;\nevents {}", 1)
 	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf})
 	if err != nil {
@@ -63,28 +63,43 @@ func TestChildrenRunBelowTheLab(t *testing.T) {
 func TestHogsDemotedAndRestored(t *testing.T) {
 	h := &hogs{nice: 10, hogNice: 19}
 	at := time.Unix(1000, 0)
-	demand := map[int]time.Duration{}
-	// step: each thread was runnable for that share of the sample
-	step := func(shares ...float64) (int, bool) {
+	times := map[int]threadTimes{}
+	// step: each thread ran for run and waited for wait, as shares of the sample
+	type share struct{ run, wait float64 }
+	step := func(shares ...share) (int, bool) {
 		at = at.Add(hogSample)
-		next := map[int]time.Duration{}
-		for tid, share := range shares {
-			next[tid] = demand[tid] + time.Duration(share*float64(hogSample))
+		next := map[int]threadTimes{}
+		for tid, sh := range shares {
+			next[tid] = threadTimes{
+				run:  times[tid].run + time.Duration(sh.run*float64(hogSample)),
+				wait: times[tid].wait + time.Duration(sh.wait*float64(hogSample)),
+			}
 		}
-		demand = next
+		times = next
 		return h.sample(at, next)
 	}
+	busy, starved, idle, waiting := share{1, 0}, share{0.05, 0.9}, share{0.02, 0}, share{0.02, 0.3}
 	var got []string
-	for i, shares := range [][]float64{
-		{0}, {0.2}, {1}, {1}, {0.3}, {0.05}, {0.05}, {0.3}, {0.05}, {0.05}, {0.05}, {0.05},
-		{0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2}, // many threads waiting a little: no hog
-		{0.05, 0.9},                         // one busy thread of two: a hog
+	for i, shares := range [][]share{
+		{idle},                    // 0: the first sample only sets the base
+		{busy},                    // 1: one hungry sample: a start-up burst, no hog yet
+		{idle},                    // 2
+		{busy},                    // 3
+		{starved},                 // 4: hungry twice in a row, by its wait: demoted
+		{starved},                 // 5
+		{idle},                    // 6
+		{waiting},                 // 7: idle threads waiting for a CPU (but not half the time) are calm
+		{share{0.3, 0}},           // 8: ran a third of the sample: not calm
+		{idle}, {waiting}, {idle}, // 9-11
+		{idle}, // 12: calm four times in a row: restored
+		{waiting, waiting, waiting, waiting, waiting, waiting, waiting}, // 13: many threads waiting a little: no hog
+		{idle, busy}, {idle, starved}, // 14-15: one busy thread of two: demoted
 	} {
 		if n, ok := step(shares...); ok {
 			got = append(got, fmt.Sprintf("%d->%d", i, n))
 		}
 	}
-	want := "2->19 11->10 13->19"
+	want := "4->19 12->10 15->19"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("changes %q, want %q", strings.Join(got, " "), want)
 	}
@@ -93,8 +108,23 @@ func TestHogsDemotedAndRestored(t *testing.T) {
 // TestSpinningInstanceDemoted: an instance that spins is reniced to HogNice
 // soon, and back to Nice once it is calm.
 func TestSpinningInstanceDemoted(t *testing.T) {
-	m := newManager(t, Config{Nice: 5, HogNice: 15, CPUBudget: 2 * time.Second})
-	in, err := m.Start(context.Background(), "s", Workspace{Conf: helloConf})
+	m := newManager(t, Config{Nice: 5, HogNice: 15})
+	// spins for 2 s of wall time however little CPU it gets (at nice 15 on
+	// a busy machine, a CPU-time limit would take minutes), then is idle
+	conf := `events {}
+http {
+    server {
+        listen 8080;
+        location /spin {
+            content_by_lua_block {
+                local t = ngx.now()
+                while ngx.now() - t < 2 do ngx.update_time() end
+                ngx.say("spun")
+            }
+        }
+    }
+}`
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +147,6 @@ func TestSpinningInstanceDemoted(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	waitNice(15, 5*time.Second) // one 250 ms sample wanting half a core or more, however little it gets
-	waitNice(5, 30*time.Second) // the budget ends the spin after 2 s of its CPU time; then calm for 1 s
+	waitNice(15, 5*time.Second) // two 250 ms samples runnable half the time, however little CPU it gets
+	waitNice(5, 30*time.Second) // the spin ends after 2 s; then calm for 1 s
 }
