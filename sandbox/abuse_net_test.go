@@ -172,12 +172,7 @@ func runNetRows(t *testing.T, in *Instance, rows []netRow) {
 			}
 			t.Logf("GET %s: %d %q", tt.path, r.status, r.body)
 			if tt.wantLog != "" {
-				line, seen := collectLog(in, tt.wantLog, 10*time.Second)
-				if line == "" {
-					t.Errorf("no error_log line with %q; saw %q", tt.wantLog, seen)
-				} else {
-					t.Logf("error_log: %s", line)
-				}
+				expectLog(t, in, tt.wantLog)
 			}
 		})
 	}

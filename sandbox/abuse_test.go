@@ -145,6 +145,18 @@ func collectLog(in *Instance, want string, within time.Duration) (string, []stri
 	}
 }
 
+// expectLog fails t unless an error_log line with want (alternatives
+// separated by "|") arrives within 10 s.
+func expectLog(t *testing.T, in *Instance, want string) {
+	t.Helper()
+	line, seen := collectLog(in, want, 10*time.Second)
+	if line == "" {
+		t.Errorf("no error_log line with %q; saw %q", want, seen)
+		return
+	}
+	t.Logf("error_log: %s", line)
+}
+
 // TestAbuse runs one abusive workspace per row in its own instance of a
 // shared Manager while a neighbour instance is asked every 20 ms; the
 // neighbour's p99 over the whole suite must stay under 100 ms.
@@ -393,12 +405,7 @@ func TestAbuse(t *testing.T) {
 				}
 			}
 			if tt.wantLog != "" {
-				line, seen := collectLog(in, tt.wantLog, 10*time.Second)
-				if line == "" {
-					t.Errorf("no error_log line with %q; saw %q", tt.wantLog, seen)
-				} else {
-					t.Logf("error_log: %s", line)
-				}
+				expectLog(t, in, tt.wantLog)
 			}
 			if tt.wantExit != "" {
 				select {

@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/restylab/restylab/bench/latency"
 	"github.com/restylab/restylab/sandbox"
 )
 
@@ -158,7 +159,7 @@ func main() {
 	cancel()
 	slices.Sort(lat)
 	fmt.Printf("neighbour: %d requests, %d errors: p50 %s, p99 %s, max %s (goal p99 < 100ms: %s)\n",
-		len(lat), errors, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(lat[len(lat)-1]), met(pct(lat, 99) < 100*time.Millisecond))
+		len(lat), errors, latency.Ms(latency.Percentile(lat, 50)), latency.Ms(latency.Percentile(lat, 99)), latency.Ms(lat[len(lat)-1]), latency.Met(latency.Percentile(lat, 99) < 100*time.Millisecond))
 	fmt.Printf("spinners: %d spinning requests answered, %d (re)starts\n", spins.Load(), restarts.Load())
 	m.Close()
 	wg.Wait()
@@ -200,22 +201,6 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
-}
-
-func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }
 
 func fail(err error) {

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/restylab/restylab/bench/latency"
 	"github.com/restylab/restylab/sandbox"
 )
 
@@ -75,7 +76,7 @@ func main() {
 	}
 	slices.Sort(starts)
 	fmt.Printf("cold start (Start -> first response), %d runs: median %v, min %v, max %v (goal <= 50ms: %s)\n",
-		len(starts), ms(pct(starts, 50)), ms(starts[0]), ms(starts[len(starts)-1]), met(pct(starts, 50) <= 50*time.Millisecond))
+		len(starts), latency.Ms(latency.Percentile(starts, 50)), latency.Ms(starts[0]), latency.Ms(starts[len(starts)-1]), latency.Met(latency.Percentile(starts, 50) <= 50*time.Millisecond))
 
 	// 2. n instances at once; idle RSS after one request each.
 	ins := make([]*sandbox.Instance, *n)
@@ -96,7 +97,7 @@ func main() {
 	}
 	slices.Sort(rss)
 	fmt.Printf("idle RSS per instance (VmRSS after %v idle, %d instances): median %.1f MiB, min %.1f, max %.1f (goal <= 16 MiB: %s)\n",
-		*idle, len(rss), mib(rss[len(rss)/2]), mib(rss[0]), mib(rss[len(rss)-1]), met(rss[len(rss)/2] <= 16<<20))
+		*idle, len(rss), mib(rss[len(rss)/2]), mib(rss[0]), mib(rss[len(rss)-1]), latency.Met(rss[len(rss)/2] <= 16<<20))
 
 	// 3. one request per second to each of the n instances.
 	var mu sync.Mutex
@@ -129,7 +130,7 @@ func main() {
 	wg.Wait()
 	slices.Sort(lats)
 	fmt.Printf("%d instances, 1 req/s each for %v: %d requests, %d errors, p50 %v, p99 %v, max %v\n",
-		len(ins), *load, len(lats)+errs, errs, ms(pct(lats, 50)), ms(pct(lats, 99)), ms(lats[len(lats)-1]))
+		len(ins), *load, len(lats)+errs, errs, latency.Ms(latency.Percentile(lats, 50)), latency.Ms(latency.Percentile(lats, 99)), latency.Ms(lats[len(lats)-1]))
 	rss = rss[:0]
 	for _, in := range ins {
 		rss = append(rss, vmRSS(in.PID()))
@@ -177,22 +178,7 @@ func loadavg() string {
 	return "load average " + strings.Join(f[:3], " ")
 }
 
-func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[(len(sorted)*p+99)/100-1]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
-func mib(b int64) float64       { return float64(b) / (1 << 20) }
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "not met"
-}
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "bench/sandbox:", err)
