@@ -163,11 +163,11 @@ func expectLog(t *testing.T, in *Instance, want string) {
 func TestAbuse(t *testing.T) {
 	const budget = 300 * time.Millisecond
 	// Small fd and connection limits keep the exhaustion rows quick. The
-	// instances run at the lab's priority: the CPU-per-minute row needs its
-	// hog to get half a core even while other test packages compete (at
-	// nice 19 it would get a few percent); priorities have their own tests.
+	// instances run at the test's priority (newManager): the CPU-per-minute
+	// row needs its hog to get half a core even while other test packages
+	// compete (at nice 19 it would get a few percent).
 	m := newManager(t, Config{CPUBudget: budget, MemoryLimit: 64 << 20, OpenFiles: 256, MaxConnections: 100,
-		CPUPerMinute: time.Second, CPUWindow: 2 * time.Second, MaxClientTimeout: time.Second, Nice: -1, HogNice: -1})
+		CPUPerMinute: time.Second, CPUWindow: 2 * time.Second, MaxClientTimeout: time.Second})
 	nb, err := m.Start(context.Background(), "neighbour", Workspace{Conf: abuseConf(`content_by_lua_block { ngx.say("ok") }`)})
 	if err != nil {
 		t.Fatal(err)

@@ -259,8 +259,27 @@ func (e *Engine) StopAccepting(timeout time.Duration) {
 	}()
 	select {
 	case <-done:
+		// Every worker has taken the shared listening sockets out of its
+		// epoll, so nothing uses them: close them now, as nginx's old
+		// workers do on a graceful quit. A retired engine must not hold
+		// the port while it finishes its requests (a reload that cannot
+		// share the socket binds it anew). After a timeout they stay open
+		// until Wait: a worker might still use the fd number.
+		e.closeListeners()
 	case <-time.After(timeout):
 	}
+}
+
+// closeListeners closes the shared listening sockets, once.
+func (e *Engine) closeListeners() {
+	e.closeOnce.Do(func() {
+		if e.listeners == nil {
+			return
+		}
+		for _, l := range e.listeners.shared {
+			unix.Close(l.fd)
+		}
+	})
 }
 
 // shutdownTimeout bounds a graceful stop (nginx's worker_shutdown_timeout
@@ -270,14 +289,7 @@ const shutdownTimeout = 30 * time.Second
 // Wait blocks until all workers have stopped and returns the first worker error.
 func (e *Engine) Wait() error {
 	e.wg.Wait()
-	e.closeOnce.Do(func() {
-		if e.listeners == nil {
-			return
-		}
-		for _, l := range e.listeners.shared {
-			unix.Close(l.fd)
-		}
-	})
+	e.closeListeners()
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
 	return e.runErr

@@ -112,7 +112,9 @@ func (w *worker) run(ready chan<- error) error {
 		}
 	}
 	for _, l := range w.listeners {
-		w.loop.Remove(l.fd)
+		if !w.stopping { // beginQuit removed them, and StopAccepting may have closed the shared ones since
+			w.loop.Remove(l.fd)
+		}
 		if !l.exclusive {
 			unix.Close(l.fd)
 		}
