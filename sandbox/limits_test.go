@@ -115,6 +115,18 @@ stepping:
 			break
 		}
 	}
+	// States sent before the answer may still be on their way (a loaded
+	// machine): collect them too.
+	for draining := true; draining; {
+		select {
+		case ev := <-in.Events():
+			if st, ok := ev.(*proto.State); ok && len(st.Pending) > 0 {
+				seen = append(seen, st.Pending[0])
+			}
+		case <-time.After(500 * time.Millisecond):
+			draining = false
+		}
+	}
 	t.Logf("answered after %d steps; pending heads seen: %q", steps, seen)
 	if res.err != nil || res.status != 200 || res.body != "stepped\n" {
 		t.Fatalf("stepped request = %+v, want 200 \"stepped\\n\"", res)
