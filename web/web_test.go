@@ -81,7 +81,9 @@ func newLabHosts(t *testing.T, data string, hosts map[string]string, maxInstance
 	}
 	srv, err := New(Config{
 		DataDir: data,
-		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: maxInstances, Hosts: hosts},
+		// Instances at the test's priority: on CI they compete with other
+		// test packages at nice 0 (sandbox tests the priorities).
+		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: maxInstances, Hosts: hosts, Nice: -1, HogNice: -1},
 		Logf:    t.Logf,
 	})
 	if err != nil {
