@@ -133,24 +133,8 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // Limits are the resource limits of one child (flags of ChildMain; 0
-// leaves a limit unset).
-type Limits struct {
-	MemoryLimit  int64
-	AddressSpace int64
-	OpenFiles    int
-	CPUBudget    time.Duration
-	MaxWorkers   int
-	// Caps over nginx.conf's values, enforced by the engine.
-	MaxConnections   int
-	MaxTimers        int
-	MaxResponseBytes int64
-	MaxBodyBytes     int64
-	MaxClientTimeout time.Duration
-	// MaxTraceRate bounds the trace events streamed per second.
-	MaxTraceRate int
-	// Nice is the scheduling priority of every thread (0: unchanged).
-	Nice int
-}
+// leaves a limit unset). The child reports them in Ready.
+type Limits = proto.Limits
 
 // applyLimits sets the process limits (soft and hard: learner code cannot
 // raise them) and the Go memory limit.
@@ -382,7 +366,7 @@ func (c *child) load(confText string, files map[string]string) any {
 			old.StopAccepting(time.Second)
 			c.retire(old, oldDir)
 			c.wsDir = dir
-			return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}
+			return c.ready(cfg, warnings)
 		}
 		if !strings.Contains(err.Error(), "in use") {
 			os.RemoveAll(dir)
@@ -410,7 +394,13 @@ func (c *child) load(confText string, files map[string]string) any {
 		os.RemoveAll(oldDir)
 	}
 	c.wsDir = dir
-	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings}
+	return c.ready(cfg, warnings)
+}
+
+// ready is the answer for a served cfg: its workers after the lab's caps
+// (newEngine lowered cfg.WorkerProcesses) and the instance's limits.
+func (c *child) ready(cfg *conf.Config, warnings []string) *proto.Ready {
+	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings, Workers: max(cfg.WorkerProcesses, 1), Limits: c.lim}
 }
 
 // retire lets a replaced engine finish its requests in the background

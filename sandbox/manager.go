@@ -407,7 +407,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	}
 	switch r := reply.(type) {
 	case *proto.Ready:
-		in.setWarnings(r.Warnings)
+		in.setReady(r)
 		return in, nil
 	case *proto.LoadError:
 		in.Stop()
@@ -475,6 +475,7 @@ type Instance struct {
 
 	mu         sync.Mutex
 	warnings   []string
+	ready      proto.Ready // the last Ready: workers and limits
 	health     proto.Health
 	state      proto.State
 	exitMsg    string // from the child's Exit frame
@@ -499,9 +500,26 @@ func (in *Instance) Warnings() []string {
 	return in.warnings
 }
 
-func (in *Instance) setWarnings(w []string) {
+// Workers is the number of workers serving the current workspace, after
+// the lab's caps (worker_processes 4 runs as 2 under MaxWorkers 2), as the
+// child reported it: what every per-worker figure must use.
+func (in *Instance) Workers() int {
 	in.mu.Lock()
-	in.warnings = w
+	defer in.mu.Unlock()
+	return in.ready.Workers
+}
+
+// Limits are the instance's limits, as the child reported them.
+func (in *Instance) Limits() proto.Limits {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.ready.Limits
+}
+
+func (in *Instance) setReady(r *proto.Ready) {
+	in.mu.Lock()
+	in.warnings = r.Warnings
+	in.ready = *r
 	in.mu.Unlock()
 }
 
@@ -604,7 +622,7 @@ func (in *Instance) Reload(ctx context.Context, ws Workspace) error {
 	}
 	switch r := reply.(type) {
 	case *proto.Ready:
-		in.setWarnings(r.Warnings)
+		in.setReady(r)
 		return nil
 	case *proto.LoadError:
 		return (*LoadError)(r)

@@ -433,3 +433,35 @@ func TestExitReason(t *testing.T) {
 		})
 	}
 }
+
+// TestReadyReportsWorkersAndLimits: the instance says how many workers run
+// after the lab's cap, and its limits, on start and on each reload.
+func TestReadyReportsWorkersAndLimits(t *testing.T) {
+	m := newManager(t, Config{MaxWorkers: 2, MemoryLimit: 96 << 20, CPUBudget: 700 * time.Millisecond})
+	conf := func(n int) string {
+		return strings.Replace(helloConf, "events {}", fmt.Sprintf("worker_processes %d;\nevents {}", n), 1)
+	}
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Workers(); got != 2 {
+		t.Errorf("worker_processes 4 under a cap of 2: Workers() = %d, want 2", got)
+	}
+	if lim := in.Limits(); lim.MemoryLimit != 96<<20 || lim.CPUBudget != 700*time.Millisecond || lim.MaxWorkers != 2 {
+		t.Errorf("Limits() = %+v", lim)
+	}
+	if err := in.Reload(context.Background(), Workspace{Conf: conf(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Workers(); got != 1 {
+		t.Errorf("after a reload to worker_processes 1: Workers() = %d", got)
+	}
+	// a reload that fails keeps the count of what still serves
+	if err := in.Reload(context.Background(), Workspace{Conf: "events {"}); err == nil {
+		t.Fatal("a broken workspace loaded")
+	}
+	if got := in.Workers(); got != 1 {
+		t.Errorf("after a failed reload: Workers() = %d, want 1", got)
+	}
+}

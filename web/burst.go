@@ -58,12 +58,11 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, status, msg)
 		return
 	}
-	sess.mu.Lock()
-	workers := sess.workers
-	sess.mu.Unlock()
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	res := runBurst(ctx, in.Port(), in.CPUTime, q, max(workers, 1))
+	// the instance's own count, after the lab's caps: nginx.conf may ask
+	// for more workers than run
+	res := runBurst(ctx, in.Port(), in.CPUTime, q, max(in.Workers(), 1))
 	if res.Errors > 0 {
 		if reason := exitReason(in); reason != "" {
 			res.ErrorText = append(res.ErrorText, "the instance ended: "+reason)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/web/store"
 	"github.com/restylab/restylab/web/views"
 )
@@ -59,16 +58,6 @@ func localExamples(lang views.Lang) []views.Example {
 		}
 	}
 	return out
-}
-
-// workersOf is the number of workers the workspace asks for (1 when the
-// config does not parse on its own; the sandbox caps it further).
-func workersOf(ws store.Workspace) int {
-	cfg, _, err := conf.LoadSource("nginx.conf", []byte(ws.Conf), "/nonexistent")
-	if err != nil || cfg.WorkerProcesses < 1 {
-		return 1
-	}
-	return cfg.WorkerProcesses
 }
 
 // example replaces the session's workspace with an example, keeping the

@@ -265,6 +265,17 @@ func TestApplySendBurst(t *testing.T) {
 		t.Fatalf("concurrency %v workers %d (wall %v ms, sum %v ms)", burst.Concurrency, burst.Workers, burst.WallMS, burst.SumMS)
 	}
 	t.Logf("burst: wall %v ms, sum %v ms, concurrency %v, busy %v%%", burst.WallMS, burst.SumMS, burst.Concurrency, burst.BusyPct)
+
+	// worker_processes 4 runs as 2 (the sandbox's cap): the burst's figures
+	// per worker use the 2 that run, not nginx.conf's 4.
+	l.json("POST", "/api/apply", workspaceJSON{Conf: strings.Replace(sleepConf, "worker_processes 1;", "worker_processes 4;", 1)}, &res)
+	if !res.OK {
+		t.Fatalf("apply worker_processes 4: %+v", res)
+	}
+	l.json("POST", "/api/burst", sendRequest{Path: "/", N: 10, C: 10}, &burst)
+	if burst.OK != 10 || burst.Workers != sandbox.DefaultMaxWorkers {
+		t.Fatalf("worker_processes 4: burst workers %d, want the %d that run (%+v)", burst.Workers, sandbox.DefaultMaxWorkers, burst)
+	}
 }
 
 func TestApplyErrors(t *testing.T) {

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 )
 
 // MaxFrameSize bounds one frame (type byte + body): a workspace of a few
@@ -122,6 +123,32 @@ type Ready struct {
 	// Warnings are diagnostics that did not stop the load, e.g. a Lua
 	// syntax error in a handler ("nginx.conf:12: ...").
 	Warnings []string `json:"warnings,omitempty"`
+	// Workers is the number of workers serving, after the lab's caps
+	// (worker_processes 4 runs as 2 under a limit of 2): what every figure
+	// per worker must use, never nginx.conf's own value.
+	Workers int `json:"workers"`
+	// Limits are the instance's limits (durations in nanoseconds).
+	Limits Limits `json:"limits"`
+}
+
+// Limits are the resource limits of one child (the flags of `restylab
+// sandbox`; 0 leaves a limit unset).
+type Limits struct {
+	MemoryLimit  int64         `json:"memory_limit"`
+	AddressSpace int64         `json:"address_space"`
+	OpenFiles    int           `json:"open_files"`
+	CPUBudget    time.Duration `json:"cpu_budget"`
+	MaxWorkers   int           `json:"max_workers"`
+	// Caps over nginx.conf's values, enforced by the engine.
+	MaxConnections   int           `json:"max_connections"`
+	MaxTimers        int           `json:"max_timers"`
+	MaxResponseBytes int64         `json:"max_response_bytes"`
+	MaxBodyBytes     int64         `json:"max_body_bytes"`
+	MaxClientTimeout time.Duration `json:"max_client_timeout"`
+	// MaxTraceRate bounds the trace events streamed per second.
+	MaxTraceRate int `json:"max_trace_rate"`
+	// Nice is the scheduling priority of every thread (0: unchanged).
+	Nice int `json:"nice"`
 }
 
 // LoadError says the workspace was refused; the learner reads Message.
