@@ -181,6 +181,11 @@ func (s *Server) routes() {
 		fmt.Fprint(w, highlight.CSS())
 	})
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static.FS())))
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "max-age=86400")
+		w.Write(static.Favicon())
+	})
 	m.HandleFunc("GET /api/workspace", s.getWorkspace)
 	m.HandleFunc("PUT /api/workspace", s.putWorkspace)
 	m.HandleFunc("POST /api/workspace", s.putWorkspace) // navigator.sendBeacon can only POST

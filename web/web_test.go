@@ -536,6 +536,28 @@ func TestAboutSaysWhereTheLabDiffers(t *testing.T) {
 	}
 }
 
+// TestFavicon: every page links the icon, and browsers that ask for
+// /favicon.ico on their own get it too (it was a 404 on every page).
+func TestFavicon(t *testing.T) {
+	l := newLab(t, "")
+	for _, path := range []string{"/favicon.ico", "/static/favicon.svg"} {
+		resp, err := l.client.Get(l.ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !bytes.HasPrefix(body, []byte("<svg")) {
+			t.Errorf("GET %s = %d %q %.40q", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	for _, page := range []string{"/", "/play", "/about"} {
+		if _, html := l.do("GET", page, nil); !bytes.Contains(html, []byte(`<link rel="icon" href="/static/favicon.svg"`)) {
+			t.Errorf("%s does not link the icon", page)
+		}
+	}
+}
+
 func TestOneBurstAtATime(t *testing.T) {
 	l := newLab(t, "")
 	l.open()

@@ -1,6 +1,7 @@
 // Package static embeds the lab's browser assets: the front end esbuild
-// builds into dist/ (app.js, app.css; not committed: `make web` makes them)
-// and the hand-written site.css of the server-rendered pages.
+// builds into dist/ (app.js, app.css; not committed: `make web` makes them),
+// the hand-written site.css of the server-rendered pages and the icon,
+// favicon.svg (one worker lane over three coroutine lanes).
 package static
 
 import (
@@ -8,10 +9,10 @@ import (
 	"io/fs"
 )
 
-//go:embed all:dist site.css
+//go:embed all:dist site.css favicon.svg
 var files embed.FS
 
-// FS is the assets by name: "app.js", "app.css", "site.css".
+// FS is the assets by name: "app.js", "app.css", "site.css", "favicon.svg".
 func FS() fs.FS {
 	return mergedFS{}
 }
@@ -26,11 +27,17 @@ func Bundle() bool {
 type mergedFS struct{}
 
 func (mergedFS) Open(name string) (fs.File, error) {
-	if name == "site.css" {
+	if name == "site.css" || name == "favicon.svg" {
 		return files.Open(name)
 	}
 	if name == "." || name == ".gitkeep" {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return files.Open("dist/" + name)
+}
+
+// Favicon is the lab's icon (SVG), also served as /favicon.ico.
+func Favicon() []byte {
+	b, _ := files.ReadFile("favicon.svg")
+	return b
 }
