@@ -411,6 +411,46 @@ func TestBrowserPhaseMap(t *testing.T) {
 	t.Logf("phases lit: %v", lit)
 }
 
+// TestBrowserExamplesSendAtOnce: a learner opens each example from the home
+// page, one after another, and presses Send at once (no Apply): the
+// request line holds a path the example serves, and the answer is that
+// example's, not the previous one's (three examples serve no "/", and the
+// instance used to keep serving the previous example until Apply).
+func TestBrowserExamplesSendAtOnce(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	want := map[string]string{
+		"sleep": "hello from a coroutine", "blocking": "spun", "phases": "hello", "globals": "user alice",
+		"log_phase_io": "bad: see error_log", "say_then_exit": "partial output", "spawn_waits": "hello",
+	}
+	if len(want) != len(examples) {
+		t.Fatalf("%d examples, %d checked", len(examples), len(want))
+	}
+	for _, ex := range examples {
+		run(t, ctx, "open the "+ex.Name+" example from the home page",
+			chromedp.Navigate(l.ts.URL+"/"),
+			chromedp.Click(chromedp.CSS(`form[action="/example/`+ex.Name+`"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+			chromedp.Click(chromedp.CSS(`#tab-request`)),
+			chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		)
+		if path := value(t, ctx, "read the request path", chromedp.Evaluate[string](`document.querySelector('#req-path').value`)); path != ex.preset.Path {
+			t.Fatalf("%s: the request path is %q, want the example's %q", ex.Name, path, ex.preset.Path)
+		}
+		if n := value(t, ctx, "read the burst size", chromedp.Evaluate[string](`document.querySelector('#burst-n').value`)); n != fmt.Sprint(ex.preset.N) {
+			t.Fatalf("%s: burst n is %s, want %d", ex.Name, n, ex.preset.N)
+		}
+		run(t, ctx, "send at once", chromedp.Click(chromedp.CSS(`#send`)))
+		waitJS(t, ctx, ex.Name+"'s answer", `(() => { const r = document.querySelector('#send-result'); return !!r.dataset.status && !!r.querySelector('.resp-body'); })()`, 20*time.Second)
+		status := value(t, ctx, "read the status", chromedp.Evaluate[string](`document.querySelector('#send-result').dataset.status`))
+		body := value(t, ctx, "read the body", chromedp.Evaluate[string](`document.querySelector('#send-result .resp-body').textContent`))
+		if status != "200" || !strings.Contains(body, want[ex.Name]) {
+			t.Fatalf("%s: Send answered %s %q, want 200 with %q", ex.Name, status, body, want[ex.Name])
+		}
+		t.Logf("%s: %s %s %q", ex.Name, ex.preset.Path, status, body)
+	}
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

@@ -15,22 +15,33 @@ var exampleFiles embed.FS
 // examples are the starter workspaces of the home page, in order.
 var examples = []struct {
 	views.Example
-	zh [2]string // title and description in Chinese
+	zh     [2]string    // title and description in Chinese
+	preset views.Preset // what Send and Fire burst ask first: a path the example serves
 }{
 	{views.Example{Name: "sleep", Title: "Synchronous non-blocking", About: "100 requests that each sleep 50 ms, served by one worker in about 50 ms."},
-		[2]string{"同步非阻塞", "100 个各睡眠 50 毫秒的请求，一个 worker 约 50 毫秒全部完成。"}},
+		[2]string{"同步非阻塞", "100 个各睡眠 50 毫秒的请求，一个 worker 约 50 毫秒全部完成。"}, views.Preset{Path: "/", N: 100, C: 100}},
 	{views.Example{Name: "blocking", Title: "Blocking vs yielding", About: "A CPU loop holds the worker's only thread; ngx.sleep gives it back."},
-		[2]string{"阻塞与让出", "CPU 循环占住 worker 唯一的线程；ngx.sleep 则把它让出来。"}},
+		[2]string{"阻塞与让出", "CPU 循环占住 worker 唯一的线程；ngx.sleep 则把它让出来。"}, views.Preset{Path: "/spin", N: 20, C: 20}},
 	{views.Example{Name: "phases", Title: "The phases of a request", About: "set, rewrite, access, content, header_filter, body_filter and log, in order."},
-		[2]string{"请求的各个阶段", "set、rewrite、access、content、header_filter、body_filter 和 log，依次执行。"}},
+		[2]string{"请求的各个阶段", "set、rewrite、access、content、header_filter、body_filter 和 log，依次执行。"}, views.Preset{Path: "/", N: 1, C: 1}},
 	{views.Example{Name: "globals", Title: "Globals are per worker", About: "A yield between write and read lets another request overwrite a global."},
-		[2]string{"全局变量属于 worker", "写入和读取之间的一次让出，会让另一个请求覆盖全局变量。"}},
+		[2]string{"全局变量属于 worker", "写入和读取之间的一次让出，会让另一个请求覆盖全局变量。"}, views.Preset{Path: "/?u=alice", N: 20, C: 20}},
 	{views.Example{Name: "log_phase_io", Title: "No I/O in the log phase", About: "A cosocket in log_by_lua is refused; a 0-delay timer does the work instead."},
-		[2]string{"log 阶段不能做 I/O", "log_by_lua 中的 cosocket 会被拒绝；改用 0 延迟的定时器来完成。"}},
+		[2]string{"log 阶段不能做 I/O", "log_by_lua 中的 cosocket 会被拒绝；改用 0 延迟的定时器来完成。"}, views.Preset{Path: "/bad", N: 10, C: 10}},
 	{views.Example{Name: "say_then_exit", Title: "ngx.say, then ngx.exit(403)", About: "The first output sends status 200: the later 403 cannot change it."},
-		[2]string{"先 ngx.say 再 ngx.exit(403)", "第一次输出就发送了 200 状态，之后的 403 无法改变它。"}},
+		[2]string{"先 ngx.say 再 ngx.exit(403)", "第一次输出就发送了 200 状态，之后的 403 无法改变它。"}, views.Preset{Path: "/", N: 1, C: 1}},
 	{views.Example{Name: "spawn_waits", Title: "Light threads are waited for", About: "The request lasts until its threads end, unless ngx.exit kills them."},
-		[2]string{"请求会等待轻线程", "请求会持续到它的线程都结束，除非 ngx.exit 把它们杀掉。"}},
+		[2]string{"请求会等待轻线程", "请求会持续到它的线程都结束，除非 ngx.exit 把它们杀掉。"}, views.Preset{Path: "/wait", N: 10, C: 10}},
+}
+
+// examplePreset returns the named example's request preset.
+func examplePreset(name string) (views.Preset, bool) {
+	for _, ex := range examples {
+		if ex.Name == name {
+			return ex.preset, true
+		}
+	}
+	return views.Preset{}, false
 }
 
 // exampleWorkspace returns the named example's workspace.
@@ -68,7 +79,7 @@ func (s *Server) example(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.replaceWorkspace(w, r, ws)
+	s.replaceWorkspace(w, r, ws, "example="+r.PathValue("name"))
 }
 
 // sameCode reports whether two workspaces hold the same text.
@@ -86,22 +97,38 @@ func sameCode(a, b store.Workspace) bool {
 
 // replaceWorkspace makes ws the session's workspace, keeps the previous one
 // as a snapshot, and sends the browser to the playground.
-func (s *Server) replaceWorkspace(w http.ResponseWriter, r *http.Request, ws store.Workspace) {
+func (s *Server) replaceWorkspace(w http.ResponseWriter, r *http.Request, ws store.Workspace, query string) {
 	sess := s.sessionFor(w, r, true)
 	old := s.workspace(sess.id)
-	target := "/play"
+	var params []string
 	if !sameCode(old, ws) {
 		id := newID(10)
 		if _, err := s.store.SaveSnapshot(id, old); err != nil {
 			jsonError(w, http.StatusInternalServerError, "could not keep your current code: "+err.Error())
 			return
 		}
-		target = "/play?kept=" + id
+		params = append(params, "kept="+id)
 	}
 	ws.Updated = 0
 	if _, err := s.store.SaveWorkspace(sess.id, ws); err != nil {
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
+	}
+	// The instance serves what the editor shows from now on: a running one
+	// is reloaded at once (one that is not running starts with it). A
+	// workspace that does not load leaves the old one serving, and the
+	// page shows the error as after any Apply.
+	if sess.running() != nil {
+		if _, err := s.reload(r.Context(), sess, ws); err != nil {
+			s.logf("web: apply the replaced workspace of a session: %v", err)
+		}
+	}
+	if query != "" {
+		params = append(params, query)
+	}
+	target := "/play"
+	if len(params) > 0 {
+		target += "?" + strings.Join(params, "&")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

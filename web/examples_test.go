@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,9 +40,31 @@ func TestExamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l.t = t
-			status, _ := l.do("POST", "/example/"+tt.name, nil)
-			if status != http.StatusSeeOther {
-				t.Fatalf("open the example: %d", status)
+			req, _ := http.NewRequest("POST", l.ts.URL+"/example/"+tt.name, nil)
+			resp, err := l.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("open the example: %d", resp.StatusCode)
+			}
+			// The page it leads to fills Send and Fire burst with a path
+			// the example serves.
+			loc := resp.Header.Get("Location")
+			if !strings.Contains(loc, "example="+tt.name) {
+				t.Fatalf("redirect to %q, want the example named", loc)
+			}
+			_, page := l.do("GET", loc, nil)
+			if want := fmt.Sprintf(`"preset":{"path":%q`, tt.checks[0].path); !strings.Contains(string(page), want) {
+				t.Fatalf("%s: boot data lacks %s", loc, want)
+			}
+			// Send at once (no Apply): the running instance already serves
+			// the example, not the previous one.
+			var first sendResult
+			l.json("POST", "/api/send", sendRequest{Path: tt.checks[0].path}, &first)
+			if first.Status != tt.checks[0].wantStatus || first.Body != tt.checks[0].wantBody {
+				t.Fatalf("Send right after opening: %d %q, want %d %q (%s)", first.Status, first.Body, tt.checks[0].wantStatus, tt.checks[0].wantBody, first.Error)
 			}
 			var ws workspaceJSON
 			l.json("GET", "/api/workspace", nil, &ws)

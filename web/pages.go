@@ -44,6 +44,9 @@ func (s *Server) play(w http.ResponseWriter, r *http.Request) {
 	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
 		boot.Notice, boot.NoticeURL = keptNotice(p.Lang), "/share/"+kept
 	}
+	if preset, ok := examplePreset(r.URL.Query().Get("example")); ok {
+		boot.Preset = &preset
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, views.Play(p, boot, static.Bundle()))
 }
@@ -133,7 +136,7 @@ func (s *Server) fork(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.replaceWorkspace(w, r, snap.Workspace)
+	s.replaceWorkspace(w, r, snap.Workspace, "")
 }
 
 // embed serves a compact playground starting from a snapshot, in a session

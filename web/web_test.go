@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -459,8 +460,12 @@ func TestExampleKeepsPreviousCode(t *testing.T) {
 	}
 	resp.Body.Close()
 	loc := resp.Header.Get("Location")
-	id := strings.TrimPrefix(loc, "/play?kept=")
-	if id == loc {
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := u.Query().Get("kept")
+	if u.Path != "/play" || id == "" {
 		t.Fatalf("no snapshot named in %q", loc)
 	}
 	status, page = l.do("GET", "/share/"+id, nil)

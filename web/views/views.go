@@ -39,6 +39,17 @@ type Boot struct {
 	// playground.
 	Notice    string `json:"notice,omitempty"`
 	NoticeURL string `json:"noticeURL,omitempty"`
+	// Preset fills the request and burst panels for the example just
+	// opened (its own path, burst size and concurrency).
+	Preset *Preset `json:"preset,omitempty"`
+}
+
+// Preset is an example's request: the path to send, and n requests at
+// concurrency c for a burst.
+type Preset struct {
+	Path string `json:"path"`
+	N    int    `json:"n"`
+	C    int    `json:"c"`
 }
 
 // BootWorkspace is the workspace in the boot data.

@@ -14,6 +14,24 @@ export interface Boot {
   workspace: Workspace;
   proxyBase: string;
   phases: string[];
+  /** The example just opened: the path it serves, and its burst's n and c. */
+  preset?: Preset;
+}
+
+export interface Preset {
+  path: string;
+  n: number;
+  c: number;
+}
+
+/** parsePreset keeps a well-formed preset (a path from the root, 1 <= c <= n <= 1000), else undefined. */
+export function parsePreset(v: unknown): Preset | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const p = v as Record<string, unknown>;
+  if (typeof p.path !== "string" || !p.path.startsWith("/")) return undefined;
+  const n = Number(p.n), c = Number(p.c);
+  if (!Number.isInteger(n) || !Number.isInteger(c) || n < 1 || n > 1000 || c < 1 || c > n) return undefined;
+  return { path: p.path, n, c };
 }
 
 export const DEFAULT_PHASES = [
@@ -51,6 +69,7 @@ export function parseBoot(text: string | null | undefined, htmlLang = "en"): Boo
     },
     proxyBase: typeof raw.proxyBase === "string" ? raw.proxyBase : "",
     phases: phases.length ? phases : DEFAULT_PHASES,
+    preset: parsePreset(raw.preset),
   };
 }
 

@@ -226,6 +226,11 @@ function start(): void {
       }, 400);
     },
   });
+  if (boot.preset) {
+    // the example just opened: ask it for a path it serves
+    request.setPath(boot.preset.path);
+    burst.setPreset(boot.preset.path, boot.preset.n, boot.preset.c);
+  }
   const share = new SharePanel(getWs);
 
   const vis = boot.embed

@@ -22,6 +22,15 @@ test("boot data with defaults", () => {
   assert.equal(parseBoot("not json").workspace.conf, "");
 });
 
+test("an example's preset is kept only when well formed", () => {
+  assert.equal(parseBoot("{}").preset, undefined);
+  assert.deepEqual(parseBoot('{"preset":{"path":"/spin","n":20,"c":20}}').preset, { path: "/spin", n: 20, c: 20 });
+  for (const bad of ['{"path":"spin","n":1,"c":1}', '{"path":"/","n":5,"c":6}', '{"path":"/","n":0,"c":0}',
+    '{"path":"/","n":2000,"c":1}', '{"path":"/","n":1.5,"c":1}', '"x"']) {
+    assert.equal(parseBoot(`{"preset":${bad}}`).preset, undefined, bad);
+  }
+});
+
 test("scanPhases finds *_by_lua blocks and files, not in comments", () => {
   const conf = [
     "http {",

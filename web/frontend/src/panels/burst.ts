@@ -34,6 +34,13 @@ export class BurstPanel {
       this.out);
   }
 
+  /** setPreset fills n, c and the path (an example's preset). */
+  setPreset(path: string, n: number, c: number): void {
+    this.path.value = path;
+    this.n.value = String(n);
+    this.c.value = String(c);
+  }
+
   private clampInputs(): { n: number; c: number; path: string } {
     let n = Math.round(Number(this.n.value) || 100);
     n = Math.max(1, Math.min(1000, n));

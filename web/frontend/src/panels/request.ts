@@ -14,6 +14,11 @@ export class RequestPanel {
   private result: HTMLElement;
   private sendBtn: HTMLButtonElement;
 
+  /** setPath puts path in the request line (an example's preset). */
+  setPath(path: string): void {
+    this.path.value = path;
+  }
+
   constructor(private beforeSend: () => Promise<void> | void, compact = false) {
     this.method = h("select", { id: "req-method" }, ...["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"].map((m) => h("option", { value: m }, m)));
     this.path = h("input", { id: "req-path", type: "text", value: "/", spellcheck: "false", autocomplete: "off" });
