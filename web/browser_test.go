@@ -451,6 +451,42 @@ func TestBrowserExamplesSendAtOnce(t *testing.T) {
 	}
 }
 
+// TestBrowserResponseInView: at 1280x800, after Send the response body is
+// on screen without the learner scrolling, also with the headers/body form
+// open (it used to push the response below the fold).
+func TestBrowserResponseInView(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	// on screen, and not clipped by its pane: what is at its top-left corner is the body itself
+	inView := `(() => { const b = document.querySelector('#send-result .resp-body'); if (!b) return false; const r = b.getBoundingClientRect(); if (r.height === 0 || r.top < 0 || r.top + 8 > window.innerHeight) return false; const hit = document.elementFromPoint(r.left + 4, r.top + 4); return !!hit && (hit === b || b.contains(hit)); })()`
+	sendVisible := `(() => { const s = document.querySelector('#send'); const r = s.getBoundingClientRect(); const hit = document.elementFromPoint(r.left + r.width/2, r.top + r.height/2); return !!hit && (hit === s || s.contains(hit)); })()`
+	run(t, ctx, "open the playground at 1280x800",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	if !value(t, ctx, "is the body in view", chromedp.Evaluate[bool](inView)) {
+		t.Fatal("after Send the response body is not in view")
+	}
+	if !value(t, ctx, "is Send in view", chromedp.Evaluate[bool](sendVisible)) {
+		t.Fatal("after Send the request line scrolled away")
+	}
+	_ = value(t, ctx, "open the headers/body form", chromedp.Evaluate[bool](`(() => { document.querySelector('.req-more').open = true; document.querySelector('#send-result').removeAttribute('data-status'); window.scrollTo(0, 0); return true; })()`))
+	run(t, ctx, "type a body, send again",
+		chromedp.SendKeys(chromedp.CSS(`#req-body`), "a body\nof two lines"),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the second response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	if !value(t, ctx, "is the body in view", chromedp.Evaluate[bool](inView)) {
+		t.Fatal("with the headers/body form open, the response body is not in view after Send")
+	}
+	screenshot(t, ctx, "response-in-view")
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

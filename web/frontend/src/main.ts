@@ -208,7 +208,7 @@ function start(): void {
   tlPanel.appendChild(exportRow);
 
   // ---- request / burst / share
-  const request = new RequestPanel(() => undefined, boot.embed);
+  const request = new RequestPanel(() => undefined);
   const burst = new BurstPanel({
     beforeBurst: () => undefined,
     started: () => {

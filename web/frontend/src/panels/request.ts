@@ -19,7 +19,7 @@ export class RequestPanel {
     this.path.value = path;
   }
 
-  constructor(private beforeSend: () => Promise<void> | void, compact = false) {
+  constructor(private beforeSend: () => Promise<void> | void) {
     this.method = h("select", { id: "req-method" }, ...["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"].map((m) => h("option", { value: m }, m)));
     this.path = h("input", { id: "req-path", type: "text", value: "/", spellcheck: "false", autocomplete: "off" });
     this.path.addEventListener("keydown", (e) => {
@@ -34,7 +34,8 @@ export class RequestPanel {
       h("fieldset", null, h("legend", null, t("req.headers")), this.headers,
         h("button", { type: "button", class: "small", onclick: () => this.addHeader("", "") }, t("req.header.add"))),
       h("label", { for: "req-body" }, t("req.body")), this.body);
-    if (!compact) details.open = true;
+    // Closed until the learner opens it: open, it pushed the response
+    // below the fold.
     this.root = h("div", { class: "panel request-panel" },
       h("div", { class: "row" },
         h("label", { for: "req-method", class: "sr-only" }, t("req.method")), this.method,
@@ -90,13 +91,26 @@ export class RequestPanel {
         r.status ? h("span", { class: `status ${cls}`, id: "send-status" }, String(r.status)) : null,
         h("span", { class: "muted", id: "send-ms" }, t("req.time", { ms: fmtMs(r.ms) }))),
       r.error ? h("p", { class: "err" }, r.error) : null,
+      // the body first: it is what a learner looks for, and the pane is short
+      h("h4", null, t("req.resp.body")), h("pre", { class: "resp-body" }, r.body ?? ""),
       hdrs.length ? h("table", { class: "kv" }, h("caption", null, t("req.resp.headers")),
         h("tbody", null, ...hdrs.map(([k, v]) => h("tr", null, h("th", null, k), h("td", null, v))))) : null,
-      h("h4", null, t("req.resp.body")), h("pre", { class: "resp-body" }, r.body ?? ""),
       h("details", null, h("summary", null, t("req.raw.request")), h("pre", { class: "raw" }, r.raw_request ?? "")),
       h("details", null, h("summary", null, t("req.raw.response")), h("pre", { class: "raw" }, r.raw_response ?? "")),
       r.curl ? h("div", { class: "curl" }, h("h4", null, t("req.curl")), h("pre", { id: "curl" }, r.curl), copyBtn) : null,
     ];
     this.result.replaceChildren(...parts.filter((p): p is Node => p !== null));
+    // the response is what the learner waits for: when an open headers/body
+    // form pushed its body below the fold, scroll just enough to show it
+    const body = this.result.querySelector(".resp-body");
+    if (body && !inView(body)) body.scrollIntoView({ block: "nearest", behavior: "auto" });
   }
+}
+
+/** inView says whether the top of el is on screen, not clipped by a scrolling pane or covered. */
+function inView(el: Element): boolean {
+  const r = el.getBoundingClientRect();
+  if (r.height === 0 || r.top < 0 || r.top + 8 > window.innerHeight) return false;
+  const hit = document.elementFromPoint(r.left + 4, r.top + 4);
+  return !!hit && (hit === el || el.contains(hit));
 }
