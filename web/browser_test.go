@@ -487,6 +487,53 @@ func TestBrowserResponseInView(t *testing.T) {
 	screenshot(t, ctx, "response-in-view")
 }
 
+// TestBrowserToolbarOneLine: at 1280x800 and 1440x900 the toolbar stays one
+// line, also with a long apply error in it (checked from element boxes: one
+// row of items, nothing overflowing); the full message is in the title.
+func TestBrowserToolbarOneLine(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	oneLine := `(() => {
+		const bar = document.querySelector('.toolbar');
+		const items = [...bar.children].filter(e => e.getBoundingClientRect().width > 0);
+		const mids = items.map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+		const spread = Math.max(...mids) - Math.min(...mids);
+		const right = Math.max(...items.map(e => e.getBoundingClientRect().right));
+		return JSON.stringify({spread, right, width: bar.clientWidth, overflow: bar.scrollWidth - bar.clientWidth, height: bar.getBoundingClientRect().height});
+	})()`
+	type box struct {
+		Spread, Right, Width, Overflow, Height float64
+	}
+	check := func(when string) {
+		t.Helper()
+		var b box
+		if err := json.Unmarshal([]byte(value(t, ctx, "measure the toolbar", chromedp.Evaluate[string](oneLine))), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.Spread > 4 || b.Overflow > 0 || b.Right > b.Width+20 || b.Height > 60 {
+			t.Fatalf("%s: the toolbar is not one line: %+v", when, b)
+		}
+	}
+	for _, size := range [][2]int64{{1280, 800}, {1440, 900}} {
+		name := fmt.Sprintf("%dx%d", size[0], size[1])
+		run(t, ctx, "open the playground at "+name,
+			chromedp.EmulateViewport(size[0], size[1]),
+			chromedp.Navigate(l.ts.URL+"/play"),
+			chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+		)
+		waitJS(t, ctx, "the instance", `document.querySelector('#instance-state').dataset.state === 'running'`, 20*time.Second)
+		check(name)
+		typeConf(t, ctx, `events { } http { server { listen 8080; location / { `+strings.Repeat("a_very_long_directive_name_", 12)+` on; } } }`)
+		run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+		waitJS(t, ctx, "the apply error", `document.querySelector('#apply-status').dataset.state === 'error'`, 20*time.Second)
+		check(name + " with a long apply error")
+		if title := value(t, ctx, "read the status title", chromedp.Evaluate[string](`document.querySelector('#apply-status').title`)); !strings.Contains(title, "a_very_long_directive_name_a_very") {
+			t.Errorf("the status's title %q lacks the full message", title)
+		}
+		screenshot(t, ctx, "toolbar-"+name)
+	}
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

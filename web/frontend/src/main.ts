@@ -57,6 +57,8 @@ function start(): void {
 
   // ---- status line elements
   const applyStatus = h("span", { id: "apply-status", class: "apply-status", role: "status", "aria-live": "polite" });
+  // the toolbar keeps one line and may cut the status: its full text is the title
+  new MutationObserver(() => (applyStatus.title = applyStatus.textContent ?? "")).observe(applyStatus, { childList: true, characterData: true, subtree: true });
   const saveStatus = h("span", { id: "save-status", class: "muted small-text", "aria-live": "polite" });
   const stateEl = h("span", { id: "instance-state", class: "instance-state", "data-state": "unknown" }, t("state.unknown"));
   const droppedEl = h("span", { id: "dropped", class: "dropped", "data-dropped": 0, title: t("dropped.title") }, t("dropped", { n: 0 }));
