@@ -534,6 +534,52 @@ func TestBrowserToolbarOneLine(t *testing.T) {
 	}
 }
 
+// TestBrowserReplayCaptionFollows: the replay caption speaks of the current
+// recording: after a second burst it is the new recording's end, not what
+// the learner scrubbed to in the first one.
+func TestBrowserReplayCaptionFollows(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "the instance", `document.querySelector('#instance-state').dataset.state === 'running'`, 20*time.Second)
+	burstOf := func(n string) {
+		t.Helper()
+		_ = value(t, ctx, "forget the last summary", chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#burst-summary'); if (s) s.removeAttribute('data-n'); return true; })()`))
+		run(t, ctx, "a burst of "+n,
+			chromedp.Click(chromedp.CSS(`#tab-burst`)),
+			chromedp.WaitVisible(chromedp.CSS(`#burst-n`)),
+			chromedp.SetValue(chromedp.CSS(`#burst-n`), n),
+			chromedp.SetValue(chromedp.CSS(`#burst-c`), n),
+			chromedp.Click(chromedp.CSS(`#burst-go`)),
+		)
+		waitJS(t, ctx, "the burst summary", `!!document.querySelector('#burst-summary') && document.querySelector('#burst-summary').dataset.n === '`+n+`'`, 60*time.Second)
+		waitJS(t, ctx, "the replay row", `!document.querySelector('.replay-row').hidden && document.querySelector('#replay-state').textContent !== ''`, 10*time.Second)
+	}
+	caption := func() string {
+		return value(t, ctx, "read the caption", chromedp.Evaluate[string](`document.querySelector('#replay-state').textContent`))
+	}
+	scrub := func(v string) string {
+		return value(t, ctx, "scrub to "+v, chromedp.Evaluate[string](`(() => { const r = document.querySelector('#replay'); r.value = '`+v+`'; r.dispatchEvent(new Event('input')); return document.querySelector('#replay-state').textContent; })()`))
+	}
+	burstOf("20")
+	first := caption()
+	if atEnd := scrub("1000"); first != atEnd {
+		t.Fatalf("after the first burst the caption is %q, want the recording's end %q", first, atEnd)
+	}
+	scrubbed := scrub("200")
+	burstOf("5")
+	second := caption()
+	if second == scrubbed {
+		t.Fatalf("after the second burst the caption still says %q (the first recording)", second)
+	}
+	if atEnd := scrub("1000"); second != atEnd {
+		t.Fatalf("after the second burst the caption is %q, want the new recording's end %q", second, atEnd)
+	}
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

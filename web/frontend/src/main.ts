@@ -159,6 +159,7 @@ function start(): void {
     timeline.reset();
     timeline.setFollow(true);
     replayRow.hidden = true;
+    replayState.replaceChildren(); // the caption spoke of the recording just cleared
     updateStats(true);
   };
   const replay = h("input", { type: "range", id: "replay", min: 0, max: 1000, value: 1000, step: 1 });
@@ -223,6 +224,7 @@ function start(): void {
         timeline.fit();
         replay.value = "1000";
         replayRow.hidden = model.total === 0;
+        showReplay(); // the caption follows the new recording
         timeline.cursor = null;
         timeline.invalidate();
       }, 400);
