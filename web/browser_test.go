@@ -580,6 +580,49 @@ func TestBrowserReplayCaptionFollows(t *testing.T) {
 	}
 }
 
+// TestBrowserEpollAtReplayTime: after a burst the epoll panel is not empty
+// (the listening socket stays in the interest list), and scrubbed back to
+// the middle of the burst it lists the connections open then.
+func TestBrowserEpollAtReplayTime(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "the instance", `document.querySelector('#instance-state').dataset.state === 'running'`, 20*time.Second)
+	run(t, ctx, "a burst of 20 sleeping requests",
+		chromedp.Click(chromedp.CSS(`#tab-burst`)),
+		chromedp.WaitVisible(chromedp.CSS(`#burst-n`)),
+		chromedp.SetValue(chromedp.CSS(`#burst-n`), "20"),
+		chromedp.SetValue(chromedp.CSS(`#burst-c`), "20"),
+		chromedp.Click(chromedp.CSS(`#burst-go`)),
+	)
+	waitJS(t, ctx, "the burst summary", `!!document.querySelector('#burst-summary') && document.querySelector('#burst-summary').dataset.n === '20'`, 60*time.Second)
+	waitJS(t, ctx, "the replay row", `!document.querySelector('.replay-row').hidden`, 10*time.Second)
+	rows := `[...document.querySelectorAll('#epoll-interest tbody tr')].map(r => r.textContent)`
+	run(t, ctx, "open the epoll panel", chromedp.Click(chromedp.CSS(`#tab-epoll`)))
+	waitJS(t, ctx, "the interest list at the end", `document.querySelectorAll('#epoll-interest tbody tr').length > 0`, 10*time.Second)
+	end := value(t, ctx, "read the list", chromedp.Evaluate[[]string](rows))
+	if len(end) != 1 || !strings.Contains(end[0], "listening socket") {
+		t.Fatalf("after the burst the interest list is %q, want the listening socket", end)
+	}
+	// the middle of the recording: every connection was accepted, none closed yet
+	_ = value(t, ctx, "scrub to the middle", chromedp.Evaluate[bool](`(() => { document.querySelector('#tab-timeline').click(); const r = document.querySelector('#replay'); r.value = '500'; r.dispatchEvent(new Event('input')); document.querySelector('#tab-epoll').click(); return true; })()`))
+	waitJS(t, ctx, "the list at the scrubbed time", `document.querySelector('.epoll-panel').dataset.at !== 'now' && document.querySelectorAll('#epoll-interest tbody tr').length > 1`, 10*time.Second)
+	mid := value(t, ctx, "read the list", chromedp.Evaluate[[]string](rows))
+	accepted := 0
+	for _, r := range mid {
+		if strings.Contains(r, "accept 127.0.0.1:") {
+			accepted++
+		}
+	}
+	if accepted < 10 {
+		t.Fatalf("in the middle of the burst the interest list holds %d connections: %q", accepted, mid)
+	}
+	t.Logf("end %q; middle: %d rows, %d connections", end, len(mid), accepted)
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

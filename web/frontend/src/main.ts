@@ -393,7 +393,7 @@ function start(): void {
     last = now;
     const w0 = performance.now();
     if (lower.current === "timeline") timeline.frame();
-    else if (lower.current === "epoll") epoll.update();
+    else if (lower.current === "epoll") epoll.update(timeline.cursor);
     else if (lower.current === "events") eventLog.update();
     updateStats();
     const wd = performance.now() - w0;

@@ -79,6 +79,29 @@ test("interest list from co_yield details and accept, removed on close", () => {
   assert.equal(parseWaitFd("sleep 100ms"), null);
 });
 
+test("interestAt replays the interest list to a time; the listening socket is there all along", () => {
+  const m = new TraceModel();
+  m.ingest([
+    { ts: 10, kind: "accept", worker: 0, fd: 9, arg: 7, detail: "127.0.0.1:5" },
+    { ts: 11, kind: "accept", worker: 0, fd: 10, arg: 7, detail: "127.0.0.1:6" },
+    { ts: 12, kind: "co_resume", worker: 0, co: 3, req: 1 },
+    { ts: 13, kind: "co_yield", worker: 0, co: 3, req: 1, detail: "read fd 12" },
+    { ts: 20, kind: "close", worker: 0, fd: 12 },
+    { ts: 21, kind: "close", worker: 0, fd: 9 },
+    { ts: 22, kind: "close", worker: 0, fd: 10 },
+  ]);
+  const fds = (ts: number) => m.interestAt(ts).map((x) => x.fd);
+  assert.deepEqual(fds(5), [7], "before the first accept: the listening socket");
+  assert.deepEqual(fds(11), [7, 9, 10]);
+  assert.deepEqual(fds(15), [7, 9, 10, 12]);
+  assert.equal(m.interestAt(15).find((x) => x.fd === 12)!.owner, 3);
+  assert.deepEqual(fds(20), [7, 9, 10]);
+  assert.deepEqual(fds(Infinity), [7], "after the burst: the listening socket, not an empty list");
+  assert.equal(m.interestAt(Infinity)[0].what, "listening socket");
+  m.clear();
+  assert.deepEqual(m.interestAt(Infinity), []);
+});
+
 test("nested resume (ngx.thread.spawn) keeps one coroutine on the worker at a time", () => {
   const m = new TraceModel();
   m.ingest([

@@ -60,6 +60,7 @@ export interface ModelStats { events: number; coroutines: number; workers: numbe
 const MAX_COROS = 20000;
 const MAX_SEGS = 4000;
 const MAX_RECENT_WAITS = 200;
+const MAX_INTEREST_LOG = 200000;
 
 export function coKey(worker: number, co: number): number {
   return worker * 4294967296 + co;
@@ -93,6 +94,8 @@ export class TraceModel {
   private seen = new Set<number>();
   distinctCoros = 0;
   interest = new Map<number, Interest>();
+  /** every change of the interest list in order (it: null for a removal), for interestAt */
+  private interestLog: { ts: number; key: number; it: Interest | null }[] = [];
   recentWaits: WaitCall[] = [];
   private lastWait = new Map<number, WaitCall>();
   kinds = new Set<string>();
@@ -117,6 +120,7 @@ export class TraceModel {
     this.seen.clear();
     this.distinctCoros = 0;
     this.interest.clear();
+    this.interestLog = [];
     this.recentWaits = [];
     this.lastWait.clear();
     this.kinds.clear();
@@ -274,10 +278,17 @@ export class TraceModel {
         break;
       }
       case "accept":
+        // the listening socket (arg) was in the list since the worker started, before this recording
+        if (ev.arg && !this.interest.has(coKey(ev.worker, ev.arg))) {
+          this.setInterest({ ...ev, ts: -Infinity, req: 0 }, ev.arg, EPOLLIN, 0, "listening socket");
+        }
         if (ev.fd) this.setInterest(ev, ev.fd, EPOLLIN, ev.co ?? 0, ev.detail ? `accept ${ev.detail}` : "accept");
         break;
       case "close":
-        if (ev.fd !== undefined) this.interest.delete(coKey(ev.worker, ev.fd));
+        if (ev.fd !== undefined) {
+          const key = coKey(ev.worker, ev.fd);
+          if (this.interest.delete(key)) this.logInterest(ts, key, null);
+        }
         break;
       case "dropped":
         this.traceDropped += ev.arg ?? 0;
@@ -293,15 +304,29 @@ export class TraceModel {
 
   private setInterest(ev: TraceEvent, fd: number, events: number, owner: number, what: string): void {
     const key = coKey(ev.worker, fd);
-    const it = this.interest.get(key);
-    if (it) {
-      it.events = events;
-      it.owner = owner || it.owner;
-      it.req = ev.req || it.req;
-      it.what = what;
-    } else {
-      this.interest.set(key, { worker: ev.worker, fd, events, owner, req: ev.req ?? 0, since: ev.ts, what });
+    const old = this.interest.get(key);
+    const it: Interest = old
+      ? { ...old, events, owner: owner || old.owner, req: ev.req || old.req, what }
+      : { worker: ev.worker, fd, events, owner, req: ev.req ?? 0, since: ev.ts, what };
+    this.interest.set(key, it);
+    this.logInterest(ev.ts, key, it);
+  }
+
+  private logInterest(ts: number, key: number, it: Interest | null): void {
+    this.interestLog.push({ ts, key, it });
+    // bounded: the oldest changes go (interestAt then starts from a later list)
+    if (this.interestLog.length > MAX_INTEREST_LOG) this.interestLog.splice(0, MAX_INTEREST_LOG / 2);
+  }
+
+  /** interestAt is the interest list as it was at ts (the replay cursor), sorted by worker and fd. */
+  interestAt(ts: number): Interest[] {
+    const at = new Map<number, Interest>();
+    for (const c of this.interestLog) {
+      if (c.ts > ts) continue; // workers' batches may interleave: no early break
+      if (c.it) at.set(c.key, c.it);
+      else at.delete(c.key);
     }
+    return [...at.values()].sort((a, b) => a.worker - b.worker || a.fd - b.fd);
   }
 
   workerIds(): number[] {
