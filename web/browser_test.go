@@ -623,6 +623,31 @@ func TestBrowserEpollAtReplayTime(t *testing.T) {
 	t.Logf("end %q; middle: %d rows, %d connections", end, len(mid), accepted)
 }
 
+// TestBrowserOneRequestFitsTheAxis: the request just sent fills the
+// timeline's axis (it was a few slivers on a 150 ms axis until Fit).
+func TestBrowserOneRequestFitsTheAxis(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	typeConf(t, ctx, `events { } http { server { listen 8080; location / { content_by_lua_block { ngx.say("quick") } } } }`)
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	waitJS(t, ctx, "the WebSocket", `document.querySelector('#instance-state').dataset.state === 'running'`, 10*time.Second)
+	run(t, ctx, "send one request",
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	type view struct{ Span, Visible, From, To, ReqStart, ReqEnd float64 }
+	waitJS(t, ctx, "the axis fitted to the request", `(() => { const v = window.restylab.view(); const d = v.reqEnd - v.reqStart; return d > 0 && v.from <= v.reqStart && v.to >= v.reqEnd && v.visible <= 2 * d; })()`, 5*time.Second)
+	v := value(t, ctx, "read the view", chromedp.Evaluate[view](`window.restylab.view()`))
+	t.Logf("a %.2f ms request shown on a %.2f ms axis (the recording spans %.2f ms)", (v.ReqEnd-v.ReqStart)/1e6, v.Visible/1e6, v.Span/1e6)
+}
+
 // TestBrowserEmbed: the embed page runs without a session cookie (as in a
 // third-party iframe): its API calls and WebSocket carry the embed's own
 // session, and a burst works.

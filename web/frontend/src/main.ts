@@ -32,6 +32,7 @@ declare global {
       stats(): { events: number; coroutines: number; workers: number; lanes: Record<string, number>; frames: number; longFrames: number; maxFrameMs: number; maxDrawMs: number; maxIngestMs: number };
       resetFrames(): void;
       diagnostics(): { file: string; line: number; message: string; severity: string }[];
+      view(): { span: number; visible: number; from: number; to: number; reqStart: number; reqEnd: number };
     };
   }
 }
@@ -211,7 +212,8 @@ function start(): void {
   tlPanel.appendChild(exportRow);
 
   // ---- request / burst / share
-  const request = new RequestPanel(() => undefined);
+  // the request just sent fills the axis once its events arrived
+  const request = new RequestPanel(() => undefined, () => window.setTimeout(() => timeline.fitRequest(), 400));
   const burst = new BurstPanel({
     beforeBurst: () => undefined,
     started: () => {
@@ -424,6 +426,11 @@ function start(): void {
     }),
     resetFrames,
     diagnostics: () => editor.diagnostics(),
+    view: () => {
+      const [v0, v1] = timeline.visibleRange();
+      const r = model.lastRequest;
+      return { span: model.maxTs - model.minTs, visible: v1 - v0, from: v0, to: v1, reqStart: r ? r.start : 0, reqEnd: r ? r.end : 0 };
+    },
   };
 }
 

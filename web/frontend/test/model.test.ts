@@ -102,6 +102,21 @@ test("interestAt replays the interest list to a time; the listening socket is th
   assert.deepEqual(m.interestAt(Infinity), []);
 });
 
+test("lastRequest is the span of the request that ended last", () => {
+  const m = new TraceModel();
+  assert.equal(m.lastRequest, null);
+  m.ingest([
+    { ts: 5, kind: "request_start", worker: 0, req: 1 },
+    { ts: 7, kind: "request_start", worker: 1, req: 1 },
+    { ts: 9, kind: "request_end", worker: 0, req: 1 },
+  ]);
+  assert.deepEqual(m.lastRequest, { start: 5, end: 9 });
+  m.ingest([{ ts: 12, kind: "request_end", worker: 1, req: 1 }]);
+  assert.deepEqual(m.lastRequest, { start: 7, end: 12 }, "requests of two workers with the same number");
+  m.clear();
+  assert.equal(m.lastRequest, null);
+});
+
 test("nested resume (ngx.thread.spawn) keeps one coroutine on the worker at a time", () => {
   const m = new TraceModel();
   m.ingest([

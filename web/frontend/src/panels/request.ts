@@ -19,7 +19,7 @@ export class RequestPanel {
     this.path.value = path;
   }
 
-  constructor(private beforeSend: () => Promise<void> | void) {
+  constructor(private beforeSend: () => Promise<void> | void, private afterSend: () => void = () => undefined) {
     this.method = h("select", { id: "req-method" }, ...["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"].map((m) => h("option", { value: m }, m)));
     this.path = h("input", { id: "req-path", type: "text", value: "/", spellcheck: "false", autocomplete: "off" });
     this.path.addEventListener("keydown", (e) => {
@@ -72,6 +72,7 @@ export class RequestPanel {
       await this.beforeSend();
       const r = await api.send(this.collect());
       this.show(r);
+      this.afterSend();
     } catch (e) {
       this.result.setAttribute("data-status", "error");
       this.result.replaceChildren(h("p", { class: "err" }, e instanceof Error ? e.message : String(e)));

@@ -93,6 +93,9 @@ export class TraceModel {
   coroBase = 0;
   private seen = new Set<number>();
   distinctCoros = 0;
+  /** the span of the request that ended last (Send fits the axis to it) */
+  lastRequest: { start: number; end: number } | null = null;
+  private openRequests = new Map<number, number>();
   interest = new Map<number, Interest>();
   /** every change of the interest list in order (it: null for a removal), for interestAt */
   private interestLog: { ts: number; key: number; it: Interest | null }[] = [];
@@ -121,6 +124,8 @@ export class TraceModel {
     this.distinctCoros = 0;
     this.interest.clear();
     this.interestLog = [];
+    this.lastRequest = null;
+    this.openRequests.clear();
     this.recentWaits = [];
     this.lastWait.clear();
     this.kinds.clear();
@@ -258,6 +263,18 @@ export class TraceModel {
           else if (ev.fd && /read|write|recv|send|connect/i.test(ev.detail ?? "")) {
             this.setInterest(ev, ev.fd, /write|send|connect/i.test(ev.detail ?? "") ? EPOLLOUT : EPOLLIN, c.co, ev.detail ?? "");
           }
+        }
+        break;
+      }
+      case "request_start":
+        if (ev.req) this.openRequests.set(coKey(ev.worker, ev.req), ts);
+        break;
+      case "request_end": {
+        const key = coKey(ev.worker, ev.req ?? 0);
+        const start = this.openRequests.get(key);
+        if (start !== undefined) {
+          this.openRequests.delete(key);
+          this.lastRequest = { start, end: ts };
         }
         break;
       }

@@ -120,6 +120,17 @@ export class Timeline {
     this.setFollow(false);
   }
 
+  /** fitRequest fits the axis to the request that ended last (one request: slivers on a 150 ms axis before). */
+  fitRequest(): void {
+    const r = this.model.lastRequest;
+    if (!r || !(r.end > r.start)) return;
+    const span = r.end - r.start;
+    this.nsPerPx = Math.max(10, (span * 1.2) / this.plotW());
+    this.t0 = r.start - span * 0.1;
+    this.setFollow(false);
+    this.dirty = true;
+  }
+
   zoom(factor: number, atX = this.plotW() / 2): void {
     const at = this.t0 + atX * this.nsPerPx;
     this.nsPerPx = Math.min(1e12, Math.max(10, this.nsPerPx * factor));
