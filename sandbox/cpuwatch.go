@@ -60,25 +60,8 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 			continue // exiting: the reader reaps it
 		}
 		now := cpuSample{at: time.Now(), cpu: cpu}
-		demand, err := threadDemand(pid)
-		if err != nil { // no schedstat: the process's CPU time as one thread
-			demand = map[int]threadTimes{0: {run: cpu}}
-		}
-		if n, change := h.sample(now.at, demand); change {
-			weight := cgroupWeight
-			if n == h.hogNice {
-				weight = cgroupHogWeight
-			}
-			if err := in.cgroup.setWeight(weight); err != nil {
-				in.m.cfg.Logf("%v", err)
-			}
-			if err := reniceProcessGroup(pid, n); err != nil {
-				// An unprivileged lab may lower a priority but not raise
-				// it again (no CAP_SYS_NICE, RLIMIT_NICE 0): the instance
-				// stays demoted until it restarts.
-				in.m.cfg.Logf("%v: the instance keeps nice %d", err, h.hogNice)
-				h.hogNice = 0
-			}
+		if h.enabled() { // else the threads' schedstat files need no reading
+			in.prioritize(h, pid, now)
 		}
 		if used := w.add(now); used > limit {
 			in.m.cfg.Logf("sandbox: killed instance pid %d: %v of CPU in the last %v (limit %v)", pid, used, window, limit)
@@ -160,6 +143,30 @@ func (in *Instance) CPUTime() (time.Duration, error) {
 		return d, nil
 	}
 	return processCPU(in.PID())
+}
+
+// prioritize takes a sample of the child's threads and applies the
+// priority the hogs state says: its nice value and, with cgroup v2, its
+// group's cpu.weight.
+func (in *Instance) prioritize(h *hogs, pid int, now cpuSample) {
+	n, change := h.sample(now.at, threadSample(pid, now.cpu))
+	if !change {
+		return
+	}
+	weight := cgroupWeight
+	if n == h.hogNice {
+		weight = cgroupHogWeight
+	}
+	if err := in.cgroup.setWeight(weight); err != nil {
+		in.m.cfg.Logf("%v", err)
+	}
+	if err := reniceProcessGroup(pid, n); err != nil {
+		// An unprivileged lab may lower a priority but not raise it again
+		// (no CAP_SYS_NICE, RLIMIT_NICE 0): the instance stays demoted
+		// until it restarts.
+		in.m.cfg.Logf("%v: the instance keeps nice %d", err, h.hogNice)
+		h.hogNice = 0
+	}
 }
 
 // schedCPU sums the first field (time on a CPU, ns) of
@@ -246,10 +253,24 @@ type hogs struct {
 	hungry, calm  int // samples in a row
 }
 
+// enabled reports whether hogs are demoted at all (HogNice set below Nice,
+// and not given up after a refused renice).
+func (h *hogs) enabled() bool { return h.hogNice > 0 && h.hogNice > h.nice }
+
+// threadSample is the sample of pid's threads: their schedstat times, or
+// without schedstat the process's CPU time as one thread.
+func threadSample(pid int, cpu time.Duration) map[int]threadTimes {
+	demand, err := threadDemand(pid)
+	if err != nil {
+		return map[int]threadTimes{0: {run: cpu}}
+	}
+	return demand
+}
+
 // sample takes the next sample (tid -> times) and returns the nice value
 // to set when it changes.
 func (h *hogs) sample(at time.Time, threads map[int]threadTimes) (nice int, change bool) {
-	if h.hogNice <= 0 || h.hogNice <= h.nice {
+	if !h.enabled() {
 		return 0, false
 	}
 	prev, prevAt := h.last, h.lastAt
