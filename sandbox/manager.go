@@ -474,8 +474,7 @@ type Instance struct {
 	dropped atomic.Int64
 
 	mu         sync.Mutex
-	warnings   []string
-	ready      proto.Ready // the last Ready: workers and limits
+	ready      proto.Ready // the last Ready: warnings, workers and limits
 	health     proto.Health
 	state      proto.State
 	exitMsg    string // from the child's Exit frame
@@ -497,7 +496,7 @@ func (in *Instance) PID() int { return in.cmd.Process.Pid }
 func (in *Instance) Warnings() []string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.warnings
+	return in.ready.Warnings
 }
 
 // Workers is the number of workers serving the current workspace, after
@@ -518,7 +517,6 @@ func (in *Instance) Limits() proto.Limits {
 
 func (in *Instance) setReady(r *proto.Ready) {
 	in.mu.Lock()
-	in.warnings = r.Warnings
 	in.ready = *r
 	in.mu.Unlock()
 }
