@@ -138,7 +138,6 @@ func (s *Server) reload(ctx context.Context, sess *session, ws store.Workspace) 
 		err = in.Reload(ctx, sandbox.Workspace{Conf: ws.Conf, Files: ws.Files})
 		if err == nil {
 			sess.mu.Lock()
-			sess.workers = in.Workers()
 			sess.applied = &ws
 			sess.mu.Unlock()
 		}

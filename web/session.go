@@ -52,7 +52,6 @@ type session struct {
 	state    string // "stopped", "starting", "running", "paused", "exited"
 	reason   string // why the last instance ended
 	subs     map[*subscriber]struct{}
-	workers  int              // the instance's own count (Instance.Workers), for the hello message
 	applied  *store.Workspace // what the running instance serves (for source lines)
 	traceOn  bool
 	lastLoad *applyResult
@@ -148,7 +147,6 @@ func (s *Server) startLocked(ctx context.Context, sess *session) (*sandbox.Insta
 	}
 	sess.mu.Lock()
 	sess.in = in
-	sess.workers = in.Workers()
 	sess.applied = &ws
 	trace := len(sess.subs) > 0
 	sess.traceOn = trace

@@ -110,9 +110,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Lock()
 	sess.subs[sub] = struct{}{}
 	first := len(sess.subs) == 1
-	hello := wsMessage{T: "hello", Session: sess.id, Workers: sess.workers, State: sess.state, Reason: sess.reason}
+	hello := wsMessage{T: "hello", Session: sess.id, State: sess.state, Reason: sess.reason}
 	in := sess.in
 	sess.mu.Unlock()
+	if in != nil {
+		hello.Workers = in.Workers() // after the lab's caps, as the instance reported it
+	}
 	if first && in != nil {
 		s.setTrace(sess, true)
 	}
