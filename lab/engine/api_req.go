@@ -1,16 +1,16 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
-
-	"fmt"
-	"github.com/restylab/restylab/lab/conf"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/http1"
+	"github.com/restylab/restylab/lab/lualib"
 )
 
 // newReqTable builds ngx.req.
@@ -437,7 +437,7 @@ func (w *worker) reqSetURIArgs(L *lua.LState) int {
 	r := w.need(L, "ngx.req.set_uri_args", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
 	switch v := L.Get(1).(type) {
 	case lua.LString, lua.LNumber:
-		r.args = escapeBytes(v.String(), unsafeArgsByte) // as ngx_lua does (observed)
+		r.args = lualib.EscapeBytes(v.String(), unsafeArgsByte) // as ngx_lua does (observed)
 	case *lua.LTable:
 		r.args = w.encodeArgs(L, v)
 	default:

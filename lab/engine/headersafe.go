@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+
+	"github.com/restylab/restylab/lab/lualib"
 )
 
 // What ngx_lua 0.10.23 does with bytes that would break an HTTP header
@@ -37,35 +39,11 @@ func unsafeArgsByte(c byte) bool {
 	return c <= 0x20 || c == 0x7f
 }
 
-// escapeBytes %XX-escapes (upper-case hex) the bytes unsafe says.
-func escapeBytes(s string, unsafe func(byte) bool) string {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if unsafe(s[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unsafe(c) {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-			continue
-		}
-		b = append(b, c)
-	}
-	return string(b)
-}
-
 // escapeHeaderName is a header name as ngx_lua sends it.
-func escapeHeaderName(s string) string { return escapeBytes(s, unsafeNameByte) }
+func escapeHeaderName(s string) string { return lualib.EscapeBytes(s, unsafeNameByte) }
 
 // escapeHeaderValue is a header value as ngx_lua sends it.
-func escapeHeaderValue(s string) string { return escapeBytes(s, unsafeValueByte) }
+func escapeHeaderValue(s string) string { return lualib.EscapeBytes(s, unsafeValueByte) }
 
 // escapeHeaderValues escapes each value (nil stays nil).
 func escapeHeaderValues(vals []string) []string {

@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"github.com/restylab/restylab/lab/lualib"
 )
 
 // TestHeaderEscapes: the byte classes observed on ngx_lua 0.10.23 (every
@@ -21,7 +23,7 @@ func TestHeaderEscapes(t *testing.T) {
 		{"name separators", escapeHeaderName, "X-B\r\nSet-Cookie: e=1", "X-B%0D%0ASet-Cookie%3A%20e%3D1"},
 		{"name token chars kept", escapeHeaderName, "X!#$%&'*+-.^_`|~9", "X!#$%&'*+-.^_`|~9"},
 		{"name high byte and brackets", escapeHeaderName, "a\x80(){}[]<>@?/\\\",;", "a%80%28%29%7B%7D%5B%5D%3C%3E%40%3F%2F%5C%22%2C%3B"},
-		{"args", func(s string) string { return escapeBytes(s, unsafeArgsByte) }, "a=1\r\n x\t\x7f\x80:", "a=1%0D%0A%20x%09%7F\x80:"},
+		{"args", func(s string) string { return lualib.EscapeBytes(s, unsafeArgsByte) }, "a=1\r\n x\t\x7f\x80:", "a=1%0D%0A%20x%09%7F\x80:"},
 	}
 	for _, tc := range cases {
 		if got := tc.f(tc.in); got != tc.want {

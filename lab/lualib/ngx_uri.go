@@ -60,9 +60,15 @@ var escapeTables = func() (tabs [7][256]bool) {
 // default, a URI component): escaped bytes become %XX in upper case.
 func EscapeURI(s string, typ int) string {
 	tab := &escapeTables[typ]
+	return EscapeBytes(s, func(c byte) bool { return tab[c] })
+}
+
+// EscapeBytes %XX-escapes (upper-case hex, as nginx's ngx_escape_uri) the
+// bytes of s that unsafe says; s itself when there are none.
+func EscapeBytes(s string, unsafe func(byte) bool) string {
 	n := 0
 	for i := 0; i < len(s); i++ {
-		if tab[s[i]] {
+		if unsafe(s[i]) {
 			n++
 		}
 	}
@@ -73,7 +79,7 @@ func EscapeURI(s string, typ int) string {
 	b := make([]byte, 0, len(s)+2*n)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if tab[c] {
+		if unsafe(c) {
 			b = append(b, '%', hexd[c>>4], hexd[c&15])
 		} else {
 			b = append(b, c)
