@@ -337,13 +337,16 @@ export class TraceModel {
 
   /** interestAt is the interest list as it was at ts (the replay cursor), sorted by worker and fd. */
   interestAt(ts: number): Interest[] {
+    const byFd = (a: Interest, b: Interest) => a.worker - b.worker || a.fd - b.fd;
+    // now: the live list (replaying the log would redo every change on each redraw of a streaming trace)
+    if (ts >= this.maxTs) return [...this.interest.values()].sort(byFd);
     const at = new Map<number, Interest>();
     for (const c of this.interestLog) {
       if (c.ts > ts) continue; // workers' batches may interleave: no early break
       if (c.it) at.set(c.key, c.it);
       else at.delete(c.key);
     }
-    return [...at.values()].sort((a, b) => a.worker - b.worker || a.fd - b.fd);
+    return [...at.values()].sort(byFd);
   }
 
   workerIds(): number[] {
