@@ -215,6 +215,10 @@ type child struct {
 	holds     chan struct{}
 	stateMu   sync.Mutex
 	lastState *proto.State
+
+	// recordings are the Record windows open now (record.go); the control
+	// loop owns the map.
+	recordings map[int64]*recording
 }
 
 // send queues a frame that must reach the parent (blocks while the queue
@@ -303,6 +307,12 @@ func (c *child) controlLoop(r *proto.Reader) int {
 		case *proto.SetTrace:
 			c.traceOn = m.On
 			c.restartTrace()
+		case *proto.Record:
+			if m.Stop {
+				c.stopRecording(m.ID)
+			} else {
+				c.startRecording(m.ID)
+			}
 		case *proto.Pause:
 			c.paused = true
 			if c.eng != nil {

@@ -473,6 +473,9 @@ type Instance struct {
 	replies chan any   // *proto.Ready, *proto.LoadError
 	dropped atomic.Int64
 
+	recs   sync.Map // open recordings by id: int64 -> *Recording
+	recSeq atomic.Int64
+
 	mu         sync.Mutex
 	ready      proto.Ready // the last Ready: warnings, workers and limits
 	health     proto.Health
@@ -718,6 +721,8 @@ func (in *Instance) readLoop(stdout io.Reader) {
 			default:
 				in.dropped.Add(1)
 			}
+		case *proto.Recorded:
+			in.deliverRecorded(m)
 		case *proto.Health:
 			in.mu.Lock()
 			in.health = *m

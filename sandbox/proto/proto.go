@@ -53,6 +53,7 @@ const (
 	TypePause    Type = 5 // Pause: stop the event loops before their next dispatch
 	TypeStep     Type = 6 // Step: let N more dispatches through each paused loop
 	TypeResume   Type = 7 // Resume: let the event loops run freely again
+	TypeRecord   Type = 8 // Record: start or stop recording the trace of a window
 )
 
 // Child to parent.
@@ -64,6 +65,7 @@ const (
 	TypeHealth     Type = 68 // Health: periodic resource usage
 	TypeExit       Type = 69 // Exit: the child is about to exit, and why
 	TypeState      Type = 70 // State: whether the loops are paused and what they would dispatch next
+	TypeRecorded   Type = 71 // Recorded: a recording started, or its events (answer to Record)
 )
 
 // Load is the first message: serve the workspace on 127.0.0.1:Port.
@@ -181,6 +183,29 @@ type Health struct {
 	Conns   int   `json:"conns"`    // open TCP connections (sockets other than listeners)
 }
 
+// Record starts (Stop false) or ends (Stop true) recording every trace
+// event of the running engine, apart from the lossy stream SetTrace
+// controls. The child answers a start with one Recorded{Started} once it
+// records, and a stop with the events in one or more Recorded frames, the
+// last with More false. ID is the parent's, unique per instance.
+type Record struct {
+	ID   int64 `json:"id"`
+	Stop bool  `json:"stop,omitempty"`
+}
+
+// Recorded answers Record. Events are JSON objects of docs/trace.md's
+// schema, in the order the recording received them; Dropped counts events
+// the recording lost (its bound, or a ring overrun); Error says why there
+// is no recording (nothing is served, too many recordings).
+type Recorded struct {
+	ID      int64             `json:"id"`
+	Started bool              `json:"started,omitempty"`
+	Events  []json.RawMessage `json:"events,omitempty"`
+	Dropped int64             `json:"dropped,omitempty"`
+	More    bool              `json:"more,omitempty"`
+	Error   string            `json:"error,omitempty"`
+}
+
 // Exit is the child's last message: one sentence for the learner.
 type Exit struct {
 	Reason string `json:"reason"`
@@ -206,6 +231,10 @@ func TypeOf(msg any) (Type, error) {
 		return TypeStep, nil
 	case Resume, *Resume:
 		return TypeResume, nil
+	case Record, *Record:
+		return TypeRecord, nil
+	case Recorded, *Recorded:
+		return TypeRecorded, nil
 	case State, *State:
 		return TypeState, nil
 	case Ready, *Ready:
@@ -241,6 +270,10 @@ func newMessage(t Type) (any, error) {
 		return &Step{}, nil
 	case TypeResume:
 		return &Resume{}, nil
+	case TypeRecord:
+		return &Record{}, nil
+	case TypeRecorded:
+		return &Recorded{}, nil
 	case TypeState:
 		return &State{}, nil
 	case TypeReady:

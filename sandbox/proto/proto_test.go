@@ -19,6 +19,9 @@ func TestRoundTrip(t *testing.T) {
 		&Pause{},
 		&Step{N: 3},
 		&Resume{},
+		&Record{ID: 3, Stop: true},
+		&Recorded{ID: 3, Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept","worker":0}`)}, Dropped: 2, More: true},
+		&Recorded{ID: 4, Error: "nothing is served"},
 		&State{Paused: true, Pending: []string{"worker 0: fd 9 readable (client connection)"}},
 		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}},
 		&LoadError{Message: `unknown directive "foo"`, File: "nginx.conf", Line: 12},
@@ -139,8 +142,8 @@ func TestTypeNumbers(t *testing.T) {
 		msg  any
 		want Type
 	}{
-		{Load{}, 1}, {Reload{}, 2}, {Stop{}, 3}, {SetTrace{}, 4}, {Pause{}, 5}, {Step{}, 6}, {Resume{}, 7},
-		{Ready{}, 64}, {LoadError{}, 65}, {TraceBatch{}, 66}, {LogLine{}, 67}, {Health{}, 68}, {Exit{}, 69}, {State{}, 70},
+		{Load{}, 1}, {Reload{}, 2}, {Stop{}, 3}, {SetTrace{}, 4}, {Pause{}, 5}, {Step{}, 6}, {Resume{}, 7}, {Record{}, 8},
+		{Ready{}, 64}, {LoadError{}, 65}, {TraceBatch{}, 66}, {LogLine{}, 67}, {Health{}, 68}, {Exit{}, 69}, {State{}, 70}, {Recorded{}, 71},
 	}
 	for _, tt := range tests {
 		if got, err := TypeOf(tt.msg); err != nil || got != tt.want {
