@@ -10,9 +10,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/restylab/restylab/lab/trace"
 )
 
-// burstResult is the answer of /api/burst (docs/web.md).
+// burstResult is the answer of /api/burst (docs/web.md). The figures
+// inside the server come from the trace of the burst's own window, never
+// from the client's latencies: sum(latency)/wall counts the time requests
+// wait for the worker as if they ran at once.
 type burstResult struct {
 	N           int            `json:"n"`
 	OK          int            `json:"ok"`
@@ -23,9 +28,24 @@ type burstResult struct {
 	LatenciesMS []float64      `json:"latencies_ms"`
 	WallMS      float64        `json:"wall_ms"`
 	SumMS       float64        `json:"sum_ms"`
-	Concurrency float64        `json:"concurrency"`
-	BusyPct     float64        `json:"busy_pct"`
+	CPUPct      float64        `json:"cpu_pct"`
 	Workers     int            `json:"workers"`
+	burstFigures
+}
+
+// burstFigures are the burst's figures measured from its trace (the
+// definitions are docs/web.md's).
+type burstFigures struct {
+	Traced         int     `json:"traced"` // requests the trace saw start and end
+	InProgressPeak int     `json:"in_progress_peak"`
+	InProgressMean float64 `json:"in_progress_mean"`
+	InWorkerMSMean float64 `json:"in_worker_ms_mean"`
+	QueuedMSMean   float64 `json:"queued_ms_mean"`
+	WorkerBusyPct  float64 `json:"worker_busy_pct"`
+	TraceWindowMS  float64 `json:"trace_window_ms"`
+	TraceDropped   int64   `json:"trace_dropped"`
+	// TraceError says why there are no figures (the instance ended...).
+	TraceError string `json:"trace_error,omitempty"`
 }
 
 type bodyCount struct {
@@ -62,7 +82,21 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	// the instance's own count, after the lab's caps: nginx.conf may ask
 	// for more workers than run
-	res := runBurst(ctx, in.Port(), in.CPUTime, q, max(in.Workers(), 1))
+	workers := max(in.Workers(), 1)
+	rec, recErr := in.Record(ctx)
+	res := runBurst(ctx, in.Port(), in.CPUTime, q, workers)
+	if recErr == nil {
+		evs, dropped, err := rec.Stop(ctx)
+		if err != nil {
+			res.TraceError = err.Error()
+		} else {
+			fig := trace.Measure(evs, workers)
+			fig.Dropped += dropped
+			res.burstFigures = figuresOf(fig, res.LatenciesMS, res.ErrorText)
+		}
+	} else {
+		res.TraceError = recErr.Error()
+	}
 	if res.Errors > 0 {
 		if reason := exitReason(in); reason != "" {
 			res.ErrorText = append(res.ErrorText, "the instance ended: "+reason)
@@ -163,11 +197,37 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 		res.Bodies = res.Bodies[:20]
 	}
 	if res.WallMS > 0 {
-		res.Concurrency = round2(res.SumMS / res.WallMS)
-		res.BusyPct = round2(100 * float64(used) / float64(wall) / float64(workers))
+		res.CPUPct = round2(100 * float64(used) / float64(wall) / float64(workers))
 	}
 	res.SumMS = round2(res.SumMS)
 	return res
+}
+
+// figuresOf turns the trace's figures into the burst's. The time a request
+// waited outside the worker (for the worker to accept or read it, and on
+// the network) is the client's mean latency less the mean time in the
+// worker: means add, so requests need not be matched one by one.
+func figuresOf(f trace.Figures, latencies []float64, errs []string) burstFigures {
+	b := burstFigures{
+		Traced:         f.Requests,
+		InProgressPeak: f.InProgressPeak,
+		InProgressMean: round2(f.InProgressMean),
+		InWorkerMSMean: round2(float64(f.InWorkerMeanNS) / 1e6),
+		WorkerBusyPct:  round2(f.BusyPct),
+		TraceWindowMS:  round2(float64(f.WindowNS) / 1e6),
+		TraceDropped:   f.Dropped,
+	}
+	if len(latencies) > 0 && f.Requests > 0 {
+		sum := 0.0
+		for _, ms := range latencies {
+			sum += ms
+		}
+		b.QueuedMSMean = round2(max(0, sum/float64(len(latencies))-float64(f.InWorkerMeanNS)/1e6))
+	}
+	if f.Requests == 0 && len(errs) == 0 {
+		b.TraceError = "the trace saw no request of the burst start and end"
+	}
+	return b
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

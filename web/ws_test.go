@@ -210,7 +210,7 @@ func TestWebSocketBurst(t *testing.T) {
 	if maxWaiting < n/2 {
 		t.Fatalf("at most %d coroutines waited at once, want >= %d", maxWaiting, n/2)
 	}
-	t.Logf("%d events, up to %d coroutines waiting at once, burst concurrency %v", len(got), maxWaiting, burst.Concurrency)
+	t.Logf("%d events, up to %d coroutines waiting at once, burst peak in progress %v", len(got), maxWaiting, burst.InProgressPeak)
 }
 
 // TestWebSocketSlowReader checks that a subscriber that does not read

@@ -13,7 +13,11 @@ export interface BurstRequest { method: string; path: string; n: number; c: numb
 export interface BurstResult {
   n: number; ok: number; errors: number; statuses: Record<string, number>;
   bodies: { body: string; count: number }[] | null; latencies_ms: number[] | null;
-  wall_ms: number; sum_ms: number; concurrency: number; busy_pct: number; workers: number;
+  wall_ms: number; sum_ms: number; cpu_pct: number; workers: number;
+  /** measured on the burst's trace (docs/web.md) */
+  traced: number; in_progress_peak: number; in_progress_mean: number; in_worker_ms_mean: number;
+  queued_ms_mean: number; worker_busy_pct: number; trace_window_ms: number; trace_dropped: number;
+  trace_error?: string;
 }
 export interface ShareResult { id: string; url: string; embed: string }
 /** SourceLines: lines of a workspace file tokenised by chroma on the server (c = CSS class of chroma.css). */

@@ -18,20 +18,34 @@ export function nsToMs(ns: number): string {
 }
 
 export interface BurstNumbers {
-  n: number; ok: number; errors: number; wall_ms: number; sum_ms: number;
-  concurrency: number; busy_pct: number; workers: number;
+  n: number; ok: number; errors: number; wall_ms: number; workers: number;
+  traced: number; in_progress_peak: number; in_progress_mean: number; in_worker_ms_mean: number;
+  queued_ms_mean: number; worker_busy_pct: number; trace_dropped: number; trace_error?: string;
 }
 
-/** burstSentence: "100 requests x 52 ms each took 61 ms: 85x concurrency on one thread. ..." */
+/** fmtMean formats a mean count: one decimal below 10. */
+function fmtMean(v: number): string {
+  return v >= 10 ? String(Math.round(v)) : (Math.round(v * 10) / 10).toFixed(1);
+}
+
+/**
+ * burstSentence says what a burst did inside the server, from the figures
+ * the server measured on the burst's trace (docs/web.md): requests in
+ * progress at once, time in the worker and time waiting for it, the
+ * workers' busy share. Every number can be checked on the timeline.
+ */
 export function burstSentence(b: BurstNumbers): string {
-  const each = b.n > 0 ? b.sum_ms / b.n : 0;
-  const conc = b.concurrency > 0 ? b.concurrency : (b.wall_ms > 0 ? b.sum_ms / b.wall_ms : 0);
+  let s = t("burst.took", { n: b.n, wall: fmtMs(b.wall_ms) });
+  if (b.trace_error || !(b.traced > 0)) {
+    return s + " " + t("burst.nofigures", { why: b.trace_error || t("burst.notraced") });
+  }
   const threads = b.workers > 1 ? t("burst.threads", { w: b.workers }) : t("burst.one.thread");
-  let s = t("burst.sentence", {
-    n: b.n, each: fmtMs(each), wall: fmtMs(b.wall_ms),
-    conc: conc >= 10 ? String(Math.round(conc)) : String(Math.round(conc * 10) / 10), threads,
+  s += " " + t("burst.inworker", {
+    peak: b.in_progress_peak, mean: fmtMean(b.in_progress_mean), threads,
+    each: fmtMs(b.in_worker_ms_mean), queued: fmtMs(b.queued_ms_mean),
   });
-  if (Number.isFinite(b.busy_pct) && b.busy_pct >= 0) s += " " + t("burst.busy", { pct: fmtMs(b.busy_pct) });
+  s += " " + t(b.workers > 1 ? "burst.busy.many" : "burst.busy", { pct: fmtMs(b.worker_busy_pct) });
+  if (b.trace_dropped > 0) s += " " + t("burst.dropped", { d: b.trace_dropped });
   return s;
 }
 

@@ -60,12 +60,21 @@ test("parseLocated reads file:line: message", () => {
   assert.ok(!validLuaName("util.lua"));
 });
 
-test("burst sentence as in VISION.md", () => {
+test("burst sentence from the trace's figures", () => {
   setLang("en");
-  const s = burstSentence({ n: 100, ok: 100, errors: 0, wall_ms: 12, sum_ms: 1000, concurrency: 83.3, busy_pct: 4.2, workers: 1 });
-  assert.match(s, /^100 requests x 10 ms each took 12 ms: 83x concurrency on one thread\./);
-  assert.match(s, /busy 4.2%/);
-  assert.match(burstSentence({ n: 10, ok: 10, errors: 0, wall_ms: 5, sum_ms: 20, concurrency: 4, busy_pct: 50, workers: 2 }), /on 2 threads/);
+  const base = { n: 100, ok: 100, errors: 0, wall_ms: 61, workers: 1, traced: 100, trace_dropped: 0 };
+  const sleep = burstSentence({ ...base, in_progress_peak: 97, in_progress_mean: 83.4, in_worker_ms_mean: 51, queued_ms_mean: 6.2, worker_busy_pct: 4.2 });
+  assert.match(sleep, /^100 requests took 61 ms\. Inside the server, requests in progress at once: 97 at most, 83 on average, on one worker thread\. Each spent 51 ms in the worker and waited 6\.2 ms for it on average\./);
+  assert.match(sleep, /The worker was busy 4\.2% of that time/);
+  assert.ok(!/concurrency/.test(sleep), "no figure is called concurrency");
+  const spin = burstSentence({ ...base, wall_ms: 5020, in_progress_peak: 1, in_progress_mean: 0.99, in_worker_ms_mean: 50, queued_ms_mean: 2475, worker_busy_pct: 99.6 });
+  assert.match(spin, /in progress at once: 1 at most, 1\.0 on average/);
+  assert.match(spin, /waited 2475 ms for it/);
+  assert.match(burstSentence({ ...base, workers: 2, in_progress_peak: 4, in_progress_mean: 2, in_worker_ms_mean: 5, queued_ms_mean: 1, worker_busy_pct: 50, trace_dropped: 7 }), /on 2 worker threads.*workers were busy 50%.*lost 7 events/);
+  assert.match(burstSentence({ ...base, traced: 0, in_progress_peak: 0, in_progress_mean: 0, in_worker_ms_mean: 0, queued_ms_mean: 0, worker_busy_pct: 0, trace_error: "the instance ended" }), /No figures from the trace: the instance ended\./);
+  setLang("zh");
+  assert.match(burstSentence({ ...base, in_progress_peak: 97, in_progress_mean: 83.4, in_worker_ms_mean: 51, queued_ms_mean: 6.2, worker_busy_pct: 4.2 }), /最多 97 个/);
+  setLang("en");
   assert.equal(fmtMs(3.14159), "3.1");
   assert.equal(fmtMs(52.4), "52");
   const hst = histogram([1, 2, 3, 10], 5);

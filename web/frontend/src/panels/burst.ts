@@ -74,8 +74,9 @@ export class BurstPanel {
   private show(r: BurstResult): void {
     const summary = h("div", {
       id: "burst-summary", class: "burst-summary",
-      "data-n": r.n, "data-ok": r.ok, "data-concurrency": r.concurrency,
-      "data-wall-ms": r.wall_ms, "data-workers": r.workers,
+      "data-n": r.n, "data-ok": r.ok, "data-wall-ms": r.wall_ms, "data-workers": r.workers,
+      "data-peak": r.in_progress_peak, "data-mean": r.in_progress_mean, "data-queued-ms": r.queued_ms_mean,
+      "data-in-worker-ms": r.in_worker_ms_mean, "data-busy": r.worker_busy_pct, "data-traced": r.traced,
     },
     h("p", { class: "sentence" }, burstSentence(r)),
     h("p", { class: "muted" }, t("burst.ok", { ok: r.ok, n: r.n, errors: r.errors })));
