@@ -221,6 +221,21 @@ func (cd *codeStore) PropagateKMV(top int, save *int, reg *int, inc int) {
 	*reg = *reg + inc
 }
 
+// PropagateK is PropagateKMV for constants only: a register the last
+// instruction moved from may be assigned before the value is used.
+func (cd *codeStore) PropagateK(top int, save *int, reg *int, inc int) {
+	lastinst := cd.Last()
+	if opGetArgA(lastinst) >= top && opGetOpCode(lastinst) == OP_LOADK {
+		if cindex := opGetArgBx(lastinst); cindex <= opMaxIndexRk {
+			cd.Pop()
+			*save = opRkAsk(cindex)
+			return
+		}
+	}
+	*save = *reg
+	*reg = *reg + inc
+}
+
 func (cd *codeStore) PropagateMV(top int, save *int, reg *int, inc int) {
 	lastinst := cd.Last()
 	if opGetArgA(lastinst) >= top {
@@ -720,10 +735,50 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 	return reg, acs
 } // }}}
 
+// copyConflicts, for an assignment of several targets, copies to fresh
+// registers the locals that a table target uses as its table or key and
+// that the same statement assigns: `t.x, t = 1, {}` must set the old t's
+// field (the targets are assigned after every right-hand side, in reverse
+// order, so the new t would be seen). Lua 5.1's parser does the same
+// (check_conflict in lparser.c).
+func copyConflicts(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) int { // {{{
+	assigned := map[int]bool{}
+	for _, ac := range acs {
+		if ac.ec.ctype == ecLocal {
+			assigned[ac.ec.reg] = true
+		}
+	}
+	for i, ac := range acs {
+		if ac.ec.ctype != ecTable {
+			continue
+		}
+		line := sline(stmt.Lhs[i])
+		if assigned[ac.ec.reg] {
+			context.Code.AddABC(OP_MOVE, reg, ac.ec.reg, 0, line)
+			ac.ec.reg = reg
+			reg++
+		}
+		if !opIsK(ac.keyrk) && assigned[ac.keyrk] {
+			context.Code.AddABC(OP_MOVE, reg, ac.keyrk, 0, line)
+			ac.keyrk = reg
+			reg++
+		}
+	}
+	return reg
+} // }}}
+
 func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) (int, []*assigncontext) { // {{{
 	lennames := len(stmt.Lhs)
 	lenexprs := len(stmt.Rhs)
 	namesassigned := 0
+	// With several targets or values, every value goes to a fresh register
+	// before any target is assigned: compiling one straight into a local's
+	// register (or naming a local's register as a table store's value)
+	// would let `a, b = b, a` read the a it has just overwritten.
+	multi := lennames > 1 || lenexprs > 1
+	if multi {
+		reg = copyConflicts(context, stmt, reg, acs)
+	}
 
 	for namesassigned < lennames {
 		ac := acs[namesassigned]
@@ -750,6 +805,18 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 
 		if expr == nil {
 			expr = stmt.Rhs[namesassigned]
+		}
+		if multi && ec.ctype != ecGlobal && ec.ctype != ecUpvalue {
+			reginc := compileExpr(context, reg, expr, ecnone(0))
+			if ec.ctype == ecTable {
+				// a constant may still be the store's operand: it cannot change
+				context.Code.PropagateK(context.RegTop(), &ac.valuerk, &reg, reginc)
+			} else {
+				ac.needmove = true
+				reg += reginc
+			}
+			namesassigned += 1
+			continue
 		}
 		idx := reg
 		reginc := compileExpr(context, reg, expr, ec)

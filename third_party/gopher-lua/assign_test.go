@@ -1,0 +1,77 @@
+package lua
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runLines runs each line of a Lua file as its own chunk and returns what
+// its print calls wrote, one line per call, values separated by tabs as
+// Lua's print does.
+func runLines(t *testing.T, path string) (lines []string, out []string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(src), "\n"), "\n") {
+		L := NewState()
+		var printed []string
+		L.SetGlobal("print", L.NewFunction(func(L *LState) int {
+			var parts []string
+			for i := 1; i <= L.GetTop(); i++ {
+				parts = append(parts, L.ToStringMeta(L.Get(i)).String())
+			}
+			printed = append(printed, strings.Join(parts, "\t"))
+			return 0
+		}))
+		if err := L.DoString(line); err != nil {
+			printed = append(printed, "error: "+err.Error())
+		}
+		L.Close()
+		lines = append(lines, line)
+		out = append(out, strings.Join(printed, "\n"))
+	}
+	return lines, out
+}
+
+// TestMultipleAssignment: every right-hand side is evaluated before any
+// target is assigned, and a table target uses the table and key it named
+// before the statement ran, as in LuaJIT (upstream issues #440, #315,
+// #158, #216, #280: `a, b = b, a` gave `2 2`). The expected output is
+// LuaJIT's (Debian's luajit2: `luajit testdata/assign.lua`).
+func TestMultipleAssignment(t *testing.T) {
+	lines, got := runLines(t, "testdata/assign.lua")
+	wantB, err := os.ReadFile("testdata/assign.luajit.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimRight(string(wantB), "\n"), "\n")
+	if len(want) != len(lines) {
+		t.Fatalf("%d expected lines for %d cases", len(want), len(lines))
+	}
+	for i := range lines {
+		if got[i] != want[i] {
+			t.Errorf("%s\n  got  %q\n  want %q (LuaJIT)", lines[i], got[i], want[i])
+		}
+	}
+}
+
+// TestAssignGoldenIsLuaJIT re-runs the cases with LuaJIT, when it is
+// installed, to check the recorded answers are still LuaJIT's.
+func TestAssignGoldenIsLuaJIT(t *testing.T) {
+	luajit, err := exec.LookPath("luajit")
+	if err != nil {
+		t.Skip("no luajit (Debian's luajit2 package) on this machine")
+	}
+	out, err := exec.Command(luajit, "testdata/assign.lua").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("testdata/assign.luajit.txt")
+	if string(out) != string(want) {
+		t.Fatalf("luajit now prints:\n%s\nthe golden says:\n%s", out, want)
+	}
+}
