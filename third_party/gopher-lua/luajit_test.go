@@ -37,41 +37,59 @@ func runLines(t *testing.T, path string) (lines []string, out []string) {
 	return lines, out
 }
 
-// TestMultipleAssignment: every right-hand side is evaluated before any
-// target is assigned, and a table target uses the table and key it named
-// before the statement ran, as in LuaJIT (upstream issues #440, #315,
-// #158, #216, #280: `a, b = b, a` gave `2 2`). The expected output is
-// LuaJIT's (Debian's luajit2: `luajit testdata/assign.lua`).
-func TestMultipleAssignment(t *testing.T) {
-	lines, got := runLines(t, "testdata/assign.lua")
-	wantB, err := os.ReadFile("testdata/assign.luajit.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := strings.Split(strings.TrimRight(string(wantB), "\n"), "\n")
-	if len(want) != len(lines) {
-		t.Fatalf("%d expected lines for %d cases", len(want), len(lines))
-	}
-	for i := range lines {
-		if got[i] != want[i] {
-			t.Errorf("%s\n  got  %q\n  want %q (LuaJIT)", lines[i], got[i], want[i])
-		}
+// luajitCases are Lua files whose every line prints what LuaJIT prints,
+// recorded in NAME.luajit.txt from Debian's luajit2 (`luajit NAME.lua`),
+// OpenResty's LuaJIT: the answers a learner's Lua must give.
+var luajitCases = []struct{ file, what string }{
+	// every right-hand side is evaluated before any target is assigned,
+	// and a table target uses the table and key it named before the
+	// statement ran (upstream issues #440, #315, #158, #216, #280:
+	// `a, b = b, a` gave `2 2`)
+	{"assign", "multiple assignment"},
+	// tostring, .., print, table.concat and %s format numbers as C's
+	// "%.14g" (Go's shortest form printed 1/3 as 0.3333333333333333 and
+	// ngx.now() as 1.796211608642e+09)
+	{"tostring", "numbers as strings"},
+}
+
+// TestLuaJITAnswers runs each line of each case as its own chunk and
+// compares what it prints with LuaJIT's answer.
+func TestLuaJITAnswers(t *testing.T) {
+	for _, c := range luajitCases {
+		t.Run(c.file, func(t *testing.T) {
+			lines, got := runLines(t, "testdata/"+c.file+".lua")
+			wantB, err := os.ReadFile("testdata/" + c.file + ".luajit.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Split(strings.TrimRight(string(wantB), "\n"), "\n")
+			if len(want) != len(lines) {
+				t.Fatalf("%d expected lines for %d cases", len(want), len(lines))
+			}
+			for i := range lines {
+				if got[i] != want[i] {
+					t.Errorf("%s: %s\n  got  %q\n  want %q (LuaJIT)", c.what, lines[i], got[i], want[i])
+				}
+			}
+		})
 	}
 }
 
-// TestAssignGoldenIsLuaJIT re-runs the cases with LuaJIT, when it is
+// TestGoldensAreLuaJIT re-runs the cases with LuaJIT, when it is
 // installed, to check the recorded answers are still LuaJIT's.
-func TestAssignGoldenIsLuaJIT(t *testing.T) {
+func TestGoldensAreLuaJIT(t *testing.T) {
 	luajit, err := exec.LookPath("luajit")
 	if err != nil {
 		t.Skip("no luajit (Debian's luajit2 package) on this machine")
 	}
-	out, err := exec.Command(luajit, "testdata/assign.lua").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := os.ReadFile("testdata/assign.luajit.txt")
-	if string(out) != string(want) {
-		t.Fatalf("luajit now prints:\n%s\nthe golden says:\n%s", out, want)
+	for _, c := range luajitCases {
+		out, err := exec.Command(luajit, "testdata/"+c.file+".lua").Output()
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		want, _ := os.ReadFile("testdata/" + c.file + ".luajit.txt")
+		if string(out) != string(want) {
+			t.Errorf("%s: luajit now prints:\n%s\nthe golden says:\n%s", c.file, out, want)
+		}
 	}
 }

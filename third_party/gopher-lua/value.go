@@ -3,7 +3,10 @@ package lua
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/big"
 	"os"
+	"strconv"
 )
 
 type LValueType int
@@ -111,11 +114,57 @@ func (st LString) Format(f fmt.State, c rune) {
 	}
 }
 
+// String formats the number as LuaJIT's tostring does: C's "%.14g", with
+// inf, -inf and nan spelled so (1/3 is 0.33333333333333, 2^53 is
+// 9.007199254741e+15, ngx.now() keeps its two decimals: 1796211596.62).
 func (nm LNumber) String() string {
-	if isInteger(nm) {
-		return fmt.Sprint(int64(nm))
+	f := float64(nm)
+	// integers of up to 14 digits print exactly: the common case, fast
+	if f == math.Trunc(f) && math.Abs(f) < 1e14 && (f != 0 || !math.Signbit(f)) {
+		return strconv.FormatInt(int64(f), 10)
 	}
-	return fmt.Sprint(float64(nm))
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return formatG14(f)
+}
+
+// formatG14 is "%.14g" as LuaJIT writes it: like C's, but a value exactly
+// halfway between two 14-digit numbers rounds away from zero (LuaJIT prints
+// 123456789012345 as 1.2345678901235e+14 where Go's correctly rounded
+// half-to-even gives ...234e+14).
+func formatG14(f float64) string {
+	s := strconv.FormatFloat(f, 'g', 14, 64)
+	// A tie shows as digits 15.. being exactly 5 then zeros in the exact
+	// decimal value; 17 digits tell when it may be one, big.Rat decides.
+	e := strconv.FormatFloat(math.Abs(f), 'e', 16, 64) // d.dddddddddddddddde±XX
+	if e[15] != '5' || e[16] != '0' || e[17] != '0' {
+		return s
+	}
+	half, ok := new(big.Rat).SetString(e[:16] + e[18:]) // 14 digits and the 5
+	if !ok || half.Cmp(new(big.Rat).SetFloat64(math.Abs(f))) != 0 {
+		return s
+	}
+	// round the 14 digits up by one unit in the last place
+	digits := []byte(e[:1] + e[2:15])
+	i := len(digits) - 1
+	for ; i >= 0 && digits[i] == '9'; i-- {
+		digits[i] = '0'
+	}
+	exp, _ := strconv.Atoi(e[19:])
+	if i < 0 {
+		digits = append([]byte{'1'}, digits[:len(digits)-1]...)
+		exp++
+	} else {
+		digits[i]++
+	}
+	up, _ := strconv.ParseFloat(string(digits[:1])+"."+string(digits[1:])+"e"+strconv.Itoa(exp), 64)
+	return strconv.FormatFloat(math.Copysign(up, f), 'g', 14, 64)
 }
 
 func (nm LNumber) Type() LValueType { return LTNumber }
