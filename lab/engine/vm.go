@@ -89,6 +89,15 @@ func (w *worker) initVM() error {
 	w.L = L
 	w.sched = sched
 	w.overrideCoroutineStatus()
+	w.overrideCoroutineRunning()
+	if err := w.guardCoroutineContexts(); err != nil {
+		L.Close()
+		return fmt.Errorf("lua vm: %w", err)
+	}
+	if err := w.findPCallBody(); err != nil {
+		L.Close()
+		return fmt.Errorf("lua vm: %w", err)
+	}
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
 	w.ngx = w.newNgx()
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
@@ -117,6 +126,12 @@ func (w *worker) overrideCoroutineStatus() {
 	builtin := co.RawGetString("status")
 	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
 		if th, ok := L.Get(1).(*lua.LState); ok {
+			if th != L && th == w.luaThread(L) {
+				// asked inside a pcall body about the coroutine that
+				// called pcall: that one runs, for Lua code
+				L.Push(lua.LString("running"))
+				return 1
+			}
 			if t, ok := w.uthreads[th]; ok {
 				switch {
 				case t.killed || t.waited:
@@ -128,6 +143,10 @@ func (w *worker) overrideCoroutineStatus() {
 				}
 				return 1
 			}
+		}
+		if L.Get(1).Type() != lua.LTThread {
+			// LuaJIT's wording (gopher-lua's is "thread expected, got nil")
+			raise(L, "bad argument #1 to 'status' (coroutine expected)")
 		}
 		L.Push(builtin)
 		L.Push(L.Get(1))
@@ -163,7 +182,7 @@ func (w *worker) checkUserYield(L *lua.LState) {
 	case phaseSet, phaseLog, phaseBalancer, phaseInitWorker:
 		raise(L, "API disabled in the context of %s", r.phase.context())
 	case phaseHeaderFilter, phaseBodyFilter:
-		if L == r.th {
+		if w.luaThread(L) == r.th { // pcall bodies included
 			raise(L, coro.ErrCBoundary)
 		}
 	}
@@ -206,13 +225,18 @@ func errorValueText(v lua.LValue) string {
 	return "unknown reason"
 }
 
-// coroutineCreated traces coroutines made by Lua code (and pcall bodies).
+// coroutineCreated traces coroutines made by Lua code. pcall bodies are
+// not traced: they are the lab's own, ngx_lua makes no coroutine for them.
 func (w *worker) coroutineCreated(co, parent *lua.LState) {
-	if !w.rec.Enabled() {
+	if w.calibrating {
+		w.noteCalibration(parent)
+		return
+	}
+	if !w.rec.Enabled() || w.madeForPCall(parent) {
 		return
 	}
 	id := w.newCoID(co)
-	ev := trace.Event{Kind: trace.CoCreate, Co: id, Arg: w.coIDs[parent]}
+	ev := trace.Event{Kind: trace.CoCreate, Co: id, Arg: w.coIDs[w.luaThread(parent)]}
 	if r := w.cur; r != nil {
 		ev.Req, ev.Phase = r.id, r.phase.String()
 		r.userCos = append(r.userCos, co)

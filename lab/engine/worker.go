@@ -35,6 +35,10 @@ type worker struct {
 	cur *request
 	// coIDs numbers the coroutines of this VM for the trace.
 	coIDs map[*lua.LState]int64
+	// bodyStartLine and bodyMakerLine tell pcall bodies from other
+	// coroutines (mainthread.go); calibrating: findPCallBody runs.
+	bodyStartLine, bodyMakerLine int
+	calibrating                  bool
 
 	conns map[int]*conn
 
