@@ -51,8 +51,8 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	r.running, r.children, r.entryDone = r.entryT, nil, false
 	r.th = r.w.sched.NewThread()
 	r.coID = r.w.newCoID(r.th)
+	r.enterPhase(p, code.ChunkName)
 	if r.w.rec.Enabled() {
-		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: code.ChunkName})
 		r.w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: p.String(), Source: code.ChunkName})
 	}
 	return r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Start(r.th, fn) }))
@@ -76,16 +76,45 @@ func (r *request) resume(vals ...lua.LValue) {
 	}
 }
 
-// enter makes r the current request, resumes, and restores.
+// enter makes r the current request, resumes its coroutine (traced as
+// co_resume), and restores.
 func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
-	prev := w.cur
-	w.cur = r
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: r.coID, Phase: r.phase.String()})
 	}
+	return w.call(r, f)
+}
+
+// call makes r the current request, runs f, and restores. Unlike enter it
+// traces nothing: it runs handlers that ngx_lua calls on the main thread.
+func (w *worker) call(r *request, f func() coro.Result) coro.Result {
+	prev := w.cur
+	w.cur = r
 	res := f()
 	w.cur = prev
 	return res
+}
+
+// enterPhase traces the start of a rewrite, access or content handler.
+func (r *request) enterPhase(p phase, chunk string) {
+	r.openPhase = p
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: chunk})
+	}
+}
+
+// exitPhase traces the end of the open phase, if one is open: the handler
+// and every light thread it spawned ended, or the request left the phase
+// (ngx.exit, ngx.exec, an error, the end of the request).
+func (r *request) exitPhase() {
+	p := r.openPhase
+	if p == phaseNone {
+		return
+	}
+	r.openPhase = phaseNone
+	if r.w.rec.Enabled() {
+		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: p.String()})
+	}
 }
 
 // afterResume acts on how the handler's resume ended.
@@ -100,6 +129,7 @@ func (r *request) afterResume(res coro.Result) bool {
 		case opExit:
 			r.endThread("exit")
 			r.killThreads()
+			r.exitPhase()
 			code := r.exitCode
 			if code == 0 { // ngx.OK: leave this phase only
 				if r.phase == phaseContent {
@@ -135,6 +165,7 @@ func (r *request) afterResume(res coro.Result) bool {
 		case opExec:
 			r.endThread("exec")
 			r.killThreads()
+			r.exitPhase()
 			if !r.internalRedirect() {
 				return false
 			}
@@ -170,7 +201,6 @@ func (r *request) afterResume(res coro.Result) bool {
 	case coro.Done:
 		if w.rec.Enabled() {
 			w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "ok"})
-			w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: r.phase.String()})
 		}
 		w.sched.Release(r.th)
 		delete(w.coIDs, r.th)
@@ -180,6 +210,7 @@ func (r *request) afterResume(res coro.Result) bool {
 			r.entryDone = true
 			return false
 		}
+		r.exitPhase()
 		return r.afterEntryDone()
 	default:
 		r.luaFailed(luaErrorText(res.Err))
@@ -228,14 +259,14 @@ func (r *request) luaFailed(msg string) {
 	}
 }
 
-// endThread drops the entry coroutine without finishing it.
+// endThread drops the entry coroutine without finishing it. The caller
+// ends the phase (exitPhase) once the light threads are gone too.
 func (r *request) endThread(why string) {
 	if r.th == nil {
 		return
 	}
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: why})
-		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: r.phase.String()})
 	}
 	delete(r.w.coIDs, r.th)
 	r.th = nil
@@ -250,6 +281,7 @@ func (r *request) abort() {
 	if r.th != nil {
 		r.endThread("aborted")
 	}
+	r.exitPhase()
 	if !r.finalized {
 		r.finalized = true
 		r.runLogPhase()
@@ -257,9 +289,12 @@ func (r *request) abort() {
 	}
 }
 
-// runSync runs a filter, log or set handler to completion in its own
-// coroutine; such phases cannot yield (their APIs refuse), so a yield is an
-// error. It returns the handler's results and whether it succeeded.
+// runSync runs a filter, log or set handler to completion. ngx_lua calls
+// these on the VM's main thread; the engine runs them in an internal
+// coroutine so that a yield is caught as the error it is there (their APIs
+// refuse to yield). That coroutine is not traced (only phase_enter and
+// phase_exit are) and Lua code does not see it (mainthread.go). It returns
+// the handler's results and whether it succeeded.
 func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
 	fn, err := r.w.function(code)
 	if err != nil {
@@ -269,12 +304,11 @@ func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lu
 	savedPhase, savedTh, savedCo, savedOp := r.phase, r.th, r.coID, r.op
 	r.phase = p
 	th := r.w.sched.NewThread()
-	r.th = th
-	r.coID = r.w.newCoID(th)
+	r.th, r.coID = th, 0
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: code.ChunkName})
 	}
-	res := r.w.enter(r, func() coro.Result { return r.w.sched.Start(th, fn, args...) })
+	res := r.w.call(r, func() coro.Result { return r.w.sched.Start(th, fn, args...) })
 	ok := true
 	switch res.Status {
 	case coro.Done:
@@ -294,7 +328,6 @@ func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lu
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: p.String()})
 	}
-	delete(r.w.coIDs, th)
 	r.phase, r.th, r.coID = savedPhase, savedTh, savedCo
 	if r.op != opExit {
 		r.op = savedOp

@@ -522,6 +522,7 @@ func (r *request) finalize(code int) {
 	if r.th != nil {
 		r.endThread("finalize")
 	}
+	r.exitPhase()
 	if r.c == nil {
 		return
 	}

@@ -128,7 +128,10 @@ type request struct {
 
 	// the running handler
 	phase phase
-	code  *conf.LuaCode
+	// openPhase is the rewrite, access or content phase whose phase_enter
+	// was traced and whose phase_exit is still due (phaseNone: none).
+	openPhase phase
+	code      *conf.LuaCode
 	// threadState is the loaded state of the light thread that runs or was
 	// last resumed (see thread.go); running says which one it is.
 	threadState

@@ -99,6 +99,9 @@ func (r *request) killThreads() {
 	}
 }
 
+// opEndName is how a thread's co_exit names the request-wide op that ended it.
+var opEndName = map[op]string{opExit: "exit", opExec: "exec", opRedirect: "redirect", opAbort: "error"}
+
 // afterChild acts on how a spawned thread's resume ended. It reports
 // false: the phase engine never goes on from a child's resume directly.
 func (r *request) afterChild(res coro.Result) bool {
@@ -111,6 +114,16 @@ func (r *request) afterChild(res coro.Result) bool {
 			// these act on the whole request: every thread ends and the
 			// entry thread's handling applies
 			op := r.op
+			// the thread that asked ends with the name of what it did;
+			// killThreads then ends the others
+			t.done, t.killed = true, true
+			w.loop.StopTimer(r.timer)
+			if w.rec.Enabled() {
+				w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: opEndName[op]})
+			}
+			if r.th != nil {
+				delete(w.coIDs, r.th)
+			}
 			r.killThreads()
 			r.switchTo(r.entryT)
 			r.entryDone = false
@@ -195,6 +208,7 @@ func (r *request) threadEnded(t *uthread) {
 				r.timerCheckDone()
 				return
 			}
+			r.exitPhase() // the phase ends with its last light thread
 			if r.afterEntryDone() {
 				r.run()
 			}

@@ -297,7 +297,7 @@ func (w *worker) runContext(p phase, code *conf.LuaCode) error {
 	r.running = r.entryT
 	th := w.sched.NewThread()
 	r.th = th
-	res := w.enter(r, func() coro.Result { return w.sched.Start(th, fn) })
+	res := w.call(r, func() coro.Result { return w.sched.Start(th, fn) }) // a plain call in ngx_lua: not traced
 	switch res.Status {
 	case coro.Done:
 		w.sched.Release(th)
