@@ -1,0 +1,110 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startWorkspace serves ws in-process for the test's life.
+func startWorkspace(t *testing.T, ws Workspace) *Engine {
+	t.Helper()
+	e, err := StartEngine(ws)
+	if err != nil {
+		t.Fatalf("workspace does not load: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Errorf("close engine: %v", err)
+		}
+	})
+	if w := e.Warnings(); len(w) > 0 {
+		t.Fatalf("workspace loads with warnings: %s", strings.Join(w, "; "))
+	}
+	return e
+}
+
+func runChecks(t *testing.T, l *Lesson, ws Workspace, lang Lang) Result {
+	t.Helper()
+	e := startWorkspace(t, ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return l.Check(ctx, e, lang)
+}
+
+func failures(r Result) string {
+	var b strings.Builder
+	for _, c := range r.Checks {
+		if !c.OK {
+			fmt.Fprintf(&b, "\n  %s: %s (hint: %s)", c.Name, c.Message, c.Hint)
+		}
+	}
+	return b.String()
+}
+
+// TestLessons runs every ready lesson of the course: its starter loads,
+// both solutions pass every check, the starter fails at least one (every
+// task asks for a change), every experiment gets an answer.
+func TestLessons(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		if l.Status != Ready {
+			continue
+		}
+		t.Run(fmt.Sprintf("%02d-%s", l.Order, l.ID), func(t *testing.T) {
+			if len(l.Checks) < 3 {
+				t.Errorf("%d checks, want at least 3", len(l.Checks))
+			}
+			if len(l.Experiments) == 0 {
+				t.Error("no experiment")
+			}
+			for _, sol := range []struct {
+				name string
+				ws   Workspace
+			}{{"solution", l.Solution}, {"solution2", l.Solution2}} {
+				t.Run(sol.name, func(t *testing.T) {
+					r := runChecks(t, l, sol.ws, English)
+					if r.Score != 100 {
+						t.Errorf("score %d, want 100; failed:%s", r.Score, failures(r))
+					}
+				})
+			}
+			t.Run("starter", func(t *testing.T) {
+				r := runChecks(t, l, l.Starter, Chinese)
+				if r.Score == 100 {
+					t.Fatal("the starter passes every check: the task asks for nothing, or the checks assert nothing")
+				}
+				for _, c := range r.Checks {
+					if c.OK {
+						continue
+					}
+					if !hasHan(c.Message) || !strings.HasSuffix(c.Message, "。") || c.Hint == "" {
+						t.Errorf("check %q: Chinese failure %q (hint %q), want a Chinese sentence and a hint", c.Name, c.Message, c.Hint)
+					}
+				}
+				t.Logf("starter fails:%s", failures(r))
+			})
+			t.Run("experiments", func(t *testing.T) {
+				e := startWorkspace(t, l.Solution)
+				for _, ex := range l.Experiments {
+					got, err := send(context.Background(), e.BaseURL(), ex.request())
+					if err != nil {
+						t.Errorf("experiment %q: %v", ex.Name.En, err)
+						continue
+					}
+					for _, r := range got {
+						if r.status != 200 {
+							t.Errorf("experiment %q: status %d, want 200", ex.Name.En, r.status)
+							break
+						}
+					}
+				}
+			})
+		})
+	}
+}
