@@ -117,7 +117,7 @@ func (e *Engine) start(ws Workspace) error {
 		eng, err := engine.New(cfg, engine.Options{
 			Tracer:    trace.New(max(cfg.WorkerProcesses, 1), engineTrace),
 			CPUBudget: time.Second, // the sandbox's default budget
-			Stderr:    io.Discard, // Start returns the error itself
+			Stderr:    io.Discard,  // Start returns the error itself
 			Sandbox:   true,
 		})
 		if err != nil {

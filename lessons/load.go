@@ -81,8 +81,8 @@ func Load(fsys fs.FS, dir string) ([]*Lesson, error) {
 
 // The entries of a lesson folder.
 var (
-	readyEntries  = []string{"lesson.txt", "en", "zh", "starter", "solution", "solution2", "experiments.txt", "checks.txt"}
-	textFiles     = []string{"text.md", "task.md", "hints.md"}
+	readyEntries = []string{"lesson.txt", "en", "zh", "starter", "solution", "solution2", "experiments.txt", "checks.txt"}
+	textFiles    = []string{"text.md", "task.md", "hints.md"}
 	knownEntries = map[string]bool{}
 	metaKeys     = map[string]bool{"status": true, "title_en": true, "title_zh": true, "summary_en": true, "summary_zh": true}
 )
