@@ -157,7 +157,10 @@ func (o *outcome) usable(needOwn bool) *Text {
 	return nil
 }
 
-func ms(ns int64) string { return strconv.FormatFloat(float64(ns)/1e6, 'f', 1, 64) }
+// ms formats nanoseconds as milliseconds: "50", "12.5".
+func ms(ns int64) string {
+	return strings.TrimSuffix(strconv.FormatFloat(float64(ns)/1e6, 'f', 1, 64), ".0")
+}
 
 // overlapAtLeast is "overlap >= K".
 type overlapAtLeast struct{ k int }
