@@ -162,12 +162,6 @@ func (ex Experiment) request() *request {
 func parseCheck(file string, b block) (Check, error) {
 	ck := Check{file: file, line: b.line}
 	var err error
-	if ck.Name, err = translated(file, b, "", "name_zh"); err != nil {
-		return ck, err
-	}
-	if ck.Hint, err = translated(file, b, "hint", "hint_zh"); err != nil {
-		return ck, err
-	}
 	if ck.req, err = parseRequest(file, b); err != nil {
 		return ck, err
 	}
@@ -186,6 +180,12 @@ func parseCheck(file string, b block) (Check, error) {
 		case a != nil:
 			ck.asserts = append(ck.asserts, a...)
 		}
+	}
+	if ck.Name, err = translated(file, b, "", "name_zh"); err != nil {
+		return ck, err
+	}
+	if ck.Hint, err = translated(file, b, "hint", "hint_zh"); err != nil {
+		return ck, err
 	}
 	if ck.req == nil && ck.wait == 0 {
 		return ck, errAt(file, b.line, "check %q sends nothing: give it a --- request (or a --- wait to only watch the trace)", b.name)

@@ -29,7 +29,7 @@ func startWorkspace(t *testing.T, ws Workspace) *Engine {
 func runChecks(t *testing.T, l *Lesson, ws Workspace, lang Lang) Result {
 	t.Helper()
 	e := startWorkspace(t, ws)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	return l.Check(ctx, e, lang)
 }
@@ -59,6 +59,12 @@ func TestLessons(t *testing.T) {
 		t.Run(fmt.Sprintf("%02d-%s", l.Order, l.ID), func(t *testing.T) {
 			if len(l.Checks) < 3 {
 				t.Errorf("%d checks, want at least 3", len(l.Checks))
+			}
+			if raceEnabled {
+				l = withoutTimeLimits(t, l)
+			}
+			if len(l.Checks) == 0 {
+				t.Skip("every check has a time limit")
 			}
 			if len(l.Experiments) == 0 {
 				t.Error("no experiment")
@@ -92,7 +98,9 @@ func TestLessons(t *testing.T) {
 			t.Run("experiments", func(t *testing.T) {
 				e := startWorkspace(t, l.Solution)
 				for _, ex := range l.Experiments {
-					got, err := send(context.Background(), e.BaseURL(), ex.request())
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+					got, err := send(ctx, e.BaseURL(), ex.request())
+					cancel()
 					if err != nil {
 						t.Errorf("experiment %q: %v", ex.Name.En, err)
 						continue
@@ -107,4 +115,27 @@ func TestLessons(t *testing.T) {
 			})
 		})
 	}
+}
+
+// withoutTimeLimits returns l without its checks that assert a duration
+// (under the race detector the engine is several times slower).
+func withoutTimeLimits(t *testing.T, l *Lesson) *Lesson {
+	t.Helper()
+	cp := *l
+	cp.Checks = nil
+	for _, ck := range l.Checks {
+		timed := false
+		for _, a := range ck.asserts {
+			switch a.(type) {
+			case wallUnder, sliceUnder:
+				timed = true
+			}
+		}
+		if timed {
+			t.Logf("race detector on: leaving out %q", ck.Name.En)
+			continue
+		}
+		cp.Checks = append(cp.Checks, ck)
+	}
+	return &cp
 }

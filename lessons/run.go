@@ -64,7 +64,8 @@ type CheckResult struct {
 
 // Timing of a check.
 const (
-	// RequestTimeout bounds each request of a check.
+	// RequestTimeout bounds each request of a check when the context
+	// given to Check has no deadline (with one, the deadline governs).
 	RequestTimeout = 10 * time.Second
 	// settle is how long the recording goes on after the last response,
 	// so that the log phase and request_end of the last requests, which
@@ -163,10 +164,12 @@ func (ck *Check) run(ctx context.Context, t Target) *Text {
 func send(ctx context.Context, base string, req *request) ([]response, error) {
 	client := &http.Client{
 		Transport: &http.Transport{DisableKeepAlives: true, DisableCompression: true, MaxConnsPerHost: req.c},
-		Timeout:   RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // a check looks at the redirect itself
 		},
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		client.Timeout = RequestTimeout
 	}
 	defer client.CloseIdleConnections()
 	out := make([]response, req.n)
