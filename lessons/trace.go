@@ -3,7 +3,6 @@ package lessons
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -169,26 +168,11 @@ func (a overlapAtLeast) check(o *outcome) *Text {
 	if m := o.usable(true); m != nil {
 		return m
 	}
-	type edge struct {
-		ts    int64
-		delta int
-	}
-	var edges []edge
+	var spans []trace.Span
 	for _, s := range o.view().own {
-		edges = append(edges, edge{s.start, +1}, edge{s.end, -1})
+		spans = append(spans, trace.Span{Start: s.start, End: s.end})
 	}
-	// an end and a start at the same instant do not overlap
-	sort.Slice(edges, func(i, j int) bool {
-		if edges[i].ts != edges[j].ts {
-			return edges[i].ts < edges[j].ts
-		}
-		return edges[i].delta < edges[j].delta
-	})
-	most, cur := 0, 0
-	for _, e := range edges {
-		cur += e.delta
-		most = max(most, cur)
-	}
+	most, _, _, _ := trace.Overlap(spans)
 	if most >= a.k {
 		return nil
 	}

@@ -56,11 +56,7 @@ func Measure(events []Event, workers int) Figures {
 	})
 	var f Figures
 	starts := map[int64]int64{} // main request id -> request_start ts
-	type edge struct {
-		ts    int64
-		delta int
-	}
-	var edges []edge
+	var spans []Span
 	var inWorker int64
 	for i := range evs {
 		ev := &evs[i]
@@ -82,7 +78,7 @@ func Measure(events []Event, workers int) Figures {
 			delete(starts, ev.Req)
 			f.Requests++
 			inWorker += ev.TS - t0
-			edges = append(edges, edge{t0, +1}, edge{ev.TS, -1})
+			spans = append(spans, Span{t0, ev.TS})
 		}
 	}
 	f.Unfinished = len(starts)
@@ -91,8 +87,35 @@ func Measure(events []Event, workers int) Figures {
 		return f
 	}
 	f.InWorkerMeanNS = inWorker / int64(f.Requests)
+	var from, to int64
+	f.InProgressPeak, f.InProgressMean, from, to = Overlap(spans)
+	f.WindowNS = to - from
+	if f.WindowNS > 0 {
+		f.BusyPct = 100 * float64(busyNS(evs, f.Workers, from, to)) / float64(f.WindowNS) / float64(f.Workers)
+	}
+	return f
+}
 
-	// Sweep the starts and ends in time order; at one instant ends go first.
+// Span is one request's time in the server, from its request_start to its
+// request_end (ns).
+type Span struct{ Start, End int64 }
+
+// Overlap sweeps spans in time order: peak is the most in progress at one
+// instant (one ending and another starting at the same nanosecond do not
+// overlap), mean the time-weighted mean over [from, to], the first start to
+// the last end (the peak when the window is empty).
+func Overlap(spans []Span) (peak int, mean float64, from, to int64) {
+	if len(spans) == 0 {
+		return 0, 0, 0, 0
+	}
+	type edge struct {
+		ts    int64
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(spans))
+	for _, s := range spans {
+		edges = append(edges, edge{s.Start, +1}, edge{s.End, -1})
+	}
 	slices.SortFunc(edges, func(a, b edge) int {
 		if a.ts != b.ts {
 			if a.ts < b.ts {
@@ -100,24 +123,22 @@ func Measure(events []Event, workers int) Figures {
 			}
 			return 1
 		}
-		return a.delta - b.delta
+		return a.delta - b.delta // ends first
 	})
-	from, to := edges[0].ts, edges[len(edges)-1].ts
-	f.WindowNS = to - from
+	from, to = edges[0].ts, edges[len(edges)-1].ts
 	n, area, last := 0, 0.0, from
 	for _, e := range edges {
 		area += float64(n) * float64(e.ts-last)
 		last = e.ts
 		n += e.delta
-		f.InProgressPeak = max(f.InProgressPeak, n)
+		peak = max(peak, n)
 	}
-	if f.WindowNS > 0 {
-		f.InProgressMean = area / float64(f.WindowNS)
-		f.BusyPct = 100 * float64(busyNS(evs, f.Workers, from, to)) / float64(f.WindowNS) / float64(f.Workers)
+	if to > from {
+		mean = area / float64(to-from)
 	} else {
-		f.InProgressMean = float64(f.InProgressPeak)
+		mean = float64(peak)
 	}
-	return f
+	return peak, mean, from, to
 }
 
 // busyNS sums, over the workers, the time in [from, to] each spent outside
