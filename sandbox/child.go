@@ -219,6 +219,10 @@ type child struct {
 	// recordings are the Record windows open now (record.go); the control
 	// loop owns the map.
 	recordings map[int64]*recording
+	// logRecs are the recordings that collect error_log lines (the log
+	// sink runs on the workers' threads).
+	recMu   sync.Mutex
+	logRecs []*recording
 }
 
 // send queues a frame that must reach the parent (blocks while the queue
@@ -267,6 +271,7 @@ func (c *child) writeLoop(ctx context.Context) {
 
 // logSink receives every error_log line on a worker's thread: it must not block.
 func (c *child) logSink(level int, line string) {
+	c.recordLog(line)
 	if !c.offer(&proto.LogLine{Level: level, Line: line}) {
 		c.logDropped.Add(1)
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/restylab/restylab/lab/trace"
@@ -22,6 +23,8 @@ const (
 	recordFrameBytes = 4 << 20
 	// recordEventBytes is the largest event a recording keeps.
 	recordEventBytes = 256 << 10
+	// recordLogBytes bounds the error_log lines one recording keeps.
+	recordLogBytes = 1 << 20
 	// recordGrace is how long a stop waits for the requests the recording
 	// saw start to end: a client has its response a moment before the
 	// worker emits request_end.
@@ -39,6 +42,12 @@ type recording struct {
 	ends    []int  // end offset of each event in buf
 	dropped int64
 	open    map[int64]bool // main requests started and not yet ended
+
+	// error_log lines, appended by the workers' log sink under the child's
+	// recMu
+	logs       []string
+	logBytes   int
+	logDropped int64
 }
 
 // startRecording answers Record{Stop: false}: it subscribes to the running
@@ -61,6 +70,9 @@ func (c *child) startRecording(id int64) {
 		c.recordings = map[int64]*recording{}
 	}
 	c.recordings[id] = rec
+	c.recMu.Lock()
+	c.logRecs = append(c.logRecs, rec)
+	c.recMu.Unlock()
 	go rec.run()
 	c.send(&proto.Recorded{ID: id, Started: true})
 }
@@ -77,6 +89,9 @@ func (c *child) stopRecording(id int64) {
 	close(rec.stop)
 	go func() {
 		<-rec.done
+		c.recMu.Lock()
+		c.logRecs = slices.DeleteFunc(c.logRecs, func(r *recording) bool { return r == rec })
+		c.recMu.Unlock()
 		for _, f := range rec.frames() {
 			c.send(f)
 		}
@@ -151,5 +166,21 @@ func (rec *recording) frames() []*proto.Recorded {
 		start = end
 	}
 	cur.Dropped = rec.dropped
+	cur.Logs, cur.LogDropped = rec.logs, rec.logDropped
 	return append(out, cur)
+}
+
+// recordLog gives an error_log line to the open recordings (called on a
+// worker's thread by the log sink: a short lock, never a wait on I/O).
+func (c *child) recordLog(line string) {
+	c.recMu.Lock()
+	defer c.recMu.Unlock()
+	for _, rec := range c.logRecs {
+		if rec.logBytes+len(line) > recordLogBytes {
+			rec.logDropped++
+			continue
+		}
+		rec.logs = append(rec.logs, line)
+		rec.logBytes += len(line)
+	}
 }

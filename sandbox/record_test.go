@@ -16,6 +16,7 @@ events {}
 http {
     server {
         listen 8080;
+        location /log { content_by_lua_block { ngx.log(ngx.ERR, "marker ", ngx.var.arg_n) ngx.say("logged") } }
         location /sleep { content_by_lua_block { ngx.sleep(0.1) ngx.say("slept") } }
         location /busy {
             content_by_lua_block {
@@ -54,12 +55,12 @@ func record(t *testing.T, in *Instance, f func()) trace.Figures {
 		t.Fatal(err)
 	}
 	f()
-	evs, dropped, err := rec.Stop(ctx)
+	w, err := rec.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fig := trace.Measure(evs, in.Workers())
-	fig.Dropped += dropped
+	fig := trace.Measure(w.Events, in.Workers())
+	fig.Dropped += w.Dropped
 	return fig
 }
 
@@ -103,7 +104,7 @@ func TestRecordEndsWithTheInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.Stop()
-	if _, _, err := rec.Stop(ctx); err == nil || !strings.Contains(err.Error(), "ended") {
+	if _, err := rec.Stop(ctx); err == nil || !strings.Contains(err.Error(), "ended") {
 		t.Fatalf("Stop after the instance ended: %v", err)
 	}
 	if _, err := in.Record(ctx); err == nil {
@@ -152,5 +153,38 @@ func TestRecordingBounds(t *testing.T) {
 	rec.add(small)
 	if len(rec.ends) != recordEventsMax || rec.dropped != 10 {
 		t.Errorf("kept %d, dropped %d; want %d and 10", len(rec.ends), rec.dropped, recordEventsMax)
+	}
+}
+
+// TestRecordErrorLog: a recording holds the error_log lines of its window,
+// as nginx writes them, and only those.
+func TestRecordErrorLog(t *testing.T) {
+	m := newManager(t, Config{})
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: recordConf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(t, in, "/log?n=before")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rec, err := in.Record(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(t, in, "/log?n=inside")
+	w, err := rec.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := strings.Join(w.ErrorLog, "\n")
+	if !strings.Contains(log, "[error]") || !strings.Contains(log, "marker inside") || strings.Contains(log, "marker before") {
+		t.Fatalf("the window's error_log: %q", log)
+	}
+	sorted := true
+	for i := 1; i < len(w.Events); i++ {
+		sorted = sorted && w.Events[i-1].TS <= w.Events[i].TS
+	}
+	if !sorted || len(w.Events) == 0 {
+		t.Fatalf("%d events, sorted %v", len(w.Events), sorted)
 	}
 }

@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/restylab/restylab/lab/trace"
@@ -46,40 +48,57 @@ func (in *Instance) Record(ctx context.Context) (*Recording, error) {
 	return rec, nil
 }
 
-// Stop ends the recording and returns its events (in the order the child
-// received them: sort by TS for one global order) and how many events it
-// lost beyond the Dropped events it holds.
-func (r *Recording) Stop(ctx context.Context) ([]trace.Event, int64, error) {
+// Window is what an instance did while it was recorded.
+type Window struct {
+	// Events are every worker's trace events sorted by TS (each worker's
+	// in the order it emitted them), without "dropped" events.
+	Events []trace.Event
+	// Dropped counts the trace events the recording lost.
+	Dropped int64
+	// ErrorLog holds the error_log lines, as nginx writes them.
+	ErrorLog []string
+	// LogDropped counts the error_log lines past the recording's bound.
+	LogDropped int64
+}
+
+// Stop ends the recording and returns its window.
+func (r *Recording) Stop(ctx context.Context) (*Window, error) {
 	defer r.in.recs.Delete(r.id)
 	if err := r.in.w.Write(&proto.Record{ID: r.id, Stop: true}); err != nil {
-		return nil, 0, r.in.goneError(err)
+		return nil, r.in.goneError(err)
 	}
-	var evs []trace.Event
-	var dropped int64
+	w := &Window{}
 	for {
 		m, err := r.next(ctx)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if m.Error != "" {
-			return nil, 0, fmt.Errorf("sandbox: record: %s", m.Error)
+			return nil, fmt.Errorf("sandbox: record: %s", m.Error)
 		}
 		for _, raw := range m.Events {
 			ev, err := trace.ParseJSON(raw)
 			if err != nil {
-				return nil, 0, fmt.Errorf("sandbox: record: %w", err)
+				return nil, fmt.Errorf("sandbox: record: %w", err)
 			}
-			evs = append(evs, ev)
+			if ev.Kind == trace.Dropped {
+				w.Dropped += ev.Arg
+				continue
+			}
+			w.Events = append(w.Events, ev)
 		}
-		dropped += m.Dropped
+		w.Dropped += m.Dropped
+		w.ErrorLog = append(w.ErrorLog, m.Logs...)
+		w.LogDropped += m.LogDropped
 		if !m.More {
 			break
 		}
 	}
 	if r.lost.Load() {
-		return nil, 0, errors.New("sandbox: record: the recording's frames were not read in time")
+		return nil, errors.New("sandbox: record: the recording's frames were not read in time")
 	}
-	return evs, dropped, nil
+	slices.SortStableFunc(w.Events, func(a, b trace.Event) int { return cmp.Compare(a.TS, b.TS) })
+	return w, nil
 }
 
 // next waits for the child's next frame for this recording.

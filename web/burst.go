@@ -86,12 +86,12 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	rec, recErr := in.Record(ctx)
 	res := runBurst(ctx, in.Port(), in.CPUTime, q, workers)
 	if recErr == nil {
-		evs, dropped, err := rec.Stop(ctx)
+		win, err := rec.Stop(ctx)
 		if err != nil {
 			res.TraceError = err.Error()
 		} else {
-			fig := trace.Measure(evs, workers)
-			fig.Dropped += dropped
+			fig := trace.Measure(win.Events, workers)
+			fig.Dropped += win.Dropped
 			res.burstFigures = figuresOf(fig, res.LatenciesMS, res.ErrorText)
 		}
 	} else {

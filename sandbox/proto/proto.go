@@ -204,6 +204,10 @@ type Recorded struct {
 	Dropped int64             `json:"dropped,omitempty"`
 	More    bool              `json:"more,omitempty"`
 	Error   string            `json:"error,omitempty"`
+	// Logs are the error_log lines of the window (in the last frame);
+	// LogDropped counts the lines past the recording's bound.
+	Logs       []string `json:"logs,omitempty"`
+	LogDropped int64    `json:"log_dropped,omitempty"`
 }
 
 // Exit is the child's last message: one sentence for the learner.
