@@ -1,5 +1,6 @@
-// Package store keeps what learners type: each session's workspace and the
-// read-only snapshots behind share links, in one bbolt file under the lab's
+// Package store keeps what learners type and achieve: each session's
+// workspace and lesson progress, and the read-only snapshots behind share
+// links, in one bbolt file under the lab's
 // data folder, so a restart of the lab loses nothing.
 //
 // A Store is safe for concurrent use; bbolt serialises writers and lets
@@ -48,6 +49,7 @@ const (
 var (
 	bucketWorkspaces = []byte("workspaces")
 	bucketSnapshots  = []byte("snapshots")
+	bucketProgress   = []byte("progress")
 )
 
 // Store is the lab's embedded database.
@@ -66,7 +68,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w (is another lab running on this data folder?)", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketWorkspaces, bucketSnapshots} {
+		for _, b := range [][]byte{bucketWorkspaces, bucketSnapshots, bucketProgress} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -181,6 +183,56 @@ func (s *Store) PruneEmbeds(t time.Time) (int, error) {
 		return 0, fmt.Errorf("store: prune embeds: %w", err)
 	}
 	return n, nil
+}
+
+// LessonProgress is how far a session got in one lesson.
+type LessonProgress struct {
+	// Score is the best score of the lesson's checks, 0..100; Done is true
+	// once every check passed.
+	Score   int   `json:"score"`
+	Done    bool  `json:"done"`
+	Checked int64 `json:"checked"` // unix milliseconds of the last check
+}
+
+// Progress returns the session's progress by lesson id (empty when the
+// session has checked nothing yet).
+func (s *Store) Progress(session string) (map[string]LessonProgress, error) {
+	p := map[string]LessonProgress{}
+	if err := s.get(bucketProgress, session, &p); err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// RecordCheck keeps a check's score for the session's lesson: the best
+// score stays, the time of the check is the last one. It returns the
+// lesson's progress after it.
+func (s *Store) RecordCheck(session, lesson string, score int) (LessonProgress, error) {
+	var out LessonProgress
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProgress)
+		p := map[string]LessonProgress{}
+		if data := b.Get([]byte(session)); data != nil {
+			if err := json.Unmarshal(data, &p); err != nil {
+				return err
+			}
+		}
+		lp := p[lesson]
+		lp.Score = max(lp.Score, score)
+		lp.Done = lp.Done || score == 100
+		lp.Checked = time.Now().UnixMilli()
+		p[lesson] = lp
+		out = lp
+		data, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(session), data)
+	})
+	if err != nil {
+		return out, fmt.Errorf("store: save progress %s: %w", session, err)
+	}
+	return out, nil
 }
 
 // SaveSnapshot stores a snapshot under id.

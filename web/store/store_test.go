@@ -121,3 +121,44 @@ func TestPruneEmbeds(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressSurvivesRestart: the best score of each lesson stays, a lesson
+// is done once every check passed, and a restart keeps it all.
+func TestProgressSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Progress("sess"); err != nil || len(p) != 0 {
+		t.Fatalf("a new session's progress: %v, %v", p, err)
+	}
+	for _, score := range []int{33, 66, 50} {
+		if _, err := s.RecordCheck("sess", "03-nonblocking", score); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lp, err := s.RecordCheck("sess", "01-hello", 100); err != nil || !lp.Done {
+		t.Fatalf("a full score: %+v, %v", lp, err)
+	}
+	s.RecordCheck("sess", "01-hello", 0) // a later failing check does not undo it
+	s.RecordCheck("other", "01-hello", 10)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.Progress("sess")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p["03-nonblocking"].Score != 66 || p["03-nonblocking"].Done || p["01-hello"].Score != 100 || !p["01-hello"].Done || len(p) != 2 {
+		t.Fatalf("progress after restart: %+v", p)
+	}
+	if p["01-hello"].Checked == 0 {
+		t.Fatal("no time of the last check")
+	}
+}
