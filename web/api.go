@@ -72,7 +72,8 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, sess *session) (st
 	if !readJSON(w, r, &in) {
 		return store.Workspace{}, false
 	}
-	ws, err := s.store.SaveWorkspace(sess.id, store.Workspace{Conf: in.Conf, Files: in.Files, Updated: time.Now().UnixMilli(), Embed: s.workspace(sess.id).Embed})
+	old := s.workspace(sess.id)
+	ws, err := s.store.SaveWorkspace(sess.id, store.Workspace{Conf: in.Conf, Files: in.Files, Updated: time.Now().UnixMilli(), Embed: old.Embed, Lesson: old.Lesson})
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return ws, false

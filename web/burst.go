@@ -66,12 +66,13 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	if q.C < 1 || q.C > q.N {
 		q.C = min(max(q.C, 1), q.N)
 	}
-	// One burst at a time per session: bursts run in the lab's process.
-	if !sess.bursting.CompareAndSwap(false, true) {
-		jsonError(w, http.StatusTooManyRequests, "a burst is already running for this session: wait for its results")
+	// One burst or check at a time per session: bursts run in the lab's
+	// process, and their figures need the instance alone.
+	if !sess.busy.CompareAndSwap(false, true) {
+		jsonError(w, http.StatusTooManyRequests, "a burst or a check is already running for this session: wait for its results")
 		return
 	}
-	defer sess.bursting.Store(false)
+	defer sess.busy.Store(false)
 	in, err := s.instance(r.Context(), sess)
 	if err != nil {
 		status, msg := startError(err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -98,19 +99,14 @@ func sameCode(a, b store.Workspace) bool {
 // replaceWorkspace makes ws the session's workspace, keeps the previous one
 // as a snapshot, and sends the browser to the playground.
 func (s *Server) replaceWorkspace(w http.ResponseWriter, r *http.Request, ws store.Workspace, query string) {
+	s.replaceWorkspaceTo(w, r, ws, "/play", query)
+}
+
+// replaceWorkspaceTo is replaceWorkspace with the page to open after it.
+func (s *Server) replaceWorkspaceTo(w http.ResponseWriter, r *http.Request, ws store.Workspace, page, query string) {
 	sess := s.sessionFor(w, r, true)
-	old := s.workspace(sess.id)
-	var params []string
-	if !sameCode(old, ws) {
-		id := newID(10)
-		if _, err := s.store.SaveSnapshot(id, old); err != nil {
-			jsonError(w, http.StatusInternalServerError, "could not keep your current code: "+err.Error())
-			return
-		}
-		params = append(params, "kept="+id)
-	}
-	ws.Updated = 0
-	if _, err := s.store.SaveWorkspace(sess.id, ws); err != nil {
+	kept, err := s.keepAndSave(sess, ws)
+	if err != nil {
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -119,16 +115,41 @@ func (s *Server) replaceWorkspace(w http.ResponseWriter, r *http.Request, ws sto
 	// workspace that does not load leaves the old one serving, and the
 	// page shows the error as after any Apply.
 	if sess.running() != nil {
-		if _, err := s.reload(r.Context(), sess, ws); err != nil {
+		if _, err := s.reload(r.Context(), sess, s.workspace(sess.id)); err != nil {
 			s.logf("web: apply the replaced workspace of a session: %v", err)
 		}
+	}
+	var params []string
+	if kept != "" {
+		params = append(params, "kept="+kept)
 	}
 	if query != "" {
 		params = append(params, query)
 	}
-	target := "/play"
+	target := page
 	if len(params) > 0 {
 		target += "?" + strings.Join(params, "&")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// keepAndSave makes ws the session's workspace; the code it replaces is
+// first kept as a snapshot, whose id it returns ("" when the code was the
+// same).
+func (s *Server) keepAndSave(sess *session, ws store.Workspace) (string, error) {
+	old := s.workspace(sess.id)
+	kept := ""
+	if !sameCode(old, ws) {
+		id := newID(10)
+		if _, err := s.store.SaveSnapshot(id, old); err != nil {
+			return "", fmt.Errorf("could not keep your current code: %w", err)
+		}
+		kept = id
+	}
+	ws.Updated = 0
+	ws.Embed = old.Embed
+	if _, err := s.store.SaveWorkspace(sess.id, ws); err != nil {
+		return "", err
+	}
+	return kept, nil
 }

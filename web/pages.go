@@ -27,7 +27,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Componen
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "nav.home")
-	s.render(w, r, views.Home(p, localExamples(p.Lang)))
+	s.render(w, r, views.Home(p, s.courseItems(w, r, p.Lang), localExamples(p.Lang)))
 }
 
 // about lists where the lab differs from OpenResty.

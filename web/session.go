@@ -45,7 +45,7 @@ type session struct {
 	id string
 
 	startMu  sync.Mutex  // one start or reload at a time
-	bursting atomic.Bool // a burst is running
+	busy     atomic.Bool // a burst or a lesson's check is running: their figures need the instance alone
 
 	mu       sync.Mutex
 	in       *sandbox.Instance

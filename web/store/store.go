@@ -27,6 +27,9 @@ type Workspace struct {
 	// Embed marks the throwaway session of an embedded playground: it is
 	// pruned once nobody has saved it for a while (see PruneEmbeds).
 	Embed bool `json:"embed,omitempty"`
+	// Lesson is the lesson whose starter the workspace began from ("" for
+	// the playground's own code).
+	Lesson string `json:"lesson,omitempty"`
 }
 
 // Snapshot is a read-only copy of a workspace behind a share link.

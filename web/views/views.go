@@ -42,6 +42,9 @@ type Boot struct {
 	// Preset fills the request and burst panels for the example just
 	// opened (its own path, burst size and concurrency).
 	Preset *Preset `json:"preset,omitempty"`
+	// Lesson is set on a lesson page: the front end wires its experiments
+	// and its "Check my work" button.
+	Lesson *BootLesson `json:"lesson,omitempty"`
 }
 
 // Preset is an example's request: the path to send, and n requests at

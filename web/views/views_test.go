@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"html/template"
 	"context"
 	"flag"
 	"os"
@@ -26,12 +27,26 @@ func TestGolden(t *testing.T) {
 		Phases:    Phases,
 	}
 	examples := []Example{{Name: "sleep", Title: "Synchronous non-blocking", About: "100 requests <fast>"}}
+	course := []LessonItem{
+		{ID: "hello", Order: 1, Title: "Hello <OpenResty>", Summary: "say hi", Ready: true, Done: true, Score: 100, Tried: true},
+		{ID: "nonblocking", Order: 3, Title: "Synchronous non-blocking", Summary: "wait", Ready: true, Score: 66, Tried: true},
+		{ID: "certificates", Order: 15, Title: "Dynamic certificates", Summary: "SNI"},
+	}
+	lesson := LessonView{LessonItem: course[1], Text: "<p>text <code>x</code></p>", Task: "<p>task</p>",
+		Hints:       []template.HTML{"<p>hint 1</p>", "<p>hint 2</p>"},
+		Experiments: []LessonExperiment{{Label: "Echo", Method: "POST", Path: "/echo?a=1&b=<2>", Headers: "Content-Type: text/plain\n", Body: "hi", N: 1, C: 1}, {Label: "Burst", Method: "GET", Path: "/wait", N: 100, C: 100}},
+		Prev:        &course[0]}
+	lessonBoot := boot
+	lessonBoot.Lesson = &BootLesson{ID: "nonblocking"}
 	tests := []struct {
 		name string
 		c    templ.Component
 	}{
-		{"home_en", Home(en, examples)},
-		{"home_zh", Home(zh, examples)},
+		{"home_en", Home(en, course, examples)},
+		{"home_zh", Home(zh, course, examples)},
+		{"lessons_en", Lessons(en, course)},
+		{"lesson_zh_notcurrent", LessonPage(zh, lesson, lessonBoot, true)},
+		{"lesson_en_current", LessonPage(en, LessonView{LessonItem: course[0], Text: "<p>t</p>", Task: "<p>k</p>", Current: true}, lessonBoot, false)},
 		{"play", Play(Page{Lang: English, Title: "Playground", Path: "/play"}, boot, true)},
 		{"play_notice", Play(Page{Lang: English, Title: "Playground", Path: "/play"}, Boot{Notice: "Your previous code is kept as a snapshot:", NoticeURL: "/share/abcdefghijklmnop"}, true)},
 		{"play_nobundle", Play(Page{Lang: Chinese, Title: "实验场", Path: "/play"}, boot, false)},
