@@ -44,8 +44,8 @@ func validID(id string) bool {
 type session struct {
 	id string
 
-	startMu  sync.Mutex  // one start or reload at a time
-	busy     atomic.Bool // a burst or a lesson's check is running: their figures need the instance alone
+	startMu sync.Mutex  // one start or reload at a time
+	busy    atomic.Bool // a burst or a lesson's check is running: their figures need the instance alone
 
 	mu       sync.Mutex
 	in       *sandbox.Instance

@@ -2,9 +2,9 @@ package views
 
 import (
 	"bytes"
-	"html/template"
 	"context"
 	"flag"
+	"html/template"
 	"os"
 	"path/filepath"
 	"testing"
