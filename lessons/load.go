@@ -122,6 +122,10 @@ func loadLesson(fsys fs.FS, dir, id string, order int) (*Lesson, error) {
 			}
 			switch name {
 			case "text.md":
+				// the page shows lesson.txt's title above the text
+				if strings.HasPrefix(src, "# ") {
+					return nil, errAt(p, 1, "the title belongs in lesson.txt (title_%s), not as a heading of the text", lang)
+				}
 				err = setLang(&l.Text, lang, p, src)
 			case "task.md":
 				err = setLang(&l.Task, lang, p, src)

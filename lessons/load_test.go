@@ -69,10 +69,10 @@ func minimal() fstest.MapFS {
 	ws := "http { server { listen 8080; location / { content_by_lua_block { ngx.say('hi') } } } }\n"
 	return fstest.MapFS{
 		"c/01-demo/lesson.txt":           {Data: []byte("status: ready\ntitle_en: Demo\ntitle_zh: 演示\nsummary_en: A demo.\nsummary_zh: 一个演示。\n")},
-		"c/01-demo/en/text.md":           {Data: []byte("# Demo\n")},
+		"c/01-demo/en/text.md":           {Data: []byte("Demo.\n")},
 		"c/01-demo/en/task.md":           {Data: []byte("Do it.\n")},
 		"c/01-demo/en/hints.md":          {Data: []byte("- one\n- two\n")},
-		"c/01-demo/zh/text.md":           {Data: []byte("# 演示\n")},
+		"c/01-demo/zh/text.md":           {Data: []byte("演示。\n")},
 		"c/01-demo/zh/task.md":           {Data: []byte("做吧。\n")},
 		"c/01-demo/zh/hints.md":          {Data: []byte("- 一\n- 二\n")},
 		"c/01-demo/starter/nginx.conf":   {Data: []byte(ws)},
@@ -107,6 +107,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"twice", "c/01-demo/checks.txt", "=== A\n--- name_zh: 甲\n--- request\nGET /\n--- request\nGET /\n", "c/01-demo/checks.txt:5: section \"request\" given twice in block \"A\" (first at line 3)"},
 		{"text before a block", "c/01-demo/checks.txt", "hello\n=== A\n", "c/01-demo/checks.txt:1: text \"hello\" outside a section"},
 		{"bad regex", "c/01-demo/checks.txt", "=== A\n--- name_zh: 甲\n--- request\nGET /\n--- response_body_like: (\n", "c/01-demo/checks.txt:5: bad response_body_like pattern"},
+		{"title in the text", "c/01-demo/en/text.md", "# Demo\n\nText.\n", "c/01-demo/en/text.md:1: the title belongs in lesson.txt (title_en)"},
 		{"missing starter", "c/01-demo/starter/nginx.conf", "", "c/01-demo/starter/nginx.conf: missing"},
 		{"bad status", "c/01-demo/lesson.txt", "status: soon\n", "c/01-demo/lesson.txt:1: status \"soon\": want ready or coming"},
 		{"unknown meta", "c/01-demo/lesson.txt", "status: ready\ntitel_en: X\n", "c/01-demo/lesson.txt:2: bad line \"titel_en: X\""},

@@ -20,6 +20,10 @@ export interface BurstResult {
   trace_error?: string;
 }
 export interface ShareResult { id: string; url: string; embed: string }
+/** CheckResult: one check of a lesson (message and hint are empty when it passed). */
+export interface CheckResult { name: string; ok: boolean; message: string; hint: string }
+/** LessonResult: POST /api/lessons/{id}/check. */
+export interface LessonResult { lesson: string; score: number; checks: CheckResult[] }
 /** SourceLines: lines of a workspace file tokenised by chroma on the server (c = CSS class of chroma.css). */
 export interface SourceLines { file: string; line: number; lines: { n: number; tokens: { c?: string; t: string }[] }[] }
 
@@ -84,6 +88,8 @@ export const api = {
   send: (r: SendRequest) => call<SendResult>("POST", "/api/send", r),
   burst: (r: BurstRequest) => call<BurstResult>("POST", "/api/burst", r),
   share: (ws: Workspace) => call<ShareResult>("POST", "/api/share", wsBody(ws)),
+  checkLesson: (id: string, ws: Workspace) =>
+    call<LessonResult>("POST", `/api/lessons/${encodeURIComponent(id)}/check`, wsBody(ws)),
   source: (file: string, line: number) =>
     call<SourceLines>("GET", `/api/source?file=${encodeURIComponent(file)}&line=${line}`),
   /** beaconWorkspace saves without waiting (page unload): POST /api/workspace as a keepalive fetch

@@ -16,6 +16,8 @@ export interface Boot {
   phases: string[];
   /** The example just opened: the path it serves, and its burst's n and c. */
   preset?: Preset;
+  /** Set on a lesson page: the lesson beside the playground. */
+  lesson?: { id: string };
 }
 
 export interface Preset {
@@ -70,6 +72,8 @@ export function parseBoot(text: string | null | undefined, htmlLang = "en"): Boo
     proxyBase: typeof raw.proxyBase === "string" ? raw.proxyBase : "",
     phases: phases.length ? phases : DEFAULT_PHASES,
     preset: parsePreset(raw.preset),
+    lesson: raw.lesson && typeof raw.lesson === "object" && typeof (raw.lesson as { id?: unknown }).id === "string"
+      ? { id: (raw.lesson as { id: string }).id } : undefined,
   };
 }
 

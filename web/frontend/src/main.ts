@@ -15,6 +15,7 @@ import { ErrorLogPanel } from "./panels/errorlog";
 import { EventLogPanel } from "./panels/eventlog";
 import { PhaseMap } from "./panels/phasemap";
 import { RequestPanel } from "./panels/request";
+import { wireLesson } from "./lesson";
 import { SharePanel } from "./panels/share";
 import { Tabs } from "./panels/tabs";
 import { currentTheme, initTheme, setTheme } from "./theme";
@@ -238,6 +239,22 @@ function start(): void {
     burst.setPreset(boot.preset.path, boot.preset.n, boot.preset.c);
   }
   const share = new SharePanel(getWs);
+  if (boot.lesson) {
+    wireLesson(boot.lesson.id, {
+      workspace: getWs,
+      save: () => saver.flush(),
+      sendRequest: (method, path, headers, body) => {
+        upper.show("request");
+        request.setRequest(method, path, headers, body);
+        void request.send();
+      },
+      fireBurst: (path, n, c) => {
+        upper.show("burst");
+        burst.setPreset(path, n, c);
+        void burst.fire();
+      },
+    });
+  }
 
   const vis = boot.embed
     ? [{ key: "timeline", label: t("tab.timeline"), el: tlPanel }]

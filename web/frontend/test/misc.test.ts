@@ -200,3 +200,11 @@ test("indentation follows nginx blocks and the Lua inside *_by_lua_block", () =>
     }
   });
 });
+
+test("a lesson's experiment headers and boot data", async () => {
+  const { parseHeaders } = await import("../src/lesson");
+  assert.deepEqual(parseHeaders("Content-Type: text/plain\nX-Key: a:b\n\nbad line"), [["Content-Type", "text/plain"], ["X-Key", "a:b"]]);
+  assert.deepEqual(parseBoot(JSON.stringify({ lesson: { id: "nonblocking" } })).lesson, { id: "nonblocking" });
+  assert.equal(parseBoot(JSON.stringify({ lesson: { id: 3 } })).lesson, undefined);
+  assert.equal(parseBoot("{}").lesson, undefined);
+});

@@ -19,6 +19,16 @@ export class RequestPanel {
     this.path.value = path;
   }
 
+  /** setRequest fills the whole form (a lesson's experiment): method, path, headers, body. */
+  setRequest(method: string, path: string, headers: [string, string][], body: string): void {
+    if (![...this.method.options].some((o) => o.value === method)) this.method.appendChild(h("option", { value: method }, method));
+    this.method.value = method;
+    this.path.value = path;
+    this.headers.replaceChildren();
+    for (const [k, v] of headers) this.addHeader(k, v, false);
+    this.body.value = body;
+  }
+
   constructor(private beforeSend: () => Promise<void> | void, private afterSend: () => void = () => undefined) {
     this.method = h("select", { id: "req-method" }, ...["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"].map((m) => h("option", { value: m }, m)));
     this.path = h("input", { id: "req-path", type: "text", value: "/", spellcheck: "false", autocomplete: "off" });
@@ -43,13 +53,13 @@ export class RequestPanel {
       details, this.result);
   }
 
-  private addHeader(k: string, v: string): void {
+  private addHeader(k: string, v: string, focus = true): void {
     const name = h("input", { type: "text", value: k, "aria-label": t("req.header.name"), placeholder: "X-Name", class: "hname" });
     const value = h("input", { type: "text", value: v, "aria-label": t("req.header.value"), placeholder: "value", class: "hvalue" });
     const row = h("div", { class: "header-row" }, name, value,
       h("button", { type: "button", class: "small", "aria-label": t("req.header.remove"), title: t("req.header.remove"), onclick: () => row.remove() }, "×"));
     this.headers.appendChild(row);
-    name.focus();
+    if (focus) name.focus();
   }
 
   private collect(): { method: string; path: string; headers: [string, string][]; body: string } {
