@@ -153,7 +153,8 @@ test("the ring keeps the most recent events and clear resets everything", () => 
   assert.equal(m.get(0), undefined);
   m.clear();
   assert.equal(m.total, 0);
-  assert.deepEqual(m.stats(), { events: 0, coroutines: 0, workers: 0, lanes: {} });
+  assert.deepEqual(m.stats(), { events: 0, coroutines: 0, workers: 0, requests: 0, lanes: {} });
+  assert.equal(m.requests.list.length, 0);
 });
 
 test("dropped events are summed, unknown kinds are kept", () => {

@@ -1,7 +1,15 @@
 // The trace model: a bounded ring of events plus what is derived from them incrementally:
-// per-worker coroutine runs and epoll_wait markers, per-coroutine running/waiting/done
-// segments, the epoll interest list and the ready lists of recent epoll_wait calls.
+// per-worker runs and epoll_wait markers, per-request lanes with their phases (requests.ts),
+// per-coroutine running/waiting/done segments, the epoll interest list and the ready lists
+// of recent epoll_wait calls.
+//
+// Coroutines are only what ngx_lua makes: the entry coroutines of rewrite, access and content
+// (and ssl), timers, light threads and the learner's own coroutines. A phase that cannot yield
+// (set, header_filter, body_filter, log ...) is a plain call: a span of its request's lane, never
+// a coroutine, even when an engine reports a co_resume for it.
 
+import { isSyncPhase } from "./phases";
+import { RequestLanes } from "./requests";
 import { Series } from "./series";
 import { EPOLLIN, EPOLLOUT, type TraceEvent } from "./types";
 
@@ -21,6 +29,12 @@ export interface Seg {
   line?: number;
 }
 
+/**
+ * What made a coroutine: the entry coroutine of a phase (rewrite, access, content, ssl), a timer's,
+ * ngx.thread.spawn, coroutine.create in the learner's code; "" when its co_create was not recorded.
+ */
+export type CoKind = "entry" | "timer" | "thread" | "user" | "";
+
 export interface Coro {
   key: number;
   co: number;
@@ -30,7 +44,17 @@ export interface Coro {
   parent: number;
   created: number;
   ran: boolean;
+  kind: CoKind;
   segs: Seg[];
+}
+
+/** coKindOf classifies a co_create event. */
+export function coKindOf(ev: TraceEvent): CoKind {
+  if (ev.detail === "ngx.thread.spawn") return "thread";
+  if (ev.arg) return "user";
+  if (ev.phase === "timer") return "timer";
+  if (ev.phase && !isSyncPhase(ev.phase) && ev.req) return "entry";
+  return "user";
 }
 
 /** Worker run columns: start, end, co, req. */
@@ -38,14 +62,15 @@ export const R_START = 0, R_END = 1, R_CO = 2, R_REQ = 3;
 /** epoll_wait columns: ts, timeout ms, ready count, ts of the return (first ready or next event). */
 export const W_TS = 0, W_TIMEOUT = 1, W_READY = 2;
 
+/** What a worker runs now: a coroutine, or (co 0) a phase that cannot yield. */
 export interface OpenRun { start: number; co: number; req: number; phase: string; source: string; line: number }
 
 export interface WorkerLane {
   id: number;
   runs: Series;
   open: OpenRun | null;
-  /** coroutines suspended by a nested resume on this worker (ngx.thread.spawn) */
-  stack: number[];
+  /** runs suspended by a nested resume on this worker (ngx.thread.spawn, coroutine.resume) */
+  stack: OpenRun[];
   waits: Series;
   distinctCoros: number;
   lastTs: number;
@@ -55,7 +80,7 @@ export interface Interest { worker: number; fd: number; events: number; owner: n
 
 export interface WaitCall { worker: number; ts: number; timeout: number; ready: { fd: number; mask: number }[] }
 
-export interface ModelStats { events: number; coroutines: number; workers: number; lanes: Record<string, number> }
+export interface ModelStats { events: number; coroutines: number; workers: number; requests: number; lanes: Record<string, number> }
 
 const MAX_COROS = 20000;
 const MAX_SEGS = 4000;
@@ -93,6 +118,8 @@ export class TraceModel {
   coroBase = 0;
   private seen = new Set<number>();
   distinctCoros = 0;
+  /** one lane per request with its phases and coroutines */
+  requests = new RequestLanes();
   /** the span of the request that ended last (Send fits the axis to it) */
   lastRequest: { start: number; end: number } | null = null;
   private openRequests = new Map<number, number>();
@@ -122,6 +149,7 @@ export class TraceModel {
     this.coroBase = 0;
     this.seen.clear();
     this.distinctCoros = 0;
+    this.requests.clear();
     this.interest.clear();
     this.interestLog = [];
     this.lastRequest = null;
@@ -164,14 +192,15 @@ export class TraceModel {
     return l;
   }
 
-  private coro(ev: TraceEvent): Coro {
+  private coro(ev: TraceEvent, kind: CoKind = ""): Coro {
     const co = ev.co ?? 0;
     const key = coKey(ev.worker, co);
     let c = this.coros.get(key);
     if (!c) {
-      c = { key, co, worker: ev.worker, req: ev.req ?? 0, phase: ev.phase ?? "", parent: 0, created: ev.ts, ran: false, segs: [] };
+      c = { key, co, worker: ev.worker, req: ev.req ?? 0, phase: ev.phase ?? "", parent: 0, created: ev.ts, ran: false, kind, segs: [] };
       this.coros.set(key, c);
       this.coroList.push(c);
+      this.requests.attach(c);
       if (!this.seen.has(key)) {
         if (this.seen.size < 2_000_000) this.seen.add(key);
         this.distinctCoros++;
@@ -183,8 +212,9 @@ export class TraceModel {
         this.coroBase += drop;
       }
     } else {
-      if (!c.req && ev.req) c.req = ev.req;
-      if (ev.phase) c.phase = ev.phase;
+      // (no req / phase update: a coroutine belongs to the request and phase it was made for; a filter
+      // run by its ngx.say reports the filter's phase)
+      if (!c.phase && ev.phase) c.phase = ev.phase;
     }
     return c;
   }
@@ -213,20 +243,30 @@ export class TraceModel {
     if (!this.kinds.has(ev.kind)) this.kinds.add(ev.kind);
     switch (ev.kind) {
       case "co_create": {
-        const c = this.coro(ev);
+        const c = this.coro(ev, coKindOf(ev));
         c.parent = ev.arg ?? 0;
         if (c.segs.length === 0) this.openSeg(c, ts, WAIT, ev, "created");
+        if (c.kind === "timer") {
+          // a timer's handler is its phase "timer" (its co_create stands for the phase_enter the engine omits)
+          this.requests.timer(ev);
+          const tl = this.requests.get(ev.worker, c.req);
+          if (!tl || !tl.open.some((p) => p.phase === "timer")) this.requests.enter(ev.worker, c.req, "timer", ts, ev.source).co = c.co;
+          else this.requests.bindEntry(c);
+        } else if (c.kind === "entry") this.requests.bindEntry(c);
         break;
       }
       case "co_resume": {
+        // a phase that cannot yield runs as a plain call: an engine's co_resume of a coroutine nobody
+        // created, in such a phase, is that call, not a coroutine
+        if (!this.coros.has(coKey(ev.worker, ev.co ?? 0)) && isSyncPhase(ev.phase)) break;
         const c = this.coro(ev);
         if (l.open && l.open.co === c.co) {
           // already running (a parent resumed by us when its child yielded)
           break;
         }
         if (l.open) {
-          const parent = this.coros.get(coKey(ev.worker, l.open.co));
-          l.stack.push(l.open.co);
+          const parent = l.open.co ? this.coros.get(coKey(ev.worker, l.open.co)) : undefined;
+          l.stack.push(l.open);
           this.closeRun(l, ts);
           if (parent) this.openSeg(parent, ts, WAIT, ev, `co ${c.co}`);
         }
@@ -235,11 +275,13 @@ export class TraceModel {
           l.distinctCoros++;
         }
         this.openSeg(c, ts, RUN, ev);
-        l.open = { start: ts, co: c.co, req: c.req || (ev.req ?? 0), phase: ev.phase ?? c.phase, source: ev.source ?? "", line: ev.line ?? 0 };
+        l.open = { start: ts, co: c.co, req: c.req || (ev.req ?? 0), phase: c.phase || (ev.phase ?? ""), source: ev.source ?? "", line: ev.line ?? 0 };
+        if (c.req) this.requests.resumed(ev.worker, c.req, ts);
         break;
       }
       case "co_yield":
       case "co_exit": {
+        if (!this.coros.has(coKey(ev.worker, ev.co ?? 0)) && isSyncPhase(ev.phase)) break;
         const c = this.coro(ev);
         const exit = ev.kind === "co_exit";
         this.openSeg(c, ts, exit ? DONE : WAIT, ev, exit ? (ev.detail || "ok") : (ev.detail || "yield"));
@@ -247,16 +289,21 @@ export class TraceModel {
           this.closeRun(l, ts);
           const up = l.stack.pop();
           if (up !== undefined) {
-            const p = this.coros.get(coKey(ev.worker, up));
-            if (p) {
-              this.openSeg(p, ts, RUN, ev);
-              l.open = { start: ts, co: up, req: p.req, phase: p.phase, source: "", line: 0 };
-            }
+            const p = up.co ? this.coros.get(coKey(ev.worker, up.co)) : undefined;
+            if (p) this.openSeg(p, ts, RUN, ev);
+            if (p || !up.co) l.open = { ...up, start: ts };
           }
         } else {
-          const k = l.stack.indexOf(c.co);
+          const k = l.stack.findIndex((o) => o.co === c.co);
           if (k >= 0) l.stack.splice(k, 1);
         }
+        if (c.req && (!l.open || l.open.req !== c.req)) {
+          // none of the request's coroutines runs now: inside a phase that yields, the request waits
+          // (after a yield; after its entry coroutine ended, only for light threads still alive)
+          if (!exit) this.requests.stopped(ev.worker, c.req, ts, ev.detail || "yield", c.co, ev.source, ev.line);
+          else if (c.kind === "entry" && this.liveThreads(ev.worker, c.req)) this.requests.stopped(ev.worker, c.req, ts, "light threads", c.co);
+        }
+        if (exit && c.kind === "timer") this.requests.exit(ev.worker, c.req, "timer", ts);
         if (!exit) {
           const w = parseWaitFd(ev.detail);
           if (w) this.setInterest(ev, w.fd, w.events, c.co, ev.detail ?? "");
@@ -268,8 +315,28 @@ export class TraceModel {
       }
       case "request_start":
         if (ev.req) this.openRequests.set(coKey(ev.worker, ev.req), ts);
+        this.requests.start(ev);
+        break;
+      case "phase_enter":
+        if (ev.req && ev.phase) {
+          this.requests.enter(ev.worker, ev.req, ev.phase, ts, ev.source);
+          // the worker runs a plain call (nested in a running coroutine, the coroutine's run goes on)
+          if (isSyncPhase(ev.phase) && !l.open) l.open = { start: ts, co: 0, req: ev.req, phase: ev.phase, source: ev.source ?? "", line: 0 };
+        }
+        break;
+      case "phase_exit":
+        if (ev.req && ev.phase) {
+          this.requests.exit(ev.worker, ev.req, ev.phase, ts);
+          const o = l.open;
+          if (o && o.co === 0 && o.req === ev.req && o.phase === ev.phase) this.closeRun(l, ts);
+        }
+        break;
+      case "timer_fire":
+        // (a sleep's wake-up is a timer_fire of its request too)
+        if (ev.detail === "ngx.timer") this.requests.timer(ev);
         break;
       case "request_end": {
+        this.requests.end(ev);
         const key = coKey(ev.worker, ev.req ?? 0);
         const start = this.openRequests.get(key);
         if (start !== undefined) {
@@ -315,8 +382,16 @@ export class TraceModel {
         l.stack = [];
         break;
       default:
-        if (ev.co) this.coro(ev);
+        // a log line of a plain call (old engines give it a coroutine id of its own) makes no coroutine
+        if (ev.co && (this.coros.has(coKey(ev.worker, ev.co)) || !isSyncPhase(ev.phase))) this.coro(ev);
     }
+  }
+
+  /** liveThreads tells whether a light thread of the request has not ended. */
+  private liveThreads(worker: number, req: number): boolean {
+    const lane = this.requests.get(worker, req);
+    if (!lane) return false;
+    return lane.coros.some((k) => k.kind === "thread" && k.segs.length > 0 && k.segs[k.segs.length - 1].st !== DONE);
   }
 
   private setInterest(ev: TraceEvent, fd: number, events: number, owner: number, what: string): void {
@@ -360,7 +435,7 @@ export class TraceModel {
       workers++;
       if (l.distinctCoros > 0) lanes[String(l.id)] = l.distinctCoros;
     }
-    return { events: this.total, coroutines: this.distinctCoros, workers, lanes };
+    return { events: this.total, coroutines: this.distinctCoros, workers, requests: this.requests.requests, lanes };
   }
 
   /** runAt finds what worker w runs at ts: the coroutine and request, or null when idle. */

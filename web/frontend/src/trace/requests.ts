@@ -1,0 +1,236 @@
+// Request lanes: one per request (or timer) of a worker, holding its phases as segments in time order
+// (from phase_enter / phase_exit), the spans inside a phase where none of the request's coroutines ran
+// (it waited: for a sleep, a socket, its light threads), and the coroutines ngx_lua created for it.
+
+import type { Coro } from "./model";
+import { isSyncPhase } from "./phases";
+import type { TraceEvent } from "./types";
+
+/** A stretch inside a phase where the request waited. e is NaN while it lasts. */
+export interface WaitSpan {
+  s: number;
+  e: number;
+  /** the co_yield's detail ("sleep 50ms", "read fd 9") */
+  reason: string;
+  /** where the Lua yielded */
+  source?: string;
+  line?: number;
+  /** the coroutine that yielded */
+  co: number;
+}
+
+/** One call of a phase handler. e is NaN while it lasts. */
+export interface PhaseSeg {
+  phase: string;
+  s: number;
+  e: number;
+  /** 0 for a phase of the request itself, 1 and more for a phase run from inside another (a filter run by ngx.say in content) */
+  depth: number;
+  /** the phase cannot yield (set, header_filter, body_filter, log ...): a plain call */
+  sync: boolean;
+  /** the handler's chunk name, "content_by_lua(nginx.conf:19)" */
+  source?: string;
+  /** the phase's entry coroutine (rewrite, access, content, timer), 0 for none */
+  co: number;
+  waits: WaitSpan[];
+}
+
+export type LaneKind = "request" | "timer" | "worker";
+
+export interface ReqLane {
+  /** coKey(worker, req) */
+  key: number;
+  worker: number;
+  /** request id (a timer runs as a fake request with an id of its own); 0 for the worker's own coroutines */
+  req: number;
+  kind: LaneKind;
+  /** request_start's detail ("GET /path"), a timer's what-for */
+  label: string;
+  start: number;
+  /** NaN while the request lasts */
+  end: number;
+  status: number;
+  /** every phase call in the order they began */
+  phases: PhaseSeg[];
+  /** the phases in progress, outermost first */
+  open: PhaseSeg[];
+  /** the wait in progress, if any */
+  wait: WaitSpan | null;
+  /** the coroutines of the request in order of creation */
+  coros: Coro[];
+  /** how many of coros are entry coroutines (a crowded timeline folds them into the request's row) */
+  entries: number;
+}
+
+const MAX_LANES = 20000;
+const MAX_PHASES = 4000;
+
+function laneKey(worker: number, req: number): number {
+  return worker * 4294967296 + req;
+}
+
+/** RequestLanes derives the request lanes from the events the model hands it. */
+export class RequestLanes {
+  map = new Map<number, ReqLane>();
+  /** lanes in order of first sight */
+  list: ReqLane[] = [];
+  /** index of list[0] since the last clear (lanes removed from the front) */
+  base = 0;
+  /** bumps when a lane or a coroutine row is added or removed (views recompute their layout) */
+  layout = 0;
+  /** lanes of real requests (request_start seen) since the last clear */
+  requests = 0;
+
+  clear(): void {
+    this.map.clear();
+    this.list = [];
+    this.base = 0;
+    this.layout++;
+    this.requests = 0;
+  }
+
+  get(worker: number, req: number): ReqLane | undefined {
+    return this.map.get(laneKey(worker, req));
+  }
+
+  /** lane finds or makes the lane of request req on worker. */
+  lane(worker: number, req: number, ts: number): ReqLane {
+    const key = laneKey(worker, req);
+    let l = this.map.get(key);
+    if (!l) {
+      l = {
+        key, worker, req, kind: req ? "request" : "worker", label: "", start: ts, end: NaN, status: 0,
+        phases: [], open: [], wait: null, coros: [], entries: 0,
+      };
+      this.map.set(key, l);
+      this.list.push(l);
+      this.layout++;
+      if (this.list.length > MAX_LANES) {
+        const drop = this.list.length - MAX_LANES + (MAX_LANES >> 3);
+        for (let i = 0; i < drop; i++) this.map.delete(this.list[i].key);
+        this.list.splice(0, drop);
+        this.base += drop;
+      }
+    }
+    return l;
+  }
+
+  start(ev: TraceEvent): void {
+    if (!ev.req) return;
+    const l = this.lane(ev.worker, ev.req, ev.ts);
+    l.kind = "request";
+    l.label = ev.detail ?? "";
+    l.start = ev.ts;
+    this.requests++;
+  }
+
+  end(ev: TraceEvent): void {
+    const l = this.get(ev.worker, ev.req ?? 0);
+    if (!l) return;
+    this.closeAll(l, ev.ts);
+    l.end = ev.ts;
+    l.status = ev.arg ?? 0;
+  }
+
+  /** timer makes the lane of a timer's fake request (timer_fire). */
+  timer(ev: TraceEvent): void {
+    if (!ev.req) return;
+    const l = this.lane(ev.worker, ev.req, ev.ts);
+    l.kind = "timer";
+    if (!l.label) l.label = ev.detail || "ngx.timer";
+  }
+
+  enter(worker: number, req: number, phase: string, ts: number, source?: string): PhaseSeg {
+    const l = this.lane(worker, req, ts);
+    this.closeWait(l, ts);
+    const seg: PhaseSeg = { phase, s: ts, e: NaN, depth: l.open.length, sync: isSyncPhase(phase), source, co: 0, waits: [] };
+    if (l.phases.length >= MAX_PHASES) l.phases.splice(0, MAX_PHASES >> 1);
+    l.phases.push(seg);
+    l.open.push(seg);
+    return seg;
+  }
+
+  exit(worker: number, req: number, phase: string, ts: number): void {
+    const l = this.get(worker, req);
+    if (!l) return;
+    let k = l.open.length - 1;
+    while (k >= 0 && l.open[k].phase !== phase) k--;
+    if (k < 0) return;
+    this.closeWait(l, ts);
+    // a phase left while phases it ran are still open (an error ended them): they end here too
+    for (let i = l.open.length - 1; i >= k; i--) l.open[i].e = ts;
+    l.open.length = k;
+    if (l.kind === "timer" && l.open.length === 0) l.end = ts;
+  }
+
+  /** bindEntry tells the request's open phase which coroutine ngx_lua created to run it. */
+  bindEntry(c: Coro): void {
+    const l = this.get(c.worker, c.req);
+    if (!l) return;
+    for (let i = l.open.length - 1; i >= 0; i--) {
+      const seg = l.open[i];
+      if (!seg.sync && seg.phase === c.phase) {
+        if (!seg.co) seg.co = c.co;
+        return;
+      }
+    }
+  }
+
+  /** attach lists coroutine c under its request's lane. */
+  attach(c: Coro): void {
+    const l = this.lane(c.worker, c.req, c.created);
+    l.coros.push(c);
+    if (c.kind === "entry") l.entries++;
+    this.layout++;
+  }
+
+  /** stopped: none of the request's coroutines runs any more; inside a phase that yields, it now waits. */
+  stopped(worker: number, req: number, ts: number, reason: string, co: number, source?: string, line?: number): void {
+    const l = this.get(worker, req);
+    if (!l || l.wait) return;
+    let seg: PhaseSeg | undefined;
+    for (let i = l.open.length - 1; i >= 0; i--) {
+      if (!l.open[i].sync) {
+        seg = l.open[i];
+        break;
+      }
+    }
+    if (!seg) return;
+    const w: WaitSpan = { s: ts, e: NaN, reason, co, source, line };
+    seg.waits.push(w);
+    l.wait = w;
+  }
+
+  /** resumed: one of the request's coroutines runs again. */
+  resumed(worker: number, req: number, ts: number): void {
+    const l = this.get(worker, req);
+    if (l) this.closeWait(l, ts);
+  }
+
+  private closeWait(l: ReqLane, ts: number): void {
+    const w = l.wait;
+    if (!w) return;
+    l.wait = null;
+    w.e = ts;
+    if (w.e <= w.s) {
+      // a yield that was no wait (the phase ended at once): not a span
+      for (const seg of l.open) {
+        const i = seg.waits.lastIndexOf(w);
+        if (i >= 0) seg.waits.splice(i, 1);
+      }
+    }
+  }
+
+  private closeAll(l: ReqLane, ts: number): void {
+    this.closeWait(l, ts);
+    for (const seg of l.open) seg.e = ts;
+    l.open.length = 0;
+  }
+}
+
+/** phaseWaitNs sums the waits of a phase segment up to ts (for a segment still open). */
+export function phaseWaitNs(seg: PhaseSeg, now: number): number {
+  let sum = 0;
+  for (const w of seg.waits) sum += (Number.isNaN(w.e) ? now : w.e) - w.s;
+  return sum;
+}
