@@ -759,3 +759,109 @@ func TestBrowserCookiePlanting(t *testing.T) {
 		t.Fatalf("/play opened session %s, want the visitor's %s (the attacker's is %s)", got, mine, evil)
 	}
 }
+
+// requestLane is a lane of the timeline as its data-request-lanes attribute describes it.
+type requestLane struct {
+	Req    int    `json:"req"`
+	Kind   string `json:"kind"`
+	Label  string `json:"label"`
+	Phases []struct {
+		Phase string  `json:"phase"`
+		Depth int     `json:"depth"`
+		Waits int     `json:"waits"`
+		X0    float64 `json:"x0"`
+		X1    float64 `json:"x1"`
+		Y     float64 `json:"y"`
+	} `json:"phases"`
+	Coroutines []struct {
+		Co    int    `json:"co"`
+		Kind  string `json:"kind"`
+		Phase string `json:"phase"`
+	} `json:"coroutines"`
+}
+
+// TestBrowserRequestLanes: one request through the phases example is one
+// lane of the timeline, its phases named segments in the order the request
+// passed them (set, rewrite, access, content, header_filter, body_filter,
+// log), and only the coroutines ngx_lua makes: the entry coroutines of
+// rewrite, access and content (the other phases are plain calls). Hovering
+// the content segment tells the phase, its source line and its durations.
+func TestBrowserRequestLanes(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the phases example from the home page",
+		chromedp.Navigate(l.ts.URL+"/"),
+		chromedp.Click(chromedp.CSS(`form[action="/example/phases"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "a running instance", instanceRunning, 20*time.Second)
+	run(t, ctx, "clear the recording, send one request",
+		chromedp.Click(chromedp.CSS(`#tl-clear`)),
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	// the request ended (its log phase is there) and the axis was fitted to it (content is wide)
+	lanesJS := `JSON.parse(document.querySelector('.timeline-wrap').dataset.requestLanes || '[]')`
+	waitJS(t, ctx, "the request's lane, fitted", `(() => { const ls = `+lanesJS+`.filter(l => l.kind === 'request'); if (ls.length !== 1) return false; const ps = ls[0].phases; const c = ps.find(p => p.phase === 'content'); const v = window.restylab.view(); const d = v.reqEnd - v.reqStart; return ps.some(p => p.phase === 'log') && !!c && c.x1 - c.x0 >= 4 && d > 0 && v.visible <= 2 * d; })()`, 10*time.Second)
+	var lanes []requestLane
+	if err := json.Unmarshal([]byte(value(t, ctx, "read the lanes", chromedp.Evaluate[string](`document.querySelector('.timeline-wrap').dataset.requestLanes`))), &lanes); err != nil {
+		t.Fatalf("data-request-lanes: %v", err)
+	}
+	var reqs []requestLane
+	for _, ln := range lanes {
+		if ln.Kind == "request" {
+			reqs = append(reqs, ln)
+		}
+	}
+	if len(reqs) != 1 {
+		t.Fatalf("%d request lanes, want 1: %+v", len(reqs), lanes)
+	}
+	lane := reqs[0]
+	if lane.Label != "GET /" {
+		t.Errorf("the lane is labelled %q, want the request line GET /", lane.Label)
+	}
+	// phases in the order they were entered, each named once (body_filter runs once per chunk)
+	var order []string
+	seen := map[string]bool{}
+	for _, p := range lane.Phases {
+		if !seen[p.Phase] {
+			seen[p.Phase] = true
+			order = append(order, p.Phase)
+		}
+	}
+	wantPhases := []string{"set", "rewrite", "access", "content", "header_filter", "body_filter", "log"}
+	if strings.Join(order, " ") != strings.Join(wantPhases, " ") {
+		t.Fatalf("phase segments %v, want the %d phases %v in that order", order, len(wantPhases), wantPhases)
+	}
+	var cos []string
+	for _, c := range lane.Coroutines {
+		cos = append(cos, c.Kind+" "+c.Phase)
+	}
+	if want := "entry rewrite,entry access,entry content"; strings.Join(cos, ",") != want {
+		t.Fatalf("coroutines %q, want %q", cos, want)
+	}
+	if n := value(t, ctx, "read the coroutine count", chromedp.Evaluate[string](`document.querySelector('#timeline-stats').dataset.coroutines`)); n != "3" {
+		t.Fatalf("the timeline counts %s coroutines, want 3", n)
+	}
+	// hover the content segment
+	var content struct{ X, Y float64 }
+	for _, p := range lane.Phases {
+		if p.Phase == "content" {
+			content.X, content.Y = (p.X0+p.X1)/2, p.Y
+		}
+	}
+	type box struct{ X, Y float64 }
+	b := value(t, ctx, "read the canvas box", chromedp.Evaluate[box](`(() => { const r = document.querySelector('.timeline-canvas').getBoundingClientRect(); return {x: r.left, y: r.top}; })()`))
+	run(t, ctx, "hover the content segment", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, b.X+content.X, b.Y+content.Y))
+	waitJS(t, ctx, "the tooltip", `(() => { const tip = document.querySelector('.tl-tip'); return !tip.hidden && tip.textContent.length > 0; })()`, 5*time.Second)
+	tip := value(t, ctx, "read the tooltip", chromedp.Evaluate[string](`[...document.querySelectorAll('.tl-tip > div')].map(d => d.textContent).join('\n')`))
+	for _, want := range []string{"content", "nginx.conf:19", "running", "waiting", " ms", "GET /"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("the tooltip over content says %q, want %q in it", tip, want)
+		}
+	}
+	screenshot(t, ctx, "request-lanes-phases")
+	t.Logf("phases %v, coroutines %v; tooltip %q", order, cos, tip)
+}

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { DONE, R_CO, RUN, TraceModel, WAIT } from "../src/trace/model";
 import { chunkSource, isSyncPhase } from "../src/trace/phases";
 import { phaseWaitNs } from "../src/trace/requests";
+import { chromeTrace } from "../src/trace/export";
 import type { TraceEvent } from "../src/trace/types";
 
 function recorded(name: string): TraceEvent[] {
@@ -145,4 +146,46 @@ test("a request that ends inside a phase closes it; chunk names give the source"
   assert.deepEqual(chunkSource("rewrite_by_lua(nginx.conf:17)"), { file: "nginx.conf", line: 17 });
   assert.deepEqual(chunkSource("/srv/lua/h.lua"), { file: "/srv/lua/h.lua", line: 1 });
   assert.equal(chunkSource("whatever"), null);
+});
+
+test("Perfetto export: named phase slices on the request's track, coroutine tracks, flows from yield to resume", () => {
+  const m = new TraceModel();
+  m.ingest(recorded("spawn.jsonl"));
+  const evs = chromeTrace(m).traceEvents;
+  const names = (pid: number, tid: number, cat: string) => evs.filter((e) => e.pid === pid && e.tid === tid && e.cat === cat && e.ph === "X").map((e) => e.name);
+  const track = (name: string) => evs.find((e) => e.ph === "M" && e.name === "thread_name" && (e.args as { name: string }).name.trim() === name)!;
+  const req = track("r2 GET /wait");
+  assert.ok(req, "a track for the request");
+  assert.equal(req.pid, 2, "worker 0's requests");
+  assert.deepEqual(names(req.pid, req.tid, "phase"), ["rewrite", "content", "log"]);
+  assert.deepEqual(names(req.pid, req.tid, "wait"), ["wait: sleep 10ms", "wait: light threads"]);
+  const rewrite = evs.find((e) => e.pid === req.pid && e.tid === req.tid && e.name === "rewrite")!;
+  const wait = evs.find((e) => e.pid === req.pid && e.tid === req.tid && e.name === "wait: sleep 10ms")!;
+  assert.ok(wait.ts > rewrite.ts && wait.ts + wait.dur! < rewrite.ts + rewrite.dur!, "the wait nests in its phase");
+  assert.equal((rewrite.args as { source: string }).source, "nginx.conf:10");
+  assert.ok((rewrite.args as { waiting_ms: number }).waiting_ms >= 10);
+  // the coroutine tracks follow their request's, in the timeline's order
+  const thread = track("co 4 light thread");
+  assert.equal(thread.pid, req.pid);
+  assert.equal(thread.tid, req.tid + 3);
+  assert.deepEqual(names(thread.pid, thread.tid, "coroutine"), ["running", "running"]);
+  assert.deepEqual(names(thread.pid, thread.tid, "wait"), ["wait: created", "wait: sleep 20ms"]);
+  // one flow per wait that was resumed: the rewrite's sleep, content's while its thread ran first, the
+  // thread's sleep, the timer's sleep
+  const starts = evs.filter((e) => e.ph === "s");
+  const ends = evs.filter((e) => e.ph === "f");
+  assert.deepEqual(starts.map((e) => e.name).sort(), ["yield: co 4", "yield: sleep 10ms", "yield: sleep 10ms", "yield: sleep 20ms"]);
+  assert.deepEqual(starts.map((e) => e.id), ends.map((e) => e.id));
+  const ts = starts.find((e) => e.tid === thread.tid)!;
+  const tf = ends.find((e) => e.id === ts.id)!;
+  assert.equal(ts.name, "yield: sleep 20ms");
+  assert.equal(tf.tid, thread.tid);
+  assert.equal(tf.bp, "e");
+  const runs = evs.filter((e) => e.pid === thread.pid && e.tid === thread.tid && e.name === "running");
+  assert.ok(ts.ts >= runs[0].ts && ts.ts <= runs[0].ts + runs[0].dur!, "the flow leaves the run that yielded");
+  assert.ok(tf.ts >= runs[1].ts && tf.ts <= runs[1].ts + runs[1].dur!, "and enters the run that resumed");
+  // the worker's own track names what ran: coroutines and the plain calls of phases that cannot yield
+  const worker = evs.filter((e) => e.pid === 1 && e.ph === "X").map((e) => e.name);
+  assert.ok(worker.includes("co 4 light thread (r2)"), worker.join(", "));
+  assert.ok(worker.includes("log (r2)"), worker.join(", "));
 });

@@ -109,7 +109,7 @@ test("export: Chrome trace slices and JSON lines", () => {
     { ts: 6000, kind: "epoll_ready", worker: 0, fd: 9, arg: 1 },
   ]);
   const ct = chromeTrace(m);
-  const x = ct.traceEvents.filter((e) => e.ph === "X");
+  const x = ct.traceEvents.filter((e) => e.ph === "X" && e.pid === 1);
   assert.equal(x.length, 1);
   assert.equal(x[0].ts, 2);
   assert.equal(x[0].dur, 3);

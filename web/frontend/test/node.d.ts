@@ -15,3 +15,6 @@ declare module "node:assert/strict" {
 declare module "node:fs" {
   export function readFileSync(path: URL | string, encoding: "utf8"): string;
 }
+declare const process: {
+  cpuUsage(prev?: { user: number; system: number }): { user: number; system: number };
+};

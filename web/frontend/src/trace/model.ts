@@ -258,7 +258,7 @@ export class TraceModel {
       case "co_resume": {
         // a phase that cannot yield runs as a plain call: an engine's co_resume of a coroutine nobody
         // created, in such a phase, is that call, not a coroutine
-        if (!this.coros.has(coKey(ev.worker, ev.co ?? 0)) && isSyncPhase(ev.phase)) break;
+        if (isSyncPhase(ev.phase) && !this.coros.has(coKey(ev.worker, ev.co ?? 0))) break;
         const c = this.coro(ev);
         if (l.open && l.open.co === c.co) {
           // already running (a parent resumed by us when its child yielded)
@@ -281,7 +281,7 @@ export class TraceModel {
       }
       case "co_yield":
       case "co_exit": {
-        if (!this.coros.has(coKey(ev.worker, ev.co ?? 0)) && isSyncPhase(ev.phase)) break;
+        if (isSyncPhase(ev.phase) && !this.coros.has(coKey(ev.worker, ev.co ?? 0))) break;
         const c = this.coro(ev);
         const exit = ev.kind === "co_exit";
         this.openSeg(c, ts, exit ? DONE : WAIT, ev, exit ? (ev.detail || "ok") : (ev.detail || "yield"));
@@ -383,7 +383,7 @@ export class TraceModel {
         break;
       default:
         // a log line of a plain call (old engines give it a coroutine id of its own) makes no coroutine
-        if (ev.co && (this.coros.has(coKey(ev.worker, ev.co)) || !isSyncPhase(ev.phase))) this.coro(ev);
+        if (ev.co && (!isSyncPhase(ev.phase) || this.coros.has(coKey(ev.worker, ev.co)))) this.coro(ev);
     }
   }
 

@@ -1,5 +1,9 @@
-// The timeline canvas: one lane per worker (which coroutine runs, epoll_wait markers), one lane per
-// coroutine (running / waiting / done). Draws only what is visible and merges sub-pixel intervals.
+// The timeline canvas: one lane per worker (which request runs, epoll_wait markers), then one lane per
+// request: a row of its phases as labelled segments (a wait inside a phase hatched), and right below it,
+// indented, a row per coroutine ngx_lua made for it (running / waiting / done). When many requests are on
+// record (a burst), the entry coroutines of rewrite/access/content are folded into their request's row,
+// which shows the same runs and waits; light threads, timers and the learner's coroutines keep their rows.
+// Draws only what is visible and merges sub-pixel intervals.
 // Zoom with the wheel or +/-, pan by dragging or with the arrow keys; hover shows a tooltip.
 
 import { h } from "../dom";
@@ -7,12 +11,22 @@ import { nsToMs } from "../format";
 import { t } from "../i18n";
 import { requestColor } from "../theme";
 import { coKey, DONE, R_END, R_REQ, R_START, RUN, W_READY, W_TIMEOUT, W_TS, type Coro, type Seg, type TraceModel, type WorkerLane } from "./model";
+import { chunkSource } from "./phases";
+import { phaseWaitNs, type PhaseSeg, type ReqLane, type WaitSpan } from "./requests";
 
-const LABEL_W = 92;
+const LABEL_W = 116;
 const AXIS_H = 20;
 const WORKER_H = 24;
+const REQ_H = 22;
+/** a request row: phases of the request in the upper band, phases run from inside them in the lower */
+const UPPER_H = 12;
 const CO_H = 12;
 const CO_GAP = 2;
+const LANE_GAP = 4;
+/** more request lanes than this: entry coroutines are folded into their request's row */
+export const FOLD_AT = 40;
+/** the debug attribute lists the lanes only while there are at most this many */
+const DESCRIBE_MAX = 20;
 
 interface Colors { bg: string; grid: string; fg: string; muted: string; done: string; epoll: string; ready: string; cursor: string; idle: string }
 
@@ -43,8 +57,14 @@ export class Timeline {
   private patterns = new Map<string, CanvasPattern | string>();
   private drag: { x: number; y: number; t0: number; sy: number; moved: boolean } | null = null;
   private mouse: { x: number; y: number } | null = null;
-  /** absolute lane index of the first coroutine not done before the window (follow mode scrolls to it) */
+  /** absolute index of the first request lane not ended before the window (follow mode scrolls to it) */
   private liveAbs = 0;
+  /** y of each request lane (from the top of the lanes), and of the end at [n] */
+  private tops = new Float64Array(1);
+  private layoutVer = -1;
+  private layoutBase = -1;
+  private folded = false;
+  private described = "";
 
   constructor(private model: TraceModel, private opts: TimelineOptions = {}) {
     this.canvas = h("canvas", { class: "timeline-canvas", tabindex: 0, role: "img", "aria-label": t("tl.label") });
@@ -143,10 +163,51 @@ export class Timeline {
     this.setFollow(false);
   }
 
+  private lanesTop(): number {
+    return AXIS_H + this.model.workers.size * WORKER_H + 6;
+  }
+
   private maxScroll(): number {
-    const lanes = this.model.coroList.length;
-    const top = AXIS_H + this.model.workers.size * WORKER_H + 6;
-    return Math.max(0, lanes * (CO_H + CO_GAP) - (this.hgt - top) + 8);
+    this.layout();
+    return Math.max(0, this.tops[this.tops.length - 1] - (this.hgt - this.lanesTop()) + 8);
+  }
+
+  /** shown lists the coroutine rows drawn under lane l. */
+  private shown(l: ReqLane): Coro[] {
+    return this.folded && l.entries > 0 ? l.coros.filter((c) => c.kind !== "entry") : l.coros;
+  }
+
+  /** layout recomputes the lanes' offsets when lanes or coroutine rows came or went. */
+  private layout(): void {
+    const R = this.model.requests;
+    const fold = R.list.length > FOLD_AT;
+    if (R.layout === this.layoutVer && R.base === this.layoutBase && fold === this.folded && this.tops.length === R.list.length + 1) return;
+    this.layoutVer = R.layout;
+    this.layoutBase = R.base;
+    this.folded = fold;
+    const n = R.list.length;
+    if (this.tops.length !== n + 1) this.tops = new Float64Array(n + 1);
+    let y = 0;
+    for (let i = 0; i < n; i++) {
+      this.tops[i] = y;
+      const l = R.list[i];
+      y += REQ_H + CO_GAP + (fold ? l.coros.length - l.entries : l.coros.length) * (CO_H + CO_GAP) + LANE_GAP;
+    }
+    this.tops[n] = y;
+  }
+
+  /** laneAt finds the request lane at offset y from the top of the lanes (-1: none). */
+  private laneAt(y: number): number {
+    const T = this.tops;
+    const n = T.length - 1;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (T[mid + 1] <= y) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < n && y >= T[lo] ? lo : -1;
   }
 
   scroll(dy: number): void {
@@ -199,8 +260,8 @@ export class Timeline {
         case "-": case "_": this.zoom(1 / 0.7); break;
         case "ArrowLeft": this.pan(-step); break;
         case "ArrowRight": this.pan(step); break;
-        case "ArrowUp": this.scroll(-(CO_H + CO_GAP) * 3); break;
-        case "ArrowDown": this.scroll((CO_H + CO_GAP) * 3); break;
+        case "ArrowUp": this.scroll(-(REQ_H + CO_GAP) * 3); break;
+        case "ArrowDown": this.scroll((REQ_H + CO_GAP) * 3); break;
         case "PageUp": this.scroll(-this.hgt / 2); break;
         case "PageDown": this.scroll(this.hgt / 2); break;
         case "Home": case "0": this.fit(); break;
@@ -260,18 +321,80 @@ export class Timeline {
       }
       const r = this.model.runAt(l.id, ts);
       if (!r) return null;
+      if (!r.co) {
+        // a phase that cannot yield, run as a plain call
+        const lane = this.model.requests.get(l.id, r.req);
+        const ps = lane ? phaseAt(lane, ts, 9) : null;
+        if (lane && ps) return this.phaseText(lane, ps, null);
+      }
       const c = this.model.coros.get(coKey(l.id, r.co));
       const seg = c ? this.model.segAt(c, ts) : null;
       return this.segText(t("tl.running"), r.start, r.end, r.req, r.co, seg?.phase || c?.phase, seg?.source, seg?.line, t("tl.worker", { w: l.id }));
     }
-    const top = AXIS_H + ids.length * WORKER_H + 6;
-    const li = Math.floor((y - top + this.scrollY) / (CO_H + CO_GAP));
-    const c = this.model.coroList[li];
-    if (!c || y < top) return null;
+    const top = this.lanesTop();
+    if (y < top) return null;
+    this.layout();
+    const ly = y - top + this.scrollY;
+    const i = this.laneAt(ly);
+    if (i < 0) return null;
+    const lane = this.model.requests.list[i];
+    const inLane = ly - this.tops[i];
+    if (inLane < REQ_H) {
+      const ps = phaseAt(lane, ts, inLane > UPPER_H ? 9 : 0);
+      if (!ps) return this.laneText(lane, ts);
+      const w = ps.waits.find((x) => x.s <= ts && (Number.isNaN(x.e) || ts <= x.e)) ?? null;
+      return this.phaseText(lane, ps, w);
+    }
+    const k = Math.floor((inLane - REQ_H - CO_GAP) / (CO_H + CO_GAP));
+    const c = this.shown(lane)[k];
+    if (!c) return null;
     const seg = this.model.segAt(c, ts);
     if (!seg) return null;
     const kind = seg.st === RUN ? t("tl.running") : seg.st === DONE ? t("tl.done") : t("tl.waiting");
     return this.segText(kind, seg.s, seg.e, c.req, c.co, seg.phase || c.phase, seg.source, seg.line, seg.st === RUN ? "" : seg.reason);
+  }
+
+  private endOf(e: number): number {
+    return Number.isNaN(e) ? this.model.maxTs : e;
+  }
+
+  /** phaseText describes a phase segment, or the wait w inside it: times, running vs waiting, source. */
+  private phaseText(lane: ReqLane, ps: PhaseSeg, w: WaitSpan | null): Hit {
+    const end = this.endOf(ps.e);
+    const waited = phaseWaitNs(ps, this.model.maxTs);
+    const text = [w ? `${ps.phase}: ${t("tl.waiting")} (${w.reason})` : ps.phase];
+    const span = `${this.rel(ps.s)} – ${this.rel(end)} ms (${nsToMs(end - ps.s)} ms)`;
+    if (w) {
+      text.push(`${this.rel(w.s)} – ${this.rel(this.endOf(w.e))} ms (${nsToMs(this.endOf(w.e) - w.s)} ms)`);
+      text.push(`${ps.phase}: ${span}`);
+    } else text.push(span);
+    text.push(`${t("tl.running")} ${nsToMs(end - ps.s - waited)} ms · ${t("tl.waiting")} ${nsToMs(waited)} ms`);
+    const who = [laneName(lane)];
+    if (ps.co || w) who.push(t("tip.co", { c: w ? w.co : ps.co }));
+    text.push(who.join(" · "));
+    let source: string | undefined;
+    let line: number | undefined;
+    if (w && w.source) {
+      source = w.source;
+      line = w.line;
+    } else {
+      const cs = chunkSource(ps.source);
+      if (cs) {
+        source = cs.file;
+        line = cs.line;
+      }
+    }
+    if (source) text.push(`${source}:${line ?? 0}`);
+    return { text, source, line };
+  }
+
+  /** laneText describes a request outside its phases (reading the request, sending the response). */
+  private laneText(lane: ReqLane, ts: number): Hit | null {
+    const end = this.endOf(lane.end);
+    if (ts < lane.start || ts > end) return null;
+    const text = [laneName(lane), `${this.rel(lane.start)} – ${this.rel(end)} ms (${nsToMs(end - lane.start)} ms)`];
+    if (lane.status) text.push(`HTTP ${lane.status}`);
+    return { text };
   }
 
   /** frame redraws when something changed; returns whether it drew. */
@@ -289,22 +412,49 @@ export class Timeline {
       this.followLanes();
     }
     this.draw();
+    this.describe();
     if (this.mouse) this.showTip();
     return true;
   }
 
-  /** followLanes scrolls the coroutine lanes to the first one still alive in the window. */
+  /**
+   * describe writes the request lanes into the root's data attributes, for tests: data-requests (how
+   * many request lanes), data-folded, and, while there are at most DESCRIBE_MAX lanes, data-request-lanes:
+   * JSON [{req, kind, label, phases: [{phase, depth, waits, x0, x1, y}], coroutines: [{co, kind, phase}]}]
+   * with each phase's place on the canvas (CSS px; y: a point of the row where that phase is hit).
+   */
+  private describe(): void {
+    const R = this.model.requests;
+    const d = this.root.dataset;
+    const reqs = String(R.requests);
+    if (d.requests !== reqs) d.requests = reqs;
+    d.folded = String(this.folded);
+    if (R.list.length > DESCRIBE_MAX) {
+      if (this.described !== "[]") d.requestLanes = this.described = "[]";
+      return;
+    }
+    const top = this.lanesTop() - this.scrollY;
+    const json = JSON.stringify(R.list.map((l, i) => ({
+      req: l.req, kind: l.kind, label: l.label,
+      phases: l.phases.map((p) => ({ phase: p.phase, depth: p.depth, waits: p.waits.length, x0: Math.round(this.x(p.s)), x1: Math.round(this.x(this.endOf(p.e))), y: Math.round(top + this.tops[i] + (p.depth ? (UPPER_H + REQ_H) / 2 : UPPER_H / 2)) })),
+      coroutines: l.coros.map((c) => ({ co: c.co, kind: c.kind, phase: c.phase })),
+    })));
+    if (json !== this.described) d.requestLanes = this.described = json;
+  }
+
+  /** followLanes scrolls the request lanes to the first one still alive in the window. */
   private followLanes(): void {
-    const L = this.model.coroList;
-    let i = Math.max(0, this.liveAbs - this.model.coroBase);
+    const R = this.model.requests;
+    const L = R.list;
+    this.layout();
+    let i = Math.max(0, this.liveAbs - R.base);
     while (i < L.length - 1) {
-      const segs = L[i].segs;
-      const last = segs[segs.length - 1];
-      if (!last || last.st !== DONE || last.s >= this.t0) break;
+      const e = L[i].end;
+      if (Number.isNaN(e) || e >= this.t0) break;
       i++;
     }
-    this.liveAbs = i + this.model.coroBase;
-    this.scrollY = Math.min(i * (CO_H + CO_GAP), this.maxScroll());
+    this.liveAbs = i + R.base;
+    this.scrollY = Math.min(this.tops[Math.min(i, L.length)], this.maxScroll());
   }
 
   private pattern(color: string): CanvasPattern | string {
@@ -354,16 +504,19 @@ export class Timeline {
     const t1 = this.t0 + this.plotW() * this.nsPerPx;
     // worker lanes
     ids.forEach((id, i) => this.drawWorker(m.workers.get(id)!, AXIS_H + i * WORKER_H, t1));
-    // coroutine lanes
-    const top = AXIS_H + ids.length * WORKER_H + 6;
-    const laneH = CO_H + CO_GAP;
-    const first = Math.max(0, Math.floor(this.scrollY / laneH));
-    const last = Math.min(m.coroList.length, Math.ceil((this.scrollY + this.hgt - top) / laneH));
+    // request lanes, each with its coroutines below it
+    const top = this.lanesTop();
+    this.layout();
+    const L = m.requests.list;
     ctx.save();
     ctx.beginPath();
     ctx.rect(0, top, this.w, this.hgt - top);
     ctx.clip();
-    for (let i = first; i < last; i++) this.drawCoro(m.coroList[i], top + i * laneH - this.scrollY, t1);
+    for (let i = Math.max(0, this.laneAt(this.scrollY)); i < L.length; i++) {
+      const y = top + this.tops[i] - this.scrollY;
+      if (y > this.hgt) break;
+      this.drawLane(L[i], y, t1);
+    }
     ctx.restore();
     ctx.strokeStyle = C.grid;
     ctx.beginPath();
@@ -448,11 +601,103 @@ export class Timeline {
     ctx.restore();
   }
 
+  /** drawLane draws a request's row of phases, then the rows of its coroutines. */
+  private drawLane(l: ReqLane, y: number, t1: number): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    const color = requestColor(l.req);
+    const coros = this.shown(l);
+    if (y + REQ_H >= 0) {
+      ctx.fillStyle = C.fg;
+      ctx.font = "600 11px system-ui, sans-serif";
+      ctx.fillText(laneName(l), 6, y + REQ_H / 2, LABEL_W - 10);
+      ctx.font = "11px system-ui, sans-serif";
+      this.drawPhases(l, y, t1, color);
+    }
+    if (coros.length) {
+      // a guide from the request to its coroutines
+      ctx.fillStyle = C.grid;
+      ctx.fillRect(8, y + REQ_H, 1, CO_GAP + (coros.length - 0.5) * (CO_H + CO_GAP));
+    }
+    let cy = y + REQ_H + CO_GAP;
+    for (const c of coros) {
+      if (cy > this.hgt) break;
+      if (cy + CO_H >= 0) this.drawCoro(c, cy, t1);
+      cy += CO_H + CO_GAP;
+    }
+  }
+
+  /** drawPhases draws a request's phase segments: depth 0 full height, phases run from inside another below. */
+  private drawPhases(l: ReqLane, y: number, t1: number, color: string): void {
+    const ctx = this.ctx;
+    const C = this.colors;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W, y, this.plotW(), REQ_H);
+    ctx.clip();
+    // the request's whole span: a thin line (reading the request, sending the response)
+    const ls = this.x(l.start);
+    const le = this.x(this.endOf(l.end));
+    if (le >= LABEL_W && l.start <= t1) {
+      ctx.fillStyle = C.done;
+      ctx.fillRect(ls, y + REQ_H / 2 - 0.5, Math.max(1, le - ls), 1);
+    }
+    const ink = inkOn(color);
+    const dark = shade(color);
+    let lastPx = -1;
+    for (const p of l.phases) {
+      if (p.s > t1) break;
+      const e = this.endOf(p.e);
+      if (e < this.t0) continue;
+      const x0 = this.x(p.s);
+      const x1 = this.x(e);
+      const nested = p.depth > 0;
+      const sy = nested ? y + UPPER_H + 1 : y + 1;
+      const sh = nested ? REQ_H - UPPER_H - 2 : REQ_H - 2;
+      const fill = nested ? dark : color;
+      if (x1 - x0 < 1) {
+        const px = Math.floor(x0);
+        if (px === lastPx) continue;
+        lastPx = px;
+        ctx.fillStyle = fill;
+        ctx.fillRect(px, sy, 1, sh);
+        continue;
+      }
+      lastPx = Math.floor(x1);
+      ctx.fillStyle = fill;
+      ctx.fillRect(x0, sy, x1 - x0, sh);
+      for (const w of p.waits) {
+        const wx0 = Math.max(x0, this.x(w.s));
+        const wx1 = Math.min(x1, this.x(this.endOf(w.e)));
+        if (wx1 - wx0 < 0.5) continue;
+        ctx.fillStyle = C.bg;
+        ctx.fillRect(wx0, sy, wx1 - wx0, sh);
+        ctx.fillStyle = this.pattern(color);
+        ctx.fillRect(wx0, sy, wx1 - wx0, sh);
+      }
+      if (x1 - x0 > 3) {
+        // a gap before each phase: adjacent phases stay apart
+        ctx.fillStyle = C.bg;
+        ctx.fillRect(Math.round(x0), sy, 1, sh);
+      }
+      const vx0 = Math.max(x0, LABEL_W);
+      const room = x1 - vx0 - 5;
+      if (room > 14) {
+        const waitsAtLabel = p.waits.length > 0 && p.waits.some((w) => this.x(w.s) <= vx0 + 4 && this.x(this.endOf(w.e)) > vx0 + 4);
+        ctx.fillStyle = nested || waitsAtLabel ? (nested ? "#ffffff" : C.fg) : ink;
+        if (nested) ctx.font = "9px system-ui, sans-serif";
+        ctx.fillText(p.phase, vx0 + 3, p.inner ? y + 1 + UPPER_H / 2 : sy + sh / 2 + 0.5, room);
+        if (nested) ctx.font = "11px system-ui, sans-serif";
+      }
+    }
+    ctx.restore();
+  }
+
   private drawCoro(c: Coro, y: number, t1: number): void {
     const ctx = this.ctx;
     const C = this.colors;
     ctx.fillStyle = C.muted;
-    ctx.fillText(c.req ? `co ${c.co} r${c.req}` : `co ${c.co}`, 6, y + CO_H / 2, LABEL_W - 10);
+    ctx.fillText(`co ${c.co} ${coName(c)}`, 14, y + CO_H / 2, LABEL_W - 18);
     const segs = c.segs;
     let lo = 0;
     let hi = segs.length;
@@ -538,4 +783,60 @@ export class Timeline {
   visibleRange(): [number, number] {
     return [this.t0, this.t0 + this.plotW() * this.nsPerPx];
   }
+}
+
+/** laneName labels a request lane: "r2 GET /path", "timer r1", "worker 0". */
+export function laneName(l: ReqLane): string {
+  if (l.kind === "timer") return `timer r${l.req}`;
+  if (l.kind === "worker") return t("tl.worker", { w: l.worker });
+  return l.label ? `r${l.req} ${l.label}` : `r${l.req}`;
+}
+
+/** coName says what made a coroutine: its phase for an entry coroutine, else thread, timer or coroutine. */
+export function coName(c: Coro): string {
+  switch (c.kind) {
+    case "thread": return "thread";
+    case "timer": return "timer";
+    case "user": return "coroutine";
+    default: return c.phase;
+  }
+}
+
+/** phaseAt finds the phase of lane l at ts: the one nested at most maxDepth deep. */
+export function phaseAt(l: ReqLane, ts: number, maxDepth: number): PhaseSeg | null {
+  let best: PhaseSeg | null = null;
+  for (const p of l.phases) {
+    if (p.s > ts) break;
+    if (!Number.isNaN(p.e) && p.e < ts) continue;
+    if (p.depth <= maxDepth && (!best || p.depth >= best.depth)) best = p;
+  }
+  return best;
+}
+
+const inkCache = new Map<string, string>();
+
+/** inkOn picks black or white text for a background colour "#rrggbb". */
+function inkOn(bg: string): string {
+  let ink = inkCache.get(bg);
+  if (!ink) {
+    const n = parseInt(bg.slice(1), 16);
+    const lum = 0.2126 * ((n >> 16) & 255) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
+    ink = lum > 120 ? "#000000" : "#ffffff";
+    inkCache.set(bg, ink);
+  }
+  return ink;
+}
+
+const shadeCache = new Map<string, string>();
+
+/** shade darkens a colour "#rrggbb" (the phases run from inside another, under it). */
+function shade(c: string): string {
+  let d = shadeCache.get(c);
+  if (!d) {
+    const n = parseInt(c.slice(1), 16);
+    const f = (v: number) => Math.round(v * 0.5).toString(16).padStart(2, "0");
+    d = `#${f((n >> 16) & 255)}${f((n >> 8) & 255)}${f(n & 255)}`;
+    shadeCache.set(c, d);
+  }
+  return d;
 }
