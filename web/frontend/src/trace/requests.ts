@@ -42,6 +42,8 @@ export type LaneKind = "request" | "timer" | "worker";
 export interface ReqLane {
   /** coKey(worker, req) */
   key: number;
+  /** the lane's number since the last clear (its index in list is idx - base) */
+  idx: number;
   worker: number;
   /** request id (a timer runs as a fake request with an id of its own); 0 for the worker's own coroutines */
   req: number;
@@ -87,6 +89,8 @@ export class RequestLanes {
   layout = 0;
   /** lanes of real requests (request_start seen) since the last clear */
   requests = 0;
+  /** the lowest lane number whose rows changed since the view last took it (takeChanged) */
+  private changedFrom = 0;
 
   clear(): void {
     this.map.clear();
@@ -94,6 +98,14 @@ export class RequestLanes {
     this.base = 0;
     this.layout++;
     this.requests = 0;
+    this.changedFrom = 0;
+  }
+
+  /** takeChanged returns the index in list of the first lane whose rows changed since the last call (the view's layout). */
+  takeChanged(): number {
+    const from = Math.max(0, this.changedFrom - this.base);
+    this.changedFrom = Infinity;
+    return from;
   }
 
   get(worker: number, req: number): ReqLane | undefined {
@@ -105,8 +117,10 @@ export class RequestLanes {
     const key = laneKey(worker, req);
     let l = this.map.get(key);
     if (!l) {
+      const idx = this.base + this.list.length;
+      if (idx < this.changedFrom) this.changedFrom = idx;
       l = {
-        key, worker, req, kind: req ? "request" : "worker", label: "", start: ts, end: NaN, status: 0,
+        key, idx, worker, req, kind: req ? "request" : "worker", label: "", start: ts, end: NaN, status: 0,
         phases: NO_PHASES, open: NO_PHASES, wait: null, coros: NO_COROS, entries: 0,
       };
       this.map.set(key, l);
@@ -194,6 +208,7 @@ export class RequestLanes {
     if (l.coros === NO_COROS) l.coros = [];
     l.coros.push(c);
     if (c.kind === "entry") l.entries++;
+    if (l.idx < this.changedFrom) this.changedFrom = l.idx;
     this.layout++;
   }
 

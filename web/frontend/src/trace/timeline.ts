@@ -17,12 +17,16 @@ import { phaseWaitNs, type PhaseSeg, type ReqLane, type WaitSpan } from "./reque
 const LABEL_W = 116;
 const AXIS_H = 20;
 const WORKER_H = 24;
-const REQ_H = 22;
 /** a request row: phases of the request in the upper band, phases run from inside them in the lower */
+const REQ_H = 22;
 const UPPER_H = 12;
+/** the same when folded (a crowd of requests): one row as high as a coroutine's, inner phases a strip */
+const REQ_H_FOLDED = 12;
+const UPPER_H_FOLDED = 9;
 const CO_H = 12;
 const CO_GAP = 2;
 const LANE_GAP = 4;
+const LANE_GAP_FOLDED = 0;
 /** more request lanes than this: entry coroutines are folded into their request's row */
 export const FOLD_AT = 40;
 /** the debug attribute lists the lanes only while there are at most this many */
@@ -59,12 +63,17 @@ export class Timeline {
   private mouse: { x: number; y: number } | null = null;
   /** absolute index of the first request lane not ended before the window (follow mode scrolls to it) */
   private liveAbs = 0;
-  /** y of each request lane (from the top of the lanes), and of the end at [n] */
-  private tops = new Float64Array(1);
+  /** y of each request lane (from the top of the lanes), and of the end at [nTops - 1] (capacity grows by doubling) */
+  private tops = new Float64Array(1024);
+  private nTops = 1;
   private layoutVer = -1;
   private layoutBase = -1;
   private folded = false;
   private described = "";
+  /** the request row's height, its upper band's, the gap after a lane (smaller when folded) */
+  private reqH = REQ_H;
+  private upperH = UPPER_H;
+  private laneGap = LANE_GAP;
 
   constructor(private model: TraceModel, private opts: TimelineOptions = {}) {
     this.canvas = h("canvas", { class: "timeline-canvas", tabindex: 0, role: "img", "aria-label": t("tl.label") });
@@ -169,7 +178,7 @@ export class Timeline {
 
   private maxScroll(): number {
     this.layout();
-    return Math.max(0, this.tops[this.tops.length - 1] - (this.hgt - this.lanesTop()) + 8);
+    return Math.max(0, this.tops[this.nTops - 1] - (this.hgt - this.lanesTop()) + 8);
   }
 
   /** shown lists the coroutine rows drawn under lane l. */
@@ -181,17 +190,29 @@ export class Timeline {
   private layout(): void {
     const R = this.model.requests;
     const fold = R.list.length > FOLD_AT;
-    if (R.layout === this.layoutVer && R.base === this.layoutBase && fold === this.folded && this.tops.length === R.list.length + 1) return;
+    if (R.layout === this.layoutVer && R.base === this.layoutBase && fold === this.folded && this.nTops === R.list.length + 1) return;
+    // from the first lane that changed; all of them after a trim or a change of fold
+    let from = R.takeChanged();
+    if (R.base !== this.layoutBase || fold !== this.folded) from = 0;
     this.layoutVer = R.layout;
     this.layoutBase = R.base;
     this.folded = fold;
+    this.reqH = fold ? REQ_H_FOLDED : REQ_H;
+    this.upperH = fold ? UPPER_H_FOLDED : UPPER_H;
+    this.laneGap = fold ? LANE_GAP_FOLDED : LANE_GAP;
     const n = R.list.length;
-    if (this.tops.length !== n + 1) this.tops = new Float64Array(n + 1);
-    let y = 0;
-    for (let i = 0; i < n; i++) {
+    if (this.tops.length < n + 1) {
+      const grown = new Float64Array(Math.max(n + 1, this.tops.length * 2));
+      grown.set(this.tops.subarray(0, this.nTops));
+      this.tops = grown;
+    }
+    from = Math.min(from, this.nTops - 1, n);
+    this.nTops = n + 1;
+    let y = this.tops[from];
+    for (let i = from; i < n; i++) {
       this.tops[i] = y;
       const l = R.list[i];
-      y += REQ_H + CO_GAP + (fold ? l.coros.length - l.entries : l.coros.length) * (CO_H + CO_GAP) + LANE_GAP;
+      y += this.reqH + CO_GAP + (fold ? l.coros.length - l.entries : l.coros.length) * (CO_H + CO_GAP) + this.laneGap;
     }
     this.tops[n] = y;
   }
@@ -199,7 +220,7 @@ export class Timeline {
   /** laneAt finds the request lane at offset y from the top of the lanes (-1: none). */
   private laneAt(y: number): number {
     const T = this.tops;
-    const n = T.length - 1;
+    const n = this.nTops - 1;
     let lo = 0;
     let hi = n;
     while (lo < hi) {
@@ -260,8 +281,8 @@ export class Timeline {
         case "-": case "_": this.zoom(1 / 0.7); break;
         case "ArrowLeft": this.pan(-step); break;
         case "ArrowRight": this.pan(step); break;
-        case "ArrowUp": this.scroll(-(REQ_H + CO_GAP) * 3); break;
-        case "ArrowDown": this.scroll((REQ_H + CO_GAP) * 3); break;
+        case "ArrowUp": this.scroll(-(this.reqH + CO_GAP) * 3); break;
+        case "ArrowDown": this.scroll((this.reqH + CO_GAP) * 3); break;
         case "PageUp": this.scroll(-this.hgt / 2); break;
         case "PageDown": this.scroll(this.hgt / 2); break;
         case "Home": case "0": this.fit(); break;
@@ -339,13 +360,13 @@ export class Timeline {
     if (i < 0) return null;
     const lane = this.model.requests.list[i];
     const inLane = ly - this.tops[i];
-    if (inLane < REQ_H) {
-      const ps = phaseAt(lane, ts, inLane > UPPER_H ? 9 : 0);
+    if (inLane < this.reqH) {
+      const ps = phaseAt(lane, ts, inLane > this.upperH ? 9 : 0);
       if (!ps) return this.laneText(lane, ts);
       const w = ps.waits.find((x) => x.s <= ts && (Number.isNaN(x.e) || ts <= x.e)) ?? null;
       return this.phaseText(lane, ps, w);
     }
-    const k = Math.floor((inLane - REQ_H - CO_GAP) / (CO_H + CO_GAP));
+    const k = Math.floor((inLane - this.reqH - CO_GAP) / (CO_H + CO_GAP));
     const c = this.shown(lane)[k];
     if (!c) return null;
     const seg = this.model.segAt(c, ts);
@@ -428,7 +449,8 @@ export class Timeline {
     const d = this.root.dataset;
     const reqs = String(R.requests);
     if (d.requests !== reqs) d.requests = reqs;
-    d.folded = String(this.folded);
+    const folded = String(this.folded);
+    if (d.folded !== folded) d.folded = folded;
     if (R.list.length > DESCRIBE_MAX) {
       if (this.described !== "[]") d.requestLanes = this.described = "[]";
       return;
@@ -436,7 +458,7 @@ export class Timeline {
     const top = this.lanesTop() - this.scrollY;
     const json = JSON.stringify(R.list.map((l, i) => ({
       req: l.req, kind: l.kind, label: l.label,
-      phases: l.phases.map((p) => ({ phase: p.phase, depth: p.depth, waits: p.waits.length, x0: Math.round(this.x(p.s)), x1: Math.round(this.x(this.endOf(p.e))), y: Math.round(top + this.tops[i] + (p.depth ? (UPPER_H + REQ_H) / 2 : UPPER_H / 2)) })),
+      phases: l.phases.map((p) => ({ phase: p.phase, depth: p.depth, waits: p.waits.length, x0: Math.round(this.x(p.s)), x1: Math.round(this.x(this.endOf(p.e))), y: Math.round(top + this.tops[i] + (p.depth ? (this.upperH + this.reqH) / 2 : this.upperH / 2)) })),
       coroutines: l.coros.map((c) => ({ co: c.co, kind: c.kind, phase: c.phase })),
     })));
     if (json !== this.described) d.requestLanes = this.described = json;
@@ -607,19 +629,19 @@ export class Timeline {
     const C = this.colors;
     const color = requestColor(l.req);
     const coros = this.shown(l);
-    if (y + REQ_H >= 0) {
+    if (y + this.reqH >= 0) {
       ctx.fillStyle = C.fg;
-      ctx.font = "600 11px system-ui, sans-serif";
-      ctx.fillText(laneName(l), 6, y + REQ_H / 2, LABEL_W - 10);
+      ctx.font = this.folded ? "600 10px system-ui, sans-serif" : "600 11px system-ui, sans-serif";
+      ctx.fillText(laneName(l), 6, y + this.reqH / 2, LABEL_W - 10);
       ctx.font = "11px system-ui, sans-serif";
       this.drawPhases(l, y, t1, color);
     }
     if (coros.length) {
       // a guide from the request to its coroutines
       ctx.fillStyle = C.grid;
-      ctx.fillRect(8, y + REQ_H, 1, CO_GAP + (coros.length - 0.5) * (CO_H + CO_GAP));
+      ctx.fillRect(8, y + this.reqH, 1, CO_GAP + (coros.length - 0.5) * (CO_H + CO_GAP));
     }
-    let cy = y + REQ_H + CO_GAP;
+    let cy = y + this.reqH + CO_GAP;
     for (const c of coros) {
       if (cy > this.hgt) break;
       if (cy + CO_H >= 0) this.drawCoro(c, cy, t1);
@@ -633,14 +655,14 @@ export class Timeline {
     const C = this.colors;
     ctx.save();
     ctx.beginPath();
-    ctx.rect(LABEL_W, y, this.plotW(), REQ_H);
+    ctx.rect(LABEL_W, y, this.plotW(), this.reqH);
     ctx.clip();
     // the request's whole span: a thin line (reading the request, sending the response)
     const ls = this.x(l.start);
     const le = this.x(this.endOf(l.end));
     if (le >= LABEL_W && l.start <= t1) {
       ctx.fillStyle = C.done;
-      ctx.fillRect(ls, y + REQ_H / 2 - 0.5, Math.max(1, le - ls), 1);
+      ctx.fillRect(ls, y + this.reqH / 2 - 0.5, Math.max(1, le - ls), 1);
     }
     const ink = inkOn(color);
     const dark = shade(color);
@@ -652,8 +674,8 @@ export class Timeline {
       const x0 = this.x(p.s);
       const x1 = this.x(e);
       const nested = p.depth > 0;
-      const sy = nested ? y + UPPER_H + 1 : y + 1;
-      const sh = nested ? REQ_H - UPPER_H - 2 : REQ_H - 2;
+      const sy = nested ? y + this.upperH + 1 : y + 1;
+      const sh = nested ? Math.max(2, this.reqH - this.upperH - 2) : this.reqH - 2;
       const fill = nested ? dark : color;
       if (x1 - x0 < 1) {
         const px = Math.floor(x0);
@@ -682,11 +704,11 @@ export class Timeline {
       }
       const vx0 = Math.max(x0, LABEL_W);
       const room = x1 - vx0 - 5;
-      if (room > 14) {
+      if (room > 14 && sh >= 7) {
         const waitsAtLabel = p.waits.length > 0 && p.waits.some((w) => this.x(w.s) <= vx0 + 4 && this.x(this.endOf(w.e)) > vx0 + 4);
         ctx.fillStyle = nested || waitsAtLabel ? (nested ? "#ffffff" : C.fg) : ink;
         if (nested) ctx.font = "9px system-ui, sans-serif";
-        ctx.fillText(p.phase, vx0 + 3, p.inner ? y + 1 + UPPER_H / 2 : sy + sh / 2 + 0.5, room);
+        ctx.fillText(p.phase, vx0 + 3, p.inner ? y + 1 + this.upperH / 2 : sy + sh / 2 + 0.5, room);
         if (nested) ctx.font = "11px system-ui, sans-serif";
       }
     }
