@@ -865,3 +865,77 @@ func TestBrowserRequestLanes(t *testing.T) {
 	screenshot(t, ctx, "request-lanes-phases")
 	t.Logf("phases %v, coroutines %v; tooltip %q", order, cos, tip)
 }
+
+// TestBrowserRequestLaneWait: a request whose content sleeps shows the
+// sleep inside its content segment; hovering it tells the yield's reason,
+// the Lua line that yielded and how long the phase waited.
+func TestBrowserRequestLaneWait(t *testing.T) {
+	conf := "events { }\nhttp { server { listen 8080; location / {\ncontent_by_lua_block {\nngx.sleep(0.05)\nngx.say(\"x\")\n}\n} } }"
+	_, ctx := openPlayground(t, conf)
+	run(t, ctx, "clear the recording, send one request",
+		chromedp.Click(chromedp.CSS(`#tl-clear`)),
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	lanesJS := `JSON.parse(document.querySelector('.timeline-wrap').dataset.requestLanes || '[]')`
+	waitJS(t, ctx, "the content segment with its wait, fitted", `(() => { const ls = `+lanesJS+`.filter(l => l.kind === 'request'); if (ls.length !== 1) return false; const c = ls[0].phases.find(p => p.phase === 'content'); const v = window.restylab.view(); const d = v.reqEnd - v.reqStart; return !!c && c.waits === 1 && c.x1 - c.x0 > 100 && d > 0 && v.visible <= 2 * d; })()`, 10*time.Second)
+	type point struct{ X, Y float64 }
+	p := value(t, ctx, "find the middle of content", chromedp.Evaluate[point](`(() => { const c = `+lanesJS+`.find(l => l.kind === 'request').phases.find(p => p.phase === 'content'); const r = document.querySelector('.timeline-canvas').getBoundingClientRect(); return {x: r.left + (c.x0 + c.x1) / 2, y: r.top + c.y}; })()`))
+	run(t, ctx, "hover the wait", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, p.X, p.Y))
+	waitJS(t, ctx, "the tooltip", `(() => { const tip = document.querySelector('.tl-tip'); return !tip.hidden && tip.textContent.length > 0; })()`, 5*time.Second)
+	tip := value(t, ctx, "read the tooltip", chromedp.Evaluate[string](`[...document.querySelectorAll('.tl-tip > div')].map(d => d.textContent).join('\n')`))
+	for _, want := range []string{"content: waiting (sleep 50ms)", "nginx.conf:4", "GET /"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("the tooltip over the sleep says %q, want %q in it", tip, want)
+		}
+	}
+	var running, waiting float64
+	for _, line := range strings.Split(tip, "\n") {
+		if _, err := fmt.Sscanf(line, "running %f ms · waiting %f ms", &running, &waiting); err == nil {
+			break
+		}
+	}
+	if waiting < 50 || running <= 0 || running > waiting {
+		t.Errorf("the tooltip says running %.3f ms, waiting %.3f ms; want the 50 ms sleep as waiting (%q)", running, waiting, tip)
+	}
+	screenshot(t, ctx, "request-lane-wait")
+	t.Logf("tooltip %q", tip)
+}
+
+// TestBrowserRequestLanesFold: a crowd of requests (fed through the page's
+// trace hook) folds the entry coroutines into their requests' rows; a light
+// thread keeps a row of its own.
+func TestBrowserRequestLanesFold(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	navigatePlay(t, ctx, l)
+	_ = value(t, ctx, "feed 100 requests", chromedp.Evaluate[bool](`(() => {
+		const evs = []; let ts = 1e9;
+		for (let r = 1; r <= 100; r++) {
+			evs.push({ts: ts += 1000, kind: 'request_start', worker: 0, req: r, detail: 'GET /r' + r});
+			evs.push({ts: ts += 1000, kind: 'phase_enter', worker: 0, req: r, phase: 'content', source: 'content_by_lua(nginx.conf:3)'});
+			evs.push({ts: ts += 1000, kind: 'co_create', worker: 0, req: r, co: r, phase: 'content'});
+			evs.push({ts: ts += 1000, kind: 'co_resume', worker: 0, req: r, co: r, phase: 'content'});
+			evs.push({ts: ts += 1000, kind: 'co_yield', worker: 0, req: r, co: r, phase: 'content', detail: 'sleep 50ms', source: 'nginx.conf', line: 4});
+		}
+		evs.push({ts: ts += 1000, kind: 'co_resume', worker: 0, req: 1, co: 1, phase: 'content'});
+		evs.push({ts: ts += 1000, kind: 'co_create', worker: 0, req: 1, co: 1000, phase: 'content', arg: 1, detail: 'ngx.thread.spawn'});
+		for (let r = 1; r <= 100; r++) {
+			if (r > 1) evs.push({ts: ts += 1000, kind: 'co_resume', worker: 0, req: r, co: r, phase: 'content'});
+			evs.push({ts: ts += 1000, kind: 'co_exit', worker: 0, req: r, co: r, phase: 'content', detail: 'ok'});
+			evs.push({ts: ts += 1000, kind: 'phase_exit', worker: 0, req: r, phase: 'content'});
+			evs.push({ts: ts += 1000, kind: 'phase_enter', worker: 0, req: r, phase: 'log'});
+			evs.push({ts: ts += 1000, kind: 'phase_exit', worker: 0, req: r, phase: 'log'});
+			evs.push({ts: ts += 1000, kind: 'request_end', worker: 0, req: r, arg: 200});
+		}
+		window.restylab.ingest(evs);
+		document.querySelector('#tl-fit').click();
+		return true; })()`))
+	waitJS(t, ctx, "100 request lanes, folded", `(() => { const d = document.querySelector('.timeline-wrap').dataset; return d.requests === '100' && d.folded === 'true'; })()`, 10*time.Second)
+	if n := value(t, ctx, "read the coroutine count", chromedp.Evaluate[string](`document.querySelector('#timeline-stats').dataset.coroutines`)); n != "101" {
+		t.Fatalf("the timeline counts %s coroutines, want the 100 entry coroutines and the light thread", n)
+	}
+	screenshot(t, ctx, "request-lanes-folded")
+}
