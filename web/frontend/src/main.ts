@@ -181,7 +181,11 @@ function start(): void {
     timeline.invalidate();
     const st = model.stateAt(ts);
     const lines = [t("replay.at", { t: ((ts - model.minTs) / 1e6).toFixed(2) })];
-    for (const w of st.workers) lines.push(w.co ? t("replay.runs", { w: w.w, co: w.co, r: w.req || "-" }) : t("replay.idle", { w: w.w }));
+    for (const w of st.workers) {
+      // a set, filter or log handler runs as a plain call: a request, no coroutine
+      lines.push(w.co ? t("replay.runs", { w: w.w, co: w.co, r: w.req || "-" })
+        : w.req ? t("replay.runs.plain", { w: w.w, r: w.req }) : t("replay.idle", { w: w.w }));
+    }
     if (st.nWaiting) {
       const reasons = [...st.waiting].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([r, n]) => `${n}× ${r}`).join(", ");
       lines.push(t("replay.waits", { n: st.nWaiting, reasons }));
