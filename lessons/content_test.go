@@ -3,15 +3,32 @@ package lessons
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/restylab/restylab/testserver"
 )
 
-// startWorkspace serves ws in-process for the test's life.
+// labServices are the lab's upstream services (redis.lab, echo.lab ...)
+// for the lessons that use them, started once for the test binary.
+var labServices = sync.OnceValues(func() (*testserver.Services, error) {
+	return testserver.Start(context.Background(), testserver.Config{})
+})
+
+// startWorkspace serves ws in-process for the test's life, with the lab's
+// services as a learner's instance has them.
 func startWorkspace(t *testing.T, ws Workspace) *Engine {
 	t.Helper()
-	e, err := StartEngine(ws)
+	svc, err := labServices()
+	if err != nil {
+		t.Fatalf("the lab's services: %v", err)
+	}
+	e, err := StartEngineWith(ws, EngineOptions{Hosts: svc.HostMap()})
 	if err != nil {
 		t.Fatalf("workspace does not load: %v", err)
 	}
@@ -138,4 +155,49 @@ func withoutTimeLimits(t *testing.T, l *Lesson) *Lesson {
 		cp.Checks = append(cp.Checks, ck)
 	}
 	return &cp
+}
+
+// TestEngineReachesLabServices: a lesson's workspace reaches echo.lab as a
+// learner's instance does, and nothing else (another loopback port).
+func TestEngineReachesLabServices(t *testing.T) {
+	conf := `events {}
+http {
+    server {
+        listen 8080;
+        location /echo {
+            content_by_lua_block {
+                local sock = ngx.socket.tcp()
+                local ok, err = sock:connect(ngx.var.arg_host, tonumber(ngx.var.arg_port))
+                if not ok then ngx.say("refused: ", err) return end
+                sock:send("hello\n")
+                ngx.say(sock:receive())
+            }
+        }
+    }
+}
+`
+	e := startWorkspace(t, Workspace{Conf: conf})
+	svc, _ := labServices()
+	get := func(q string) string {
+		t.Helper()
+		resp, err := http.Get(e.BaseURL() + "/echo?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	if got := get("host=echo.lab&port=" + strings.Split(svc.HostMap()["echo.lab"], ":")[1]); got != "hello" {
+		t.Fatalf("echo.lab answered %q", got)
+	}
+	// a listener of the test process is no lab service
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if got := get("host=127.0.0.1&port=" + strings.Split(ln.Addr().String(), ":")[1]); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("another loopback port answered %q", got)
+	}
 }

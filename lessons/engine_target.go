@@ -30,6 +30,8 @@ type Engine struct {
 	workers  int
 	warnings []string
 
+	hosts map[string]string
+
 	mu   sync.Mutex
 	recs map[*engineRecording]bool
 }
@@ -52,11 +54,25 @@ const engineTrace = 1 << 16
 // it and removes the folder. A workspace that does not load gives a
 // *LoadError.
 func StartEngine(ws Workspace) (*Engine, error) {
+	return StartEngineWith(ws, EngineOptions{})
+}
+
+// EngineOptions are what an Engine's workspace may reach.
+type EngineOptions struct {
+	// Hosts maps the lab's host names (redis.lab, echo.lab ...) to the
+	// "ip:port" of the services (testserver.Services.HostMap): as in a
+	// learner's instance, cosockets and proxy_pass reach those and the
+	// instance's own port, nothing else.
+	Hosts map[string]string
+}
+
+// StartEngineWith is StartEngine with the lab's services.
+func StartEngineWith(ws Workspace, opts EngineOptions) (*Engine, error) {
 	dir, err := os.MkdirTemp("", "restylab-lesson-")
 	if err != nil {
 		return nil, fmt.Errorf("lessons: workspace folder: %w", err)
 	}
-	e := &Engine{dir: dir, recs: map[*engineRecording]bool{}}
+	e := &Engine{dir: dir, recs: map[*engineRecording]bool{}, hosts: opts.Hosts}
 	if err := e.start(ws); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -119,6 +135,9 @@ func (e *Engine) start(ws Workspace) error {
 			CPUBudget: time.Second, // the sandbox's default budget
 			Stderr:    io.Discard,  // Start returns the error itself
 			Sandbox:   true,
+			// what a learner's instance may reach (sandbox/child.go)
+			DialPolicy: engine.SandboxDialPolicy(cfg, e.hosts),
+			Hosts:      e.hosts,
 		})
 		if err != nil {
 			return e.loadError(err)
