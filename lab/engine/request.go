@@ -269,6 +269,12 @@ func (r *request) run() {
 			r.step = stAccessLua
 		case stAccessLua:
 			r.step = stContent
+			// nginx's access phase skips subrequests (ngx_http_core_access_phase:
+			// r != r->main goes to the next phase): a capture reaches a location
+			// that access_by_lua would refuse to a client
+			if r.sub != nil {
+				continue
+			}
 			if h := r.loc.Phases.Access; h != nil && !r.runHandler(phaseAccess, h) {
 				return
 			}
