@@ -134,9 +134,18 @@ func translated(file string, b block, en, zh string) (Text, error) {
 
 // parseExperiment reads one block of experiments.txt.
 func parseExperiment(file string, b block) (Experiment, error) {
+	status := 200
 	for _, s := range b.sections {
+		if s.name == "error_code" {
+			n, err := strconv.Atoi(strings.TrimSpace(s.value))
+			if err != nil || n < 100 || n > 599 {
+				return Experiment{}, errAt(file, s.line, "bad error_code %q: want a status such as 401", s.value)
+			}
+			status = n
+			continue
+		}
 		if !requestSections[s.name] && s.name != "name_zh" {
-			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, name_zh)", s.name)
+			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, error_code, name_zh)", s.name)
 		}
 	}
 	name, err := translated(file, b, "", "name_zh")
@@ -150,7 +159,7 @@ func parseExperiment(file string, b block) (Experiment, error) {
 	if req == nil {
 		return Experiment{}, errAt(file, b.line, "experiment %q has no --- request", b.name)
 	}
-	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c}, nil
+	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c, Status: status}, nil
 }
 
 // request is the request the experiment sends.

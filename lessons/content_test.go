@@ -123,8 +123,8 @@ func TestLessons(t *testing.T) {
 						continue
 					}
 					for _, r := range got {
-						if r.status != 200 {
-							t.Errorf("experiment %q: status %d, want 200", ex.Name.En, r.status)
+						if r.status != ex.Status {
+							t.Errorf("experiment %q: status %d, want %d", ex.Name.En, r.status, ex.Status)
 							break
 						}
 					}

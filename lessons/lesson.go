@@ -102,6 +102,9 @@ type Experiment struct {
 	Body    string
 	// N requests at concurrency C (1, 1 for a single request).
 	N, C int
+	// Status is what the reference solution answers (--- error_code,
+	// 200 by default): an experiment may show a refusal or a redirect.
+	Status int
 }
 
 // Check is one scored check of a lesson.
