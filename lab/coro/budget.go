@@ -30,6 +30,12 @@ type Budget struct {
 	hit   atomic.Bool
 	mu    sync.Mutex // serialises closing with replacing
 	quit  chan struct{}
+
+	// measure asks end to read the CPU time the resume used (one clock
+	// read; the engine sets it while somebody reads the trace); last is that
+	// time for the last resume that ended, 0 when not measured.
+	measure atomic.Bool
+	last    int64
 }
 
 // NewBudget starts a watchdog for resumes that use more than limit of CPU
@@ -89,7 +95,31 @@ func (b *Budget) begin() {
 	b.start.Store(now)
 }
 
-func (b *Budget) end() { b.start.Store(0) }
+func (b *Budget) end() {
+	b.last = 0
+	if b.measure.Load() {
+		if st := b.start.Load(); st > 0 {
+			if now := b.clock.now(); now > st {
+				b.last = now - st
+			}
+		}
+	}
+	b.start.Store(0)
+}
+
+// Measure turns on (or off) measuring the CPU time of each resume, read by
+// LastCPU: the trace's co_yield and co_exit carry it. Loop thread only.
+func (b *Budget) Measure(on bool) {
+	if b.measure.Load() != on {
+		b.measure.Store(on)
+	}
+}
+
+// LastCPU is the thread CPU time, in ns, the last resume used from its
+// start (or its last nested resume) to its end; 0 when not measured. Unlike
+// the wall time between co_resume and co_yield, it does not count the
+// time the thread waited for a core on a loaded machine.
+func (b *Budget) LastCPU() int64 { return b.last }
 
 // Exceeded reports whether the last resume was stopped by the budget.
 func (b *Budget) Exceeded() bool { return b.hit.Load() }

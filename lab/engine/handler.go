@@ -79,7 +79,11 @@ func (r *request) resume(vals ...lua.LValue) {
 // enter makes r the current request, resumes its coroutine (traced as
 // co_resume), and restores.
 func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
-	if w.rec.Enabled() {
+	on := w.rec.Enabled()
+	if w.budget != nil {
+		w.budget.Measure(on) // co_yield and co_exit carry the resume's CPU time
+	}
+	if on {
 		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: r.coID, Phase: r.phase.String()})
 	}
 	return w.call(r, f)
@@ -180,7 +184,7 @@ func (r *request) afterResume(res coro.Result) bool {
 			return false
 		}
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine})
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine, Arg2: w.lastCPU()})
 		}
 		r.flushBuffered()
 		return false
@@ -188,7 +192,7 @@ func (r *request) afterResume(res coro.Result) bool {
 		// coroutine.yield in the entry coroutine: ngx_lua resumes it on the
 		// next turn of the loop, like ngx.sleep(0).
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield"})
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield", Arg2: w.lastCPU()})
 		}
 		r.op = opYield
 		t := r.running
@@ -200,7 +204,7 @@ func (r *request) afterResume(res coro.Result) bool {
 		return false
 	case coro.Done:
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "ok"})
+			w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "ok", Arg2: w.lastCPU()})
 		}
 		w.sched.Release(r.th)
 		delete(w.coIDs, r.th)
@@ -333,6 +337,15 @@ func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lu
 		r.op = savedOp
 	}
 	return res.Values, ok
+}
+
+// lastCPU is the CPU time the resume that just ended used (0 without a
+// budget or a trace reader): the arg2 of co_yield and co_exit.
+func (w *worker) lastCPU() int64 {
+	if w.budget == nil {
+		return 0
+	}
+	return w.budget.LastCPU()
 }
 
 // newCoID numbers a coroutine for the trace.

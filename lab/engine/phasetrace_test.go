@@ -279,3 +279,48 @@ func checkPhasePairs(t *testing.T, evs []trace.Event) {
 		t.Errorf("phases never exited: %v", open)
 	}
 }
+
+// TestYieldCarriesCPUTime: co_yield and co_exit carry the CPU time of the
+// run they end (arg2): about the loop's length for a run that spins, far
+// less than the wall time for one that sleeps.
+func TestYieldCarriesCPUTime(t *testing.T) {
+	body := `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location /cpu {
+            content_by_lua_block {
+                local t = os.clock()
+                while os.clock() - t < 0.02 do end
+                ngx.sleep(0.05)
+                ngx.say("ok")
+            }
+        }
+    }
+`
+	tr := trace.New(1, 1<<16)
+	sub := tr.Subscribe()
+	defer sub.Close()
+	_, base, _ := startEngine(t, 1, body, Options{Tracer: tr, CPUBudget: time.Second})
+	if st, b := get(t, base+"/cpu"); st != 200 {
+		t.Fatalf("GET /cpu: %d %q", st, b)
+	}
+	evs := requestEvents(t, sub, "/cpu")
+	var yield, exit *trace.Event
+	for i := range evs {
+		switch evs[i].Kind {
+		case trace.CoYield:
+			yield = &evs[i]
+		case trace.CoExit:
+			exit = &evs[i]
+		}
+	}
+	if yield == nil || exit == nil {
+		t.Fatalf("no co_yield or co_exit in %d events", len(evs))
+	}
+	if yield.Arg2 < int64(15*time.Millisecond) || yield.Arg2 > int64(time.Second) {
+		t.Errorf("the spinning run's CPU time %v, want about 20ms", time.Duration(yield.Arg2))
+	}
+	if exit.Arg2 <= 0 || exit.Arg2 > int64(10*time.Millisecond) {
+		t.Errorf("the run after the sleep used %v of CPU, want a little", time.Duration(exit.Arg2))
+	}
+}

@@ -119,7 +119,7 @@ func (r *request) afterChild(res coro.Result) bool {
 			t.done, t.killed = true, true
 			w.loop.StopTimer(r.timer)
 			if w.rec.Enabled() {
-				w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: opEndName[op]})
+				w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: opEndName[op], Arg2: w.lastCPU()})
 			}
 			if r.th != nil {
 				delete(w.coIDs, r.th)
@@ -133,7 +133,7 @@ func (r *request) afterChild(res coro.Result) bool {
 			return r.afterResume(coro.Result{Status: coro.Blocked})
 		}
 		if w.rec.Enabled() {
-			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine})
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine, Arg2: w.lastCPU()})
 		}
 		r.flushBuffered()
 		return false
@@ -174,7 +174,7 @@ func (r *request) afterChild(res coro.Result) bool {
 	w.lastErrorArg = nil
 	t.done = true
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: map[bool]string{true: "ok", false: "error"}[t.ok]})
+		w.rec.Emit(trace.Event{Kind: trace.CoExit, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: map[bool]string{true: "ok", false: "error"}[t.ok], Arg2: w.lastCPU()})
 	}
 	if r.th != nil {
 		delete(w.coIDs, r.th)
