@@ -50,6 +50,9 @@ var luajitCases = []struct{ file, what string }{
 	// "%.14g" (Go's shortest form printed 1/3 as 0.3333333333333333 and
 	// ngx.now() as 1.796211608642e+09)
 	{"tostring", "numbers as strings"},
+	// string escapes as LuaJIT 2.1 reads them: \xXX, \z, \u{XXX}, and an
+	// unknown escape such as "\d" is a load error (gopher-lua kept the d)
+	{"escapes", "string escapes"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/yuin/gopher-lua/ast"
@@ -22,13 +21,14 @@ type Error struct {
 	Token   string
 }
 
+// Error writes the error as Lua does: "source:line: message near 'token'"
+// (gopher-lua wrote "source line:3(column:5) near 'token':   message").
 func (e *Error) Error() string {
 	pos := e.Pos
 	if pos.Line == EOF {
-		return fmt.Sprintf("%v at EOF:   %s\n", pos.Source, e.Message)
-	} else {
-		return fmt.Sprintf("%v line:%d(column:%d) near '%v':   %s\n", pos.Source, pos.Line, pos.Column, e.Token, e.Message)
+		return fmt.Sprintf("%v: %s near '<eof>'", pos.Source, e.Message)
 	}
+	return fmt.Sprintf("%v:%d: %s near '%v'", pos.Source, pos.Line, e.Message, e.Token)
 }
 
 func writeChar(buf *bytes.Buffer, c int) { buf.WriteByte(byte(c)) }
@@ -183,65 +183,159 @@ func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
+// scanString reads a quoted string whose opening quote has been read. Its
+// errors are LuaJIT's (lj_lex.c): a line end inside the string is
+// "unfinished string" near the text read so far (opening quote included) on
+// the line the string is on, the end of the chunk is "unfinished string near
+// '<eof>'", and a bad escape is "invalid escape sequence" near the text read
+// before its backslash.
 func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
-	ch := sc.Next()
-	for ch != quote {
-		if ch == '\n' || ch == '\r' || ch < 0 {
-			return sc.Error(buf.String(), "unterminated string")
-		}
-		if ch == '\\' {
-			if err := sc.scanEscape(ch, buf); err != nil {
+	for {
+		switch ch := sc.Peek(); ch {
+		case quote:
+			sc.Next()
+			return nil
+		case EOF:
+			return sc.Error("<eof>", "unfinished string")
+		case '\n', '\r':
+			return sc.Error(string(rune(quote))+buf.String(), "unfinished string")
+		case '\\':
+			sc.Next()
+			if err := sc.scanEscape(quote, buf); err != nil {
 				return err
 			}
-		} else {
-			writeChar(buf, ch)
+		default:
+			writeChar(buf, sc.Next())
 		}
-		ch = sc.Next()
 	}
+}
+
+// isLuaSpace reports whether ch is a space as C's isspace sees it, the set
+// LuaJIT's \z skips.
+func isLuaSpace(ch int) bool {
+	return ch == ' ' || '\t' <= ch && ch <= '\r'
+}
+
+// hexValue returns the value of the hexadecimal digit ch, or -1.
+func hexValue(ch int) int {
+	switch {
+	case '0' <= ch && ch <= '9':
+		return ch - '0'
+	case 'a' <= ch && ch <= 'f':
+		return ch - 'a' + 10
+	case 'A' <= ch && ch <= 'F':
+		return ch - 'A' + 10
+	}
+	return -1
+}
+
+// scanEscape reads the escape after a backslash inside a quoted string, the
+// escapes LuaJIT 2.1 knows: Lua 5.1's, \xXX (two hex digits), \z (skips the
+// spaces and line ends that follow) and \u{XXX} (a code point below
+// 0x110000 and outside the surrogates, written as UTF-8), as Debian's luajit2
+// accepts them. Any other character after the backslash, or a decimal escape
+// above 255, is an error, as in LuaJIT: gopher-lua kept the character, so
+// "\d+" loaded as "d+".
+func (sc *Scanner) scanEscape(quote int, buf *bytes.Buffer) error {
+	invalid := func() error {
+		return sc.Error(string(rune(quote))+buf.String(), "invalid escape sequence")
+	}
+	ch := sc.Peek()
+	switch ch {
+	case EOF:
+		return nil // the string's loop reports it unfinished
+	case '\n', '\r':
+		sc.Next() // counts the line, a \r\n or \n\r pair as one
+		buf.WriteByte('\n')
+		return nil
+	case 'z':
+		sc.Next()
+		for isLuaSpace(sc.Peek()) {
+			sc.Next()
+		}
+		return nil
+	case 'x':
+		sc.Next()
+		v := 0
+		for i := 0; i < 2; i++ {
+			d := hexValue(sc.Peek())
+			if d < 0 {
+				return invalid()
+			}
+			sc.Next()
+			v = v<<4 | d
+		}
+		writeChar(buf, v)
+		return nil
+	case 'u':
+		sc.Next()
+		if sc.Peek() != '{' {
+			return invalid()
+		}
+		sc.Next()
+		v, digits := 0, 0
+		for sc.Peek() != '}' {
+			d := hexValue(sc.Peek())
+			if d < 0 {
+				return invalid()
+			}
+			sc.Next()
+			v = v<<4 | d
+			digits++
+			if v >= 0x110000 {
+				return invalid()
+			}
+		}
+		if digits == 0 || 0xd800 <= v && v < 0xe000 {
+			return invalid()
+		}
+		sc.Next()
+		writeUTF8(buf, v)
+		return nil
+	}
+	if simple, ok := simpleEscapes[ch]; ok {
+		sc.Next()
+		buf.WriteByte(simple)
+		return nil
+	}
+	if !isDecimal(ch) {
+		return invalid()
+	}
+	v := 0
+	for i := 0; i < 3 && isDecimal(sc.Peek()); i++ {
+		v = v*10 + sc.Next() - '0'
+	}
+	if v > 255 {
+		return invalid()
+	}
+	writeChar(buf, v)
 	return nil
 }
 
-func (sc *Scanner) scanEscape(ch int, buf *bytes.Buffer) error {
-	ch = sc.Next()
-	switch ch {
-	case 'a':
-		buf.WriteByte('\a')
-	case 'b':
-		buf.WriteByte('\b')
-	case 'f':
-		buf.WriteByte('\f')
-	case 'n':
-		buf.WriteByte('\n')
-	case 'r':
-		buf.WriteByte('\r')
-	case 't':
-		buf.WriteByte('\t')
-	case 'v':
-		buf.WriteByte('\v')
-	case '\\':
-		buf.WriteByte('\\')
-	case '"':
-		buf.WriteByte('"')
-	case '\'':
-		buf.WriteByte('\'')
-	case '\n':
-		buf.WriteByte('\n')
-	case '\r':
-		buf.WriteByte('\n')
-		sc.Newline('\r')
+// simpleEscapes maps the character after a backslash to the byte it stands for.
+var simpleEscapes = map[int]byte{
+	'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v',
+	'\\': '\\', '"': '"', '\'': '\'',
+}
+
+// writeUTF8 writes code point v (below 0x110000) as UTF-8.
+func writeUTF8(buf *bytes.Buffer, v int) {
+	switch {
+	case v < 0x80:
+		buf.WriteByte(byte(v))
+	case v < 0x800:
+		buf.WriteByte(byte(0xc0 | v>>6))
+		buf.WriteByte(byte(0x80 | v&0x3f))
+	case v < 0x10000:
+		buf.WriteByte(byte(0xe0 | v>>12))
+		buf.WriteByte(byte(0x80 | v>>6&0x3f))
+		buf.WriteByte(byte(0x80 | v&0x3f))
 	default:
-		if '0' <= ch && ch <= '9' {
-			bytes := []byte{byte(ch)}
-			for i := 0; i < 2 && isDecimal(sc.Peek()); i++ {
-				bytes = append(bytes, byte(sc.Next()))
-			}
-			val, _ := strconv.ParseInt(string(bytes), 10, 32)
-			writeChar(buf, int(val))
-		} else {
-			writeChar(buf, ch)
-		}
+		buf.WriteByte(byte(0xf0 | v>>18))
+		buf.WriteByte(byte(0x80 | v>>12&0x3f))
+		buf.WriteByte(byte(0x80 | v>>6&0x3f))
+		buf.WriteByte(byte(0x80 | v&0x3f))
 	}
-	return nil
 }
 
 func (sc *Scanner) countSep(ch int) (int, int) {
