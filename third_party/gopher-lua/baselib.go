@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 )
 
@@ -401,32 +400,37 @@ func baseSetMetatable(L *LState) int {
 	return 1
 }
 
+// baseToNumber is tonumber as LuaJIT 2.1 has it: in base 10 a number
+// stays itself and a string is read as the lexer reads a number (see
+// scanNumber: "1e2" is 100, "0x10" 16, " 5 " 5); in another base the first
+// argument must be a string (a number is written as one) of digits of that
+// base, read as C's strtoul does. gopher-lua read "1e2" as nil and "0012"
+// as octal.
 func baseToNumber(L *LState) int {
 	base := L.OptInt(2, 10)
-	noBase := L.Get(2) == LNil
-
-	switch lv := L.CheckAny(1).(type) {
-	case LNumber:
-		L.Push(lv)
-	case LString:
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
+	v := L.CheckAny(1)
+	if base == 10 {
+		switch lv := v.(type) {
+		case LNumber:
+			L.Push(lv)
+		case LString:
+			if n, ok := scanNumber(string(lv)); ok {
+				L.Push(LNumber(n))
 			} else {
-				L.Push(LNumber(v))
-			}
-		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
 				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
 			}
+		default:
+			L.Push(LNil)
 		}
-	default:
+		return 1
+	}
+	s := L.CheckString(1)
+	if base < 2 || base > 36 {
+		L.ArgError(2, "base out of range")
+	}
+	if n, ok := parseBase(s, base); ok {
+		L.Push(LNumber(n))
+	} else {
 		L.Push(LNil)
 	}
 	return 1

@@ -53,6 +53,9 @@ var luajitCases = []struct{ file, what string }{
 	// string escapes as LuaJIT 2.1 reads them: \xXX, \z, \u{XXX}, and an
 	// unknown escape such as "\d" is a load error (gopher-lua kept the d)
 	{"escapes", "string escapes"},
+	// strings become numbers as LuaJIT's lj_strscan reads them, in
+	// tonumber, arithmetic and string.format ("1e2" was nil, "0012" octal)
+	{"tonumber", "string to number"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -103,9 +103,11 @@ func (st LString) Type() LValueType { return LTString }
 // fmt.Formatter interface
 func (st LString) Format(f fmt.State, c rune) {
 	switch c {
-	case 'd', 'i':
-		if nm, err := parseNumber(string(st)); err != nil {
-			defaultFormat(nm, f, 'd')
+	case 'd', 'i', 'o', 'x', 'X', 'c', 'e', 'E', 'f', 'F', 'g', 'G':
+		// a numeric format reads the string as a number, as Lua does
+		// (gopher-lua printed "1e2" for %d and the bytes' hex for %x)
+		if nm, err := parseNumber(string(st)); err == nil {
+			nm.Format(f, c)
 		} else {
 			defaultFormat(string(st), f, 's')
 		}

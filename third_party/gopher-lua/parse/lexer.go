@@ -150,36 +150,31 @@ func (sc *Scanner) scanDecimal(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
+// scanNumber reads a numeric literal as LuaJIT's lexer does: every letter,
+// digit, underscore, point and non-ASCII byte that follows, and a sign
+// right after an exponent letter (e, or p in a hexadecimal number), then
+// checks the whole as ScanNumber does; what does not read as a number is
+// "malformed number near '12a'". gopher-lua stopped at the first character
+// it did not expect, so 0x1p4 and 0xA.8 were syntax errors and 12a read
+// as 12 followed by a name.
 func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
-	if ch == '0' { // octal
-		if sc.Peek() == 'x' || sc.Peek() == 'X' {
-			writeChar(buf, ch)
-			writeChar(buf, sc.Next())
-			hasvalue := false
-			for isDigit(sc.Peek()) {
-				writeChar(buf, sc.Next())
-				hasvalue = true
-			}
-			if !hasvalue {
-				return sc.Error(buf.String(), "illegal hexadecimal number")
-			}
-			return nil
-		} else if sc.Peek() != '.' && isDecimal(sc.Peek()) {
-			ch = sc.Next()
+	exp := int('e')
+	writeChar(buf, ch)
+	if ch == '0' && (sc.Peek()|0x20) == 'x' {
+		exp = 'p'
+	}
+	prev := ch
+	for {
+		c := sc.Peek()
+		if !(isIdent(c, 1) || c == '.' || c >= 0x80 || (c == '-' || c == '+') && prev|0x20 == exp) {
+			break
 		}
+		prev = sc.Next()
+		writeChar(buf, prev)
 	}
-	sc.scanDecimal(ch, buf)
-	if sc.Peek() == '.' {
-		sc.scanDecimal(sc.Next(), buf)
+	if _, ok := ScanNumber(buf.String()); !ok {
+		return sc.Error(buf.String(), "malformed number")
 	}
-	if ch = sc.Peek(); ch == 'e' || ch == 'E' {
-		writeChar(buf, sc.Next())
-		if ch = sc.Peek(); ch == '-' || ch == '+' {
-			writeChar(buf, sc.Next())
-		}
-		sc.scanDecimal(sc.Next(), buf)
-	}
-
 	return nil
 }
 
