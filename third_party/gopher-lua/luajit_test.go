@@ -56,6 +56,8 @@ var luajitCases = []struct{ file, what string }{
 	// strings become numbers as LuaJIT's lj_strscan reads them, in
 	// tonumber, arithmetic and string.format ("1e2" was nil, "0012" octal)
 	{"tonumber", "string to number"},
+	// string.rep(s, n, sep), LuaJIT 2.1's separator (gopher-lua ignored it)
+	{"rep", "string.rep"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

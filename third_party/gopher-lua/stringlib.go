@@ -2,6 +2,7 @@ package lua
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/yuin/gopher-lua/pm"
@@ -389,15 +390,53 @@ func strMatch(L *LState) int {
 	}
 }
 
+// maxStringLen is the longest string LuaJIT builds (LJ_MAX_STR in
+// lj_def.h); a longer result is "not enough memory" there.
+const maxStringLen = 0x7fffff00
+
+// strRep is string.rep(s, n [, sep]) as LuaJIT 2.1 has it: n copies of s
+// with sep between them (gopher-lua ignored sep), nothing for n below 1.
+// n is truncated to a 32-bit integer as LuaJIT's argument check does (a
+// count past its range, such as 1e10, gives the empty string there).
 func strRep(L *LState) int {
 	str := L.CheckString(1)
-	n := L.CheckInt(2)
-	if n < 0 {
-		L.Push(emptyLString)
-	} else {
-		L.Push(LString(strings.Repeat(str, n)))
+	n := toInt32(L.CheckNumber(2))
+	sep := ""
+	if L.Get(3) != LNil {
+		sep = L.CheckString(3) // a number is written as a string, as in LuaJIT
 	}
+	if n <= 0 {
+		L.Push(emptyLString)
+		return 1
+	}
+	if total := int64(len(str))*int64(n) + int64(len(sep))*int64(n-1); total > maxStringLen {
+		L.RaiseError("not enough memory")
+	}
+	if sep == "" {
+		L.Push(LString(strings.Repeat(str, int(n))))
+		return 1
+	}
+	var b strings.Builder
+	b.Grow(len(str)*int(n) + len(sep)*int(n-1))
+	for i := int32(0); i < n; i++ {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(str)
+	}
+	L.Push(LString(b.String()))
 	return 1
+}
+
+// toInt32 converts a number as x86's cvttsd2si does, which LuaJIT's
+// integer arguments go through: truncated toward zero, and a value outside
+// the 32-bit range (or NaN) becomes -2^31.
+func toInt32(n LNumber) int32 {
+	f := float64(n)
+	if !(f > -2147483649 && f < 2147483648) {
+		return math.MinInt32
+	}
+	return int32(f)
 }
 
 func strReverse(L *LState) int {
