@@ -58,6 +58,9 @@ var luajitCases = []struct{ file, what string }{
 	{"tonumber", "string to number"},
 	// string.rep(s, n, sep), LuaJIT 2.1's separator (gopher-lua ignored it)
 	{"rep", "string.rep"},
+	// patterns: the %f frontier, ^ as a literal in gmatch (Lua 5.1 and
+	// LuaJIT anchor only find, match and gsub), anchors and pattern errors
+	{"patterns", "patterns"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

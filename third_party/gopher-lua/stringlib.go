@@ -15,7 +15,7 @@ func OpenString(L *LState) int {
 	//_, ok := L.G.builtinMts[int(LTString)]
 	//if !ok {
 	mod = L.RegisterModule(StringLibName, strFuncs).(*LTable)
-	gmatch := L.NewClosure(strGmatch, L.NewFunction(strGmatchIter))
+	gmatch := L.NewFunction(strGmatch)
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
 	mod.RawSetString("__index", mod)
@@ -91,18 +91,15 @@ func strDump(L *LState) int {
 func strFind(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	if len(pattern) == 0 {
-		L.Push(LNumber(1))
-		L.Push(LNumber(0))
-		return 2
-	}
-	init := luaIndex2StringIndex(str, L.OptInt(3, 1), true)
+	init := patternInit(L, str)
 	plain := false
 	if L.GetTop() == 4 {
 		plain = LVAsBool(L.Get(4))
 	}
 
-	if plain {
+	// LuaJIT searches for a pattern without special characters as plain
+	// text (so "a)" is no pattern error in find, as it is in match)
+	if plain || !strings.ContainsAny(pattern, "^$*+?.([%-") {
 		pos := strings.Index(str[init:], pattern)
 		if pos < 0 {
 			L.Push(LNil)
@@ -299,8 +296,11 @@ type strMatchData struct {
 	matches []*pm.MatchData
 }
 
+// strGmatchIter is the iterator string.gmatch returns, a closure over
+// its matches as in LuaJIT (gopher-lua's took them as its argument, so
+// calling it outside a for loop failed).
 func strGmatchIter(L *LState) int {
-	md := L.CheckUserData(1).Value.(*strMatchData)
+	md := L.CheckUserData(UpvalueIndex(1)).Value.(*strMatchData)
 	str := md.str
 	matches := md.matches
 	idx := md.pos
@@ -308,7 +308,6 @@ func strGmatchIter(L *LState) int {
 	if idx == len(matches) {
 		return 0
 	}
-	L.Push(L.Get(1))
 	match := matches[idx]
 	if match.CaptureLength() == 2 {
 		L.Push(LString(str[match.Capture(0):match.Capture(1)]))
@@ -328,15 +327,14 @@ func strGmatchIter(L *LState) int {
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	mds, err := pm.FindInterruptible(pattern, []byte(str), 0, -1, patternInterrupt(L))
+	mds, err := pm.GmatchInterruptible(pattern, []byte(str), 0, -1, patternInterrupt(L))
 	if err != nil {
 		L.RaiseError(err.Error())
 	}
-	L.Push(L.Get(UpvalueIndex(1)))
 	ud := L.NewUserData()
 	ud.Value = &strMatchData{str, 0, mds}
-	L.Push(ud)
-	return 2
+	L.Push(L.NewClosure(strGmatchIter, ud))
+	return 1
 }
 
 func strLen(L *LState) int {
@@ -354,15 +352,7 @@ func strLower(L *LState) int {
 func strMatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	offset := L.OptInt(3, 1)
-	l := len(str)
-	if offset < 0 {
-		offset = l + offset + 1
-	}
-	offset--
-	if offset < 0 {
-		offset = 0
-	}
+	offset := patternInit(L, str)
 
 	mds, err := pm.FindInterruptible(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1, patternInterrupt(L))
 	if err != nil {
@@ -370,7 +360,7 @@ func strMatch(L *LState) int {
 	}
 	if len(mds) == 0 {
 		L.Push(LNil)
-		return 0
+		return 1
 	}
 	md := mds[0]
 	nsubs := md.CaptureLength() / 2
@@ -467,6 +457,26 @@ func strUpper(L *LState) int {
 	str := L.CheckString(1)
 	L.Push(LString(strings.ToUpper(str)))
 	return 1
+}
+
+// patternInit is the 0-based start of string.find and string.match, from
+// their third argument as LuaJIT 2.1 reads it: negative counts from the
+// end, and a start past the end is the end (so find("hello", "", 10)
+// gives 6, 5).
+func patternInit(L *LState, str string) int {
+	init := toInt32(L.OptNumber(3, 1))
+	if init < 0 {
+		init += int32(len(str))
+	} else {
+		init--
+	}
+	if init < 0 {
+		init = 0
+	}
+	if int(init) > len(str) {
+		init = int32(len(str))
+	}
+	return int(init)
 }
 
 func luaIndex2StringIndex(str string, i int, start bool) int {

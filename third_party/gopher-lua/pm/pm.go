@@ -25,15 +25,10 @@ func newError(pos int, message string, args ...interface{}) *Error {
 	return &Error{pos, fmt.Sprintf(message, args...)}
 }
 
+// Error is the message alone, as LuaJIT words a pattern's errors (Pos
+// stays for callers that want it; gopher-lua appended " at 3" or " at EOS").
 func (e *Error) Error() string {
-	switch e.Pos {
-	case EOS:
-		return fmt.Sprintf("%s at EOS", e.Message)
-	case _UNKNOWN:
-		return fmt.Sprintf("%s", e.Message)
-	default:
-		return fmt.Sprintf("%s at %d", e.Message, e.Pos)
-	}
+	return e.Message
 }
 
 /* }}} */
@@ -170,6 +165,8 @@ const (
 	opPSave
 	opBrace
 	opNumber
+	opFrontier
+	opBadClose
 )
 
 type inst struct {
@@ -303,6 +300,17 @@ type bracePattern struct {
 	End   int
 }
 
+// frontierPattern is %f[set]: it matches the empty string where the
+// previous character (NUL at the start) is not in the set and the current
+// one (NUL at the end) is.
+type frontierPattern struct {
+	Set class
+}
+
+// badClosePattern is a ')' that closes no capture: an error when the
+// match reaches it, as in Lua 5.1, whose matcher finds it only there.
+type badClosePattern struct{}
+
 // }}}
 
 /* parse {{{ */
@@ -311,6 +319,9 @@ func parseClass(sc *scanner, allowset bool) class {
 	ch := sc.Next()
 	switch ch {
 	case '%':
+		if sc.Peek() == EOS {
+			panic(newError(sc.CurrentPos(), "%s", "malformed pattern (ends with '%')"))
+		}
 		return &singleClass{sc.Next()}
 	case '.':
 		if allowset {
@@ -344,7 +355,7 @@ func parseClassSet(sc *scanner) class {
 		// case '[':
 		// 	panic(newError(sc.CurrentPos(), "'[' can not be nested"))
 		case EOS:
-			panic(newError(sc.CurrentPos(), "unexpected EOS"))
+			panic(newError(sc.CurrentPos(), "malformed pattern (missing ']')"))
 		case ']':
 			if len(set.Classes) > 0 {
 				sc.Next()
@@ -359,6 +370,14 @@ func parseClassSet(sc *scanner) class {
 			}
 			fallthrough
 		default:
+			if ch == '%' {
+				sc.Next()
+				if sc.Peek() == EOS {
+					panic(newError(sc.CurrentPos(), "malformed pattern (missing ']')"))
+				}
+				set.Classes = append(set.Classes, &singleClass{sc.Next()})
+				break
+			}
 			set.Classes = append(set.Classes, parseClass(sc, false))
 		}
 		if isrange {
@@ -377,9 +396,12 @@ exit:
 	return set
 }
 
-func parsePattern(sc *scanner, toplevel bool) *seqPattern {
+// parsePattern parses a pattern; anchored says whether a leading '^'
+// anchors it (string.gmatch reads it as a literal '^', as Lua 5.1 and
+// LuaJIT do).
+func parsePattern(sc *scanner, toplevel bool, anchored ...bool) *seqPattern {
 	pat := &seqPattern{}
-	if toplevel {
+	if toplevel && (len(anchored) == 0 || anchored[0]) {
 		if sc.Peek() == '^' {
 			sc.Next()
 			pat.MustHead = true
@@ -398,7 +420,18 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 				pat.Patterns = append(pat.Patterns, &numberPattern{sc.Next() - 48})
 			case 'b':
 				sc.Next()
-				pat.Patterns = append(pat.Patterns, &bracePattern{sc.Next(), sc.Next()})
+				b, e := sc.Next(), sc.Next()
+				if b == EOS || e == EOS {
+					panic(newError(sc.CurrentPos(), "unbalanced pattern"))
+				}
+				pat.Patterns = append(pat.Patterns, &bracePattern{b, e})
+			case 'f':
+				sc.Next()
+				if sc.Peek() != '[' {
+					panic(newError(sc.CurrentPos(), "%s", "missing '[' after '%f' in pattern"))
+				}
+				sc.Next()
+				pat.Patterns = append(pat.Patterns, &frontierPattern{parseClassSet(sc)})
 			default:
 				sc.Restore()
 				pat.Patterns = append(pat.Patterns, &singlePattern{parseClass(sc, true)})
@@ -409,7 +442,9 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 		//	panic(newError(sc.CurrentPos(), "invalid ']'"))
 		case ')':
 			if toplevel {
-				panic(newError(sc.CurrentPos(), "invalid ')'"))
+				sc.Next()
+				pat.Patterns = append(pat.Patterns, &badClosePattern{})
+				continue
 			}
 			return pat
 		case '(':
@@ -420,7 +455,7 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 			} else {
 				ret := &capPattern{parsePattern(sc, false)}
 				if sc.Peek() != ')' {
-					panic(newError(sc.CurrentPos(), "unfinished capture"))
+					panic(newError(EOS, "unfinished capture"))
 				}
 				sc.Next()
 				pat.Patterns = append(pat.Patterns, ret)
@@ -511,6 +546,10 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 		ptr.insts = append(ptr.insts, inst{opBrace, nil, pat.Begin, pat.End})
 	case *numberPattern:
 		ptr.insts = append(ptr.insts, inst{opNumber, nil, pat.N, -1})
+	case *frontierPattern:
+		ptr.insts = append(ptr.insts, inst{opFrontier, pat.Set, -1, -1})
+	case *badClosePattern:
+		ptr.insts = append(ptr.insts, inst{opBadClose, nil, -1, -1})
 	}
 	if toplevel {
 		if p.(*seqPattern).MustTail {
@@ -633,6 +672,21 @@ redo:
 		pc++
 		sp += len(capture)
 		goto redo
+	case opFrontier:
+		prev, cur := 0, 0
+		if sp > 0 {
+			prev = int(src[sp-1])
+		}
+		if sp < len(src) {
+			cur = int(src[sp])
+		}
+		if inst.Class.Matches(prev) || !inst.Class.Matches(cur) {
+			return false, sp, m
+		}
+		pc++
+		goto redo
+	case opBadClose:
+		panic(newError(_UNKNOWN, "invalid pattern capture"))
 	}
 	panic("should not reach here")
 }
@@ -649,6 +703,16 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 // thousand steps of the match (nil: never): its error ends the match and is
 // returned as an *Error with its message.
 func FindInterruptible(p string, src []byte, offset, limit int, interrupt func() error) (matches []*MatchData, err error) {
+	return find(p, src, offset, limit, interrupt, true)
+}
+
+// GmatchInterruptible is FindInterruptible for string.gmatch, where a
+// leading '^' is a literal character, not an anchor (Lua 5.1, LuaJIT).
+func GmatchInterruptible(p string, src []byte, offset, limit int, interrupt func() error) (matches []*MatchData, err error) {
+	return find(p, src, offset, limit, interrupt, false)
+}
+
+func find(p string, src []byte, offset, limit int, interrupt func() error, anchored bool) (matches []*MatchData, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if perr, ok := v.(*Error); ok {
@@ -658,7 +722,7 @@ func FindInterruptible(p string, src []byte, offset, limit int, interrupt func()
 			}
 		}
 	}()
-	pat := parsePattern(newScanner([]byte(p)), true)
+	pat := parsePattern(newScanner([]byte(p)), true, anchored)
 	insts := compilePattern(pat)
 	matches = []*MatchData{}
 	v := &vm{interrupt: interrupt}
