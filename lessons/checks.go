@@ -188,6 +188,7 @@ func parseCheck(file string, b block) (Check, error) {
 			ck.wait = int(d / time.Millisecond)
 		case a != nil:
 			ck.asserts = append(ck.asserts, a...)
+			ck.needTrace = ck.needTrace || s.name == "trace"
 		}
 	}
 	if ck.Name, err = translated(file, b, "", "name_zh"); err != nil {
@@ -213,6 +214,11 @@ func parseCheck(file string, b block) (Check, error) {
 	}
 	return ck, nil
 }
+
+// NeedsTrace reports whether the check asserts on the trace (it has a
+// "--- trace" section). A Target that records no trace events, such as real
+// nginx, can run only its other assertions.
+func (ck *Check) NeedsTrace() bool { return ck.needTrace }
 
 // parseAssertion turns a section into assertions; nil for the sections
 // that are not assertions (request, names, hints, wait); an error for an

@@ -73,6 +73,11 @@ type Lesson struct {
 	Status  Status
 	Title   Text
 	Summary Text
+	// LabOnly is why the lesson cannot run on real nginx + ngx_lua
+	// (lesson.txt's "oracle: no (reason)", e.g. it talks to redis.lab,
+	// which only the lab serves); empty when it can, and then its solutions
+	// must pass every check that needs no trace on real nginx too.
+	LabOnly string
 
 	// Text is the lesson itself, ending with its reflection questions.
 	Text HTML

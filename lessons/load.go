@@ -84,7 +84,7 @@ var (
 	readyEntries = []string{"lesson.txt", "en", "zh", "starter", "solution", "solution2", "experiments.txt", "checks.txt"}
 	textFiles    = []string{"text.md", "task.md", "hints.md"}
 	knownEntries = map[string]bool{}
-	metaKeys     = map[string]bool{"status": true, "title_en": true, "title_zh": true, "summary_en": true, "summary_zh": true}
+	metaKeys     = map[string]bool{"status": true, "title_en": true, "title_zh": true, "summary_en": true, "summary_zh": true, "oracle": true}
 )
 
 func init() {
@@ -180,7 +180,7 @@ func (l *Lesson) readMeta(fsys fs.FS, p string) error {
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 		switch {
 		case !ok || !metaKeys[key]:
-			return errAt(p, i+1, "bad line %q: want \"key: value\" with a key among status, title_en, title_zh, summary_en, summary_zh", ln)
+			return errAt(p, i+1, "bad line %q: want \"key: value\" with a key among status, title_en, title_zh, summary_en, summary_zh, oracle", ln)
 		case seen[key] > 0:
 			return errAt(p, i+1, "%s given twice (first at line %d)", key, seen[key])
 		case value == "":
@@ -201,6 +201,12 @@ func (l *Lesson) readMeta(fsys fs.FS, p string) error {
 			l.Summary.En = value
 		case "summary_zh":
 			l.Summary.Zh = value
+		case "oracle":
+			reason, err := labOnlyReason(value)
+			if err != nil {
+				return errAt(p, i+1, "%v", err)
+			}
+			l.LabOnly = reason
 		}
 	}
 	for _, key := range []string{"status", "title_en", "title_zh", "summary_en", "summary_zh"} {
@@ -212,6 +218,21 @@ func (l *Lesson) readMeta(fsys fs.FS, p string) error {
 		return errAt(p, 0, "title_zh and summary_zh must be written in Chinese")
 	}
 	return nil
+}
+
+// labOnlyReason reads lesson.txt's oracle value: "yes" (the default: the
+// solutions run on real nginx too) or "no (reason)"; it returns the reason.
+func labOnlyReason(value string) (string, error) {
+	if value == "yes" {
+		return "", nil
+	}
+	rest, ok := strings.CutPrefix(value, "no")
+	rest = strings.TrimSpace(rest)
+	reason, closed := strings.CutSuffix(strings.TrimPrefix(rest, "("), ")")
+	if !ok || !strings.HasPrefix(rest, "(") || !closed || strings.TrimSpace(reason) == "" {
+		return "", fmt.Errorf("oracle %q: want yes, or no with the reason in parentheses, e.g. \"no (it talks to redis.lab, which only the lab serves)\"", value)
+	}
+	return strings.TrimSpace(reason), nil
 }
 
 func setLang(h *HTML, lang Lang, p, src string) error {

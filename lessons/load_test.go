@@ -89,6 +89,17 @@ func TestLoadBadInput(t *testing.T) {
 	if ls, err := Load(minimal(), "c"); err != nil || len(ls) != 1 || len(ls[0].Hints) != 2 || ls[0].Checks[0].req.target != "/" {
 		t.Fatalf("the minimal lesson: %v", err)
 	}
+	for value, want := range map[string]string{"yes": "", "no (it talks to redis.lab)": "it talks to redis.lab", "no( uses echo.lab )": "uses echo.lab"} {
+		fsys := minimal()
+		meta := string(fsys["c/01-demo/lesson.txt"].Data) + "oracle: " + value + "\n"
+		fsys["c/01-demo/lesson.txt"] = &fstest.MapFile{Data: []byte(meta)}
+		ls, err := Load(fsys, "c")
+		if err != nil {
+			t.Errorf("oracle: %s: %v", value, err)
+		} else if ls[0].LabOnly != want {
+			t.Errorf("oracle: %s: LabOnly %q, want %q", value, ls[0].LabOnly, want)
+		}
+	}
 	cases := []struct {
 		name, file, data, want string
 	}{
@@ -110,6 +121,8 @@ func TestLoadBadInput(t *testing.T) {
 		{"title in the text", "c/01-demo/en/text.md", "# Demo\n\nText.\n", "c/01-demo/en/text.md:1: the title belongs in lesson.txt (title_en)"},
 		{"missing starter", "c/01-demo/starter/nginx.conf", "", "c/01-demo/starter/nginx.conf: missing"},
 		{"bad status", "c/01-demo/lesson.txt", "status: soon\n", "c/01-demo/lesson.txt:1: status \"soon\": want ready or coming"},
+		{"oracle without a reason", "c/01-demo/lesson.txt", "status: ready\noracle: no\n", "c/01-demo/lesson.txt:2: oracle \"no\": want yes, or no with the reason in parentheses"},
+		{"oracle maybe", "c/01-demo/lesson.txt", "status: ready\noracle: maybe (redis)\n", "c/01-demo/lesson.txt:2: oracle \"maybe (redis)\": want yes"},
 		{"unknown meta", "c/01-demo/lesson.txt", "status: ready\ntitel_en: X\n", "c/01-demo/lesson.txt:2: bad line \"titel_en: X\""},
 		{"stray entry", "c/01-demo/soluton/nginx.conf", "x", "c/01-demo/soluton: unknown entry of a lesson folder"},
 		{"bad folder", "c/1-demo/lesson.txt", "x", "c/1-demo: not a lesson folder"},
