@@ -142,7 +142,8 @@ func TestNginxTargetJudges(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, left := withoutTrace(t, ls[0])
-	if len(l.Checks) != 2 || len(left) != 2 || l.Checks[0].NeedsTrace() || !ls[0].Checks[0].NeedsTrace() || ls[0].Checks[2].NeedsTrace() {
+	// the trace-only check still runs (its requests), with nothing to judge
+	if len(l.Checks) != 3 || len(left) != 2 || l.Checks[0].NeedsTrace() || l.Checks[1].NeedsTrace() || !ls[0].Checks[0].NeedsTrace() || ls[0].Checks[2].NeedsTrace() {
 		t.Fatalf("withoutTrace kept %d checks, left out %q", len(l.Checks), left)
 	}
 	for _, tc := range []struct {
@@ -150,8 +151,8 @@ func TestNginxTargetJudges(t *testing.T) {
 		score int
 	}{
 		{`ngx.say("hi")`, 100},
-		{`ngx.say("ho")`, 50},
-		{`ngx.log(ngx.ERR, "oops") ngx.say("hi")`, 50},
+		{`ngx.say("ho")`, 66},
+		{`ngx.log(ngx.ERR, "oops") ngx.say("hi")`, 66},
 	} {
 		ws := Workspace{Conf: "events {}\nhttp { server { listen 8080; location / { content_by_lua_block { " + tc.say + " } } } }\n"}
 		r := l.Check(context.Background(), startNginx(t, ws), English)
