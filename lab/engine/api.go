@@ -216,6 +216,11 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 	var b strings.Builder
 	b.WriteString("[lua] ")
 	where := L.Where(1)
+	// ngx_lua writes the basename of a file's path (ngx_http_lua_log.c):
+	// "[lua] m.lua:2:", never the prefix's folders
+	if i := strings.LastIndexByte(where, '/'); i >= 0 {
+		where = where[i+1:]
+	}
 	b.WriteString(where)
 	if where != "" {
 		b.WriteByte(' ')
