@@ -23,6 +23,7 @@ import (
 
 	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/engine"
+	"github.com/restylab/restylab/lab/shdict"
 	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/sandbox/proto"
 )
@@ -358,10 +359,11 @@ func (c *child) load(confText string, files map[string]string) any {
 	}
 	old, oldCfg, oldDir := c.eng, c.cfg, c.wsDir
 	var inherit map[string]int
+	var dicts []*shdict.Dict
 	if old != nil {
-		inherit = old.Listeners()
+		inherit, dicts = old.Listeners(), old.SharedDicts()
 	}
-	e, err := c.newEngine(cfg, inherit)
+	e, err := c.newEngine(cfg, inherit, dicts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return c.loadError(dir, err)
@@ -389,7 +391,7 @@ func (c *child) load(confText string, files map[string]string) any {
 		}
 		// The new listeners cannot share the port with the old ones (e.g.
 		// reuseport added or removed): stop the old engine first.
-		if e, err = c.newEngine(cfg, nil); err != nil {
+		if e, err = c.newEngine(cfg, nil, dicts); err != nil {
 			os.RemoveAll(dir)
 			return c.loadError(dir, err)
 		}
@@ -399,7 +401,7 @@ func (c *child) load(confText string, files map[string]string) any {
 		os.RemoveAll(dir)
 		answer := c.loadError(dir, err)
 		if oldCfg != nil { // the old configuration serves again
-			if e2, err2 := c.newEngine(oldCfg, nil); err2 == nil && c.startEngine(e2, oldCfg) == nil {
+			if e2, err2 := c.newEngine(oldCfg, nil, dicts); err2 == nil && c.startEngine(e2, oldCfg) == nil {
 				c.cfg, c.wsDir = oldCfg, oldDir
 			}
 		}
@@ -519,8 +521,9 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	return cfg, warnings, nil
 }
 
-func (c *child) newEngine(cfg *conf.Config, inherit map[string]int) (*engine.Engine, error) {
+func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shdict.Dict) (*engine.Engine, error) {
 	e, err := engine.New(cfg, engine.Options{
+		InheritDicts: dicts,
 		Tracer:     trace.New(max(cfg.WorkerProcesses, 1), traceRing),
 		CPUBudget:  c.lim.CPUBudget,
 		Stderr:     c.stderr,

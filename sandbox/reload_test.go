@@ -229,3 +229,34 @@ func TestReloadLosesNoNewConnection(t *testing.T) {
 		t.Fatalf("%d requests failed across 20 reloads: %q", len(got), got[:min(5, len(got))])
 	}
 }
+
+// TestReloadKeepsSharedDicts: a lua_shared_dict of the same name and size
+// keeps its contents across a reload, as nginx keeps a shared memory zone;
+// a zone whose size changed starts empty (checked on nginx 1.22).
+func TestReloadKeepsSharedDicts(t *testing.T) {
+	m := newManager(t, Config{})
+	conf := func(size, version string) string {
+		return `events {}
+http {
+    lua_shared_dict kept 1m;
+    lua_shared_dict resized ` + size + `;
+    server {
+        listen 8080;
+        location /set { content_by_lua_block { ngx.shared.kept:set("k", "v") ngx.shared.resized:set("k", "v") ngx.say("set") } }
+        location /get { content_by_lua_block { ngx.say("` + version + ` ", ngx.shared.kept:get("k"), " ", tostring(ngx.shared.resized:get("k"))) } }
+    }
+}
+`
+	}
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf("1m", "v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(t, in, "/set")
+	if err := in.Reload(context.Background(), Workspace{Conf: conf("2m", "v2")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, in, "/get"); body != "v2 v nil\n" {
+		t.Fatalf("after the reload: %q, want the kept zone's value and an empty resized zone", body)
+	}
+}

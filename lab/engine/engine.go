@@ -81,6 +81,11 @@ type Options struct {
 	// old engine keeps and closes its own descriptors; connections queued
 	// on the socket are accepted by whichever engine still listens.
 	Inherit map[string]int
+	// InheritDicts are the shared dicts of the engine this one replaces
+	// (its SharedDicts): a lua_shared_dict of the same name and size keeps
+	// its contents, as nginx keeps a shared memory zone across a reload; a
+	// zone whose size changed starts empty.
+	InheritDicts []*shdict.Dict
 }
 
 // Engine serves one configuration.
@@ -131,7 +136,7 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	}
 	e.errlog = el
 	for _, d := range cfg.HTTP.SharedDicts {
-		e.dicts = append(e.dicts, shdict.New(d.Name, d.Size, nil))
+		e.dicts = append(e.dicts, inheritedDict(opts.InheritDicts, d))
 	}
 	e.compileAll()
 	e.userVars = declaredVars(cfg.HTTP)
@@ -140,6 +145,20 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// inheritedDict is the predecessor's zone of d's name and size, or a new one.
+func inheritedDict(old []*shdict.Dict, d conf.SharedDict) *shdict.Dict {
+	for _, o := range old {
+		if o.Name() == d.Name && o.Capacity() == d.Size {
+			return o
+		}
+	}
+	return shdict.New(d.Name, d.Size, nil)
+}
+
+// SharedDicts are the engine's lua_shared_dict zones, for a successor's
+// Options.InheritDicts.
+func (e *Engine) SharedDicts() []*shdict.Dict { return e.dicts }
 
 // ErrorLog returns the engine's error log (for a sink).
 func (e *Engine) ErrorLog() *ErrorLog { return e.errlog }
