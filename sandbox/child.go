@@ -524,13 +524,13 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shdict.Dict) (*engine.Engine, error) {
 	e, err := engine.New(cfg, engine.Options{
 		InheritDicts: dicts,
-		Tracer:     trace.New(max(cfg.WorkerProcesses, 1), traceRing),
-		CPUBudget:  c.lim.CPUBudget,
-		Stderr:     c.stderr,
-		DialPolicy: engine.SandboxDialPolicy(cfg, c.hosts),
-		Hosts:      c.hosts,
-		Inherit:    inherit,
-		Sandbox:    true,
+		Tracer:       trace.New(max(cfg.WorkerProcesses, 1), traceRing),
+		CPUBudget:    c.lim.CPUBudget,
+		Stderr:       c.stderr,
+		DialPolicy:   engine.SandboxDialPolicy(cfg, c.hosts),
+		Hosts:        c.hosts,
+		Inherit:      inherit,
+		Sandbox:      true,
 
 		MaxResponseBytes: c.lim.MaxResponseBytes,
 		MaxBodyBytes:     c.lim.MaxBodyBytes,
