@@ -17,7 +17,8 @@ const (
 
 // sandboxLua takes away what learner code must not reach in a lab
 // instance: the io library, os functions that touch the system, the debug
-// library (but traceback), dofile/loadfile. Each refused call raises an
+// library (but traceback), dofile/loadfile, the host's environment
+// (os.getenv answers nil). Each refused call raises an
 // error that says so, instead of the function being silently missing.
 func (w *worker) sandboxLua(L *lua.LState) {
 	refuse := func(name, why string) *lua.LFunction {
@@ -33,10 +34,13 @@ func (w *worker) sandboxLua(L *lua.LState) {
 	}
 	L.SetGlobal("io", io)
 	if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
-		for _, f := range []string{"execute", "exit", "remove", "rename", "tmpname", "setenv", "setlocale", "getenv"} {
+		for _, f := range []string{"execute", "exit", "remove", "rename", "tmpname", "setenv", "setlocale"} {
 			os.RawSetString(f, refuse("os."+f, "it would act on the lab's machine"))
 		}
 	}
+	// os.getenv answers nil ("not set") for every name: code that reads an
+	// optional variable keeps working, and the host's environment stays hidden.
+	lualib.HideEnv(L)
 	L.SetGlobal("dofile", refuse("dofile", files))
 	L.SetGlobal("loadfile", refuse("loadfile", files))
 	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
@@ -66,9 +70,12 @@ func (w *worker) sandboxLua(L *lua.LState) {
 	lualib.LimitStringRep(L, SandboxMaxStringRep)
 }
 
-// preloadMissingLuaJIT makes require "ffi" and require "jit" fail with an
-// explanation rather than "module not found".
+// preloadMissingLuaJIT installs the lab's read-only jit table (lualib.OpenJIT:
+// real OpenResty code reads jit.os, jit.arch, jit.version) and makes
+// require "ffi", "jit.util" and "jit.profile" fail with an explanation
+// rather than "module not found": those need LuaJIT itself.
 func preloadMissingLuaJIT(L *lua.LState) {
+	lualib.OpenJIT(L)
 	pkg, ok := L.GetGlobal("package").(*lua.LTable)
 	if !ok {
 		return
@@ -77,7 +84,7 @@ func preloadMissingLuaJIT(L *lua.LState) {
 	if !ok {
 		return
 	}
-	for _, m := range []string{"ffi", "jit", "jit.util", "jit.profile"} {
+	for _, m := range []string{"ffi", "jit.util", "jit.profile"} {
 		m := m
 		pre.RawSetString(m, L.NewFunction(func(L *lua.LState) int {
 			raise(L, "%s", fmt.Sprintf("module '%s' is not available: RestyLab runs Lua 5.1 (gopher-lua), not LuaJIT, so there is no FFI or JIT", m))

@@ -29,7 +29,11 @@ func TestSandboxLua(t *testing.T) {
 		{`require("debug").sethook()`, "debug.sethook is disabled"},
 		{`require("ffi")`, "module 'ffi' is not available: RestyLab runs Lua 5.1"},
 		{`string.rep("x", 2^30)`, "exceeds the lab's limit"},
-		{`os.getenv("HOME")`, "os.getenv is disabled"},
+		{`require("jit.util")`, "module 'jit.util' is not available: RestyLab runs Lua 5.1"},
+		{`return os.getenv("HOME") == nil and os.getenv("PATH") == nil and "allowed"`, "allowed"},
+		{`os.getenv()`, "bad argument #1 to 'getenv' (string expected, got no value)"},
+		{`return jit.os == "Linux" and require("jit") == jit and not jit.status() and "allowed"`, "allowed"},
+		{`jit.version = "LuaJIT 2.1"`, "jit.version cannot be set: jit is read-only"},
 		{`assert(loadstring("\27Lua"))`, ""},
 		{`return os.time() and os.clock() and os.date("%Y") and debug.traceback("x")`, "allowed"},
 	}

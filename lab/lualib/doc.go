@@ -1,7 +1,8 @@
 // Package lualib equips a gopher-lua LState with the Lua libraries that
 // OpenResty code expects besides the request API: lua-cjson ("cjson",
 // "cjson.safe"), LuaJIT's "bit" module, LuaJIT's table.new / table.clear, a
-// table.concat that scales, a size-capped string.rep, and the request-free
+// table.concat that scales, a size-capped string.rep, an information-only
+// "jit" table, an os.getenv that reveals nothing, and the request-free
 // part of the ngx table (ngx.null, digests, base64, URI and query-string
 // codecs, SQL quoting, HTTP dates and the cached clock).
 //
@@ -52,4 +53,8 @@
 //     same empty table); table.concat and string.rep refuse results larger
 //     than the limit set with LimitStringRep.
 //   - bit.tohex takes 32-bit numbers only (no FFI int64 cdata).
+//   - jit (OpenJIT) is information only: jit.version names the lab's
+//     interpreter, jit.status() returns false, on/off/flush do nothing;
+//     assigning to it raises an error and pairs(jit) yields nothing.
+//     HideEnv makes os.getenv answer nil for every name.
 package lualib

@@ -12,8 +12,8 @@ type Difference struct {
 // details).
 var Differences = []Difference{
 	{[2]string{"Lua 5.1 (gopher-lua), not LuaJIT", "Lua 5.1（gopher-lua），不是 LuaJIT"},
-		[2]string{"No FFI, no jit module, no bytecode; Lua runs 5 to 36 times slower than LuaJIT. Numbers print, parse and assign as on LuaJIT (checked against it), but string.format follows Go's rounding (%5.1f of 2.25 gives 2.2, LuaJIT 2.3) and error texts of the VM differ.",
-			"没有 FFI、jit 模块和字节码；Lua 比 LuaJIT 慢 5 到 36 倍。数字的输出、解析和赋值与 LuaJIT 一致（已对照测试），但 string.format 按 Go 的规则舍入（%5.1f 格式化 2.25 得到 2.2，LuaJIT 得到 2.3），虚拟机的错误信息也不同。"}},
+		[2]string{"No FFI, no JIT compiler, no bytecode; Lua runs 5 to 36 times slower than LuaJIT. jit is a read-only table: jit.os, jit.arch and jit.version_num as LuaJIT 2.1 on x64, but jit.version says \"Lua 5.1 (RestyLab, gopher-lua; not LuaJIT)\" and jit.status() returns false. os.getenv returns nil for every name. Numbers print, parse and assign as on LuaJIT (checked against it), but string.format follows Go's rounding (%5.1f of 2.25 gives 2.2, LuaJIT 2.3) and error texts of the VM differ.",
+			"没有 FFI、JIT 编译器和字节码；Lua 比 LuaJIT 慢 5 到 36 倍。jit 是只读表：jit.os、jit.arch 和 jit.version_num 与 x64 上的 LuaJIT 2.1 相同，但 jit.version 为 \"Lua 5.1 (RestyLab, gopher-lua; not LuaJIT)\"，jit.status() 返回 false。os.getenv 对任何变量名都返回 nil。数字的输出、解析和赋值与 LuaJIT 一致（已对照测试），但 string.format 按 Go 的规则舍入（%5.1f 格式化 2.25 得到 2.2，LuaJIT 得到 2.3），虚拟机的错误信息也不同。"}},
 	{[2]string{"Yields inside metamethods and iterators", "在元方法和迭代器中让出"},
 		[2]string{"A cosocket call or ngx.sleep inside __index, __add or a for ... in iterator fails with \"attempt to yield across C-call boundary\"; LuaJIT allows it. Inside pcall, xpcall and coroutines it works as in OpenResty.",
 			"在 __index、__add 或 for ... in 迭代器中调用 cosocket 或 ngx.sleep 会报错 \"attempt to yield across C-call boundary\"；LuaJIT 允许。在 pcall、xpcall 和协程中与 OpenResty 一致。"}},
