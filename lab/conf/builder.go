@@ -204,7 +204,7 @@ func directiveSpecs() map[string]spec {
 
 		// events
 		"worker_connections": {ctx: cEvents, min: 1, max: 1, fn: (*builder).workerConnections},
-		"multi_accept":       {ctx: cEvents, min: 1, max: 1, fn: (*builder).flagIgnored},
+		"multi_accept":       {ctx: cEvents, min: 1, max: 1, fn: (*builder).multiAccept},
 		"accept_mutex":       {ctx: cEvents, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"use":                {ctx: cEvents, min: 1, max: 1, fn: ignore},
 

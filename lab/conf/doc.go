@@ -27,7 +27,7 @@
 //
 // main: load_module, pid, daemon, user, worker_rlimit_nofile (all ignored),
 // error_log FILE|stderr [LEVEL], worker_processes N|auto (1..8), include,
-// events { worker_connections N; multi_accept, use, accept_mutex (ignored) }.
+// events { worker_connections N; multi_accept; use, accept_mutex (ignored) }.
 //
 // http: include (glob allowed, relative to the main file's directory like
 // nginx's conf prefix), types { } (content ignored), access_log (ignored at

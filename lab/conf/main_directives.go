@@ -81,6 +81,16 @@ func (b *builder) workerConnections(s *scope, d *directive) error {
 	return nil
 }
 
+// multiAccept is events { multi_accept on|off }.
+func (b *builder) multiAccept(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	on, err := parseFlag(d)
+	b.cfg.MultiAccept = on
+	return err
+}
+
 // http handles the http block: parse it, then apply inheritance and the
 // checks nginx runs once the block is read.
 func (b *builder) http(s *scope, d *directive) error {

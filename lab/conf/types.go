@@ -22,6 +22,10 @@ type Config struct {
 	ErrorLogLevel string
 	// WorkerConnections is events { worker_connections N } (default 512, as nginx).
 	WorkerConnections int
+	// MultiAccept is events { multi_accept on } (default off, as nginx): a
+	// worker woken by a listening socket accepts every pending connection,
+	// not just one.
+	MultiAccept bool
 
 	// HTTP is the http block; nil when the file has none.
 	HTTP *HTTP

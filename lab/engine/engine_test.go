@@ -23,13 +23,19 @@ import (
 // replaced) into a temp prefix and serves it in-process.
 func startEngine(t testing.TB, workers int, httpBody string, opts Options) (*Engine, string, string) {
 	t.Helper()
+	return startEngineEvents(t, workers, "", httpBody, opts)
+}
+
+// startEngineEvents is startEngine with lines for the events block.
+func startEngineEvents(t testing.TB, workers int, events, httpBody string, opts Options) (*Engine, string, string) {
+	t.Helper()
 	prefix := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	port := oracle.FreePort(t)
-	src := fmt.Sprintf("worker_processes %d;\nerror_log logs/error.log info;\nevents {}\nhttp {\n%s\n}\n",
-		workers, strings.ReplaceAll(httpBody, "{{PORT}}", fmt.Sprint(port)))
+	src := fmt.Sprintf("worker_processes %d;\nerror_log logs/error.log info;\nevents {%s}\nhttp {\n%s\n}\n",
+		workers, events, strings.ReplaceAll(httpBody, "{{PORT}}", fmt.Sprint(port)))
 	path := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)

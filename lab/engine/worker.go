@@ -64,6 +64,9 @@ type worker struct {
 	// acceptPaused: at the lab's connection limit, the listeners are out
 	// of epoll until a connection closes.
 	acceptPaused bool
+	// acceptWakes counts this worker's wake-ups per shared listening
+	// socket (reorderAccept).
+	acceptWakes map[int]uint64
 }
 
 // run is the worker's thread: set up, report readiness, loop until stopped.
@@ -162,7 +165,14 @@ func (w *worker) checkQuit() {
 // accept takes new connections from a ready listening socket (at most a
 // few per event, so that with EPOLLEXCLUSIVE other workers get a share).
 func (w *worker) accept(l *listener) {
-	for i := 0; i < 16; i++ {
+	defer w.reorderAccept(l)
+	// one connection per wake-up, as nginx with multi_accept off (its
+	// default): the next pending connection wakes another worker
+	n := 1
+	if w.e.cfg.MultiAccept {
+		n = 16
+	}
+	for i := 0; i < n; i++ {
 		if m := w.e.opts.MaxConnections; m > 0 && m < w.e.cfg.WorkerConnections && len(w.conns) >= m {
 			w.pauseAccept(m)
 			return
@@ -190,6 +200,28 @@ func (w *worker) accept(l *listener) {
 		}
 		w.conns[fd] = c
 		c.armIdle(l.headerTimeout)
+	}
+}
+
+// reorderAccept re-registers a shared listening socket in this worker's
+// epoll every 16 wake-ups, as nginx does (ngx_reorder_accept_events):
+// Linux wakes the first epoll that registered an EPOLLEXCLUSIVE socket
+// and is waiting, so without it an idle first worker takes almost every
+// connection. Re-adding puts this worker at the end of the socket's queue.
+func (w *worker) reorderAccept(l *listener) {
+	if !l.exclusive || w.acceptPaused {
+		return
+	}
+	if w.acceptWakes == nil {
+		w.acceptWakes = map[int]uint64{}
+	}
+	w.acceptWakes[l.fd]++
+	if w.acceptWakes[l.fd]%16 != 0 {
+		return
+	}
+	w.loop.Remove(l.fd)
+	if err := w.loop.Add(l.fd, unix.EPOLLIN|unix.EPOLLEXCLUSIVE, listenHandler{w: w, l: l}); err != nil {
+		w.log(LevelAlert, 0, fmt.Sprintf("listen again on %s: %v", l.addr, err))
 	}
 }
 
