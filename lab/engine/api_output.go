@@ -63,6 +63,16 @@ func (w *worker) output(L *lua.LState, fname string, newline bool) int {
 	if newline {
 		b = append(b, '\n')
 	}
+	if len(b) == 0 {
+		// ngx_lua sends the header for an empty string and nothing else:
+		// the body filter does not run (difftest output/print_empty)
+		if r.sub == nil && r.c != nil && !r.headerSent && !r.buffering10 && !r.wantsBuffer10() &&
+			!r.luaOutputCall(func() bool { return r.sendHeader() && !r.c.closed }) {
+			return nilErr(L, errOutputFilter)
+		}
+		L.Push(lua.LNumber(1))
+		return 1
+	}
 	if !r.luaOutputCall(func() bool { return r.output(b, false) }) {
 		return nilErr(L, errOutputFilter)
 	}
