@@ -98,3 +98,34 @@ func TestBrowserLesson(t *testing.T) {
 	}
 	screenshot(t, ctx, "lesson-zh")
 }
+
+// TestBrowserLessonPageFits: at 1280x800 the lesson page keeps the
+// playground's toolbar on one line beside the lesson pane, and the pane's
+// "Check my work" is on screen without scrolling (checked from boxes).
+func TestBrowserLessonPageFits(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open lesson 1 at 1280x800 and load its starter",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(l.ts.URL+"/lessons/hello"),
+		chromedp.WaitVisible(chromedp.CSS(`#lesson-start`)),
+		chromedp.Click(chromedp.CSS(`#lesson-start`)),
+	)
+	waitJS(t, ctx, "the lesson page with its starter", `!document.querySelector('#lesson-start') && !!document.querySelector('.toolbar')`, 20*time.Second)
+	waitJS(t, ctx, "the instance", instanceRunning, 20*time.Second)
+	box := value(t, ctx, "measure", chromedp.Evaluate[map[string]float64](`(() => {
+		const bar = document.querySelector('.toolbar');
+		const items = [...bar.children].filter(e => e.getBoundingClientRect().width > 0);
+		const mids = items.map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+		const check = document.querySelector('#lesson-check').getBoundingClientRect();
+		return {spread: Math.max(...mids) - Math.min(...mids), overflow: bar.scrollWidth - bar.clientWidth,
+			checkBottom: check.bottom, checkTop: check.top, height: window.innerHeight};
+	})()`))
+	screenshot(t, ctx, "lesson-1280x800")
+	if box["spread"] > 4 || box["overflow"] > 0 {
+		t.Errorf("the toolbar is not one line beside the lesson: %v", box)
+	}
+	if box["checkTop"] < 0 || box["checkBottom"] > box["height"] {
+		t.Errorf("\"Check my work\" is off screen: %v", box)
+	}
+}
