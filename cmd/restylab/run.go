@@ -93,6 +93,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		stopTrace = printTrace(tr, w)
 	}
+	// Signals are caught before anything listens: a SIGQUIT that arrives
+	// as soon as a client was served must stop the server gracefully, not
+	// kill it with Go's default handler (seen in CI under load).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
 	e, err := engine.New(cfg, opts)
 	if err != nil {
 		emerg(stderr, "emerg", err)
@@ -106,8 +112,6 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		emerg(stderr, level, err)
 		return 1
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
 	done := make(chan error, 1)
 	go func() { done <- e.Wait() }()
 	// SIGQUIT: graceful stop (requests in flight finish), as nginx -s quit;
