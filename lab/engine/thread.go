@@ -193,7 +193,10 @@ func (r *request) threadEnded(t *uthread) {
 		wt.waitingOn = nil
 		t.waited = true
 		vals := append([]lua.LValue{lua.LBool(t.ok)}, t.results...)
-		r.w.loop.Post(func() { r.resumeThread(wt, vals...) })
+		// ngx_lua resumes the waiting thread at once, in the same event
+		// handler (ngx_http_lua_run_thread goes on with the parent), not
+		// after the other timers that expired in this turn of the loop
+		r.resumeThread(wt, vals...)
 		return
 	}
 	if r.entryDone && r.liveChildren() == 0 {
