@@ -1,9 +1,5 @@
 package lua
 
-import (
-	"sort"
-)
-
 func OpenTable(L *LState) int {
 	tabmod := L.RegisterModule(TabLibName, tableFuncs)
 	L.Push(tabmod)
@@ -17,16 +13,6 @@ var tableFuncs = map[string]LGFunction{
 	"maxn":   tableMaxN,
 	"remove": tableRemove,
 	"sort":   tableSort,
-}
-
-func tableSort(L *LState) int {
-	tbl := L.CheckTable(1)
-	sorter := lValueArraySorter{L, nil, tbl.array}
-	if L.GetTop() != 1 {
-		sorter.Fn = L.CheckFunction(2)
-	}
-	sort.Sort(sorter)
-	return 0
 }
 
 func tableGetN(L *LState) int {
