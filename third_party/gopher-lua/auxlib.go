@@ -256,12 +256,51 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 
 /* error operations {{{ */
 
+// ArgError raises LuaJIT's argument error: "bad argument #n to 'name'
+// (message)", name as the calling Lua code wrote it ('?' when there is
+// none: a call from Go such as pcall(f), a tail call, t[1]()), n counted
+// without the self of an obj:name() call, and "calling 'name' on bad self"
+// when self is the bad one (lj_err_argmsg). gopher-lua left the name
+// unquoted, counted self and said "(anonymous)".
 func (ls *LState) ArgError(n int, message string) {
-	ls.RaiseError("bad argument #%v to %v (%v)", n, ls.rawFrameFuncName(ls.currentFrame), message)
+	name, method := ls.argFuncName(ls.currentFrame)
+	if method {
+		n--
+		if n == 0 {
+			ls.RaiseError("calling '%v' on bad self (%v)", name, message)
+		}
+	}
+	ls.RaiseError("bad argument #%v to '%v' (%v)", n, name, message)
 }
 
+// TypeError raises LuaJIT's "bad argument #n to 'name' (T expected, got
+// U)", U "no value" for an argument past the last one passed.
 func (ls *LState) TypeError(n int, typ LValueType) {
-	ls.RaiseError("bad argument #%v to %v (%v expected, got %v)", n, ls.rawFrameFuncName(ls.currentFrame), typ.String(), ls.Get(n).Type().String())
+	got := "no value"
+	if n <= ls.GetTop() {
+		got = ls.Get(n).Type().String()
+	}
+	ls.ArgError(n, typ.String()+" expected, got "+got)
+}
+
+// argFuncName is the name argument errors give the function running in
+// frame fr, and whether it was called as a method; "?" when its caller is
+// not Lua code naming it in a plain call.
+func (ls *LState) argFuncName(fr *callFrame) (string, bool) {
+	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 {
+		return "?", false
+	}
+	parent := fr.Parent
+	pc := parent.Pc - 1
+	if pc < 0 || pc >= len(parent.Fn.Proto.Code) || opGetOpCode(parent.Fn.Proto.Code[pc]) != OP_CALL {
+		return "?", false
+	}
+	for _, call := range parent.Fn.Proto.DbgCalls {
+		if call.Pc == pc {
+			return call.Name, call.Method
+		}
+	}
+	return "?", false
 }
 
 /* }}} */

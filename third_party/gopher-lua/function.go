@@ -20,6 +20,9 @@ type DbgLocalInfo struct {
 type DbgCall struct {
 	Name string
 	Pc   int
+	// Method tells a call written obj:name(...), whose first argument
+	// is the implicit self (argument errors count from the next one).
+	Method bool
 }
 
 type FunctionProto struct {

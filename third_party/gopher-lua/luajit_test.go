@@ -70,6 +70,10 @@ var luajitCases = []struct{ file, what string }{
 	// function for sorting" where a scan runs off its end (gopher-lua used
 	// Go's sort.Sort and never raised it)
 	{"sort", "table.sort"},
+	// argument errors worded as LuaJIT's: the function's name quoted, '?'
+	// when the caller gave it none, self not counted in obj:name(), "got
+	// no value" past the last argument (gopher-lua: "to rep", "got nil")
+	{"argerror", "argument errors"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and
