@@ -534,10 +534,19 @@ func (fc *funcContext) GetLabelPc(label int) int {
 	return fc.labelPc[label]
 }
 
+// zeroSignsDiffer reports 0 and -0: equal numbers, but not the same
+// constant (1/-0.0 is -inf; sharing the constant made it inf whenever the
+// function also used a 0).
+func zeroSignsDiffer(a, b LValue) bool {
+	x, ok1 := a.(LNumber)
+	y, ok2 := b.(LNumber)
+	return ok1 && ok2 && math.Signbit(float64(x)) != math.Signbit(float64(y))
+}
+
 func (fc *funcContext) ConstIndex(value LValue) int {
 	ctype := value.Type()
 	for i, lv := range fc.Proto.Constants {
-		if lv.Type() == ctype && lv == value {
+		if lv.Type() == ctype && lv == value && !zeroSignsDiffer(lv, value) {
 			return i
 		}
 	}

@@ -8,3 +8,4 @@ local t = {} t[1/3] = "third" for k in pairs(t) do print(k) end
 print(pcall(error, 1/3))
 print(math.pi, -math.pi, math.floor(2.5), math.sqrt(2), 1e308 * 10, -1e308 * 10)
 print(123456789012345, 123456789012355, 12345678901233.5, 12345678901234.5, -123456789012345, 999999999999995, 99999999999999.5, 1e15 + 5)
+local a, b, c = 0, -0.0, 0.0 print(1/a, 1/b, 1/c, b, string.format("%g %.1f", b, -0.0), -0.0 == 0)
