@@ -74,6 +74,9 @@ var luajitCases = []struct{ file, what string }{
 	// when the caller gave it none, self not counted in obj:name(), "got
 	// no value" past the last argument (gopher-lua: "to rep", "got nil")
 	{"argerror", "argument errors"},
+	// comparison errors as LuaJIT words them: "two table values" for one
+	// type (gopher-lua: "table with table")
+	{"compare", "comparison errors"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and
