@@ -32,15 +32,18 @@ func checkLesson(t *testing.T, ctx context.Context) string {
 func TestBrowserLesson(t *testing.T) {
 	l := newLab(t, "")
 	ctx := browser(t)
-	run(t, ctx, "open the course from the home page",
+	// each step waits for the page it leads to: the home page lists the
+	// lessons too, so a selector alone could match the page being left
+	run(t, ctx, "open the home page",
 		chromedp.EmulateViewport(1440, 900),
 		chromedp.Navigate(l.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#home-course`)),
 		chromedp.Click(chromedp.CSS(`#home-course`)),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-list`)),
-		chromedp.Click(chromedp.CSS(`li[data-lesson="nonblocking"] a`)),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-start`)),
-		chromedp.Click(chromedp.CSS(`#lesson-start`)),
 	)
+	waitJS(t, ctx, "the course page", `location.pathname === '/lessons' && document.readyState === 'complete' && !!document.querySelector('li[data-lesson="nonblocking"] a')`, 20*time.Second)
+	run(t, ctx, "open lesson 3", chromedp.Click(chromedp.CSS(`li[data-lesson="nonblocking"] a`)))
+	waitJS(t, ctx, "lesson 3's page", `location.pathname === '/lessons/nonblocking' && document.readyState === 'complete' && !!document.querySelector('#lesson-start')`, 20*time.Second)
+	run(t, ctx, "load the starter", chromedp.Click(chromedp.CSS(`#lesson-start`)))
 	// the lesson page again, with the starter loaded: no offer to load it
 	waitJS(t, ctx, "the lesson page with its starter", `!document.querySelector('#lesson-start') && !!document.querySelector('#lesson-check') && !!document.querySelector('.cm-content')`, 20*time.Second)
 	if conf := value(t, ctx, "read the editor", chromedp.Text(chromedp.CSS(`.cm-content`))); !strings.Contains(conf, "TODO: read the request body") {
@@ -75,17 +78,14 @@ func TestBrowserLesson(t *testing.T) {
 	run(t, ctx, "back to the course, reloaded",
 		chromedp.Navigate(l.ts.URL+"/lessons"),
 		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-list`)),
 	)
+	waitJS(t, ctx, "the course page", `location.pathname === '/lessons' && document.readyState === 'complete' && !!document.querySelector('li[data-lesson="nonblocking"]')`, 20*time.Second)
 	if done := value(t, ctx, "read lesson 3's state", chromedp.Evaluate[string](`document.querySelector('li[data-lesson="nonblocking"]').dataset.done`)); done != "true" {
 		t.Fatal("lesson 3 is not done on the course page")
 	}
 
-	run(t, ctx, "the same lesson in Chinese",
-		chromedp.Navigate(l.ts.URL+"/lang/zh?to=/lessons/nonblocking"),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-check`)),
-		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
-	)
+	run(t, ctx, "the same lesson in Chinese", chromedp.Navigate(l.ts.URL+"/lang/zh?to=/lessons/nonblocking"))
+	waitJS(t, ctx, "the Chinese lesson page", `location.pathname === '/lessons/nonblocking' && document.documentElement.lang === 'zh' && !!document.querySelector('#lesson-check') && !!document.querySelector('.cm-content')`, 20*time.Second)
 	if title := value(t, ctx, "read the title", chromedp.Text(chromedp.CSS(`#lesson h1`))); !strings.Contains(title, "同步非阻塞") {
 		t.Fatalf("the Chinese lesson's title: %q", title)
 	}
