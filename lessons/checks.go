@@ -202,7 +202,7 @@ func parseCheck(file string, b block) (Check, error) {
 	}
 	for _, a := range ck.asserts {
 		switch a.(type) {
-		case sliceUnder, yieldOn, timerEveryWorker, logHas:
+		case sliceUnder, yieldOn, timerEveryWorker, timerFires, logHas:
 		default:
 			if ck.req == nil {
 				return ck, errAt(file, b.line, "check %q asserts on responses or its own requests but sends no --- request", b.name)

@@ -253,6 +253,9 @@ func TestTraceAssertions(t *testing.T) {
 		{"phase rewrite before content", "expected the rewrite phase before content, request 2 ran content first"},
 		{"phase access before content", "expected the access phase before content, request 1 never ran access"},
 		{"timer in every worker", "expected a timer to fire in each of the 2 workers, it fired in 1"},
+		{"timer fires", ""},
+		{"requests == 3", ""},
+		{"requests == 1", "expected 1 requests GET /w on the trace, it shows 3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.line, func(t *testing.T) {
@@ -271,6 +274,9 @@ func TestTraceAssertions(t *testing.T) {
 				t.Errorf("message %q / %q, want %q", m.En, m.Zh, tc.want)
 			}
 		})
+	}
+	if m := (timerFires{}).check(&outcome{req: req, win: Window{Events: events[:len(events)-1]}, workers: 2}); m == nil || !strings.HasPrefix(m.En, "expected an ngx.timer callback to run") {
+		t.Errorf("timer fires without a timer: %v", m)
 	}
 	lost := &outcome{req: req, win: Window{Events: events, Dropped: 5}}
 	if m := (overlapAtLeast{2}).check(lost); m == nil || !strings.Contains(m.En, "lost 5 events") {

@@ -161,6 +161,10 @@ func describeTrace(a assertion) string {
 		return fmt.Sprintf("phase %s before %s", a.a, a.b)
 	case timerEveryWorker:
 		return "timer in every worker"
+	case timerFires:
+		return "timer fires"
+	case requestsSeen:
+		return fmt.Sprintf("requests == %d", a.n)
 	}
 	return fmt.Sprintf("%T%+v", a, a)
 }

@@ -85,12 +85,25 @@ func parseTraceLine(ln string) (assertion, error) {
 		}
 		return phaseBefore{f[1], f[3]}, nil
 	case "timer":
-		if strings.Join(f, " ") != "timer in every worker" {
-			return nil, fmt.Errorf("bad trace line %q: want \"timer in every worker\"", ln)
+		switch strings.Join(f, " ") {
+		case "timer in every worker":
+			return timerEveryWorker{}, nil
+		case "timer fires":
+			return timerFires{}, nil
 		}
-		return timerEveryWorker{}, nil
+		return nil, fmt.Errorf("bad trace line %q: want \"timer fires\" or \"timer in every worker\"", ln)
+	case "requests":
+		s, err := bound("==")
+		if err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad requests count %q: want a count of at least 1", s)
+		}
+		return requestsSeen{n}, nil
 	}
-	return nil, fmt.Errorf("unknown trace assertion %q (want overlap, wall, max_slice, yield, phase or timer)", f[0])
+	return nil, fmt.Errorf("unknown trace assertion %q (want overlap, wall, max_slice, yield, phase, timer or requests)", f[0])
 }
 
 // span is one of the check's requests on the trace.
@@ -315,4 +328,36 @@ func (timerEveryWorker) check(o *outcome) *Text {
 		return nil
 	}
 	return tr("expected a timer to fire in each of the %d workers, it fired in %d", "期望定时器在全部 %d 个 worker 中触发，实际只在 %d 个中触发", o.workers, len(fired))
+}
+
+// timerFires is "timer fires": an ngx.timer callback ran in some worker
+// (a refresher that only worker 0 starts is a correct answer).
+type timerFires struct{}
+
+func (timerFires) check(o *outcome) *Text {
+	if m := o.usable(false); m != nil {
+		return m
+	}
+	for _, ev := range o.win.Events {
+		if ev.Kind == trace.TimerFire && ev.Detail == "ngx.timer" {
+			return nil
+		}
+	}
+	return tr("expected an ngx.timer callback to run while the check watched, none did",
+		"期望检查期间有 ngx.timer 回调运行，实际一个也没有")
+}
+
+// requestsSeen is "requests == N": the check's request line reached the
+// server as exactly N main requests (ngx.exec and internal redirects stay
+// one request; a redirect the client followed would be two).
+type requestsSeen struct{ n int }
+
+func (a requestsSeen) check(o *outcome) *Text {
+	if m := o.usable(false); m != nil {
+		return m
+	}
+	if got := len(o.view().own); got != a.n {
+		return tr("expected %d requests %s on the trace, it shows %d", "期望追踪中有 %d 个请求 %s，实际有 %d 个", a.n, o.req.line(), got)
+	}
+	return nil
 }
