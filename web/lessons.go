@@ -324,7 +324,7 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(l.Experiments) > 0 {
 		ex := l.Experiments[0]
-		boot.Preset = &views.Preset{Path: ex.Path, N: max(ex.N, 1), C: max(ex.C, 1)}
+		boot.Preset = &views.Preset{Path: ex.Path, N: max(ex.N, 1), C: max(ex.C, 1), Method: ex.Method, Body: ex.Body}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, views.LessonPage(p, v, boot, static.Bundle()))

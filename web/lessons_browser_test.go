@@ -50,6 +50,10 @@ func TestBrowserLesson(t *testing.T) {
 		t.Fatalf("the editor does not hold lesson 3's starter: %.200q", conf)
 	}
 	waitJS(t, ctx, "the instance", instanceRunning, 20*time.Second)
+	// the request panel starts with the lesson's first experiment
+	if got := value(t, ctx, "read the request form", chromedp.Evaluate[string](`document.querySelector('#req-method').value + ' ' + document.querySelector('#req-path').value + ' ' + document.querySelector('#req-body').value`)); got != "POST /echo Hello from the request body" {
+		t.Fatalf("the request panel holds %q, want the first experiment", got)
+	}
 
 	run(t, ctx, "run the first experiment (POST /echo)", chromedp.Click(chromedp.CSS(`#experiment-0`)))
 	waitJS(t, ctx, "the experiment's answer", `(() => { const r = document.querySelector('#send-result'); return !!r && !!r.dataset.status && r.dataset.status !== 'pending'; })()`, 20*time.Second)

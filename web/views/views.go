@@ -53,6 +53,10 @@ type Preset struct {
 	Path string `json:"path"`
 	N    int    `json:"n"`
 	C    int    `json:"c"`
+	// Method and Body, when set, fill the request panel too (GET and no
+	// body otherwise).
+	Method string `json:"method,omitempty"`
+	Body   string `json:"body,omitempty"`
 }
 
 // BootWorkspace is the workspace in the boot data.

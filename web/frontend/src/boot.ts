@@ -24,6 +24,9 @@ export interface Preset {
   path: string;
   n: number;
   c: number;
+  /** the request panel's method and body (GET and none when absent) */
+  method?: string;
+  body?: string;
 }
 
 /** parsePreset keeps a well-formed preset (a path from the root, 1 <= c <= n <= 1000), else undefined. */
@@ -33,7 +36,10 @@ export function parsePreset(v: unknown): Preset | undefined {
   if (typeof p.path !== "string" || !p.path.startsWith("/")) return undefined;
   const n = Number(p.n), c = Number(p.c);
   if (!Number.isInteger(n) || !Number.isInteger(c) || n < 1 || n > 1000 || c < 1 || c > n) return undefined;
-  return { path: p.path, n, c };
+  const out: Preset = { path: p.path, n, c };
+  if (typeof p.method === "string" && /^[A-Z]{1,16}$/.test(p.method)) out.method = p.method;
+  if (typeof p.body === "string") out.body = p.body;
+  return out;
 }
 
 export const DEFAULT_PHASES = [

@@ -239,7 +239,8 @@ function start(): void {
   });
   if (boot.preset) {
     // the example just opened: ask it for a path it serves
-    request.setPath(boot.preset.path);
+    if (boot.preset.method || boot.preset.body) request.setRequest(boot.preset.method ?? "GET", boot.preset.path, [], boot.preset.body ?? "");
+    else request.setPath(boot.preset.path);
     burst.setPreset(boot.preset.path, boot.preset.n, boot.preset.c);
   }
   const share = new SharePanel(getWs);

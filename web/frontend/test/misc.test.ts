@@ -208,3 +208,10 @@ test("a lesson's experiment headers and boot data", async () => {
   assert.equal(parseBoot(JSON.stringify({ lesson: { id: 3 } })).lesson, undefined);
   assert.equal(parseBoot("{}").lesson, undefined);
 });
+
+test("a preset may carry the request's method and body", () => {
+  assert.deepEqual(parseBoot(JSON.stringify({ preset: { path: "/echo", n: 1, c: 1, method: "POST", body: "hi" } })).preset,
+    { path: "/echo", n: 1, c: 1, method: "POST", body: "hi" });
+  assert.deepEqual(parseBoot(JSON.stringify({ preset: { path: "/", n: 1, c: 1, method: "get; rm" } })).preset, { path: "/", n: 1, c: 1 });
+  assert.equal(parseBoot(JSON.stringify({ preset: { path: "x", n: 1, c: 1 } })).preset, undefined);
+});
