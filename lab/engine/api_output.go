@@ -165,7 +165,9 @@ func (w *worker) apiSendHeaders(L *lua.LState) int {
 // apiExit is ngx.exit(status): it leaves the handler by yielding, so it also
 // works from inside pcall and coroutines, as in ngx_lua.
 func (w *worker) apiExit(L *lua.LState) int {
-	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inTimer|inInitWorker)
+	// not in body_filter: ngx_lua refuses it there ("API disabled in the
+	// context of body_filter_by_lua*", difftest syncphase/exit_in_filters)
+	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inTimer|inInitWorker)
 	code := L.CheckInt(1)
 	if code == -2 || code == -4 {
 		raise(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")

@@ -120,7 +120,9 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		return 1
 	}))
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.header", inRewrite|inAccess|inContent|inHeaderFilter)
+		// in body_filter and log the headers are out: ngx_lua logs the
+		// attempt and goes on (difftest syncphase/header_after_sent)
+		r := w.need(L, "ngx.header", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
 		name := normalizeHeaderName(L.CheckString(2))
 		if r.headerSent {
 			r.logErr(LevelErr, "attempt to set ngx.header.HEADER after sending out response headers")
