@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,15 +282,7 @@ func (r *engineRecording) Stop(context.Context) (Window, error) {
 		}
 		w.Events = append(w.Events, ev)
 	}
-	slices.SortStableFunc(w.Events, func(a, b trace.Event) int {
-		switch {
-		case a.TS < b.TS:
-			return -1
-		case a.TS > b.TS:
-			return 1
-		}
-		return 0
-	})
+	trace.SortByTime(w.Events)
 	w.ErrorLog = logs
 	return w, nil
 }

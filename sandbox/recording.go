@@ -1,11 +1,9 @@
 package sandbox
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync/atomic"
 
 	"github.com/restylab/restylab/lab/trace"
@@ -97,7 +95,7 @@ func (r *Recording) Stop(ctx context.Context) (*Window, error) {
 	if r.lost.Load() {
 		return nil, errors.New("sandbox: record: the recording's frames were not read in time")
 	}
-	slices.SortStableFunc(w.Events, func(a, b trace.Event) int { return cmp.Compare(a.TS, b.TS) })
+	trace.SortByTime(w.Events)
 	return w, nil
 }
 

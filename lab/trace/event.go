@@ -1,5 +1,10 @@
 package trace
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Kind names what happened. The string values are part of the documented
 // JSON schema (docs/trace.md): never rename one.
 type Kind uint8
@@ -80,4 +85,10 @@ type Event struct {
 	Arg    int64
 	Arg2   int64
 	Detail string
+}
+
+// SortByTime orders events by TS, keeping the order of equal times: each
+// worker's events, already in the order it emitted them, stay so.
+func SortByTime(evs []Event) {
+	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.TS, b.TS) })
 }

@@ -45,15 +45,7 @@ func isSubrequest(ev *Event) bool {
 // higher worker id raises it.
 func Measure(events []Event, workers int) Figures {
 	evs := slices.Clone(events)
-	slices.SortStableFunc(evs, func(a, b Event) int {
-		switch {
-		case a.TS < b.TS:
-			return -1
-		case a.TS > b.TS:
-			return 1
-		}
-		return 0
-	})
+	SortByTime(evs)
 	var f Figures
 	starts := map[int64]int64{} // main request id -> request_start ts
 	var spans []Span

@@ -3,7 +3,6 @@ package trace
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -124,15 +123,7 @@ func (s *Subscription) poll(max int) []Event {
 			s.lost[w] = 0
 		}
 	}
-	slices.SortStableFunc(batch, func(a, b Event) int {
-		switch {
-		case a.TS < b.TS:
-			return -1
-		case a.TS > b.TS:
-			return 1
-		}
-		return 0
-	})
+	SortByTime(batch)
 	return batch
 }
 
