@@ -79,8 +79,9 @@ func (s *Server) apiLessons(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-// readyLesson finds the lesson of the path, answering 404 for an unknown
-// id and 409 for a lesson that is still to come.
+// readyLesson finds the lesson of the path; for the API it answers 404 for
+// an unknown id and 409 for a lesson that is still to come (a page answers
+// its own 404).
 func readyLesson(w http.ResponseWriter, r *http.Request, api bool) (*lessons.Lesson, bool) {
 	l, ok := lessons.ByID(r.PathValue("id"))
 	switch {
@@ -89,8 +90,10 @@ func readyLesson(w http.ResponseWriter, r *http.Request, api bool) (*lessons.Les
 		return nil, false
 	case !ok:
 		return nil, false
-	case l.Status != lessons.Ready && api:
-		jsonError(w, http.StatusConflict, "lesson "+l.ID+" is still being written: it has no starter or checks yet")
+	case l.Status != lessons.Ready:
+		if api {
+			jsonError(w, http.StatusConflict, "lesson "+l.ID+" is still being written: it has no starter or checks yet")
+		}
 		return nil, false
 	}
 	return l, true
@@ -98,11 +101,7 @@ func readyLesson(w http.ResponseWriter, r *http.Request, api bool) (*lessons.Les
 
 // starterWorkspace is the lesson's starter as the session's workspace.
 func starterWorkspace(l *lessons.Lesson) store.Workspace {
-	files := map[string]string{}
-	for k, v := range l.Starter.Files {
-		files[k] = v
-	}
-	return store.Workspace{Conf: l.Starter.Conf, Files: files, Lesson: l.ID}
+	return store.Workspace{Conf: l.Starter.Conf, Files: maps.Clone(l.Starter.Files), Lesson: l.ID}
 }
 
 // startLesson is POST /lessons/{id}/start: the lesson's starter replaces the
@@ -110,7 +109,7 @@ func starterWorkspace(l *lessons.Lesson) store.Workspace {
 // and is applied at once, then the lesson page opens.
 func (s *Server) startLesson(w http.ResponseWriter, r *http.Request) {
 	l, ok := readyLesson(w, r, false)
-	if !ok || l.Status != lessons.Ready {
+	if !ok {
 		s.notFound(w, r)
 		return
 	}
@@ -160,6 +159,10 @@ func (s *Server) apiStartLesson(w http.ResponseWriter, r *http.Request) {
 // and bursts, each bounded by lessons.RequestTimeout.
 const checkTimeout = 60 * time.Second
 
+// checkExitGrace is how long a check that failed waits to learn whether
+// the instance died under it.
+const checkExitGrace = 300 * time.Millisecond
+
 // apiCheckLesson is POST /api/lessons/{id}/check with the editor's
 // workspace: it is saved, applied when the instance serves other code, and
 // the lesson's checks run against the session's own instance.
@@ -199,7 +202,9 @@ func (s *Server) apiCheckLesson(w http.ResponseWriter, r *http.Request) {
 	}
 	res := l.Check(ctx, lessonTarget{in}, lang)
 	if res.Score < 100 {
-		if reason := exitReason(in); reason != "" {
+		// a failing check is the common case (the learner's code is not
+		// there yet): wait a moment only, not a failed Send's exitGrace
+		if reason := exitReasonWithin(in, checkExitGrace); reason != "" {
 			// the instance ended during the check: say so instead of blaming
 			// the learner's code for refused connections
 			res = l.NotLoaded(errors.New("the instance ended: "+reason), lang)
@@ -273,7 +278,7 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request) {
 // lessonPage is GET /lessons/{id}: the lesson beside the playground.
 func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 	l, ok := readyLesson(w, r, false)
-	if !ok || l.Status != lessons.Ready {
+	if !ok {
 		s.notFound(w, r)
 		return
 	}

@@ -195,11 +195,14 @@ const exitGrace = 2 * time.Second
 
 // exitReason is why the instance ended, or "" when it still runs after
 // exitGrace.
-func exitReason(in *sandbox.Instance) string {
+func exitReason(in *sandbox.Instance) string { return exitReasonWithin(in, exitGrace) }
+
+// exitReasonWithin is exitReason waiting at most d.
+func exitReasonWithin(in *sandbox.Instance, d time.Duration) string {
 	select {
 	case <-in.Done():
 		return in.Exited()
-	case <-time.After(exitGrace):
+	case <-time.After(d):
 		return ""
 	}
 }
