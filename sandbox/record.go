@@ -32,11 +32,12 @@ const (
 )
 
 // recording is one Record window in the child. Its goroutine owns buf,
-// ends, dropped and open; the control loop closes stop.
+// ends, dropped and open; the control loop calls stop.
 type recording struct {
 	id      int64
 	sub     *trace.Subscription
-	stop    chan struct{}
+	ctx     context.Context // cancelled by the stop
+	stop    context.CancelFunc
 	done    chan struct{}
 	buf     []byte // the events' JSON, back to back
 	ends    []int  // end offset of each event in buf
@@ -65,7 +66,8 @@ func (c *child) startRecording(id int64) {
 		c.send(&proto.Recorded{ID: id, Error: "this recording already runs"})
 		return
 	}
-	rec := &recording{id: id, sub: c.eng.Tracer().Subscribe(), stop: make(chan struct{}), done: make(chan struct{}), open: map[int64]bool{}}
+	ctx, stop := context.WithCancel(context.Background())
+	rec := &recording{id: id, sub: c.eng.Tracer().Subscribe(), ctx: ctx, stop: stop, done: make(chan struct{}), open: map[int64]bool{}}
 	if c.recordings == nil {
 		c.recordings = map[int64]*recording{}
 	}
@@ -86,7 +88,7 @@ func (c *child) stopRecording(id int64) {
 		return
 	}
 	delete(c.recordings, id)
-	close(rec.stop)
+	rec.stop()
 	go func() {
 		<-rec.done
 		c.recMu.Lock()
@@ -103,10 +105,8 @@ func (c *child) stopRecording(id int64) {
 func (rec *recording) run() {
 	defer close(rec.done)
 	defer rec.sub.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { <-rec.stop; cancel() }()
 	for {
-		evs, err := rec.sub.Next(ctx, 4096)
+		evs, err := rec.sub.Next(rec.ctx, 4096)
 		rec.add(evs)
 		if err != nil {
 			break
