@@ -93,7 +93,7 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 		} else {
 			fig := trace.Measure(win.Events, workers)
 			fig.Dropped += win.Dropped
-			res.burstFigures = figuresOf(fig, res.LatenciesMS, res.ErrorText)
+			res.burstFigures = figuresOf(fig, res)
 		}
 	} else {
 		res.TraceError = recErr.Error()
@@ -208,7 +208,7 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 // waited outside the worker (for the worker to accept or read it, and on
 // the network) is the client's mean latency less the mean time in the
 // worker: means add, so requests need not be matched one by one.
-func figuresOf(f trace.Figures, latencies []float64, errs []string) burstFigures {
+func figuresOf(f trace.Figures, res burstResult) burstFigures {
 	b := burstFigures{
 		Traced:         f.Requests,
 		InProgressPeak: f.InProgressPeak,
@@ -218,14 +218,10 @@ func figuresOf(f trace.Figures, latencies []float64, errs []string) burstFigures
 		TraceWindowMS:  round2(float64(f.WindowNS) / 1e6),
 		TraceDropped:   f.Dropped,
 	}
-	if len(latencies) > 0 && f.Requests > 0 {
-		sum := 0.0
-		for _, ms := range latencies {
-			sum += ms
-		}
-		b.QueuedMSMean = round2(max(0, sum/float64(len(latencies))-float64(f.InWorkerMeanNS)/1e6))
+	if n := len(res.LatenciesMS); n > 0 && f.Requests > 0 {
+		b.QueuedMSMean = round2(max(0, res.SumMS/float64(n)-float64(f.InWorkerMeanNS)/1e6))
 	}
-	if f.Requests == 0 && len(errs) == 0 {
+	if f.Requests == 0 && len(res.ErrorText) == 0 {
 		b.TraceError = "the trace saw no request of the burst start and end"
 	}
 	return b
