@@ -46,6 +46,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	for _, d := range diags {
+		if d.Alert {
+			fmt.Fprintf(stderr, "restylab: [alert] %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
+			continue
+		}
 		fmt.Fprintf(stderr, "restylab: [warn] Lua code that will fail at request time (real ngx_lua reports it then): %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
 	}
 	if *test {

@@ -69,6 +69,7 @@ type level struct {
 	bodyInFile      *string
 	kaRequests      *int
 	underscores     *bool
+	codeCache       *bool
 	phases          Handlers
 }
 

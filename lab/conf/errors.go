@@ -23,8 +23,12 @@ func (e *Error) Error() string {
 
 // Diagnostic is a problem that does not stop the configuration from
 // loading: a Lua syntax error in a request-phase handler (ngx_lua reports it
-// only when a request runs the handler) or a missing *_by_lua_file.
+// only when a request runs the handler), a missing *_by_lua_file, or an
+// alert nginx prints while it reads the configuration (Alert).
 type Diagnostic struct {
+	// Alert marks what nginx itself says at start-up, as an [alert]
+	// ("lua_code_cache is off; ..."), not Lua that fails later.
+	Alert bool
 	// Pos is the file line of the problem (for Lua: directive line + Lua line - 1).
 	Pos Pos
 	// Message is what ngx_lua would say, with the chunk-relative position,

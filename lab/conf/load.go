@@ -208,6 +208,26 @@ func (b *builder) include(s *scope, d *directive) error {
 	return nil
 }
 
+// ReadFile reads a *_by_lua_file's file again, as ngx_lua does in each
+// request's fresh VM when lua_code_cache is off; a configuration loaded
+// confined reads it only inside its root. The error is ngx_lua's "cannot
+// open PATH: REASON".
+func (c *LuaCode) ReadFile() (string, error) {
+	if c.Path == "" {
+		return "", fmt.Errorf("%s is not a *_by_lua_file", c.Directive)
+	}
+	var src []byte
+	var err error = syscall.EACCES
+	if c.root == "" || inside(c.root, c.Path) {
+		src, err = readFile(c.Path)
+	}
+	if err != nil {
+		_, reason := strerror(err)
+		return "", fmt.Errorf("cannot open %s: %s", c.Path, reason)
+	}
+	return string(src), nil
+}
+
 // readFile reads a file the configuration names, within b.confineTo if set.
 func (b *builder) readFile(path string) ([]byte, error) {
 	if b.confineTo != "" && !inside(b.confineTo, path) {

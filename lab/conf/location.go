@@ -83,6 +83,7 @@ func (b *builder) finishHTTP() error {
 		defaultType: h.DefaultType,
 		maxBody:     h.ClientMaxBodySize,
 		keepalive:   h.KeepaliveTimeout,
+		codeCache:   true,
 		header:      h.ClientHeaderTimeout,
 		root:        "html",
 		body:        BodySettings{ClientBodyBufferSize: 16 << 10, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000},
@@ -92,12 +93,14 @@ func (b *builder) finishHTTP() error {
 	inherited = inherited.merge(hl)
 	h.DefaultType, h.ClientMaxBodySize, h.KeepaliveTimeout = inherited.defaultType, inherited.maxBody, inherited.keepalive
 	h.ClientHeaderTimeout = inherited.header
+	h.LuaCodeCache = inherited.codeCache
 	h.Phases = hl.phases
 	for _, srv := range h.Servers {
 		sv := inherited.merge(b.srvLevels[srv])
 		srv.DefaultType, srv.AddHeaders = sv.defaultType, sv.addHeaders
 		srv.ClientMaxBodySize, srv.KeepaliveTimeout = sv.maxBody, sv.keepalive
 		srv.ClientHeaderTimeout = sv.header
+		srv.LuaCodeCache = sv.codeCache
 		srv.Root, srv.Index = sv.root, sv.index
 		srv.Body = sv.body
 		srv.Phases = sv.phases
@@ -118,6 +121,7 @@ type settings struct {
 	maxBody     int64
 	keepalive   time.Duration
 	header      time.Duration // client_header_timeout (http and server only)
+	codeCache   bool          // lua_code_cache
 	root        string
 	index       []string
 	body        BodySettings
@@ -178,6 +182,9 @@ func (p settings) merge(l *level) settings {
 	if l.index != nil {
 		c.index = l.index
 	}
+	if l.codeCache != nil {
+		c.codeCache = *l.codeCache
+	}
 	c.phases.Content = l.phases.Content
 	for _, f := range []struct{ dst, own **LuaCode }{
 		{&c.phases.Rewrite, &l.phases.Rewrite}, {&c.phases.Access, &l.phases.Access},
@@ -196,6 +203,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		v := parent.merge(b.locLevels[loc])
 		loc.DefaultType, loc.AddHeaders = v.defaultType, v.addHeaders
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
+		loc.LuaCodeCache = v.codeCache
 		loc.Root, loc.Index = v.root, v.index
 		loc.Body = v.body
 		loc.ProxySettings = v.proxy

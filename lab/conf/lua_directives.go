@@ -68,7 +68,7 @@ func (b *builder) luaCode(d *directive, i int) (*LuaCode, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(b.prefix, path)
 		}
-		c.Path, c.ChunkName, c.Line = path, path, 1
+		c.Path, c.ChunkName, c.Line, c.root = path, path, 1, b.confineTo
 		src, err := b.readFile(path)
 		if err != nil {
 			_, reason := strerror(err)

@@ -139,8 +139,11 @@ func (b *builder) luaPackagePath(s *scope, d *directive) error {
 	return nil
 }
 
-// luaCodeCache handles lua_code_cache on|off; only the http-level value is
-// kept (nginx also honours it per server and location).
+// luaCodeCache handles lua_code_cache on|off at http, server or location
+// level. "off" makes each request run in a Lua VM of its own, loaded afresh
+// (the engine's request VMs); ngx_lua warns about it at start-up with an
+// alert, which the engine logs (HTTP.CodeCacheOff) and Load reports as a
+// Diagnostic.
 func (b *builder) luaCodeCache(s *scope, d *directive) error {
 	if err := once(s, d); err != nil {
 		return err
@@ -149,11 +152,17 @@ func (b *builder) luaCodeCache(s *scope, d *directive) error {
 	if err != nil {
 		return err
 	}
-	if s.ctx == cHTTP {
-		b.cfg.HTTP.LuaCodeCache = on
+	s.lvl.codeCache = &on
+	if !on {
+		b.cfg.HTTP.CodeCacheOff = append(b.cfg.HTTP.CodeCacheOff, d.pos)
+		b.diags = append(b.diags, Diagnostic{Pos: d.pos, Message: CodeCacheOffAlert, Alert: true})
 	}
 	return nil
 }
+
+// CodeCacheOffAlert is what ngx_lua logs at start-up, as an alert, for
+// each "lua_code_cache off" (followed by " in FILE:LINE").
+const CodeCacheOffAlert = "lua_code_cache is off; this will hurt performance"
 
 // sharedDict handles lua_shared_dict NAME SIZE.
 func (b *builder) sharedDict(_ *scope, d *directive) error {

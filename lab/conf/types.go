@@ -40,8 +40,11 @@ type HTTP struct {
 	InitWorkerByLua *LuaCode
 	// LuaPackagePath is lua_package_path ("" when absent; ";;" means the default path).
 	LuaPackagePath string
-	// LuaCodeCache is lua_code_cache (default true).
+	// LuaCodeCache is lua_code_cache at http level (default true); servers
+	// and locations hold their effective value.
 	LuaCodeCache bool
+	// CodeCacheOff are the "lua_code_cache off" directives, in file order.
+	CodeCacheOff []Pos
 	// MaxPendingTimers and MaxRunningTimers are lua_max_pending_timers
 	// (1024) and lua_max_running_timers (256).
 	MaxPendingTimers int
@@ -120,6 +123,8 @@ type Server struct {
 	// requests that match no location (inherited from http).
 	ClientMaxBodySize int64
 	KeepaliveTimeout  time.Duration
+	// LuaCodeCache is the effective lua_code_cache at server level.
+	LuaCodeCache bool
 	// ClientHeaderTimeout is the effective client_header_timeout; the
 	// default server of a listen address sets it for its connections.
 	ClientHeaderTimeout time.Duration
@@ -173,6 +178,8 @@ type Location struct {
 	// (inherited from the enclosing location, server and http).
 	ClientMaxBodySize int64
 	KeepaliveTimeout  time.Duration
+	// LuaCodeCache is the effective lua_code_cache (inherited).
+	LuaCodeCache bool
 	// Regex is the compiled pattern of a ~ or ~* location (nil otherwise).
 	Regex *regexp.Regexp `json:"-"`
 	// Locations are nested locations (nginx allows them inside prefix locations).
@@ -216,6 +223,8 @@ type LuaCode struct {
 	// `failed to load external Lua file "PATH": `+Err).
 	Err string
 	Pos Pos
+	// root confines ReadFile (LoadConfined's root; "" when not confined).
+	root string
 }
 
 // RewriteOpKind says which rewrite-module directive a RewriteOp is.

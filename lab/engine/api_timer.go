@@ -19,6 +19,7 @@ type luaTimer struct {
 	fn    *lua.LFunction
 	args  []lua.LValue // after the premature flag
 	every time.Duration
+	vm    *luaVM // the VM of the code that made the timer: fn runs there
 }
 
 // newTimerTable builds ngx.timer.
@@ -60,7 +61,7 @@ func (w *worker) apiTimer(L *lua.LState, every bool) int {
 		}
 		return nilErr(L, "too many pending timers")
 	}
-	lt := &luaTimer{fn: fn}
+	lt := &luaTimer{fn: fn, vm: w.luaVM}
 	for i := 3; i <= L.GetTop(); i++ {
 		lt.args = append(lt.args, L.Get(i))
 	}
@@ -103,7 +104,7 @@ func (w *worker) fireTimer(lt *luaTimer, premature bool) {
 	args := make([]lua.LValue, 0, len(lt.args)+1)
 	args = append(args, lua.LBool(premature))
 	args = append(args, lt.args...)
-	w.runTimer(lt.fn, args)
+	w.runTimer(lt.vm, lt.fn, args)
 }
 
 // prematureTimers runs every pending timer at once with premature = true,
@@ -117,9 +118,10 @@ func (w *worker) prematureTimers() {
 }
 
 // runTimer starts a timer callback as a fake request in phase "timer".
-func (w *worker) runTimer(fn *lua.LFunction, args []lua.LValue) {
+func (w *worker) runTimer(vm *luaVM, fn *lua.LFunction, args []lua.LValue) {
 	// a timer runs on a fake connection of its own: error_log names it "*N"
-	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true, fakeConn: w.e.connSeq.Add(1)}
+	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true, fakeConn: w.e.connSeq.Add(1), lvm: vm}
+	w.useVM(r)
 	r.entryT = &uthread{r: r, entry: true}
 	r.running = r.entryT
 	r.th = w.sched.NewThread()

@@ -12,25 +12,35 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
-// function returns this worker's function for a compiled snippet.
+// function returns the current VM's function for a compiled snippet.
 func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 	if fn, ok := w.funcs[code]; ok {
 		return fn, nil
 	}
-	if err, bad := w.e.loadErr[code]; bad {
-		return nil, err
-	}
-	p, ok := w.e.protos[code]
-	if !ok {
-		var err error
-		if p, err = compileLua(code.Code, code.ChunkName); err != nil {
+	var p *lua.FunctionProto
+	if code.Path != "" && w.luaVM != w.mainVM {
+		// a request's own VM (lua_code_cache off): the file is read again
+		src, err := code.ReadFile()
+		if err == nil {
+			p, err = compileLua(src, code.ChunkName)
+		}
+		if err != nil {
 			return nil, err
+		}
+	} else {
+		if err, bad := w.e.loadErr[code]; bad {
+			return nil, err
+		}
+		var ok bool
+		if p, ok = w.e.protos[code]; !ok {
+			var err error
+			if p, err = compileLua(code.Code, code.ChunkName); err != nil {
+				return nil, err
+			}
 		}
 	}
 	fn := w.L.NewFunctionFromProto(p)
-	if w.e.cfg.HTTP.LuaCodeCache {
-		w.funcs[code] = fn
-	}
+	w.funcs[code] = fn // this VM's code cache
 	return fn, nil
 }
 
@@ -38,6 +48,7 @@ func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 // coroutine. It reports true when the phase engine may go on at once, false
 // when the request waits (the handler yielded) or was finalized.
 func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
+	r.w.useVM(r)
 	fn, err := r.w.function(code)
 	if err != nil {
 		r.phase = p
@@ -94,6 +105,7 @@ func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
 func (w *worker) call(r *request, f func() coro.Result) coro.Result {
 	prev := w.cur
 	w.cur = r
+	w.useVM(r) // not restored: what follows the call (Release) is about r's VM too
 	res := f()
 	w.cur = prev
 	return res
@@ -300,6 +312,7 @@ func (r *request) abort() {
 // phase_exit are) and Lua code does not see it (mainthread.go). It returns
 // the handler's results and whether it succeeded.
 func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
+	r.w.useVM(r)
 	fn, err := r.w.function(code)
 	if err != nil {
 		r.logLoadError(code, err)

@@ -101,6 +101,7 @@ type request struct {
 	ended          bool        // the request (or timer) is over: its sockets are closed
 	sub            *subState   // set for a subrequest: its output is captured
 	main           *request    // the main request of a subrequest
+	lvm            *luaVM      // the VM r's Lua runs in (vm); nil until first needed
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body
 	uriRewritten   bool        // the URI changed inside the current location (rewrite break, set_uri)

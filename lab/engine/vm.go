@@ -34,9 +34,40 @@ var vmOptions = lua.Options{
 	MinimizeStackMemory: true,
 }
 
-// initVM creates the worker's Lua VM: standard libraries, OpenResty's
-// extra modules, the coroutine machinery and the ngx table.
+// luaVM is one Lua VM and what the engine keeps per VM: a worker's own,
+// or a request's own when lua_code_cache is off (requestvm.go).
+type luaVM struct {
+	L     *lua.LState
+	sched *coro.Scheduler
+	ngx   *lua.LTable
+	// funcs are the handlers compiled into this VM: ngx_lua's code cache,
+	// which lives in its VM's registry.
+	funcs      map[*conf.LuaCode]*lua.LFunction
+	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
+	threadMeta *lua.LTable // metatable of ngx.thread handles
+}
+
+// initVM creates the worker's own Lua VM and makes it the current one.
 func (w *worker) initVM() error {
+	if w.e.opts.CPUBudget > 0 && w.budget == nil {
+		// One budget per worker: it reads this thread's CPU clock, so it is
+		// made here, on the worker's locked thread.
+		w.budget = coro.NewBudget(w.e.opts.CPUBudget)
+	}
+	v, err := w.newVM()
+	if err != nil {
+		return err
+	}
+	w.luaVM, w.mainVM = v, v
+	return nil
+}
+
+// newVM creates a Lua VM: standard libraries, OpenResty's extra modules,
+// the coroutine machinery and the ngx table. The current VM stays current.
+func (w *worker) newVM() (v *luaVM, err error) {
+	prev := w.luaVM
+	w.luaVM = &luaVM{}
+	defer func() { w.luaVM = prev }()
 	L := lua.NewState(vmOptions)
 	for _, lib := range []struct {
 		name string
@@ -76,15 +107,10 @@ func (w *worker) initVM() error {
 	}
 	w.setPackagePath(L)
 
-	if w.e.opts.CPUBudget > 0 {
-		// One budget per worker: it reads this thread's CPU clock, so it is
-		// made here, on the worker's locked thread.
-		w.budget = coro.NewBudget(w.e.opts.CPUBudget)
-	}
 	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort, UserYield: w.checkUserYield})
 	if err != nil {
 		L.Close()
-		return err
+		return nil, err
 	}
 	w.L = L
 	w.sched = sched
@@ -92,11 +118,11 @@ func (w *worker) initVM() error {
 	w.overrideCoroutineRunning()
 	if err := w.guardCoroutineContexts(); err != nil {
 		L.Close()
-		return fmt.Errorf("lua vm: %w", err)
+		return nil, fmt.Errorf("lua vm: %w", err)
 	}
 	if err := w.findPCallBody(); err != nil {
 		L.Close()
-		return fmt.Errorf("lua vm: %w", err)
+		return nil, fmt.Errorf("lua vm: %w", err)
 	}
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
 	w.ngx = w.newNgx()
@@ -112,7 +138,7 @@ func (w *worker) initVM() error {
 	L.SetGlobal("print", L.NewFunction(w.luaPrint))
 	L.SetGlobal("error", L.NewFunction(w.luaError))
 	w.installGlobalGuard()
-	return nil
+	return w.luaVM, nil
 }
 
 // overrideCoroutineStatus makes coroutine.status report light threads as
@@ -292,7 +318,7 @@ func (w *worker) runContext(p phase, code *conf.LuaCode) error {
 	if err != nil {
 		return err
 	}
-	r := &request{w: w, id: 0, phase: p, start: w.loop.Now()}
+	r := &request{w: w, id: 0, phase: p, start: w.loop.Now(), lvm: w.luaVM}
 	r.entryT = &uthread{r: r, entry: true}
 	r.running = r.entryT
 	th := w.sched.NewThread()

@@ -9,7 +9,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
-	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/coro"
 	"github.com/restylab/restylab/lab/event"
 	"github.com/restylab/restylab/lab/trace"
@@ -24,11 +23,12 @@ type worker struct {
 	rec       *trace.Recorder
 	listeners []*listener
 
-	L      *lua.LState
-	sched  *coro.Scheduler
+	// luaVM is the VM whose Lua runs now: the worker's own (mainVM) or,
+	// with lua_code_cache off, the running request's own (requestvm.go).
+	// Its fields (w.L, w.sched, w.ngx, ...) are the running code's.
+	*luaVM
+	mainVM *luaVM
 	budget *coro.Budget // the CPU budget of this worker's resumes; nil: none
-	ngx    *lua.LTable
-	funcs  map[*conf.LuaCode]*lua.LFunction
 
 	// cur is the request (or init/timer context) whose Lua is running: the
 	// ngx API acts on it. Only one coroutine runs at a time on a worker.
@@ -45,8 +45,6 @@ type worker struct {
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 
-	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
-	threadMeta *lua.LTable // metatable of ngx.thread handles
 	// uthreads maps the coroutines of live light threads to them (the
 	// handle ngx.thread.spawn returns is the coroutine itself).
 	uthreads  map[*lua.LState]*uthread
