@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 //go:embed prelude.lua
@@ -120,16 +121,38 @@ func (s *Scheduler) WrapYielding(fn lua.LGFunction) *lua.LFunction {
 	return f
 }
 
+// preludeProto and entryProto are compiled once per process: a VM is made
+// per request where lua_code_cache is off, and compiling them was most of
+// a new VM's cost. A FunctionProto is read-only, shared by every VM.
+var (
+	preludeProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return compileChunk(preludeSource) })
+	entryProto   = sync.OnceValues(func() (*lua.FunctionProto, error) {
+		return compileChunk("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))")
+	})
+)
+
+// CompileChunk compiles Lua source named PreludeChunk: the lab's own Lua
+// around the learner's code (engines compile theirs once with it too).
+func CompileChunk(src string) (*lua.FunctionProto, error) { return compileChunk(src) }
+
+func compileChunk(src string) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), PreludeChunk)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(chunk, PreludeChunk)
+}
+
 // New installs the coroutine-aware pcall, xpcall and coroutine library in L
 // (which must have the base and coroutine libraries open). budget may be nil
 // (no CPU budget).
 func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	s := &Scheduler{L: L, sentinel: L.NewUserData(), hooks: hooks, budget: budget}
-	fn, err := L.Load(strings.NewReader(preludeSource), PreludeChunk)
+	pp, err := preludeProto()
 	if err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
-	L.Push(fn)
+	L.Push(L.NewFunctionFromProto(pp))
 	L.Push(s.sentinel)
 	L.Push(L.NewFunction(s.adopt))
 	L.Push(L.NewFunction(s.yieldLua))
@@ -147,11 +170,11 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 		return nil, fmt.Errorf("coro prelude: no wrap_yielding")
 	}
 	s.wrapYielding = wy
-	entry, err := L.Load(strings.NewReader("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))"), PreludeChunk)
+	ep, err := entryProto()
 	if err != nil {
 		return nil, fmt.Errorf("coro entry: %w", err)
 	}
-	s.entry = entry
+	s.entry = L.NewFunctionFromProto(ep)
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -145,6 +146,9 @@ coroutine.resume = function(co, ...)
   return resume(co, ...)
 end`
 
+// coroutineGuardProto is coroutineGuard compiled once for every VM.
+var coroutineGuardProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return coro.CompileChunk(coroutineGuard) })
+
 // guardCoroutineContexts installs coroutineGuard.
 func (w *worker) guardCoroutineContexts() error {
 	L := w.L
@@ -152,11 +156,11 @@ func (w *worker) guardCoroutineContexts() error {
 	if !ok {
 		return errors.New("no coroutine library")
 	}
-	fn, err := L.Load(strings.NewReader(coroutineGuard), coro.PreludeChunk)
+	p, err := coroutineGuardProto()
 	if err != nil {
 		return fmt.Errorf("coroutine guard: %w", err)
 	}
-	return L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, L.NewFunction(w.coroutineAllowed),
+	return L.CallByParam(lua.P{Fn: L.NewFunctionFromProto(p), NRet: 0, Protect: true}, L.NewFunction(w.coroutineAllowed),
 		co.RawGetString("create"), co.RawGetString("wrap"), co.RawGetString("resume"))
 }
 

@@ -120,9 +120,11 @@ func (w *worker) newVM() (v *luaVM, err error) {
 		L.Close()
 		return nil, fmt.Errorf("lua vm: %w", err)
 	}
-	if err := w.findPCallBody(); err != nil {
-		L.Close()
-		return nil, fmt.Errorf("lua vm: %w", err)
+	if w.bodyStartLine == 0 { // once per worker: the prelude is the same in every VM
+		if err := w.findPCallBody(); err != nil {
+			L.Close()
+			return nil, fmt.Errorf("lua vm: %w", err)
+		}
 	}
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
 	w.ngx = w.newNgx()

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -441,11 +442,11 @@ func RegisterNgxRe(L *lua.LState, ngx *lua.LTable) {
 	// sub and gsub with a replacement function run their loop in Lua so
 	// that the function may yield (ngx.sleep, cosockets), as it may in
 	// lua-resty-core, whose ngx.re is Lua code.
-	fn, err := L.LoadString(reSubLua)
+	p, err := reSubProto()
 	if err != nil {
 		panic("ngx.re: " + err.Error()) // a bug in reSubLua
 	}
-	L.Push(fn)
+	L.Push(L.NewFunctionFromProto(p))
 	L.Push(L.NewFunction(func(L *lua.LState) int { return reSub(L, false) }))
 	L.Push(L.NewFunction(func(L *lua.LState) int { return reSub(L, true) }))
 	L.Push(L.NewFunction(reSubStep))
@@ -850,6 +851,9 @@ func reSubRun(L *lua.LState, st *reState, rx *reRegex, subj string, global bool,
 	L.Push(lua.LNumber(count))
 	return 2
 }
+
+// reSubProto is reSubLua compiled once for every VM.
+var reSubProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return compileSource(reSubLua, "<string>") })
 
 // reSubLua builds sub and gsub: a string replacement goes to Go (strSub,
 // strGsub); a function replacement loops here, calling step for each match

@@ -1,11 +1,13 @@
 package lualib
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
+	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // restySources holds the lab's own versions of OpenResty's lua-resty-*
@@ -46,18 +48,44 @@ func PreloadResty(L *lua.LState) {
 	for _, m := range restyModules {
 		name, file := m.name, m.file
 		preload(L, name, func(L *lua.LState) int {
-			src, err := restySources.ReadFile(file)
+			p, err := restyProto(file)
 			if err != nil {
 				L.RaiseError("module '%s': %v", name, err)
 			}
-			fn, err := L.Load(bytes.NewReader(src), file)
-			if err != nil {
-				L.RaiseError("module '%s': %v", name, fmt.Errorf("loading %s: %w", file, err))
-			}
-			L.Push(fn)
+			L.Push(L.NewFunctionFromProto(p))
 			L.Push(lua.LString(name))
 			L.Call(1, 1)
 			return 1
 		})
 	}
+}
+
+// restyProtos holds each resty module compiled once per process (VMs made
+// per request, lua_code_cache off, require them again): file -> proto.
+var restyProtos sync.Map
+
+// restyProto compiles a resty module's source once.
+func restyProto(file string) (*lua.FunctionProto, error) {
+	if p, ok := restyProtos.Load(file); ok {
+		return p.(*lua.FunctionProto), nil
+	}
+	src, err := restySources.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	p, err := compileSource(string(src), file)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", file, err)
+	}
+	restyProtos.Store(file, p)
+	return p, nil
+}
+
+// compileSource parses and compiles Lua source named chunk.
+func compileSource(src, chunk string) (*lua.FunctionProto, error) {
+	tree, err := parse.Parse(strings.NewReader(src), chunk)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(tree, chunk)
 }
