@@ -157,3 +157,30 @@ func (a logHas) check(o *outcome) *Text {
 	}
 	return tr("expected an error_log line containing %s, got none among %d lines", "期望 error_log 中有包含 %s 的行，实际 %d 行中都没有", show(a.text), len(o.win.ErrorLog))
 }
+
+// bodiesAre is "--- response_bodies: distinct" (no two responses of the
+// check have the same body: a counter that goes on counting) or "same"
+// (every response has the first one's body: state that starts afresh).
+type bodiesAre struct{ distinct bool }
+
+func (a bodiesAre) check(o *outcome) *Text {
+	if len(o.responses) < 2 {
+		return tr("expected at least 2 responses to compare, got %d", "期望至少有 2 个响应可以比较，实际只有 %d 个", len(o.responses))
+	}
+	first := map[string]int{}
+	for i, r := range o.responses {
+		j, seen := first[r.body]
+		switch {
+		case a.distinct && seen:
+			return tr("expected a different body in every response, responses %d and %d both had %s",
+				"期望每个响应的响应体都不同，第 %d 个和第 %d 个响应都是 %s", j+1, i+1, show(r.body))
+		case !a.distinct && i > 0 && r.body != o.responses[0].body:
+			return tr("expected the same body in every response, response 1 had %s and response %d had %s",
+				"期望每个响应的响应体都相同，第 1 个响应是 %s，第 %d 个是 %s", show(o.responses[0].body), i+1, show(r.body))
+		}
+		if !seen {
+			first[r.body] = i
+		}
+	}
+	return nil
+}

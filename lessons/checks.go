@@ -249,6 +249,14 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 			return nil, errAt(file, s.line, "bad response_body_like pattern: %v", err)
 		}
 		return []assertion{bodyLike{re}}, nil
+	case "response_bodies":
+		switch strings.TrimSpace(s.value) {
+		case "distinct":
+			return []assertion{bodiesAre{distinct: true}}, nil
+		case "same":
+			return []assertion{bodiesAre{}}, nil
+		}
+		return nil, errAt(file, s.line, "bad response_bodies %q: want \"distinct\" (every body differs) or \"same\"", strings.TrimSpace(s.value))
 	case "response_headers":
 		var out []assertion
 		for i, ln := range lines() {
@@ -283,5 +291,5 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 		}
 		return out, nil
 	}
-	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, wait, error_code, response_body, response_body_like, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
+	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, wait, error_code, response_body, response_body_like, response_bodies, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
 }

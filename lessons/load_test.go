@@ -221,20 +221,23 @@ func TestTraceAssertions(t *testing.T) {
 	phase := func(ts, id int64, p string) trace.Event {
 		return ev(ts, trace.PhaseEnter, id, func(e *trace.Event) { e.Phase = p })
 	}
+	code := func(ts, id int64, src string) trace.Event {
+		return ev(ts, trace.PhaseEnter, id, func(e *trace.Event) { e.Phase = "content"; e.Source = src })
+	}
 	yield := func(ts, id int64, why string) trace.Event {
 		return ev(ts, trace.CoYield, id, func(e *trace.Event) { e.Detail = why; e.Phase = "content" })
 	}
 	// Two requests overlap (0..20 and 5..30 ms); a third starts when the
 	// second ends; a subrequest and another path overlap too but do not count.
 	events := []trace.Event{
-		start(0, 1), phase(1*ms, 1, "rewrite"), phase(2*ms, 1, "content"),
+		start(0, 1), phase(1*ms, 1, "rewrite"), code(2*ms, 1, "/p/lua/hello.lua"),
 		ev(2*ms, trace.CoResume, 1, nil), yield(3*ms, 1, "sleep 10ms"),
-		start(5*ms, 2), phase(6*ms, 2, "content"), phase(7*ms, 2, "rewrite"),
+		start(5*ms, 2), code(6*ms, 2, "/p/lua/hello.lua"), phase(7*ms, 2, "rewrite"),
 		ev(6*ms, trace.CoResume, 2, nil), ev(18*ms, trace.CoExit, 2, func(e *trace.Event) { e.Phase = "content" }),
 		ev(8*ms, trace.RequestStart, 9, func(e *trace.Event) { e.Arg = 1; e.Detail = "subrequest GET /w" }),
 		ev(9*ms, trace.RequestStart, 8, func(e *trace.Event) { e.Detail = "GET /other" }),
 		ev(20*ms, trace.RequestEnd, 1, nil), start(30*ms, 3), ev(30*ms, trace.RequestEnd, 2, nil),
-		phase(31*ms, 3, "rewrite"), phase(32*ms, 3, "content"), ev(40*ms, trace.RequestEnd, 3, nil),
+		phase(31*ms, 3, "rewrite"), code(32*ms, 3, "content_by_lua(nginx.conf:9)"), ev(40*ms, trace.RequestEnd, 3, nil),
 		ev(41*ms, trace.TimerFire, 7, func(e *trace.Event) { e.Detail = "ngx.timer"; e.Worker = 1 }),
 	}
 	o := &outcome{req: req, win: Window{Events: events}, workers: 2}
@@ -254,6 +257,9 @@ func TestTraceAssertions(t *testing.T) {
 		{"phase access before content", "expected the access phase before content, request 1 never ran access"},
 		{"timer in every worker", "expected a timer to fire in each of the 2 workers, it fired in 1"},
 		{"timer fires", ""},
+		{"chunk lua", ""},
+		{"chunk hello.lua", `expected the request to run Lua from "hello.lua", request 3 ran content_by_lua(nginx.conf:9)`},
+		{"chunk nginx.conf", `expected the request to run Lua from "nginx.conf", request 1 ran /p/lua/hello.lua`},
 		{"requests == 3", ""},
 		{"requests == 1", "expected 1 requests GET /w on the trace, it shows 3"},
 	}
@@ -307,6 +313,27 @@ func TestResponseAssertions(t *testing.T) {
 		m := tc.a.check(o)
 		if m == nil || m.En != tc.want || !strings.Contains(m.Zh, "4 个响应中有 2 个不符合") {
 			t.Errorf("%T: %v, want %q", tc.a, m, tc.want)
+		}
+	}
+	counted := &outcome{responses: []response{{body: "1\n"}, {body: "2\n"}, {body: "1\n"}}}
+	fresh := &outcome{responses: []response{{body: "1\n"}, {body: "1\n"}}}
+	for _, tc := range []struct {
+		a    bodiesAre
+		o    *outcome
+		want string
+	}{
+		{bodiesAre{distinct: true}, counted, `expected a different body in every response, responses 1 and 3 both had "1\n"`},
+		{bodiesAre{distinct: true}, &outcome{responses: counted.responses[:2]}, ""},
+		{bodiesAre{}, fresh, ""},
+		{bodiesAre{}, counted, `expected the same body in every response, response 1 had "1\n" and response 2 had "2\n"`},
+		{bodiesAre{}, &outcome{responses: fresh.responses[:1]}, "expected at least 2 responses to compare, got 1"},
+	} {
+		m := tc.a.check(tc.o)
+		switch {
+		case tc.want == "" && m != nil:
+			t.Errorf("%+v: failed: %s", tc.a, m.En)
+		case tc.want != "" && (m == nil || m.En != tc.want || !hasHan(m.Zh)):
+			t.Errorf("%+v: %v, want %q", tc.a, m, tc.want)
 		}
 	}
 	logs := &outcome{win: Window{ErrorLog: []string{"2026/01/01 00:00:00 [error] 1#1: *3 boom"}}}

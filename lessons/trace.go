@@ -3,6 +3,7 @@ package lessons
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 //	max_slice < 50ms            no coroutine ran 50 ms or more between a resume and its yield or exit
 //	yield sleep                 some coroutine yielded with a reason containing "sleep"
 //	phase rewrite before content  every request of the check entered rewrite before content
+//	chunk lua/hello.lua         every request of the check ran a handler whose chunk name contains the text
 //	timer in every worker       an ngx.timer callback fired in each worker
 //
 // The check's requests are the main requests (request_start with no parent)
@@ -92,6 +94,12 @@ func parseTraceLine(ln string) (assertion, error) {
 			return timerFires{}, nil
 		}
 		return nil, fmt.Errorf("bad trace line %q: want \"timer fires\" or \"timer in every worker\"", ln)
+	case "chunk":
+		text := strings.TrimSpace(strings.TrimPrefix(ln, "chunk"))
+		if text == "" {
+			return nil, fmt.Errorf("bad trace line %q: want \"chunk TEXT\", e.g. \"chunk lua/hello.lua\"", ln)
+		}
+		return chunkRan{text}, nil
 	case "requests":
 		s, err := bound("==")
 		if err != nil {
@@ -103,7 +111,7 @@ func parseTraceLine(ln string) (assertion, error) {
 		}
 		return requestsSeen{n}, nil
 	}
-	return nil, fmt.Errorf("unknown trace assertion %q (want overlap, wall, max_slice, yield, phase, timer or requests)", f[0])
+	return nil, fmt.Errorf("unknown trace assertion %q (want overlap, wall, max_slice, yield, phase, chunk, timer or requests)", f[0])
 }
 
 // span is one of the check's requests on the trace.
@@ -112,6 +120,7 @@ type span struct {
 	start, end int64 // ns; end is the window's last event when it did not end
 	ended      bool
 	phases     map[string]int64 // first phase_enter of each phase
+	chunks     []string         // the chunk names its phases ran, in order
 }
 
 // traceView is the window's trace seen from one check.
@@ -144,6 +153,9 @@ func (o *outcome) view() *traceView {
 			if s := byID[ev.Req]; s != nil {
 				if _, seen := s.phases[ev.Phase]; !seen {
 					s.phases[ev.Phase] = ev.TS
+				}
+				if ev.Source != "" {
+					s.chunks = append(s.chunks, ev.Source)
 				}
 			}
 		}
@@ -358,6 +370,28 @@ func (a requestsSeen) check(o *outcome) *Text {
 	}
 	if got := len(o.view().own); got != a.n {
 		return tr("expected %d requests %s on the trace, it shows %d", "期望追踪中有 %d 个请求 %s，实际有 %d 个", a.n, o.req.line(), got)
+	}
+	return nil
+}
+
+// chunkRan is "chunk TEXT": every request of the check ran a Lua handler
+// whose chunk name (a *_by_lua_file's path, or "content_by_lua(nginx.conf:12)")
+// contains TEXT.
+type chunkRan struct{ text string }
+
+func (a chunkRan) check(o *outcome) *Text {
+	if m := o.usable(true); m != nil {
+		return m
+	}
+	for _, s := range o.view().own {
+		if !slices.ContainsFunc(s.chunks, func(c string) bool { return strings.Contains(c, a.text) }) {
+			ran := "no Lua"
+			if len(s.chunks) > 0 {
+				ran = strings.Join(s.chunks, ", ")
+			}
+			return tr("expected the request to run Lua from %s, request %d ran %s", "期望请求运行来自 %s 的 Lua 代码，请求 %d 运行的是 %s",
+				show(a.text), s.id, ran)
+		}
 	}
 	return nil
 }
