@@ -45,6 +45,10 @@ const (
 	traceBatchMax = 1024
 	// traceRing is the trace ring size per worker (events).
 	traceRing = 1 << 14
+	// retiredTraceDrain is how long a replaced engine's trace forwarder
+	// goes on after the engine ended: it reads what is left in the rings
+	// (the forwarder wakes every 5 ms at most).
+	retiredTraceDrain = 50 * time.Millisecond
 	// MaxWorkspaceFiles bounds the files of a workspace besides nginx.conf.
 	MaxWorkspaceFiles = 100
 	// stopGrace bounds a graceful stop of the engine on Stop.
@@ -206,7 +210,11 @@ type child struct {
 	wsSeq       int
 	traceOn     bool
 	stopFwd     func()
-	listenN     atomic.Int64 // listening sockets of the current engine (for Health.Conns)
+	// lastTracer and counters are the newest engine's: a reload's engine
+	// goes on with its clock, generation and numbering.
+	lastTracer *trace.Tracer
+	counters   *engine.Counters
+	listenN    atomic.Int64 // listening sockets of the current engine (for Health.Conns)
 
 	// step mode: paused is the control loop's; live is the running engine
 	// for the state reporter; holds is signalled (never blocking) by the
@@ -374,17 +382,21 @@ func (c *child) load(confText string, files map[string]string) any {
 	}
 	if old != nil {
 		// As nginx -s reload: the new engine serves at once on the old
-		// engine's listening sockets; the old one finishes its requests.
+		// engine's listening sockets; the old one finishes its requests,
+		// and its trace goes on reaching the page until it has.
+		oldFwd := c.stopFwd
+		c.stopFwd = nil
 		err := c.startEngine(e, cfg)
 		if err == nil {
 			// Once Ready is sent, new connections must reach the new
 			// configuration: the old engine stops accepting first.
 			old.Resume()
 			old.StopAccepting(time.Second)
-			c.retire(old, oldDir)
+			c.retire(old, oldDir, oldFwd)
 			c.wsDir = dir
 			return c.ready(cfg, warnings)
 		}
+		c.stopFwd = oldFwd // the old engine serves on
 		if !strings.Contains(err.Error(), "in use") {
 			os.RemoveAll(dir)
 			return c.loadError(dir, err) // the old engine keeps serving
@@ -421,11 +433,19 @@ func (c *child) ready(cfg *conf.Config, warnings []string) *proto.Ready {
 }
 
 // retire lets a replaced engine finish its requests in the background
-// (bounded by stopGrace), then removes its workspace directory.
-func (c *child) retire(e *engine.Engine, dir string) {
+// (bounded by stopGrace), then stops its trace forwarder (stopFwd, may be
+// nil) once the last events have been read, and removes its workspace
+// directory.
+func (c *child) retire(e *engine.Engine, dir string, stopFwd func()) {
 	c.retired.Add(1)
 	go func() {
 		defer c.retired.Done()
+		if stopFwd != nil {
+			defer func() {
+				time.Sleep(retiredTraceDrain)
+				stopFwd()
+			}()
+		}
 		e.Resume() // a paused loop would hold the graceful quit up
 		done := make(chan struct{})
 		go func() { e.Wait(); close(done) }()
@@ -522,9 +542,16 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 }
 
 func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shdict.Dict) (*engine.Engine, error) {
+	tr := trace.New(max(cfg.WorkerProcesses, 1), traceRing)
+	tr.Continue(c.lastTracer) // nil for the first engine
+	c.lastTracer = tr
+	if c.counters == nil {
+		c.counters = &engine.Counters{}
+	}
 	e, err := engine.New(cfg, engine.Options{
 		InheritDicts: dicts,
-		Tracer:       trace.New(max(cfg.WorkerProcesses, 1), traceRing),
+		Counters:     c.counters,
+		Tracer:       tr,
 		CPUBudget:    c.lim.CPUBudget,
 		Stderr:       c.stderr,
 		DialPolicy:   engine.SandboxDialPolicy(cfg, c.hosts),

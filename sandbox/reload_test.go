@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/restylab/restylab/lab/trace"
+	"github.com/restylab/restylab/sandbox/proto"
 )
 
 const reloadConf = `events {}
@@ -258,5 +261,101 @@ http {
 	}
 	if _, body := get(t, in, "/get"); body != "v2 v nil\n" {
 		t.Fatalf("after the reload: %q, want the kept zone's value and an empty resized zone", body)
+	}
+}
+
+// TestReloadTraceFollowsOldEngine: a request in flight across a reload is
+// seen to the end on the trace, by its old worker (gen 0), while the new
+// engine's events carry gen 1, go on with the same clock and number their
+// requests and connections after the old ones.
+func TestReloadTraceFollowsOldEngine(t *testing.T) {
+	slow := `events {}
+http {
+    server {
+        listen 8080;
+        location /slow { content_by_lua_block { ngx.sleep(0.5) ngx.say("old code") } }
+        location /hello { content_by_lua_block { ngx.say("VERSION") } }
+    }
+}
+`
+	m := newManager(t, Config{})
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: strings.Replace(slow, "VERSION", "v1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.SetTrace(true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // SetTrace has no answer
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	url := fmt.Sprintf("http://127.0.0.1:%d", in.Port())
+	slowBody := make(chan string, 1)
+	go func() {
+		resp, err := c.Get(url + "/slow")
+		if err != nil {
+			slowBody <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slowBody <- string(b)
+	}()
+	var events []trace.Event
+	collect := func(until func() bool) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for !until() {
+			select {
+			case ev := <-in.Events():
+				if b, ok := ev.(*proto.TraceBatch); ok {
+					for _, raw := range b.Events {
+						e, err := trace.ParseJSON(raw)
+						if err != nil {
+							t.Fatal(err)
+						}
+						events = append(events, e)
+					}
+				}
+			case <-deadline:
+				t.Fatalf("trace stopped short: %d events", len(events))
+			}
+		}
+	}
+	find := func(kind trace.Kind, detail string, gen int32) *trace.Event {
+		for i := range events {
+			if e := &events[i]; e.Kind == kind && strings.Contains(e.Detail, detail) && e.Gen == gen {
+				return e
+			}
+		}
+		return nil
+	}
+	collect(func() bool { return find(trace.CoYield, "sleep", 0) != nil })
+	if err := in.Reload(context.Background(), Workspace{Conf: strings.Replace(slow, "VERSION", "v2", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Get(url + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := <-slowBody; got != "old code\n" {
+		t.Fatalf("the request in flight got %q", got)
+	}
+	start := find(trace.RequestStart, "/slow", 0)
+	var end *trace.Event
+	collect(func() bool {
+		for i := range events {
+			if e := &events[i]; e.Kind == trace.RequestEnd && e.Req == start.Req && e.Gen == 0 {
+				end = e
+			}
+		}
+		return end != nil && find(trace.RequestStart, "/hello", 1) != nil
+	})
+	hello := find(trace.RequestStart, "/hello", 1)
+	if hello.TS <= start.TS || hello.Req <= start.Req {
+		t.Errorf("the new engine's request (ts %d, id %d) does not follow the old one's (ts %d, id %d)", hello.TS, hello.Req, start.TS, start.Req)
+	}
+	if end.TS <= hello.TS-int64(time.Second) || end.TS < start.TS+int64(400*time.Millisecond) {
+		t.Errorf("the old request ended at ts %d: started %d, the new engine served at %d", end.TS, start.TS, hello.TS)
 	}
 }

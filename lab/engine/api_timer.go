@@ -120,7 +120,7 @@ func (w *worker) prematureTimers() {
 // runTimer starts a timer callback as a fake request in phase "timer".
 func (w *worker) runTimer(vm *luaVM, fn *lua.LFunction, args []lua.LValue) {
 	// a timer runs on a fake connection of its own: error_log names it "*N"
-	r := &request{w: w, id: w.e.reqSeq.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true, fakeConn: w.e.connSeq.Add(1), lvm: vm}
+	r := &request{w: w, id: w.e.seq.req.Add(1), phase: phaseTimer, start: w.loop.Now(), isTimer: true, fakeConn: w.e.seq.conn.Add(1), lvm: vm}
 	w.useVM(r)
 	r.entryT = &uthread{r: r, entry: true}
 	r.running = r.entryT

@@ -86,6 +86,18 @@ type Options struct {
 	// its contents, as nginx keeps a shared memory zone across a reload; a
 	// zone whose size changed starts empty.
 	InheritDicts []*shdict.Dict
+	// Counters are the numbering of the engine this one replaces (its
+	// Counters): connection numbers and request ids go on across the
+	// reload, as nginx's connection counter lives in shared memory. nil:
+	// numbering starts at 1.
+	Counters *Counters
+}
+
+// Counters hand out connection numbers (the "*N" of error_log lines) and
+// the trace's request ids; engines that follow one another by reload share
+// one Counters, so neither number is given twice in an instance.
+type Counters struct {
+	conn, req atomic.Int64
 }
 
 // Engine serves one configuration.
@@ -102,8 +114,7 @@ type Engine struct {
 
 	workers   []*worker
 	listeners *listenerSet
-	connSeq   atomic.Int64
-	reqSeq    atomic.Int64
+	seq       *Counters
 	coSeq     atomic.Int64
 	tempSeq   atomic.Int64
 	wg        sync.WaitGroup
@@ -122,7 +133,10 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
-	e := &Engine{cfg: cfg, opts: opts, tracer: opts.Tracer}
+	e := &Engine{cfg: cfg, opts: opts, tracer: opts.Tracer, seq: opts.Counters}
+	if e.seq == nil {
+		e.seq = &Counters{}
+	}
 	if e.tracer == nil {
 		e.tracer = trace.New(cfg.WorkerProcesses, 1024)
 	}
@@ -159,6 +173,9 @@ func inheritedDict(old []*shdict.Dict, d conf.SharedDict) *shdict.Dict {
 // SharedDicts are the engine's lua_shared_dict zones, for a successor's
 // Options.InheritDicts.
 func (e *Engine) SharedDicts() []*shdict.Dict { return e.dicts }
+
+// Counters returns the engine's numbering, for a successor's Options.Counters.
+func (e *Engine) Counters() *Counters { return e.seq }
 
 // ErrorLog returns the engine's error log (for a sink).
 func (e *Engine) ErrorLog() *ErrorLog { return e.errlog }

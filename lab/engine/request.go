@@ -177,7 +177,7 @@ const (
 func startRequest(c *conn, head *http1.Request) {
 	w := c.w
 	r := &request{
-		w: w, c: c, id: w.e.reqSeq.Add(1), head: head,
+		w: w, c: c, id: w.e.seq.req.Add(1), head: head,
 		method: head.Method, uri: head.URI, args: head.Args,
 		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
 		start: w.loop.Now(),
@@ -200,7 +200,7 @@ func startRequest(c *conn, head *http1.Request) {
 // newBareRequest makes a request object for answering a request that could
 // not be parsed (400, 413, ...): it only sends a special response.
 func newBareRequest(c *conn, status int) *request {
-	r := &request{w: c.w, c: c, id: c.w.e.reqSeq.Add(1), status: status, method: "GET", start: c.w.loop.Now()}
+	r := &request{w: c.w, c: c, id: c.w.e.seq.req.Add(1), status: status, method: "GET", start: c.w.loop.Now()}
 	r.head = &http1.Request{Major: 1, Minor: 1, Method: "GET", ContentLength: -1}
 	c.req = r
 	r.step = stDone

@@ -156,7 +156,7 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 	var body []byte
 	hasBody := false
 	sr := &request{
-		w: w, c: r.c, id: w.e.reqSeq.Add(1), srv: r.srv, start: w.loop.Now(),
+		w: w, c: r.c, id: w.e.seq.req.Add(1), srv: r.srv, start: w.loop.Now(),
 		uri: uri, headersIn: append([]http1.Header(nil), r.headersIn...),
 		sub: &subState{parent: r}, keepAlive: true,
 	}

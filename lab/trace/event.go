@@ -74,10 +74,14 @@ type Event struct {
 	TS     int64
 	Kind   Kind
 	Worker int32 // worker id (0-based)
-	FD     int32 // file descriptor, 0 when none
-	Req    int64 // request id, 0 when none
-	Co     int64 // coroutine id, 0 when none
-	Phase  string
+	// Gen is the engine generation: 0 for an instance's first engine, one
+	// more for each reload's (Tracer.Continue). Workers of two generations
+	// share their ids, as ngx.worker.id() numbers each generation from 0.
+	Gen   int32
+	FD    int32 // file descriptor, 0 when none
+	Req   int64 // request id, 0 when none
+	Co    int64 // coroutine id, 0 when none
+	Phase string
 	// Source and Line are the Lua chunk name and line running when the event
 	// happened (set for coroutine and log events).
 	Source string

@@ -15,6 +15,7 @@ func AppendJSON(dst []byte, ev Event) []byte {
 	dst = append(dst, ev.Kind.String()...)
 	dst = append(dst, `","worker":`...)
 	dst = strconv.AppendInt(dst, int64(ev.Worker), 10)
+	dst = appendInt(dst, `,"gen":`, int64(ev.Gen))
 	dst = appendInt(dst, `,"fd":`, int64(ev.FD))
 	dst = appendInt(dst, `,"req":`, ev.Req)
 	dst = appendInt(dst, `,"co":`, ev.Co)

@@ -21,6 +21,7 @@ type wireEvent struct {
 	TS     int64  `json:"ts"`
 	Kind   string `json:"kind"`
 	Worker int32  `json:"worker"`
+	Gen    int32  `json:"gen"`
 	FD     int32  `json:"fd"`
 	Req    int64  `json:"req"`
 	Co     int64  `json:"co"`
@@ -43,6 +44,6 @@ func ParseJSON(data []byte) (Event, error) {
 	if !ok {
 		return Event{}, fmt.Errorf("trace: event %.40q: unknown kind %q", data, w.Kind)
 	}
-	return Event{TS: w.TS, Kind: k, Worker: w.Worker, FD: w.FD, Req: w.Req, Co: w.Co, Phase: w.Phase,
+	return Event{TS: w.TS, Kind: k, Worker: w.Worker, Gen: w.Gen, FD: w.FD, Req: w.Req, Co: w.Co, Phase: w.Phase,
 		Source: w.Source, Line: w.Line, Arg: w.Arg, Arg2: w.Arg2, Detail: w.Detail}, nil
 }

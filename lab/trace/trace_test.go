@@ -260,6 +260,7 @@ func TestAppendJSONGolden(t *testing.T) {
 		{TS: 3000, Kind: CoYield, Worker: 1, FD: 9, Req: 3, Co: 7, Phase: "content", Source: "nginx.conf", Line: 12, Detail: "sleep 100ms"},
 		{TS: 4000, Kind: Log, Worker: 1, Req: 3, Arg: 4, Detail: "quote \" backslash \\ nl \n tab \t ctl \x01 bad \xff ls \u2028 é"},
 		{TS: 5000, Kind: RequestEnd, Worker: 1, Req: 3, Arg: 200, Arg2: 1234},
+		{TS: 5500, Kind: WorkerExit, Worker: 1, Gen: 2},
 		{TS: 6000, Kind: Dropped, Worker: 2, Arg: 17},
 		{TS: 7000, Kind: Kind(200), Worker: 0},
 	}
@@ -284,6 +285,35 @@ func TestAppendJSONGolden(t *testing.T) {
 		actual := filepath.Join("testdata", "events.actual.jsonl")
 		_ = os.WriteFile(actual, out, 0o644)
 		t.Errorf("AppendJSON output differs from %s (wrote %s)", golden, actual)
+	}
+}
+
+// TestContinue: a reload's tracer goes on with its predecessor's clock and
+// stamps the next generation on its events; JSON keeps the generation.
+func TestContinue(t *testing.T) {
+	old := New(1, 16)
+	time.Sleep(20 * time.Millisecond)
+	next := New(1, 16)
+	fresh := next.Now()
+	next.Continue(old)
+	if got := next.Now(); got < 20*int64(time.Millisecond) || got < fresh {
+		t.Fatalf("after Continue the clock reads %d ns, want at least the 20 ms the old tracer ran", got)
+	}
+	s := next.Subscribe()
+	defer s.Close()
+	next.Recorder(0).Emit(Event{Kind: RequestStart, Req: 7})
+	ev := drain(t, s, 1)[0]
+	if ev.Gen != 1 {
+		t.Fatalf("event of the successor: gen %d, want 1", ev.Gen)
+	}
+	back, err := ParseJSON(AppendJSON(nil, ev))
+	if err != nil || back.Gen != 1 || back.Req != 7 {
+		t.Fatalf("JSON round trip: %+v, %v", back, err)
+	}
+	third := New(1, 16)
+	third.Continue(next)
+	if third.gen != 2 {
+		t.Fatalf("a second reload: gen %d, want 2", third.gen)
 	}
 }
 

@@ -12,6 +12,7 @@ const DefaultRingSize = 1 << 14
 // Tracer owns one ring per worker and the list of subscriptions.
 type Tracer struct {
 	start     time.Time
+	gen       int32 // stamped on every event (Continue)
 	rings     []*ring
 	recorders []*Recorder
 
@@ -35,6 +36,17 @@ func New(workers int, ringSize int) *Tracer {
 	}
 	t.subs.Store(&[]*Subscription{})
 	return t
+}
+
+// Continue makes t the successor of prev, the tracer of the engine a
+// reload replaces: t's clock counts from prev's start, so times go on
+// rising across the reload, and t's events carry the next generation (Gen).
+// Call it before any event is emitted.
+func (t *Tracer) Continue(prev *Tracer) {
+	if prev == nil {
+		return
+	}
+	t.start, t.gen = prev.start, prev.gen+1
 }
 
 // Now returns monotonic nanoseconds since the tracer was created: the clock
@@ -124,6 +136,7 @@ func (r *Recorder) Emit(ev Event) {
 	}
 	ev.TS = r.t.Now()
 	ev.Worker = r.worker
+	ev.Gen = r.t.gen
 	r.ring.put(&ev)
 	if r.t.sleepers.Load() > 0 {
 		r.t.wakeSleepers()

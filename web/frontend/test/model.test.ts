@@ -1,8 +1,8 @@
 // Unit tests of the trace model: intervals, stats, epoll interest and ready lists, bounds, speed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DONE, parseWaitFd, R_CO, RUN, TraceModel, WAIT } from "../src/trace/model";
-import type { TraceEvent } from "../src/trace/types";
+import { coKey, DONE, parseWaitFd, R_CO, RUN, TraceModel, WAIT } from "../src/trace/model";
+import { workerKey, workerLabel, workerShort, type TraceEvent } from "../src/trace/types";
 
 /** burst makes n requests on one worker, each sleeping: resume, yield "sleep", resume, exit. */
 function burst(n: number, worker = 0, t0 = 0): TraceEvent[] {
@@ -141,6 +141,22 @@ test("several workers and coroutine ids that repeat across workers", () => {
   assert.equal(s.workers, 2);
   assert.equal(s.coroutines, 10);
   assert.deepEqual(s.lanes, { "0": 5, "1": 5 });
+});
+
+test("a reload's workers (gen 1) get lanes of their own beside the old ones finishing", () => {
+  const m = new TraceModel();
+  const old = burst(3, 0, 0); // the old worker 0: its requests finish after the reload
+  const fresh = burst(2, 0, 5).map((e) => ({ ...e, gen: 1, req: e.req ? e.req + 10 : e.req }));
+  m.ingest([...old, ...fresh].sort((a, b) => a.ts - b.ts));
+  assert.equal(m.stats().workers, 2, "old worker 0 and new worker 0 are two workers");
+  const keys = m.workerIds();
+  assert.deepEqual(keys, [0, workerKey(0, 1)]);
+  assert.equal(workerLabel(keys[0]), "worker 0");
+  assert.equal(workerLabel(keys[1]), "worker 0 · reload 1");
+  assert.equal(workerShort(keys[1]), "0 (reload 1)");
+  const last = (k: number) => { const segs = m.coros.get(k)?.segs ?? []; return segs[segs.length - 1]?.st; };
+  assert.equal(last(coKey(keys[1], 1)), DONE, "the new worker's coroutine 1 is its own");
+  assert.equal(last(coKey(0, 3)), DONE, "the old worker's last coroutine ended");
 });
 
 test("the ring keeps the most recent events and clear resets everything", () => {

@@ -4,7 +4,7 @@ import { h } from "../dom";
 import { nsToMs } from "../format";
 import { t } from "../i18n";
 import type { TraceModel } from "../trace/model";
-import { maskText } from "../trace/types";
+import { maskText, workerShort } from "../trace/types";
 
 export class EpollPanel {
   readonly root: HTMLElement;
@@ -43,11 +43,11 @@ export class EpollPanel {
     this.when.textContent = at === null ? "" : t("replay.at", { t: nsToMs(at - base) });
     const rows = m.interestAt(at === null ? Infinity : at).slice(0, 500);
     this.interest.replaceChildren(...rows.map((it) => h("tr", { "data-fd": it.fd },
-      h("td", null, String(it.worker)), h("td", null, String(it.fd)), h("td", null, maskText(it.events)),
+      h("td", null, workerShort(it.worker)), h("td", null, String(it.fd)), h("td", null, maskText(it.events)),
       h("td", null, it.owner ? `co ${it.owner}${it.req ? ` (req ${it.req})` : ""} · ${it.what}` : it.what))));
     const recent = m.recentWaits.slice(-this.show).reverse();
     this.waits.replaceChildren(...recent.map((w) => h("tr", null,
-      h("td", null, String(w.worker)), h("td", null, nsToMs(w.ts - base)), h("td", null, w.timeout < 0 ? "∞" : `${w.timeout} ms`),
+      h("td", null, workerShort(w.worker)), h("td", null, nsToMs(w.ts - base)), h("td", null, w.timeout < 0 ? "∞" : `${w.timeout} ms`),
       h("td", null, w.ready.length ? w.ready.map((r) => `fd ${r.fd} ${maskText(r.mask)}`).join(", ") : t("epoll.none")))));
   }
 }

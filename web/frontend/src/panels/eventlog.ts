@@ -6,7 +6,7 @@ import { h } from "../dom";
 import { nsToMs } from "../format";
 import { t } from "../i18n";
 import type { TraceModel } from "../trace/model";
-import { maskText, type TraceEvent } from "../trace/types";
+import { maskText, workerShort, type TraceEvent } from "../trace/types";
 
 const ROW_H = 20;
 
@@ -165,7 +165,7 @@ export class EventLogPanel {
       const src = ev.source ? `${ev.source}:${ev.line ?? 0}` : "";
       const row = h("div", { class: `vrow k-${ev.kind}${src ? " has-src" : ""}`, style: `top:${i * ROW_H}px`, role: "row", tabindex: src ? 0 : -1 },
         h("span", { class: "c-ts" }, nsToMs(ev.ts - base)),
-        h("span", { class: "c-worker" }, String(ev.worker)),
+        h("span", { class: "c-worker" }, workerShort(ev.worker)),
         h("span", { class: "c-kind" }, ev.kind),
         h("span", { class: "c-req" }, ev.req ? String(ev.req) : ""),
         h("span", { class: "c-co" }, ev.co ? String(ev.co) : ""),

@@ -5,7 +5,7 @@
 import { coKey, DONE, R_CO, R_END, R_REQ, R_START, RUN, type Coro, type TraceModel } from "./model";
 import { chunkSource } from "./phases";
 import { phaseWaitNs, type ReqLane } from "./requests";
-import type { TraceEvent } from "./types";
+import { workerLabel, type TraceEvent } from "./types";
 
 interface ChromeEvent {
   name: string;
@@ -29,7 +29,7 @@ const lanePid = (w: number) => 2 + w;
 
 function laneTitle(l: ReqLane): string {
   if (l.kind === "timer") return `timer r${l.req}`;
-  if (l.kind === "worker") return `worker ${l.worker} (no request)`;
+  if (l.kind === "worker") return `${workerLabel(l.worker)} (no request)`;
   return l.label ? `r${l.req} ${l.label}` : `r${l.req}`;
 }
 
@@ -48,7 +48,7 @@ function coTitle(c: Coro): string {
 export function chromeTrace(m: TraceModel): { traceEvents: ChromeEvent[]; displayTimeUnit: string } {
   const out: ChromeEvent[] = [{ name: "process_name", ph: "M", ts: 0, pid: 1, tid: 0, args: { name: "restylab" } }];
   for (const l of m.workers.values()) {
-    out.push({ name: "thread_name", ph: "M", ts: 0, pid: 1, tid: l.id, args: { name: `worker ${l.id}` } });
+    out.push({ name: "thread_name", ph: "M", ts: 0, pid: 1, tid: l.id, args: { name: workerLabel(l.id) } });
     const r = l.runs;
     for (let i = 0; i < r.n; i++) {
       const co = r.cols[R_CO][i];
@@ -98,7 +98,7 @@ function requestTracks(m: TraceModel, out: ChromeEvent[]): void {
     const pid = lanePid(lane.worker);
     if (!tids.has(pid)) {
       tids.set(pid, 0);
-      out.push({ name: "process_name", ph: "M", ts: 0, pid, tid: 0, args: { name: `worker ${lane.worker}: requests` } });
+      out.push({ name: "process_name", ph: "M", ts: 0, pid, tid: 0, args: { name: `${workerLabel(lane.worker)}: requests` } });
     }
     let tid = tids.get(pid)! + 1;
     out.push({ name: "thread_name", ph: "M", ts: 0, pid, tid, args: { name: laneTitle(lane) } });

@@ -11,7 +11,7 @@
 import { isSyncPhase } from "./phases";
 import { RequestLanes } from "./requests";
 import { Series } from "./series";
-import { EPOLLIN, EPOLLOUT, type TraceEvent } from "./types";
+import { EPOLLIN, EPOLLOUT, workerKey, type TraceEvent } from "./types";
 
 export const RUN = 0;
 export const WAIT = 1;
@@ -176,6 +176,8 @@ export class TraceModel {
       const ev = events[i];
       if (!ev || typeof ev.ts !== "number" || typeof ev.kind !== "string") continue;
       if (typeof ev.worker !== "number") (ev as { worker: number }).worker = 0;
+      // a reload's workers reuse the old ones' ids: from here on a worker is known by its key
+      if (typeof ev.gen === "number" && ev.gen > 0) (ev as { worker: number }).worker = workerKey(ev.worker, ev.gen);
       this.ring[this.total % this.cap] = ev;
       this.total++;
       this.one(ev);

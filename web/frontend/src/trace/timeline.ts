@@ -12,6 +12,7 @@ import { t } from "../i18n";
 import { requestColor } from "../theme";
 import { coKey, DONE, R_END, R_REQ, R_START, RUN, W_READY, W_TIMEOUT, W_TS, type Coro, type Seg, type TraceModel, type WorkerLane } from "./model";
 import { chunkSource } from "./phases";
+import { workerLabel } from "./types";
 import { phaseWaitNs, type PhaseSeg, type ReqLane, type WaitSpan } from "./requests";
 
 const LABEL_W = 116;
@@ -350,7 +351,7 @@ export class Timeline {
       }
       const c = this.model.coros.get(coKey(l.id, r.co));
       const seg = c ? this.model.segAt(c, ts) : null;
-      return this.segText(t("tl.running"), r.start, r.end, r.req, r.co, seg?.phase || c?.phase, seg?.source, seg?.line, t("tl.worker", { w: l.id }));
+      return this.segText(t("tl.running"), r.start, r.end, r.req, r.co, seg?.phase || c?.phase, seg?.source, seg?.line, workerLabel(l.id));
     }
     const top = this.lanesTop();
     if (y < top) return null;
@@ -565,7 +566,7 @@ export class Timeline {
     ctx.fillStyle = C.idle;
     ctx.fillRect(LABEL_W, y + 2, this.plotW(), WORKER_H - 4);
     ctx.fillStyle = C.fg;
-    ctx.fillText(t("tl.worker", { w: l.id }), 6, y + WORKER_H / 2);
+    ctx.fillText(workerLabel(l.id), 6, y + WORKER_H / 2);
     ctx.save();
     ctx.beginPath();
     ctx.rect(LABEL_W, y, this.plotW(), WORKER_H);
@@ -810,7 +811,7 @@ export class Timeline {
 /** laneName labels a request lane: "r2 GET /path", "timer r1", "worker 0". */
 export function laneName(l: ReqLane): string {
   if (l.kind === "timer") return `timer r${l.req}`;
-  if (l.kind === "worker") return t("tl.worker", { w: l.worker });
+  if (l.kind === "worker") return workerLabel(l.worker);
   return l.label ? `r${l.req} ${l.label}` : `r${l.req}`;
 }
 
