@@ -140,7 +140,7 @@ func withoutTrace(t *testing.T, l *Lesson) (*Lesson, []string) {
 // counts as a trace one until it is listed here.
 func needsTrace(a assertion) bool {
 	switch a.(type) {
-	case statusIs, bodyIs, bodyLike, headerIs, logHas:
+	case statusIs, bodyIs, bodyLike, bodiesAre, headerIs, logHas:
 		return false
 	}
 	return true
@@ -165,6 +165,8 @@ func describeTrace(a assertion) string {
 		return "timer fires"
 	case requestsSeen:
 		return fmt.Sprintf("requests == %d", a.n)
+	case chunkRan:
+		return "chunk " + a.text
 	}
 	return fmt.Sprintf("%T%+v", a, a)
 }

@@ -1,0 +1,2 @@
+local visits = require "visits"
+ngx.say(visits.next())

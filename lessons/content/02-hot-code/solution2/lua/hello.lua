@@ -1,0 +1,2 @@
+local version = 2
+ngx.print("hello, version ", version, "\n")

@@ -1,0 +1,1 @@
+ngx.say("hello, version 1")

@@ -1,0 +1,1 @@
+return { name = "release 1" }
