@@ -283,11 +283,16 @@ func (ls *LState) TypeError(n int, typ LValueType) {
 	ls.ArgError(n, typ.String()+" expected, got "+got)
 }
 
+// CChunkName is the chunk name of Lua code that stands in for a C
+// function (an embedder's pcall written in Lua, say): argument errors treat
+// calls it makes as calls from C, as LuaJIT's tracebacks name C frames.
+const CChunkName = "[C]"
+
 // argFuncName is the name argument errors give the function running in
 // frame fr, and whether it was called as a method; "?" when its caller is
 // not Lua code naming it in a plain call.
 func (ls *LState) argFuncName(fr *callFrame) (string, bool) {
-	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 {
+	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 || fr.Parent.Fn.Proto.SourceName == CChunkName {
 		return "?", false
 	}
 	parent := fr.Parent

@@ -2,6 +2,7 @@ package lua
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -333,4 +334,36 @@ func TestLoadFileForEmptyFile(t *testing.T) {
 
 	_, err = L.LoadFile(tmpFile.Name())
 	errorIfNotNil(t, err)
+}
+
+// TestArgErrorFromCChunk: a function called by Lua code whose chunk is
+// named CChunkName (an embedder's pcall written in Lua) is named '?' in
+// argument errors, as LuaJIT names a function a C function called
+// (`pcall(string.rep)` says "bad argument #1 to '?'").
+func TestArgErrorFromCChunk(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	call, err := L.Load(strings.NewReader("local f = ... local r = f() return r"), CChunkName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		caller *LFunction
+		want   string
+	}{
+		{call, "bad argument #1 to '?' (string expected, got no value)"},
+	} {
+		err := L.CallByParam(P{Fn: tc.caller, Protect: true}, L.GetField(L.GetGlobal("string"), "rep"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+	named, err := L.Load(strings.NewReader("local rep = ... local r = rep() return r"), "chunk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = L.CallByParam(P{Fn: named, Protect: true}, L.GetField(L.GetGlobal("string"), "rep"))
+	if err == nil || !strings.Contains(err.Error(), "bad argument #1 to 'rep'") {
+		t.Errorf("from a named chunk: %v", err)
+	}
 }
