@@ -195,6 +195,7 @@ func directiveSpecs() map[string]spec {
 		"load_module":          {ctx: cMain, min: 1, max: 1, fn: ignore},
 		"pid":                  {ctx: cMain, min: 1, max: 1, fn: ignore},
 		"user":                 {ctx: cMain, min: 1, max: 2, fn: ignore},
+		"env":                  {ctx: cMain, min: 1, max: 1, fn: (*builder).env},
 		"worker_rlimit_nofile": {ctx: cMain, min: 1, max: 1, fn: ignore},
 		"daemon":               {ctx: cMain, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"error_log":            {ctx: cMain | cHSL, min: 1, max: -1, fn: (*builder).errorLog},

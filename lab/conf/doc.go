@@ -27,6 +27,7 @@
 //
 // main: load_module, pid, daemon, user, worker_rlimit_nofile (all ignored),
 // error_log FILE|stderr [LEVEL], worker_processes N|auto (1..8), include,
+// env NAME[=VALUE] (Config.Env: what a worker's os.getenv sees),
 // events { worker_connections N; multi_accept; use, accept_mutex (ignored) }.
 //
 // http: include (glob allowed, relative to the main file's directory like
@@ -48,6 +49,8 @@
 //
 // location [=|~|~*|^~] PATTERN and location @name: the server directives
 // except listen, server_name and client_header_timeout, plus content_by_lua* and nested locations.
+// lua_code_cache is allowed at http, server and location level and inherited
+// (LuaCodeCache of each); each "off" is also an Alert Diagnostic.
 //
 // Anything else (if, proxy_pass, root, ...) is `unknown directive`.
 //
@@ -59,7 +62,7 @@
 // whose syntax error texts differ from LuaJIT's ("syntax error near 'x'"
 // instead of "unexpected symbol near 'x'"). Listen hosts must be IP
 // literals or localhost (no DNS). A server without listen gets 0.0.0.0:80
-// (nginx's default as root). lua_code_cache is kept at http level only.
+// (nginx's default as root).
 // Unknown variables are not checked here: Template.Vars lets the engine
 // reject them with nginx's `unknown "foo" variable`.
 package conf

@@ -3,6 +3,7 @@ package conf
 import (
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -360,5 +361,13 @@ func (b *builder) maxTimers(s *scope, d *directive) error {
 	} else {
 		b.cfg.HTTP.MaxRunningTimers = int(n)
 	}
+	return nil
+}
+
+// env handles env NAME and env NAME=VALUE: what an nginx worker's
+// environment keeps (nginx clears everything else but TZ).
+func (b *builder) env(_ *scope, d *directive) error {
+	name, value, set := strings.Cut(d.arg(0), "=")
+	b.cfg.Env = append(b.cfg.Env, EnvVar{Name: name, Value: value, Set: set, Pos: d.pos})
 	return nil
 }

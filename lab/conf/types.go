@@ -27,6 +27,10 @@ type Config struct {
 	// not just one.
 	MultiAccept bool
 
+	// Env are the env directives in file order: an nginx worker's
+	// environment holds only TZ and the variables they name.
+	Env []EnvVar
+
 	// HTTP is the http block; nil when the file has none.
 	HTTP *HTTP
 }
@@ -70,6 +74,15 @@ type HTTP struct {
 	Upstreams map[string]*Upstream
 	// Servers are the server {} blocks in file order.
 	Servers []*Server
+}
+
+// EnvVar is one "env NAME;" (the worker keeps the variable from nginx's own
+// environment) or "env NAME=VALUE;" (the worker gets that value).
+type EnvVar struct {
+	Name  string
+	Value string
+	Set   bool // NAME=VALUE
+	Pos   Pos
 }
 
 // SharedDict is one lua_shared_dict NAME SIZE.

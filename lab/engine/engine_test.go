@@ -29,13 +29,19 @@ func startEngine(t testing.TB, workers int, httpBody string, opts Options) (*Eng
 // startEngineEvents is startEngine with lines for the events block.
 func startEngineEvents(t testing.TB, workers int, events, httpBody string, opts Options) (*Engine, string, string) {
 	t.Helper()
+	return startEngineMain(t, "", workers, events, httpBody, opts)
+}
+
+// startEngineMain is startEngineEvents with lines for the main context.
+func startEngineMain(t testing.TB, mainLines string, workers int, events, httpBody string, opts Options) (*Engine, string, string) {
+	t.Helper()
 	prefix := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	port := oracle.FreePort(t)
-	src := fmt.Sprintf("worker_processes %d;\nerror_log logs/error.log info;\nevents {%s}\nhttp {\n%s\n}\n",
-		workers, events, strings.ReplaceAll(httpBody, "{{PORT}}", fmt.Sprint(port)))
+	src := fmt.Sprintf("%sworker_processes %d;\nerror_log logs/error.log info;\nevents {%s}\nhttp {\n%s\n}\n",
+		mainLines, workers, events, strings.ReplaceAll(httpBody, "{{PORT}}", fmt.Sprint(port)))
 	path := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ const (
 // sandboxLua takes away what learner code must not reach in a lab
 // instance: the io library, os functions that touch the system, the debug
 // library (but traceback), dofile/loadfile, the host's environment
-// (os.getenv answers nil). Each refused call raises an
+// (os.getenv, environ.go). Each refused call raises an
 // error that says so, instead of the function being silently missing.
 func (w *worker) sandboxLua(L *lua.LState) {
 	refuse := func(name, why string) *lua.LFunction {
@@ -38,9 +38,7 @@ func (w *worker) sandboxLua(L *lua.LState) {
 			os.RawSetString(f, refuse("os."+f, "it would act on the lab's machine"))
 		}
 	}
-	// os.getenv answers nil ("not set") for every name: code that reads an
-	// optional variable keeps working, and the host's environment stays hidden.
-	lualib.HideEnv(L)
+	// os.getenv shows none of the host's environment (environ.go)
 	L.SetGlobal("dofile", refuse("dofile", files))
 	L.SetGlobal("loadfile", refuse("loadfile", files))
 	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {

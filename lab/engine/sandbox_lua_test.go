@@ -70,3 +70,43 @@ func TestInsidePrefix(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestSandboxGetenv: a sandboxed instance's os.getenv shows what its own
+// "env NAME=VALUE" set and nothing of the lab's environment, not even what
+// "env NAME" would pass through from it, nor TZ.
+func TestSandboxGetenv(t *testing.T) {
+	t.Setenv("RESTYLAB_TEST_SECRET", "lab-secret")
+	t.Setenv("TZ", "UTC")
+	_, base, _ := startEngineMain(t, "env MINE=from-the-conf;\nenv RESTYLAB_TEST_SECRET;\n", 1, "", `
+    init_by_lua_block { INIT_SECRET = tostring(os.getenv("RESTYLAB_TEST_SECRET")) }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block {
+            ngx.say(os.getenv("MINE"), " ", tostring(os.getenv("RESTYLAB_TEST_SECRET")), " ",
+                tostring(os.getenv("TZ")), " ", tostring(os.getenv("PATH")), " ", INIT_SECRET)
+        } }
+    }`, Options{Sandbox: true})
+	if st, body := get(t, base+"/"); st != 200 || body != "from-the-conf nil nil nil nil\n" {
+		t.Fatalf("%d %q", st, body)
+	}
+}
+
+// TestGetenvOutsideSandbox: restylab run gives a worker nginx's
+// environment: TZ and what env directives name; init_by_lua sees all.
+func TestGetenvOutsideSandbox(t *testing.T) {
+	t.Setenv("RESTYLAB_TEST_KEPT", "kept")
+	t.Setenv("RESTYLAB_TEST_DROPPED", "dropped")
+	t.Setenv("TZ", "UTC")
+	_, base, _ := startEngineMain(t, "env MINE=from-the-conf;\nenv RESTYLAB_TEST_KEPT;\n", 1, "", `
+    init_by_lua_block { INIT_DROPPED = tostring(os.getenv("RESTYLAB_TEST_DROPPED")) }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block {
+            ngx.say(os.getenv("MINE"), " ", tostring(os.getenv("RESTYLAB_TEST_KEPT")), " ",
+                tostring(os.getenv("RESTYLAB_TEST_DROPPED")), " ", tostring(os.getenv("TZ")), " ", INIT_DROPPED)
+        } }
+    }`, Options{})
+	if st, body := get(t, base+"/"); st != 200 || body != "from-the-conf kept nil UTC dropped\n" {
+		t.Fatalf("%d %q", st, body)
+	}
+}

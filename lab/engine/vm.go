@@ -105,6 +105,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 	if w.e.opts.Sandbox {
 		w.sandboxLua(L)
 	}
+	lualib.OpenGetenv(L, w.getenv)
 	w.setPackagePath(L)
 
 	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort, UserYield: w.checkUserYield})

@@ -102,54 +102,56 @@ func typeNameAt(L *lua.LState, n int) string {
 	return L.Get(n).Type().String()
 }
 
-// argError raises "bad argument #n to 'fname' (msg)" like luaL_argerror.
-func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+// argError raises "bad argument #n to 'name' (msg)" like luaL_argerror,
+// the function named as the calling code wrote it (LuaJIT's lj_err_argmsg):
+// '?' when C code (pcall) called it.
+func argError(L *lua.LState, n int, msg string) {
+	L.ArgError(n, msg)
 }
 
-// typeError raises "bad argument #n to 'fname' (want expected, got T)".
-func typeError(L *lua.LState, n int, fname, want string) {
-	argError(L, n, fname, want+" expected, got "+typeNameAt(L, n))
+// typeError raises "bad argument #n to 'name' (want expected, got T)".
+func typeError(L *lua.LState, n int, want string) {
+	argError(L, n, want+" expected, got "+typeNameAt(L, n))
 }
 
 // checkString is luaL_checklstring: a string or a number.
-func checkString(L *lua.LState, n int, fname string) string {
+func checkString(L *lua.LState, n int) string {
 	s, ok := argString(L.Get(n))
 	if !ok {
-		typeError(L, n, fname, "string")
+		typeError(L, n, "string")
 	}
 	return s
 }
 
 // optString is luaL_optlstring.
-func optString(L *lua.LState, n int, fname, def string) string {
+func optString(L *lua.LState, n int, def string) string {
 	if L.Get(n) == lua.LNil {
 		return def
 	}
-	return checkString(L, n, fname)
+	return checkString(L, n)
 }
 
 // checkNumber is luaL_checknumber.
-func checkNumber(L *lua.LState, n int, fname string) float64 {
+func checkNumber(L *lua.LState, n int) float64 {
 	f, ok := argNumber(L.Get(n))
 	if !ok {
-		typeError(L, n, fname, "number")
+		typeError(L, n, "number")
 	}
 	return f
 }
 
 // checkInt is luaL_checkinteger: the number truncated toward zero, as the C
 // cast in LuaJIT's lua_tointeger does; out-of-range values saturate.
-func checkInt(L *lua.LState, n int, fname string) int {
-	return truncInt(checkNumber(L, n, fname))
+func checkInt(L *lua.LState, n int) int {
+	return truncInt(checkNumber(L, n))
 }
 
 // optInt is luaL_optinteger.
-func optInt(L *lua.LState, n int, fname string, def int) int {
+func optInt(L *lua.LState, n int, def int) int {
 	if L.Get(n) == lua.LNil {
 		return def
 	}
-	return checkInt(L, n, fname)
+	return checkInt(L, n)
 }
 
 func truncInt(f float64) int {
@@ -165,10 +167,10 @@ func truncInt(f float64) int {
 }
 
 // checkTable is luaL_checktype(L, n, LUA_TTABLE).
-func checkTable(L *lua.LState, n int, fname string) *lua.LTable {
+func checkTable(L *lua.LState, n int) *lua.LTable {
 	t, ok := L.Get(n).(*lua.LTable)
 	if !ok {
-		typeError(L, n, fname, "table")
+		typeError(L, n, "table")
 	}
 	return t
 }

@@ -51,7 +51,7 @@ func ToBit(f float64) int32 {
 
 // checkBit is lj_lib_checkbit: a number (or numeric string) as 32 bits.
 func checkBit(L *lua.LState, n int, fname string) uint32 {
-	return uint32(ToBit(checkNumber(L, n, fname)))
+	return uint32(ToBit(checkNumber(L, n)))
 }
 
 func pushBit(L *lua.LState, x uint32) int {
@@ -93,7 +93,7 @@ func bitToHex(L *lua.LState) int {
 	x := checkBit(L, 1, "tohex")
 	n := int64(8)
 	if L.GetTop() >= 2 {
-		n = int64(ToBit(checkNumber(L, 2, "tohex")))
+		n = int64(ToBit(checkNumber(L, 2)))
 	}
 	upper := n < 0
 	if upper {

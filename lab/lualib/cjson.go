@@ -119,14 +119,14 @@ func newCJSONModule(L *lua.LState, safe bool) *lua.LTable {
 
 	encode := func(L *lua.LState) int {
 		if L.GetTop() != 1 {
-			argError(L, 1, "encode", "expected 1 argument")
+			argError(L, 1, "expected 1 argument")
 		}
 		s, err := cfg.encode(L, L.Get(1))
 		return pushResult(L, safe, lua.LString(s), err)
 	}
 	decode := func(L *lua.LState) int {
 		if L.GetTop() != 1 {
-			argError(L, 1, "decode", "expected 1 argument")
+			argError(L, 1, "expected 1 argument")
 		}
 		text, ok := argString(L.Get(1))
 		if !ok {
@@ -191,7 +191,7 @@ func errCJSON(msg string) error { return errors.New(msg) }
 // checkOptionArgs is json_arg_init: at most max arguments.
 func checkOptionArgs(L *lua.LState, fname string, max int) {
 	if L.GetTop() > max {
-		argError(L, max+1, fname, "found too many arguments")
+		argError(L, max+1, "found too many arguments")
 	}
 }
 
@@ -209,10 +209,10 @@ func setIntOption(L *lua.LState, n int, fname string, setting *int, min, max int
 	if L.Get(n) == lua.LNil {
 		return
 	}
-	v := checkInt(L, n, fname)
+	v := checkInt(L, n)
 	if v < min || v > max {
 		// lua-cjson always blames argument #1 here.
-		argError(L, 1, fname, "expected integer between "+itoa(min)+" and "+itoa(max))
+		argError(L, 1, "expected integer between "+itoa(min)+" and "+itoa(max))
 	}
 	*setting = v
 }
@@ -239,13 +239,13 @@ func setBoolOption(L *lua.LState, n int, fname string, setting *bool) {
 
 // checkOption is luaL_checkoption without a default.
 func checkOption(L *lua.LState, n int, fname string, options []string) int {
-	s := checkString(L, n, fname)
+	s := checkString(L, n)
 	for i, o := range options {
 		if s == o {
 			return i
 		}
 	}
-	argError(L, n, fname, "invalid option '"+s+"'")
+	argError(L, n, "invalid option '"+s+"'")
 	return 0
 }
 

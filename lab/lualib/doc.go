@@ -56,5 +56,6 @@
 //   - jit (OpenJIT) is information only: jit.version names the lab's
 //     interpreter, jit.status() returns false, on/off/flush do nothing;
 //     assigning to it raises an error and pairs(jit) yields nothing.
-//     HideEnv makes os.getenv answer nil for every name.
+//     HideEnv makes os.getenv answer nil for every name; OpenGetenv answers
+//     from a lookup the engine gives (an nginx worker's environment).
 package lualib

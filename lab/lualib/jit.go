@@ -86,10 +86,20 @@ func readOnly(L *lua.LState, name string, fields map[string]lua.LValue) *lua.LTa
 // hidden. The argument is still checked as LuaJIT's luaL_checkstring does.
 // The os library must be open first.
 func HideEnv(L *lua.LState) {
+	OpenGetenv(L, func(string) (string, bool) { return "", false })
+}
+
+// OpenGetenv replaces os.getenv with one that answers what lookup finds
+// (nil when it finds nothing), with the argument checked as LuaJIT does.
+// The os library must be open first.
+func OpenGetenv(L *lua.LState, lookup func(name string) (string, bool)) {
 	if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		os.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
-			checkString(L, 1, "getenv")
-			L.Push(lua.LNil)
+			if v, ok := lookup(checkString(L, 1)); ok {
+				L.Push(lua.LString(v))
+			} else {
+				L.Push(lua.LNil)
+			}
 			return 1
 		}))
 	}

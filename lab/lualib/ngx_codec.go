@@ -46,8 +46,8 @@ func ngxHMACSHA1(L *lua.LState) int {
 	if n := L.GetTop(); n != 2 {
 		L.RaiseError("expecting 2 arguments, but got %d", n)
 	}
-	key := checkString(L, 1, "hmac_sha1")
-	data := checkString(L, 2, "hmac_sha1")
+	key := checkString(L, 1)
+	data := checkString(L, 2)
 	mac := hmac.New(sha1.New, []byte(key))
 	mac.Write([]byte(data))
 	L.Push(lua.LString(mac.Sum(nil)))
@@ -129,7 +129,7 @@ func ngxQuoteSQLStr(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		L.RaiseError("expecting one argument")
 	}
-	s := checkString(L, 1, "quote_sql_str")
+	s := checkString(L, 1)
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('\'')

@@ -150,10 +150,10 @@ func ngxDecodeArgs(L *lua.LState) int {
 	if n != 1 && n != 2 {
 		L.RaiseError("expecting 1 or 2 arguments but seen %d", n)
 	}
-	s := checkString(L, 1, "decode_args")
+	s := checkString(L, 1)
 	max := defaultMaxArgs
 	if n == 2 {
-		max = checkInt(L, 2, "decode_args")
+		max = checkInt(L, 2)
 	}
 	t, truncated := DecodeArgs(L, s, max)
 	L.Push(t)
@@ -224,7 +224,7 @@ func ngxEncodeArgs(L *lua.LState) int {
 	if n := L.GetTop(); n != 1 {
 		L.RaiseError("expecting 1 argument but seen %d", n)
 	}
-	t := checkTable(L, 1, "encode_args")
+	t := checkTable(L, 1)
 	s, err := EncodeArgs(t)
 	if err != nil {
 		L.RaiseError("%s", err.Error())

@@ -36,8 +36,8 @@ func OpenTableExt(L *lua.LState) {
 }
 
 func tableNew(L *lua.LState) int {
-	narr := checkInt(L, 1, "new")
-	nrec := checkInt(L, 2, "new")
+	narr := checkInt(L, 1)
+	nrec := checkInt(L, 2)
 	if narr < 0 || nrec < 0 {
 		// LuaJIT reads the sizes as unsigned: a negative one is huge.
 		L.RaiseError("table overflow")
@@ -47,7 +47,7 @@ func tableNew(L *lua.LState) int {
 }
 
 func tableClear(L *lua.LState) int {
-	t := checkTable(L, 1, "clear")
+	t := checkTable(L, 1)
 	var keys []lua.LValue
 	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
 	for _, k := range keys {
@@ -61,14 +61,14 @@ func tableClear(L *lua.LState) int {
 // "invalid value (T) at index N in table for 'concat'" for anything else.
 func tableConcat(L *lua.LState) int {
 	const fname = "concat"
-	t := checkTable(L, 1, fname)
-	sep := optString(L, 2, fname, "")
-	i := optInt(L, 3, fname, 1)
+	t := checkTable(L, 1)
+	sep := optString(L, 2, "")
+	i := optInt(L, 3, 1)
 	var j int
 	if L.Get(4) == lua.LNil {
 		j = t.Len()
 	} else {
-		j = checkInt(L, 4, fname)
+		j = checkInt(L, 4)
 	}
 	if i > j {
 		L.Push(lua.LString(""))
@@ -125,9 +125,9 @@ func stringLimit(L *lua.LState) int {
 
 func stringRep(L *lua.LState) int {
 	const fname = "rep"
-	s := checkString(L, 1, fname)
-	n := checkInt(L, 2, fname)
-	sep := optString(L, 3, fname, "")
+	s := checkString(L, 1)
+	n := checkInt(L, 2)
+	sep := optString(L, 3, "")
 	if n <= 0 {
 		L.Push(lua.LString(""))
 		return 1
