@@ -2,6 +2,7 @@
 -- engine's blocking APIs yield through them (see doc.go). Loaded once per VM.
 local SENT, adopt, co_yield, abort = ...
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
+local co_lib = coroutine -- its status may be replaced later (the engine's, for light threads and pcall bodies)
 local builtin_pcall, builtin_xpcall = pcall, xpcall
 local unpack, type, error, select, find, sub = unpack, type, error, select, string.find, string.sub
 
@@ -75,11 +76,16 @@ local function resume(co, ...)
   end
   local st = co_status(co)
   if st ~= "suspended" then
-    -- Lua 5.1 and LuaJIT's wording (gopher-lua's differs)
+    -- ngx_lua's coroutine.resume names the status as coroutine.status
+    -- shows it: running, normal or dead (plain LuaJIT says "running" for a
+    -- normal one too; difftest coro/resume_running)
     if st == "dead" then
       return false, "cannot resume dead coroutine"
     end
-    return false, "cannot resume non-suspended coroutine"
+    if co_lib.status(co) == "normal" then
+      return false, "cannot resume normal coroutine"
+    end
+    return false, "cannot resume running coroutine"
   end
   local r = pack(co_resume(co, ...))
   -- only the engine's yields pass through a user coroutine

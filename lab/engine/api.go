@@ -31,7 +31,8 @@ var ngxConstants = map[string]int{
 	"HTTP_NOT_FOUND": 404, "HTTP_NOT_ALLOWED": 405, "HTTP_NOT_ACCEPTABLE": 406, "HTTP_REQUEST_TIMEOUT": 408,
 	"HTTP_CONFLICT": 409, "HTTP_GONE": 410, "HTTP_UPGRADE_REQUIRED": 426, "HTTP_TOO_MANY_REQUESTS": 429,
 	"HTTP_CLOSE": 444, "HTTP_ILLEGAL": 451, "HTTP_INTERNAL_SERVER_ERROR": 500, "HTTP_METHOD_NOT_IMPLEMENTED": 501,
-	"HTTP_BAD_GATEWAY": 502, "HTTP_SERVICE_UNAVAILABLE": 503, "HTTP_GATEWAY_TIMEOUT": 504,
+	"HTTP_NOT_IMPLEMENTED": 501,
+	"HTTP_BAD_GATEWAY":     502, "HTTP_SERVICE_UNAVAILABLE": 503, "HTTP_GATEWAY_TIMEOUT": 504,
 	"HTTP_VERSION_NOT_SUPPORTED": 505, "HTTP_INSUFFICIENT_STORAGE": 507,
 }
 
@@ -89,7 +90,6 @@ func (w *worker) newNgx() *lua.LTable {
 	cfg.RawSetString("debug", lua.LFalse)
 	cfg.RawSetString("nginx_version", lua.LNumber(1022001))
 	cfg.RawSetString("ngx_lua_version", lua.LNumber(10023))
-	cfg.RawSetString("is_console", lua.LFalse)
 	cfg.RawSetString("prefix", L.NewFunction(func(L *lua.LState) int {
 		p := w.e.cfg.Prefix
 		if !strings.HasSuffix(p, "/") {

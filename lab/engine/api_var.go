@@ -76,6 +76,8 @@ func (w *worker) newVarTable() *lua.LTable {
 		switch {
 		case name == "args" || name == "query_string":
 			r.args = val
+		case w.e.declaredVar(name) && L.Get(3) == lua.LNil:
+			r.unsetVar(name)
 		case w.e.declaredVar(name):
 			r.setVar(name, val)
 		case builtinVar(name):
@@ -148,6 +150,9 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		if len(vals) == 0 {
 			vals = nil
 		}
+		if len(vals) > 1 && singleValueHeader(name) {
+			vals = vals[len(vals)-1:] // each element overwrote nginx's field: the last one stays
+		}
 		if strings.EqualFold(name, "Content-Length") && vals != nil {
 			if _, err := strconv.ParseInt(vals[0], 10, 64); err != nil {
 				raise(L, "invalid content length")
@@ -162,6 +167,19 @@ func (w *worker) newHeaderTable() *lua.LTable {
 	}))
 	L.SetMetatable(t, mt)
 	return t
+}
+
+// singleValueHeader reports the response headers nginx keeps in a field of
+// its own, which ngx_lua overwrites for each element of a table value
+// (ngx_lua's builtin header handlers; difftest header/builtin_table).
+// Location is one too in nginx, but ngx_lua sends every element of a table.
+func singleValueHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "content-type", "content-encoding", "last-modified", "refresh", "content-range", "accept-ranges",
+		"www-authenticate", "expires", "etag":
+		return true
+	}
+	return false
 }
 
 // canonicalHeader keeps the name as written, except the few headers nginx

@@ -171,8 +171,10 @@ func (r *request) sendHeader() bool {
 	if v, ok := r.headerOut("Last-Modified"); ok {
 		b = append(b, r.headerName("Last-Modified")+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
-	if v, ok := r.headerOut("Location"); ok {
-		b = append(b, r.headerName("Location")+": "+escapeHeaderValue(v)+"\r\n"...)
+	if i := r.findHeader("Location"); i >= 0 {
+		for _, v := range r.headers[i].values { // a table from Lua sends every element
+			b = append(b, r.headerName("Location")+": "+escapeHeaderValue(v)+"\r\n"...)
+		}
 	}
 	if r.chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)

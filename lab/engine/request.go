@@ -82,6 +82,7 @@ type request struct {
 	uriChanges int
 	headersIn  []http1.Header
 	vars       map[string]string
+	unsetVars  map[string]bool // variables set to nil by ngx.var (unsetVar)
 	ctx        *lua.LTable
 	start      time.Time
 

@@ -208,10 +208,20 @@ func (r *request) variable(name string) (string, bool) {
 			return line, true
 		}
 	}
-	if r.w.e.declaredVar(name) {
+	if r.w.e.declaredVar(name) && !r.unsetVars[name] {
 		return "", true
 	}
 	return "", false
+}
+
+// unsetVar is ngx.var.NAME = nil: the variable reads as not found (nil)
+// until it is set again, as ngx_lua marks it not_found.
+func (r *request) unsetVar(name string) {
+	delete(r.vars, name)
+	if r.unsetVars == nil {
+		r.unsetVars = make(map[string]bool, 1)
+	}
+	r.unsetVars[name] = true
 }
 
 // setVar stores a variable made by set, set_by_lua or ngx.var.
@@ -220,6 +230,7 @@ func (r *request) setVar(name, v string) {
 		r.vars = make(map[string]string, 4)
 	}
 	r.vars[name] = v
+	delete(r.unsetVars, name)
 }
 
 // joinHeader joins every request header of that name.

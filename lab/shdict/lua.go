@@ -267,6 +267,14 @@ func storeFunc(mode StoreMode) lua.LGFunction {
 		var v Value
 		switch lv := L.Get(3).(type) {
 		case *lua.LNilType:
+			if mode == ModeAdd || mode == ModeSafeAdd || mode == ModeReplace {
+				// lua-resty-core refuses a nil value for these
+				// (difftest shdict/add_nil)
+				L.Push(lua.LFalse)
+				L.Push(lua.LString("attempt to add or replace nil values"))
+				L.Push(lua.LFalse)
+				return 3
+			}
 		case lua.LBool:
 			v = BoolValue(bool(lv))
 		case lua.LNumber:
