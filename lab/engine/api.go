@@ -234,12 +234,33 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 			b.WriteString(lualib.FormatNumber(float64(v.(lua.LNumber))))
 		case lua.LTBool, lua.LTString:
 			b.WriteString(v.String())
+		case lua.LTTable:
+			// ngx_lua writes a table through its __tostring (a number result
+			// too); the argument is counted from the first after the level
+			// (difftest log/tostring_meta)
+			meta := L.GetMetaField(v, "__tostring")
+			if meta == lua.LNil {
+				L.ArgError(i-from+1, "expected table to have __tostring metamethod")
+			}
+			L.Push(meta)
+			L.Push(v)
+			L.Call(1, 1)
+			res := L.Get(-1)
+			L.Pop(1)
+			switch res := res.(type) {
+			case lua.LString:
+				b.WriteString(string(res))
+			case lua.LNumber:
+				b.WriteString(lualib.FormatNumber(float64(res)))
+			default:
+				raise(L, "'__tostring' must return a string")
+			}
 		default:
 			if v == lualib.Null(L) {
 				b.WriteString("null")
 				continue
 			}
-			L.ArgError(i, fmt.Sprintf("string, number, boolean, or nil expected, got %s", v.Type().String()))
+			L.ArgError(i-from+1, fmt.Sprintf("string, number, boolean, or nil expected, got %s", v.Type().String()))
 		}
 	}
 	msg := b.String()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,12 +219,19 @@ func (w *worker) apiExec(L *lua.LState) int {
 	if uri == "" {
 		raise(L, "The uri argument is empty")
 	}
+	args := ""
+	if !strings.HasPrefix(uri, "@") {
+		path, a, ok := safeURI(uri)
+		if !ok {
+			r.logErr(LevelErr, fmt.Sprintf("unsafe URI \"%s\" was detected", path))
+			raise(L, "unsafe uri")
+		}
+		uri, args = path, a
+	} else if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri, args = uri[:i], uri[i+1:]
+	}
 	if r.headerSent {
 		raise(L, "attempt to call ngx.exec after sending out response headers")
-	}
-	args := ""
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		uri, args = uri[:i], uri[i+1:]
 	}
 	switch v := L.Get(2).(type) {
 	case lua.LString:
@@ -297,4 +305,57 @@ func (w *worker) apiSleep(L *lua.LState) int {
 	})
 	r.timer.Desc = "ngx.sleep " + d.String()
 	return w.sched.Yield(L)
+}
+
+// safeURI checks an ngx.exec target as nginx's ngx_http_parse_unsafe_uri
+// does and splits off its args: a URI that climbs out of the root ("..",
+// "../x", "/../", a "/.." that ends the string: "/a/..?x" passes, as in
+// nginx) or holds a NUL is unsafe; a path with %XX escapes is decoded and
+// checked again, and the decoded one is used (difftest exec/unsafe_uri). It
+// returns the path to use (or the one refused) and the args.
+func safeURI(uri string) (path, args string, ok bool) {
+	path = uri
+	for pass := 0; pass < 2; pass++ {
+		if path == ".." || strings.HasPrefix(path, "../") {
+			return path, "", false
+		}
+		quoted := false
+	scan:
+		for i := 0; i < len(path); i++ {
+			switch c := path[i]; {
+			case c == '%':
+				quoted = true
+			case c == '?' && pass == 0:
+				path, args = path[:i], path[i+1:]
+				break scan
+			case c == 0:
+				return path, "", false
+			case c == '/' && strings.HasPrefix(path[i+1:], ".."):
+				if rest := path[i+3:]; rest == "" || rest[0] == '/' {
+					return path, "", false
+				}
+			}
+		}
+		if !quoted {
+			break
+		}
+		path = unescapeURI(path)
+	}
+	return path, args, true
+}
+// unescapeURI decodes every %XX as ngx_unescape_uri does for a URI ('+'
+// stays); a malformed escape is kept as it is.
+func unescapeURI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

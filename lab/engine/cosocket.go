@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/restylab/restylab/lab/event"
+	"github.com/restylab/restylab/lab/lualib"
 	"github.com/restylab/restylab/lab/trace"
 )
 
@@ -184,31 +185,81 @@ func (w *worker) checkSock(L *lua.LState, api string) (*cosock, *request, bool) 
 	return cs, r, true
 }
 
+// connectOptions checks connect's options table as ngx_lua does, raising
+// its argument errors, and returns the pool name it gives ("" for none).
+// pool_size and backlog are checked only: the lab's pools keep
+// lua_socket_pool_size connections and queue no connects.
+func connectOptions(L *lua.LState, opts *lua.LTable) string {
+	pool := ""
+	switch p := opts.RawGetString("pool").(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		pool = string(p)
+	case lua.LNumber:
+		pool = lualib.FormatNumber(float64(p))
+	default:
+		L.ArgError(4, fmt.Sprintf("bad \"pool\" option type: %s", p.Type().String()))
+	}
+	for _, o := range []struct {
+		name string
+		min  int
+	}{{"pool_size", 1}, {"backlog", 0}} {
+		v := opts.RawGetString(o.name)
+		if v == lua.LNil {
+			continue
+		}
+		n := 0
+		switch v := v.(type) {
+		case lua.LNumber:
+			n = int(v)
+		case lua.LString:
+			f, _ := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
+			n = int(f)
+		}
+		if n < o.min {
+			L.ArgError(4, fmt.Sprintf("bad \"%s\" option value: %d", o.name, n))
+		}
+	}
+	return pool
+}
+
 // sockConnect is tcpsock:connect(host, port, opts?) or connect("unix:path").
 func (w *worker) sockConnect(L *lua.LState) int {
+	// the arguments as ngx_lua 0.10.23 checks them (difftest
+	// cosocket/connect_args): the count first, then the options table
+	// (argument 4), then the port, whose problems are returned, not raised
+	if n := L.GetTop(); n < 2 || n > 4 {
+		raise(L, "ngx.socket connect: expecting 2, 3, or 4 arguments (including the object), but seen %d", n)
+	}
 	cs, r, ok := w.checkSock(L, "connect")
 	if !ok {
 		return 2
 	}
 	host := L.CheckString(2)
+	pool := ""
+	if opts, okt := L.Get(4).(*lua.LTable); okt {
+		pool = connectOptions(L, opts)
+	}
 	var addr string
-	optIdx := 3
 	if strings.HasPrefix(host, "unix:") {
 		addr = host
 	} else {
-		port, okp := L.Get(3).(lua.LNumber)
-		if !okp {
-			if s, oks := L.Get(3).(lua.LString); oks {
-				n, err := strconv.Atoi(string(s))
-				if err != nil {
-					raise(L, "bad argument #3 to 'connect' (number expected, got string)")
-				}
-				port = lua.LNumber(n)
-			} else {
-				raise(L, "bad argument #3 to 'connect' (number expected, got %s)", L.Get(3).Type().String())
+		var port lua.LNumber
+		switch p := L.Get(3).(type) {
+		case lua.LNumber:
+			port = p
+		case lua.LString:
+			f, err := strconv.ParseFloat(strings.TrimSpace(string(p)), 64)
+			if err != nil {
+				return nilErr(L, "missing the port number")
 			}
+			port = lua.LNumber(f)
+		default:
+			return nilErr(L, "missing the port number")
 		}
-		optIdx = 4
+		if port < 0 || port > 65535 {
+			return nilErr(L, "bad port number: "+strconv.Itoa(int(port)))
+		}
 		if mapped, ok := w.e.opts.Hosts[host]; ok && strings.Contains(mapped, ":") {
 			// a lab host name: it stands for one service, whatever the port
 			addr = mapped
@@ -220,11 +271,8 @@ func (w *worker) sockConnect(L *lua.LState) int {
 			addr = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 		}
 	}
-	pool := addr
-	if opts, okt := L.Get(optIdx).(*lua.LTable); okt {
-		if p, okp := opts.RawGetString("pool").(lua.LString); okp {
-			pool = string(p)
-		}
+	if pool == "" {
+		pool = addr
 	}
 	if cs.state == sockConnected || cs.state == sockConnecting {
 		cs.closeFD("reconnect")

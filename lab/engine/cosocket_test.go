@@ -144,7 +144,7 @@ func TestCosocketErrors(t *testing.T) {
         } }
         location /closed { content_by_lua_block {
             local s = ngx.socket.tcp()
-            assert(s:connect("`+closed+`"))
+            assert(s:connect("127.0.0.1", `+closed+`))
             ngx.say(s:receive(10))
             ngx.say(s:receive())
         } }
@@ -175,7 +175,8 @@ func TestCosocketErrors(t *testing.T) {
 	}
 }
 
-// oneShotCloser accepts connections, writes "half" and closes each.
+// oneShotCloser accepts connections, writes "half" and closes each; it
+// returns its port.
 func oneShotCloser(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -196,7 +197,7 @@ func oneShotCloser(t *testing.T) string {
 		}
 	}()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return `127.0.0.1", ` + port + `, nil, "`
+	return port
 }
 
 // TestTimerFlood: 10,000 timers from one handler hit lua_max_pending_timers

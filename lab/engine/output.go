@@ -288,6 +288,7 @@ func (r *request) appendAddHeaders(b []byte, st int) []byte {
 		if v == "" {
 			continue
 		}
+		r.added = append(r.added, outHeader{name: h.Name, values: []string{v}})
 		b = append(b, h.Name+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
 	return b

@@ -89,6 +89,7 @@ type request struct {
 	// response
 	status         int
 	headers        []outHeader
+	added          []outHeader // add_header's headers, once sent ($sent_http_*)
 	headerSent     bool
 	sendingHeader  bool
 	ctCleared      bool   // Content-Type set to nil from Lua: none is sent

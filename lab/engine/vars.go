@@ -50,7 +50,21 @@ func (r *request) variable(name string) (string, bool) {
 				return r.defaultType(), true
 			}
 		}
-		return r.headerOut(h)
+		if strings.EqualFold(h, "cache-control") || strings.EqualFold(h, "link") {
+			// nginx joins these (its multi-value headers); others give the first
+			if i := r.findHeader(h); i >= 0 && len(r.headers[i].values) > 0 {
+				return strings.Join(r.headers[i].values, ", "), true
+			}
+		}
+		if v, ok := r.headerOut(h); ok {
+			return v, true
+		}
+		for _, a := range r.added { // add_header's, once the header filters ran
+			if strings.EqualFold(a.name, h) {
+				return a.values[0], true
+			}
+		}
+		return "", false
 	}
 	switch name {
 	case "uri", "document_uri":
