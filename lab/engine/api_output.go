@@ -343,6 +343,7 @@ func safeURI(uri string) (path, args string, ok bool) {
 	}
 	return path, args, true
 }
+
 // unescapeURI decodes every %XX as ngx_unescape_uri does for a URI ('+'
 // stays); a malformed escape is kept as it is.
 func unescapeURI(s string) string {
