@@ -54,16 +54,38 @@ var baseFuncs = map[string]LGFunction{
 	"newproxy": baseNewProxy,
 }
 
+// baseAssert is LuaJIT's assert: no argument is "value expected", and a
+// message of any type is raised as it is (assert(false, 42) raises 42).
 func baseAssert(L *LState) int {
+	if L.GetTop() == 0 {
+		L.ArgError(1, "value expected")
+	}
 	if !L.ToBool(1) {
-		L.RaiseError(L.OptString(2, "assertion failed!"))
+		if L.GetTop() == 1 {
+			L.RaiseError("assertion failed!")
+		}
+		L.Error(L.Get(2), 0)
 		return 0
 	}
 	return L.GetTop()
 }
 
+// gcOptions are the options LuaJIT's collectgarbage knows.
+var gcOptions = map[string]bool{"stop": true, "restart": true, "collect": true, "count": true,
+	"step": true, "setpause": true, "setstepmul": true, "isrunning": true}
+
+// baseCollectGarbage refuses an unknown option as LuaJIT does ("invalid
+// option 'x'"); Go's collector has no counts or parameters to report.
 func baseCollectGarbage(L *LState) int {
+	opt := L.OptString(1, "collect")
+	if !gcOptions[opt] {
+		L.ArgError(1, "invalid option '"+opt+"'")
+	}
 	runtime.GC()
+	if opt == "collect" {
+		L.Push(LNumber(0)) // as LuaJIT returns
+		return 1
+	}
 	return 0
 }
 
@@ -148,6 +170,9 @@ func ipairsaux(L *LState) int {
 }
 
 func baseIpairs(L *LState) int {
+	if L.GetTop() == 0 {
+		L.ArgError(1, "value expected") // LuaJIT's wording for no argument
+	}
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)
@@ -249,6 +274,9 @@ func pairsaux(L *LState) int {
 }
 
 func basePairs(L *LState) int {
+	if L.GetTop() == 0 {
+		L.ArgError(1, "value expected") // LuaJIT's wording for no argument
+	}
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)
@@ -312,32 +340,29 @@ func baseRawGet(L *LState) int {
 
 func baseRawSet(L *LState) int {
 	L.RawSet(L.CheckTable(1), L.CheckAny(2), L.CheckAny(3))
-	return 0
+	L.SetTop(1)
+	return 1 // the table, as LuaJIT returns it
 }
 
+// baseSelect is LuaJIT's select: a string starting with '#' counts, any
+// other first argument must be a number (a numeric string is one),
+// truncated to 32 bits as lj_lib_checkint does.
 func baseSelect(L *LState) int {
-	L.CheckTypes(1, LTNumber, LTString)
-	switch lv := L.Get(1).(type) {
-	case LNumber:
-		idx := int(lv)
-		num := L.GetTop()
-		if idx < 0 {
-			idx = num + idx
-		} else if idx > num {
-			idx = num
-		}
-		if 1 > idx {
-			L.ArgError(1, "index out of range")
-		}
-		return num - idx
-	case LString:
-		if string(lv) != "#" {
-			L.ArgError(1, "invalid string '"+string(lv)+"'")
-		}
+	if s, ok := L.Get(1).(LString); ok && len(s) > 0 && s[0] == '#' {
 		L.Push(LNumber(L.GetTop() - 1))
 		return 1
 	}
-	return 0
+	idx := int(toInt32(L.CheckNumber(1)))
+	num := L.GetTop()
+	if idx < 0 {
+		idx = num + idx
+	} else if idx > num {
+		idx = num
+	}
+	if 1 > idx {
+		L.ArgError(1, "index out of range")
+	}
+	return num - idx
 }
 
 func baseSetFEnv(L *LState) int {
@@ -383,13 +408,15 @@ func baseSetFEnv(L *LState) int {
 	return 0
 }
 
+// baseSetMetatable is LuaJIT's setmetatable: only tables (gopher-lua set
+// the metatable of a whole type, setmetatable(1, mt) changing every
+// number's), the metatable nil or a table ("nil or table expected").
 func baseSetMetatable(L *LState) int {
-	L.CheckTypes(2, LTNil, LTTable)
-	obj := L.Get(1)
-	if obj == LNil {
-		L.RaiseError("cannot set metatable to a nil object.")
-	}
+	obj := L.CheckTable(1)
 	mt := L.Get(2)
+	if mt != LNil && mt.Type() != LTTable {
+		L.ArgError(2, "nil or table expected")
+	}
 	if m := L.metatable(obj, true); m != LNil {
 		if tb, ok := m.(*LTable); ok && tb.RawGetString("__metatable") != LNil {
 			L.RaiseError("cannot change a protected metatable")
