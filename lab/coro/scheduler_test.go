@@ -94,6 +94,9 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 		{"wrapped inside pcall", `local ok, a, b = pcall(blockw, 1) out(ok, a, b)`, "true 2 nil\n", 1, ""},
 		{"user yield padding", `local co = coroutine.create(function() local a, b = coroutine.yield() out(a, b) end) coroutine.resume(co) coroutine.resume(co, 5)`, "5 nil\n", 0, ""},
 		{"pcall of non-function", `out(pcall(nil))`, "false attempt to call a nil value\n", 0, ""},
+		// a Go function run by pcall has no Lua caller naming it: LuaJIT says '?'
+		{"pcall names a Go function '?'", `out(pcall(string.rep))`, "false bad argument #1 to '?' (string expected, got no value)\n", 0, ""},
+		{"nested pcall names '?'", `out(pcall(function() local f = string.rep return pcall(f) end))`, "true false bad argument #1 to '?' (string expected, got no value)\n", 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
