@@ -139,36 +139,16 @@ func lnumberValue(expr ast.Expr) (LNumber, bool) {
 
 /* utilities }}} */
 
-type gotoLabelDesc struct { // {{{
-	Id                 int
-	Name               string
-	Pc                 int
-	Line               int
-	NumActiveLocalVars int
-}
-
-func newLabelDesc(id int, name string, pc, line, n int) *gotoLabelDesc {
-	return &gotoLabelDesc{
-		Id:                 id,
-		Name:               name,
-		Pc:                 pc,
-		Line:               line,
-		NumActiveLocalVars: n,
-	}
-}
-
-func (l *gotoLabelDesc) SetNumActiveLocalVars(n int) {
-	l.NumActiveLocalVars = n
-} // }}}
-
 type CompileError struct { // {{{
 	context *funcContext
 	Line    int
 	Message string
 }
 
+// Error writes the error as Lua does: "source:line: message" (gopher-lua
+// wrote "compile error near line(3) source: message").
 func (e *CompileError) Error() string {
-	return fmt.Sprintf("compile error near line(%v) %v: %v", e.Line, e.context.Proto.SourceName, e.Message)
+	return fmt.Sprintf("%v:%d: %v", e.context.Proto.SourceName, e.Line, e.Message)
 } // }}}
 
 type codeStore struct { // {{{
@@ -377,32 +357,17 @@ type codeBlock struct {
 	RefUpvalue     bool
 	LineStart      int
 	LastLine       int
-	labels         map[string]*gotoLabelDesc
-	firstGotoIndex int
+	labels         []*gotoLabel // the labels defined in this block so far
+	firstGotoIndex int          // funcContext.gotos from here on are this block's
 }
 
 func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast.PositionHolder, firstGotoIndex int) *codeBlock {
-	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, map[string]*gotoLabelDesc{}, firstGotoIndex}
+	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, nil, firstGotoIndex}
 	if pos != nil {
 		bl.LineStart = pos.Line()
 		bl.LastLine = pos.LastLine()
 	}
 	return bl
-}
-
-func (b *codeBlock) AddLabel(label *gotoLabelDesc) *gotoLabelDesc {
-	if old, ok := b.labels[label.Name]; ok {
-		return old
-	}
-	b.labels[label.Name] = label
-	return nil
-}
-
-func (b *codeBlock) GetLabel(label string) *gotoLabelDesc {
-	if v, ok := b.labels[label]; ok {
-		return v
-	}
-	return nil
 }
 
 func (b *codeBlock) LocalVarsCount() int {
@@ -414,110 +379,31 @@ func (b *codeBlock) LocalVarsCount() int {
 }
 
 type funcContext struct {
-	Proto           *FunctionProto
-	Code            *codeStore
-	Parent          *funcContext
-	Upvalues        *varNamePool
-	Block           *codeBlock
-	Blocks          []*codeBlock
-	regTop          int
-	labelId         int
-	labelPc         map[int]int
-	gotosCount      int
-	unresolvedGotos map[int]*gotoLabelDesc
+	Proto    *FunctionProto
+	Code     *codeStore
+	Parent   *funcContext
+	Upvalues *varNamePool
+	Block    *codeBlock
+	Blocks   []*codeBlock
+	regTop   int
+	labelId  int
+	labelPc  map[int]int
+	gotos    []*gotoJump // every goto of the function, in source order
 }
 
 func newFuncContext(sourcename string, parent *funcContext) *funcContext {
 	fc := &funcContext{
-		Proto:           newFunctionProto(sourcename),
-		Code:            &codeStore{make([]uint32, 0, 1024), make([]int, 0, 1024), 0},
-		Parent:          parent,
-		Upvalues:        newVarNamePool(0),
-		Block:           newCodeBlock(newVarNamePool(0), labelNoJump, nil, nil, 0),
-		regTop:          0,
-		labelId:         1,
-		labelPc:         map[int]int{},
-		gotosCount:      0,
-		unresolvedGotos: map[int]*gotoLabelDesc{},
+		Proto:    newFunctionProto(sourcename),
+		Code:     &codeStore{make([]uint32, 0, 1024), make([]int, 0, 1024), 0},
+		Parent:   parent,
+		Upvalues: newVarNamePool(0),
+		Block:    newCodeBlock(newVarNamePool(0), labelNoJump, nil, nil, 0),
+		regTop:   0,
+		labelId:  1,
+		labelPc:  map[int]int{},
 	}
 	fc.Blocks = []*codeBlock{fc.Block}
 	return fc
-}
-
-func (fc *funcContext) CheckUnresolvedGoto() {
-	for i := fc.Block.firstGotoIndex; i < fc.gotosCount; i++ {
-		gotoLabel, ok := fc.unresolvedGotos[i]
-		if !ok {
-			continue
-		}
-		raiseCompileError(fc, fc.Proto.LastLineDefined, "no visible label '%s' for <goto> at line %d", gotoLabel.Name, gotoLabel.Line)
-	}
-}
-
-func (fc *funcContext) AddUnresolvedGoto(label *gotoLabelDesc) {
-	fc.unresolvedGotos[fc.gotosCount] = label
-	fc.gotosCount++
-}
-
-func (fc *funcContext) AddNamedLabel(label *gotoLabelDesc) {
-	if old := fc.Block.AddLabel(label); old != nil {
-		raiseCompileError(fc, label.Line+1, "label '%s' already defined on line %d", label.Name, old.Line)
-	}
-	fc.SetLabelPc(label.Id, label.Pc)
-}
-
-func (fc *funcContext) GetNamedLabel(name string) *gotoLabelDesc {
-	return fc.Block.GetLabel(name)
-}
-
-func (fc *funcContext) ResolveGoto(from, to *gotoLabelDesc, index int) {
-	if from.NumActiveLocalVars < to.NumActiveLocalVars {
-		varName := fc.Block.LocalVars.Names()[len(fc.Block.LocalVars.Names())-1]
-		raiseCompileError(fc, to.Line+1, "<goto %s> at line %d jumps into the scope of local '%s'", to.Name, from.Line, varName)
-	}
-	fc.Code.SetSbx(from.Pc, to.Id)
-	delete(fc.unresolvedGotos, index)
-}
-
-func (fc *funcContext) FindLabel(block *codeBlock, gotoLabel *gotoLabelDesc, i int) bool {
-	target := block.GetLabel(gotoLabel.Name)
-	if target != nil {
-		if gotoLabel.NumActiveLocalVars > target.NumActiveLocalVars && block.RefUpvalue {
-			fc.Code.SetA(gotoLabel.Pc-1, target.NumActiveLocalVars)
-		}
-		fc.ResolveGoto(gotoLabel, target, i)
-		return true
-	}
-	return false
-}
-
-func (fc *funcContext) ResolveCurrentBlockGotosWithParentBlock() {
-	blockActiveLocalVars := fc.Block.Parent.LocalVarsCount()
-	for i := fc.Block.firstGotoIndex; i < fc.gotosCount; i++ {
-		gotoLabel, ok := fc.unresolvedGotos[i]
-		if !ok {
-			continue
-		}
-		if gotoLabel.NumActiveLocalVars > blockActiveLocalVars {
-			if fc.Block.RefUpvalue {
-				fc.Code.SetA(gotoLabel.Pc-1, blockActiveLocalVars)
-			}
-			gotoLabel.SetNumActiveLocalVars(blockActiveLocalVars)
-		}
-		fc.FindLabel(fc.Block.Parent, gotoLabel, i)
-	}
-}
-
-func (fc *funcContext) ResolveForwardGoto(target *gotoLabelDesc) {
-	for i := fc.Block.firstGotoIndex; i <= fc.gotosCount; i++ {
-		gotoLabel, ok := fc.unresolvedGotos[i]
-		if !ok {
-			continue
-		}
-		if gotoLabel.Name == target.Name {
-			fc.ResolveGoto(gotoLabel, target, i)
-		}
-	}
 }
 
 func (fc *funcContext) NewLabel() int {
@@ -595,7 +481,7 @@ func (fc *funcContext) LocalVars() []varNamePoolValue {
 }
 
 func (fc *funcContext) EnterBlock(blabel int, pos ast.PositionHolder) {
-	fc.Block = newCodeBlock(newVarNamePool(fc.RegTop()), blabel, fc.Block, pos, fc.gotosCount)
+	fc.Block = newCodeBlock(newVarNamePool(fc.RegTop()), blabel, fc.Block, pos, len(fc.gotos))
 	fc.Blocks = append(fc.Blocks, fc.Block)
 }
 
@@ -612,9 +498,7 @@ func (fc *funcContext) LeaveBlock() int {
 	closed := fc.CloseUpvalues()
 	fc.EndScope()
 
-	if fc.Block.Parent != nil {
-		fc.ResolveCurrentBlockGotosWithParentBlock()
-	}
+	fc.leaveGotoScope()
 	fc.Block = fc.Block.Parent
 	fc.SetRegTop(fc.Block.LocalVars.LastIndex())
 	return closed
@@ -641,15 +525,7 @@ func (fc *funcContext) RegTop() int {
 
 func compileChunk(context *funcContext, chunk []ast.Stmt, untilFollows bool) { // {{{
 	for i, stmt := range chunk {
-		lastStmt := true
-		for j := i + 1; j < len(chunk); j++ {
-			_, ok := chunk[j].(*ast.LabelStmt)
-			if !ok {
-				lastStmt = false
-				break
-			}
-		}
-		compileStmt(context, stmt, lastStmt && !untilFollows)
+		compileStmt(context, stmt, !untilFollows && endsBlock(chunk, i))
 	}
 } // }}}
 
@@ -662,15 +538,7 @@ func compileBlock(context *funcContext, chunk []ast.Stmt) { // {{{
 	ph.SetLastLine(eline(chunk[len(chunk)-1]))
 	context.EnterBlock(labelNoJump, ph)
 	for i, stmt := range chunk {
-		lastStmt := true
-		for j := i + 1; j < len(chunk); j++ {
-			_, ok := chunk[j].(*ast.LabelStmt)
-			if !ok {
-				lastStmt = false
-				break
-			}
-		}
-		compileStmt(context, stmt, lastStmt)
+		compileStmt(context, stmt, endsBlock(chunk, i))
 	}
 	context.LeaveBlock()
 } // }}}
@@ -1197,24 +1065,6 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.SetLabelPc(endlabel, code.LastPC())
 } // }}}
 
-func compileLabelStmt(context *funcContext, stmt *ast.LabelStmt, isLastStmt bool) { // {{{
-	labelId := context.NewLabel()
-	label := newLabelDesc(labelId, stmt.Name, context.Code.LastPC(), sline(stmt), context.BlockLocalVarsCount())
-	context.AddNamedLabel(label)
-	if isLastStmt {
-		label.SetNumActiveLocalVars(context.Block.Parent.LocalVarsCount())
-	}
-	context.ResolveForwardGoto(label)
-} // }}}
-
-func compileGotoStmt(context *funcContext, stmt *ast.GotoStmt) { // {{{
-	context.Code.AddABC(OP_CLOSE, 0, 0, 0, sline(stmt))
-	context.Code.AddASbx(OP_JMP, 0, labelNoJump, sline(stmt))
-	label := newLabelDesc(-1, stmt.Label, context.Code.LastPC(), sline(stmt), context.BlockLocalVarsCount())
-	context.AddUnresolvedGoto(label)
-	context.FindLabel(context.Block, label, context.gotosCount-1)
-} // }}}
-
 func compileExpr(context *funcContext, reg int, expr ast.Expr, ec *expcontext) int { // {{{
 	code := context.Code
 	sreg := savereg(ec, reg)
@@ -1408,7 +1258,7 @@ func compileFunctionExpr(context *funcContext, funcexpr *ast.FunctionExpr, ec *e
 
 	context.Code.AddABC(OP_RETURN, 0, 1, 0, eline(funcexpr))
 	context.EndScope()
-	context.CheckUnresolvedGoto()
+	context.leaveGotoScope()
 	context.Proto.Code = context.Code.List()
 	context.Proto.DbgSourcePositions = context.Code.PosList()
 	context.Proto.DbgUpvalues = context.Upvalues.Names()

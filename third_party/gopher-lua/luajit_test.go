@@ -83,6 +83,12 @@ var luajitCases = []struct{ file, what string }{
 	// select's "#" prefix and numeric strings, ipairs/pairs without an
 	// argument, collectgarbage's options
 	{"baselib", "base library"},
+	// goto and labels as LuaJIT 2.1 reads them in its Lua 5.1 mode: goto
+	// a keyword only before a name (local goto = 1 loads), LuaJIT's errors
+	// on its lines, a label at a block's end outside its locals' scope
+	// (not with a ';' after it), and a goto leaving a captured local closes
+	// it, no other (gopher-lua closed every upvalue of the function)
+	{"goto", "goto and labels"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

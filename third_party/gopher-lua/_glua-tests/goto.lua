@@ -65,12 +65,13 @@ end
 -- goto to correct label when nested
 do goto l3; ::l3:: end   -- does not loop jumping to previous label 'l3'
 
--- ok to jump over local dec. to end of block
+-- ok to jump over local dec. to end of block (LuaJIT 2.1's Lua 5.1 mode:
+-- no ';' after the label, which Lua 5.2 allowed and LuaJIT does not)
 do
   goto l1
   local a = 23
   x = a
-  ::l1::;
+  ::l1::
 end
 
 while true do
@@ -78,7 +79,7 @@ while true do
   goto l1  -- ok to jump over local dec. to end of block
   goto l1  -- multiple uses of same label
   local x = 45
-  ::l1:: ;;;
+  ::l1::
 end
 ::l4:: assert(x == 13)
 
@@ -87,7 +88,7 @@ if print then
   error("should not be here")
   goto l2   -- ok to jump over local dec. to end of block
   local x
-  ::l1:: ; ::l2:: ;;
+  ::l1:: ::l2::
 else end
 
 -- to repeat a label in a different function is OK

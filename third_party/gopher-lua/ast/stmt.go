@@ -94,12 +94,20 @@ type BreakStmt struct {
 	StmtBase
 }
 
+// LabelStmt is ::Name::. Its Line is the opening ::, its LastLine the
+// closing one (where LuaJIT reports a duplicate label). Semi is set when a
+// ';' follows it in its block: in LuaJIT's Lua 5.1 mode a label followed by
+// ';' is not at the end of its block, so it stays in the scope of the
+// block's locals.
 type LabelStmt struct {
 	StmtBase
 
 	Name string
+	Semi bool
 }
 
+// GotoStmt is goto Label. Its Line is the goto's, its LastLine the label
+// name's: LuaJIT reports the goto's errors on the name's line.
 type GotoStmt struct {
 	StmtBase
 

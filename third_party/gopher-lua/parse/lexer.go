@@ -376,7 +376,7 @@ var reservedWords = map[string]int{
 	"end": TEnd, "false": TFalse, "for": TFor, "function": TFunction,
 	"if": TIf, "in": TIn, "local": TLocal, "nil": TNil, "not": TNot, "or": TOr,
 	"return": TReturn, "repeat": TRepeat, "then": TThen, "true": TTrue,
-	"until": TUntil, "while": TWhile, "goto": TGoto}
+	"until": TUntil, "while": TWhile}
 
 func (sc *Scanner) Scan(lexer *Lexer) (ast.Token, error) {
 redo:
@@ -530,13 +530,25 @@ type Lexer struct {
 	PNewLine      bool
 	Token         ast.Token
 	PrevTokenType int
+	ahead         *ast.Token // the token read after a "goto"
 }
 
 func (lx *Lexer) Lex(lval *yySymType) int {
 	lx.PrevTokenType = lx.Token.Type
-	tok, err := lx.scanner.Scan(lx)
-	if err != nil {
-		panic(err)
+	var tok ast.Token
+	if lx.ahead != nil {
+		// it follows "goto", a name: never a call's '(' after ')'
+		tok, lx.ahead, lx.PNewLine = *lx.ahead, nil, false
+	} else {
+		var err error
+		tok, err = lx.scanner.Scan(lx)
+		if err != nil {
+			panic(err)
+		}
+		if tok.Type == TIdent && tok.Str == "goto" && stmtMayStart(lx.PrevTokenType) {
+			tok.Type = lx.gotoOrName()
+			tok.Name = TokenName(tok.Type)
+		}
 	}
 	if tok.Type < 0 {
 		return 0
@@ -544,6 +556,37 @@ func (lx *Lexer) Lex(lval *yySymType) int {
 	lval.token = tok
 	lx.Token = tok
 	return int(tok.Type)
+}
+
+// gotoOrName reads the token after a "goto" and keeps it for the next Lex:
+// LuaJIT 2.1, in its Lua 5.1 mode, reads "goto" as a goto statement only
+// when a name follows it (lj_parse.c, parse_stmt); anywhere else it is a
+// name ("local goto = 1", "t.goto", "goto = 2").
+func (lx *Lexer) gotoOrName() int {
+	pnewline := lx.PNewLine
+	next, err := lx.scanner.Scan(lx)
+	if err != nil {
+		panic(err)
+	}
+	lx.PNewLine = pnewline
+	lx.ahead = &next
+	if next.Type == TIdent && next.Str != "goto" {
+		return TGoto
+	}
+	return TIdent
+}
+
+// stmtMayStart reports whether a statement can begin after a token of
+// this type: after "local", "return", an operator, a '(' or a ',', a
+// "goto" is an expression or a name, even when a name follows it
+// ("local goto\nx = 1" declares goto).
+func stmtMayStart(prev int) bool {
+	switch prev {
+	case 0, ')', ']', '}', ';', TIdent, TNumber, TString, TNil, TTrue, TFalse, T3Comma,
+		TEnd, TDo, TThen, TElse, TRepeat, TBreak, T2Colon:
+		return true
+	}
+	return false
 }
 
 func (lx *Lexer) Error(message string) {
@@ -555,7 +598,7 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 }
 
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	lexer := &Lexer{NewScanner(reader, name), nil, false, ast.Token{Str: ""}, TNil}
+	lexer := &Lexer{scanner: NewScanner(reader, name), Token: ast.Token{Str: ""}, PrevTokenType: TNil}
 	chunk = nil
 	defer func() {
 		if e := recover(); e != nil {

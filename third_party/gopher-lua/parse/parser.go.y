@@ -97,6 +97,11 @@ chunk1:
             $$ = append($1, $2)
         } | 
         chunk1 ';' {
+            if n := len($1); n > 0 {
+                if l, ok := $1[n-1].(*ast.LabelStmt); ok {
+                    l.Semi = true
+                }
+            }
             $$ = $1
         }
 
@@ -191,10 +196,12 @@ stat:
         T2Colon TIdent T2Colon {
             $$ = &ast.LabelStmt{Name: $2.Str}
             $$.SetLine($1.Pos.Line)
+            $$.SetLastLine($3.Pos.Line)
         } |
         TGoto TIdent {
             $$ = &ast.GotoStmt{Label: $2.Str}
             $$.SetLine($1.Pos.Line)
+            $$.SetLastLine($2.Pos.Line)
         }
 
 elseifs: 
