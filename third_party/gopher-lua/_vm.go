@@ -383,10 +383,10 @@ func init() {
 					if num, err := parseNumber(string(str)); err == nil {
 						// +inline-call reg.Set RA -num
 					} else {
-						L.RaiseError("__unm undefined")
+						L.raiseTypeError("perform arithmetic on", unaryv, L.operandReg(unaryv))
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.raiseTypeError("perform arithmetic on", unaryv, L.operandReg(unaryv))
 				}
 			}
 			return 0
@@ -431,7 +431,7 @@ func init() {
 				} else if lv.Type() == LTTable {
 					// +inline-call reg.SetNumber RA LNumber(lv.(*LTable).Len())
 				} else {
-					L.RaiseError("__len undefined")
+					L.raiseTypeError("get length of", lv, L.operandReg(lv))
 				}
 			}
 			return 0
@@ -605,7 +605,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.raiseTypeError("call", lv, L.calledReg(lv))
 			}
 			// +inline-call L.closeUpvalues lbase
 			if callable.IsG {
@@ -921,14 +921,15 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	bad := arithOperand(lhs, rhs)
+	L.raiseTypeError("perform arithmetic on", bad, L.operandReg(bad))
 
 	return LNil
 }
 
 func stringConcat(L *LState, total, last int) LValue {
 	rhs := L.reg.Get(last)
+	rhsReg := last // -1 once rhs is a result
 	total--
 	for i := last - 1; total > 0; {
 		lhs := L.reg.Get(i)
@@ -940,10 +941,15 @@ func stringConcat(L *LState, total, last int) LValue {
 				L.reg.Push(rhs)
 				L.Call(2, 1)
 				rhs = L.reg.Pop()
+				rhsReg = -1
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				bad, badReg := lhs, i
+				if LVCanConvToString(lhs) {
+					bad, badReg = rhs, rhsReg
+				}
+				L.raiseTypeError("concatenate", bad, L.concatReg(badReg, bad))
 				return LNil
 			}
 		} else {
@@ -959,6 +965,7 @@ func stringConcat(L *LState, total, last int) LValue {
 				total--
 			}
 			rhs = LString(strings.Join(buf, ""))
+			rhsReg = -1
 		}
 	}
 	return rhs

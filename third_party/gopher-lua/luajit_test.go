@@ -89,6 +89,14 @@ var luajitCases = []struct{ file, what string }{
 	// (not with a ';' after it), and a goto leaving a captured local closes
 	// it, no other (gopher-lua closed every upvalue of the function)
 	{"goto", "goto and labels"},
+	// the VM's type errors as LuaJIT words them, naming the value where
+	// the bytecode tells its name: attempt to index local 't' (a nil
+	// value), call global 'foo', perform arithmetic on field 'n',
+	// concatenate upvalue 'u', get length of ..., or no name (a constant,
+	// a call's result, t[1]) (gopher-lua: "attempt to index a non-table
+	// object(nil) with key 'x'", "cannot perform add operation between nil
+	// and number", "__len undefined")
+	{"typeerror", "type errors"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

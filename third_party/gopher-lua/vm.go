@@ -840,10 +840,10 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("__unm undefined")
+						L.raiseTypeError("perform arithmetic on", unaryv, L.operandReg(unaryv))
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.raiseTypeError("perform arithmetic on", unaryv, L.operandReg(unaryv))
 				}
 			}
 			return 0
@@ -1002,7 +1002,7 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("__len undefined")
+					L.raiseTypeError("get length of", lv, L.operandReg(lv))
 				}
 			}
 			return 0
@@ -1198,7 +1198,7 @@ func init() {
 					ls.reg.Insert(fn, cf.LocalBase)
 				}
 				if cf.Fn == nil {
-					ls.RaiseError("attempt to call a non-function object")
+					ls.raiseTypeError("call", fn, ls.calledReg(fn))
 				}
 				if ls.stack.IsFull() {
 					ls.RaiseError("stack overflow")
@@ -1331,7 +1331,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.raiseTypeError("call", lv, L.calledReg(lv))
 			}
 			// this section is inlined by go-inline
 			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
@@ -2337,14 +2337,15 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	bad := arithOperand(lhs, rhs)
+	L.raiseTypeError("perform arithmetic on", bad, L.operandReg(bad))
 
 	return LNil
 }
 
 func stringConcat(L *LState, total, last int) LValue {
 	rhs := L.reg.Get(last)
+	rhsReg := last // -1 once rhs is a result
 	total--
 	for i := last - 1; total > 0; {
 		lhs := L.reg.Get(i)
@@ -2356,10 +2357,15 @@ func stringConcat(L *LState, total, last int) LValue {
 				L.reg.Push(rhs)
 				L.Call(2, 1)
 				rhs = L.reg.Pop()
+				rhsReg = -1
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				bad, badReg := lhs, i
+				if LVCanConvToString(lhs) {
+					bad, badReg = rhs, rhsReg
+				}
+				L.raiseTypeError("concatenate", bad, L.concatReg(badReg, bad))
 				return LNil
 			}
 		} else {
@@ -2375,6 +2381,7 @@ func stringConcat(L *LState, total, last int) LValue {
 				total--
 			}
 			rhs = LString(strings.Join(buf, ""))
+			rhsReg = -1
 		}
 	}
 	return rhs
