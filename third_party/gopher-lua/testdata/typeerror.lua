@@ -149,3 +149,52 @@ do local ok, e = pcall(function() local args = {} return "id=" .. args.id end) p
 do local ok, e = pcall(function() local n = tonumber("x") return n * 2 end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
 do local ok, e = pcall(function() local t = {} local a = t.x return a.y end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
 do local ok, e = pcall(function() local t = setmetatable({}, {__index = 5}) return t.x end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return (t.a or t.b).c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} local c = true return (c and t.a or t.b).c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {b = 1} local c = true return (c and t.a or t.b).c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} local x if t then x = t.a else x = t.b end return x.c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} local v = t.a or t.b return v.c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return (t.a).b end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return t.a["b"] end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return t["a"]["b"] end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local g = {} return g[g.x] end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return t[t.x].y end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return a.b(1, 2) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return a.b(1, 2).c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} local f = function() end return f(a.b.c) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return select(1, a.b).c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a, b = {}, {} return a.x + b.y end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {x = 1} return a.x + a.y end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return a.x .. a.y .. a.z end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {x = "1"} return a.x .. a.y .. a.z end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {x = "1", y = "2"} return a.x .. a.y .. a.z end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {x = "1"} return a.x .. a.y .. "z" end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local s = "x" for i = 1, 2 do s = s .. (i == 2 and nil or "") end end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} while true do local v = t.x; return v.y end end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function(a, b) return a.x end, 1) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function(a, b) return b.x end, 1) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function(a, ...) local t = {...} return t.q.r end, 1) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} local function f() return t.a.b end return f() end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} local function f() return t.a() end return f() end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local m = {} return m.f():g() end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return t.x < 1 end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} t.n = t.n + 1 end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local obj = {} obj.count = obj.count + 1 end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local x = "a" .. {} end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return #(nil) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return -(nil) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = nil return a .. "" end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return a[1][2] end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local a = {} return a.x[2] end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local n = 5 return n.x end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local fn = print return fn.x end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local t = {} return t.a.b, t.c end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() table.sort({3, 1, 2}, function(a, b) return a.x < b.x end) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return ("abc"):gsub(".", function(c) return c.x.y end) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local co = coroutine.create(function() local z; z() end) local ok, e = coroutine.resume(co) error(e, 0) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return setmetatable({}, {__index = function(t, k) return k.x.y end}).q end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return setmetatable({}, {__add = function(a, b) return a.n + b end}) + 1 end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() for i, v in ipairs(nil) do end end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return tostring(setmetatable({}, {__tostring = function(s) return s.name.x end})) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() return xpcall(function() local q; return q.x end, function(m) return (m:gsub("^.-:%d+: ", "")) end) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
+do local ok, e = pcall(function() local ok, e = xpcall(function() local q; return q.x end, function(m) return (m:gsub("^.-:%d+: ", "")) end) error(e, 0) end) print(ok, (tostring(e):gsub("^.-:%d+: ", ""))) end
