@@ -14,6 +14,9 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
+// ngxError is ngx.ERROR.
+const ngxError = -1
+
 // ngx constants, as ngx_lua defines them.
 var ngxConstants = map[string]int{
 	"OK": 0, "ERROR": -1, "AGAIN": -2, "DONE": -4, "DECLINED": -5,

@@ -36,6 +36,10 @@ func (w *worker) newReqTable() *lua.LTable {
 		"is_internal":   w.reqIsInternal,
 		"set_method":    w.reqSetMethod,
 		"set_body_data": w.reqSetBodyData,
+		"init_body":     w.reqInitBody,
+		"append_body":   w.reqAppendBody,
+		"finish_body":   w.reqFinishBody,
+		"set_body_file": w.reqSetBodyFile,
 	}
 	for k, f := range fns {
 		t.RawSetString(k, L.NewFunction(f))
@@ -532,7 +536,13 @@ func (r *request) spoolBody() {
 // removeBodyFile deletes the temp file at the end of the request unless
 // client_body_in_file_only on asks to keep it.
 func (r *request) removeBodyFile() {
-	if r.bodyFile != "" && r.bodySettings().ClientBodyInFileOnly != "on" {
+	switch {
+	case r.bodyFile == "":
+	case r.bodyFileUser: // set_body_file's: removed only with auto_clean
+		if r.bodyFileClean {
+			os.Remove(r.bodyFile)
+		}
+	case r.bodySettings().ClientBodyInFileOnly != "on":
 		os.Remove(r.bodyFile)
 	}
 }
@@ -545,7 +555,7 @@ func (w *worker) reqSetBodyData(L *lua.LState) int {
 		raise(L, "request body not read yet")
 	}
 	r.removeBodyFile()
-	r.bodyFile = ""
+	r.bodyFile, r.bodyFileUser = "", false
 	r.body = []byte(data)
 	return 0
 }

@@ -448,7 +448,12 @@ func (r *request) wantsBuffer10() bool {
 func (r *request) bodyFilter(code *conf.LuaCode, data []byte, last bool) ([]byte, bool, bool) {
 	r.arg1 = lua.LString(data)
 	r.arg2 = lua.LBool(last)
-	_, ok := r.runSync(phaseBodyFilter, code)
+	res, ok := r.runSync(phaseBodyFilter, code)
+	if ok && len(res) > 0 && res[0] == lua.LNumber(ngxError) {
+		// return ngx.ERROR fails the output chain, with nothing logged
+		// (difftest filter/body_filter_return_error)
+		ok = false
+	}
 	if !ok {
 		r.keepAlive = false
 	}

@@ -625,11 +625,12 @@ func (p *proxyState) requestBytes() []byte {
 		}
 		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
 	}
-	if len(r.body) > 0 || (r.head != nil && (r.head.ContentLength >= 0 || r.head.Chunked)) {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(r.body))
+	body := r.bodyBytes()
+	if len(body) > 0 || (r.head != nil && (r.head.ContentLength >= 0 || r.head.Chunked)) {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
 	}
 	b.WriteString("\r\n")
-	b.Write(r.body)
+	b.Write(body)
 	return b.Bytes()
 }
 

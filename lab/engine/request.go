@@ -156,10 +156,19 @@ type request struct {
 	execName    string // @named location for ngx.exec
 
 	// request body
-	bodyState   bodyState
-	body        []byte
-	bodyFile    string // the temp file holding a body larger than client_body_buffer_size
-	bodyDecoder *http1.BodyDecoder
+	bodyState bodyState
+	// newBody: ngx.req.init_body started a body that Lua builds
+	// (api_reqbody.go), in memory up to newBodyBuf bytes; newBodySize is
+	// its length so far.
+	newBody     bool
+	newBodyBuf  int64
+	newBodySize int64
+	// bodyFileUser: bodyFile is set_body_file's (not a temp file of the
+	// engine's), deleted at the end only with auto_clean (bodyFileClean).
+	bodyFileUser, bodyFileClean bool
+	body                        []byte
+	bodyFile                    string // the temp file holding a body larger than client_body_buffer_size
+	bodyDecoder                 *http1.BodyDecoder
 
 	// filter state
 	arg1  lua.LValue // ngx.arg[1] in body_filter / set_by_lua args

@@ -28,6 +28,8 @@ func TestSandboxLua(t *testing.T) {
 		{`debug.getregistry()`, "debug.getregistry is disabled"},
 		{`require("debug").sethook()`, "debug.sethook is disabled"},
 		{`require("ffi")`, "module 'ffi' is not available: RestyLab runs Lua 5.1"},
+		{`ngx.req.read_body() ngx.req.set_body_file("/etc/passwd")`, "limited to the workspace's files in the lab's sandbox: /etc/passwd is outside it"},
+		{`ngx.req.read_body() ngx.req.set_body_file("../../../../etc/passwd")`, "is outside it"},
 		{`string.rep("x", 2^30)`, "exceeds the lab's limit"},
 		{`require("jit.util")`, "module 'jit.util' is not available: RestyLab runs Lua 5.1"},
 		{`return os.getenv("HOME") == nil and os.getenv("PATH") == nil and "allowed"`, "allowed"},
