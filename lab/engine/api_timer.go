@@ -132,6 +132,7 @@ func (w *worker) runTimer(vm *luaVM, fn *lua.LFunction, args []lua.LValue) {
 		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: "timer"})
 	}
 	r.afterResume(w.enter(r, func() coro.Result { return w.sched.Start(r.th, fn, args...) }))
+	r.runPosted()
 	r.timerCheckDone()
 }
 

@@ -66,7 +66,12 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	if r.w.rec.Enabled() {
 		r.w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: p.String(), Source: code.ChunkName})
 	}
-	return r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Start(r.th, fn) }))
+	goOn := r.afterResume(r.w.enter(r, func() coro.Result { return r.w.sched.Start(r.th, fn) }))
+	if len(r.posted) > 0 {
+		r.runPosted()
+		return false // the threads posted decide when the phase ends
+	}
+	return goOn
 }
 
 // resume continues the request's entry coroutine after what it waited for
@@ -97,7 +102,20 @@ func (w *worker) enter(r *request, f func() coro.Result) coro.Result {
 	if on {
 		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: r.coID, Phase: r.phase.String()})
 	}
-	return w.call(r, f)
+	res := w.call(r, f)
+	for res.Status == coro.UserYield && len(r.posted) == 0 && r.th != nil && !r.finalized {
+		// ngx_lua: coroutine.yield() in a thread with no other thread
+		// posted goes on at once (posted.go)
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield", Arg2: w.lastCPU()})
+			w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: r.coID, Phase: r.phase.String()})
+		}
+		if w.budget != nil {
+			w.budget.Measure(on)
+		}
+		res = w.call(r, func() coro.Result { return w.sched.Resume(r.th) })
+	}
+	return res
 }
 
 // call makes r the current request, runs f, and restores. Unlike enter it
@@ -106,7 +124,9 @@ func (w *worker) call(r *request, f func() coro.Result) coro.Result {
 	prev := w.cur
 	w.cur = r
 	w.useVM(r) // not restored: what follows the call (Release) is about r's VM too
+	w.luaDepth++
 	res := f()
+	w.luaDepth--
 	w.cur = prev
 	return res
 }
@@ -201,18 +221,13 @@ func (r *request) afterResume(res coro.Result) bool {
 		r.flushBuffered()
 		return false
 	case coro.UserYield:
-		// coroutine.yield in the entry coroutine: ngx_lua resumes it on the
-		// next turn of the loop, like ngx.sleep(0).
+		// coroutine.yield in the entry coroutine while other threads are
+		// posted: it waits for its turn after them (posted.go)
 		if w.rec.Enabled() {
 			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield", Arg2: w.lastCPU()})
 		}
 		r.op = opYield
-		t := r.running
-		w.loop.Post(func() {
-			if t.state().op == opYield {
-				r.resumeThread(t)
-			}
-		})
+		r.post(r.running)
 		return false
 	case coro.Done:
 		if w.rec.Enabled() {

@@ -51,7 +51,7 @@ const (
 	opExit          // ngx.exit: leave the handler
 	opExec          // ngx.exec: internal redirect
 	opRedirect      // ngx.redirect
-	opYield         // coroutine.yield at top level / ngx.sleep(0): resume on the next turn
+	opYield         // posted: coroutine.yield with other threads posted, or a spawner whose new thread yielded (posted.go)
 	opAbort         // an error in a coroutine.wrap body: the request aborts
 	opSocket        // a cosocket connect, send or receive
 	opThreadWait    // ngx.thread.wait
@@ -87,22 +87,25 @@ type request struct {
 	start      time.Time
 
 	// response
-	status         int
-	headers        []outHeader
-	added          []outHeader // add_header's headers, once sent ($sent_http_*)
-	headerSent     bool
-	sendingHeader  bool
-	ctCleared      bool   // Content-Type set to nil from Lua: none is sent
-	buffer10       []byte // HTTP/1.0 output held back to send a Content-Length
-	buffering10    bool
-	broken         bool          // an error after the header went out: no proper end
-	userCos        []*lua.LState // coroutines Lua made (traced ids to forget at the end)
-	sockets        []*cosock     // cosockets this request made (closed at its end)
-	isTimer        bool          // a timer callback (no connection)
-	timerDone      bool
-	ended          bool        // the request (or timer) is over: its sockets are closed
-	sub            *subState   // set for a subrequest: its output is captured
-	main           *request    // the main request of a subrequest
+	status        int
+	headers       []outHeader
+	added         []outHeader // add_header's headers, once sent ($sent_http_*)
+	headerSent    bool
+	sendingHeader bool
+	ctCleared     bool   // Content-Type set to nil from Lua: none is sent
+	buffer10      []byte // HTTP/1.0 output held back to send a Content-Length
+	buffering10   bool
+	broken        bool          // an error after the header went out: no proper end
+	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
+	sockets       []*cosock     // cosockets this request made (closed at its end)
+	isTimer       bool          // a timer callback (no connection)
+	timerDone     bool
+	ended         bool      // the request (or timer) is over: its sockets are closed
+	sub           *subState // set for a subrequest: its output is captured
+	main          *request  // the main request of a subrequest
+	// posted are the request's threads ready to run, in order (posted.go).
+	posted         []*postedThread
+	draining       bool
 	lvm            *luaVM      // the VM r's Lua runs in (vm); nil until first needed
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body

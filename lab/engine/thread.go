@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -46,9 +47,16 @@ func (r *request) switchTo(t *uthread) {
 	r.running = t
 }
 
-// resumeThread resumes light thread t with vals, then loads the entry
-// thread's state back (the state asynchronous events of the entry expect).
+// resumeThread resumes light thread t with vals, then runs the threads it
+// posted (posted.go).
 func (r *request) resumeThread(t *uthread, vals ...lua.LValue) {
+	r.resumeThreadOnce(t, vals...)
+	r.runPosted()
+}
+
+// resumeThreadOnce resumes light thread t with vals, then loads the entry
+// thread's state back (the state asynchronous events of the entry expect).
+func (r *request) resumeThreadOnce(t *uthread, vals ...lua.LValue) {
 	if t == nil || t.done || r.finalized && !r.isTimer {
 		return
 	}
@@ -138,12 +146,13 @@ func (r *request) afterChild(res coro.Result) bool {
 		r.flushBuffered()
 		return false
 	case coro.UserYield:
+		// others are posted (a yield with none posted went on at once,
+		// in enter; a new thread's yield finds its spawner posted)
+		if w.rec.Enabled() {
+			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: "user yield", Arg2: w.lastCPU()})
+		}
 		r.op = opYield
-		w.loop.Post(func() {
-			if !t.done && t.op == opYield || r.running == t && r.op == opYield {
-				r.resumeThread(t)
-			}
-		})
+		r.post(t)
 		return false
 	case coro.Done:
 		t.ok, t.results = true, res.Values
@@ -247,6 +256,8 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 		args = append(args, L.Get(i))
 	}
 	parent := r.running
+	// ngx_lua posts the spawner, then runs the new thread at once
+	turn := r.post(parent)
 	t := &uthread{r: r, parent: parent}
 	t.th = w.sched.NewThread()
 	t.coID = w.newCoID(t.th)
@@ -270,8 +281,20 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 		r.op = opExit
 		return w.sched.Yield(L)
 	}
-	L.Push(t.th) // as in ngx_lua, the handle is the thread's coroutine
-	return 1
+	// the spawner goes on when its turn comes: at once when no thread was
+	// posted before it, else after those (posted.go)
+	if i := slices.Index(r.posted, turn); i <= 0 {
+		if i == 0 {
+			r.posted = r.posted[1:]
+		}
+		L.Push(t.th) // as in ngx_lua, the handle is the thread's coroutine
+		return 1
+	}
+	turn.vals = []lua.LValue{t.th}
+	r.op = opYield
+	r.waitDesc = "its turn (posted threads run first)"
+	w.markWait(L, r)
+	return w.sched.Yield(L)
 }
 
 // coIDOr is a thread's coroutine id (the loaded one for the running thread).
@@ -343,9 +366,18 @@ func (w *worker) threadWait(L *lua.LState) int {
 // threadKill is ngx.thread.kill(t): only its parent may kill it.
 func (w *worker) threadKill(L *lua.LState) int {
 	r := w.need(L, "ngx.thread.kill", inThreads)
-	t := w.threadArg(L, 1, "kill")
-	if t.r != r || t.parent != r.running {
+	co, isThread := L.Get(1).(*lua.LState)
+	if !isThread {
+		raise(L, "bad argument #1 to 'kill' (thread expected, got %s)", L.Get(1).Type().String())
+	}
+	t, isUser := w.uthreads[co]
+	if !isUser {
+		// a coroutine of coroutine.create, or an entry thread
 		return nilErr(L, "not user thread")
+	}
+	if t.r != r || t.parent != r.running {
+		// itself, a sibling, another thread's child (difftest thread/status_relations)
+		return nilErr(L, "killer not parent")
 	}
 	if t.done {
 		return nilErr(L, "already waited or killed")

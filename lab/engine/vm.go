@@ -161,6 +161,14 @@ func (w *worker) overrideCoroutineStatus() {
 				L.Push(lua.LString("running"))
 				return 1
 			}
+			if _, fromThread := w.uthreads[w.luaThread(L)]; fromThread && w.cur != nil && w.cur.entryT != nil && th == w.cur.entryT.state().th {
+				// the entry thread, seen from one of its light threads while it
+				// waits (in spawn, ngx.thread.wait, a sleep): ngx_lua keeps a
+				// thread "running" until it ends (difftest thread/status_relations);
+				// from a coroutine it resumed it is "normal" (coro/status_running)
+				L.Push(lua.LString("running"))
+				return 1
+			}
 			if t, ok := w.uthreads[th]; ok {
 				switch {
 				case t.killed || t.waited:

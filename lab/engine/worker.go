@@ -33,6 +33,10 @@ type worker struct {
 	// cur is the request (or init/timer context) whose Lua is running: the
 	// ngx API acts on it. Only one coroutine runs at a time on a worker.
 	cur *request
+	// luaDepth counts the Lua resumes running now (nested: a spawn runs
+	// its new thread inside the spawner's call); posted threads run only
+	// from the outermost (posted.go).
+	luaDepth int
 	// coIDs numbers the coroutines of this VM for the trace.
 	coIDs map[*lua.LState]int64
 	// bodyStartLine and bodyMakerLine tell pcall bodies from other

@@ -45,9 +45,12 @@ type Loop struct {
 	handlers map[int]Handler
 	events   []unix.EpollEvent
 
-	timers    timerHeap
-	timerSeq  uint64
-	seqAtWait uint64
+	timers   timerHeap
+	timerSeq uint64
+	// seqAtExpire is timerSeq when this iteration's timers began to run:
+	// timers armed later wait for the next iteration (expireTimers).
+	seqAtExpire uint64
+	expiring    bool // expireTimers runs
 
 	posted []func()
 	spare  []func()
@@ -212,7 +215,6 @@ func (l *Loop) RunOnce() error {
 	}
 	n, err := unix.EpollWait(l.epfd, l.events, timeout)
 	l.now = time.Now()
-	l.seqAtWait = l.timerSeq
 	if err != nil && !errors.Is(err, unix.EINTR) {
 		return os.NewSyscallError("epoll_wait", err)
 	}

@@ -211,7 +211,7 @@ func (l *Loop) snapshot(h *held) []pendingItem {
 	})
 	var due, later []*Timer
 	for _, t := range timers {
-		if !t.when.After(l.now) && t.seq <= l.seqAtWait {
+		if !t.when.After(l.now) && (!l.expiring || t.seq <= l.seqAtExpire) {
 			due = append(due, t)
 		} else {
 			later = append(later, t)

@@ -85,16 +85,19 @@ func (l *Loop) waitTimeout() int {
 	return int(ms)
 }
 
-// expireTimers runs every timer whose deadline has passed, in deadline order.
-// A timer armed by a handler with zero delay waits for the next iteration,
-// as in nginx.
+// expireTimers runs every timer whose deadline has passed, in deadline order,
+// as nginx's ngx_event_expire_timers: a timer armed with zero delay by an
+// event handler of this iteration fires in it (difftest
+// thread/yield_order_timers: a 0-delay ngx.timer.at runs before the
+// handler's ngx.sleep(0) resumes). One armed by a timer while timers run
+// waits for the next iteration, so a handler re-arming itself with zero
+// delay cannot starve the loop (nginx would run it again at once).
 func (l *Loop) expireTimers() {
+	l.seqAtExpire, l.expiring = l.timerSeq, true
+	defer func() { l.expiring = false }()
 	for len(l.timers) > 0 {
 		t := l.timers[0]
-		// A timer armed while timers run (seq past seqAtWait) waits for the
-		// next turn even when due, so a handler re-arming itself with a zero
-		// delay cannot starve the loop.
-		if t.when.After(l.now) || t.seq > l.seqAtWait {
+		if t.when.After(l.now) || t.seq > l.seqAtExpire {
 			return
 		}
 		heap.Pop(&l.timers)
