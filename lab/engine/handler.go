@@ -155,6 +155,12 @@ func (r *request) exitPhase() {
 
 // afterResume acts on how the handler's resume ended.
 func (r *request) afterResume(res coro.Result) bool {
+	if r.op == opGone {
+		// a thread on the Go stack gave up after a request-wide op of a
+		// thread it spawned (threadSpawn): go on as that op's handling said
+		r.op = opNone
+		return r.takeoverGoOn
+	}
 	w := r.w
 	if r.running != nil && !r.running.entry {
 		return r.afterChild(res)

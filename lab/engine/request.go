@@ -51,6 +51,7 @@ const (
 	opExit          // ngx.exit: leave the handler
 	opExec          // ngx.exec: internal redirect
 	opRedirect      // ngx.redirect
+	opGone          // a spawner whose new thread took the request over (threadSpawn)
 	opYield         // posted: coroutine.yield with other threads posted, or a spawner whose new thread yielded (posted.go)
 	opAbort         // an error in a coroutine.wrap body: the request aborts
 	opSocket        // a cosocket connect, send or receive
@@ -104,8 +105,13 @@ type request struct {
 	sub           *subState // set for a subrequest: its output is captured
 	main          *request  // the main request of a subrequest
 	// posted are the request's threads ready to run, in order (posted.go).
-	posted         []*postedThread
-	draining       bool
+	posted   []*postedThread
+	draining bool
+	// takeovers counts request-wide ops (exit, exec, redirect, an error)
+	// done by a light thread; takeoverGoOn is what handling the last one
+	// said: whether the phase engine goes on (threadSpawn, opGone).
+	takeovers      int
+	takeoverGoOn   bool
 	lvm            *luaVM      // the VM r's Lua runs in (vm); nil until first needed
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body

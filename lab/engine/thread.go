@@ -138,7 +138,10 @@ func (r *request) afterChild(res coro.Result) bool {
 			r.w.loop.StopTimer(r.timer)
 			r.timer = nil
 			r.op = op
-			return r.afterResume(coro.Result{Status: coro.Blocked})
+			r.takeovers++ // the threads on the Go stack (spawners) give up too
+			r.posted = nil
+			r.takeoverGoOn = r.afterResume(coro.Result{Status: coro.Blocked})
+			return r.takeoverGoOn
 		}
 		if w.rec.Enabled() {
 			w.rec.Emit(trace.Event{Kind: trace.CoYield, Req: r.id, Co: r.coID, Phase: r.phase.String(), Detail: r.waitDesc, Source: r.waitSource, Line: r.waitLine, Arg2: w.lastCPU()})
@@ -270,17 +273,18 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.CoResume, Req: r.id, Co: t.coID, Phase: r.phase.String()})
 	}
+	takeovers := r.takeovers
 	res := w.sched.StartFrom(L, t.th, fn, args...)
 	r.afterResume(res)
-	if !r.finalized {
-		r.switchTo(parent)
-	}
-	if r.finalized && !r.isTimer {
-		// the child ended the request (ngx.exit): the parent must stop too
-		parent.op = opExit
-		r.op = opExit
+	if r.takeovers != takeovers || r.finalized && !r.isTimer {
+		// the new thread ended the request or moved it on (ngx.exit,
+		// ngx.exec, ngx.redirect, an error): the spawner's code must not go
+		// on; whoever resumed it carries on with the request (opGone)
+		r.posted = nil
+		r.op = opGone
 		return w.sched.Yield(L)
 	}
+	r.switchTo(parent)
 	// the spawner goes on when its turn comes: at once when no thread was
 	// posted before it, else after those (posted.go)
 	if i := slices.Index(r.posted, turn); i <= 0 {
