@@ -288,6 +288,28 @@ func (ls *LState) TypeError(n int, typ LValueType) {
 // calls it makes as calls from C, as LuaJIT's tracebacks name C frames.
 const CChunkName = "[C]"
 
+// raiseCallerError raises a message as LuaJIT's lj_err_caller does:
+// after the position of the Lua function that called the running Go
+// function, none when C called it (pcall(string.gsub, ...), or a stand-in
+// for C named CChunkName); after a tail call the caller is the frame
+// below the function that made it, as LuaJIT reuses the frame.
+func (ls *LState) raiseCallerError(format string, args ...interface{}) {
+	msg := fmt.Sprintf(format, args...)
+	var p *callFrame
+	if fr := ls.currentFrame; fr != nil {
+		p = fr.Parent
+	}
+	if p != nil && !p.Fn.IsG {
+		if pc := p.Pc - 1; pc >= 0 && pc < len(p.Fn.Proto.Code) && opGetOpCode(p.Fn.Proto.Code[pc]) == OP_TAILCALL {
+			p = p.Parent
+		}
+	}
+	if p == nil || p.Fn.IsG || p.Fn.Proto.SourceName == CChunkName || p.Pc < 1 {
+		ls.raiseError(0, "%s", msg)
+	}
+	ls.raiseError(0, "%v:%v: %s", p.Fn.Proto.SourceName, p.Fn.Proto.DbgSourcePositions[p.Pc-1], msg)
+}
+
 // argFuncName is the name argument errors give the function running in
 // frame fr, and whether it was called as a method; "?" when its caller is
 // not Lua code naming it in a plain call.

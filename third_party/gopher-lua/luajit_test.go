@@ -97,6 +97,12 @@ var luajitCases = []struct{ file, what string }{
 	// object(nil) with key 'x'", "cannot perform add operation between nil
 	// and number", "__len undefined")
 	{"typeerror", "type errors"},
+	// the string library as LuaJIT's: upper/lower change ASCII letters
+	// only (gopher-lua mapped Unicode), char refuses codes outside 0..255,
+	// gsub with n <= 0 replaces nothing, takes a number as replacement,
+	// reads "%x" as "x" and refuses a table or boolean replacement value;
+	// a 33rd capture is "too many captures"
+	{"strlib", "string library"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

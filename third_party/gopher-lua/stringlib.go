@@ -77,7 +77,13 @@ func strChar(L *LState) int {
 	top := L.GetTop()
 	bytes := make([]byte, L.GetTop())
 	for i := 1; i <= top; i++ {
-		bytes[i-1] = uint8(L.CheckInt(i))
+		// LuaJIT refuses a code outside 0..255 (gopher-lua kept its low
+		// byte: char(256) was "\0")
+		c := toInt32(L.CheckNumber(i))
+		if c < 0 || c > 255 {
+			L.ArgError(i, "invalid value")
+		}
+		bytes[i-1] = uint8(c)
 	}
 	L.Push(LString(string(bytes)))
 	return 1
@@ -112,7 +118,7 @@ func strFind(L *LState) int {
 
 	mds, err := pm.FindInterruptible(pattern, unsafeFastStringToReadOnlyBytes(str), init, 1, patternInterrupt(L))
 	if err != nil {
-		L.RaiseError(err.Error())
+		L.raiseCallerError("%s", err.Error())
 	}
 	if len(mds) == 0 {
 		L.Push(LNil)
@@ -134,13 +140,31 @@ func strFind(L *LState) int {
 func strGsub(L *LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
-	L.CheckTypes(3, LTString, LTTable, LTFunction)
-	repl := L.CheckAny(3)
-	limit := L.OptInt(4, -1)
+	// as LuaJIT: a number replacement is its string, another type the
+	// argument error LuaJIT words, and a count n <= 0 replaces nothing
+	// (gopher-lua read it as no limit)
+	repl := L.Get(3)
+	switch lv := repl.(type) {
+	case LNumber:
+		repl = LString(lv.String())
+	case LString, *LTable, *LFunction:
+	default:
+		L.ArgError(3, "string/function/table expected")
+	}
+	limit := -1
+	if L.Get(4) != LNil {
+		n := toInt32Wrap(L.CheckNumber(4))
+		if n <= 0 {
+			L.SetTop(1)
+			L.Push(LNumber(0))
+			return 2
+		}
+		limit = int(n)
+	}
 
 	mds, err := pm.FindInterruptible(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, patternInterrupt(L))
 	if err != nil {
-		L.RaiseError(err.Error())
+		L.raiseCallerError("%s", err.Error())
 	}
 	if len(mds) == 0 {
 		L.SetTop(1)
@@ -169,7 +193,7 @@ func checkCaptureIndex(L *LState, m *pm.MatchData, idx int) {
 		return
 	}
 	if idx >= m.CaptureLength() {
-		L.RaiseError("invalid capture index")
+		L.raiseCallerError("invalid capture index")
 	}
 }
 
@@ -204,27 +228,36 @@ func strGsubDoReplace(str string, info []replaceInfo) string {
 	return string(buf)
 }
 
+// strGsubStr replaces each match with repl as LuaJIT's add_s reads it:
+// %0 the match, %1..%9 a capture (%1 the match when the pattern has no
+// capture), % and any other character that character (gopher-lua kept
+// "%x" as it was), a % at the end a NUL byte.
 func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) string {
 	infoList := make([]replaceInfo, 0, len(matches))
 	for _, match := range matches {
 		start, end := match.Capture(0), match.Capture(1)
-		sc := newFlagScanner('%', "", "", repl)
-		for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
-			if !sc.ChangeFlag {
-				if sc.HasFlag {
-					if c >= '0' && c <= '9' {
-						sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
-					} else {
-						sc.AppendChar('%')
-						sc.AppendChar(c)
-					}
-					sc.HasFlag = false
-				} else {
-					sc.AppendChar(c)
-				}
+		buf := make([]byte, 0, len(repl))
+		for i := 0; i < len(repl); i++ {
+			c := repl[i]
+			if c != '%' {
+				buf = append(buf, c)
+				continue
+			}
+			i++
+			c = 0
+			if i < len(repl) {
+				c = repl[i]
+			}
+			switch {
+			case c < '0' || c > '9':
+				buf = append(buf, c)
+			case c == '0':
+				buf = append(buf, str[start:end]...)
+			default:
+				buf = append(buf, capturedString(L, match, str, 2*int(c-'0'))...)
 			}
 		}
-		infoList = append(infoList, replaceInfo{[]int{start, end}, sc.String()})
+		infoList = append(infoList, replaceInfo{[]int{start, end}, string(buf)})
 	}
 
 	return strGsubDoReplace(str, infoList)
@@ -244,10 +277,25 @@ func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) 
 			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
 		}
 		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, LVAsString(value)})
+			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, replacementValue(L, value)})
 		}
 	}
 	return strGsubDoReplace(str, infoList)
+}
+
+// replacementValue is what a table or function replacement gave, as
+// gsub writes it: a string or a number, anything else (but false and nil,
+// which keep the match) LuaJIT's "invalid replacement value (a table)"
+// (gopher-lua replaced the match with "").
+func replacementValue(L *LState, v LValue) string {
+	switch lv := v.(type) {
+	case LString:
+		return string(lv)
+	case LNumber:
+		return lv.String()
+	}
+	L.raiseCallerError("invalid replacement value (a %s)", v.Type().String())
+	return ""
 }
 
 func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
@@ -272,7 +320,7 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 		L.Call(nargs, 1)
 		ret := L.reg.Pop()
 		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, LVAsString(ret)})
+			infoList = append(infoList, replaceInfo{[]int{start, end}, replacementValue(L, ret)})
 		}
 	}
 	return strGsubDoReplace(str, infoList)
@@ -317,7 +365,7 @@ func strGmatch(L *LState) int {
 	pattern := L.CheckString(2)
 	mds, err := pm.GmatchInterruptible(pattern, []byte(str), 0, -1, patternInterrupt(L))
 	if err != nil {
-		L.RaiseError(err.Error())
+		L.raiseCallerError("%s", err.Error())
 	}
 	ud := L.NewUserData()
 	ud.Value = &strMatchData{str, 0, mds}
@@ -326,6 +374,11 @@ func strGmatch(L *LState) int {
 }
 
 func strLen(L *LState) int {
+	if L.GetTop() == 0 {
+		// LuaJIT's string.len is a fast function whose fallback reads
+		// the missing argument as nil: "got nil", not "got no value"
+		L.ArgError(1, "string expected, got nil")
+	}
 	str := L.CheckString(1)
 	L.Push(LNumber(len(str)))
 	return 1
@@ -333,7 +386,7 @@ func strLen(L *LState) int {
 
 func strLower(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToLower(str)))
+	L.Push(LString(asciiCase(str, 'A', 'Z')))
 	return 1
 }
 
@@ -344,7 +397,7 @@ func strMatch(L *LState) int {
 
 	mds, err := pm.FindInterruptible(pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1, patternInterrupt(L))
 	if err != nil {
-		L.RaiseError(err.Error())
+		L.raiseCallerError("%s", err.Error())
 	}
 	if len(mds) == 0 {
 		L.Push(LNil)
@@ -409,6 +462,18 @@ func strRep(L *LState) int {
 // toInt32 converts a number as x86's cvttsd2si does, which LuaJIT's
 // integer arguments go through: truncated toward zero, and a value outside
 // the 32-bit range (or NaN) becomes -2^31.
+// toInt32Wrap is n as luaL_checkint reads it on 64-bit LuaJIT: truncated
+// to 64 bits, then its low 32 bits (2^32 + 1 is 1); outside the 64-bit
+// range, and nan, x86's conversion gives the lowest int64, whose low 32
+// bits are 0.
+func toInt32Wrap(n LNumber) int32 {
+	f := float64(n)
+	if !(f >= -9223372036854775808 && f < 9223372036854775808) {
+		return 0
+	}
+	return int32(int64(f))
+}
+
 func toInt32(n LNumber) int32 {
 	f := float64(n)
 	if !(f > -2147483649 && f < 2147483648) {
@@ -443,8 +508,29 @@ func strSub(L *LState) int {
 
 func strUpper(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToUpper(str)))
+	L.Push(LString(asciiCase(str, 'a', 'z')))
 	return 1
+}
+
+// asciiCase flips the case of each byte of str in lo..hi, as LuaJIT's
+// string.upper and lower change ASCII letters only, byte by byte (Go's
+// strings.ToUpper mapped Unicode: ("héllo"):upper() was "HÉLLO", and
+// invalid UTF-8 became U+FFFD).
+func asciiCase(str string, lo, hi byte) string {
+	i := 0
+	for i < len(str) && (str[i] < lo || str[i] > hi) {
+		i++
+	}
+	if i == len(str) {
+		return str
+	}
+	b := []byte(str)
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= lo && c <= hi {
+			b[i] = c ^ 0x20 // 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // patternInit is the 0-based start of string.find and string.match, from

@@ -167,7 +167,13 @@ const (
 	opNumber
 	opFrontier
 	opBadClose
+	opTooManyCaptures
 )
+
+// maxCaptures is LuaJIT's LUA_MAXCAPTURES: a match that reaches the
+// opening of a 33rd capture raises "too many captures" (gopher-lua had no
+// limit).
+const maxCaptures = 32
 
 type inst struct {
 	OpCode   opCode
@@ -534,9 +540,17 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 				inst{opChar, pat.Class, -1, -1})
 		}
 	case *posCapPattern:
+		if ptr.capture >= 2*(maxCaptures+1) {
+			ptr.insts = append(ptr.insts, inst{opTooManyCaptures, nil, -1, -1})
+			break
+		}
 		ptr.insts = append(ptr.insts, inst{opPSave, nil, ptr.capture, -1})
 		ptr.capture += 2
 	case *capPattern:
+		if ptr.capture >= 2*(maxCaptures+1) {
+			ptr.insts = append(ptr.insts, inst{opTooManyCaptures, nil, -1, -1})
+			break
+		}
 		c0, c1 := ptr.capture, ptr.capture+1
 		ptr.capture += 2
 		ptr.insts = append(ptr.insts, inst{opSave, nil, c0, -1})
@@ -687,6 +701,8 @@ redo:
 		goto redo
 	case opBadClose:
 		panic(newError(_UNKNOWN, "invalid pattern capture"))
+	case opTooManyCaptures:
+		panic(newError(_UNKNOWN, "too many captures"))
 	}
 	panic("should not reach here")
 }
