@@ -267,10 +267,10 @@ func (ls *LState) ArgError(n int, message string) {
 	if method {
 		n--
 		if n == 0 {
-			ls.RaiseError("calling '%v' on bad self (%v)", name, message)
+			ls.raiseCallerError("calling '%v' on bad self (%v)", name, message)
 		}
 	}
-	ls.RaiseError("bad argument #%v to '%v' (%v)", n, name, message)
+	ls.raiseCallerError("bad argument #%v to '%v' (%v)", n, name, message)
 }
 
 // TypeError raises LuaJIT's "bad argument #n to 'name' (T expected, got

@@ -103,6 +103,11 @@ var luajitCases = []struct{ file, what string }{
 	// reads "%x" as "x" and refuses a table or boolean replacement value;
 	// a 33rd capture is "too many captures"
 	{"strlib", "string library"},
+	// table.insert and remove as LuaJIT's: a fourth argument is "wrong
+	// number of arguments to 'insert'", remove outside 1..#t returns
+	// nothing (gopher-lua returned nil), insert below 1 moves t[1..#t]
+	// up; table.foreach and foreachi (Lua 5.0's, kept by LuaJIT)
+	{"tablelib", "table library"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and
