@@ -108,6 +108,10 @@ var luajitCases = []struct{ file, what string }{
 	// nothing (gopher-lua returned nil), insert below 1 moves t[1..#t]
 	// up; table.foreach and foreachi (Lua 5.0's, kept by LuaJIT)
 	{"tablelib", "table library"},
+	// the math library as LuaJIT's: max/min as x86's maxsd/minsd (nan
+	// and -0 by position), log with a base, modf of inf, random without
+	// range checks (random(0) is 1; gopher-lua's rand.Intn panicked)
+	{"mathlib", "math library"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

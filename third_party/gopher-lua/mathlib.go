@@ -117,8 +117,17 @@ func mathLdexp(L *LState) int {
 	return 1
 }
 
+// mathLog is LuaJIT 2.1's math.log(x [, base]): with a base (any second
+// argument; nil is "number expected, got nil"), log2(x) * (1/log2(base)),
+// as LuaJIT computes it (gopher-lua ignored the base).
 func mathLog(L *LState) int {
-	L.Push(LNumber(math.Log(float64(L.CheckNumber(1)))))
+	x := float64(L.CheckNumber(1))
+	if L.GetTop() >= 2 {
+		y := float64(L.CheckNumber(2))
+		L.Push(LNumber(math.Log2(x) * (1 / math.Log2(y))))
+		return 1
+	}
+	L.Push(LNumber(math.Log(x)))
 	return 1
 }
 
@@ -127,15 +136,17 @@ func mathLog10(L *LState) int {
 	return 1
 }
 
+// mathMax is LuaJIT's math.max: at least one number (none is "number
+// expected, got no value"), and each next argument replaces the result
+// unless it is smaller, as x86's maxsd does: max(nan, 1) is 1, max(1, nan)
+// nan, max(0, -0) -0 (gopher-lua said "wrong number of arguments" and
+// kept the first of a nan pair).
 func mathMax(L *LState) int {
-	if L.GetTop() == 0 {
-		L.RaiseError("wrong number of arguments")
-	}
 	max := L.CheckNumber(1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
 		v := L.CheckNumber(i)
-		if v > max {
+		if !(v < max) {
 			max = v
 		}
 	}
@@ -143,15 +154,13 @@ func mathMax(L *LState) int {
 	return 1
 }
 
+// mathMin is math.max's mirror (minsd): min(nan, 1) is 1, min(1, nan) nan.
 func mathMin(L *LState) int {
-	if L.GetTop() == 0 {
-		L.RaiseError("wrong number of arguments")
-	}
 	min := L.CheckNumber(1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
 		v := L.CheckNumber(i)
-		if v < min {
+		if !(v > min) {
 			min = v
 		}
 	}
@@ -167,7 +176,11 @@ func mathMod(L *LState) int {
 }
 
 func mathModf(L *LState) int {
-	v1, v2 := math.Modf(float64(L.CheckNumber(1)))
+	x := float64(L.CheckNumber(1))
+	v1, v2 := math.Modf(x)
+	if math.IsInf(x, 0) {
+		v2 = math.Copysign(0, x) // C's modf: inf, 0 (Go's gives inf, nan)
+	}
 	L.Push(LNumber(v1))
 	L.Push(LNumber(v2))
 	return 2
@@ -183,17 +196,23 @@ func mathRad(L *LState) int {
 	return 1
 }
 
+// mathRandom is LuaJIT 2.1's math.random: r in [0, 1) without an
+// argument, floor(r*m) + 1 for m, floor(r*(n-m+1)) + m for m, n (further
+// arguments ignored), with no range check, so random(0) is 1 and
+// random(2, 1) is 2 (gopher-lua's rand.Intn panicked "invalid argument
+// to Intn", and it truncated fractional bounds first).
 func mathRandom(L *LState) int {
+	r := rand.Float64()
 	switch L.GetTop() {
 	case 0:
-		L.Push(LNumber(rand.Float64()))
+		L.Push(LNumber(r))
 	case 1:
-		n := L.CheckInt(1)
-		L.Push(LNumber(rand.Intn(n) + 1))
+		m := float64(L.CheckNumber(1))
+		L.Push(LNumber(math.Floor(r*m) + 1))
 	default:
-		min := L.CheckInt(1)
-		max := L.CheckInt(2) + 1
-		L.Push(LNumber(rand.Intn(max-min) + min))
+		m := float64(L.CheckNumber(1))
+		n := float64(L.CheckNumber(2))
+		L.Push(LNumber(math.Floor(r*(n-m+1)) + m))
 	}
 	return 1
 }
