@@ -112,6 +112,10 @@ var luajitCases = []struct{ file, what string }{
 	// and -0 by position), log with a base, modf of inf, random without
 	// range checks (random(0) is 1; gopher-lua's rand.Intn panicked)
 	{"mathlib", "math library"},
+	// os.date's conversions as C's strftime gives them (%a was "mon", %c
+	// Go's layout, %j %D %U %W left as written), *t's yday; os.time
+	// without a day, month or year an error; difftime's optional t1
+	{"oslib", "os library"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

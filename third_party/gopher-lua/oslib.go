@@ -1,8 +1,11 @@
 package lua
 
 import (
+	"errors"
+	"math"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -35,6 +38,17 @@ func getIntField(L *LState, tb *LTable, key string, v int) int {
 		return v
 	}
 
+	return v
+}
+
+// dateField is a field os.time needs (day, month, year): LuaJIT raises
+// "field 'day' missing in date table" when it is not a number (gopher-lua
+// used -1, so os.time{year = 2020} was a date in 2019).
+func dateField(L *LState, tb *LTable, key string) int {
+	v := getIntField(L, tb, key, math.MinInt)
+	if v == math.MinInt {
+		L.raiseCallerError("field '%s' missing in date table", key)
+	}
 	return v
 }
 
@@ -72,8 +86,10 @@ func osClock(L *LState) int {
 	return 1
 }
 
+// osDiffTime is t2 - t1 in seconds, t1 0 when omitted (LuaJIT's
+// luaL_optnumber; gopher-lua required it), both truncated to time_t.
 func osDiffTime(L *LState) int {
-	L.Push(LNumber(L.CheckInt64(1) - L.CheckInt64(2)))
+	L.Push(LNumber(L.CheckInt64(1) - L.OptInt64(2, 0)))
 	return 1
 }
 
@@ -103,39 +119,35 @@ func osExit(L *LState) int {
 	return 1
 }
 
+// osDate is LuaJIT's os.date([format [, time]]): "!" first for UTC, "*t"
+// a table (with yday and isdst; gopher-lua gave yday 0), else C's
+// strftime conversions (cStrftime).
 func osDate(L *LState) int {
 	t := time.Now()
-	isUTC := false
-	cfmt := "%c"
-	if L.GetTop() >= 1 {
-		cfmt = L.CheckString(1)
-		if strings.HasPrefix(cfmt, "!") {
-			cfmt = strings.TrimLeft(cfmt, "!")
-			isUTC = true
-		}
-		if L.GetTop() >= 2 {
-			t = time.Unix(L.CheckInt64(2), 0)
-		}
-		if isUTC {
-			t = t.UTC()
-		}
-		if strings.HasPrefix(cfmt, "*t") {
-			ret := L.NewTable()
-			ret.RawSetString("year", LNumber(t.Year()))
-			ret.RawSetString("month", LNumber(t.Month()))
-			ret.RawSetString("day", LNumber(t.Day()))
-			ret.RawSetString("hour", LNumber(t.Hour()))
-			ret.RawSetString("min", LNumber(t.Minute()))
-			ret.RawSetString("sec", LNumber(t.Second()))
-			ret.RawSetString("wday", LNumber(t.Weekday()+1))
-			// TODO yday & dst
-			ret.RawSetString("yday", LNumber(0))
-			ret.RawSetString("isdst", LFalse)
-			L.Push(ret)
-			return 1
-		}
+	cfmt := L.OptString(1, "%c")
+	if L.Get(2) != LNil {
+		t = time.Unix(L.CheckInt64(2), 0)
 	}
-	L.Push(LString(strftime(t, cfmt)))
+	isUTC := strings.HasPrefix(cfmt, "!")
+	if isUTC {
+		cfmt = cfmt[1:]
+		t = t.UTC()
+	}
+	if cfmt == "*t" {
+		ret := L.CreateTable(0, 9)
+		ret.RawSetString("year", LNumber(t.Year()))
+		ret.RawSetString("month", LNumber(t.Month()))
+		ret.RawSetString("day", LNumber(t.Day()))
+		ret.RawSetString("hour", LNumber(t.Hour()))
+		ret.RawSetString("min", LNumber(t.Minute()))
+		ret.RawSetString("sec", LNumber(t.Second()))
+		ret.RawSetString("wday", LNumber(t.Weekday()+1))
+		ret.RawSetString("yday", LNumber(t.YearDay()))
+		ret.RawSetString("isdst", LBool(!isUTC && t.IsDST()))
+		L.Push(ret)
+		return 1
+	}
+	L.Push(LString(cStrftime(t, isUTC, cfmt)))
 	return 1
 }
 
@@ -150,27 +162,38 @@ func osGetEnv(L *LState) int {
 }
 
 func osRemove(L *LState) int {
-	err := os.Remove(L.CheckString(1))
-	if err != nil {
-		L.Push(LNil)
-		L.Push(LString(err.Error()))
-		return 2
-	} else {
-		L.Push(LTrue)
-		return 1
-	}
+	name := L.CheckString(1)
+	return osResult(L, name, os.Remove(name))
 }
 
 func osRename(L *LState) int {
-	err := os.Rename(L.CheckString(1), L.CheckString(2))
-	if err != nil {
-		L.Push(LNil)
-		L.Push(LString(err.Error()))
-		return 2
-	} else {
+	from, to := L.CheckString(1), L.CheckString(2)
+	return osResult(L, from, os.Rename(from, to))
+}
+
+// osResult returns true, or what LuaJIT's os.remove and os.rename return
+// on failure: nil, "name: " and C's strerror text, and errno (gopher-lua
+// returned Go's "remove name: no such file or directory" and no errno).
+// glibc's texts are Go's with a capital first letter.
+func osResult(L *LState, name string, err error) int {
+	if err == nil {
 		L.Push(LTrue)
 		return 1
 	}
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		L.Push(LNil)
+		L.Push(LString(name + ": " + err.Error()))
+		return 2
+	}
+	msg := errno.Error()
+	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
+		msg = string(msg[0]-'a'+'A') + msg[1:]
+	}
+	L.Push(LNil)
+	L.Push(LString(name + ": " + msg))
+	L.Push(LNumber(errno))
+	return 3
 }
 
 func osSetLocale(L *LState) int {
@@ -206,9 +229,9 @@ func osTime(L *LState) int {
 			sec := getIntField(L, tbl, "sec", 0)
 			min := getIntField(L, tbl, "min", 0)
 			hour := getIntField(L, tbl, "hour", 12)
-			day := getIntField(L, tbl, "day", -1)
-			month := getIntField(L, tbl, "month", -1)
-			year := getIntField(L, tbl, "year", -1)
+			day := dateField(L, tbl, "day")
+			month := dateField(L, tbl, "month")
+			year := dateField(L, tbl, "year")
 			isdst := getBoolField(L, tbl, "isdst", false)
 			t := time.Date(year, time.Month(month), day, hour, min, sec, 0, time.Local)
 			// TODO dst
