@@ -249,6 +249,9 @@ func baseNext(L *LState) int {
 	if L.GetTop() >= 2 {
 		index = L.Get(2)
 	}
+	if index != LNil && !tableHasKey(tb, index) {
+		L.raiseCallerError("invalid key to 'next'") // LuaJIT's (gopher-lua started over)
+	}
 	key, value := tb.Next(index)
 	if key == LNil {
 		L.Push(LNil)
@@ -257,6 +260,17 @@ func baseNext(L *LState) int {
 	L.Push(key)
 	L.Push(value)
 	return 2
+}
+
+// tableHasKey is whether key is one next can go on from: an index of
+// the array part, or a key the hash part has held (gopher-lua keeps the
+// keys of fields set to nil, as LuaJIT keeps their nodes).
+func tableHasKey(tb *LTable, key LValue) bool {
+	if n, ok := key.(LNumber); ok && isInteger(n) && n >= 1 && int(n) <= len(tb.array) {
+		return true
+	}
+	_, ok := tb.k2i[key]
+	return ok
 }
 
 func pairsaux(L *LState) int {
@@ -376,7 +390,7 @@ func baseSetFEnv(L *LState) int {
 
 	if fn, ok := value.(*LFunction); ok {
 		if fn.IsG {
-			L.RaiseError("cannot change the environment of given object")
+			L.raiseCallerError("'setfenv' cannot change environment of given object")
 		} else {
 			fn.Env = env
 			L.Push(fn)
@@ -395,8 +409,10 @@ func baseSetFEnv(L *LState) int {
 		for i := 0; i < level && cf != nil; i++ {
 			cf = cf.Parent
 		}
-		if cf == nil || cf.Fn.IsG {
-			L.RaiseError("cannot change the environment of given object")
+		// a stand-in for C (the lab's pcall, CChunkName) is C, as LuaJIT
+		// says for setfenv(1, t) called through pcall
+		if cf == nil || cf.Fn.IsG || cf.Fn.Proto.SourceName == CChunkName {
+			L.raiseCallerError("'setfenv' cannot change environment of given object")
 		} else {
 			cf.Fn.Env = env
 			L.Push(cf.Fn)
@@ -404,7 +420,7 @@ func baseSetFEnv(L *LState) int {
 		}
 	}
 
-	L.RaiseError("cannot change the environment of given object")
+	L.raiseCallerError("'setfenv' cannot change environment of given object")
 	return 0
 }
 
