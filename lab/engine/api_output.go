@@ -173,6 +173,15 @@ func (w *worker) apiExit(L *lua.LState) int {
 	if code == -2 || code == -4 {
 		raise(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
 	}
+	if r.buffering10 {
+		// an HTTP/1.0 response held back whole (lua_http10_buffering) goes
+		// out first, as a 200 with its Content-Length: what follows is an
+		// exit after output (difftest exit/exit_codes_http10)
+		r.output(nil, true)
+		if code < 200 {
+			code = 0
+		}
+	}
 	if r.headerSent && code >= 300 && (r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
 		r.logErr(LevelErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.status))
 		code = 0
