@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -84,7 +83,20 @@ func (w *worker) newNgx() *lua.LTable {
 	worker := L.NewTable()
 	worker.RawSetString("id", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.id)); return 1 }))
 	worker.RawSetString("count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(len(w.e.workers))); return 1 }))
-	worker.RawSetString("pid", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(os.Getpid())); return 1 }))
+	// a worker's "pid" is its OS thread's id: each worker has its own, as
+	// each nginx worker is a process of its own (error_log lines print it
+	// as nginx prints the worker's pid#tid)
+	worker.RawSetString("pid", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.tid)); return 1 }))
+	worker.RawSetString("pids", L.NewFunction(func(L *lua.LState) int {
+		t := L.CreateTable(len(w.e.workers), 0)
+		for _, o := range w.e.workers {
+			if tid := o.tidShared.Load(); tid != 0 {
+				t.Append(lua.LNumber(tid))
+			}
+		}
+		L.Push(t)
+		return 1
+	}))
 	worker.RawSetString("exiting", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LBool(w.stopping)); return 1 }))
 	ngx.RawSetString("worker", worker)
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -464,4 +465,31 @@ func TestStepMode(t *testing.T) {
 		}
 	}
 	t.Fatal("ten steps did not serve one request")
+}
+
+// TestWorkerPids: each worker has a pid of its own, as nginx's worker
+// processes do (its OS thread's id), listed by ngx.worker.pids() and shown
+// in its error_log lines as pid#pid.
+func TestWorkerPids(t *testing.T) {
+	_, base, prefix := startEngine(t, 2, `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location / { content_by_lua_block {
+            local p = ngx.worker.pids()
+            ngx.log(ngx.ERR, "pid is ", ngx.worker.pid())
+            ngx.say(#p, " ", p[1] ~= p[2], " ", p[1] == ngx.worker.pid() or p[2] == ngx.worker.pid())
+        } }
+    }`, Options{})
+	st, body := get(t, base+"/")
+	if st != 200 || body != "2 true true\n" {
+		t.Fatalf("%d %q", st, body)
+	}
+	logData, err := os.ReadFile(filepath.Join(prefix, "logs", "error.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`\] (\d+)#(\d+): \*\d+ \[lua\] .*pid is (\d+)`).FindStringSubmatch(string(logData))
+	if m == nil || m[1] != m[2] || m[2] != m[3] {
+		t.Fatalf("error_log line %q: want pid#pid with the pid ngx.worker.pid() gave", m)
+	}
 }

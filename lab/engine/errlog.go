@@ -45,14 +45,13 @@ type ErrorLog struct {
 	w     io.Writer
 	close io.Closer
 	level int
-	pid   int
 	// Sink, when set, also receives every line written (tracing, the lab UI).
 	Sink func(level int, line string)
 }
 
 // OpenErrorLog opens path ("stderr" for standard error) for appending.
 func OpenErrorLog(path string, level int) (*ErrorLog, error) {
-	el := &ErrorLog{level: level, pid: os.Getpid()}
+	el := &ErrorLog{level: level}
 	if path == "" || path == "stderr" {
 		el.w = os.Stderr
 		return el, nil
@@ -80,7 +79,9 @@ func (el *ErrorLog) Write(level, tid int, conn int64, msg string) {
 	b.WriteString(" [")
 	b.WriteString(levelNames[level])
 	b.WriteString("] ")
-	fmt.Fprintf(&b, "%d#%d: ", el.pid, tid)
+	// nginx prints pid#tid; a worker's pid is its thread's id here
+	// (ngx.worker.pid()), the engine's own lines print the process's pid
+	fmt.Fprintf(&b, "%d#%d: ", tid, tid)
 	if conn > 0 {
 		fmt.Fprintf(&b, "*%d ", conn)
 	}

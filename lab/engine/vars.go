@@ -179,7 +179,7 @@ func (r *request) variable(name string) (string, bool) {
 	case "nginx_version":
 		return "1.22.1", true
 	case "pid":
-		return strconv.Itoa(os.Getpid()), true
+		return strconv.Itoa(r.w.tid), true // the worker's id as ngx.worker.pid() gives it
 	case "hostname":
 		h, _ := os.Hostname()
 		return h, true

@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -16,9 +17,11 @@ import (
 
 // worker is one nginx worker: one OS thread, one epoll loop, one Lua VM.
 type worker struct {
-	e         *Engine
-	id        int
-	tid       int // OS thread id, printed in error_log lines as nginx does
+	e   *Engine
+	id  int
+	tid int // OS thread id, printed in error_log lines as nginx does
+	// tidShared is tid for other workers to read (ngx.worker.pids)
+	tidShared atomic.Int64
 	loop      *event.Loop
 	rec       *trace.Recorder
 	listeners []*listener
@@ -74,6 +77,7 @@ type worker struct {
 // run is the worker's thread: set up, report readiness, loop until stopped.
 func (w *worker) run(ready chan<- error) error {
 	w.tid = unix.Gettid()
+	w.tidShared.Store(int64(w.tid))
 	w.rec = w.e.tracer.Recorder(w.id)
 	w.conns = make(map[int]*conn)
 	w.loop.Hooks.Hold = w.e.opts.OnHold
