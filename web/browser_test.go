@@ -771,6 +771,7 @@ type requestLane struct {
 	Req    int    `json:"req"`
 	Kind   string `json:"kind"`
 	Label  string `json:"label"`
+	Worker string `json:"worker"`
 	Phases []struct {
 		Phase string  `json:"phase"`
 		Depth int     `json:"depth"`
@@ -944,4 +945,47 @@ func TestBrowserRequestLanesFold(t *testing.T) {
 		t.Fatalf("the timeline counts %s coroutines, want the 100 entry coroutines and the light thread", n)
 	}
 	screenshot(t, ctx, "request-lanes-folded")
+}
+
+// TestBrowserReloadLanes: Apply while a request is in flight, as lesson 2
+// asks. The request is answered by the code it started with, and the
+// timeline shows it to its end on the old worker's lane, while the request
+// sent after Apply runs on the new worker's lane, named after the reload.
+func TestBrowserReloadLanes(t *testing.T) {
+	conf := "events { }\nhttp { server { listen 8080;\nlocation /slow { content_by_lua_block { ngx.sleep(1.5) ngx.say(\"old code\") } }\nlocation / { content_by_lua_block { ngx.say(\"VERSION\") } }\n} }"
+	_, ctx := openPlayground(t, strings.Replace(conf, "VERSION", "v1", 1))
+	run(t, ctx, "clear the recording, send /slow",
+		chromedp.Click(chromedp.CSS(`#tl-clear`)),
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#send`)),
+		chromedp.SetValue(chromedp.CSS(`#req-path`), "/slow"),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	lanesJS := `JSON.parse(document.querySelector('.timeline-wrap').dataset.requestLanes || '[]')`
+	waitJS(t, ctx, "/slow in flight on the timeline", `(() => `+lanesJS+`.some(l => l.label === 'GET /slow'))()`, 10*time.Second)
+	typeConf(t, ctx, strings.Replace(conf, "VERSION", "v2", 1))
+	run(t, ctx, "apply while /slow runs", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the /slow response", `document.querySelector('#send-result').dataset.status === '200'`, 20*time.Second)
+	if body := value(t, ctx, "read the response", chromedp.Text(chromedp.CSS(`#send-result`))); !strings.Contains(body, "old code") {
+		t.Fatalf("the request in flight across Apply got %q, want the old code's answer", body)
+	}
+	run(t, ctx, "send / on the new code",
+		chromedp.SetValue(chromedp.CSS(`#req-path`), "/"),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "both requests' lanes", `(() => { const ls = `+lanesJS+`; return ls.some(l => l.label === 'GET /slow') && ls.some(l => l.label === 'GET /'); })()`, 20*time.Second)
+	var lanes []requestLane
+	if err := json.Unmarshal([]byte(value(t, ctx, "read the lanes", chromedp.Evaluate[string](`document.querySelector('.timeline-wrap').dataset.requestLanes`))), &lanes); err != nil {
+		t.Fatal(err)
+	}
+	workers := map[string]string{}
+	for _, ln := range lanes {
+		workers[ln.Label] = ln.Worker
+	}
+	old, fresh := workers["GET /slow"], workers["GET /"]
+	if !strings.HasPrefix(old, "worker 0") || !strings.HasPrefix(fresh, "worker 0 · reload ") || old == fresh {
+		t.Fatalf("/slow ran on %q and / on %q: want the old worker and a new one named after the reload", old, fresh)
+	}
+	screenshot(t, ctx, "reload-lanes")
+	t.Logf("/slow on %q, / on %q", old, fresh)
 }

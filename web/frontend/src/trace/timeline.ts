@@ -442,7 +442,8 @@ export class Timeline {
   /**
    * describe writes the request lanes into the root's data attributes, for tests: data-requests (how
    * many request lanes), data-folded, and, while there are at most DESCRIBE_MAX lanes, data-request-lanes:
-   * JSON [{req, kind, label, phases: [{phase, depth, waits, x0, x1, y}], coroutines: [{co, kind, phase}]}]
+   * JSON [{req, kind, label, worker, phases: [{phase, depth, waits, x0, x1, y}], coroutines: [{co, kind, phase}]}]
+   * (worker: the lane's worker as the timeline names it, "worker 0 · reload 1" after a reload)
    * with each phase's place on the canvas (CSS px; y: a point of the row where that phase is hit).
    */
   private describe(): void {
@@ -458,7 +459,7 @@ export class Timeline {
     }
     const top = this.lanesTop() - this.scrollY;
     const json = JSON.stringify(R.list.map((l, i) => ({
-      req: l.req, kind: l.kind, label: l.label,
+      req: l.req, kind: l.kind, label: l.label, worker: workerLabel(l.worker),
       phases: l.phases.map((p) => ({ phase: p.phase, depth: p.depth, waits: p.waits.length, x0: Math.round(this.x(p.s)), x1: Math.round(this.x(this.endOf(p.e))), y: Math.round(top + this.tops[i] + (p.depth ? (this.upperH + this.reqH) / 2 : this.upperH / 2)) })),
       coroutines: l.coros.map((c) => ({ co: c.co, kind: c.kind, phase: c.phase })),
     })));
