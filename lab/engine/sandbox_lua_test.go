@@ -73,33 +73,25 @@ func TestInsidePrefix(t *testing.T) {
 	}
 }
 
-// TestSandboxGetenv: a sandboxed instance's os.getenv shows what its own
-// "env NAME=VALUE" set and nothing of the lab's environment, not even what
-// "env NAME" would pass through from it, nor TZ.
-func TestSandboxGetenv(t *testing.T) {
-	t.Setenv("RESTYLAB_TEST_SECRET", "lab-secret")
-	t.Setenv("TZ", "UTC")
-	_, base, _ := startEngineMain(t, "env MINE=from-the-conf;\nenv RESTYLAB_TEST_SECRET;\n", 1, "", `
-    init_by_lua_block { INIT_SECRET = tostring(os.getenv("RESTYLAB_TEST_SECRET")) }
-    server {
-        listen 127.0.0.1:{{PORT}};
-        location / { content_by_lua_block {
-            ngx.say(os.getenv("MINE"), " ", tostring(os.getenv("RESTYLAB_TEST_SECRET")), " ",
-                tostring(os.getenv("TZ")), " ", tostring(os.getenv("PATH")), " ", INIT_SECRET)
-        } }
-    }`, Options{Sandbox: true})
-	if st, body := get(t, base+"/"); st != 200 || body != "from-the-conf nil nil nil nil\n" {
-		t.Fatalf("%d %q", st, body)
-	}
-}
-
-// TestGetenvOutsideSandbox: restylab run gives a worker nginx's
-// environment: TZ and what env directives name; init_by_lua sees all.
-func TestGetenvOutsideSandbox(t *testing.T) {
+// TestGetenv: os.getenv as an nginx worker sees it. Outside the sandbox
+// (restylab run): TZ and what env directives name, the whole environment in
+// init_by_lua. A sandboxed instance shows what its own "env NAME=VALUE" set
+// and nothing of the lab's environment, not even what "env NAME" would pass
+// through, nor TZ.
+func TestGetenv(t *testing.T) {
 	t.Setenv("RESTYLAB_TEST_KEPT", "kept")
 	t.Setenv("RESTYLAB_TEST_DROPPED", "dropped")
 	t.Setenv("TZ", "UTC")
-	_, base, _ := startEngineMain(t, "env MINE=from-the-conf;\nenv RESTYLAB_TEST_KEPT;\n", 1, "", `
+	for _, tc := range []struct {
+		name    string
+		sandbox bool
+		want    string
+	}{
+		{"run", false, "from-the-conf kept nil UTC dropped\n"},
+		{"sandbox", true, "from-the-conf nil nil nil nil\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, base, _ := startEngineMain(t, "env MINE=from-the-conf;\nenv RESTYLAB_TEST_KEPT;\n", 1, "", `
     init_by_lua_block { INIT_DROPPED = tostring(os.getenv("RESTYLAB_TEST_DROPPED")) }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -107,8 +99,10 @@ func TestGetenvOutsideSandbox(t *testing.T) {
             ngx.say(os.getenv("MINE"), " ", tostring(os.getenv("RESTYLAB_TEST_KEPT")), " ",
                 tostring(os.getenv("RESTYLAB_TEST_DROPPED")), " ", tostring(os.getenv("TZ")), " ", INIT_DROPPED)
         } }
-    }`, Options{})
-	if st, body := get(t, base+"/"); st != 200 || body != "from-the-conf kept nil UTC dropped\n" {
-		t.Fatalf("%d %q", st, body)
+    }`, Options{Sandbox: tc.sandbox})
+			if st, body := get(t, base+"/"); st != 200 || body != tc.want {
+				t.Fatalf("%d %q, want %q", st, body, tc.want)
+			}
+		})
 	}
 }
