@@ -62,18 +62,15 @@ func (w *worker) newNgx() *lua.LTable {
 		"update_time":  w.apiUpdateTime,
 	}
 	for k, f := range fns {
-		ngx.RawSetString(k, L.NewFunction(f))
+		w.setAPI(ngx, "ngx."+k, f)
 	}
-	// APIs that yield and are resumed with results (see coro.WrapYielding)
-	ngx.RawSetString("sleep", w.sched.WrapYielding(w.apiSleep))
-	ngx.RawSetString("flush", w.sched.WrapYielding(w.apiFlush))
 	ngx.RawSetString("req", w.newReqTable())
 	ngx.RawSetString("timer", w.newTimerTable())
 	ngx.RawSetString("socket", w.newSocketTable())
 	ngx.RawSetString("thread", w.newThreadTable())
 	ngx.RawSetString("location", w.newLocationTable())
 	resp := L.NewTable()
-	resp.RawSetString("get_headers", L.NewFunction(w.respGetHeaders))
+	w.setAPI(resp, "ngx.resp.get_headers", w.respGetHeaders)
 	ngx.RawSetString("resp", resp)
 	ngx.RawSetString("var", w.newVarTable())
 	ngx.RawSetString("header", w.newHeaderTable())
@@ -81,13 +78,13 @@ func (w *worker) newNgx() *lua.LTable {
 	ngx.RawSetString("shared", shdict.OpenLua(L, w.e.dicts))
 
 	worker := L.NewTable()
-	worker.RawSetString("id", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.id)); return 1 }))
-	worker.RawSetString("count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(len(w.e.workers))); return 1 }))
+	w.setAPI(worker, "ngx.worker.id", func(L *lua.LState) int { L.Push(lua.LNumber(w.id)); return 1 })
+	w.setAPI(worker, "ngx.worker.count", func(L *lua.LState) int { L.Push(lua.LNumber(len(w.e.workers))); return 1 })
 	// a worker's "pid" is its OS thread's id: each worker has its own, as
 	// each nginx worker is a process of its own (error_log lines print it
 	// as nginx prints the worker's pid#tid)
-	worker.RawSetString("pid", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.tid)); return 1 }))
-	worker.RawSetString("pids", L.NewFunction(func(L *lua.LState) int {
+	w.setAPI(worker, "ngx.worker.pid", func(L *lua.LState) int { L.Push(lua.LNumber(w.tid)); return 1 })
+	w.setAPI(worker, "ngx.worker.pids", func(L *lua.LState) int {
 		t := L.CreateTable(len(w.e.workers), 0)
 		for _, o := range w.e.workers {
 			if tid := o.tidShared.Load(); tid != 0 {
@@ -96,8 +93,8 @@ func (w *worker) newNgx() *lua.LTable {
 		}
 		L.Push(t)
 		return 1
-	}))
-	worker.RawSetString("exiting", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LBool(w.stopping)); return 1 }))
+	})
+	w.setAPI(worker, "ngx.worker.exiting", func(L *lua.LState) int { L.Push(lua.LBool(w.stopping)); return 1 })
 	ngx.RawSetString("worker", worker)
 
 	cfg := L.NewTable()
@@ -105,15 +102,15 @@ func (w *worker) newNgx() *lua.LTable {
 	cfg.RawSetString("debug", lua.LFalse)
 	cfg.RawSetString("nginx_version", lua.LNumber(1022001))
 	cfg.RawSetString("ngx_lua_version", lua.LNumber(10023))
-	cfg.RawSetString("prefix", L.NewFunction(func(L *lua.LState) int {
+	w.setAPI(cfg, "ngx.config.prefix", func(L *lua.LState) int {
 		p := w.e.cfg.Prefix
 		if !strings.HasSuffix(p, "/") {
 			p += "/"
 		}
 		L.Push(lua.LString(p))
 		return 1
-	}))
-	cfg.RawSetString("nginx_configure", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("")); return 1 }))
+	})
+	w.setAPI(cfg, "ngx.config.nginx_configure", func(L *lua.LState) int { L.Push(lua.LString("")); return 1 })
 	ngx.RawSetString("config", cfg)
 
 	// ngx.status, ngx.ctx and ngx.headers_sent are computed per request.
@@ -134,22 +131,22 @@ func (w *worker) ngxIndex(L *lua.LState) int {
 	key := L.CheckString(2)
 	switch key {
 	case "status":
-		r := w.need(L, "ngx.status", inRequest)
+		r := w.need(L, "ngx.status (read)")
 		L.Push(lua.LNumber(r.status))
 		return 1
 	case "ctx":
-		r := w.need(L, "ngx.ctx", inRequest|inTimer|inInit|inInitWorker)
+		r := w.need(L, "ngx.ctx (read)")
 		if r.ctx == nil {
 			r.ctx = L.NewTable()
 		}
 		L.Push(r.ctx)
 		return 1
 	case "headers_sent":
-		r := w.need(L, "ngx.headers_sent", inRequest)
+		r := w.need(L, "ngx.headers_sent")
 		L.Push(lua.LBool(r.headerSent && !r.headerFailed))
 		return 1
 	case "is_subrequest":
-		r := w.need(L, "ngx.is_subrequest", inRequest)
+		r := w.need(L, "ngx.is_subrequest")
 		L.Push(lua.LBool(r.sub != nil))
 		return 1
 	}
@@ -161,7 +158,7 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 	key := L.CheckString(2)
 	switch key {
 	case "status":
-		r := w.need(L, "ngx.status", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+		r := w.need(L, "ngx.status (write)")
 		if r.headerSent {
 			r.logErr(LevelErr, "attempt to set ngx.status after sending out response headers")
 			return 0
@@ -169,7 +166,7 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 		r.status = int(L.CheckNumber(3))
 		return 0
 	case "ctx":
-		r := w.need(L, "ngx.ctx", inRequest|inTimer)
+		r := w.need(L, "ngx.ctx (write)")
 		t, ok := L.Get(3).(*lua.LTable)
 		if !ok {
 			raise(L, "ctx should be a table while getting a %s", L.Get(3).Type().String())
@@ -181,24 +178,22 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 	return 0
 }
 
-// ffiAPIs are implemented by lua-resty-core over FFI in OpenResty; their
-// context error reads "API disabled in the current context".
-var ffiAPIs = map[string]bool{
-	"ngx.req.get_headers": true, "ngx.req.get_uri_args": true, "ngx.req.get_method": true,
-	"ngx.req.set_method": true, "ngx.req.set_header": true, "ngx.req.clear_header": true,
-	"ngx.req.start_time": true, "ngx.req.is_internal": true, "ngx.resp.get_headers": true,
-}
-
-// need returns the current request if the API is allowed in its phase,
-// else raises ngx_lua's "API disabled in the context of ..." error.
-func (w *worker) need(L *lua.LState, api string, allowed int) *request {
+// need returns the current request if the API api (a name in apiTable) is
+// allowed in its phase, else raises ngx_lua's "API disabled in the context
+// of ..." error.
+func (w *worker) need(L *lua.LState, api string) *request {
 	r := w.cur
 	if r == nil {
 		raise(L, "no request found")
 		return nil
 	}
-	if allowed&(1<<r.phase) == 0 {
-		if r.phase == phaseTimer && ffiAPIs[api] {
+	e := apiByName[api]
+	if e == nil {
+		raise(L, "RestyLab bug: API %s is not in the engine's API table", api)
+		return nil
+	}
+	if e.phases&(1<<r.phase) == 0 {
+		if r.phase == phaseTimer && e.ffi {
 			// lua-resty-core's FFI versions word it so
 			raise(L, "API disabled in the current context")
 		}
@@ -314,7 +309,7 @@ func raise(L *lua.LState, format string, args ...any) { coro.Raise(L, format, ar
 // respGetHeaders is ngx.resp.get_headers(max, raw): the response headers
 // set so far, keys in lower case unless raw.
 func (w *worker) respGetHeaders(L *lua.LState) int {
-	r := w.need(L, "ngx.resp.get_headers", inRequest)
+	r := w.need(L, "ngx.resp.get_headers")
 	b := w.newHeadersBuilder(L)
 	for _, h := range r.headers {
 		for _, v := range h.values {

@@ -50,7 +50,7 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 }
 
 func (w *worker) output(L *lua.LState, fname string, newline bool) int {
-	r := w.need(L, "ngx."+fname, inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx."+fname)
 	if r.eofSent {
 		return nilErr(L, "seen eof")
 	}
@@ -102,7 +102,7 @@ func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", false
 // apiFlush is ngx.flush(wait): send what is buffered; with wait=true the
 // coroutine yields until the socket has taken all of it.
 func (w *worker) apiFlush(L *lua.LState) int {
-	r := w.need(L, "ngx.flush", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.flush")
 	wait := L.OptBool(1, false)
 	if r.eofSent {
 		return nilErr(L, "seen eof")
@@ -138,7 +138,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 
 // apiEOF is ngx.eof: the response ends now; the handler may go on running.
 func (w *worker) apiEOF(L *lua.LState) int {
-	r := w.need(L, "ngx.eof", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.eof")
 	if r.eofSent {
 		return nilErr(L, "seen eof")
 	}
@@ -152,7 +152,7 @@ func (w *worker) apiEOF(L *lua.LState) int {
 }
 
 func (w *worker) apiSendHeaders(L *lua.LState) int {
-	r := w.need(L, "ngx.send_headers", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.send_headers")
 	if r.headerSent {
 		return nilErr(L, "header already sent")
 	}
@@ -168,7 +168,7 @@ func (w *worker) apiSendHeaders(L *lua.LState) int {
 func (w *worker) apiExit(L *lua.LState) int {
 	// not in body_filter: ngx_lua refuses it there ("API disabled in the
 	// context of body_filter_by_lua*", difftest syncphase/exit_in_filters)
-	r := w.need(L, "ngx.exit", inRewrite|inAccess|inContent|inHeaderFilter|inTimer|inInitWorker)
+	r := w.need(L, "ngx.exit")
 	code := L.CheckInt(1)
 	if code == -2 || code == -4 {
 		raise(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
@@ -201,7 +201,7 @@ func (w *worker) apiExit(L *lua.LState) int {
 
 // apiRedirect is ngx.redirect(uri, status?).
 func (w *worker) apiRedirect(L *lua.LState) int {
-	r := w.need(L, "ngx.redirect", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.redirect")
 	uri := L.CheckString(1)
 	status := L.OptInt(2, 302)
 	switch status {
@@ -223,7 +223,7 @@ func (w *worker) apiRedirect(L *lua.LState) int {
 
 // apiExec is ngx.exec(uri, args?): an internal redirect.
 func (w *worker) apiExec(L *lua.LState) int {
-	r := w.need(L, "ngx.exec", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.exec")
 	uri := L.CheckString(1)
 	if uri == "" {
 		raise(L, "The uri argument is empty")
@@ -281,7 +281,7 @@ func (w *worker) encodeArgs(L *lua.LState, t *lua.LTable) string {
 // apiSleep is ngx.sleep(seconds): the coroutine yields and a timer on the
 // worker's loop resumes it.
 func (w *worker) apiSleep(L *lua.LState) int {
-	r := w.need(L, "ngx.sleep", inRewrite|inAccess|inContent|inTimer)
+	r := w.need(L, "ngx.sleep")
 	sec := float64(L.CheckNumber(1))
 	if sec < 0 {
 		raise(L, "invalid sleep duration \"%v\"", sec)

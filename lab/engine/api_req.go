@@ -42,22 +42,19 @@ func (w *worker) newReqTable() *lua.LTable {
 		"set_body_file": w.reqSetBodyFile,
 	}
 	for k, f := range fns {
-		t.RawSetString(k, L.NewFunction(f))
+		w.setAPI(t, "ngx.req."+k, f)
 	}
-	t.RawSetString("read_body", w.sched.WrapYielding(w.reqReadBody))
 	return t
 }
 
-const inReqRead = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog
-
 func (w *worker) reqGetMethod(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_method", inReqRead)
+	r := w.need(L, "ngx.req.get_method")
 	L.Push(lua.LString(r.method))
 	return 1
 }
 
 func (w *worker) reqSetMethod(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_method", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	r := w.need(L, "ngx.req.set_method")
 	id := L.CheckInt(1)
 	names := map[int]string{2: "GET", 4: "HEAD", 8: "POST", 16: "PUT", 32: "DELETE", 64: "MKCOL", 128: "COPY",
 		256: "MOVE", 512: "OPTIONS", 1024: "PROPFIND", 2048: "PROPPATCH", 4096: "LOCK", 8192: "UNLOCK", 16384: "PATCH", 32768: "TRACE"}
@@ -80,7 +77,7 @@ func (w *worker) decodeArgs(L *lua.LState, s string, max lua.LValue) int {
 }
 
 func (w *worker) reqGetURIArgs(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_uri_args", inReqRead)
+	r := w.need(L, "ngx.req.get_uri_args")
 	max := L.Get(1)
 	if max == lua.LNil {
 		max = lua.LNumber(100)
@@ -89,7 +86,7 @@ func (w *worker) reqGetURIArgs(L *lua.LState) int {
 }
 
 func (w *worker) reqGetPostArgs(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_post_args", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+	r := w.need(L, "ngx.req.get_post_args")
 	if r.bodyState != bodyRead {
 		raise(L, "no request body found; maybe you should turn on lua_need_request_body?")
 	}
@@ -107,7 +104,7 @@ func (w *worker) reqGetPostArgs(L *lua.LState) int {
 // raw), repeated headers as arrays, and a metatable that finds "Foo_Bar"
 // as "foo-bar".
 func (w *worker) reqGetHeaders(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_headers", inReqRead)
+	r := w.need(L, "ngx.req.get_headers")
 	b := w.newHeadersBuilder(L)
 	for _, h := range r.headersIn {
 		if !b.add(h.Name, h.Value) {
@@ -196,7 +193,7 @@ func (w *worker) headersMeta() *lua.LTable {
 }
 
 func (w *worker) reqSetHeader(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_header", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	r := w.need(L, "ngx.req.set_header")
 	// the name keeps its underscores (observed: set_header("X_Foo") sends
 	// "X_Foo", which $http_x_foo still finds)
 	name := L.CheckString(1)
@@ -215,7 +212,7 @@ func (w *worker) reqSetHeader(L *lua.LState) int {
 }
 
 func (w *worker) reqClearHeader(L *lua.LState) int {
-	r := w.need(L, "ngx.req.clear_header", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	r := w.need(L, "ngx.req.clear_header")
 	name := strings.ReplaceAll(L.CheckString(1), "_", "-")
 	r.setHeaderIn(name, nil)
 	return 0
@@ -250,7 +247,7 @@ func (r *request) setHeaderIn(name string, vals []string) {
 // reqReadBody is ngx.req.read_body(): it returns at once when the body is
 // already buffered, else the coroutine yields until the rest arrives.
 func (w *worker) reqReadBody(L *lua.LState) int {
-	r := w.need(L, "ngx.req.read_body", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.read_body")
 	if r.bodyState == bodyRead {
 		return 0
 	}
@@ -385,12 +382,12 @@ func (r *request) onInput() {
 }
 
 func (w *worker) reqDiscardBody(L *lua.LState) int {
-	w.need(L, "ngx.req.discard_body", inRewrite|inAccess|inContent)
+	w.need(L, "ngx.req.discard_body")
 	return 0
 }
 
 func (w *worker) reqGetBodyData(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_body_data", inRewrite|inAccess|inContent|inLog)
+	r := w.need(L, "ngx.req.get_body_data")
 	if r.bodyState != bodyRead || len(r.body) == 0 || r.bodyFile != "" {
 		L.Push(lua.LNil)
 		return 1
@@ -400,7 +397,7 @@ func (w *worker) reqGetBodyData(L *lua.LState) int {
 }
 
 func (w *worker) reqGetBodyFile(L *lua.LState) int {
-	r := w.need(L, "ngx.req.get_body_file", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.get_body_file")
 	if r.bodyFile == "" {
 		L.Push(lua.LNil)
 	} else {
@@ -412,7 +409,7 @@ func (w *worker) reqGetBodyFile(L *lua.LState) int {
 // reqSetURI is ngx.req.set_uri(uri, jump): with jump=true (rewrite phase
 // only) the handler ends and location lookup runs again.
 func (w *worker) reqSetURI(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_uri", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	r := w.need(L, "ngx.req.set_uri")
 	uri := L.CheckString(1)
 	if uri == "" {
 		raise(L, "attempt to use zero-length uri")
@@ -438,7 +435,7 @@ func (w *worker) reqSetURI(L *lua.LState) int {
 }
 
 func (w *worker) reqSetURIArgs(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_uri_args", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter)
+	r := w.need(L, "ngx.req.set_uri_args")
 	switch v := L.Get(1).(type) {
 	case lua.LString, lua.LNumber:
 		r.args = lualib.EscapeBytes(v.String(), unsafeArgsByte) // as ngx_lua does (observed)
@@ -451,7 +448,7 @@ func (w *worker) reqSetURIArgs(L *lua.LState) int {
 }
 
 func (w *worker) reqHTTPVersion(L *lua.LState) int {
-	r := w.need(L, "ngx.req.http_version", inReqRead)
+	r := w.need(L, "ngx.req.http_version")
 	switch {
 	case r.head.Major == 1 && r.head.Minor == 1:
 		L.Push(lua.LNumber(1.1))
@@ -466,7 +463,7 @@ func (w *worker) reqHTTPVersion(L *lua.LState) int {
 }
 
 func (w *worker) reqRawHeader(L *lua.LState) int {
-	r := w.need(L, "ngx.req.raw_header", inReqRead)
+	r := w.need(L, "ngx.req.raw_header")
 	raw := string(r.head.RawHeader)
 	if L.OptBool(1, false) {
 		if i := strings.Index(raw, "\n"); i >= 0 {
@@ -478,13 +475,13 @@ func (w *worker) reqRawHeader(L *lua.LState) int {
 }
 
 func (w *worker) reqStartTime(L *lua.LState) int {
-	r := w.need(L, "ngx.req.start_time", inReqRead)
+	r := w.need(L, "ngx.req.start_time")
 	L.Push(lua.LNumber(float64(r.start.UnixMilli()) / 1000))
 	return 1
 }
 
 func (w *worker) reqIsInternal(L *lua.LState) int {
-	r := w.need(L, "ngx.req.is_internal", inReqRead)
+	r := w.need(L, "ngx.req.is_internal")
 	L.Push(lua.LBool(r.uriChanges > 0))
 	return 1
 }
@@ -549,7 +546,7 @@ func (r *request) removeBodyFile() {
 
 // reqSetBodyData is ngx.req.set_body_data(data): replaces the read body.
 func (w *worker) reqSetBodyData(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_body_data", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.set_body_data")
 	data := L.CheckString(1)
 	if r.bodyState != bodyRead {
 		raise(L, "request body not read yet")

@@ -18,7 +18,7 @@ import (
 
 // reqInitBody is ngx.req.init_body(buffer_size?).
 func (w *worker) reqInitBody(L *lua.LState) int {
-	r := w.need(L, "ngx.req.init_body", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.init_body")
 	n := L.GetTop()
 	if n > 1 {
 		raise(L, "expecting 0 or 1 argument, but seen %d", n)
@@ -42,7 +42,7 @@ func (w *worker) reqInitBody(L *lua.LState) int {
 
 // reqAppendBody is ngx.req.append_body(data).
 func (w *worker) reqAppendBody(L *lua.LState) int {
-	r := w.need(L, "ngx.req.append_body", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.append_body")
 	if n := L.GetTop(); n != 1 {
 		raise(L, "expecting 1 arguments but seen %d", n)
 	}
@@ -81,7 +81,7 @@ func (w *worker) reqAppendBody(L *lua.LState) int {
 // reqFinishBody is ngx.req.finish_body(): the body is complete, and
 // Content-Length says its length.
 func (w *worker) reqFinishBody(L *lua.LState) int {
-	r := w.need(L, "ngx.req.finish_body", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.finish_body")
 	if n := L.GetTop(); n != 0 {
 		raise(L, "expecting 0 arguments but seen %d", n)
 	}
@@ -110,7 +110,7 @@ func (r *request) newTempBodyFile(data []byte) (string, error) {
 // the request body from now on (auto_clean: it is deleted at the end of the
 // request). A sandboxed instance may name only files of its workspace.
 func (w *worker) reqSetBodyFile(L *lua.LState) int {
-	r := w.need(L, "ngx.req.set_body_file", inRewrite|inAccess|inContent)
+	r := w.need(L, "ngx.req.set_body_file")
 	if n := L.GetTop(); n != 1 && n != 2 {
 		raise(L, "expecting 1 or 2 arguments but seen %d", n)
 	}

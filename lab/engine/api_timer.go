@@ -26,10 +26,10 @@ type luaTimer struct {
 func (w *worker) newTimerTable() *lua.LTable {
 	L := w.L
 	t := L.NewTable()
-	t.RawSetString("at", L.NewFunction(func(L *lua.LState) int { return w.apiTimer(L, false) }))
-	t.RawSetString("every", L.NewFunction(func(L *lua.LState) int { return w.apiTimer(L, true) }))
-	t.RawSetString("running_count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(w.timersRunning)); return 1 }))
-	t.RawSetString("pending_count", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(len(w.luaTimers))); return 1 }))
+	w.setAPI(t, "ngx.timer.at", func(L *lua.LState) int { return w.apiTimer(L, false) })
+	w.setAPI(t, "ngx.timer.every", func(L *lua.LState) int { return w.apiTimer(L, true) })
+	w.setAPI(t, "ngx.timer.running_count", func(L *lua.LState) int { L.Push(lua.LNumber(w.timersRunning)); return 1 })
+	w.setAPI(t, "ngx.timer.pending_count", func(L *lua.LState) int { L.Push(lua.LNumber(len(w.luaTimers))); return 1 })
 	return t
 }
 
@@ -39,7 +39,7 @@ func (w *worker) apiTimer(L *lua.LState, every bool) int {
 	if every {
 		name = "ngx.timer.every"
 	}
-	w.need(L, name, inRequest|inTimer|inInitWorker)
+	w.need(L, name)
 	delay := float64(L.CheckNumber(1))
 	if every && delay <= 0 {
 		raise(L, "delay cannot be zero")

@@ -35,7 +35,7 @@ func (w *worker) newVarTable() *lua.LTable {
 	t := L.NewTable()
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.var", inRequest)
+		r := w.need(L, "ngx.var (read)")
 		var name string
 		switch k := L.Get(2).(type) {
 		case lua.LNumber:
@@ -63,7 +63,7 @@ func (w *worker) newVarTable() *lua.LTable {
 		return 1
 	}))
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.var", inSet|inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+		r := w.need(L, "ngx.var (write)")
 		name := strings.ToLower(L.CheckString(2))
 		val := ""
 		switch v := L.Get(3).(type) {
@@ -102,7 +102,7 @@ func (w *worker) newHeaderTable() *lua.LTable {
 	t := L.NewTable()
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.header", inRequest)
+		r := w.need(L, "ngx.header (read)")
 		name := normalizeHeaderName(L.CheckString(2))
 		i := r.findHeader(name)
 		if i < 0 {
@@ -124,7 +124,7 @@ func (w *worker) newHeaderTable() *lua.LTable {
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
 		// in body_filter and log the headers are out: ngx_lua logs the
 		// attempt and goes on (difftest syncphase/header_after_sent)
-		r := w.need(L, "ngx.header", inRewrite|inAccess|inContent|inHeaderFilter|inBodyFilter|inLog)
+		r := w.need(L, "ngx.header (write)")
 		name := normalizeHeaderName(L.CheckString(2))
 		if r.headerSent {
 			r.logErr(LevelErr, "attempt to set ngx.header.HEADER after sending out response headers")
@@ -198,7 +198,7 @@ func (w *worker) newArgTable() *lua.LTable {
 	t := L.NewTable()
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.arg", inSet|inBodyFilter)
+		r := w.need(L, "ngx.arg (read)")
 		i := L.CheckInt(2)
 		if r.phase == phaseSet {
 			if i >= 1 && i <= len(r.args0) {
@@ -219,7 +219,7 @@ func (w *worker) newArgTable() *lua.LTable {
 		return 1
 	}))
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.arg", inBodyFilter)
+		r := w.need(L, "ngx.arg (write)")
 		switch L.CheckInt(2) {
 		case 1:
 			v := L.Get(3)

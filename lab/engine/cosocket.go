@@ -114,21 +114,16 @@ func (w *worker) newSocketTable() *lua.LTable {
 	}
 	idx := L.NewTable()
 	for k, f := range methods {
-		switch k {
-		case "connect", "send", "receive", "receiveany":
-			idx.RawSetString(k, w.sched.WrapYielding(f)) // they yield
-		default:
-			idx.RawSetString(k, L.NewFunction(f))
-		}
+		w.setAPI(idx, "tcpsock:"+k, f)
 	}
 	mt.RawSetString("__index", idx)
 	w.sockMeta = mt
-	t.RawSetString("tcp", L.NewFunction(w.sockNew))
-	t.RawSetString("connect", w.sched.WrapYielding(func(L *lua.LState) int {
+	w.setAPI(t, "ngx.socket.tcp", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.tcp") })
+	w.setAPI(t, "ngx.socket.connect", func(L *lua.LState) int {
 		// ngx.socket.connect(host, port): tcp() then connect(); on success
 		// it returns the socket itself
 		top := L.GetTop()
-		w.sockNew(L)
+		w.sockNew(L, "ngx.socket.connect")
 		obj := L.Get(-1)
 		L.Pop(1)
 		if t, ok := obj.(*lua.LTable); ok {
@@ -145,14 +140,13 @@ func (w *worker) newSocketTable() *lua.LTable {
 			L.Push(a)
 		}
 		return w.sockConnect(L)
-	}))
+	})
 	return t
 }
 
-const inCosocket = inRewrite | inAccess | inContent | inTimer
-
-func (w *worker) sockNew(L *lua.LState) int {
-	r := w.need(L, "ngx.socket.tcp", inCosocket)
+// sockNew makes a socket object for api (ngx.socket.tcp or ngx.socket.connect).
+func (w *worker) sockNew(L *lua.LState, api string) int {
+	r := w.need(L, api)
 	cs := &cosock{w: w, r: r, fd: -1, connectTimeout: socketTimeout, sendTimeout: socketTimeout, readTimeout: socketTimeout}
 	// as in ngx_lua, the socket is a table holding its C object at [1]
 	ud := L.NewUserData()
@@ -172,7 +166,7 @@ func (w *worker) checkSock(L *lua.LState, api string) (*cosock, *request, bool) 
 	if cs == nil {
 		raise(L, "bad argument #1 to '%s' (table expected, got %s)", api, L.Get(1).Type().String())
 	}
-	r := w.need(L, "tcpsock:"+api, inCosocket)
+	r := w.need(L, "tcpsock:"+api)
 	if cs.r != r {
 		L.Push(lua.LNil)
 		if !cs.r.ended {
@@ -662,8 +656,8 @@ func (w *worker) sockReceiveUntil(L *lua.LState) int {
 	if opts, okt := L.Get(3).(*lua.LTable); okt {
 		u.inclusive = lua.LVAsBool(opts.RawGetString("inclusive"))
 	}
-	L.Push(w.sched.WrapYielding(func(L *lua.LState) int {
-		r := w.need(L, "tcpsock:receiveuntil reader", inCosocket)
+	L.Push(w.apiFunc("tcpsock:receiveuntil reader", func(L *lua.LState) int {
+		r := w.need(L, "tcpsock:receiveuntil reader")
 		if cs.r != r {
 			return nilErr(L, "bad request")
 		}

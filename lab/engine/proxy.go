@@ -724,8 +724,8 @@ func (r *request) closeProxy() {
 // newBalancerTable builds the ngx.balancer module (require "ngx.balancer").
 func (w *worker) newBalancerTable(L *lua.LState) *lua.LTable {
 	t := L.NewTable()
-	t.RawSetString("set_current_peer", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.balancer.set_current_peer", 1<<phaseBalancer)
+	w.setAPI(t, "ngx.balancer.set_current_peer", func(L *lua.LState) int {
+		r := w.need(L, "ngx.balancer.set_current_peer")
 		host := L.CheckString(1)
 		port := L.OptInt(2, 0)
 		if strings.Contains(host, ":") && port == 0 {
@@ -739,15 +739,15 @@ func (w *worker) newBalancerTable(L *lua.LState) *lua.LTable {
 		r.proxy.balancerPeer = fmt.Sprintf("%s:%d", host, port)
 		L.Push(lua.LTrue)
 		return 1
-	}))
-	t.RawSetString("set_more_tries", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.balancer.set_more_tries", 1<<phaseBalancer)
+	})
+	w.setAPI(t, "ngx.balancer.set_more_tries", func(L *lua.LState) int {
+		r := w.need(L, "ngx.balancer.set_more_tries")
 		r.proxy.moreTries = L.CheckInt(1)
 		L.Push(lua.LTrue)
 		return 1
-	}))
-	t.RawSetString("get_last_failure", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.balancer.get_last_failure", 1<<phaseBalancer)
+	})
+	w.setAPI(t, "ngx.balancer.get_last_failure", func(L *lua.LState) int {
+		r := w.need(L, "ngx.balancer.get_last_failure")
 		if r.proxy.tries <= 1 {
 			L.Push(lua.LNil)
 			return 1
@@ -755,9 +755,9 @@ func (w *worker) newBalancerTable(L *lua.LState) *lua.LTable {
 		L.Push(lua.LString("failed"))
 		L.Push(lua.LNumber(502))
 		return 2
-	}))
-	t.RawSetString("set_timeouts", L.NewFunction(func(L *lua.LState) int {
-		r := w.need(L, "ngx.balancer.set_timeouts", 1<<phaseBalancer)
+	})
+	w.setAPI(t, "ngx.balancer.set_timeouts", func(L *lua.LState) int {
+		r := w.need(L, "ngx.balancer.set_timeouts")
 		sec := func(i int, d time.Duration) time.Duration {
 			if v, ok := L.Get(i).(lua.LNumber); ok && v > 0 {
 				return time.Duration(float64(v) * float64(time.Second))
@@ -769,6 +769,6 @@ func (w *worker) newBalancerTable(L *lua.LState) *lua.LTable {
 		r.proxy.set.ReadTimeout = sec(3, r.proxy.set.ReadTimeout)
 		L.Push(lua.LTrue)
 		return 1
-	}))
+	})
 	return t
 }

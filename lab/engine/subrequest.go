@@ -42,8 +42,8 @@ type captureGroup struct {
 func (w *worker) newLocationTable() *lua.LTable {
 	L := w.L
 	t := L.NewTable()
-	t.RawSetString("capture", w.sched.WrapYielding(func(L *lua.LState) int { return w.capture(L, false) }))
-	t.RawSetString("capture_multi", w.sched.WrapYielding(func(L *lua.LState) int { return w.capture(L, true) }))
+	w.setAPI(t, "ngx.location.capture", func(L *lua.LState) int { return w.capture(L, false) })
+	w.setAPI(t, "ngx.location.capture_multi", func(L *lua.LState) int { return w.capture(L, true) })
 	return t
 }
 
@@ -53,7 +53,7 @@ func (w *worker) capture(L *lua.LState, multi bool) int {
 	if multi {
 		api = "ngx.location.capture_multi"
 	}
-	r := w.need(L, api, inRewrite|inAccess|inContent)
+	r := w.need(L, api)
 	type spec struct {
 		uri  string
 		opts *lua.LTable

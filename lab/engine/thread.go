@@ -235,9 +235,9 @@ func (r *request) threadEnded(t *uthread) {
 func (w *worker) newThreadTable() *lua.LTable {
 	L := w.L
 	t := L.NewTable()
-	t.RawSetString("spawn", L.NewFunction(w.threadSpawn))
-	t.RawSetString("wait", w.sched.WrapYielding(w.threadWait))
-	t.RawSetString("kill", L.NewFunction(w.threadKill))
+	w.setAPI(t, "ngx.thread.spawn", w.threadSpawn)
+	w.setAPI(t, "ngx.thread.wait", w.threadWait)
+	w.setAPI(t, "ngx.thread.kill", w.threadKill)
 	mt := L.NewTable()
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString("thread"))
@@ -247,12 +247,10 @@ func (w *worker) newThreadTable() *lua.LTable {
 	return t
 }
 
-const inThreads = inRewrite | inAccess | inContent | inTimer
-
 // threadSpawn is ngx.thread.spawn(fn, ...): the new thread runs at once,
 // until it yields or ends; then spawn returns its handle to the caller.
 func (w *worker) threadSpawn(L *lua.LState) int {
-	r := w.need(L, "ngx.thread.spawn", inThreads)
+	r := w.need(L, "ngx.thread.spawn")
 	fn := checkLuaFunction(L, 1)
 	args := make([]lua.LValue, 0, L.GetTop())
 	for i := 2; i <= L.GetTop(); i++ {
@@ -323,7 +321,7 @@ func (w *worker) threadArg(L *lua.LState, i int, api string) *uthread {
 // threadWait is ngx.thread.wait(t1, ...): the first of them to end (or one
 // that already ended) gives true and its results, or false and its error.
 func (w *worker) threadWait(L *lua.LState) int {
-	r := w.need(L, "ngx.thread.wait", inThreads)
+	r := w.need(L, "ngx.thread.wait")
 	me := r.running
 	if L.GetTop() == 0 {
 		raise(L, "at least one coroutine should be specified")
@@ -369,7 +367,7 @@ func (w *worker) threadWait(L *lua.LState) int {
 
 // threadKill is ngx.thread.kill(t): only its parent may kill it.
 func (w *worker) threadKill(L *lua.LState) int {
-	r := w.need(L, "ngx.thread.kill", inThreads)
+	r := w.need(L, "ngx.thread.kill")
 	co, isThread := L.Get(1).(*lua.LState)
 	if !isThread {
 		raise(L, "bad argument #1 to 'kill' (thread expected, got %s)", L.Get(1).Type().String())
