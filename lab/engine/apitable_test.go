@@ -13,7 +13,8 @@ import (
 
 // walkNgxLua lists, one per line, every function a request can reach: the
 // functions in ngx and its subtables, the cosocket object's methods and its
-// receiveuntil reader, a shared dict's methods, require "ngx.balancer"'s
+// receiveuntil reader, a shared dict's methods, the UDP socket's methods
+// (ngx_lua only), require "ngx.balancer"'s
 // functions, and the computed fields of ngx that are not nil.
 const walkNgxLua = `
 local seen, out = {}, {}
@@ -40,6 +41,7 @@ local sock = ngx.socket.tcp()
 methods(sock, "tcpsock:")
 if type(sock:receiveuntil("x")) == "function" then out[#out + 1] = "tcpsock:receiveuntil reader" end
 methods(ngx.shared.d, "ngx.shared.DICT:")
+if ngx.socket.udp then methods(ngx.socket.udp(), "udpsock:") end
 for k, v in pairs(require "ngx.balancer") do
     if type(v) == "function" then out[#out + 1] = "ngx.balancer." .. k end
 end
