@@ -69,6 +69,7 @@ type level struct {
 	bodyInFile      *string
 	kaRequests      *int
 	underscores     *bool
+	checkAbort      *bool
 	codeCache       *bool
 	phases          Handlers
 }
@@ -248,6 +249,7 @@ func directiveSpecs() map[string]spec {
 		"client_body_in_file_only": {ctx: cHSL, min: 1, max: 1, fn: (*builder).clientBodyInFileOnly},
 		"keepalive_requests":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).keepaliveRequests},
 		"underscores_in_headers":   {ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).underscoresInHeaders},
+		"lua_check_client_abort":   {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCheckClientAbort},
 		"index":                    {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
 		"server":                   {ctx: cHTTP, block: true, fn: (*builder).server},
 		"listen":                   {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},

@@ -176,6 +176,9 @@ func (p settings) merge(l *level) settings {
 	if l.kaRequests != nil {
 		c.body.KeepaliveRequests = *l.kaRequests
 	}
+	if l.checkAbort != nil {
+		c.body.LuaCheckClientAbort = *l.checkAbort
+	}
 	if l.underscores != nil {
 		c.body.UnderscoresInHeaders = *l.underscores
 	}

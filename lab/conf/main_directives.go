@@ -371,3 +371,16 @@ func (b *builder) env(_ *scope, d *directive) error {
 	b.cfg.Env = append(b.cfg.Env, EnvVar{Name: name, Value: value, Set: set, Pos: d.pos})
 	return nil
 }
+
+// luaCheckClientAbort handles lua_check_client_abort on|off.
+func (b *builder) luaCheckClientAbort(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	on, err := parseFlag(d)
+	if err != nil {
+		return err
+	}
+	s.lvl.checkAbort = &on
+	return nil
+}

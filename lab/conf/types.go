@@ -321,4 +321,8 @@ type BodySettings struct {
 	KeepaliveRequests int
 	// UnderscoresInHeaders accepts '_' in request header names (off).
 	UnderscoresInHeaders bool
+	// LuaCheckClientAbort is lua_check_client_abort (off): a client that
+	// closes its connection while a Lua handler runs aborts the request
+	// (or runs the ngx.on_abort callback).
+	LuaCheckClientAbort bool
 }

@@ -60,6 +60,7 @@ func (w *worker) newNgx() *lua.LTable {
 		"log":          w.apiLog,
 		"get_phase":    w.apiGetPhase,
 		"update_time":  w.apiUpdateTime,
+		"on_abort":     w.apiOnAbort,
 	}
 	for k, f := range fns {
 		w.setAPI(ngx, "ngx."+k, f)

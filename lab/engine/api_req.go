@@ -346,6 +346,9 @@ func (r *request) feedBody() (bool, error) {
 // onInput is called when input arrives while r is active.
 func (r *request) onInput() {
 	if r.bodyState != bodyReading || r.bodyDecoder == nil {
+		if r.c.eof {
+			r.clientClosed()
+		}
 		return
 	}
 	done, err := r.feedBody()

@@ -168,9 +168,11 @@ var apiTable = []apiEntry{
 	{name: "ngx.thread.spawn", group: groupThreads, phases: inThreads},
 	{name: "ngx.thread.wait", group: groupThreads, phases: inThreads, yields: true},
 	{name: "ngx.thread.kill", group: groupThreads, phases: inThreads},
+	{name: "ngx.on_abort", group: groupThreads, phases: inRAC, note: "needs lua_check_client_abort on; the callback runs as a light thread when the client closes its connection"},
 
 	// cosockets
 	{name: "ngx.socket.tcp", group: groupCosockets, phases: inCosocket},
+	{name: "ngx.socket.stream", group: groupCosockets, phases: inCosocket, note: "an alias of ngx.socket.tcp, as in ngx_lua"},
 	{name: "ngx.socket.connect", group: groupCosockets, phases: inCosocket, yields: true},
 	{name: "tcpsock:connect", group: groupCosockets, kind: kindSock, phases: inCosocket, yields: true},
 	{name: "tcpsock:sslhandshake", group: groupCosockets, kind: kindSock, phases: inAll,
@@ -293,7 +295,6 @@ func (w *worker) setAPI(t *lua.LTable, name string, f lua.LGFunction) {
 // exposes and the lab does not, as TestNgxLuaAPIs finds them by walking the
 // ngx table of the installed nginx.
 var apiMissing = []struct{ name, note string }{
-	{"ngx.on_abort", "no callback on a client abort"},
 	{"ngx.req.socket", "no cosocket on the client's connection"},
 	{"ngx.run_worker_thread", "no nginx thread pools"},
 	{"ngx.socket.udp", "no UDP cosockets"},
@@ -302,7 +303,6 @@ var apiMissing = []struct{ name, note string }{
 	{"udpsock:receive", "no UDP cosockets"},
 	{"udpsock:settimeout", "no UDP cosockets"},
 	{"udpsock:close", "no UDP cosockets"},
-	{"ngx.socket.stream", "in ngx_lua an alias of ngx.socket.tcp"},
 	{"tcpsock:bind", "no local address for a cosocket"},
 	{"tcpsock:getoption", "tcpsock:setoption is accepted and ignored"},
 	{"tcpsock:setclientcert", "the lab's cosockets have no TLS"},

@@ -112,7 +112,7 @@ var dynamicNeeds = map[string][]string{
 	"output":    {"ngx.say", "ngx.print"},
 	"apiTimer":  {"ngx.timer.at", "ngx.timer.every"},
 	"capture":   {"ngx.location.capture", "ngx.location.capture_multi"},
-	"sockNew":   {"ngx.socket.tcp", "ngx.socket.connect"},
+	"sockNew":   {"ngx.socket.tcp", "ngx.socket.stream", "ngx.socket.connect"},
 	"checkSock": {"tcpsock:connect", "tcpsock:send", "tcpsock:receive", "tcpsock:receiveany", "tcpsock:receiveuntil", "tcpsock:close", "tcpsock:getreusedtimes", "tcpsock:setkeepalive"},
 }
 

@@ -119,6 +119,7 @@ func (w *worker) newSocketTable() *lua.LTable {
 	mt.RawSetString("__index", idx)
 	w.sockMeta = mt
 	w.setAPI(t, "ngx.socket.tcp", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.tcp") })
+	w.setAPI(t, "ngx.socket.stream", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.stream") })
 	w.setAPI(t, "ngx.socket.connect", func(L *lua.LState) int {
 		// ngx.socket.connect(host, port): tcp() then connect(); on success
 		// it returns the socket itself
@@ -144,7 +145,8 @@ func (w *worker) newSocketTable() *lua.LTable {
 	return t
 }
 
-// sockNew makes a socket object for api (ngx.socket.tcp or ngx.socket.connect).
+// sockNew makes a socket object for api (ngx.socket.tcp, its alias
+// ngx.socket.stream, or ngx.socket.connect).
 func (w *worker) sockNew(L *lua.LState, api string) int {
 	r := w.need(L, api)
 	cs := &cosock{w: w, r: r, fd: -1, connectTimeout: socketTimeout, sendTimeout: socketTimeout, readTimeout: socketTimeout}

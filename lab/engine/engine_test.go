@@ -484,11 +484,7 @@ func TestWorkerPids(t *testing.T) {
 	if st != 200 || body != "2 true true\n" {
 		t.Fatalf("%d %q", st, body)
 	}
-	logData, err := os.ReadFile(filepath.Join(prefix, "logs", "error.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`\] (\d+)#(\d+): \*\d+ \[lua\] .*pid is (\d+)`).FindStringSubmatch(string(logData))
+	m := regexp.MustCompile(`\] (\d+)#(\d+): \*\d+ \[lua\] .*pid is (\d+)`).FindStringSubmatch(readLog(t, prefix))
 	if m == nil || m[1] != m[2] || m[2] != m[3] {
 		t.Fatalf("error_log line %q: want pid#pid with the pid ngx.worker.pid() gave", m)
 	}

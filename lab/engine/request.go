@@ -110,8 +110,13 @@ type request struct {
 	// takeovers counts request-wide ops (exit, exec, redirect, an error)
 	// done by a light thread; takeoverGoOn is what handling the last one
 	// said: whether the phase engine goes on (threadSpawn, opGone).
-	takeovers      int
-	takeoverGoOn   bool
+	takeovers    int
+	takeoverGoOn bool
+	// onAbort is the thread ngx.on_abort made (not started), onAbortFn its
+	// function; abortSeen: the client's close was handled (abort.go).
+	onAbort        *uthread
+	onAbortFn      *lua.LFunction
+	abortSeen      bool
 	lvm            *luaVM      // the VM r's Lua runs in (vm); nil until first needed
 	proxy          *proxyState // proxy_pass in progress
 	proxyWaitsBody bool        // proxy_pass waits for the request body
