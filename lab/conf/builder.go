@@ -70,6 +70,8 @@ type level struct {
 	kaRequests      *int
 	underscores     *bool
 	checkAbort      *bool
+	limitRate       *int64
+	limitRateAfter  *int64
 	codeCache       *bool
 	phases          Handlers
 }
@@ -250,6 +252,8 @@ func directiveSpecs() map[string]spec {
 		"keepalive_requests":       {ctx: cHSL, min: 1, max: 1, fn: (*builder).keepaliveRequests},
 		"underscores_in_headers":   {ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).underscoresInHeaders},
 		"lua_check_client_abort":   {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCheckClientAbort},
+		"limit_rate":               {ctx: cHSL, min: 1, max: 1, fn: (*builder).limitRate},
+		"limit_rate_after":         {ctx: cHSL, min: 1, max: 1, fn: (*builder).limitRate},
 		"index":                    {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
 		"server":                   {ctx: cHTTP, block: true, fn: (*builder).server},
 		"listen":                   {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},

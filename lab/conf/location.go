@@ -176,6 +176,12 @@ func (p settings) merge(l *level) settings {
 	if l.kaRequests != nil {
 		c.body.KeepaliveRequests = *l.kaRequests
 	}
+	if l.limitRate != nil {
+		c.body.LimitRate = *l.limitRate
+	}
+	if l.limitRateAfter != nil {
+		c.body.LimitRateAfter = *l.limitRateAfter
+	}
 	if l.checkAbort != nil {
 		c.body.LuaCheckClientAbort = *l.checkAbort
 	}

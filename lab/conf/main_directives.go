@@ -384,3 +384,21 @@ func (b *builder) luaCheckClientAbort(s *scope, d *directive) error {
 	s.lvl.checkAbort = &on
 	return nil
 }
+
+// limitRate handles limit_rate SIZE and limit_rate_after SIZE (plain
+// sizes; nginx 1.22 also takes variables in them).
+func (b *builder) limitRate(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	n, ok := parseSize(d.arg(0))
+	if !ok {
+		return errf(d.pos, "\"%s\" directive invalid value", d.name)
+	}
+	if d.name == "limit_rate" {
+		s.lvl.limitRate = &n
+	} else {
+		s.lvl.limitRateAfter = &n
+	}
+	return nil
+}

@@ -325,4 +325,8 @@ type BodySettings struct {
 	// closes its connection while a Lua handler runs aborts the request
 	// (or runs the ngx.on_abort callback).
 	LuaCheckClientAbort bool
+	// LimitRate and LimitRateAfter are limit_rate and limit_rate_after in
+	// bytes (0: no limit): the response is sent at most LimitRate bytes a
+	// second once LimitRateAfter bytes went out.
+	LimitRate, LimitRateAfter int64
 }

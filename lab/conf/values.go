@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// ParseSize parses a size as nginx does (ngx_parse_size): "512", "10k",
+// "1m", "2g"; ok false for anything else. The engine uses it for the sizes
+// Lua sets ($limit_rate).
+func ParseSize(s string) (int64, bool) { return parseSize(s) }
+
 // parseSize parses nginx's size syntax (ngx_parse_size): digits with an
 // optional k/K, m/M or g/G suffix.
 func parseSize(s string) (int64, bool) {

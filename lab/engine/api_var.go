@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"github.com/restylab/restylab/lab/lualib"
 	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/restylab/restylab/lab/lualib"
 )
 
 // readOnlyVars are built-in variables ngx.var cannot change.
@@ -76,6 +77,8 @@ func (w *worker) newVarTable() *lua.LTable {
 		switch {
 		case name == "args" || name == "query_string":
 			r.args = val
+		case name == "limit_rate":
+			r.setLimitRate(val) // writable in nginx: a size ("10k"), the rate from now on
 		case w.e.declaredVar(name) && L.Get(3) == lua.LNil:
 			r.unsetVar(name)
 		case w.e.declaredVar(name):

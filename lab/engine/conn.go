@@ -43,6 +43,8 @@ type conn struct {
 	req        *request
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
 	idle       *event.Timer
+	delay      *event.Timer // limit_rate holds the output (ratelimit.go)
+	limited    *request     // the rate-limited request whose output is queued
 	nreq       int
 	processing bool
 	closing    bool // close once the output is written
@@ -262,11 +264,27 @@ func (c *conn) send(b []byte) {
 // flush writes queued output until the socket would block; it reports
 // whether everything was written.
 func (c *conn) flush() bool {
+	if c.delay != nil {
+		return false // limit_rate: the delay timer writes on
+	}
 	if c.wpos < len(c.wbuf) {
-		n, err := c.w.writeNonblock(c.fd, c.wbuf[c.wpos:], c.reqID())
+		buf, ok := c.limitedWrite(c.wbuf[c.wpos:])
+		if !ok {
+			return false
+		}
+		n, err := c.w.writeNonblock(c.fd, buf, c.reqID())
 		c.wpos += n
+		if r := c.writer(); r != nil {
+			if r.limitRate > 0 && n > 0 {
+				c.delayWrites(r.delayFor(r.sentOnWire, n))
+			}
+			r.sentOnWire += int64(n)
+		}
 		if err == unix.EAGAIN {
 			return false
+		}
+		if err == nil && c.wpos < len(c.wbuf) {
+			return false // the rest waits for limit_rate's timer
 		}
 		if err != nil {
 			// EPIPE, ECONNRESET: the client is gone; drop the output.
@@ -277,6 +295,7 @@ func (c *conn) flush() bool {
 		}
 	}
 	c.wbuf, c.wpos = c.wbuf[:0], 0
+	c.limited = nil
 	if c.req != nil {
 		c.req.onFlushed()
 	}

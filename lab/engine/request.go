@@ -114,24 +114,32 @@ type request struct {
 	takeoverGoOn bool
 	// onAbort is the thread ngx.on_abort made (not started), onAbortFn its
 	// function; abortSeen: the client's close was handled (abort.go).
-	onAbort        *uthread
-	onAbortFn      *lua.LFunction
-	abortSeen      bool
-	lvm            *luaVM      // the VM r's Lua runs in (vm); nil until first needed
-	proxy          *proxyState // proxy_pass in progress
-	proxyWaitsBody bool        // proxy_pass waits for the request body
-	uriRewritten   bool        // the URI changed inside the current location (rewrite break, set_uri)
-	fakeConn       int64       // a timer's connection number in error_log
-	eofSent        bool
-	headOnly       bool
-	chunked        bool
-	keepAlive      bool
-	unflushed      int
-	bytesSent      int64
-	bodySent       int64
-	finalized      bool
-	clientGone     bool
-	cutOff         bool // past Options.MaxResponseBytes: output is dropped
+	onAbort   *uthread
+	onAbortFn *lua.LFunction
+	abortSeen bool
+	// limitRate and limitRateAfter are the response's rate limit (bytes a
+	// second, 0: none) and the bytes sent before it applies; limitRateSet:
+	// taken from the location or set by $limit_rate; sentOnWire counts the
+	// bytes written to the socket (ratelimit.go).
+	limitRate, limitRateAfter int64
+	limitRateSet              bool
+	limitAfterSet             bool
+	sentOnWire                int64
+	lvm                       *luaVM      // the VM r's Lua runs in (vm); nil until first needed
+	proxy                     *proxyState // proxy_pass in progress
+	proxyWaitsBody            bool        // proxy_pass waits for the request body
+	uriRewritten              bool        // the URI changed inside the current location (rewrite break, set_uri)
+	fakeConn                  int64       // a timer's connection number in error_log
+	eofSent                   bool
+	headOnly                  bool
+	chunked                   bool
+	keepAlive                 bool
+	unflushed                 int
+	bytesSent                 int64
+	bodySent                  int64
+	finalized                 bool
+	clientGone                bool
+	cutOff                    bool // past Options.MaxResponseBytes: output is dropped
 	// headerFailed: header_filter_by_lua failed. As in nginx, no header
 	// goes out; later body output is written raw (see sendHeader).
 	headerFailed bool

@@ -178,6 +178,8 @@ func (r *request) variable(name string) (string, bool) {
 		return "", false
 	case "nginx_version":
 		return "1.22.1", true
+	case "limit_rate":
+		return strconv.FormatInt(r.limitRate, 10), true
 	case "pid":
 		return strconv.Itoa(r.w.tid), true // the worker's id as ngx.worker.pid() gives it
 	case "hostname":
@@ -240,6 +242,10 @@ func (r *request) unsetVar(name string) {
 
 // setVar stores a variable made by set, set_by_lua or ngx.var.
 func (r *request) setVar(name, v string) {
+	if name == "limit_rate" { // set $limit_rate: the response's rate (ratelimit.go)
+		r.setLimitRate(v)
+		return
+	}
 	if r.vars == nil {
 		r.vars = make(map[string]string, 4)
 	}
