@@ -135,6 +135,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 				L.Push(w.newBalancerTable(L))
 				return 1
 			}))
+			w.preloadRestyCore(pre)
 		}
 	}
 	L.SetGlobal("ngx", w.ngx)
