@@ -56,6 +56,7 @@ const (
 	opAbort         // an error in a coroutine.wrap body: the request aborts
 	opSocket        // a cosocket connect, send or receive
 	opThreadWait    // ngx.thread.wait
+	opSema          // ngx.semaphore wait (semaphore.go)
 	opCapture       // ngx.location.capture: subrequests running
 )
 

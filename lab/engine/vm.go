@@ -45,6 +45,7 @@ type luaVM struct {
 	funcs      map[*conf.LuaCode]*lua.LFunction
 	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
 	threadMeta *lua.LTable // metatable of ngx.thread handles
+	semMeta    *lua.LTable // metatable of ngx.semaphore objects
 }
 
 // initVM creates the worker's own Lua VM and makes it the current one.

@@ -42,6 +42,10 @@ func argString(v lua.LValue) (string, bool) {
 	return "", false
 }
 
+// ToNumber is tonumber(v) as Lua code calls it: numbers, and strings
+// holding a number; ok false for anything else.
+func ToNumber(v lua.LValue) (float64, bool) { return argNumber(v) }
+
 // argNumber converts v as lua_tonumber does: numbers, and strings holding a
 // decimal or hexadecimal number (surrounding whitespace allowed).
 func argNumber(v lua.LValue) (float64, bool) {
