@@ -189,13 +189,17 @@ func (w *worker) apiExit(L *lua.LState) int {
 			code = 200
 		}
 	}
+	if r.phase == phaseHeaderFilter {
+		// ngx.exit in a header filter decides the response (sendHeader,
+		// difftest exit/exit_in_header_filter); ngx.exit(ngx.OK) does
+		// nothing there: the filter goes on
+		if code == 0 {
+			return 0
+		}
+		r.filterExit, r.filterExitCode = true, code
+	}
 	r.op = opExit
 	r.exitCode = code
-	if r.phase == phaseHeaderFilter || r.phase == phaseBodyFilter || r.phase == phaseLog {
-		if code >= 200 && r.phase == phaseHeaderFilter {
-			r.status = code
-		}
-	}
 	return w.sched.Yield(L)
 }
 

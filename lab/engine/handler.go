@@ -367,8 +367,8 @@ func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lu
 		r.w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: p.String()})
 	}
 	r.phase, r.th, r.coID = savedPhase, savedTh, savedCo
-	if r.op != opExit {
-		r.op = savedOp
+	if r.op != opExit || r.filterExit {
+		r.op = savedOp // a header filter's exit is sendHeader's to apply
 	}
 	return res.Values, ok
 }

@@ -93,6 +93,11 @@ func (r *request) sendHeader() bool {
 			}
 			return false
 		}
+		if r.filterExit && r.sub == nil {
+			if !r.applyFilterExit() {
+				return false
+			}
+		}
 	}
 	r.headerSent = true
 	if r.c == nil || r.c.closed {
@@ -198,6 +203,10 @@ func (r *request) sendHeader() bool {
 	}
 	b = r.appendAddHeaders(b, st)
 	b = append(b, "\r\n"...)
+	if r.exitPage != nil {
+		b = append(b, r.exitPage...) // the header filter's ngx.exit(4xx/5xx) page
+		r.exitPage = nil
+	}
 	r.c.send(b)
 	r.bytesSent += int64(len(b))
 	r.unflushed += len(b)
@@ -632,4 +641,34 @@ func (w *worker) httpDate() []byte {
 		w.dateBuf = http1.AppendHTTPDate(w.dateBuf[:0], now)
 	}
 	return w.dateBuf
+}
+
+// applyFilterExit applies ngx.exit(code) called in header_filter_by_lua, as
+// ngx_lua 0.10.23 does (difftest exit/exit_in_header_filter): a 2xx is the
+// status, with no body (Content-Length: 0, no Content-Type); a code from 300
+// up sends nginx's error page for it, keeping the filter's headers;
+// ngx.ERROR closes the connection. It reports false when nothing is sent.
+func (r *request) applyFilterExit() bool {
+	r.filterExit = false
+	code := r.filterExitCode
+	switch {
+	case code >= 200 && code < 300:
+		r.status = code
+		r.setHeader("Content-Type", nil)
+		r.ctCleared = true
+		r.setHeader("Content-Length", []string{"0"})
+		r.headOnly = true
+	case code >= 300:
+		page := http1.ErrorPage(code)
+		r.status = code
+		r.setHeader("Content-Type", []string{"text/html"})
+		r.setHeader("Content-Length", []string{strconv.Itoa(len(page))})
+		r.headOnly = true
+		r.exitPage = page
+	default: // ngx.ERROR and other negative codes
+		r.headerSent, r.headerFailed = true, true
+		r.filterAbort("ngx.exit in header_filter_by_lua")
+		return false
+	}
+	return true
 }

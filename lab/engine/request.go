@@ -118,6 +118,11 @@ type request struct {
 	onAbort   *uthread
 	onAbortFn *lua.LFunction
 	abortSeen bool
+	// filterExit: ngx.exit(filterExitCode) was called in the header
+	// filter; exitPage is the error page it sends (applyFilterExit).
+	filterExit     bool
+	filterExitCode int
+	exitPage       []byte
 	// limitRate and limitRateAfter are the response's rate limit (bytes a
 	// second, 0: none) and the bytes sent before it applies; limitRateSet:
 	// taken from the location or set by $limit_rate; sentOnWire counts the
