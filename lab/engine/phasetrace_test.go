@@ -289,8 +289,8 @@ func TestYieldCarriesCPUTime(t *testing.T) {
         listen 127.0.0.1:{{PORT}};
         location /cpu {
             content_by_lua_block {
-                local t = os.clock()
-                while os.clock() - t < 0.02 do end
+                local x = 0
+                for i = 1, 2e6 do x = x + i end -- a fixed amount of work (tens of ms of CPU)
                 ngx.sleep(0.05)
                 ngx.say("ok")
             }
@@ -317,10 +317,15 @@ func TestYieldCarriesCPUTime(t *testing.T) {
 	if yield == nil || exit == nil {
 		t.Fatalf("no co_yield or co_exit in %d events", len(evs))
 	}
-	if yield.Arg2 < int64(15*time.Millisecond) || yield.Arg2 > int64(time.Second) {
-		t.Errorf("the spinning run's CPU time %v, want about 20ms", time.Duration(yield.Arg2))
+	// The worker thread's own CPU time: a loaded machine (other test
+	// packages, the GC) slows the loop down but does not make it cost the
+	// thread less CPU, so only the ratio to the short run after the sleep
+	// and the budget bound it (os.clock, the process's time, would count
+	// the other threads too).
+	if yield.Arg2 < int64(2*time.Millisecond) || yield.Arg2 > int64(time.Second) {
+		t.Errorf("the spinning run's CPU time %v, want the loop's tens of ms", time.Duration(yield.Arg2))
 	}
-	if exit.Arg2 <= 0 || exit.Arg2 > int64(10*time.Millisecond) {
-		t.Errorf("the run after the sleep used %v of CPU, want a little", time.Duration(exit.Arg2))
+	if exit.Arg2 <= 0 || exit.Arg2*5 > yield.Arg2 {
+		t.Errorf("the run after the sleep used %v of CPU, the spinning run %v: want a small part of it", time.Duration(exit.Arg2), time.Duration(yield.Arg2))
 	}
 }
