@@ -1518,9 +1518,15 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 }
 
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
+// A string with a level above 0 is prefixed as Lua's error(msg, level)
+// does it: the position of the Lua function level frames up from the
+// running Go function, none when that is not Lua code (luaWhere).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
-		ls.raiseError(level, string(str))
+		if level > 0 {
+			str = LString(ls.luaWhere(level) + string(str))
+		}
+		ls.raiseError(0, "%s", string(str))
 	} else {
 		if !ls.hasErrorFunc {
 			ls.closeAllUpvalues()

@@ -310,6 +310,27 @@ func (ls *LState) raiseCallerError(format string, args ...interface{}) {
 	ls.raiseError(0, "%v:%v: %s", p.Fn.Proto.SourceName, p.Fn.Proto.DbgSourcePositions[p.Pc-1], msg)
 }
 
+// luaWhere is the position LuaJIT's luaL_where gives error(msg, level)
+// (Error with a level):
+// "source:line: " of the Lua function level frames up from the running Go
+// function (1 its caller, 2 the caller's caller), the line of the call it
+// is making; "" when that function is C (Go, or a stand-in named
+// CChunkName such as the lab's pcall) or there is no such level. A tail
+// call counts no level: LuaJIT reuses the caller's frame (gopher-lua's
+// GetStack counts the calls it replaced, and its where named the line
+// before the call: error(msg, 2) gave the position of the erroring
+// function itself).
+func (ls *LState) luaWhere(level int) string {
+	fr := ls.currentFrame
+	for ; level > 0 && fr != nil; level-- {
+		fr = fr.Parent
+	}
+	if fr == nil || fr.Fn.IsG || fr.Fn.Proto.SourceName == CChunkName || fr.Pc < 1 || fr.Pc > len(fr.Fn.Proto.DbgSourcePositions) {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: ", fr.Fn.Proto.SourceName, fr.Fn.Proto.DbgSourcePositions[fr.Pc-1])
+}
+
 // argFuncName is the name argument errors give the function running in
 // frame fr, and whether it was called as a method; "?" when its caller is
 // not Lua code naming it in a plain call.

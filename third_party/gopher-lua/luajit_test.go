@@ -116,6 +116,12 @@ var luajitCases = []struct{ file, what string }{
 	// Go's layout, %j %D %U %W left as written), *t's yday; os.time
 	// without a day, month or year an error; difftime's optional t1
 	{"oslib", "os library"},
+	// error(msg, level) places the message as LuaJIT's luaL_where: the
+	// line of the call in the function level frames up, none when that
+	// is C (pcall) or beyond the stack, a tail call counting no level
+	// (gopher-lua named the line before: error(msg, 2) gave the position
+	// in the erroring function itself)
+	{"errorlevel", "error levels"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and
