@@ -804,7 +804,11 @@ func compileRegAssignment(context *funcContext, names []string, exprs []ast.Expr
 
 func compileLocalAssignStmt(context *funcContext, stmt *ast.LocalAssignStmt) { // {{{
 	reg := context.RegTop()
-	if len(stmt.Names) == 1 && len(stmt.Exprs) == 1 {
+	// Only `local function f` sees f inside its body: in `local f =
+	// function() return f end` the inner f is the global (or an outer
+	// local), as a local's scope starts after its statement (Lua 5.1's
+	// localstat and localfunc; gopher-lua scoped both as localfunc).
+	if stmt.Func && len(stmt.Names) == 1 && len(stmt.Exprs) == 1 {
 		if _, ok := stmt.Exprs[0].(*ast.FunctionExpr); ok {
 			context.RegisterLocalVar(stmt.Names[0])
 			compileRegAssignment(context, stmt.Names, stmt.Exprs, reg, len(stmt.Names), sline(stmt))

@@ -122,6 +122,10 @@ var luajitCases = []struct{ file, what string }{
 	// (gopher-lua named the line before: error(msg, 2) gave the position
 	// in the erroring function itself)
 	{"errorlevel", "error levels"},
+	// a local's scope starts after its statement: in `local g =
+	// function() return g end` the inner g is the global; only `local
+	// function g` sees itself (gopher-lua scoped both alike)
+	{"scope", "local scope"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

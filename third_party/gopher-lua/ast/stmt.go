@@ -23,6 +23,9 @@ type LocalAssignStmt struct {
 
 	Names []string
 	Exprs []Expr
+	// Func is set for `local function f`, whose name is in scope inside
+	// the function (`local f = function` starts f's scope after it).
+	Func bool
 }
 
 type FuncCallStmt struct {
