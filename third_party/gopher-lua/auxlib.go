@@ -263,14 +263,32 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 // when self is the bad one (lj_err_argmsg). gopher-lua left the name
 // unquoted, counted self and said "(anonymous)".
 func (ls *LState) ArgError(n int, message string) {
-	name, method := ls.argFuncName(ls.currentFrame)
+	ls.argErrorOf(ls.currentFrame, n, message)
+}
+
+// CallerArgError is ArgError for the Lua function that called the running
+// Go function: an embedder's stand-in for a C function written in Lua (its
+// chunk named CChunkName, such as RestyLab's pcall) reports a bad argument
+// through it as LuaJIT's C function does, named as its caller wrote it and
+// placed at its caller's position.
+func (ls *LState) CallerArgError(n int, message string) {
+	var fr *callFrame
+	if ls.currentFrame != nil {
+		fr = ls.currentFrame.Parent
+	}
+	ls.argErrorOf(fr, n, message)
+}
+
+// argErrorOf raises the argument error of the function running in fr.
+func (ls *LState) argErrorOf(fr *callFrame, n int, message string) {
+	name, method := ls.argFuncName(fr)
 	if method {
 		n--
 		if n == 0 {
-			ls.raiseCallerError("calling '%v' on bad self (%v)", name, message)
+			ls.raiseCallerErrorOf(fr, "calling '%v' on bad self (%v)", name, message)
 		}
 	}
-	ls.raiseCallerError("bad argument #%v to '%v' (%v)", n, name, message)
+	ls.raiseCallerErrorOf(fr, "bad argument #%v to '%v' (%v)", n, name, message)
 }
 
 // TypeError raises LuaJIT's "bad argument #n to 'name' (T expected, got
@@ -294,9 +312,14 @@ const CChunkName = "[C]"
 // for C named CChunkName); after a tail call the caller is the frame
 // below the function that made it, as LuaJIT reuses the frame.
 func (ls *LState) raiseCallerError(format string, args ...interface{}) {
+	ls.raiseCallerErrorOf(ls.currentFrame, format, args...)
+}
+
+// raiseCallerErrorOf is raiseCallerError for the function running in fr.
+func (ls *LState) raiseCallerErrorOf(fr *callFrame, format string, args ...interface{}) {
 	msg := fmt.Sprintf(format, args...)
 	var p *callFrame
-	if fr := ls.currentFrame; fr != nil {
+	if fr != nil {
 		p = fr.Parent
 	}
 	if p != nil && !p.Fn.IsG {

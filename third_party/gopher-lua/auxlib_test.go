@@ -367,3 +367,42 @@ func TestArgErrorFromCChunk(t *testing.T) {
 		t.Errorf("from a named chunk: %v", err)
 	}
 }
+
+// TestCallerArgError: a Lua function standing in for C (chunk CChunkName)
+// raises its argument errors through a Go helper calling CallerArgError,
+// named as its caller wrote it and placed at its caller's line, or '?'
+// and no position when C (pcall) called it, as LuaJIT's C function.
+func TestCallerArgError(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	L.SetGlobal("argerror", L.NewFunction(func(L *LState) int {
+		L.CallerArgError(L.CheckInt(1), L.CheckString(2))
+		return 0
+	}))
+	stub, err := L.Load(strings.NewReader("return function(...) if select('#', ...) == 0 then argerror(1, 'value expected') end return ... end"), CChunkName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := L.CallByParam(P{Fn: stub, NRet: 1, Protect: true}); err != nil {
+		t.Fatal(err)
+	}
+	L.SetGlobal("check", L.Get(-1))
+	L.Pop(1)
+	for _, tc := range []struct{ code, want string }{
+		{"local ok, e = pcall(function()\nlocal r = check()\nend) return e", "chunk:2: bad argument #1 to 'check' (value expected)"},
+		{"local ok, e = pcall(check) return e", "bad argument #1 to '?' (value expected)"},
+		{"return select('#', check(1, 2))", "2"},
+	} {
+		fn, err := L.Load(strings.NewReader(tc.code), "chunk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := L.CallByParam(P{Fn: fn, NRet: 1, Protect: true}); err != nil {
+			t.Fatalf("%s: %v", tc.code, err)
+		}
+		if got := L.Get(-1).String(); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.code, got, tc.want)
+		}
+		L.Pop(1)
+	}
+}
