@@ -1,9 +1,9 @@
 -- Replacements for pcall, xpcall and the coroutine library that let the
 -- engine's blocking APIs yield through them (see doc.go). Loaded once per VM.
-local SENT, adopt, co_yield, abort = ...
+local SENT, adopt, co_yield, abort, argerror = ...
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
 local co_lib = coroutine -- its status may be replaced later (the engine's, for light threads and pcall bodies)
-local builtin_pcall, builtin_xpcall = pcall, xpcall
+local builtin_pcall = pcall
 local unpack, type, error, select, find, sub = unpack, type, error, select, string.find, string.sub
 
 local function pack(...)
@@ -44,23 +44,45 @@ local function run_body(f, ...)
   return clean(r)
 end
 
-function pcall(f, ...)
-  if type(f) ~= "function" then
-    return builtin_pcall(f, ...)
+-- pcall and xpcall check their arguments as LuaJIT's (lj_ffh_pcall,
+-- lj_ffh_xpcall): argerror names the function as the caller wrote it, at
+-- the caller's position, as for a C function.
+function pcall(...)
+  if select("#", ...) == 0 then
+    argerror(1, "value expected")
   end
-  local r = run_body(f, ...)
+  if type((...)) ~= "function" then
+    return builtin_pcall(...)
+  end
+  local r = run_body(...)
   return unpack(r, 1, r.n)
 end
 
-function xpcall(f, handler, ...)
-  if type(f) ~= "function" then
-    return builtin_xpcall(function() return f() end, handler)
+-- An error inside the handler makes xpcall return false and "error in
+-- error handling", as LuaJIT does (LUA_ERRERR).
+function xpcall(...)
+  local n = select("#", ...)
+  if n == 0 then
+    argerror(1, "value expected")
   end
-  local r = run_body(f, ...)
+  local f, handler = ...
+  if type(handler) ~= "function" then
+    argerror(2, "function expected, got " .. (n < 2 and "no value" or type(handler)))
+  end
+  local r
+  if type(f) == "function" then
+    r = run_body(f, select(3, ...))
+  else
+    r = pack(builtin_pcall(f, select(3, ...))) -- "attempt to call a nil value"
+  end
   if r[1] then
     return unpack(r, 1, r.n)
   end
-  return false, (handler(r[2]))
+  local h = run_body(handler, r[2])
+  if h[1] then
+    return false, h[2]
+  end
+  return false, "error in error handling"
 end
 
 local function create(f)

@@ -161,7 +161,8 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	} else {
 		L.Push(lua.LNil)
 	}
-	if err := L.PCall(4, 1, nil); err != nil {
+	L.Push(L.NewFunction(argError))
+	if err := L.PCall(5, 1, nil); err != nil {
 		return nil, fmt.Errorf("coro prelude: %w", err)
 	}
 	wy, ok := L.Get(-1).(*lua.LFunction)
@@ -176,6 +177,13 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	}
 	s.entry = L.NewFunctionFromProto(ep)
 	return s, nil
+}
+
+// argError is the prelude's argerror(n, message): the bad argument error of
+// the prelude function that called it, as LuaJIT words a C function's.
+func argError(L *lua.LState) int {
+	L.CallerArgError(L.CheckInt(1), L.CheckString(2))
+	return 0
 }
 
 // adopt is called by the prelude on every coroutine Lua code creates.

@@ -97,6 +97,19 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 		// a Go function run by pcall has no Lua caller naming it: LuaJIT says '?'
 		{"pcall names a Go function '?'", `out(pcall(string.rep))`, "false bad argument #1 to '?' (string expected, got no value)\n", 0, ""},
 		{"nested pcall names '?'", `out(pcall(function() local f = string.rep return pcall(f) end))`, "true false bad argument #1 to '?' (string expected, got no value)\n", 0, ""},
+		// pcall and xpcall check their arguments as LuaJIT's C functions,
+		// named as the caller wrote them, at the caller's position
+		// (answers checked with luajit)
+		{"pcall without argument", `out(pcall(function() local r = pcall() end))`, "false test:1: bad argument #1 to 'pcall' (value expected)\n", 0, ""},
+		{"pcall of pcall names '?'", `out(pcall(pcall))`, "false bad argument #1 to '?' (value expected)\n", 0, ""},
+		{"xpcall without handler", `out(pcall(function() local r = xpcall(print) end))`, "false test:1: bad argument #2 to 'xpcall' (function expected, got no value)\n", 0, ""},
+		{"xpcall with a number handler", `out(pcall(xpcall, out, 42))`, "false bad argument #2 to '?' (function expected, got number)\n", 0, ""},
+		{"xpcall without argument", `out(pcall(function() local r = xpcall() end))`, "false test:1: bad argument #1 to 'xpcall' (value expected)\n", 0, ""},
+		{"xpcall of nil calls the handler", `out(xpcall(nil, function(m) return "h:" .. m end))`, "false h:attempt to call a nil value\n", 0, ""},
+		// an error inside the handler: false, "error in error handling";
+		// the handler may block, and only its first result is returned
+		{"xpcall handler error", `out(xpcall(function() block(1) error("x") end, function(m) block(1) error("in handler") end))`, "false error in error handling\n", 2, ""},
+		{"xpcall handler blocks", `out(xpcall(function() error("x", 0) end, function(m) return m .. block(1), 5 end))`, "false x2\n", 1, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
