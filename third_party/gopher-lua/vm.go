@@ -2267,14 +2267,15 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 	return 0
 }
 
+// luaModulo is Lua 5.1's a % b as LuaJIT computes it, a - floor(a/b)*b
+// (lj_vm_foldarith): 5 % math.huge is nan, 1 % (1/3) is 0 (gopher-lua's
+// math.Mod-based remainder gave 5 and 5.55e-17). The float64 conversion
+// keeps the product rounded on its own, as LuaJIT's SSE code does it,
+// where Go could otherwise fuse it into the subtraction.
 func luaModulo(lhs, rhs LNumber) LNumber {
 	flhs := float64(lhs)
 	frhs := float64(rhs)
-	v := math.Mod(flhs, frhs)
-	if frhs > 0 && v < 0 || frhs < 0 && v > 0 {
-		v += frhs
-	}
-	return LNumber(v)
+	return LNumber(flhs - float64(math.Floor(flhs/frhs)*frhs))
 }
 
 func numberArith(L *LState, opcode int, lhs, rhs LNumber) LNumber {
