@@ -691,7 +691,10 @@ func init() {
 						init += step
 						v := LNumber(init)
 						// +inline-call reg.SetNumber RA v
-						if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+						// LuaJIT counts up when the step's sign bit is clear:
+						// a zero step runs for ever, -0 never (gopher-lua ran
+						// neither)
+						if (step > 0 && init <= limit) || (step < 0 && init >= limit) || (step == 0 && forZeroStep(step, init, limit)) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
 							// +inline-call reg.SetNumber RA+3 v
@@ -699,13 +702,13 @@ func init() {
 							// +inline-call reg.SetTop RA+1
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number")
 			}
 			return 0
 		},
@@ -716,15 +719,8 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// +inline-call reg.SetNumber RA LNumber(init-step)
-				} else {
-					L.RaiseError("for statement step must be a number")
-				}
-			} else {
-				L.RaiseError("for statement init must be a number")
-			}
+			init, step := forPrep(L, RA)
+			// +inline-call reg.SetNumber RA LNumber(init-step)
 			cf.Pc += Sbx
 			return 0
 		},
@@ -849,6 +845,42 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 		// +inline-call reg.Set RA v
 	}
 	return 0
+}
+
+// forPrep checks a numeric for's initial value, limit and step as
+// LuaJIT's lj_meta_for, in that order, with its messages ("'for' initial
+// value must be a number"; gopher-lua said "for statement init must be a
+// number" and checked the limit only in the loop), and converts numeric
+// strings to numbers in place as LuaJIT does (`for i = "1", 3` runs).
+func forPrep(L *LState, RA int) (LNumber, LNumber) {
+	reg := L.reg
+	var vals [3]LNumber
+	for i, what := range [3]string{"initial value", "limit", "step"} {
+		switch v := reg.Get(RA + i).(type) {
+		case LNumber:
+			vals[i] = v
+		case LString:
+			n, ok := scanNumber(string(v))
+			if !ok {
+				L.RaiseError("'for' %s must be a number", what)
+			}
+			vals[i] = LNumber(n)
+			reg.Set(RA+i, vals[i])
+		default:
+			L.RaiseError("'for' %s must be a number", what)
+		}
+	}
+	return vals[0], vals[2]
+}
+
+// forZeroStep is whether a numeric for with a zero step goes on: LuaJIT
+// tests the step's sign bit, so 0 counts up (for ever while init <= limit)
+// and -0 counts down.
+func forZeroStep(step, init, limit LNumber) bool {
+	if math.Signbit(float64(step)) {
+		return init >= limit
+	}
+	return init <= limit
 }
 
 // luaModulo is Lua 5.1's a % b as LuaJIT computes it, a - floor(a/b)*b

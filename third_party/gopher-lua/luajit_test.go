@@ -126,6 +126,12 @@ var luajitCases = []struct{ file, what string }{
 	// function() return g end` the inner g is the global; only `local
 	// function g` sees itself (gopher-lua scoped both alike)
 	{"scope", "local scope"},
+	// a numeric for checks its initial value, limit and step as LuaJIT
+	// (lj_meta_for: "'for' initial value must be a number", numeric
+	// strings converted) and a zero step counts up for ever, -0 down, by
+	// the step's sign bit (gopher-lua: "for statement init must be a
+	// number", strings refused, a zero step ran nothing)
+	{"forloop", "numeric for"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -1820,7 +1820,10 @@ func init() {
 								rg.top = regi + 1
 							}
 						}
-						if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+						// LuaJIT counts up when the step's sign bit is clear:
+						// a zero step runs for ever, -0 never (gopher-lua ran
+						// neither)
+						if (step > 0 && init <= limit) || (step < 0 && init >= limit) || (step == 0 && forZeroStep(step, init, limit)) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
 							// this section is inlined by go-inline
@@ -1876,13 +1879,13 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number")
 			}
 			return 0
 		},
@@ -1893,33 +1896,26 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
-					{
-						rg := reg
-						regi := RA
-						vali := LNumber(init - step)
-						newSize := regi + 1
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
-							}
-						}
-						rg.array[regi] = rg.alloc.LNumber2I(vali)
-						if regi >= rg.top {
-							rg.top = regi + 1
-						}
+			init, step := forPrep(L, RA)
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+			{
+				rg := reg
+				regi := RA
+				vali := LNumber(init - step)
+				newSize := regi + 1
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
 					}
-				} else {
-					L.RaiseError("for statement step must be a number")
 				}
-			} else {
-				L.RaiseError("for statement init must be a number")
+				rg.array[regi] = rg.alloc.LNumber2I(vali)
+				if regi >= rg.top {
+					rg.top = regi + 1
+				}
 			}
 			cf.Pc += Sbx
 			return 0
@@ -2265,6 +2261,42 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 		}
 	}
 	return 0
+}
+
+// forPrep checks a numeric for's initial value, limit and step as
+// LuaJIT's lj_meta_for, in that order, with its messages ("'for' initial
+// value must be a number"; gopher-lua said "for statement init must be a
+// number" and checked the limit only in the loop), and converts numeric
+// strings to numbers in place as LuaJIT does (`for i = "1", 3` runs).
+func forPrep(L *LState, RA int) (LNumber, LNumber) {
+	reg := L.reg
+	var vals [3]LNumber
+	for i, what := range [3]string{"initial value", "limit", "step"} {
+		switch v := reg.Get(RA + i).(type) {
+		case LNumber:
+			vals[i] = v
+		case LString:
+			n, ok := scanNumber(string(v))
+			if !ok {
+				L.RaiseError("'for' %s must be a number", what)
+			}
+			vals[i] = LNumber(n)
+			reg.Set(RA+i, vals[i])
+		default:
+			L.RaiseError("'for' %s must be a number", what)
+		}
+	}
+	return vals[0], vals[2]
+}
+
+// forZeroStep is whether a numeric for with a zero step goes on: LuaJIT
+// tests the step's sign bit, so 0 counts up (for ever while init <= limit)
+// and -0 counts down.
+func forZeroStep(step, init, limit LNumber) bool {
+	if math.Signbit(float64(step)) {
+		return init >= limit
+	}
+	return init <= limit
 }
 
 // luaModulo is Lua 5.1's a % b as LuaJIT computes it, a - floor(a/b)*b
