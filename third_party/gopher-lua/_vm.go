@@ -415,6 +415,9 @@ func init() {
 			switch lv := L.rkValue(B).(type) {
 			case LString:
 				// +inline-call reg.SetNumber RA LNumber(len(lv))
+			case *LTable:
+				// LuaJIT (Lua 5.1) ignores __len on tables
+				// +inline-call reg.SetNumber RA LNumber(lv.Len())
 			default:
 				op := L.metaOp1(lv, "__len")
 				if op.Type() == LTFunction {
@@ -428,8 +431,6 @@ func init() {
 					} else {
 						// +inline-call reg.Set RA ret
 					}
-				} else if lv.Type() == LTTable {
-					// +inline-call reg.SetNumber RA LNumber(lv.(*LTable).Len())
 				} else {
 					L.raiseTypeError("get length of", lv, L.operandReg(lv))
 				}

@@ -1959,9 +1959,15 @@ func (ls *LState) Next(tb *LTable, key LValue) (LValue, LValue) {
 
 /* unary operations {{{ */
 
+// ObjLen is the length of a value as Lua's # gives it: a string's bytes,
+// a table's border without its __len (LuaJIT, Lua 5.1, ignores __len on
+// tables), another value's __len result when it is a number, else 0.
 func (ls *LState) ObjLen(v1 LValue) int {
 	if v1.Type() == LTString {
 		return len(string(v1.(LString)))
+	}
+	if tb, ok := v1.(*LTable); ok {
+		return tb.Len()
 	}
 	op := ls.metaOp1(v1, "__len")
 	if op.Type() == LTFunction {
@@ -1972,8 +1978,6 @@ func (ls *LState) ObjLen(v1 LValue) int {
 		if ret.Type() == LTNumber {
 			return int(ret.(LNumber))
 		}
-	} else if v1.Type() == LTTable {
-		return v1.(*LTable).Len()
 	}
 	return 0
 }

@@ -37,14 +37,14 @@ func TestTableLenType(t *testing.T) {
             end
         }
 
-        v = {}
-        v.__index = v
-
-        setmetatable(v, mt)
+        v = newproxy(true)
+        getmetatable(v).__len = mt.__len
 
         assert(#v ~= 0, "#v should return a table reference in this case")
+        assert(type(#v) == "table")
 
-        print(#v)
+        -- LuaJIT (Lua 5.1) ignores __len on a table
+        assert(#setmetatable({}, mt) == 0)
     `)
 	if err != nil {
 		t.Error(err)

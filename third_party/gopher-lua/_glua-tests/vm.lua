@@ -10,7 +10,7 @@ local tbl = {1,2,3}
 setmetatable(tbl, {__len = function(self)
   return 10
 end})
-assert(#tbl == 10)
+assert(#tbl == 3) -- LuaJIT (Lua 5.1) ignores __len on tables
 
 setmetatable(tbl, nil)
 assert(#tbl == 3)

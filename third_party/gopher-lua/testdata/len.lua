@@ -1,0 +1,7 @@
+local t = setmetatable({1, 2}, {__len = function() return 99 end}) print(#t)
+print(#setmetatable({}, {__len = function() return "x" end}))
+local u = newproxy(true) getmetatable(u).__len = function() return 7 end print(#u)
+local u = newproxy(true) getmetatable(u).__len = function() return "x", 2 end print(#u)
+local ok, e = pcall(function() local u = newproxy(true) return #u end) print(ok, (e:gsub("^.-:%d+: ", "")))
+local ok, e = pcall(function() local n = 1 return #n end) print(ok, (e:gsub("^.-:%d+: ", "")))
+local t = setmetatable({}, {__index = function() return 1 end, __len = function() return 5 end}) print(#t, #"abc", #{1, 2, 3})
