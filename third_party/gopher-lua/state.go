@@ -261,8 +261,13 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 }
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
+// IsFull is whether Push would find no room: the last segment in use and
+// full (it compared the segment index with the count of segments, one past
+// the last index, so it never said full, and a deep recursion reached
+// Push's panic "lua callstack overflow" instead of the error LuaJIT raises,
+// "stack overflow", at the caller's position).
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {

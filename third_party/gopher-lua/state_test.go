@@ -66,6 +66,27 @@ func TestCallStackOverflowWhenAutoGrow(t *testing.T) {
     `, "stack overflow")
 }
 
+// TestCallStackOverflowMessage: a recursion past the call stack raises
+// LuaJIT's "stack overflow" at the recursing call, a Lua error pcall
+// catches, with either stack; the growing stack raised Go's panic text
+// "lua callstack overflow" without a position.
+func TestCallStackOverflowMessage(t *testing.T) {
+	for _, minimize := range []bool{false, true} {
+		L := NewState(Options{CallStackSize: 200, MinimizeStackMemory: minimize})
+		err := L.DoString(`
+local function f(n) return 1 + f(n + 1) end
+local ok, e = pcall(f, 1)
+result = tostring(e)`)
+		if err != nil {
+			t.Fatalf("minimize %v: %v", minimize, err)
+		}
+		if got, want := L.GetGlobal("result").String(), "<string>:2: stack overflow"; got != want {
+			t.Errorf("minimize %v: got %q, want %q", minimize, got, want)
+		}
+		L.Close()
+	}
+}
+
 func TestSkipOpenLibs(t *testing.T) {
 	L := NewState(Options{SkipOpenLibs: true})
 	defer L.Close()
