@@ -85,16 +85,27 @@ function xpcall(...)
   return false, "error in error handling"
 end
 
-local function create(f)
-  if type(f) ~= "function" then
-    error("bad argument #1 to 'create' (function expected)", 2)
-  end
+local function new_co(f)
   return adopt(co_create(function(...) return pass(f(...)) end))
+end
+
+-- fn_expected is the message of LuaJIT's argument error of create and
+-- wrap, raised by argerror in them (their caller's name for them, '?' from
+-- pcall).
+local function fn_expected(...)
+  return "function expected, got " .. (select("#", ...) == 0 and "no value" or type((...)))
+end
+
+local function create(...)
+  if type((...)) ~= "function" then
+    argerror(1, fn_expected(...))
+  end
+  return new_co((...))
 end
 
 local function resume(co, ...)
   if type(co) ~= "thread" then
-    error("bad argument #1 to 'resume' (coroutine expected)", 2)
+    argerror(1, "coroutine expected")
   end
   local st = co_status(co)
   if st ~= "suspended" then
@@ -121,8 +132,11 @@ end
 -- In ngx_lua an error inside a wrapped coroutine aborts the whole request
 -- (no pcall catches it), and calling a finished one returns false and a
 -- message instead of raising.
-local function wrap(f)
-  local co = create(f)
+local function wrap(...)
+  if type((...)) ~= "function" then
+    argerror(1, fn_expected(...))
+  end
+  local co = new_co((...))
   return function(...)
     if co_status(co) == "dead" then
       return false, "cannot resume dead coroutine"

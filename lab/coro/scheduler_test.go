@@ -109,6 +109,14 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 		// an error inside the handler: false, "error in error handling";
 		// the handler may block, and only its first result is returned
 		{"xpcall handler error", `out(xpcall(function() block(1) error("x") end, function(m) block(1) error("in handler") end))`, "false error in error handling\n", 2, ""},
+		// the prelude's create, wrap and resume name themselves as LuaJIT
+		// (answers checked with luajit)
+		{"create of a number", `out(pcall(function() local r = coroutine.create(1) end))`, "false test:1: bad argument #1 to 'create' (function expected, got number)\n", 0, ""},
+		{"create without argument", `out(pcall(function() local c = coroutine.create local r = c() end))`, "false test:1: bad argument #1 to 'c' (function expected, got no value)\n", 0, ""},
+		{"wrap of a table", `out(pcall(function() local r = coroutine.wrap({}) end))`, "false test:1: bad argument #1 to 'wrap' (function expected, got table)\n", 0, ""},
+		{"wrap from pcall names '?'", `out(pcall(coroutine.wrap))`, "false bad argument #1 to '?' (function expected, got no value)\n", 0, ""},
+		{"resume of a number", `out(pcall(function() local r = coroutine.resume(1) end))`, "false test:1: bad argument #1 to 'resume' (coroutine expected)\n", 0, ""},
+		{"resume from pcall names '?'", `out(pcall(coroutine.resume))`, "false bad argument #1 to '?' (coroutine expected)\n", 0, ""},
 		{"xpcall handler blocks", `out(xpcall(function() error("x", 0) end, function(m) return m .. block(1), 5 end))`, "false x2\n", 1, ""},
 	}
 	for _, tc := range cases {
