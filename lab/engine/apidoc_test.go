@@ -141,14 +141,5 @@ server {
 		}
 		want[m.name] = true
 	}
-	for _, n := range sortedKeys(exposed) {
-		if !want[n] {
-			t.Errorf("ngx_lua exposes %s: add it to apiTable or apiMissing", n)
-		}
-	}
-	for _, n := range sortedKeys(want) {
-		if !exposed[n] {
-			t.Errorf("%s is in apiTable or apiMissing but ngx_lua does not expose it", n)
-		}
-	}
+	sameNames(t, exposed, want, "ngx_lua exposes %s: add it to apiTable or apiMissing", "%s is in apiTable or apiMissing but ngx_lua does not expose it")
 }

@@ -85,16 +85,7 @@ server {
 	for i := range apiTable {
 		inTable[exposedName(&apiTable[i])] = true
 	}
-	for _, n := range sortedKeys(exposed) {
-		if !inTable[n] {
-			t.Errorf("%s is exposed but not in apiTable", n)
-		}
-	}
-	for _, n := range sortedKeys(inTable) {
-		if !exposed[n] {
-			t.Errorf("%s is in apiTable but the engine does not expose it", n)
-		}
-	}
+	sameNames(t, exposed, inTable, "%s is exposed but not in apiTable", "%s is in apiTable but the engine does not expose it")
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -197,6 +188,22 @@ func TestAPITableNeeds(t *testing.T) {
 	for _, e := range apiTable {
 		if e.phases != inAll && !checked[e.name] {
 			t.Errorf("%s: apiTable restricts its phases but no need() checks them", e.name)
+		}
+	}
+}
+
+// sameNames reports each name of have missing from want (extra's wording)
+// and each name of want missing from have (missing's), in order.
+func sameNames(t *testing.T, have, want map[string]bool, extra, missing string) {
+	t.Helper()
+	for _, n := range sortedKeys(have) {
+		if !want[n] {
+			t.Errorf(extra, n)
+		}
+	}
+	for _, n := range sortedKeys(want) {
+		if !have[n] {
+			t.Errorf(missing, n)
 		}
 	}
 }
