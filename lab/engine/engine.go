@@ -197,14 +197,21 @@ func (e *Engine) Start() error {
 	e.listeners = ls
 	e.setHeaderTimeouts(ls)
 	ready := make(chan error, n)
+	// every worker exists before the first one runs: a worker's Lua reads
+	// the others (ngx.worker.pids)
 	for i := 0; i < n; i++ {
 		loop, err := event.New(e.tracer.Recorder(i))
 		if err != nil {
+			for _, w := range e.workers {
+				w.loop.Close()
+			}
+			e.workers = nil
 			ls.closeAll()
 			return err
 		}
-		w := &worker{e: e, id: i, listeners: ls.forWorker(i), loop: loop}
-		e.workers = append(e.workers, w)
+		e.workers = append(e.workers, &worker{e: e, id: i, listeners: ls.forWorker(i), loop: loop})
+	}
+	for _, w := range e.workers {
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
