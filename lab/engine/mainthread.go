@@ -168,7 +168,8 @@ func (w *worker) guardCoroutineContexts() error {
 // given an argument (resume's), it first checks that it is a coroutine.
 func (w *worker) coroutineAllowed(L *lua.LState) int {
 	if L.GetTop() > 0 && L.Get(1).Type() != lua.LTThread {
-		raiseFromCaller(L, "bad argument #1 to 'resume' (coroutine expected)")
+		// named as the caller of the guard's resume wrote it ('?' from pcall)
+		L.CallerArgError(1, "coroutine expected")
 	}
 	r := w.cur
 	if r == nil {

@@ -185,7 +185,7 @@ func (w *worker) overrideCoroutineStatus() {
 		}
 		if L.Get(1).Type() != lua.LTThread {
 			// LuaJIT's wording (gopher-lua's is "thread expected, got nil")
-			raise(L, "bad argument #1 to 'status' (coroutine expected)")
+			L.ArgError(1, "coroutine expected")
 		}
 		L.Push(builtin)
 		L.Push(L.Get(1))
