@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -520,14 +519,9 @@ func (r *request) spoolBody() {
 		// the whole body came in nginx's first header buffer: it stays there
 		return
 	}
-	dir := filepath.Join(r.w.e.cfg.Prefix, "client_body_temp")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		r.logErr(LevelCrit, fmt.Sprintf("mkdir() \"%s\" failed (%v)", dir, err))
-		return
-	}
-	path := filepath.Join(dir, fmt.Sprintf("%010d", r.w.e.tempSeq.Add(1)))
-	if err := os.WriteFile(path, r.body, 0o600); err != nil {
-		r.logErr(LevelCrit, fmt.Sprintf("write() \"%s\" failed (%v)", path, err))
+	path, err := r.newTempBodyFile(r.body)
+	if err != nil {
+		r.logErr(LevelCrit, err.Error())
 		return
 	}
 	r.bodyFile = path

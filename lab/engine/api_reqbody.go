@@ -93,15 +93,16 @@ func (w *worker) reqFinishBody(L *lua.LState) int {
 }
 
 // newTempBodyFile writes data to a new file in the prefix's
-// client_body_temp, as spoolBody does for a read body.
+// client_body_temp, as nginx keeps a request body there (a read body past
+// client_body_buffer_size, spoolBody; one append_body builds).
 func (r *request) newTempBodyFile(data []byte) (string, error) {
 	dir := filepath.Join(r.w.e.cfg.Prefix, "client_body_temp")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("mkdir() \"%s\" failed (%s)", dir, errText(err))
+		return "", fmt.Errorf("mkdir() \"%s\" failed (%v)", dir, err)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%010d", r.w.e.tempSeq.Add(1)))
 	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return "", fmt.Errorf("write() \"%s\" failed (%s)", path, errText(err))
+		return "", fmt.Errorf("write() \"%s\" failed (%v)", path, err)
 	}
 	return path, nil
 }
