@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -352,24 +351,7 @@ func safeURI(uri string) (path, args string, ok bool) {
 		if !quoted {
 			break
 		}
-		path = unescapeURI(path)
+		path = lualib.UnescapePath(path)
 	}
 	return path, args, true
-}
-
-// unescapeURI decodes every %XX as ngx_unescape_uri does for a URI ('+'
-// stays); a malformed escape is kept as it is.
-func unescapeURI(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -91,8 +91,14 @@ func EscapeBytes(s string, unsafe func(byte) bool) string {
 // UnescapeURI decodes s as ngx.unescape_uri does: "%XX" with two hex digits
 // becomes the byte, "+" becomes a space, and a "%" not followed by two hex
 // digits is kept as it is.
-func UnescapeURI(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+func UnescapeURI(s string) string { return unescape(s, true) }
+
+// UnescapePath decodes "%XX" as nginx's ngx_unescape_uri does for a URI
+// path (ngx.exec's target): "+" stays, a malformed escape is kept.
+func UnescapePath(s string) string { return unescape(s, false) }
+
+func unescape(s string, plusSpace bool) string {
+	if strings.IndexByte(s, '%') < 0 && (!plusSpace || strings.IndexByte(s, '+') < 0) {
 		return s
 	}
 	b := make([]byte, 0, len(s))
@@ -102,7 +108,7 @@ func UnescapeURI(s string) string {
 		case c == '%' && i+2 < len(s) && hexVal(s[i+1]) >= 0 && hexVal(s[i+2]) >= 0:
 			b = append(b, byte(hexVal(s[i+1])<<4|hexVal(s[i+2])))
 			i += 2
-		case c == '+':
+		case c == '+' && plusSpace:
 			b = append(b, ' ')
 		default:
 			b = append(b, c)
