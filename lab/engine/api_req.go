@@ -277,7 +277,9 @@ func (w *worker) bodyError(L *lua.LState, r *request, err error) int {
 	status := 400
 	if he, ok := err.(*http1.Error); ok {
 		status = he.Status
-		r.logErr(LevelErr, r.tooLargeReason(he.Reason))
+		if he.Reason != "" { // a failed temp file write logged its own line
+			r.logErr(LevelErr, r.tooLargeReason(he.Reason))
+		}
 	}
 	r.keepAlive = false
 	r.op = opExit
@@ -318,13 +320,20 @@ func (r *request) feedBody() (bool, error) {
 	for {
 		data, n, done, err := r.bodyDecoder.Feed(c.rbuf[c.rpos:])
 		c.rpos += n
-		r.body = append(r.body, data...)
+		if err == nil {
+			err = r.keepBody(data)
+		}
 		if err != nil {
 			return false, err
 		}
 		if done {
 			r.bodyState = bodyRead
 			r.bodyDecoder = nil
+			if r.bodyOut != nil {
+				r.bodyOut.Close()
+				r.bodyOut = nil
+				return true, nil
+			}
 			if r.body == nil {
 				r.body = []byte{}
 			}
@@ -511,12 +520,7 @@ func (r *request) bodySettings() conf.BodySettings {
 // with client_body_in_file_only) to a temp file under the prefix, as nginx
 // does: ngx.req.get_body_data() then returns nil and get_body_file() the path.
 func (r *request) spoolBody() {
-	bs := r.bodySettings()
-	if len(r.body) == 0 || (int64(len(r.body)) <= bs.ClientBodyBufferSize && bs.ClientBodyInFileOnly == "off") {
-		return
-	}
-	if bs.ClientBodyInFileOnly == "off" && len(r.head.RawHeader)+len(r.body) <= clientHeaderBufferSize {
-		// the whole body came in nginx's first header buffer: it stays there
+	if !r.spoolNeeded() {
 		return
 	}
 	path, err := r.newTempBodyFile(r.body)
@@ -527,9 +531,61 @@ func (r *request) spoolBody() {
 	r.bodyFile = path
 }
 
+// keepBody stores body bytes as they are read: in memory up to
+// client_body_buffer_size, then in a temp file that the rest is appended
+// to, as nginx's request body filter writes a full buffer out, so a large
+// body costs neither memory nor copies of itself.
+func (r *request) keepBody(data []byte) error {
+	r.bodyRecv += int64(len(data))
+	if r.bodyOut != nil {
+		if _, err := r.bodyOut.Write(data); err != nil {
+			return r.bodyWriteError(err)
+		}
+		return nil
+	}
+	r.body = append(r.body, data...)
+	if !r.spoolNeeded() {
+		return nil
+	}
+	f, path, err := r.createTempBodyFile()
+	if err == nil {
+		r.bodyFile, r.bodyOut = path, f
+		_, err = f.Write(r.body)
+	}
+	if err != nil {
+		return r.bodyWriteError(err)
+	}
+	r.body = nil
+	return nil
+}
+
+// bodyWriteError logs a failed temp file write as nginx does (crit) and
+// answers 500.
+func (r *request) bodyWriteError(err error) error {
+	r.logErr(LevelCrit, err.Error())
+	return &http1.Error{Status: 500}
+}
+
+// spoolNeeded reports whether the body read so far belongs in a temp file.
+func (r *request) spoolNeeded() bool {
+	bs := r.bodySettings()
+	if len(r.body) == 0 {
+		return false
+	}
+	if bs.ClientBodyInFileOnly != "off" {
+		return true
+	}
+	// a body that came whole in nginx's first header buffer stays there
+	return int64(len(r.body)) > bs.ClientBodyBufferSize && len(r.head.RawHeader)+len(r.body) > clientHeaderBufferSize
+}
+
 // removeBodyFile deletes the temp file at the end of the request unless
 // client_body_in_file_only on asks to keep it.
 func (r *request) removeBodyFile() {
+	if r.bodyOut != nil { // the request ended while its body was read
+		r.bodyOut.Close()
+		r.bodyOut = nil
+	}
 	switch {
 	case r.bodyFile == "":
 	case r.bodyFileUser: // set_body_file's: removed only with auto_clean

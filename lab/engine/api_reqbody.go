@@ -96,15 +96,33 @@ func (w *worker) reqFinishBody(L *lua.LState) int {
 // client_body_temp, as nginx keeps a request body there (a read body past
 // client_body_buffer_size, spoolBody; one append_body builds).
 func (r *request) newTempBodyFile(data []byte) (string, error) {
-	dir := filepath.Join(r.w.e.cfg.Prefix, "client_body_temp")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("mkdir() \"%s\" failed (%v)", dir, err)
+	f, path, err := r.createTempBodyFile()
+	if err != nil {
+		return "", err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%010d", r.w.e.tempSeq.Add(1)))
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return "", fmt.Errorf("write() \"%s\" failed (%v)", path, err)
 	}
 	return path, nil
+}
+
+// createTempBodyFile opens a new, empty file in the prefix's
+// client_body_temp, named by the engine's sequence as nginx's are.
+func (r *request) createTempBodyFile() (*os.File, string, error) {
+	dir := filepath.Join(r.w.e.cfg.Prefix, "client_body_temp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("mkdir() \"%s\" failed (%v)", dir, err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%010d", r.w.e.tempSeq.Add(1)))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, "", fmt.Errorf("open() \"%s\" failed (%v)", path, err)
+	}
+	return f, path, nil
 }
 
 // reqSetBodyFile is ngx.req.set_body_file(path, auto_clean?): the file is
@@ -152,9 +170,8 @@ func (w *worker) inPrefix(path string) bool {
 	return err == nil && filepath.IsLocal(rel)
 }
 
-// bodyBytes is the request body to send upstream: in memory, or in the
-// file a body built by append_body went to (a read body spooled to a file
-// keeps its bytes in memory too).
+// bodyBytes is the request body to send upstream or to a subrequest: in
+// memory, or read back from the temp file it went to.
 func (r *request) bodyBytes() []byte {
 	if r.body == nil && r.bodyFile != "" {
 		if b, err := os.ReadFile(r.bodyFile); err == nil {

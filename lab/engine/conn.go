@@ -108,9 +108,17 @@ func (c *conn) read(drain bool) {
 			c.rbuf, c.rpos = c.rbuf[:0], 0
 		}
 		if cap(c.rbuf)-len(c.rbuf) < readChunk {
-			nb := make([]byte, len(c.rbuf)-c.rpos, 2*cap(c.rbuf)+readChunk)
-			copy(nb, c.rbuf[c.rpos:])
-			c.rbuf, c.rpos = nb, 0
+			if c.rpos > 0 && len(c.rbuf)-c.rpos+readChunk <= cap(c.rbuf) {
+				// the consumed head makes room: move the unread tail
+				// (a part of a chunk-size line, of a pipelined request)
+				// to the front rather than growing the buffer
+				n := copy(c.rbuf, c.rbuf[c.rpos:])
+				c.rbuf, c.rpos = c.rbuf[:n], 0
+			} else {
+				nb := make([]byte, len(c.rbuf)-c.rpos, 2*cap(c.rbuf)+readChunk)
+				copy(nb, c.rbuf[c.rpos:])
+				c.rbuf, c.rpos = nb, 0
+			}
 		}
 		space := cap(c.rbuf) - len(c.rbuf)
 		n, err := unix.Read(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -197,6 +198,11 @@ type request struct {
 	body                        []byte
 	bodyFile                    string // the temp file holding a body larger than client_body_buffer_size
 	bodyDecoder                 *http1.BodyDecoder
+	// bodyOut: the temp file a body being read goes on to once it passed
+	// client_body_buffer_size (nginx writes its full buffer out and reads
+	// on); bodyRecv counts the body bytes received.
+	bodyOut  *os.File
+	bodyRecv int64
 
 	// filter state
 	arg1  lua.LValue // ngx.arg[1] in body_filter / set_by_lua args

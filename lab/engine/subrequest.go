@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -154,7 +155,16 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 	}
 	method := "GET"
 	var body []byte
+	bodyFile, bodyLen := "", int64(0) // the parent's temp file, shared as nginx shares request_body
 	hasBody := false
+	inherit := func() {
+		hasBody = true
+		if st, err := os.Stat(r.bodyFile); r.body == nil && r.bodyFile != "" && err == nil {
+			bodyFile, bodyLen = r.bodyFile, st.Size()
+		} else {
+			body = r.body
+		}
+	}
 	sr := &request{
 		w: w, c: r.c, id: w.e.seq.req.Add(1), srv: r.srv, start: w.loop.Now(),
 		uri: uri, headersIn: append([]http1.Header(nil), r.headersIn...),
@@ -214,11 +224,11 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 			})
 		}
 		if lua.LVAsBool(opts.RawGetString("always_forward_body")) && !hasBody && r.bodyState == bodyRead {
-			body, hasBody = r.body, true
+			inherit()
 		}
 	}
 	if !hasBody && r.bodyState == bodyRead && (method == "POST" || method == "PUT") {
-		body, hasBody = r.body, true // POST and PUT subrequests inherit the read body
+		inherit() // POST and PUT subrequests inherit the read body
 	}
 	sr.method, sr.args = method, args
 	head := http1.Request{Method: method, URI: uri, Path: uri, Args: args, RawURI: uri, Proto: "HTTP/1.0", Major: 1, Minor: 0, ContentLength: -1}
@@ -229,9 +239,14 @@ func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.
 	}
 	sr.main = r.mainRequest()
 	if hasBody {
-		head.ContentLength = int64(len(body))
+		if bodyFile == "" {
+			bodyLen = int64(len(body))
+		}
+		head.ContentLength = bodyLen
 		sr.body, sr.bodyState = body, bodyRead
-		sr.setHeaderIn("Content-Length", []string{fmt.Sprint(len(body))})
+		// a body in a file: the subrequest reads it there and never removes it
+		sr.bodyFile, sr.bodyFileUser = bodyFile, bodyFile != ""
+		sr.setHeaderIn("Content-Length", []string{fmt.Sprint(bodyLen)})
 	}
 	sr.head = &head
 	if w.rec.Enabled() {

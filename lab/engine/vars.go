@@ -135,7 +135,11 @@ func (r *request) variable(name string) (string, bool) {
 		}
 	case "content_length":
 		if r.head != nil && r.head.Chunked && r.bodyState == bodyRead {
-			return strconv.Itoa(len(r.body)), true // nginx sets it once a chunked body is read
+			n := int64(len(r.body))
+			if r.body == nil && r.bodyFile != "" && !r.bodyFileUser {
+				n = r.bodyRecv // the body went to a temp file as it came
+			}
+			return strconv.FormatInt(n, 10), true // nginx sets it once a chunked body is read
 		}
 		if v := r.headerIn("content-length"); v != "" {
 			return v, true
@@ -209,7 +213,7 @@ func (r *request) variable(name string) (string, bool) {
 		return strconv.FormatInt(r.bodySent, 10), true
 	case "request_length":
 		if r.head != nil {
-			return strconv.Itoa(len(r.head.RawHeader) + len(r.body)), true
+			return strconv.FormatInt(int64(len(r.head.RawHeader))+r.bodyRecv, 10), true
 		}
 	case "binary_remote_addr":
 		if r.c != nil {
