@@ -20,8 +20,9 @@ import (
 )
 
 var (
-	update   = flag.Bool("update", false, "re-record testdata/*.luajit.txt from luajit")
-	areaFlag = flag.String("area", "", "run only these areas (comma-separated file names without .lua)")
+	update    = flag.Bool("update", false, "re-record testdata/*.luajit.txt from luajit")
+	areaFlag  = flag.String("area", "", "run only these areas (comma-separated file names without .lua)")
+	showKnown = flag.Bool("known", false, "log how each snippet of testdata/known.txt differs (with -v)")
 )
 
 // parallel is how many snippet files run at a time (the machine is shared).
@@ -288,6 +289,8 @@ func checkArea(t *testing.T, a *area, luajit string, eng *luaEngine, known map[s
 		switch {
 		case !ran:
 			t.Errorf("%s: the engine did not run it (the chunk stopped before? output ends with %q)", full, tail(out))
+		case g != want[s] && isKnown && *showKnown:
+			t.Logf("%s (known: %s):\n%s", full, reason, firstDiff(want[s], g, "luajit", "engine"))
 		case g == want[s] && isKnown:
 			t.Errorf("%s: listed in testdata/known.txt (%s) but the engine now prints what LuaJIT prints: remove it from the list (and from docs/architecture.md if it is there)", full, reason)
 		case g != want[s] && !isKnown:
