@@ -115,7 +115,10 @@ type Debug struct {
 	frame           *callFrame
 	Name            string
 	What            string
-	Source          string
+	Source          string // the chunk's name as loaded ("@file", "=name", the code); "=[C]" for Go functions
+	ShortSrc        string // the name messages give it: ChunkID(Source)
+	NParams         int
+	IsVararg        bool
 	CurrentLine     int
 	NUpvalues       int
 	LineDefined     int
@@ -1558,19 +1561,22 @@ func (ls *LState) GetInfo(what string, dbg *Debug, fn LValue) (LValue, error) {
 		case 'f':
 			retfn = true
 		case 'S':
-			if dbg.frame != nil && dbg.frame.Parent == nil {
-				dbg.What = "main"
-			} else if f.IsG {
+			if f.IsG {
 				dbg.What = "G"
+			} else if f.Proto.LineDefined == 0 { // a chunk, as LuaJIT tells it
+				dbg.What = "main"
 			} else if dbg.frame != nil && dbg.frame.TailCall > 0 {
 				dbg.What = "tail"
 			} else {
 				dbg.What = "Lua"
 			}
 			if !f.IsG {
-				dbg.Source = f.Proto.SourceName
+				dbg.Source, dbg.ShortSrc = f.Proto.Source, f.Proto.SourceName
 				dbg.LineDefined = f.Proto.LineDefined
 				dbg.LastLineDefined = f.Proto.LastLineDefined
+			} else {
+				dbg.Source, dbg.ShortSrc = "=[C]", "[C]"
+				dbg.LineDefined, dbg.LastLineDefined = -1, -1
 			}
 		case 'l':
 			if !f.IsG && dbg.frame != nil {
@@ -1582,6 +1588,12 @@ func (ls *LState) GetInfo(what string, dbg *Debug, fn LValue) (LValue, error) {
 			}
 		case 'u':
 			dbg.NUpvalues = len(f.Upvalues)
+			if f.IsG {
+				dbg.IsVararg = true
+			} else {
+				dbg.NParams = int(f.Proto.NumParameters)
+				dbg.IsVararg = f.Proto.IsVarArg != 0
+			}
 		case 'n':
 			if dbg.frame != nil {
 				dbg.Name = ls.rawFrameFuncName(dbg.frame)
@@ -1813,7 +1825,7 @@ func (ls *LState) Register(name string, fn LGFunction) {
 /* load and function call operations {{{ */
 
 func (ls *LState) Load(reader io.Reader, name string) (*LFunction, error) {
-	chunk, err := parse.Parse(reader, name)
+	chunk, err := parse.Parse(reader, ChunkID(name))
 	if err != nil {
 		return nil, newApiErrorE(ApiErrorSyntax, err)
 	}

@@ -304,7 +304,7 @@ func (ls *LState) TypeError(n int, typ LValueType) {
 // CChunkName is the chunk name of Lua code that stands in for a C
 // function (an embedder's pcall written in Lua, say): argument errors treat
 // calls it makes as calls from C, as LuaJIT's tracebacks name C frames.
-const CChunkName = "[C]"
+const CChunkName = "=[C]"
 
 // raiseCallerError raises a message as LuaJIT's lj_err_caller does:
 // after the position of the Lua function that called the running Go
@@ -327,7 +327,7 @@ func (ls *LState) raiseCallerErrorOf(fr *callFrame, format string, args ...inter
 			p = p.Parent
 		}
 	}
-	if p == nil || p.Fn.IsG || p.Fn.Proto.SourceName == CChunkName || p.Pc < 1 {
+	if p == nil || p.Fn.IsG || p.Fn.Proto.Source == CChunkName || p.Pc < 1 {
 		ls.raiseError(0, "%s", msg)
 	}
 	ls.raiseError(0, "%v:%v: %s", p.Fn.Proto.SourceName, p.Fn.Proto.DbgSourcePositions[p.Pc-1], msg)
@@ -348,7 +348,7 @@ func (ls *LState) luaWhere(level int) string {
 	for ; level > 0 && fr != nil; level-- {
 		fr = fr.Parent
 	}
-	if fr == nil || fr.Fn.IsG || fr.Fn.Proto.SourceName == CChunkName || fr.Pc < 1 || fr.Pc > len(fr.Fn.Proto.DbgSourcePositions) {
+	if fr == nil || fr.Fn.IsG || fr.Fn.Proto.Source == CChunkName || fr.Pc < 1 || fr.Pc > len(fr.Fn.Proto.DbgSourcePositions) {
 		return ""
 	}
 	return fmt.Sprintf("%s:%d: ", fr.Fn.Proto.SourceName, fr.Fn.Proto.DbgSourcePositions[fr.Pc-1])
@@ -358,7 +358,7 @@ func (ls *LState) luaWhere(level int) string {
 // frame fr, and whether it was called as a method; "?" when its caller is
 // not Lua code naming it in a plain call.
 func (ls *LState) argFuncName(fr *callFrame) (string, bool) {
-	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 || fr.Parent.Fn.Proto.SourceName == CChunkName {
+	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 || fr.Parent.Fn.Proto.Source == CChunkName {
 		return "?", false
 	}
 	parent := fr.Parent
@@ -481,10 +481,10 @@ func (ls *LState) LoadFile(path string) (*LFunction, error) {
 		file = os.Stdin
 	} else {
 		file, err = os.Open(path)
-		defer file.Close()
 		if err != nil {
-			return nil, newApiErrorE(ApiErrorFile, err)
+			return nil, newApiErrorE(ApiErrorFile, fmt.Errorf("cannot open %s: %s", path, strerror(err)))
 		}
+		defer file.Close()
 	}
 
 	reader := bufio.NewReader(file)
@@ -511,11 +511,17 @@ func (ls *LState) LoadFile(path string) (*LFunction, error) {
 		}
 	}
 
-	return ls.Load(reader, path)
+	name := "=stdin"
+	if path != "" {
+		name = "@" + path
+	}
+	return ls.Load(reader, name)
 }
 
+// LoadString loads source under its own text as the chunk name, as
+// luaL_loadstring: messages call it [string "..."].
 func (ls *LState) LoadString(source string) (*LFunction, error) {
-	return ls.Load(strings.NewReader(source), "<string>")
+	return ls.Load(strings.NewReader(source), source)
 }
 
 func (ls *LState) DoFile(path string) error {

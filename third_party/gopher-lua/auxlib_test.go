@@ -393,7 +393,7 @@ func TestCallerArgError(t *testing.T) {
 		{"local ok, e = pcall(check) return e", "bad argument #1 to '?' (value expected)"},
 		{"return select('#', check(1, 2))", "2"},
 	} {
-		fn, err := L.Load(strings.NewReader(tc.code), "chunk")
+		fn, err := L.Load(strings.NewReader(tc.code), "=chunk")
 		if err != nil {
 			t.Fatal(err)
 		}

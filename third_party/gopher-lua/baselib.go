@@ -192,8 +192,21 @@ func loadaux(L *LState, reader io.Reader, chunkname string) int {
 }
 
 func baseLoad(L *LState) int {
+	if s, ok := L.Get(1).(LString); ok { // LuaJIT 2.1 loads a string too
+		if err := checkLoadMode(L, 3); err != "" {
+			L.Push(LNil)
+			L.Push(LString(err))
+			return 2
+		}
+		return loadaux(L, strings.NewReader(string(s)), L.OptString(2, string(s)))
+	}
 	fn := L.CheckFunction(1)
-	chunkname := L.OptString(2, "?")
+	chunkname := L.OptString(2, "=(load)")
+	if err := checkLoadMode(L, 3); err != "" {
+		L.Push(LNil)
+		L.Push(LString(err))
+		return 2
+	}
 	top := L.GetTop()
 	buf := []string{}
 	for {
@@ -212,7 +225,11 @@ func baseLoad(L *LState) int {
 			}
 		} else {
 			L.Push(LNil)
-			L.Push(LString("reader function must return a string"))
+			msg := "reader function must return a string"
+			if where := L.Where(1); where != "" {
+				msg = where + " " + msg
+			}
+			L.Push(LString(msg))
 			return 2
 		}
 	}
@@ -225,22 +242,24 @@ func baseLoadFile(L *LState) int {
 	var err error
 	if L.GetTop() < 1 {
 		reader = os.Stdin
-		chunkname = "<stdin>"
+		chunkname = "=stdin"
 	} else {
-		chunkname = L.CheckString(1)
-		reader, err = os.Open(chunkname)
+		path := L.CheckString(1)
+		reader, err = os.Open(path)
 		if err != nil {
 			L.Push(LNil)
-			L.Push(LString(fmt.Sprintf("can not open file: %v", chunkname)))
+			L.Push(LString(fmt.Sprintf("cannot open %s: %s", path, strerror(err))))
 			return 2
 		}
 		defer reader.(*os.File).Close()
+		chunkname = "@" + path
 	}
 	return loadaux(L, reader, chunkname)
 }
 
 func baseLoadString(L *LState) int {
-	return loadaux(L, strings.NewReader(L.CheckString(1)), L.OptString(2, "<string>"))
+	src := L.CheckString(1)
+	return loadaux(L, strings.NewReader(src), L.OptString(2, src))
 }
 
 func baseNext(L *LState) int {
@@ -411,7 +430,7 @@ func baseSetFEnv(L *LState) int {
 		}
 		// a stand-in for C (the lab's pcall, CChunkName) is C, as LuaJIT
 		// says for setfenv(1, t) called through pcall
-		if cf == nil || cf.Fn.IsG || cf.Fn.Proto.SourceName == CChunkName {
+		if cf == nil || cf.Fn.IsG || cf.Fn.Proto.Source == CChunkName {
 			L.raiseCallerError("'setfenv' cannot change environment of given object")
 		} else {
 			cf.Fn.Env = env
@@ -576,7 +595,7 @@ func loRequire(L *LState) int {
 	lv := L.GetField(loaded, name)
 	if LVAsBool(lv) {
 		if lv == loopdetection {
-			L.RaiseError("loop or previous error loading module: %s", name)
+			L.Error(LString(fmt.Sprintf("loop or previous error loading module '%s'", name)), 0)
 		}
 		L.Push(lv)
 		return 1
@@ -590,7 +609,8 @@ func loRequire(L *LState) int {
 	for i := 1; ; i++ {
 		loader := L.RawGetInt(loaders, i)
 		if loader == LNil {
-			L.RaiseError("module %s not found:\n\t%s, ", name, strings.Join(messages, "\n\t"))
+			// raised by require itself: no position, as luaL_error at C level
+			L.Error(LString(fmt.Sprintf("module '%s' not found:%s", name, strings.Join(messages, ""))), 0)
 		}
 		L.Push(loader)
 		L.Push(LString(name))
@@ -642,3 +662,13 @@ func baseNewProxy(L *LState) int {
 /* }}} */
 
 //
+
+// checkLoadMode reads load's mode argument (LuaJIT 2.1: "b", "t" or both):
+// a text chunk needs "t" in it; the message is LuaJIT's.
+func checkLoadMode(L *LState, n int) string {
+	mode, ok := L.Get(n).(LString)
+	if !ok || strings.ContainsRune(string(mode), 't') {
+		return ""
+	}
+	return "attempt to load chunk with wrong mode"
+}

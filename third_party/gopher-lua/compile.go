@@ -1160,6 +1160,7 @@ func compileExpr(context *funcContext, reg int, expr ast.Expr, ec *expcontext) i
 		return compileFuncCallExpr(context, reg, ex, ec)
 	case *ast.FunctionExpr:
 		childcontext := newFuncContext(context.Proto.SourceName, context)
+		childcontext.Proto.Source = context.Proto.Source
 		compileFunctionExpr(childcontext, ex, ec)
 		protono := len(context.Proto.FunctionPrototypes)
 		context.Proto.FunctionPrototypes = append(context.Proto.FunctionPrototypes, childcontext.Proto)
@@ -1800,7 +1801,8 @@ func Compile(chunk []ast.Stmt, name string) (proto *FunctionProto, err error) { 
 		funcexpr.SetLastLine(sline(chunk[0]))
 		funcexpr.SetLastLine(eline(chunk[len(chunk)-1]) + 1)
 	}
-	context := newFuncContext(name, nil)
+	context := newFuncContext(ChunkID(name), nil)
+	context.Proto.Source = name
 	compileFunctionExpr(context, funcexpr, ecnone(0))
 	proto = context.Proto
 	return

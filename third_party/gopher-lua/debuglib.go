@@ -54,19 +54,35 @@ func debugGetInfo(L *LState) int {
 		L.Push(LNil)
 		return 1
 	}
+	// only the fields of the options asked for, as Lua sets them
 	tbl := L.NewTable()
-	if len(dbg.Name) > 0 {
-		tbl.RawSetString("name", LString(dbg.Name))
-	} else {
-		tbl.RawSetString("name", LNil)
+	if strings.ContainsRune(what, 'n') {
+		if len(dbg.Name) > 0 {
+			tbl.RawSetString("name", LString(dbg.Name))
+		}
 	}
-	tbl.RawSetString("what", LString(dbg.What))
-	tbl.RawSetString("source", LString(dbg.Source))
-	tbl.RawSetString("currentline", LNumber(dbg.CurrentLine))
-	tbl.RawSetString("nups", LNumber(dbg.NUpvalues))
-	tbl.RawSetString("linedefined", LNumber(dbg.LineDefined))
-	tbl.RawSetString("lastlinedefined", LNumber(dbg.LastLineDefined))
-	tbl.RawSetString("func", fn)
+	if strings.ContainsRune(what, 'S') {
+		w := dbg.What
+		if w == "G" { // a Go function is what Lua calls a C function
+			w = "C"
+		}
+		tbl.RawSetString("what", LString(w))
+		tbl.RawSetString("source", LString(dbg.Source))
+		tbl.RawSetString("short_src", LString(dbg.ShortSrc))
+		tbl.RawSetString("linedefined", LNumber(dbg.LineDefined))
+		tbl.RawSetString("lastlinedefined", LNumber(dbg.LastLineDefined))
+	}
+	if strings.ContainsRune(what, 'l') {
+		tbl.RawSetString("currentline", LNumber(dbg.CurrentLine))
+	}
+	if strings.ContainsRune(what, 'u') {
+		tbl.RawSetString("nups", LNumber(dbg.NUpvalues))
+		tbl.RawSetString("nparams", LNumber(dbg.NParams))
+		tbl.RawSetString("isvararg", LBool(dbg.IsVararg))
+	}
+	if strings.ContainsRune(what, 'f') {
+		tbl.RawSetString("func", fn)
+	}
 	L.Push(tbl)
 	return 1
 }

@@ -26,7 +26,8 @@ type DbgCall struct {
 }
 
 type FunctionProto struct {
-	SourceName         string
+	SourceName         string // the source's name in messages: ChunkID(Source)
+	Source             string // the name the chunk was loaded under: "@file", "=name" or the code
 	LineDefined        int
 	LastLineDefined    int
 	NumUpvalues        uint8

@@ -34,16 +34,18 @@ func loFindFile(L *LState, name, pname string) (string, string) {
 	if !ok {
 		L.RaiseError("package.%s must be a string", pname)
 	}
-	messages := []string{}
+	// Lua 5.1's findfile: the first readable file; else a "no file" line
+	// per template, each starting with "\n\t", for require's message
+	var messages strings.Builder
 	for _, pattern := range strings.Split(string(path), ";") {
 		luapath := strings.Replace(pattern, "?", name, -1)
-		if _, err := os.Stat(luapath); err == nil {
+		if f, err := os.Open(luapath); err == nil {
+			f.Close()
 			return luapath, ""
-		} else {
-			messages = append(messages, err.Error())
 		}
+		fmt.Fprintf(&messages, "\n\tno file '%s'", luapath)
 	}
-	return "", strings.Join(messages, "\n\t")
+	return "", messages.String()
 }
 
 func OpenPackage(L *LState) int {
@@ -58,9 +60,10 @@ func OpenPackage(L *LState) int {
 	L.SetField(packagemod, "loaders", loaders)
 	L.SetField(L.Get(RegistryIndex), "_LOADERS", loaders)
 
-	loaded := L.NewTable()
+	// the registry's _LOADED, made by the first library opened (base
+	// puts _G there when it is opened first), as Lua 5.1's luaopen_package
+	loaded := L.FindTable(L.Get(RegistryIndex).(*LTable), "_LOADED", 1)
 	L.SetField(packagemod, "loaded", loaded)
-	L.SetField(L.Get(RegistryIndex), "_LOADED", loaded)
 
 	L.SetField(packagemod, "path", LString(loGetPath(LuaPath, LuaPathDefault)))
 	L.SetField(packagemod, "cpath", emptyLString)
@@ -85,7 +88,7 @@ func loLoaderPreload(L *LState) int {
 	}
 	lv := L.GetField(preload, name)
 	if lv == LNil {
-		L.Push(LString(fmt.Sprintf("no field package.preload['%s']", name)))
+		L.Push(LString(fmt.Sprintf("\n\tno field package.preload['%s']", name)))
 		return 1
 	}
 	L.Push(lv)

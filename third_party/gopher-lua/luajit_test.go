@@ -136,6 +136,13 @@ var luajitCases = []struct{ file, what string }{
 	// __len is called, its first result as it is (gopher-lua called a
 	// table's __len)
 	{"len", "length operator"},
+	// chunk names in messages as LuaJIT's lj_debug_shortname writes them:
+	// "=name" as name, "@file" as file (a long one "..." and its end),
+	// other sources [string "first line..."]; loadstring's default name is
+	// its source (gopher-lua said <string>), load takes a string and a
+	// mode, debug.getinfo gives source, short_src, nparams; loadfile,
+	// dofile and require fail in LuaJIT's words; package.loaded._G is _G
+	{"chunkname", "chunk names"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -186,12 +186,8 @@ func osResult(L *LState, name string, err error) int {
 		L.Push(LString(name + ": " + err.Error()))
 		return 2
 	}
-	msg := errno.Error()
-	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
-		msg = string(msg[0]-'a'+'A') + msg[1:]
-	}
 	L.Push(LNil)
-	L.Push(LString(name + ": " + msg))
+	L.Push(LString(name + ": " + strerror(errno)))
 	L.Push(LNumber(errno))
 	return 3
 }
@@ -256,3 +252,17 @@ func osTmpname(L *LState) int {
 }
 
 //
+
+// strerror is C's strerror text of err's errno ("No such file or
+// directory"), else err's own text.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	msg := errno.Error()
+	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
+		msg = string(msg[0]-'a'+'A') + msg[1:]
+	}
+	return msg
+}

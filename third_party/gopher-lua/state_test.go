@@ -80,7 +80,7 @@ result = tostring(e)`)
 		if err != nil {
 			t.Fatalf("minimize %v: %v", minimize, err)
 		}
-		if got, want := L.GetGlobal("result").String(), "<string>:2: stack overflow"; got != want {
+		if got, want := L.GetGlobal("result").String(), `[string "..."]:2: stack overflow`; got != want {
 			t.Errorf("minimize %v: got %q, want %q", minimize, got, want)
 		}
 		L.Close()
