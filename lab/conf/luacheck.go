@@ -25,7 +25,7 @@ func luaSyntaxError(code, chunk string) (msg string, line int, ok bool) {
 	}()
 	stmts, err := parse.Parse(strings.NewReader(code), chunk)
 	if err == nil {
-		_, err = lua.Compile(stmts, chunk)
+		_, err = lua.Compile(stmts, "="+chunk) // messages name it chunk
 	}
 	if err == nil {
 		return "", 0, true

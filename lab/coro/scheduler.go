@@ -140,7 +140,7 @@ func compileChunk(src string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lua.Compile(chunk, PreludeChunk)
+	return lua.Compile(chunk, "="+PreludeChunk)
 }
 
 // New installs the coroutine-aware pcall, xpcall and coroutine library in L

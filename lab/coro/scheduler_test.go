@@ -46,7 +46,7 @@ func drive(t *testing.T, code string, budget *Budget) (string, *lua.ApiError, in
 		out.WriteByte('\n')
 		return 0
 	}))
-	fn, err := L.Load(strings.NewReader(code), "test")
+	fn, err := L.Load(strings.NewReader(code), "=test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func (e *Engine) compileAll() {
 			e.loadErr[c] = errors.New(c.Err)
 			return
 		}
-		p, err := compileLua(c.Code, c.ChunkName)
+		p, err := compileLua(c.Code, c.Source())
 		if err != nil {
 			e.loadErr[c] = err
 			return
@@ -76,14 +76,16 @@ func (e *Engine) compileAll() {
 	}
 }
 
-// compileLua compiles source under chunkname into a proto that any VM can
+// compileLua compiles src loaded as source ("=content_by_lua(nginx.conf:12)",
+// "@/path/file.lua": conf.LuaCode.Source) into a proto that any VM can
 // instantiate.
-func compileLua(src, chunkname string) (*lua.FunctionProto, error) {
+func compileLua(src, source string) (*lua.FunctionProto, error) {
+	chunkname := lua.ChunkID(source)
 	chunk, err := parse.Parse(strings.NewReader(src), chunkname)
 	if err != nil {
 		return nil, fmt.Errorf("%s", luaSyntaxMessage(err, chunkname))
 	}
-	p, err := lua.Compile(chunk, chunkname)
+	p, err := lua.Compile(chunk, source)
 	if err != nil {
 		return nil, fmt.Errorf("%s", luaSyntaxMessage(err, chunkname))
 	}

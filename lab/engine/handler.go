@@ -22,7 +22,7 @@ func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 		// a request's own VM (lua_code_cache off): the file is read again
 		src, err := code.ReadFile()
 		if err == nil {
-			p, err = compileLua(src, code.ChunkName)
+			p, err = compileLua(src, code.Source())
 		}
 		if err != nil {
 			return nil, err
@@ -34,7 +34,7 @@ func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 		var ok bool
 		if p, ok = w.e.protos[code]; !ok {
 			var err error
-			if p, err = compileLua(code.Code, code.ChunkName); err != nil {
+			if p, err = compileLua(code.Code, code.Source()); err != nil {
 				return nil, err
 			}
 		}
@@ -438,7 +438,7 @@ func luaPosition(L *lua.LState) (string, int32) {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
 			return "", 0
 		}
-		if dbg.Source == coro.PreludeChunk || dbg.CurrentLine <= 0 {
+		if dbg.ShortSrc == coro.PreludeChunk || dbg.CurrentLine <= 0 {
 			continue
 		}
 		return sourcePosition(dbg.Source, dbg.CurrentLine)

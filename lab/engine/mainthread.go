@@ -34,7 +34,7 @@ func (w *worker) findPCallBody() error {
 	defer func() { w.calibrating = false }()
 	probe := L.NewFunction(func(L *lua.LState) int {
 		if dbg, ok := L.GetStack(-1); ok {
-			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.Source == coro.PreludeChunk {
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.ShortSrc == coro.PreludeChunk {
 				w.bodyStartLine = dbg.LineDefined
 			}
 		}
@@ -64,7 +64,7 @@ func preludeCaller(L *lua.LState) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.Source != coro.PreludeChunk {
+	if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.ShortSrc != coro.PreludeChunk {
 		return 0, false
 	}
 	return dbg.LineDefined, true
@@ -89,7 +89,7 @@ func (w *worker) isPCallBody(co *lua.LState) bool {
 	if _, err := co.GetInfo("S", dbg, lua.LNil); err != nil {
 		return false
 	}
-	return dbg.Source == coro.PreludeChunk && dbg.LineDefined == w.bodyStartLine
+	return dbg.ShortSrc == coro.PreludeChunk && dbg.LineDefined == w.bodyStartLine
 }
 
 // luaThread is the coroutine code running on L belongs to, pcall bodies

@@ -853,7 +853,7 @@ func reSubRun(L *lua.LState, st *reState, rx *reRegex, subj string, global bool,
 }
 
 // reSubProto is reSubLua compiled once for every VM.
-var reSubProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return compileSource(reSubLua, "<string>") })
+var reSubProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return compileSource(reSubLua, "=<string>") })
 
 // reSubLua builds sub and gsub: a string replacement goes to Go (strSub,
 // strGsub); a function replacement loops here, calling step for each match

@@ -73,7 +73,7 @@ func restyProto(file string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := compileSource(string(src), file)
+	p, err := compileSource(string(src), "@"+file)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", file, err)
 	}
@@ -81,11 +81,12 @@ func restyProto(file string) (*lua.FunctionProto, error) {
 	return p, nil
 }
 
-// compileSource parses and compiles Lua source named chunk.
-func compileSource(src, chunk string) (*lua.FunctionProto, error) {
-	tree, err := parse.Parse(strings.NewReader(src), chunk)
+// compileSource parses and compiles Lua src loaded as source ("@file",
+// "=name": lua.ChunkID).
+func compileSource(src, source string) (*lua.FunctionProto, error) {
+	tree, err := parse.Parse(strings.NewReader(src), lua.ChunkID(source))
 	if err != nil {
 		return nil, err
 	}
-	return lua.Compile(tree, chunk)
+	return lua.Compile(tree, source)
 }

@@ -115,7 +115,7 @@ local function named() end
 local info = debug.getinfo(named)
 print(info.what, info.linedefined, info.nparams, info.nups, type(info.func))
 -- @@ debug_getinfo_c
-local info = debug.getinfo(print)
+local info = debug.getinfo(string.rep)
 print(info.what, info.short_src, info.currentline, info.linedefined)
 -- @@ debug_getlocal
 local function f(a, b) local c = 3 return debug.getlocal(1, 1), debug.getlocal(1, 3) end
