@@ -435,6 +435,39 @@ func TestBrowserPhaseMap(t *testing.T) {
 	t.Logf("phases lit: %v", lit)
 }
 
+// TestBrowserPhaseAPIs: pointing at a phase of the map says what its Lua
+// may call, from the engine's API table: content may wait (ngx.sleep is
+// among the calls that yield), header_filter may not, ssl runs no Lua.
+func TestBrowserPhaseAPIs(t *testing.T) {
+	l := newLab(t, "")
+	ctx := browser(t)
+	run(t, ctx, "open the phases example from the home page",
+		chromedp.Navigate(l.ts.URL+"/"),
+		chromedp.Click(chromedp.CSS(`form[action="/example/phases"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#phase-api`)),
+	)
+	read := func(phase string) string {
+		t.Helper()
+		return value(t, ctx, "point at "+phase, chromedp.Evaluate[string](`(() => {
+			document.querySelector('#phase-`+phase+`').dispatchEvent(new MouseEvent('mouseenter'));
+			return document.querySelector('#phase-api').textContent; })()`))
+	}
+	if got := read("content"); !strings.Contains(got, "may yield") || !strings.Contains(got, "ngx.sleep") || !strings.Contains(got, "tcpsock:receive") {
+		t.Errorf("content: %q, want the calls that yield with ngx.sleep and tcpsock:receive", got)
+	}
+	got := read("header_filter")
+	listed := value(t, ctx, "the listed calls", chromedp.Evaluate[string](`[...document.querySelectorAll('#phase-api li')].map(li => li.textContent).join(' ')`))
+	if !strings.Contains(got, "None of them yields") || strings.Contains(listed, "ngx.sleep") || !strings.Contains(listed, "ngx.header") {
+		t.Errorf("header_filter: %q, want no yielding call, ngx.header and no ngx.sleep", got)
+	}
+	if got := read("ssl"); !strings.Contains(got, "runs no Lua") {
+		t.Errorf("ssl: %q, want that it runs no Lua in the lab", got)
+	}
+	if pointed := value(t, ctx, "the pointed node", chromedp.Evaluate[string](`document.querySelector('.pm-node.pointed').id`)); pointed != "phase-ssl" {
+		t.Errorf("the pointed node is %q, want phase-ssl", pointed)
+	}
+}
+
 // TestBrowserExamplesSendAtOnce: a learner opens each example from the home
 // page, one after another, and presses Send at once (no Apply): the
 // request line holds a path the example serves, and the answer is that

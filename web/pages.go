@@ -6,9 +6,11 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/restylab/restylab/lab/engine"
 	"github.com/restylab/restylab/web/highlight"
 	"github.com/restylab/restylab/web/static"
 	"github.com/restylab/restylab/web/store"
@@ -70,8 +72,22 @@ func (s *Server) boot(r *http.Request, id string, lang views.Lang, ws store.Work
 		Workspace: views.BootWorkspace{Conf: ws.Conf, Files: files, Updated: ws.Updated},
 		ProxyBase: baseURL(r) + "/s/" + id + "/",
 		Phases:    views.Phases,
+		API:       apiUses(),
 	}
 }
+
+// apiUses is the engine's API table, in the views' type.
+var apiUses = sync.OnceValue(func() []views.API {
+	var out []views.API
+	for _, u := range engine.APIUses() {
+		a := views.API{Name: u.Name, Yields: u.Yields, Any: u.Any}
+		if !u.Any {
+			a.Phases = u.Phases
+		}
+		out = append(out, a)
+	}
+	return out
+})
 
 // baseURL is the scheme and host the browser used.
 func baseURL(r *http.Request) string {

@@ -143,3 +143,60 @@ server {
 	}
 	sameNames(t, exposed, want, "ngx_lua exposes %s: add it to apiTable or apiMissing", "%s is in apiTable or apiMissing but ngx_lua does not expose it")
 }
+
+// TestAPIUses checks the phase map's lists against what need() enforces:
+// a sleep may be listed where ngx_lua lets a coroutine wait, never in a
+// filter, and every phase the map draws has APIs.
+func TestAPIUses(t *testing.T) {
+	byPhase := map[string][]APIUse{}
+	for _, u := range APIUses() {
+		for _, p := range u.Phases {
+			byPhase[p] = append(byPhase[p], u)
+		}
+	}
+	has := func(phase, name string) (APIUse, bool) {
+		for _, a := range byPhase[phase] {
+			if a.Name == name {
+				return a, true
+			}
+		}
+		return APIUse{}, false
+	}
+	for _, tc := range []struct {
+		phase, name string
+		want        bool
+	}{
+		{"content", "ngx.sleep", true},
+		{"rewrite", "ngx.req.read_body", true},
+		{"timer", "tcpsock:receive", true},
+		{"header_filter", "ngx.sleep", false},
+		{"body_filter", "ngx.say", false},
+		{"log", "ngx.socket.tcp", false},
+		{"init", "ngx.timer.at", false},
+		{"init_worker", "ngx.timer.at", true},
+		{"set", "ngx.var (write)", true},
+		{"content", "tcpsock:sslhandshake", false}, // not supported: left out
+		{"header_filter", "tcpsock:settimeout", false}, // no socket there to call it on
+		{"content", "tcpsock:settimeout", true},
+	} {
+		if _, ok := has(tc.phase, tc.name); ok != tc.want {
+			t.Errorf("%s in %s: listed %v, want %v", tc.name, tc.phase, ok, tc.want)
+		}
+	}
+	if a, _ := has("content", "ngx.sleep"); !a.Yields || a.Any {
+		t.Errorf("ngx.sleep in content = %+v, want yields and not any", a)
+	}
+	if a, _ := has("log", "ngx.now"); !a.Any {
+		t.Errorf("ngx.now in log = %+v, want any", a)
+	}
+	for _, p := range []string{"set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer"} {
+		if len(byPhase[p]) == 0 {
+			t.Errorf("no API listed for %s", p)
+		}
+		for _, a := range byPhase[p] {
+			if a.Yields && (p == "header_filter" || p == "body_filter" || p == "log" || p == "set" || p == "init" || p == "init_worker" || p == "balancer") {
+				t.Errorf("%s lists %s, which yields: ngx_lua cannot wait there", p, a.Name)
+			}
+		}
+	}
+}

@@ -34,6 +34,9 @@ type Boot struct {
 	Workspace BootWorkspace `json:"workspace"`
 	ProxyBase string        `json:"proxyBase"`
 	Phases    []string      `json:"phases"`
+	// API lists the ngx APIs with the phases ngx_lua allows them in
+	// (engine.APIUses): the phase map shows a phase's for the phase in focus.
+	API []API `json:"api,omitempty"`
 	// Notice is a one-time message for the learner (e.g. where their
 	// previous code was kept), with a link; the page shows it above the
 	// playground.
@@ -83,3 +86,11 @@ type Share struct {
 // Phases lists OpenResty's phases in the order a request meets them
 // (init and init_worker run at startup).
 var Phases = []string{"init", "init_worker", "ssl", "set", "rewrite", "access", "content", "balancer", "header_filter", "body_filter", "log"}
+
+// API is one ngx API in Boot.API.
+type API struct {
+	Name   string   `json:"name"`
+	Phases []string `json:"phases,omitempty"` // where it may run; empty when Any
+	Yields bool     `json:"yields,omitempty"` // it may suspend the coroutine
+	Any    bool     `json:"any,omitempty"`    // it works in every phase
+}

@@ -14,6 +14,8 @@ export interface Boot {
   workspace: Workspace;
   proxyBase: string;
   phases: string[];
+  /** The ngx API with the phases where ngx_lua allows each call (the engine's API table). */
+  api: ApiUse[];
   /** The example just opened: the path it serves, and its burst's n and c. */
   preset?: Preset;
   /** Set on a lesson page: the lesson beside the playground. */
@@ -39,6 +41,28 @@ export function parsePreset(v: unknown): Preset | undefined {
   const out: Preset = { path: p.path, n, c };
   if (typeof p.method === "string" && /^[A-Z]{1,16}$/.test(p.method)) out.method = p.method;
   if (typeof p.body === "string") out.body = p.body;
+  return out;
+}
+
+/** ApiUse is one ngx API: where it may run, whether it may yield, whether it works in every phase. */
+export interface ApiUse {
+  name: string;
+  phases: string[];
+  yields: boolean;
+  any: boolean;
+}
+
+/** parseApi keeps the well-formed entries of the boot data's api list. */
+export function parseApi(v: unknown): ApiUse[] {
+  if (!Array.isArray(v)) return [];
+  const out: ApiUse[] = [];
+  for (const e of v) {
+    if (!e || typeof e !== "object") continue;
+    const r = e as Record<string, unknown>;
+    if (typeof r.name !== "string") continue;
+    const phases = Array.isArray(r.phases) ? r.phases.filter((p): p is string => typeof p === "string") : [];
+    out.push({ name: r.name, phases, yields: r.yields === true, any: r.any === true });
+  }
   return out;
 }
 
@@ -77,6 +101,7 @@ export function parseBoot(text: string | null | undefined, htmlLang = "en"): Boo
     },
     proxyBase: typeof raw.proxyBase === "string" ? raw.proxyBase : "",
     phases: phases.length ? phases : DEFAULT_PHASES,
+    api: parseApi(raw.api),
     preset: parsePreset(raw.preset),
     lesson: raw.lesson && typeof raw.lesson === "object" && typeof (raw.lesson as { id?: unknown }).id === "string"
       ? { id: (raw.lesson as { id: string }).id } : undefined,

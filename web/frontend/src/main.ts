@@ -14,6 +14,7 @@ import { EpollPanel } from "./panels/epoll";
 import { ErrorLogPanel } from "./panels/errorlog";
 import { EventLogPanel } from "./panels/eventlog";
 import { PhaseMap } from "./panels/phasemap";
+import { renderPhaseApis } from "./panels/phaseapi";
 import { RequestPanel } from "./panels/request";
 import { wireLesson } from "./lesson";
 import { SharePanel } from "./panels/share";
@@ -308,9 +309,15 @@ function start(): void {
   const phaseBox = h("details", { class: "phases", open: true },
     h("summary", null, t("phases.title")));
   if (!boot.embed) {
-    phaseMap = new PhaseMap(boot.phases, (site) => editor.jumpTo(CONF, site.line));
+    const apiInfo = h("div", { class: "pm-api small-text", id: "phase-api", "aria-live": "polite" });
+    phaseMap = new PhaseMap(boot.phases, (site) => editor.jumpTo(CONF, site.line),
+      (phase) => renderPhaseApis(apiInfo, boot.api, phase));
     phaseBox.appendChild(phaseMap.root);
     phaseBox.appendChild(h("p", { class: "muted small-text" }, t("phases.hint")));
+    if (boot.api.length) {
+      renderPhaseApis(apiInfo, boot.api, "content");
+      phaseBox.appendChild(apiInfo);
+    }
     phaseMap.setSites(scanPhases(editor.text(CONF)));
   }
   const left = h("div", { class: "col left" }, editor.root, boot.embed ? null : phaseBox);

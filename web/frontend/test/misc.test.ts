@@ -215,3 +215,22 @@ test("a preset may carry the request's method and body", () => {
   assert.deepEqual(parseBoot(JSON.stringify({ preset: { path: "/", n: 1, c: 1, method: "get; rm" } })).preset, { path: "/", n: 1, c: 1 });
   assert.equal(parseBoot(JSON.stringify({ preset: { path: "x", n: 1, c: 1 } })).preset, undefined);
 });
+
+test("a phase's APIs: its own, those that yield, and those of every phase", async () => {
+  const { apisOf } = await import("../src/panels/phaseapi");
+  const b = parseBoot(JSON.stringify({ api: [
+    { name: "ngx.say", phases: ["content"] },
+    { name: "ngx.sleep", phases: ["content", "timer"], yields: true },
+    { name: "ngx.now", any: true },
+    { name: 3 }, "junk",
+  ] }));
+  assert.equal(b.api.length, 3);
+  const content = apisOf(b.api, "content");
+  assert.deepEqual(content.own.map((a) => a.name), ["ngx.say", "ngx.sleep"]);
+  assert.deepEqual(content.yields.map((a) => a.name), ["ngx.sleep"]);
+  assert.deepEqual(content.any.map((a) => a.name), ["ngx.now"]);
+  const filter = apisOf(b.api, "header_filter");
+  assert.equal(filter.own.length, 0);
+  assert.equal(filter.yields.length, 0);
+  assert.deepEqual(parseBoot("{}").api, []);
+});

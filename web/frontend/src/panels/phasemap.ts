@@ -1,5 +1,6 @@
 // The phase map: an inline SVG flow of OpenResty's phases; phases with Lua code are marked,
-// phase_enter events light them up in order, a click jumps to the phase's block.
+// phase_enter events light them up in order, a click jumps to the phase's block, pointing at one
+// (or focusing it) tells onPoint, which shows what the phase may call.
 
 import { svg } from "../dom";
 import { t } from "../i18n";
@@ -14,7 +15,7 @@ export class PhaseMap {
   private queue: string[] = [];
   private timer = 0;
 
-  constructor(phases: string[], private onJump: (site: PhaseSite) => void) {
+  constructor(phases: string[], private onJump: (site: PhaseSite) => void, private onPoint: (phase: string) => void = () => {}) {
     const startup = phases.filter((p) => STARTUP.has(p));
     const flow = phases.filter((p) => !STARTUP.has(p));
     const bw = 92, bh = 26, gap = 12, perRow = 5;
@@ -56,6 +57,12 @@ export class PhaseMap {
       if (s) this.onJump(s);
     };
     g.addEventListener("click", go);
+    const point = () => {
+      for (const n of this.nodes.values()) n.classList.toggle("pointed", n === g);
+      this.onPoint(phase);
+    };
+    g.addEventListener("mouseenter", point);
+    g.addEventListener("focus", point);
     g.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
