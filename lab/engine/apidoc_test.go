@@ -175,7 +175,7 @@ func TestAPIUses(t *testing.T) {
 		{"init", "ngx.timer.at", false},
 		{"init_worker", "ngx.timer.at", true},
 		{"set", "ngx.var (write)", true},
-		{"content", "tcpsock:sslhandshake", false}, // not supported: left out
+		{"content", "tcpsock:sslhandshake", false},     // not supported: left out
 		{"header_filter", "tcpsock:settimeout", false}, // no socket there to call it on
 		{"content", "tcpsock:settimeout", true},
 	} {
