@@ -50,6 +50,9 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 
 func (w *worker) output(L *lua.LState, fname string, newline bool) int {
 	r := w.need(L, "ngx."+fname)
+	if r.rawSocket() {
+		return nilErr(L, errRawSocket)
+	}
 	if r.eofSent {
 		return nilErr(L, "seen eof")
 	}
@@ -103,6 +106,9 @@ func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", false
 func (w *worker) apiFlush(L *lua.LState) int {
 	r := w.need(L, "ngx.flush")
 	wait := L.OptBool(1, false)
+	if r.rawSocket() {
+		return nilErr(L, errRawSocket)
+	}
 	if r.eofSent {
 		return nilErr(L, "seen eof")
 	}

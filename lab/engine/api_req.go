@@ -39,6 +39,7 @@ func (w *worker) newReqTable() *lua.LTable {
 		"append_body":   w.reqAppendBody,
 		"finish_body":   w.reqFinishBody,
 		"set_body_file": w.reqSetBodyFile,
+		"socket":        w.reqSocket,
 	}
 	for k, f := range fns {
 		w.setAPI(t, "ngx.req."+k, f)
@@ -353,6 +354,12 @@ func (r *request) feedBody() (bool, error) {
 
 // onInput is called when input arrives while r is active.
 func (r *request) onInput() {
+	if cs := r.reqSock; cs != nil {
+		// the request socket reads the connection now (ngx_lua replaces
+		// the read handler): no body decoding, no client-abort watch
+		cs.onDownInput()
+		return
+	}
 	if r.bodyState != bodyReading || r.bodyDecoder == nil {
 		if r.c.eof {
 			r.clientClosed()
@@ -393,7 +400,8 @@ func (r *request) onInput() {
 }
 
 func (w *worker) reqDiscardBody(L *lua.LState) int {
-	w.need(L, "ngx.req.discard_body")
+	r := w.need(L, "ngx.req.discard_body")
+	r.bodyDiscarded = true
 	return 0
 }
 

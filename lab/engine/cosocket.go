@@ -74,6 +74,13 @@ type cosock struct {
 	waiter    *uthread    // the light thread blocked on this socket
 	obj       *lua.LTable // the Lua socket object
 	shorthand bool        // made by ngx.socket.connect: connect returns obj
+
+	// down is set for a request socket (reqsocket.go): the request whose
+	// client connection it reads (fd stays -1); raw: ngx.req.socket(true);
+	// bodyLeft: the body bytes a read-only one has not taken yet.
+	down     *request
+	raw      bool
+	bodyLeft int64
 }
 
 type sockState uint8
@@ -118,6 +125,7 @@ func (w *worker) newSocketTable() *lua.LTable {
 	}
 	mt.RawSetString("__index", idx)
 	w.sockMeta = mt
+	w.newReqSocketMetas()
 	w.setAPI(t, "ngx.socket.tcp", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.tcp") })
 	w.setAPI(t, "ngx.socket.stream", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.stream") })
 	w.setAPI(t, "ngx.socket.connect", func(L *lua.LState) int {
@@ -444,6 +452,9 @@ func (w *worker) sockSend(L *lua.LState) int {
 		return nilErr(L, "closed")
 	}
 	data := appendPrintable(L, nil, L.CheckAny(2), 2, "send")
+	if cs.down != nil {
+		return cs.sendDown(L, data)
+	}
 	cs.out, cs.sent = data, 0
 	if cs.trySendNow() {
 		L.Push(lua.LNumber(len(data)))
@@ -482,6 +493,10 @@ func (cs *cosock) trySend() {
 
 // fill reads what the socket has into the buffer.
 func (cs *cosock) fill() {
+	if cs.down != nil {
+		cs.fillDown()
+		return
+	}
 	if cs.fd < 0 {
 		return
 	}
@@ -570,7 +585,7 @@ func (cs *cosock) receive(L *lua.LState) int {
 		return len(vals)
 	}
 	cs.wait = waitRecv
-	return cs.block(L, cs.readTimeout, fmt.Sprintf("read fd %d", cs.fd))
+	return cs.block(L, cs.readTimeout, fmt.Sprintf("read fd %d", cs.fdDesc()))
 }
 
 func (cs *cosock) tryRecv() {

@@ -486,6 +486,9 @@ func (r *request) flushBuffered() bool {
 
 // onFlushed is called by the connection when all output is written.
 func (r *request) onFlushed() {
+	if cs := r.reqSock; cs != nil && cs.raw {
+		cs.onDownFlushed()
+	}
 	if t := r.flushWaiter; t != nil && t.state().op == opFlush {
 		r.flushWaiter = nil
 		r.resumeThread(t, lua.LTrue)
@@ -599,7 +602,8 @@ func (r *request) finalizeDone() {
 	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) && r.bodyDecoder == nil {
 		// the body was never read: skip it before the next request
 		r.c.discard = http1.NewBodyDecoder(r.head, http1.Limits{})
-	} else if r.bodyState == bodyReading {
+	} else if r.bodyState == bodyReading || (r.reqSock != nil && r.reqSock.bodyLeft > 0) {
+		// a body only partly read: the connection cannot carry another request
 		r.keepAlive = false
 	}
 	r.runLogPhase()

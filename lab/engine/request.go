@@ -101,6 +101,10 @@ type request struct {
 	broken        bool          // an error after the header went out: no proper end
 	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
 	sockets       []*cosock     // cosockets this request made (closed at its end)
+	// reqSock: the request socket ngx.req.socket made (reqsocket.go);
+	// bodyDiscarded: ngx.req.discard_body ran (the body is no one's).
+	reqSock       *cosock
+	bodyDiscarded bool
 	isTimer       bool          // a timer callback (no connection)
 	timerDone     bool
 	ended         bool      // the request (or timer) is over: its sockets are closed

@@ -44,6 +44,9 @@ type luaVM struct {
 	// which lives in its VM's registry.
 	funcs      map[*conf.LuaCode]*lua.LFunction
 	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
+	// reqSockMeta and rawSockMeta: ngx.req.socket() and
+	// ngx.req.socket(true) objects (reqsocket.go); udpMeta: ngx.socket.udp
+	reqSockMeta, rawSockMeta, udpMeta *lua.LTable
 	threadMeta *lua.LTable // metatable of ngx.thread handles
 	semMeta    *lua.LTable // metatable of ngx.semaphore objects
 }
