@@ -105,7 +105,7 @@ type request struct {
 	// bodyDiscarded: ngx.req.discard_body ran (the body is no one's).
 	reqSock       *cosock
 	bodyDiscarded bool
-	isTimer       bool          // a timer callback (no connection)
+	isTimer       bool // a timer callback (no connection)
 	timerDone     bool
 	ended         bool      // the request (or timer) is over: its sockets are closed
 	sub           *subState // set for a subrequest: its output is captured

@@ -42,13 +42,13 @@ type luaVM struct {
 	ngx   *lua.LTable
 	// funcs are the handlers compiled into this VM: ngx_lua's code cache,
 	// which lives in its VM's registry.
-	funcs      map[*conf.LuaCode]*lua.LFunction
-	sockMeta   *lua.LTable // metatable of ngx.socket.tcp objects
+	funcs    map[*conf.LuaCode]*lua.LFunction
+	sockMeta *lua.LTable // metatable of ngx.socket.tcp objects
 	// reqSockMeta and rawSockMeta: ngx.req.socket() and
 	// ngx.req.socket(true) objects (reqsocket.go); udpMeta: ngx.socket.udp
 	reqSockMeta, rawSockMeta, udpMeta *lua.LTable
-	threadMeta *lua.LTable // metatable of ngx.thread handles
-	semMeta    *lua.LTable // metatable of ngx.semaphore objects
+	threadMeta                        *lua.LTable // metatable of ngx.thread handles
+	semMeta                           *lua.LTable // metatable of ngx.semaphore objects
 }
 
 // initVM creates the worker's own Lua VM and makes it the current one.
