@@ -104,6 +104,7 @@ var dynamicNeeds = map[string][]string{
 	"apiTimer":  {"ngx.timer.at", "ngx.timer.every"},
 	"capture":   {"ngx.location.capture", "ngx.location.capture_multi"},
 	"sockNew":   {"ngx.socket.tcp", "ngx.socket.stream", "ngx.socket.connect"},
+	"checkUDP":  {"udpsock:setpeername", "udpsock:send", "udpsock:receive", "udpsock:close"},
 	"checkSock": {"tcpsock:connect", "tcpsock:send", "tcpsock:receive", "tcpsock:receiveany", "tcpsock:receiveuntil", "tcpsock:close", "tcpsock:getreusedtimes", "tcpsock:setkeepalive"},
 }
 

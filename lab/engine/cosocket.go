@@ -126,6 +126,7 @@ func (w *worker) newSocketTable() *lua.LTable {
 	mt.RawSetString("__index", idx)
 	w.sockMeta = mt
 	w.newReqSocketMetas()
+	w.newUDPAPI(t)
 	w.setAPI(t, "ngx.socket.tcp", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.tcp") })
 	w.setAPI(t, "ngx.socket.stream", func(L *lua.LState) int { return w.sockNew(L, "ngx.socket.stream") })
 	w.setAPI(t, "ngx.socket.connect", func(L *lua.LState) int {
@@ -859,6 +860,7 @@ func (r *request) releaseSockets() {
 		}
 	}
 	r.sockets = nil
+	r.releaseUDP()
 }
 
 // dialNonblock starts a non-blocking connect to "ip:port" or "unix:/path".

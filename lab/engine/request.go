@@ -104,6 +104,7 @@ type request struct {
 	// reqSock: the request socket ngx.req.socket made (reqsocket.go);
 	// bodyDiscarded: ngx.req.discard_body ran (the body is no one's).
 	reqSock       *cosock
+	udpSockets    []*udpsock // ngx.socket.udp sockets with a peer (closed at its end)
 	bodyDiscarded bool
 	isTimer       bool // a timer callback (no connection)
 	timerDone     bool
