@@ -190,7 +190,12 @@ var apiTable = []apiEntry{
 	{name: "tcpsock:settimeouts", group: groupCosockets, kind: kindSock, phases: inAll,
 		note: "no context check of its own (a socket exists only where ngx.socket.tcp may run)"},
 	{name: "tcpsock:setoption", group: groupCosockets, kind: kindSock, phases: inAll,
-		note: "accepts any option and does nothing; returns true"},
+		note: "keepalive, reuseaddr, tcp-nodelay, sndbuf, rcvbuf, set on the socket"},
+	{name: "tcpsock:getoption", group: groupCosockets, kind: kindSock, phases: inAll,
+		note: "tcp-nodelay reads 1 on a fresh connection: the lab sets TCP_NODELAY on its cosockets, nginx does not"},
+	{name: "tcpsock:bind", group: groupCosockets, kind: kindSock, phases: inAll},
+	{name: "tcpsock:setclientcert", group: groupCosockets, kind: kindSock, phases: inAll,
+		note: "no TLS: only clearing (no arguments) succeeds; a certificate is never the cdata it expects"},
 	{name: "tcpsock:setkeepalive", group: groupCosockets, kind: kindSock, phases: inCosocket},
 	{name: "tcpsock:getreusedtimes", group: groupCosockets, kind: kindSock, phases: inCosocket},
 	{name: "ngx.socket.udp", group: groupCosockets, phases: inCosocket},
@@ -306,9 +311,6 @@ func (w *worker) setAPI(t *lua.LTable, name string, f lua.LGFunction) {
 // ngx table of the installed nginx.
 var apiMissing = []struct{ name, note string }{
 	{"ngx.run_worker_thread", "no nginx thread pools"},
-	{"tcpsock:bind", "no local address for a cosocket"},
-	{"tcpsock:getoption", "tcpsock:setoption is accepted and ignored"},
-	{"tcpsock:setclientcert", "the lab's cosockets have no TLS"},
 	{"ngx.balancer.recreate_request", ""},
 	{"ngx.get_raw_phase", "internal to lua-resty-core"},
 	{"ngx._phase_ctx", "internal to lua-resty-core"},

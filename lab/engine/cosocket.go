@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -81,6 +82,9 @@ type cosock struct {
 	down     *request
 	raw      bool
 	bodyLeft int64
+
+	// bindIP: tcpsock:bind's local address for the next connect
+	bindIP net.IP
 }
 
 type sockState uint8
@@ -117,7 +121,10 @@ func (w *worker) newSocketTable() *lua.LTable {
 		"setkeepalive":   w.sockSetKeepalive,
 		"getreusedtimes": w.sockGetReusedTimes,
 		"sslhandshake":   w.sockSSLHandshake,
-		"setoption":      func(L *lua.LState) int { L.Push(lua.LTrue); return 1 },
+		"setoption":      w.sockSetOption,
+		"getoption":      w.sockGetOption,
+		"bind":           w.sockBind,
+		"setclientcert":  w.sockSetClientCert,
 	}
 	idx := L.NewTable()
 	for k, f := range methods {
@@ -301,8 +308,13 @@ func (w *worker) sockConnect(L *lua.LState) int {
 		L.Push(cs.connectResult())
 		return 1
 	}
-	fd, err := dialNonblock(dial)
+	fd, err := cs.dial(dial)
 	if err != nil {
+		var be *bindError
+		if errors.As(err, &be) {
+			r.logErr(LevelCrit, be.Error())
+			return nilErr(L, errMessage(be.errno))
+		}
 		r.logErr(LevelErr, fmt.Sprintf("connect() failed (%s)", errText(err)))
 		return nilErr(L, errMessage(err))
 	}
