@@ -12,8 +12,10 @@ import (
 )
 
 const EOF = -1
-const whitespace1 = 1<<'\t' | 1<<' '
-const whitespace2 = 1<<'\t' | 1<<'\n' | 1<<'\r' | 1<<' '
+// whitespace1 and whitespace2 are the spaces between tokens (C's isspace,
+// as LuaJIT skips them), without and with line ends.
+const whitespace1 = 1<<'\t' | 1<<' ' | 1<<'\v' | 1<<'\f'
+const whitespace2 = whitespace1 | 1<<'\n' | 1<<'\r'
 
 type Error struct {
 	Pos     ast.Position
@@ -23,10 +25,12 @@ type Error struct {
 
 // Error writes the error as Lua does: "source:line: message near 'token'"
 // (gopher-lua wrote "source line:3(column:5) near 'token':   message").
+// An error without a token (a limit such as "chunk has too many syntax
+// levels") has no "near" part, as LuaJIT writes it.
 func (e *Error) Error() string {
 	pos := e.Pos
-	if pos.Line == EOF {
-		return fmt.Sprintf("%v: %s near '<eof>'", pos.Source, e.Message)
+	if e.Token == "" {
+		return fmt.Sprintf("%v:%d: %s", pos.Source, pos.Line, e.Message)
 	}
 	return fmt.Sprintf("%v:%d: %s near '%v'", pos.Source, pos.Line, e.Message, e.Token)
 }
@@ -35,21 +39,34 @@ func writeChar(buf *bytes.Buffer, c int) { buf.WriteByte(byte(c)) }
 
 func isDecimal(ch int) bool { return '0' <= ch && ch <= '9' }
 
+// isIdent reports whether ch can be in a name (at pos > 0: after its first
+// character). Bytes from 0x80 are, as in LuaJIT's lj_char_isident, so a
+// UTF-8 name such as café is a name.
 func isIdent(ch int, pos int) bool {
-	return ch == '_' || 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || isDecimal(ch) && pos > 0
+	return ch == '_' || 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || ch >= 0x80 || isDecimal(ch) && pos > 0
 }
 
 func isDigit(ch int) bool {
 	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
 }
 
+// Scanner reads Lua tokens. Pos is where it is: after a token, the line
+// its last character is on, the line LuaJIT's errors name.
 type Scanner struct {
 	Pos    ast.Position
 	reader *bufio.Reader
+	// raw is the last string token as LuaJIT shows it after "near": its
+	// quotes or long brackets around its (unescaped) content.
+	raw string
+	// newline is set when a line end came before the last token.
+	newline bool
 }
 
+// NewScanner returns a scanner of the chunk reader named source. As
+// LuaJIT's lexer, it skips a UTF-8 byte order mark and a first line that
+// starts with '#' (a "#!" line), in any chunk.
 func NewScanner(reader io.Reader, source string) *Scanner {
-	return &Scanner{
+	sc := &Scanner{
 		Pos: ast.Position{
 			Source: source,
 			Line:   1,
@@ -57,6 +74,15 @@ func NewScanner(reader io.Reader, source string) *Scanner {
 		},
 		reader: bufio.NewReaderSize(reader, 4096),
 	}
+	if b, err := sc.reader.Peek(3); err == nil && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
+		sc.reader.Discard(3)
+	}
+	if sc.Peek() == '#' {
+		for c := sc.Peek(); c != '\n' && c != '\r' && c != EOF; c = sc.Peek() {
+			sc.Next()
+		}
+	}
+	return sc
 }
 
 func (sc *Scanner) Error(tok string, msg string) *Error { return &Error{sc.Pos, msg, tok} }
@@ -90,8 +116,6 @@ func (sc *Scanner) Next() int {
 		sc.Newline(ch)
 		ch = int('\n')
 	case EOF:
-		sc.Pos.Line = EOF
-		sc.Pos.Column = 0
 	default:
 		sc.Pos.Column++
 	}
@@ -113,17 +137,16 @@ func (sc *Scanner) skipWhiteSpace(whitespace int64) int {
 	return ch
 }
 
+// skipComments skips a comment whose "--" has been read: a long one when
+// a long bracket follows ("--[==["), else to the line's end ("--[=x" too).
 func (sc *Scanner) skipComments(ch int) error {
-	// multiline comment
 	if sc.Peek() == '[' {
 		ch = sc.Next()
-		if sc.Peek() == '[' || sc.Peek() == '=' {
+		if level, ok := sc.longBracket(); ok {
 			var buf bytes.Buffer
-			if err := sc.scanMultilineString(sc.Next(), &buf); err != nil {
-				return sc.Error(buf.String(), "invalid multiline comment")
-			}
-			return nil
+			return sc.scanLongString(level, &buf, "unfinished long comment")
 		}
+		ch = sc.Peek()
 	}
 	for {
 		if ch == '\n' || ch == '\r' || ch < 0 {
@@ -333,42 +356,53 @@ func writeUTF8(buf *bytes.Buffer, v int) {
 	}
 }
 
-func (sc *Scanner) countSep(ch int) (int, int) {
-	count := 0
-	for ; ch == '='; count = count + 1 {
-		ch = sc.Next()
+// longBracket reads the '='s and the second '[' of a long bracket whose
+// first '[' has been read. It returns the level (the count of '=') and
+// whether it is one: it is not when the next character is neither '=' nor
+// '[' (nothing more is read), nor when '='s are not followed by '['.
+func (sc *Scanner) longBracket() (int, bool) {
+	level := 0
+	for sc.Peek() == '=' {
+		sc.Next()
+		level++
 	}
-	return count, ch
+	if sc.Peek() != '[' {
+		return level, false
+	}
+	sc.Next()
+	return level, true
 }
 
-func (sc *Scanner) scanMultilineString(ch int, buf *bytes.Buffer) error {
-	var count1, count2 int
-	count1, ch = sc.countSep(ch)
-	if ch != '[' {
-		return sc.Error(string(rune(ch)), "invalid multiline string")
-	}
-	ch = sc.Next()
-	if ch == '\n' || ch == '\r' {
+// scanLongString reads a long string or comment after its opening bracket
+// of the given level, a first line end skipped, up to the closing bracket
+// of the same level; the chunk's end before it is "unfinished long string"
+// (or comment) near '<eof>', as LuaJIT says.
+func (sc *Scanner) scanLongString(level int, buf *bytes.Buffer, unfinished string) error {
+	ch := sc.Next()
+	if ch == '\n' {
 		ch = sc.Next()
 	}
 	for {
-		if ch < 0 {
-			return sc.Error(buf.String(), "unterminated multiline string")
-		} else if ch == ']' {
-			count2, ch = sc.countSep(sc.Next())
-			if count1 == count2 && ch == ']' {
-				goto finally
+		switch ch {
+		case EOF:
+			return sc.Error("<eof>", unfinished)
+		case ']':
+			n := 0
+			for sc.Peek() == '=' {
+				sc.Next()
+				n++
+			}
+			if n == level && sc.Peek() == ']' {
+				sc.Next()
+				return nil
 			}
 			buf.WriteByte(']')
-			buf.WriteString(strings.Repeat("=", count2))
-			continue
+			buf.WriteString(strings.Repeat("=", n))
+		default:
+			writeChar(buf, ch)
 		}
-		writeChar(buf, ch)
 		ch = sc.Next()
 	}
-
-finally:
-	return nil
 }
 
 var reservedWords = map[string]int{
@@ -378,22 +412,22 @@ var reservedWords = map[string]int{
 	"return": TReturn, "repeat": TRepeat, "then": TThen, "true": TTrue,
 	"until": TUntil, "while": TWhile}
 
+// Scan reads the next token. A character that starts no token is a token
+// of its own, as in LuaJIT (the parser says "unexpected symbol near '@'").
 func (sc *Scanner) Scan(lexer *Lexer) (ast.Token, error) {
+	sc.newline = false
 redo:
 	var err error
 	tok := ast.Token{}
-	newline := false
 
 	ch := sc.skipWhiteSpace(whitespace1)
 	if ch == '\n' || ch == '\r' {
-		newline = true
+		sc.newline = true
 		ch = sc.skipWhiteSpace(whitespace2)
 	}
 
-	if ch == '(' && lexer.PrevTokenType == ')' {
-		lexer.PNewLine = newline
-	} else {
-		lexer.PNewLine = false
+	if lexer != nil {
+		lexer.PNewLine = ch == '(' && lexer.PrevTokenType == ')' && sc.newline
 	}
 
 	var _buf bytes.Buffer
@@ -434,11 +468,19 @@ redo:
 			tok.Type = TString
 			err = sc.scanString(ch, buf)
 			tok.Str = buf.String()
+			sc.raw = string(rune(ch)) + tok.Str + string(rune(ch))
 		case '[':
 			if c := sc.Peek(); c == '[' || c == '=' {
+				level, ok := sc.longBracket()
+				if !ok {
+					err = sc.Error("["+strings.Repeat("=", level), "invalid long string delimiter")
+					goto finally
+				}
 				tok.Type = TString
-				err = sc.scanMultilineString(sc.Next(), buf)
+				err = sc.scanLongString(level, buf, "unfinished long string")
 				tok.Str = buf.String()
+				eq := strings.Repeat("=", level)
+				sc.raw = "[" + eq + "[" + tok.Str + "]" + eq + "]"
 			} else {
 				tok.Type = ch
 				tok.Str = string(rune(ch))
@@ -458,7 +500,8 @@ redo:
 				tok.Str = "~="
 				sc.Next()
 			} else {
-				err = sc.Error("~", "Invalid '~' token")
+				tok.Type = ch
+				tok.Str = "~"
 			}
 		case '<':
 			if sc.Peek() == '=' {
@@ -511,9 +554,8 @@ redo:
 			tok.Type = ch
 			tok.Str = string(rune(ch))
 		default:
-			writeChar(buf, ch)
-			err = sc.Error(buf.String(), "Invalid token")
-			goto finally
+			tok.Type = ch
+			tok.Str = string(rune(ch))
 		}
 	}
 
@@ -597,7 +639,7 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 	panic(lx.scanner.TokenError(tok, message))
 }
 
-func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
+func parseYacc(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
 	lexer := &Lexer{scanner: NewScanner(reader, name), Token: ast.Token{Str: ""}, PrevTokenType: TNil}
 	chunk = nil
 	defer func() {
