@@ -143,6 +143,12 @@ var luajitCases = []struct{ file, what string }{
 	// mode, debug.getinfo gives source, short_src, nparams; loadfile,
 	// dofile and require fail in LuaJIT's words; package.loaded._G is _G
 	{"chunkname", "chunk names"},
+	// syntax errors worded and placed as LuaJIT's parser raises them
+	// ("unexpected symbol near '='", "'end' expected (to close 'if' at
+	// line 1) near '<eof>'", the limits of locals and nesting), the
+	// token after "near" as written; gopher-lua's goyacc parser said
+	// "syntax error near 'X'" for all of them
+	{"syntax", "syntax errors"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -12,6 +12,7 @@ import (
 )
 
 const EOF = -1
+
 // whitespace1 and whitespace2 are the spaces between tokens (C's isspace,
 // as LuaJIT skips them), without and with line ends.
 const whitespace1 = 1<<'\t' | 1<<' ' | 1<<'\v' | 1<<'\f'
