@@ -24,23 +24,15 @@ func benchSource(b *testing.B) string {
 	return sb.String()
 }
 
+// BenchmarkParse parses the fork's _glua-tests (25 KB). The goyacc
+// parser this one replaced took 1.20-1.25 ms per parse here, this one
+// 1.10-1.15 ms (ORIGIN.md).
 func BenchmarkParse(b *testing.B) {
 	src := benchSource(b)
 	b.SetBytes(int64(len(src)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Parse(strings.NewReader(src), "bench"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseYacc(b *testing.B) {
-	src := benchSource(b)
-	b.SetBytes(int64(len(src)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := parseYacc(strings.NewReader(src), "bench"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -66,7 +66,7 @@ func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
 
 // scan reads one token from the scanner.
 func (p *parser) scan() token {
-	t, err := p.sc.Scan(nil)
+	t, err := p.sc.Scan()
 	if err != nil {
 		panic(err)
 	}

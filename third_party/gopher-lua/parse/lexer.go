@@ -59,8 +59,6 @@ type Scanner struct {
 	// raw is the last string token as LuaJIT shows it after "near": its
 	// quotes or long brackets around its (unescaped) content.
 	raw string
-	// newline is set when a line end came before the last token.
-	newline bool
 }
 
 // NewScanner returns a scanner of the chunk reader named source. As
@@ -415,20 +413,14 @@ var reservedWords = map[string]int{
 
 // Scan reads the next token. A character that starts no token is a token
 // of its own, as in LuaJIT (the parser says "unexpected symbol near '@'").
-func (sc *Scanner) Scan(lexer *Lexer) (ast.Token, error) {
-	sc.newline = false
+func (sc *Scanner) Scan() (ast.Token, error) {
 redo:
 	var err error
 	tok := ast.Token{}
 
 	ch := sc.skipWhiteSpace(whitespace1)
 	if ch == '\n' || ch == '\r' {
-		sc.newline = true
 		ch = sc.skipWhiteSpace(whitespace2)
-	}
-
-	if lexer != nil {
-		lexer.PNewLine = ch == '(' && lexer.PrevTokenType == ')' && sc.newline
 	}
 
 	var _buf bytes.Buffer
@@ -561,99 +553,9 @@ redo:
 	}
 
 finally:
-	tok.Name = TokenName(int(tok.Type))
+	tok.Name = tokenText(tok.Type)
 	return tok, err
 }
-
-// yacc interface {{{
-
-type Lexer struct {
-	scanner       *Scanner
-	Stmts         []ast.Stmt
-	PNewLine      bool
-	Token         ast.Token
-	PrevTokenType int
-	ahead         *ast.Token // the token read after a "goto"
-}
-
-func (lx *Lexer) Lex(lval *yySymType) int {
-	lx.PrevTokenType = lx.Token.Type
-	var tok ast.Token
-	if lx.ahead != nil {
-		// it follows "goto", a name: never a call's '(' after ')'
-		tok, lx.ahead, lx.PNewLine = *lx.ahead, nil, false
-	} else {
-		var err error
-		tok, err = lx.scanner.Scan(lx)
-		if err != nil {
-			panic(err)
-		}
-		if tok.Type == TIdent && tok.Str == "goto" && stmtMayStart(lx.PrevTokenType) {
-			tok.Type = lx.gotoOrName()
-			tok.Name = TokenName(tok.Type)
-		}
-	}
-	if tok.Type < 0 {
-		return 0
-	}
-	lval.token = tok
-	lx.Token = tok
-	return int(tok.Type)
-}
-
-// gotoOrName reads the token after a "goto" and keeps it for the next Lex:
-// LuaJIT 2.1, in its Lua 5.1 mode, reads "goto" as a goto statement only
-// when a name follows it (lj_parse.c, parse_stmt); anywhere else it is a
-// name ("local goto = 1", "t.goto", "goto = 2").
-func (lx *Lexer) gotoOrName() int {
-	pnewline := lx.PNewLine
-	next, err := lx.scanner.Scan(lx)
-	if err != nil {
-		panic(err)
-	}
-	lx.PNewLine = pnewline
-	lx.ahead = &next
-	if next.Type == TIdent && next.Str != "goto" {
-		return TGoto
-	}
-	return TIdent
-}
-
-// stmtMayStart reports whether a statement can begin after a token of
-// this type: after "local", "return", an operator, a '(' or a ',', a
-// "goto" is an expression or a name, even when a name follows it
-// ("local goto\nx = 1" declares goto).
-func stmtMayStart(prev int) bool {
-	switch prev {
-	case 0, ')', ']', '}', ';', TIdent, TNumber, TString, TNil, TTrue, TFalse, T3Comma,
-		TEnd, TDo, TThen, TElse, TRepeat, TBreak, T2Colon:
-		return true
-	}
-	return false
-}
-
-func (lx *Lexer) Error(message string) {
-	panic(lx.scanner.Error(lx.Token.Str, message))
-}
-
-func (lx *Lexer) TokenError(tok ast.Token, message string) {
-	panic(lx.scanner.TokenError(tok, message))
-}
-
-func parseYacc(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	lexer := &Lexer{scanner: NewScanner(reader, name), Token: ast.Token{Str: ""}, PrevTokenType: TNil}
-	chunk = nil
-	defer func() {
-		if e := recover(); e != nil {
-			err, _ = e.(error)
-		}
-	}()
-	yyParse(lexer)
-	chunk = lexer.Stmts
-	return
-}
-
-// }}}
 
 // Dump {{{
 

@@ -141,7 +141,7 @@ func doREPL(L *lua.LState) {
 func incomplete(err error) bool {
 	if lerr, ok := err.(*lua.ApiError); ok {
 		if perr, ok := lerr.Cause.(*parse.Error); ok {
-			return perr.Pos.Line == parse.EOF
+			return perr.Token == "<eof>"
 		}
 	}
 	return false
