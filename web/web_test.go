@@ -314,7 +314,7 @@ func TestApplyErrors(t *testing.T) {
 		wantInMsg string
 	}{
 		{"unknown directive", "events {}\nhttp {\n  server {\n    listen 80;\n    bogus_directive on;\n  }\n}\n", false, 5, `unknown directive "bogus_directive"`},
-		{"lua syntax error is a warning with its line", "events {}\nhttp { server { listen 80; location / {\ncontent_by_lua_block {\n  local a = 1\n  ngx.say(a\n  local b\n}\n} } }\n", true, 6, "syntax error"},
+		{"lua syntax error is a warning with its line", "events {}\nhttp { server { listen 80; location / {\ncontent_by_lua_block {\n  local a = 1\n  ngx.say(a\n  local b\n}\n} } }\n", true, 6, "')' expected (to close '(' at line 3) near 'local'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

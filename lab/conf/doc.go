@@ -58,9 +58,8 @@
 //
 // Regular expressions are compiled by Go's regexp (RE2), not PCRE:
 // backreferences, lookaround, atomic groups and possessive quantifiers fail
-// to load; (?<name>) and (?i) work. Lua is checked by gopher-lua (Lua 5.1),
-// whose syntax error texts differ from LuaJIT's ("syntax error near 'x'"
-// instead of "unexpected symbol near 'x'"). Listen hosts must be IP
+// to load; (?<name>) and (?i) work. Lua is checked by the lab's gopher-lua
+// (Lua 5.1), whose syntax errors are LuaJIT's texts on LuaJIT's lines. Listen hosts must be IP
 // literals or localhost (no DNS). A server without listen gets 0.0.0.0:80
 // (nginx's default as root).
 // Unknown variables are not checked here: Template.Vars lets the engine

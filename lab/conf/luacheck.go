@@ -13,8 +13,9 @@ import (
 // returns ngx_lua-style text "CHUNK:LINE: MESSAGE" and the chunk line, or
 // ok == true when the code compiles.
 //
-// gopher-lua words its errors differently from LuaJIT: "syntax error near
-// 'x'" where LuaJIT says "unexpected symbol near 'x'" or "'end' expected".
+// The fork's parser words and places syntax errors as LuaJIT's ("unexpected
+// symbol near 'x'", "'end' expected (to close 'if' at line 2) near
+// '<eof>'"); a limit ("chunk has too many syntax levels") has no "near".
 func luaSyntaxError(code, chunk string) (msg string, line int, ok bool) {
 	defer func() {
 		// gopher-lua's compiler panics on some inputs it did not expect;
@@ -34,9 +35,8 @@ func luaSyntaxError(code, chunk string) (msg string, line int, ok bool) {
 	var ce *lua.CompileError
 	switch {
 	case errors.As(err, &pe):
-		if pe.Pos.Line == parse.EOF {
-			line = strings.Count(code, "\n") + 1
-			return fmt.Sprintf("%s:%d: %s near '<eof>'", chunk, line, pe.Message), line, false
+		if pe.Token == "" {
+			return fmt.Sprintf("%s:%d: %s", chunk, pe.Pos.Line, pe.Message), pe.Pos.Line, false
 		}
 		return fmt.Sprintf("%s:%d: %s near '%s'", chunk, pe.Pos.Line, pe.Message, pe.Token), pe.Pos.Line, false
 	case errors.As(err, &ce):

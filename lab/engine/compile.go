@@ -92,8 +92,9 @@ func compileLua(src, source string) (*lua.FunctionProto, error) {
 	return p, nil
 }
 
-// luaSyntaxMessage turns gopher-lua's parse error ("chunk line:3(column:5)
-// near 'then': syntax error") into Lua's own form: "chunk:3: syntax error near 'then'".
+// luaSyntaxMessage writes a parse or compile error in Lua's form:
+// "chunk:3: unexpected symbol near 'then'" ("near" only when the error names
+// a token, as LuaJIT's limits do not).
 func luaSyntaxMessage(err error, chunkname string) string {
 	if pe, ok := err.(*parse.Error); ok {
 		msg := pe.Message
