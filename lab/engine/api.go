@@ -274,7 +274,13 @@ func (w *worker) logFromLua(L *lua.LState, level, from int) {
 			L.ArgError(i-from+1, fmt.Sprintf("string, number, boolean, or nil expected, got %s", v.Type().String()))
 		}
 	}
-	msg := b.String()
+	w.writeLuaLog(L, level, b.String())
+}
+
+// writeLuaLog writes a message Lua logged at level with the context nginx
+// adds: the request's (", client: ...") or a timer's (", context:
+// ngx.timer"), and traces it.
+func (w *worker) writeLuaLog(L *lua.LState, level int, msg string) {
 	if r := w.cur; r != nil && r.c != nil {
 		if w.rec.Enabled() {
 			src, line := luaPosition(L)
