@@ -199,6 +199,7 @@ func directiveSpecs() map[string]spec {
 		"pid":                  {ctx: cMain, min: 1, max: 1, fn: ignore},
 		"user":                 {ctx: cMain, min: 1, max: 2, fn: ignore},
 		"env":                  {ctx: cMain, min: 1, max: 1, fn: (*builder).env},
+		"thread_pool":          {ctx: cMain, min: 2, max: 3, fn: (*builder).threadPool},
 		"worker_rlimit_nofile": {ctx: cMain, min: 1, max: 1, fn: ignore},
 		"daemon":               {ctx: cMain, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"error_log":            {ctx: cMain | cHSL, min: 1, max: -1, fn: (*builder).errorLog},

@@ -31,6 +31,9 @@ type Config struct {
 	// environment holds only TZ and the variables they name.
 	Env []EnvVar
 
+	// ThreadPools are the thread_pool directives, in file order.
+	ThreadPools []ThreadPool
+
 	// HTTP is the http block; nil when the file has none.
 	HTTP *HTTP
 }
