@@ -80,6 +80,13 @@ func (b *Budget) watch() {
 	}
 }
 
+// Begin starts charging a run of Lua that no scheduler resumes (a worker
+// thread's task) to the budget; End stops it. Both on the budget's thread.
+func (b *Budget) Begin() { b.begin() }
+
+// End stops charging the run Begin started.
+func (b *Budget) End() { b.end() }
+
 func (b *Budget) begin() {
 	if b.hit.Load() {
 		b.mu.Lock()

@@ -61,6 +61,8 @@ func (w *worker) newNgx() *lua.LTable {
 		"get_phase":    w.apiGetPhase,
 		"update_time":  w.apiUpdateTime,
 		"on_abort":     w.apiOnAbort,
+
+		"run_worker_thread": w.apiRunWorkerThread,
 	}
 	for k, f := range fns {
 		w.setAPI(ngx, "ngx."+k, f)

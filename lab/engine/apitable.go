@@ -170,6 +170,8 @@ var apiTable = []apiEntry{
 	{name: "ngx.thread.spawn", group: groupThreads, phases: inThreads},
 	{name: "ngx.thread.wait", group: groupThreads, phases: inThreads, yields: true},
 	{name: "ngx.thread.kill", group: groupThreads, phases: inThreads},
+	{name: "ngx.run_worker_thread", group: groupThreads, phases: inRAC | inTimer, yields: true,
+		note: "the pool's threads are goroutines; a task runs at most the lab's CPU budget"},
 	{name: "ngx.on_abort", group: groupThreads, phases: inRAC, note: "needs lua_check_client_abort on; the callback runs as a light thread when the client closes its connection"},
 
 	// cosockets
@@ -310,7 +312,6 @@ func (w *worker) setAPI(t *lua.LTable, name string, f lua.LGFunction) {
 // exposes and the lab does not, as TestNgxLuaAPIs finds them by walking the
 // ngx table of the installed nginx.
 var apiMissing = []struct{ name, note string }{
-	{"ngx.run_worker_thread", "no nginx thread pools"},
 	{"ngx.balancer.recreate_request", ""},
 	{"ngx.get_raw_phase", "internal to lua-resty-core"},
 	{"ngx._phase_ctx", "internal to lua-resty-core"},

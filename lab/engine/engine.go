@@ -209,7 +209,11 @@ func (e *Engine) Start() error {
 			ls.closeAll()
 			return err
 		}
-		e.workers = append(e.workers, &worker{e: e, id: i, listeners: ls.forWorker(i), loop: loop})
+		w := &worker{e: e, id: i, listeners: ls.forWorker(i), loop: loop, threadPools: map[string]*threadPool{}}
+		for _, tp := range e.cfg.ThreadPools {
+			w.threadPools[tp.Name] = &threadPool{cfg: tp, slots: make(chan struct{}, tp.Threads)}
+		}
+		e.workers = append(e.workers, w)
 	}
 	for _, w := range e.workers {
 		e.wg.Add(1)

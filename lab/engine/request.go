@@ -45,20 +45,21 @@ const (
 type op uint8
 
 const (
-	opNone       op = iota
-	opSleep         // ngx.sleep: a timer
-	opBody          // ngx.req.read_body: the rest of the body
-	opFlush         // ngx.flush(true): the output to be written
-	opExit          // ngx.exit: leave the handler
-	opExec          // ngx.exec: internal redirect
-	opRedirect      // ngx.redirect
-	opGone          // a spawner whose new thread took the request over (threadSpawn)
-	opYield         // posted: coroutine.yield with other threads posted, or a spawner whose new thread yielded (posted.go)
-	opAbort         // an error in a coroutine.wrap body: the request aborts
-	opSocket        // a cosocket connect, send or receive
-	opThreadWait    // ngx.thread.wait
-	opSema          // ngx.semaphore wait (semaphore.go)
-	opCapture       // ngx.location.capture: subrequests running
+	opNone         op = iota
+	opSleep           // ngx.sleep: a timer
+	opBody            // ngx.req.read_body: the rest of the body
+	opFlush           // ngx.flush(true): the output to be written
+	opExit            // ngx.exit: leave the handler
+	opExec            // ngx.exec: internal redirect
+	opRedirect        // ngx.redirect
+	opGone            // a spawner whose new thread took the request over (threadSpawn)
+	opYield           // posted: coroutine.yield with other threads posted, or a spawner whose new thread yielded (posted.go)
+	opAbort           // an error in a coroutine.wrap body: the request aborts
+	opSocket          // a cosocket connect, send or receive
+	opThreadWait      // ngx.thread.wait
+	opSema            // ngx.semaphore wait (semaphore.go)
+	opCapture         // ngx.location.capture: subrequests running
+	opWorkerThread    // ngx.run_worker_thread: a task on a thread pool (workerthread.go)
 )
 
 // maxURIChanges bounds rewrite and internal-redirect cycles, as nginx's

@@ -73,35 +73,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 	w.luaVM = &luaVM{}
 	defer func() { w.luaVM = prev }()
 	L := lua.NewState(vmOptions)
-	for _, lib := range []struct {
-		name string
-		fn   lua.LGFunction
-	}{
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.LoadLibName, lua.OpenPackage},
-		{lua.TabLibName, lua.OpenTable},
-		{lua.StringLibName, lua.OpenString},
-		{lua.MathLibName, lua.OpenMath},
-		{lua.CoroutineLibName, lua.OpenCoroutine},
-		{lua.OsLibName, lua.OpenOs},
-		{lua.IoLibName, lua.OpenIo},
-		{lua.DebugLibName, lua.OpenDebug},
-	} {
-		L.Push(L.NewFunction(lib.fn))
-		L.Push(lua.LString(lib.name))
-		L.Call(1, 0)
-	}
-	// gopher-lua's math.huge is the largest finite float; LuaJIT's is +inf.
-	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
-		m.RawSetString("huge", lua.LNumber(math.Inf(1)))
-	}
-	// gopher-lua's os.clock is wall time since start; C's clock(), which
-	// LuaJIT's os.clock returns, is the process's CPU time.
-	if o, ok := L.GetGlobal("os").(*lua.LTable); ok {
-		o.RawSetString("clock", L.NewFunction(osClock))
-	}
-	lualib.OpenTableExt(L)
-	lualib.OpenBit(L)
+	openStdLibs(L)
 	lualib.OpenCJSON(L)
 	lualib.PreloadResty(L)
 	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
@@ -383,4 +355,38 @@ func osClock(L *lua.LState) int {
 	}
 	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec)/1e9))
 	return 1
+}
+
+// openStdLibs opens Lua's standard libraries as the engine's VMs have them
+// (LuaJIT's math.huge and os.clock) with LuaJIT's table and bit extensions.
+func openStdLibs(L *lua.LState) {
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.LoadLibName, lua.OpenPackage},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+		{lua.OsLibName, lua.OpenOs},
+		{lua.IoLibName, lua.OpenIo},
+		{lua.DebugLibName, lua.OpenDebug},
+	} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	// gopher-lua's math.huge is the largest finite float; LuaJIT's is +inf.
+	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
+		m.RawSetString("huge", lua.LNumber(math.Inf(1)))
+	}
+	// gopher-lua's os.clock is wall time since start; C's clock(), which
+	// LuaJIT's os.clock returns, is the process's CPU time.
+	if o, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		o.RawSetString("clock", L.NewFunction(osClock))
+	}
+	lualib.OpenTableExt(L)
+	lualib.OpenBit(L)
 }

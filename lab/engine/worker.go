@@ -55,8 +55,11 @@ type worker struct {
 	// uthreads maps the coroutines of live light threads to them (the
 	// handle ngx.thread.spawn returns is the coroutine itself).
 	uthreads  map[*lua.LState]*uthread
-	peerFails map[string]*peerFail      // max_fails bookkeeping per upstream peer
-	wrr       map[string]map[string]int // smooth weighted round robin state per upstream
+	peerFails map[string]*peerFail // max_fails bookkeeping per upstream peer
+	// threadPools are the thread_pool directives' pools, this worker's own
+	// as an nginx worker process has its own threads (workerthread.go)
+	threadPools map[string]*threadPool
+	wrr         map[string]map[string]int // smooth weighted round robin state per upstream
 	// lastErrorArg is the value last given to error() (see afterChild).
 	lastErrorArg lua.LValue
 	pools        map[string][]*cosock // kept-alive cosocket connections

@@ -34,3 +34,6 @@ func isNull(L *lua.LState, v lua.LValue) bool {
 	ud, ok := v.(*lua.LUserData)
 	return ok && L.G.Registry.RawGetString(regNull) == ud
 }
+
+// IsNull reports whether v is L's ngx.null.
+func IsNull(L *lua.LState, v lua.LValue) bool { return isNull(L, v) }
