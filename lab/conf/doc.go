@@ -52,6 +52,11 @@
 // lua_code_cache is allowed at http, server and location level and inherited
 // (LuaCodeCache of each); each "off" is also an Alert Diagnostic.
 //
+// The path of a request-phase *_by_lua_file or set_by_lua_file may hold
+// variables (LuaCode.PathTpl): it is not read at load; the engine finds the
+// file per request with LuaCode.FileFor, as ngx_lua evaluates its complex
+// value.
+//
 // Anything else (if, proxy_pass, root, ...) is `unknown directive`.
 //
 // # Differences from nginx

@@ -93,6 +93,9 @@ var errorCases = []struct {
 	{"http dup", "http {} http {}", `"http" directive is duplicate in DIR/nginx.conf:4`, false},
 	{"events dup", "events {} http {}", `"events" directive is duplicate in DIR/nginx.conf:4`, false},
 	{"flag", "http { sendfile maybe; }", `invalid value "maybe" in "sendfile" directive, it must be "on" or "off" in DIR/nginx.conf:4`, false},
+	{"file path bracket", "http { server { location / { content_by_lua_file lua/${x.lua; } } }", `the closing bracket in "x" variable is missing in DIR/nginx.conf:4`, false},
+	{"file path bare dollar", "http { server { location / { access_by_lua_file lua/$.lua; } } }", `invalid variable name in DIR/nginx.conf:4`, false},
+	{"set file path dollar", "http { server { location / { set_by_lua_file $v lua/$; } } }", `invalid variable name in DIR/nginx.conf:4`, false},
 	{"first error wins", "http { foo; server { listen 0; } ", `unknown directive "foo" in DIR/nginx.conf:4`, false},
 }
 

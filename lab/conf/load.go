@@ -223,10 +223,37 @@ func (c *LuaCode) ReadFile() (string, error) {
 	}
 	if err != nil {
 		_, reason := strerror(err)
-		return "", fmt.Errorf("cannot open %s: %s", c.Path, reason)
+		return "", &openErr{msg: fmt.Sprintf("cannot open %s: %s", c.Path, reason)}
 	}
 	return string(src), nil
 }
+
+// FileFor returns the LuaCode of the file a *_by_lua_file with variables
+// in its path names for one request: value is PathTpl expanded with the
+// request's variables. A relative value is rebased on the prefix by plain
+// concatenation, as ngx_http_lua_rebase_path does ("lua/../x.lua" stays as
+// written, so error_log names it as nginx does). The file is not read.
+func (c *LuaCode) FileFor(value string) *LuaCode {
+	path := value
+	if !strings.HasPrefix(path, "/") {
+		path = strings.TrimSuffix(c.prefix, "/") + "/" + path
+	}
+	return &LuaCode{Directive: c.Directive, Pos: c.Pos, Path: path, ChunkName: path, Line: 1,
+		Lazy: true, root: c.root, prefix: c.prefix}
+}
+
+// OpenFailed reports whether err, from ReadFile, says the file could not be
+// opened (ngx_lua's LUA_ERRFILE: 404 in the rewrite, access and content
+// phases) rather than that it does not compile.
+func OpenFailed(err error) bool {
+	var oe *openErr
+	return errors.As(err, &oe)
+}
+
+// openErr is ReadFile's "cannot open PATH: REASON".
+type openErr struct{ msg string }
+
+func (e *openErr) Error() string { return e.msg }
 
 // readFile reads a file the configuration names, within b.confineTo if set.
 func (b *builder) readFile(path string) ([]byte, error) {

@@ -63,6 +63,19 @@ func (b *builder) luaCode(d *directive, i int) (*LuaCode, error) {
 	case d.kind == tokBlockStart:
 		c.Code, c.Line = d.lua, d.luaLine
 		c.ChunkName = fmt.Sprintf("%s(%s:%d)", phase, base, d.luaLine)
+	case strings.HasSuffix(d.name, "_file") && pathVarsAllowed(phase) && strings.Contains(d.arg(i), "$"):
+		// ngx_lua compiles the path as a complex value and reads the file
+		// per request (ngx_http_lua_content_handler_file and its kin).
+		t, err := ParseTemplate(d.arg(i))
+		if err != nil {
+			msg := err.Error()
+			if strings.HasPrefix(msg, "invalid variable name") {
+				msg = "invalid variable name" // ngx_http_script_compile's words here
+			}
+			return nil, errf(d.pos, "%s", msg)
+		}
+		c.PathTpl, c.prefix, c.root = &t, b.prefix, b.confineTo
+		return c, nil
 	case strings.HasSuffix(d.name, "_file"):
 		path := d.arg(i)
 		if !filepath.IsAbs(path) {
@@ -73,6 +86,7 @@ func (b *builder) luaCode(d *directive, i int) (*LuaCode, error) {
 		if err != nil {
 			_, reason := strerror(err)
 			c.Err = fmt.Sprintf("cannot open %s: %s", path, reason)
+			c.Missing = true
 			if phase == "init_by_lua" {
 				return nil, &Error{Msg: initErrorPrefix(d) + c.Err}
 			}
@@ -153,4 +167,17 @@ func initErrorPrefix(d *directive) string {
 		return "init_by_lua_file error: "
 	}
 	return "init_by_lua error: "
+}
+
+// pathVarsAllowed reports whether a phase's *_by_lua_file path may hold
+// nginx variables. ngx_lua 0.10.23 evaluates the path per request in the
+// request phases and set_by_lua_file; init_by_lua_file,
+// init_worker_by_lua_file and balancer_by_lua_file take it literally
+// (observed: balancer_by_lua_file lua/$arg_f.lua opens "lua/$arg_f.lua").
+func pathVarsAllowed(phase string) bool {
+	switch phase {
+	case "init_by_lua", "init_worker_by_lua", "balancer_by_lua":
+		return false
+	}
+	return true
 }

@@ -238,9 +238,22 @@ type LuaCode struct {
 	// logs "failed to load inlined Lua code: "+Err (or, for a file,
 	// `failed to load external Lua file "PATH": `+Err).
 	Err string
-	Pos Pos
+	// Missing is set when Err says the file could not be opened: ngx_lua
+	// answers a rewrite, access or content request with 404 then, and a
+	// file that does not compile with 500.
+	Missing bool `json:",omitempty"`
+	// PathTpl is set for a *_by_lua_file whose path holds variables
+	// (`content_by_lua_file lua/$1.lua`): the file is found per request
+	// (FileFor) and Path, ChunkName and Code stay empty here.
+	PathTpl *Template `json:",omitempty"`
+	// Lazy is set on the LuaCode FileFor returns: Code is not read yet; the
+	// engine reads and compiles the file when it first runs it in a VM.
+	Lazy bool `json:",omitempty"`
+	Pos  Pos
 	// root confines ReadFile (LoadConfined's root; "" when not confined).
 	root string
+	// prefix is the server prefix a relative PathTpl value is rebased on.
+	prefix string
 }
 
 // RewriteOpKind says which rewrite-module directive a RewriteOp is.

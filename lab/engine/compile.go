@@ -21,8 +21,8 @@ func (e *Engine) compileAll() {
 	e.loadErr = make(map[*conf.LuaCode]error)
 	h := e.cfg.HTTP
 	add := func(c *conf.LuaCode) {
-		if c == nil {
-			return
+		if c == nil || c.PathTpl != nil {
+			return // a path with variables is compiled per file when first run (luafile.go)
 		}
 		if _, done := e.protos[c]; done {
 			return
@@ -126,9 +126,26 @@ func (e *Engine) checkVars() error {
 		}
 		return nil
 	}
+	checkCode := func(c *conf.LuaCode) error {
+		if c != nil && c.PathTpl != nil {
+			return check(*c.PathTpl)
+		}
+		return nil
+	}
+	checkPhases := func(h *conf.Handlers) error {
+		for _, c := range []*conf.LuaCode{h.Rewrite, h.Access, h.Content, h.HeaderFilter, h.BodyFilter, h.Log} {
+			if err := checkCode(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	checkOps := func(ops []*conf.RewriteOp) error {
 		for _, op := range ops {
 			if err := check(op.Tpl); err != nil {
+				return err
+			}
+			if err := checkCode(op.Lua); err != nil {
 				return err
 			}
 			for _, a := range op.ArgTpls {
@@ -154,6 +171,9 @@ func (e *Engine) checkVars() error {
 				return err
 			}
 			if err := checkHeaders(l.AddHeaders); err != nil {
+				return err
+			}
+			if err := checkPhases(&l.Phases); err != nil {
 				return err
 			}
 			if err := walk(l.Locations); err != nil {

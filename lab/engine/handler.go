@@ -18,7 +18,7 @@ func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 		return fn, nil
 	}
 	var p *lua.FunctionProto
-	if code.Path != "" && w.luaVM != w.mainVM {
+	if code.Path != "" && (w.luaVM != w.mainVM || code.Lazy) {
 		// a request's own VM (lua_code_cache off): the file is read again
 		src, err := code.ReadFile()
 		if err == nil {
@@ -49,11 +49,10 @@ func (w *worker) function(code *conf.LuaCode) (*lua.LFunction, error) {
 // when the request waits (the handler yielded) or was finalized.
 func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	r.w.useVM(r)
-	fn, err := r.w.function(code)
-	if err != nil {
+	code, fn, status := r.loadHandler(code)
+	if fn == nil {
 		r.phase = p
-		r.logLoadError(code, err)
-		r.finalize(500)
+		r.finalize(status)
 		return false
 	}
 	r.phase = p
@@ -334,12 +333,14 @@ func (r *request) abort() {
 // the handler's results and whether it succeeded.
 func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
 	r.w.useVM(r)
-	fn, err := r.w.function(code)
-	if err != nil {
-		r.logLoadError(code, err)
+	savedPhase := r.phase
+	r.phase = p // a load error of log_by_lua_file is logged "while logging request"
+	code, fn, _ := r.loadHandler(code)
+	r.phase = savedPhase
+	if fn == nil {
 		return nil, false
 	}
-	savedPhase, savedTh, savedCo, savedOp := r.phase, r.th, r.coID, r.op
+	savedTh, savedCo, savedOp := r.th, r.coID, r.op
 	r.phase = p
 	th := r.w.sched.NewThread()
 	r.th, r.coID = th, 0

@@ -42,7 +42,10 @@ type luaVM struct {
 	ngx   *lua.LTable
 	// funcs are the handlers compiled into this VM: ngx_lua's code cache,
 	// which lives in its VM's registry.
-	funcs    map[*conf.LuaCode]*lua.LFunction
+	funcs map[*conf.LuaCode]*lua.LFunction
+	// files are the files of *_by_lua_file paths with variables that this
+	// VM compiled, by path (luafile.go): their LuaCode keys funcs.
+	files    map[string]*conf.LuaCode
 	sockMeta *lua.LTable // metatable of ngx.socket.tcp objects
 	// reqSockMeta and rawSockMeta: ngx.req.socket() and
 	// ngx.req.socket(true) objects (reqsocket.go); udpMeta: ngx.socket.udp
@@ -104,6 +107,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 		}
 	}
 	w.funcs = make(map[*conf.LuaCode]*lua.LFunction)
+	w.files = make(map[string]*conf.LuaCode)
 	w.ngx = w.newNgx()
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
 		if pre, ok := pkg.RawGetString("preload").(*lua.LTable); ok {
