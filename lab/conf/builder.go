@@ -73,6 +73,9 @@ type level struct {
 	limitRate       *int64
 	limitRateAfter  *int64
 	codeCache       *bool
+	accessLogs      []*AccessLog
+	accessLogSet    bool // an access_log directive (or off) at this level
+	accessLogOff    bool
 	phases          Handlers
 }
 
@@ -216,7 +219,8 @@ func directiveSpecs() map[string]spec {
 
 		// http, server, location
 		"types":                    {ctx: cHSL, block: true, fn: (*builder).types},
-		"access_log":               {ctx: cHSL, min: 1, max: -1, fn: ignore},
+		"access_log":               {ctx: cHSL, min: 1, max: -1, fn: (*builder).accessLog},
+		"log_format":               {ctx: cHTTP, min: 2, max: -1, fn: (*builder).logFormat},
 		"lua_package_path":         {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaPackagePath},
 		"lua_package_cpath":        {ctx: cHTTP, min: 1, max: 1, fn: onceIgnored},
 		"lua_code_cache":           {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCodeCache},

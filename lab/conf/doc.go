@@ -31,8 +31,10 @@
 // events { worker_connections N; multi_accept; use, accept_mutex (ignored) }.
 //
 // http: include (glob allowed, relative to the main file's directory like
-// nginx's conf prefix), types { } (content ignored), access_log (ignored at
-// every level), lua_package_path, lua_package_cpath (ignored),
+// nginx's conf prefix), types { } (content ignored), log_format NAME
+// [escape=] STRING..., access_log off|PATH [FORMAT [buffer=] [flush=] [if=]]
+// (also at server and location level; HTTP.LogFormats, AccessLogs of each
+// level after inheritance), lua_package_path, lua_package_cpath (ignored),
 // lua_code_cache on|off, lua_shared_dict NAME SIZE, init_by_lua_block /
 // init_by_lua / init_by_lua_file, init_worker_by_lua_block / _by_lua / _file,
 // default_type, keepalive_timeout, client_max_body_size,

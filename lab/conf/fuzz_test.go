@@ -12,6 +12,7 @@ func FuzzLoad(f *testing.F) {
 		"events {} http { server { listen 8080; location / { content_by_lua_block { ngx.say('}') } } } }",
 		"http { include *.conf; }",
 		"events{}http{server{location ~ (a {}}}}",
+		"events{}http{log_format f escape=json '$a' \"${b}\"; access_log logs/a.log f buffer=4k flush=1s if=$c; server{access_log off; location ~ ^/(x) { content_by_lua_file lua/$1.lua; }}}",
 	} {
 		f.Add(s)
 	}

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -90,7 +91,10 @@ func (b *builder) finishHTTP() error {
 		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second},
 		index:       []string{"index.html"},
 	}
+	inherited.accessLogs = []*AccessLog{{Path: filepath.Join(b.prefix, "logs/access.log"),
+		FormatName: "combined", Format: h.LogFormats["combined"], Pos: Pos{File: b.file}}} // nginx's default, relative to the prefix
 	inherited = inherited.merge(hl)
+	h.AccessLogs = inherited.accessLogs
 	h.DefaultType, h.ClientMaxBodySize, h.KeepaliveTimeout = inherited.defaultType, inherited.maxBody, inherited.keepalive
 	h.ClientHeaderTimeout = inherited.header
 	h.LuaCodeCache = inherited.codeCache
@@ -101,6 +105,7 @@ func (b *builder) finishHTTP() error {
 		srv.ClientMaxBodySize, srv.KeepaliveTimeout = sv.maxBody, sv.keepalive
 		srv.ClientHeaderTimeout = sv.header
 		srv.LuaCodeCache = sv.codeCache
+		srv.AccessLogs = sv.accessLogs
 		srv.Root, srv.Index = sv.root, sv.index
 		srv.Body = sv.body
 		srv.Phases = sv.phases
@@ -127,6 +132,7 @@ type settings struct {
 	body        BodySettings
 	proxy       ProxySettings
 	phases      Handlers
+	accessLogs  []*AccessLog
 }
 
 // merge returns the values of a child level: its own where set, else the
@@ -194,6 +200,14 @@ func (p settings) merge(l *level) settings {
 	if l.codeCache != nil {
 		c.codeCache = *l.codeCache
 	}
+	if l.accessLogSet {
+		// ngx_http_log_merge_loc_conf: a level's own logs replace the
+		// parent's; "off" anywhere at the level turns them all off
+		c.accessLogs = l.accessLogs
+		if l.accessLogOff {
+			c.accessLogs = nil
+		}
+	}
 	c.phases.Content = l.phases.Content
 	for _, f := range []struct{ dst, own **LuaCode }{
 		{&c.phases.Rewrite, &l.phases.Rewrite}, {&c.phases.Access, &l.phases.Access},
@@ -213,6 +227,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.DefaultType, loc.AddHeaders = v.defaultType, v.addHeaders
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
 		loc.LuaCodeCache = v.codeCache
+		loc.AccessLogs = v.accessLogs
 		loc.Root, loc.Index = v.root, v.index
 		loc.Body = v.body
 		loc.ProxySettings = v.proxy

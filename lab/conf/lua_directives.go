@@ -68,11 +68,7 @@ func (b *builder) luaCode(d *directive, i int) (*LuaCode, error) {
 		// per request (ngx_http_lua_content_handler_file and its kin).
 		t, err := ParseTemplate(d.arg(i))
 		if err != nil {
-			msg := err.Error()
-			if strings.HasPrefix(msg, "invalid variable name") {
-				msg = "invalid variable name" // ngx_http_script_compile's words here
-			}
-			return nil, errf(d.pos, "%s", msg)
+			return nil, errf(d.pos, "%s", complexValueError(err))
 		}
 		c.PathTpl, c.prefix, c.root = &t, b.prefix, b.confineTo
 		return c, nil

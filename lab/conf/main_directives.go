@@ -107,6 +107,7 @@ func (b *builder) http(s *scope, d *directive) error {
 		ClientMaxBodySize: 1 << 20,
 
 		ClientHeaderTimeout: 60 * time.Second,
+		LogFormats:          predefinedFormats(),
 	}
 	b.httpLevel = newLevel()
 	if err := b.parseBlock(d.lx, &scope{ctx: cHTTP, lvl: b.httpLevel}, true); err != nil {

@@ -128,3 +128,18 @@ func (t Template) Expand(lookup func(name string) (string, bool)) string {
 
 // MarshalText makes a Template print as its source in JSON dumps.
 func (t Template) MarshalText() ([]byte, error) { return []byte(t.raw), nil }
+
+// Walk calls lit for each literal part and value for each variable in
+// order; a capture is given to value as "1".."9".
+func (t Template) Walk(lit func(string), value func(name string)) {
+	for _, p := range t.parts {
+		switch {
+		case p.name != "":
+			value(p.name)
+		case p.capture >= 0:
+			value(string(rune('0' + p.capture)))
+		default:
+			lit(p.lit)
+		}
+	}
+}

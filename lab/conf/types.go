@@ -69,6 +69,16 @@ type HTTP struct {
 	// a client may take to send a request's header.
 	ClientHeaderTimeout time.Duration
 
+	// LogFormats are the log_format directives by name, with "combined".
+	LogFormats map[string]*LogFormat
+	// AccessLogs are the effective access_log directives at http level
+	// (nginx's default: logs/access.log combined; none after "access_log
+	// off"); servers and locations hold their own effective lists.
+	AccessLogs []*AccessLog
+	// AccessLogFiles are the paths of every access_log directive, in file
+	// order, turned off or not: nginx creates each at start-up.
+	AccessLogFiles []string
+
 	// Phases holds the *_by_lua handlers given at http level (content_by_lua
 	// is not allowed there); servers and locations inherit them per phase.
 	Phases Handlers
@@ -141,6 +151,9 @@ type Server struct {
 	KeepaliveTimeout  time.Duration
 	// LuaCodeCache is the effective lua_code_cache at server level.
 	LuaCodeCache bool
+	// AccessLogs are the effective access_log directives (inherited as a
+	// whole when the server has none); empty after "access_log off".
+	AccessLogs []*AccessLog
 	// ClientHeaderTimeout is the effective client_header_timeout; the
 	// default server of a listen address sets it for its connections.
 	ClientHeaderTimeout time.Duration
@@ -196,6 +209,9 @@ type Location struct {
 	KeepaliveTimeout  time.Duration
 	// LuaCodeCache is the effective lua_code_cache (inherited).
 	LuaCodeCache bool
+	// AccessLogs are the effective access_log directives (inherited as a
+	// whole when the location has none); empty after "access_log off".
+	AccessLogs []*AccessLog
 	// Regex is the compiled pattern of a ~ or ~* location (nil otherwise).
 	Regex *regexp.Regexp `json:"-"`
 	// Locations are nested locations (nginx allows them inside prefix locations).

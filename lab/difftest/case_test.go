@@ -27,6 +27,9 @@ type Case struct {
 	Requests []Request
 	// Errlog lists substrings looked for in error.log ("!x" = must be absent).
 	Errlog []string
+	// Logs are files (paths relative to the prefix, e.g. "logs/access.log")
+	// whose lines are compared once the server stopped, times masked.
+	Logs []string
 	// Emerg lists substrings expected on stderr of a server that must fail
 	// to start; when non-empty the case sends no requests.
 	Emerg []string
@@ -85,6 +88,13 @@ func ParseCase(name string, data []byte) (*Case, error) {
 			c.Errlog = nonEmptyLines(text)
 		case s.title == "emerg":
 			c.Emerg = nonEmptyLines(text)
+		case s.title == "logs":
+			c.Logs = nonEmptyLines(text)
+			for _, l := range c.Logs {
+				if strings.Contains(l, "..") || strings.HasPrefix(l, "/") {
+					err = fmt.Errorf("log file %q must be a path inside the prefix", l)
+				}
+			}
 		case s.title == "request":
 			var r Request
 			r, err = parseSimpleRequest(text)

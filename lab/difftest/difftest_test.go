@@ -278,6 +278,7 @@ func diffResults(want, got Result) []string {
 		d = append(d, diffResponse(i+1, want.Requests[i], got.Requests[i])...)
 	}
 	d = append(d, diffChecks("error.log", want.Errlog, got.Errlog)...)
+	d = append(d, diffLogs(want.Logs, got.Logs)...)
 	ws, gs := want.StartFailure, got.StartFailure
 	switch {
 	case ws == nil && gs == nil:
@@ -401,4 +402,32 @@ func TestGoldensHaveCases(t *testing.T) {
 			t.Errorf("golden %s has no case %s", g, c)
 		}
 	}
+}
+
+// diffLogs describes how the -- logs -- files differ, line by line.
+func diffLogs(want, got []LogFile) []string {
+	var d []string
+	if len(want) != len(got) {
+		return append(d, fmt.Sprintf("log files: %d, want %d", len(got), len(want)))
+	}
+	for i, w := range want {
+		g := got[i]
+		if w.Missing != g.Missing {
+			d = append(d, fmt.Sprintf("%s: missing=%v, want missing=%v", w.Path, g.Missing, w.Missing))
+			continue
+		}
+		for j := 0; j < len(w.Lines) || j < len(g.Lines); j++ {
+			var wl, gl string
+			if j < len(w.Lines) {
+				wl = w.Lines[j]
+			}
+			if j < len(g.Lines) {
+				gl = g.Lines[j]
+			}
+			if wl != gl || j >= len(w.Lines) || j >= len(g.Lines) {
+				d = append(d, fmt.Sprintf("%s line %d:\n  - %q\n  + %q", w.Path, j+1, wl, gl))
+			}
+		}
+	}
+	return d
 }

@@ -50,6 +50,8 @@ type Result struct {
 	Requests []Response `json:"requests,omitempty"`
 	// Errlog has one entry per -- errlog -- line.
 	Errlog []Check `json:"errlog,omitempty"`
+	// Logs has one entry per -- logs -- file.
+	Logs []LogFile `json:"logs,omitempty"`
 	// StartFailure is set for -- emerg -- cases.
 	StartFailure *StartFailure `json:"start_failure,omitempty"`
 }
@@ -311,9 +313,11 @@ func runCase(t *testing.T, side Side, c *Case) Result {
 		}
 		res.Requests = append(res.Requests, resp)
 	}
-	if len(c.Errlog) > 0 || *showLog {
+	if len(c.Errlog) > 0 || len(c.Logs) > 0 || *showLog {
 		time.Sleep(settleDelay)
 		srv.stop()
+	}
+	if len(c.Errlog) > 0 || *showLog {
 		data, err := os.ReadFile(filepath.Join(prefix, "logs", "error.log"))
 		if err != nil {
 			t.Fatalf("%s: %v", side.Name, err)
@@ -323,7 +327,51 @@ func runCase(t *testing.T, side Side, c *Case) Result {
 			t.Logf("%s error.log:\n%s", side.Name, data)
 		}
 	}
+	for _, name := range c.Logs {
+		res.Logs = append(res.Logs, readLogFile(prefix, name, port))
+	}
 	return normalise(res)
+}
+
+// LogFile is a -- logs -- file as recorded: its lines with times masked
+// and the port replaced, or Missing when the server never made it.
+type LogFile struct {
+	Path    string   `json:"path"`
+	Lines   []string `json:"lines"`
+	Missing bool     `json:"missing,omitempty"`
+}
+
+// logTimes are the time formats of nginx's log variables, masked in log
+// files: $time_local, $time_iso8601 and $msec.
+var logTimes = []struct {
+	re   *regexp.Regexp
+	mask string
+}{
+	{regexp.MustCompile(`\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}`), "{{TIME_LOCAL}}"},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)`), "{{TIME_ISO8601}}"},
+	{regexp.MustCompile(`\b\d{10}\.\d{3}\b`), "{{MSEC}}"},
+}
+
+// readLogFile reads one -- logs -- file of a stopped server.
+func readLogFile(prefix, name string, port int) LogFile {
+	lf := LogFile{Path: name}
+	data, err := os.ReadFile(filepath.Join(prefix, name))
+	if err != nil {
+		lf.Missing = true
+		return lf
+	}
+	text := strings.TrimSuffix(string(data), "\n")
+	if text == "" {
+		lf.Lines = []string{}
+		return lf
+	}
+	for _, ln := range strings.Split(text, "\n") {
+		for _, m := range logTimes {
+			ln = m.re.ReplaceAllString(ln, m.mask)
+		}
+		lf.Lines = append(lf.Lines, strings.ReplaceAll(ln, strconv.Itoa(port), "{{PORT}}"))
+	}
+	return lf
 }
 
 // normalise round-trips r through JSON so that results compare equal to

@@ -24,7 +24,8 @@ func builtinVar(name string) bool {
 		"content_type", "request_body", "status", "nginx_version", "pid", "hostname", "msec", "time_local",
 		"time_iso8601", "request_time", "connection", "connection_requests", "bytes_sent", "body_bytes_sent",
 		"request_length", "binary_remote_addr", "request", "realip_remote_addr",
-		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr", "upstream_status":
+		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr", "upstream_status",
+		"remote_user", "pipe":
 		return true
 	}
 	return false

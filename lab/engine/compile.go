@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -164,6 +165,26 @@ func (e *Engine) checkVars() error {
 		}
 		return nil
 	}
+	formats := make([]*conf.LogFormat, 0, len(e.cfg.HTTP.LogFormats))
+	for _, f := range e.cfg.HTTP.LogFormats {
+		formats = append(formats, f)
+	}
+	sort.Slice(formats, func(i, j int) bool { return formats[i].Pos.Line < formats[j].Pos.Line })
+	for _, f := range formats {
+		if err := check(f.Tpl); err != nil {
+			return err
+		}
+	}
+	checkLogs := func(logs []*conf.AccessLog) error {
+		for _, al := range logs {
+			if al.If != nil {
+				if err := check(*al.If); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	var walk func([]*conf.Location) error
 	walk = func(locs []*conf.Location) error {
 		for _, l := range locs {
@@ -176,13 +197,22 @@ func (e *Engine) checkVars() error {
 			if err := checkPhases(&l.Phases); err != nil {
 				return err
 			}
+			if err := checkLogs(l.AccessLogs); err != nil {
+				return err
+			}
 			if err := walk(l.Locations); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+	if err := checkLogs(e.cfg.HTTP.AccessLogs); err != nil {
+		return err
+	}
 	for _, s := range e.cfg.HTTP.Servers {
+		if err := checkLogs(s.AccessLogs); err != nil {
+			return err
+		}
 		if err := checkOps(s.Rewrites); err != nil {
 			return err
 		}

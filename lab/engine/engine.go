@@ -102,13 +102,15 @@ type Counters struct {
 
 // Engine serves one configuration.
 type Engine struct {
-	cfg     *conf.Config
-	opts    Options
-	tracer  *trace.Tracer
-	errlog  *ErrorLog
-	dicts   []*shdict.Dict
-	protos  map[*conf.LuaCode]*lua.FunctionProto
-	loadErr map[*conf.LuaCode]error
+	cfg    *conf.Config
+	opts   Options
+	tracer *trace.Tracer
+	errlog *ErrorLog
+	// accessLogs are the open access_log files by path (accesslog.go).
+	accessLogs map[string]*accessLogFile
+	dicts      []*shdict.Dict
+	protos     map[*conf.LuaCode]*lua.FunctionProto
+	loadErr    map[*conf.LuaCode]error
 
 	userVars map[string]struct{} // variables declared by set / set_by_lua
 
@@ -155,6 +157,10 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	e.compileAll()
 	e.userVars = declaredVars(cfg.HTTP)
 	if err := e.checkVars(); err != nil {
+		return nil, err
+	}
+	if err := e.openAccessLogs(); err != nil {
+		e.closeAccessLogs()
 		return nil, err
 	}
 	return e, nil
@@ -337,6 +343,7 @@ const shutdownTimeout = 30 * time.Second
 func (e *Engine) Wait() error {
 	e.wg.Wait()
 	e.closeListeners()
+	e.closeAccessLogs()
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
 	return e.runErr

@@ -634,6 +634,7 @@ func (r *request) runLogPhase() {
 	if r.loc != nil && r.loc.Phases.Log != nil {
 		r.runSync(phaseLog, r.loc.Phases.Log)
 	}
+	r.writeAccessLogs()
 }
 
 // httpDate is the Date header value, formatted once per second as nginx

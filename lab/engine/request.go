@@ -149,6 +149,7 @@ type request struct {
 	keepAlive                 bool
 	unflushed                 int
 	bytesSent                 int64
+	loggedAccess              bool // its access_log lines are written
 	bodySent                  int64
 	finalized                 bool
 	clientGone                bool

@@ -219,6 +219,10 @@ func (r *request) variable(name string) (string, bool) {
 		if r.c != nil {
 			return r.c.remoteAddr, true
 		}
+	case "remote_user":
+		return "", false // no basic auth in the lab: nginx's "not found" without credentials
+	case "pipe":
+		return ".", true // the lab does not tell a pipelined request apart
 	case "request":
 		if r.head != nil {
 			line := string(r.head.RawHeader)
