@@ -53,6 +53,11 @@
 // except listen, server_name and client_header_timeout, plus content_by_lua* and nested locations.
 // lua_code_cache is allowed at http, server and location level and inherited
 // (LuaCodeCache of each); each "off" is also an Alert Diagnostic.
+// lua_need_request_body, lua_http10_buffering, lua_socket_log_errors and
+// lua_transform_underscores_in_response_headers are too (LuaFlags of each).
+// http only: lua_regex_cache_max_entries, lua_regex_match_limit,
+// lua_max_pending_timers, lua_max_running_timers, lua_malloc_trim,
+// rewrite_by_lua_no_postpone, access_by_lua_no_postpone.
 //
 // The path of a request-phase *_by_lua_file or set_by_lua_file may hold
 // variables (LuaCode.PathTpl): it is not read at load; the engine finds the

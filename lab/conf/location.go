@@ -91,10 +91,12 @@ func (b *builder) finishHTTP() error {
 		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second},
 		index:       []string{"index.html"},
 	}
+	inherited.lua = defaultLuaFlags
 	inherited.accessLogs = []*AccessLog{{Path: filepath.Join(b.prefix, "logs/access.log"),
 		FormatName: "combined", Format: h.LogFormats["combined"], Pos: Pos{File: b.file}}} // nginx's default, relative to the prefix
 	inherited = inherited.merge(hl)
 	h.AccessLogs = inherited.accessLogs
+	h.Lua = inherited.lua
 	h.DefaultType, h.ClientMaxBodySize, h.KeepaliveTimeout = inherited.defaultType, inherited.maxBody, inherited.keepalive
 	h.ClientHeaderTimeout = inherited.header
 	h.LuaCodeCache = inherited.codeCache
@@ -106,6 +108,7 @@ func (b *builder) finishHTTP() error {
 		srv.ClientHeaderTimeout = sv.header
 		srv.LuaCodeCache = sv.codeCache
 		srv.AccessLogs = sv.accessLogs
+		srv.Lua = sv.lua
 		srv.Root, srv.Index = sv.root, sv.index
 		srv.Body = sv.body
 		srv.Phases = sv.phases
@@ -133,6 +136,7 @@ type settings struct {
 	proxy       ProxySettings
 	phases      Handlers
 	accessLogs  []*AccessLog
+	lua         LuaFlags
 }
 
 // merge returns the values of a child level: its own where set, else the
@@ -200,6 +204,7 @@ func (p settings) merge(l *level) settings {
 	if l.codeCache != nil {
 		c.codeCache = *l.codeCache
 	}
+	c.lua = mergeLuaFlags(c.lua, l.luaFlags)
 	if l.accessLogSet {
 		// ngx_http_log_merge_loc_conf: a level's own logs replace the
 		// parent's; "off" anywhere at the level turns them all off
@@ -228,6 +233,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
 		loc.LuaCodeCache = v.codeCache
 		loc.AccessLogs = v.accessLogs
+		loc.Lua = v.lua
 		loc.Root, loc.Index = v.root, v.index
 		loc.Body = v.body
 		loc.ProxySettings = v.proxy

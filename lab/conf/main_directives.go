@@ -99,12 +99,13 @@ func (b *builder) http(s *scope, d *directive) error {
 		return err
 	}
 	b.cfg.HTTP = &HTTP{
-		LuaCodeCache:      true,
-		MaxPendingTimers:  1024,
-		MaxRunningTimers:  256,
-		DefaultType:       "text/plain",
-		KeepaliveTimeout:  75 * time.Second,
-		ClientMaxBodySize: 1 << 20,
+		LuaCodeCache:         true,
+		MaxPendingTimers:     1024,
+		MaxRunningTimers:     256,
+		RegexCacheMaxEntries: 1024,
+		DefaultType:          "text/plain",
+		KeepaliveTimeout:     75 * time.Second,
+		ClientMaxBodySize:    1 << 20,
 
 		ClientHeaderTimeout: 60 * time.Second,
 		LogFormats:          predefinedFormats(),
@@ -332,36 +333,6 @@ func (b *builder) underscoresInHeaders(s *scope, d *directive) error {
 		return errf(d.pos, "invalid value \"%s\" in \"underscores_in_headers\" directive, it must be \"on\" or \"off\"", d.arg(0))
 	}
 	s.lvl.underscores = &v
-	return nil
-}
-
-// regexMatchLimit handles lua_regex_match_limit N (0: PCRE's default).
-func (b *builder) regexMatchLimit(s *scope, d *directive) error {
-	if err := once(s, d); err != nil {
-		return err
-	}
-	n, ok := parseDigits(d.arg(0))
-	if !ok {
-		return errf(d.pos, "invalid number \"%s\" in \"%s\" directive", d.arg(0), d.name)
-	}
-	b.cfg.HTTP.RegexMatchLimit = int(n)
-	return nil
-}
-
-// maxTimers handles lua_max_pending_timers N and lua_max_running_timers N.
-func (b *builder) maxTimers(s *scope, d *directive) error {
-	if err := once(s, d); err != nil {
-		return err
-	}
-	n, ok := parseDigits(d.arg(0))
-	if !ok {
-		return errf(d.pos, "invalid number \"%s\" in \"%s\" directive", d.arg(0), d.name)
-	}
-	if d.name == "lua_max_pending_timers" {
-		b.cfg.HTTP.MaxPendingTimers = int(n)
-	} else {
-		b.cfg.HTTP.MaxRunningTimers = int(n)
-	}
 	return nil
 }
 

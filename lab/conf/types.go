@@ -58,6 +58,15 @@ type HTTP struct {
 	MaxRunningTimers int
 	// RegexMatchLimit is lua_regex_match_limit (0: PCRE's default).
 	RegexMatchLimit int
+	// RegexCacheMaxEntries is lua_regex_cache_max_entries (1024): how many
+	// regexes compiled with the "o" option ngx.re keeps.
+	RegexCacheMaxEntries int
+	// MallocTrim is lua_malloc_trim (accepted; Go's GC owns the memory).
+	MallocTrim int
+	// RewriteNoPostpone and AccessNoPostpone are rewrite_by_lua_no_postpone
+	// and access_by_lua_no_postpone (accepted; nothing runs after the Lua
+	// handler of those phases in the lab, so they change nothing).
+	RewriteNoPostpone, AccessNoPostpone bool
 
 	// DefaultType is default_type at http level (default "text/plain", as nginx without mime.types).
 	DefaultType string
@@ -78,6 +87,9 @@ type HTTP struct {
 	// AccessLogFiles are the paths of every access_log directive, in file
 	// order, turned off or not: nginx creates each at start-up.
 	AccessLogFiles []string
+
+	// Lua are the ngx_lua on|off settings at http level.
+	Lua LuaFlags
 
 	// Phases holds the *_by_lua handlers given at http level (content_by_lua
 	// is not allowed there); servers and locations inherit them per phase.
@@ -154,6 +166,9 @@ type Server struct {
 	// AccessLogs are the effective access_log directives (inherited as a
 	// whole when the server has none); empty after "access_log off".
 	AccessLogs []*AccessLog
+	// Lua are the effective lua_need_request_body, lua_http10_buffering,
+	// lua_socket_log_errors and lua_transform_underscores_in_response_headers.
+	Lua LuaFlags
 	// ClientHeaderTimeout is the effective client_header_timeout; the
 	// default server of a listen address sets it for its connections.
 	ClientHeaderTimeout time.Duration
@@ -212,6 +227,8 @@ type Location struct {
 	// AccessLogs are the effective access_log directives (inherited as a
 	// whole when the location has none); empty after "access_log off".
 	AccessLogs []*AccessLog
+	// Lua are the effective ngx_lua on|off settings (inherited).
+	Lua LuaFlags
 	// Regex is the compiled pattern of a ~ or ~* location (nil otherwise).
 	Regex *regexp.Regexp `json:"-"`
 	// Locations are nested locations (nginx allows them inside prefix locations).

@@ -387,6 +387,16 @@ func (r *request) onInput() {
 		}
 		return
 	}
+	if r.bodyThen != nil && (err != nil || done || r.c.eof) {
+		then := r.bodyThen
+		r.bodyThen = nil
+		if err != nil || !done {
+			r.bodyReadFailed(err)
+			return
+		}
+		then()
+		return
+	}
 	if done && r.proxyWaitsBody {
 		r.proxyWaitsBody = false
 		r.proxy.try()

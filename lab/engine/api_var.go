@@ -95,8 +95,14 @@ func (w *worker) newVarTable() *lua.LTable {
 	return t
 }
 
-// normalizeHeaderName turns ngx.header.content_type into Content-Type.
-func normalizeHeaderName(k string) string {
+// normalizeHeaderName turns ngx.header.content_type into Content-Type,
+// unless lua_transform_underscores_in_response_headers is off where the
+// request runs (then X_Foo stays X_Foo, and ngx.header["x-foo"] does not
+// find it, as on ngx_lua).
+func (r *request) normalizeHeaderName(k string) string {
+	if !r.luaFlags().TransformUnderscores {
+		return k
+	}
 	return strings.ReplaceAll(k, "_", "-")
 }
 
@@ -107,7 +113,7 @@ func (w *worker) newHeaderTable() *lua.LTable {
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		r := w.need(L, "ngx.header (read)")
-		name := normalizeHeaderName(L.CheckString(2))
+		name := r.normalizeHeaderName(L.CheckString(2))
 		i := r.findHeader(name)
 		if i < 0 {
 			L.Push(lua.LNil)
@@ -129,7 +135,7 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		// in body_filter and log the headers are out: ngx_lua logs the
 		// attempt and goes on (difftest syncphase/header_after_sent)
 		r := w.need(L, "ngx.header (write)")
-		name := normalizeHeaderName(L.CheckString(2))
+		name := r.normalizeHeaderName(L.CheckString(2))
 		if r.headerSent {
 			r.logErr(LevelErr, "attempt to set ngx.header.HEADER after sending out response headers")
 			return 0

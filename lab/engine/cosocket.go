@@ -315,7 +315,7 @@ func (w *worker) sockConnect(L *lua.LState) int {
 			r.logErr(LevelCrit, be.Error())
 			return nilErr(L, errMessage(be.errno))
 		}
-		r.logErr(LevelErr, fmt.Sprintf("connect() failed (%s)", errText(err)))
+		r.logSockErr(fmt.Sprintf("connect() failed (%s)", errText(err)))
 		return nilErr(L, errMessage(err))
 	}
 	cs.fd, cs.reused, cs.state = fd, 0, sockConnecting
@@ -385,15 +385,15 @@ func (cs *cosock) timedOut() {
 	r := cs.r
 	switch cs.wait {
 	case waitConnect:
-		r.logErr(LevelErr, "lua tcp socket connect timed out, when connecting to "+cs.peer)
+		r.logSockErr("lua tcp socket connect timed out, when connecting to " + cs.peer)
 		cs.closeFD("connect timeout")
 		cs.finish(lua.LNil, lua.LString("timeout"))
 	case waitSend:
-		r.logErr(LevelErr, "lua tcp socket write timed out")
+		r.logSockErr("lua tcp socket write timed out")
 		cs.closeFD("send timeout")
 		cs.finish(lua.LNil, lua.LString("timeout"))
 	case waitRecv:
-		r.logErr(LevelErr, "lua tcp socket read timed out")
+		r.logSockErr("lua tcp socket read timed out")
 		// a read timeout leaves the connection open (ngx_lua >= 0.8.8)
 		partial := cs.takePartial()
 		cs.finish(lua.LNil, lua.LString("timeout"), lua.LString(partial))
@@ -445,7 +445,7 @@ func (cs *cosock) connected() {
 		err = unix.Errno(errno)
 	}
 	if err != nil {
-		cs.r.logErr(LevelErr, fmt.Sprintf("connect() failed (%s)", errText(err)))
+		cs.r.logSockErr(fmt.Sprintf("connect() failed (%s)", errText(err)))
 		cs.closeFD("connect failed")
 		cs.finish(lua.LNil, lua.LString(errMessage(err)))
 		return
@@ -461,7 +461,7 @@ func (w *worker) sockSend(L *lua.LState) int {
 		return 2
 	}
 	if cs.state != sockConnected {
-		r.logErr(LevelErr, "attempt to send data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
+		r.logSockErr("attempt to send data on a closed socket: u:" + fmt.Sprintf("%p", cs) + ", c:0000000000000000, ft:0 eof:0")
 		return nilErr(L, "closed")
 	}
 	data := appendPrintable(L, nil, L.CheckAny(2), 2, "send")
@@ -490,7 +490,7 @@ func (cs *cosock) trySendNow() bool {
 	case err == unix.EAGAIN:
 		return false
 	}
-	cs.r.logErr(LevelErr, fmt.Sprintf("send() failed (%s)", errText(err)))
+	cs.r.logSockErr(fmt.Sprintf("send() failed (%s)", errText(err)))
 	cs.sockErr = errMessage(err)
 	cs.closeFD("send failed")
 	return false
@@ -587,7 +587,7 @@ func (w *worker) sockReceiveAny(L *lua.LState) int {
 // receive serves a receive from the buffer or waits for input.
 func (cs *cosock) receive(L *lua.LState) int {
 	if cs.state != sockConnected {
-		cs.r.logErr(LevelErr, "attempt to receive data on a closed socket: u:"+fmt.Sprintf("%p", cs)+", c:0000000000000000, ft:0 eof:0")
+		cs.r.logSockErr("attempt to receive data on a closed socket: u:" + fmt.Sprintf("%p", cs) + ", c:0000000000000000, ft:0 eof:0")
 		return nilErr(L, "closed")
 	}
 	cs.fill()

@@ -445,7 +445,7 @@ func (r *request) overResponseLimit(limit int64) {
 // wantsBuffer10 reports whether output to an HTTP/1.0 client must be
 // buffered to compute its Content-Length.
 func (r *request) wantsBuffer10() bool {
-	if r.head == nil || r.head.Major != 1 || r.head.Minor != 0 || r.phase == phaseNone {
+	if r.head == nil || r.head.Major != 1 || r.head.Minor != 0 || r.phase == phaseNone || !r.luaFlags().HTTP10Buffering {
 		return false
 	}
 	_, has := r.headerOut("Content-Length")

@@ -141,6 +141,7 @@ type request struct {
 	lvm                       *luaVM      // the VM r's Lua runs in (vm); nil until first needed
 	proxy                     *proxyState // proxy_pass in progress
 	proxyWaitsBody            bool        // proxy_pass waits for the request body
+	bodyThen                  func()      // lua_need_request_body: what runs once the body is read
 	uriRewritten              bool        // the URI changed inside the current location (rewrite break, set_uri)
 	fakeConn                  int64       // a timer's connection number in error_log
 	eofSent                   bool
@@ -305,6 +306,9 @@ func (r *request) run() {
 				r.step = stRewriteLua
 			}
 		case stRewriteLua:
+			if r.loc.Phases.Rewrite != nil && r.waitBodyFirst(stRewriteLua) {
+				return
+			}
 			r.step = stPostRewrite
 			if h := r.loc.Phases.Rewrite; h != nil && !r.runHandler(phaseRewrite, h) {
 				return
@@ -321,6 +325,9 @@ func (r *request) run() {
 			}
 			r.step = stAccessLua
 		case stAccessLua:
+			if r.loc.Phases.Access != nil && r.sub == nil && r.waitBodyFirst(stAccessLua) {
+				return
+			}
 			r.step = stContent
 			// nginx's access phase skips subrequests (ngx_http_core_access_phase:
 			// r != r->main goes to the next phase): a capture reaches a location
@@ -332,6 +339,9 @@ func (r *request) run() {
 				return
 			}
 		case stContent:
+			if r.loc.Phases.Content != nil && r.waitBodyFirst(stContent) {
+				return
+			}
 			r.step = stDone
 			if r.loc.Proxy != nil && r.loc.Phases.Content == nil {
 				r.proxyContent()

@@ -70,7 +70,7 @@ func headerValues(L *lua.LState, n int) []string {
 // response header (ngx.header replaces).
 func (w *worker) respAddHeader(L *lua.LState) int {
 	r := w.need(L, "ngx.header (write)")
-	name := normalizeHeaderName(L.CheckString(1))
+	name := r.normalizeHeaderName(L.CheckString(1))
 	vals := headerValues(L, 2)
 	if r.headerSent {
 		r.logErr(LevelErr, "attempt to set ngx.header.HEADER after sending out response headers")

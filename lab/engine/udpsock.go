@@ -111,7 +111,7 @@ func (u *udpsock) closedLog(r *request, op string) {
 	if u != nil && u.peer != "" {
 		ptr = fmt.Sprintf("%016s", strings.ToUpper(strings.TrimPrefix(fmt.Sprintf("%p", u), "0x")))
 	}
-	r.logErr(LevelErr, "attempt to "+op+" data on a closed socket: u:"+ptr+", c:0000000000000000")
+	r.logSockErr("attempt to "+op+" data on a closed socket: u:"+ptr+", c:0000000000000000")
 }
 
 // udpSetPeerName is udpsock:setpeername(host, port) or ("unix:path").
@@ -182,7 +182,7 @@ func (w *worker) udpSend(L *lua.LState) int {
 			continue
 		}
 		if err != nil {
-			r.logErr(LevelErr, fmt.Sprintf("send() failed (%s)", errText(err)))
+			r.logSockErr(fmt.Sprintf("send() failed (%s)", errText(err)))
 			return nilErr(L, errMessage(err))
 		}
 		if w.rec.Enabled() {
@@ -244,7 +244,7 @@ func (u *udpsock) tryRead() ([]lua.LValue, bool) {
 			return nil, false
 		}
 		if err != nil {
-			u.r.logErr(LevelErr, fmt.Sprintf("recv() failed (%s)", errText(err)))
+			u.r.logSockErr(fmt.Sprintf("recv() failed (%s)", errText(err)))
 			return []lua.LValue{lua.LNil, lua.LString(errMessage(err))}, true
 		}
 		if u.w.rec.Enabled() {
@@ -267,7 +267,7 @@ func (u *udpsock) finish(vals ...lua.LValue) {
 
 func (u *udpsock) timedOut() {
 	u.timer = nil
-	u.r.logErr(LevelErr, "lua udp socket read timed out")
+	u.r.logSockErr("lua udp socket read timed out")
 	u.finish(lua.LNil, lua.LString("timeout"))
 }
 
