@@ -13,8 +13,8 @@ import (
 )
 
 // sandboxAccessLogLimit caps each access log file of a sandboxed instance:
-// a request loop must not fill the lab's disk.
-const sandboxAccessLogLimit = 16 << 20
+// a request loop must not fill the lab's disk (a variable for tests).
+var sandboxAccessLogLimit int64 = 16 << 20
 
 // accessLogFile is one open access log file, shared by the workers (one
 // Write per line, under mu, as nginx's unbuffered log writes one line).
@@ -70,9 +70,9 @@ func (e *Engine) openAccessLogs() error {
 			return err
 		}
 	}
-	if err := open(h.AccessLogs); err != nil {
-		return err
-	}
+	// the http level's own list (nginx's default when it has none) is
+	// opened only where a server or location uses it, as nginx creates
+	// logs/access.log only when some server inherits it
 	var walk func([]*conf.Location) error
 	walk = func(locs []*conf.Location) error {
 		for _, l := range locs {
@@ -147,7 +147,7 @@ func (r *request) writeAccessLogs() {
 			lf.dropped = true
 			lf.mu.Unlock()
 			if report {
-				r.logErr(LevelErr, fmt.Sprintf("access log \"%s\" reached the lab's limit of %d MiB: further lines are dropped", al.Path, lf.limit>>20))
+				r.logErr(LevelErr, fmt.Sprintf("access log \"%s\" reached the lab's limit of %s: further lines are dropped", al.Path, sizeText(lf.limit)))
 			}
 			continue
 		}
@@ -233,4 +233,12 @@ func appendJSONEscaped(b []byte, s string) []byte {
 		}
 	}
 	return b
+}
+
+// sizeText prints a limit in MiB when it is whole MiB, else in bytes.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
