@@ -111,7 +111,7 @@ func (u *udpsock) closedLog(r *request, op string) {
 	if u != nil && u.peer != "" {
 		ptr = fmt.Sprintf("%016s", strings.ToUpper(strings.TrimPrefix(fmt.Sprintf("%p", u), "0x")))
 	}
-	r.logSockErr("attempt to "+op+" data on a closed socket: u:"+ptr+", c:0000000000000000")
+	r.logSockErr("attempt to " + op + " data on a closed socket: u:" + ptr + ", c:0000000000000000")
 }
 
 // udpSetPeerName is udpsock:setpeername(host, port) or ("unix:path").
