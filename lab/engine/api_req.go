@@ -248,19 +248,8 @@ func (r *request) setHeaderIn(name string, vals []string) {
 // already buffered, else the coroutine yields until the rest arrives.
 func (w *worker) reqReadBody(L *lua.LState) int {
 	r := w.need(L, "ngx.req.read_body")
-	if r.bodyState == bodyRead {
+	if r.bodyState == bodyRead || !r.beginBody() {
 		return 0
-	}
-	if r.head.ContentLength <= 0 && !r.head.Chunked {
-		r.bodyState = bodyRead
-		return 0
-	}
-	if r.bodyDecoder == nil {
-		lim := r.c.limits()
-		lim.MaxBodyBytes, _ = r.maxBody()
-		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
-		r.bodyState = bodyReading
-		r.sendContinue()
 	}
 	if done, err := r.feedBody(); err != nil {
 		return w.bodyError(L, r, err)
@@ -272,6 +261,23 @@ func (w *worker) reqReadBody(L *lua.LState) int {
 	r.waitDesc = fmt.Sprintf("read body fd %d", r.c.fd)
 	w.markWait(L, r)
 	return w.sched.Yield(L)
+}
+
+// beginBody starts reading the request body (its decoder, "100 Continue")
+// unless it has begun; it reports false, the body read, when there is none.
+func (r *request) beginBody() bool {
+	if r.head.ContentLength <= 0 && !r.head.Chunked {
+		r.bodyState = bodyRead
+		return false
+	}
+	if r.bodyDecoder == nil {
+		lim := r.c.limits()
+		lim.MaxBodyBytes, _ = r.maxBody()
+		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
+		r.bodyState = bodyReading
+		r.sendContinue()
+	}
+	return true
 }
 
 func (w *worker) bodyError(L *lua.LState, r *request, err error) int {

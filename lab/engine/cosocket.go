@@ -875,30 +875,33 @@ func (r *request) releaseSockets() {
 	r.releaseUDP()
 }
 
+// sockaddrOf is the socket family and address of "ip:port" (IPv4 or
+// IPv6) or "unix:/path".
+func sockaddrOf(addr string) (int, unix.Sockaddr, error) {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		return unix.AF_UNIX, &unix.SockaddrUnix{Name: path}, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, _ := strconv.Atoi(port)
+	ip := net.ParseIP(host)
+	if ip4 := ip.To4(); ip4 != nil {
+		s := &unix.SockaddrInet4{Port: p}
+		copy(s.Addr[:], ip4)
+		return unix.AF_INET, s, nil
+	}
+	s := &unix.SockaddrInet6{Port: p}
+	copy(s.Addr[:], ip.To16())
+	return unix.AF_INET6, s, nil
+}
+
 // dialNonblock starts a non-blocking connect to "ip:port" or "unix:/path".
 func dialNonblock(addr string) (int, error) {
-	var sa unix.Sockaddr
-	family := unix.AF_INET
-	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		family = unix.AF_UNIX
-		sa = &unix.SockaddrUnix{Name: path}
-	} else {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return -1, err
-		}
-		p, _ := strconv.Atoi(port)
-		ip := net.ParseIP(host)
-		if ip4 := ip.To4(); ip4 != nil {
-			s := &unix.SockaddrInet4{Port: p}
-			copy(s.Addr[:], ip4)
-			sa = s
-		} else {
-			family = unix.AF_INET6
-			s := &unix.SockaddrInet6{Port: p}
-			copy(s.Addr[:], ip.To16())
-			sa = s
-		}
+	family, sa, err := sockaddrOf(addr)
+	if err != nil {
+		return -1, err
 	}
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -39,16 +39,8 @@ func (r *request) waitBodyFirst(s step) bool {
 	if !r.luaFlags().NeedRequestBody || r.sub != nil || r.bodyState == bodyRead || r.head == nil {
 		return false
 	}
-	if r.head.ContentLength <= 0 && !r.head.Chunked {
-		r.bodyState = bodyRead
+	if !r.beginBody() {
 		return false
-	}
-	if r.bodyDecoder == nil {
-		lim := r.c.limits()
-		lim.MaxBodyBytes, _ = r.maxBody()
-		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
-		r.bodyState = bodyReading
-		r.sendContinue()
 	}
 	done, err := r.feedBody()
 	if err != nil {

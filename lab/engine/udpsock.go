@@ -336,27 +336,9 @@ func (r *request) releaseUDP() {
 // dialUDP makes a non-blocking datagram socket connected to "ip:port" or
 // "unix:/path".
 func dialUDP(addr string) (int, error) {
-	family := unix.AF_INET
-	var sa unix.Sockaddr
-	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		family, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: path}
-	} else {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return -1, err
-		}
-		p, _ := strconv.Atoi(port)
-		ip := net.ParseIP(host)
-		if ip4 := ip.To4(); ip4 != nil {
-			s := &unix.SockaddrInet4{Port: p}
-			copy(s.Addr[:], ip4)
-			sa = s
-		} else {
-			family = unix.AF_INET6
-			s := &unix.SockaddrInet6{Port: p}
-			copy(s.Addr[:], ip.To16())
-			sa = s
-		}
+	family, sa, err := sockaddrOf(addr)
+	if err != nil {
+		return -1, err
 	}
 	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -79,13 +79,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 	openStdLibs(L)
 	lualib.OpenCJSON(L)
 	lualib.PreloadResty(L)
-	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
-	preloadMissingLuaJIT(L)
-	if w.e.opts.Sandbox {
-		w.sandboxLua(L)
-	}
-	lualib.OpenGetenv(L, w.getenv)
-	w.setPackagePath(L)
+	w.applyLabEnv(L)
 
 	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort, UserYield: w.checkUserYield})
 	if err != nil {
@@ -393,4 +387,17 @@ func openStdLibs(L *lua.LState) {
 	}
 	lualib.OpenTableExt(L)
 	lualib.OpenBit(L)
+}
+
+// applyLabEnv gives a VM what every VM of this engine has on top of the
+// libraries: lua_regex_match_limit, the jit table, the sandbox's limits, the
+// worker's environment for os.getenv and lua_package_path.
+func (w *worker) applyLabEnv(L *lua.LState) {
+	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
+	preloadMissingLuaJIT(L)
+	if w.e.opts.Sandbox {
+		w.sandboxLua(L)
+	}
+	lualib.OpenGetenv(L, w.getenv)
+	w.setPackagePath(L)
 }

@@ -125,13 +125,7 @@ func (w *worker) threadVM(pool *threadPool) (*lua.LState, error) {
 	}
 	L := lua.NewState(vmOptions)
 	openStdLibs(L)
-	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
-	preloadMissingLuaJIT(L)
-	if w.e.opts.Sandbox {
-		w.sandboxLua(L)
-	}
-	lualib.OpenGetenv(L, w.getenv)
-	w.setPackagePath(L)
+	w.applyLabEnv(L)
 	L.SetGlobal("ngx", w.threadNgx(L))
 	return L, nil
 }
