@@ -9,24 +9,23 @@ import (
 	"github.com/restylab/restylab/lab/lualib"
 )
 
-// readOnlyVars are built-in variables ngx.var cannot change.
+// builtinVar reports whether name is a built-in variable ngx.var cannot
+// change: one of the prefixed families or a read-only entry of builtinVars.
 func builtinVar(name string) bool {
-	switch name {
-	case "args", "query_string":
-		return false
-	}
-	if strings.HasPrefix(name, "arg_") || strings.HasPrefix(name, "http_") || strings.HasPrefix(name, "cookie_") || strings.HasPrefix(name, "sent_http_") {
+	if prefixedVar(name) {
 		return true
 	}
-	switch name {
-	case "uri", "document_uri", "is_args", "request_uri", "request_method", "scheme", "https", "server_protocol",
-		"host", "server_name", "remote_addr", "remote_port", "server_addr", "server_port", "content_length",
-		"content_type", "request_body", "status", "nginx_version", "pid", "hostname", "msec", "time_local",
-		"time_iso8601", "request_time", "connection", "connection_requests", "bytes_sent", "body_bytes_sent",
-		"request_length", "binary_remote_addr", "request", "realip_remote_addr",
-		"proxy_host", "proxy_add_x_forwarded_for", "upstream_addr", "upstream_status",
-		"remote_user", "pipe":
-		return true
+	d, ok := builtinVars[name]
+	return ok && !d.writable
+}
+
+// prefixedVar reports whether name is of a prefixed family ($arg_x,
+// $http_x, $cookie_x, $sent_http_x).
+func prefixedVar(name string) bool {
+	for _, p := range []string{"arg_", "http_", "cookie_", "sent_http_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
 	}
 	return false
 }

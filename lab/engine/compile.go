@@ -117,7 +117,8 @@ func (e *Engine) checkVars() error {
 		if _, err := strconv.Atoi(name); err == nil {
 			return true
 		}
-		return builtinVar(name) || e.declaredVar(name) || name == "args" || name == "query_string"
+		_, builtin := builtinVars[name]
+		return builtin || prefixedVar(name) || e.declaredVar(name)
 	}
 	check := func(t conf.Template) error {
 		for _, v := range t.Vars() {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -66,170 +65,9 @@ func (r *request) variable(name string) (string, bool) {
 		}
 		return "", false
 	}
-	switch name {
-	case "uri", "document_uri":
-		return r.uri, true
-	case "args", "query_string":
-		if r.args == "" {
-			return "", false
-		}
-		return r.args, true
-	case "is_args":
-		if r.args != "" {
-			return "?", true
-		}
-		return "", true
-	case "request_uri":
-		if r.head != nil {
-			u := r.head.RawURI
-			if i := strings.Index(u, "://"); i > 0 && !strings.HasPrefix(u, "/") {
-				// absolute form: $request_uri is the path and query
-				if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
-					u = u[i+3+j:]
-				} else {
-					u = "/"
-				}
-			}
-			return u, true
-		}
-	case "request_method":
-		return r.mainRequest().method, true // the main request's, even in a subrequest
-	case "scheme":
-		return "http", true
-	case "https":
-		return "", true
-	case "server_protocol":
-		if r.head != nil {
-			return r.head.Proto, true
-		}
-	case "host":
-		if r.head != nil && r.head.Host != "" {
-			return r.head.Host, true
-		}
-		if r.srv != nil && len(r.srv.ServerNames) > 0 {
-			return r.srv.ServerNames[0], true
-		}
-		if r.c != nil {
-			return r.c.serverAddr, true
-		}
-	case "server_name":
-		if r.srv != nil && len(r.srv.ServerNames) > 0 {
-			return r.srv.ServerNames[0], true
-		}
-		return "", true
-	case "remote_addr", "realip_remote_addr":
-		if r.c != nil {
-			return r.c.remoteAddr, true
-		}
-	case "remote_port":
-		if r.c != nil {
-			return r.c.remotePort, true
-		}
-	case "server_addr":
-		if r.c != nil {
-			return r.c.serverAddr, true
-		}
-	case "server_port":
-		if r.c != nil {
-			return r.c.l.port, true
-		}
-	case "content_length":
-		if r.head != nil && r.head.Chunked && r.bodyState == bodyRead {
-			n := int64(len(r.body))
-			if r.body == nil && r.bodyFile != "" && !r.bodyFileUser {
-				n = r.bodyRecv // the body went to a temp file as it came
-			}
-			return strconv.FormatInt(n, 10), true // nginx sets it once a chunked body is read
-		}
-		if v := r.headerIn("content-length"); v != "" {
+	if d, ok := builtinVars[name]; ok {
+		if v, ok := d.get(r); ok {
 			return v, true
-		}
-		return "", false
-	case "content_type":
-		if v := r.headerIn("content-type"); v != "" {
-			return v, true
-		}
-		return "", false
-	case "request_body":
-		if r.bodyState == bodyRead && r.body != nil && r.bodyFile == "" {
-			return string(r.body), true
-		}
-		return "", false
-	case "status":
-		return statusDigits(r.status), true
-	case "proxy_host":
-		if r.proxy != nil {
-			return r.proxy.proxyHost(), true
-		}
-		return "", false
-	case "proxy_add_x_forwarded_for":
-		if r.c == nil {
-			return "", false
-		}
-		if xff := r.headerIn("x-forwarded-for"); xff != "" {
-			return xff + ", " + r.c.remoteAddr, true
-		}
-		return r.c.remoteAddr, true
-	case "upstream_addr":
-		if r.proxy != nil && len(r.proxy.addrs) > 0 {
-			return strings.Join(r.proxy.addrs, ", "), true
-		}
-		return "", false
-	case "upstream_status":
-		if r.proxy != nil && len(r.proxy.statuses) > 0 {
-			return strings.Join(r.proxy.statuses, ", "), true
-		}
-		return "", false
-	case "nginx_version":
-		return "1.22.1", true
-	case "limit_rate":
-		return strconv.FormatInt(r.limitRate, 10), true
-	case "pid":
-		return strconv.Itoa(r.w.tid), true // the worker's id as ngx.worker.pid() gives it
-	case "hostname":
-		h, _ := os.Hostname()
-		return h, true
-	case "msec":
-		t := r.w.loop.Now()
-		return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64), true
-	case "time_local":
-		return r.w.loop.Now().Format("02/Jan/2006:15:04:05 -0700"), true
-	case "time_iso8601":
-		return r.w.loop.Now().Format(time.RFC3339), true
-	case "request_time":
-		d := r.w.loop.Now().Sub(r.start)
-		return strconv.FormatFloat(d.Seconds(), 'f', 3, 64), true
-	case "connection":
-		if r.c != nil {
-			return strconv.FormatInt(r.c.num, 10), true
-		}
-	case "connection_requests":
-		if r.c != nil {
-			return strconv.Itoa(r.c.nreq), true
-		}
-	case "bytes_sent":
-		return strconv.FormatInt(r.bytesSent, 10), true
-	case "body_bytes_sent":
-		return strconv.FormatInt(r.bodySent, 10), true
-	case "request_length":
-		if r.head != nil {
-			return strconv.FormatInt(int64(len(r.head.RawHeader))+r.bodyRecv, 10), true
-		}
-	case "binary_remote_addr":
-		if r.c != nil {
-			return r.c.remoteAddr, true
-		}
-	case "remote_user":
-		return "", false // no basic auth in the lab: nginx's "not found" without credentials
-	case "pipe":
-		return ".", true // the lab does not tell a pipelined request apart
-	case "request":
-		if r.head != nil {
-			line := string(r.head.RawHeader)
-			if i := strings.IndexAny(line, "\r\n"); i >= 0 {
-				line = line[:i]
-			}
-			return line, true
 		}
 	}
 	if r.w.e.declaredVar(name) && !r.unsetVars[name] {
@@ -305,8 +143,6 @@ func (e *Engine) declaredVar(name string) bool {
 	return ok
 }
 
-var _ = url.QueryUnescape
-
 // headerVarName is a request header name as nginx matches it against
 // $http_NAME: lower case, '-' read as '_'.
 func headerVarName(h string) string {
@@ -317,4 +153,253 @@ func headerVarName(h string) string {
 		}
 	}
 	return string(b)
+}
+
+// varDef is a built-in nginx variable: how it reads for a request (ok
+// false: "not found"), and whether ngx.var may set it (most built-ins are
+// read-only: "variable "uri" not changeable").
+type varDef struct {
+	get      func(r *request) (string, bool)
+	writable bool
+}
+
+// builtinVars are the engine's built-in variables by name: the one table
+// that reading ($name in directives, ngx.var), ngx.var's writes and the
+// load-time check of variable names go through. Variables with a prefix
+// ($arg_, $http_, $cookie_, $sent_http_) are read by variable itself
+// (prefixedVar).
+var builtinVars map[string]varDef
+
+func init() {
+	builtinVars = map[string]varDef{}
+	def := func(get func(r *request) (string, bool), names ...string) {
+		for _, n := range names {
+			builtinVars[n] = varDef{get: get, writable: !readOnlyVar(n)}
+		}
+	}
+
+	def(func(r *request) (string, bool) {
+		return r.uri, true
+	}, "uri", "document_uri")
+	def(func(r *request) (string, bool) {
+		if r.args == "" {
+			return "", false
+		}
+		return r.args, true
+	}, "args", "query_string")
+	def(func(r *request) (string, bool) {
+		if r.args != "" {
+			return "?", true
+		}
+		return "", true
+	}, "is_args")
+	def(func(r *request) (string, bool) {
+		if r.head != nil {
+			u := r.head.RawURI
+			if i := strings.Index(u, "://"); i > 0 && !strings.HasPrefix(u, "/") {
+				// absolute form: $request_uri is the path and query
+				if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
+					u = u[i+3+j:]
+				} else {
+					u = "/"
+				}
+			}
+			return u, true
+		}
+		return "", false
+	}, "request_uri")
+	def(func(r *request) (string, bool) {
+		return r.mainRequest().method, true // the main request's, even in a subrequest
+	}, "request_method")
+	def(func(r *request) (string, bool) {
+		return "http", true
+	}, "scheme")
+	def(func(r *request) (string, bool) {
+		return "", true
+	}, "https")
+	def(func(r *request) (string, bool) {
+		if r.head != nil {
+			return r.head.Proto, true
+		}
+		return "", false
+	}, "server_protocol")
+	def(func(r *request) (string, bool) {
+		if r.head != nil && r.head.Host != "" {
+			return r.head.Host, true
+		}
+		if r.srv != nil && len(r.srv.ServerNames) > 0 {
+			return r.srv.ServerNames[0], true
+		}
+		if r.c != nil {
+			return r.c.serverAddr, true
+		}
+		return "", false
+	}, "host")
+	def(func(r *request) (string, bool) {
+		if r.srv != nil && len(r.srv.ServerNames) > 0 {
+			return r.srv.ServerNames[0], true
+		}
+		return "", true
+	}, "server_name")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return r.c.remoteAddr, true
+		}
+		return "", false
+	}, "remote_addr", "realip_remote_addr")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return r.c.remotePort, true
+		}
+		return "", false
+	}, "remote_port")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return r.c.serverAddr, true
+		}
+		return "", false
+	}, "server_addr")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return r.c.l.port, true
+		}
+		return "", false
+	}, "server_port")
+	def(func(r *request) (string, bool) {
+		if r.head != nil && r.head.Chunked && r.bodyState == bodyRead {
+			n := int64(len(r.body))
+			if r.body == nil && r.bodyFile != "" && !r.bodyFileUser {
+				n = r.bodyRecv // the body went to a temp file as it came
+			}
+			return strconv.FormatInt(n, 10), true // nginx sets it once a chunked body is read
+		}
+		if v := r.headerIn("content-length"); v != "" {
+			return v, true
+		}
+		return "", false
+	}, "content_length")
+	def(func(r *request) (string, bool) {
+		if v := r.headerIn("content-type"); v != "" {
+			return v, true
+		}
+		return "", false
+	}, "content_type")
+	def(func(r *request) (string, bool) {
+		if r.bodyState == bodyRead && r.body != nil && r.bodyFile == "" {
+			return string(r.body), true
+		}
+		return "", false
+	}, "request_body")
+	def(func(r *request) (string, bool) {
+		return statusDigits(r.status), true
+	}, "status")
+	def(func(r *request) (string, bool) {
+		if r.proxy != nil {
+			return r.proxy.proxyHost(), true
+		}
+		return "", false
+	}, "proxy_host")
+	def(func(r *request) (string, bool) {
+		if r.c == nil {
+			return "", false
+		}
+		if xff := r.headerIn("x-forwarded-for"); xff != "" {
+			return xff + ", " + r.c.remoteAddr, true
+		}
+		return r.c.remoteAddr, true
+	}, "proxy_add_x_forwarded_for")
+	def(func(r *request) (string, bool) {
+		if r.proxy != nil && len(r.proxy.addrs) > 0 {
+			return strings.Join(r.proxy.addrs, ", "), true
+		}
+		return "", false
+	}, "upstream_addr")
+	def(func(r *request) (string, bool) {
+		if r.proxy != nil && len(r.proxy.statuses) > 0 {
+			return strings.Join(r.proxy.statuses, ", "), true
+		}
+		return "", false
+	}, "upstream_status")
+	def(func(r *request) (string, bool) {
+		return "1.22.1", true
+	}, "nginx_version")
+	def(func(r *request) (string, bool) {
+		return strconv.FormatInt(r.limitRate, 10), true
+	}, "limit_rate")
+	def(func(r *request) (string, bool) {
+		return strconv.Itoa(r.w.tid), true // the worker's id as ngx.worker.pid() gives it
+	}, "pid")
+	def(func(r *request) (string, bool) {
+		h, _ := os.Hostname()
+		return h, true
+	}, "hostname")
+	def(func(r *request) (string, bool) {
+		t := r.w.loop.Now()
+		return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64), true
+	}, "msec")
+	def(func(r *request) (string, bool) {
+		return r.w.loop.Now().Format("02/Jan/2006:15:04:05 -0700"), true
+	}, "time_local")
+	def(func(r *request) (string, bool) {
+		return r.w.loop.Now().Format(time.RFC3339), true
+	}, "time_iso8601")
+	def(func(r *request) (string, bool) {
+		d := r.w.loop.Now().Sub(r.start)
+		return strconv.FormatFloat(d.Seconds(), 'f', 3, 64), true
+	}, "request_time")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return strconv.FormatInt(r.c.num, 10), true
+		}
+		return "", false
+	}, "connection")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return strconv.Itoa(r.c.nreq), true
+		}
+		return "", false
+	}, "connection_requests")
+	def(func(r *request) (string, bool) {
+		return strconv.FormatInt(r.bytesSent, 10), true
+	}, "bytes_sent")
+	def(func(r *request) (string, bool) {
+		return strconv.FormatInt(r.bodySent, 10), true
+	}, "body_bytes_sent")
+	def(func(r *request) (string, bool) {
+		if r.head != nil {
+			return strconv.FormatInt(int64(len(r.head.RawHeader))+r.bodyRecv, 10), true
+		}
+		return "", false
+	}, "request_length")
+	def(func(r *request) (string, bool) {
+		if r.c != nil {
+			return r.c.remoteAddr, true
+		}
+		return "", false
+	}, "binary_remote_addr")
+	def(func(r *request) (string, bool) {
+		return "", false // no basic auth in the lab: nginx's "not found" without credentials
+	}, "remote_user")
+	def(func(r *request) (string, bool) {
+		return ".", true // the lab does not tell a pipelined request apart
+	}, "pipe")
+	def(func(r *request) (string, bool) {
+		if r.head != nil {
+			line := string(r.head.RawHeader)
+			if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+				line = line[:i]
+			}
+			return line, true
+		}
+		return "", false
+	}, "request")
+}
+
+// readOnlyVar reports whether ngx.var may not set the built-in variable.
+func readOnlyVar(name string) bool {
+	switch name {
+	case "args", "query_string", "limit_rate":
+		return false
+	}
+	return true
 }
