@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/engine"
 	"github.com/restylab/restylab/web/highlight"
 	"github.com/restylab/restylab/web/static"
@@ -35,7 +36,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 // about lists where the lab differs from OpenResty.
 func (s *Server) about(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "about.title")
-	s.render(w, r, views.About(p))
+	s.render(w, r, views.About(p, directiveNotes(conf.NoEffectDirectives()), directiveNotes(conf.UnsupportedDirectives())))
+}
+
+// directiveNotes are lab/conf's notes in both languages (views.NoteZh).
+func directiveNotes(notes []conf.DirectiveNote) []views.DirectiveNote {
+	out := make([]views.DirectiveNote, 0, len(notes))
+	for _, n := range notes {
+		d := views.DirectiveNote{Name: n.Name, Why: [2]string{n.Why, views.NoteZh[n.Why]}}
+		if n.Instead != "" {
+			d.Instead = [2]string{n.Instead, views.NoteZh[n.Instead]}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // play serves the playground shell of the visitor's session.

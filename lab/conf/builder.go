@@ -44,6 +44,7 @@ type spec struct {
 	min, max int
 	block    bool
 	luaBlock bool
+	anyForm  bool // a block or a simple directive alike (refused ones, labscope.go)
 	fn       func(b *builder, s *scope, d *directive) error
 }
 
@@ -162,10 +163,10 @@ func (b *builder) handle(s *scope, d *directive) error {
 	if sp.ctx&s.ctx == 0 {
 		return errf(d.pos, "\"%s\" directive is not allowed here", d.name)
 	}
-	if !sp.block && d.kind != tokEnd {
+	if !sp.block && !sp.anyForm && d.kind != tokEnd {
 		return errf(d.pos, "directive \"%s\" is not terminated by \";\"", d.name)
 	}
-	if sp.block && d.kind != tokBlockStart {
+	if sp.block && !sp.anyForm && d.kind != tokBlockStart {
 		return errf(d.pos, "directive \"%s\" has no opening \"{\"", d.name)
 	}
 	if len(d.args) < sp.min || sp.max >= 0 && len(d.args) > sp.max {
@@ -297,6 +298,7 @@ func directiveSpecs() map[string]spec {
 		m[p.name] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
 		m[p.name+"_file"] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
 	}
+	addLabScopeSpecs(m)
 	return m
 }
 

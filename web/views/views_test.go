@@ -53,7 +53,8 @@ func TestGolden(t *testing.T) {
 		{"share", SharePage(en, Share{ID: "abcdefghijklmnop", Created: "2026-11-27 08:00 UTC",
 			Files: []SharedFile{{Name: "nginx.conf", HTML: `<pre class="chroma">x</pre>`}}, Embed: `<iframe src="x"></iframe>`})},
 		{"notfound", NotFound(en)},
-		{"about_zh", About(zh)},
+		{"about_zh", About(zh, []DirectiveNote{{Name: "gzip", Why: [2]string{"responses are sent uncompressed", "响应不压缩发送"}}},
+			[]DirectiveNote{{Name: "fastcgi_pass", Why: [2]string{"no FastCGI", "没有 FastCGI"}, Instead: [2]string{"proxy_pass", "proxy_pass"}}})},
 		{"embed", Play(Page{Lang: English, Title: "RestyLab", Path: "/embed/x", Embed: true}, Boot{Embed: true}, true)},
 	}
 	for _, tt := range tests {
