@@ -11,6 +11,14 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
+// timerState is a worker's ngx.timer bookkeeping.
+type timerState struct {
+	luaTimers     map[*luaTimer]struct{} // pending ngx.timer callbacks
+	timersRunning int
+	// timerCapLogged: the lab's timer limit was reported once already.
+	timerCapLogged bool
+}
+
 // luaTimer is a pending ngx.timer.at / ngx.timer.every callback. Its
 // callback runs later in its own coroutine, a "fake request" with no
 // connection, and may yield like a request handler.

@@ -16,6 +16,13 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
+// upstreamState is what a worker keeps about upstream peers across
+// requests, as nginx's per-worker upstream data.
+type upstreamState struct {
+	peerFails map[string]*peerFail      // max_fails bookkeeping per upstream peer
+	wrr       map[string]map[string]int // smooth weighted round robin state per upstream
+}
+
 // proxy_pass: the content handler that forwards the request to an
 // upstream server on the worker's loop, non-blocking like everything else,
 // and streams the response back through the header and body filters.

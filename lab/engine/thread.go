@@ -11,6 +11,25 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
+// coroutineState is a worker's bookkeeping of the coroutines of its VM.
+type coroutineState struct {
+	// luaDepth counts the Lua resumes running now (nested: a spawn runs
+	// its new thread inside the spawner's call); posted threads run only
+	// from the outermost (posted.go).
+	luaDepth int
+	// coIDs numbers the coroutines of this VM for the trace.
+	coIDs map[*lua.LState]int64
+	// uthreads maps the coroutines of live light threads to them (the
+	// handle ngx.thread.spawn returns is the coroutine itself).
+	uthreads map[*lua.LState]*uthread
+	// bodyStartLine and bodyMakerLine tell pcall bodies from other
+	// coroutines (mainthread.go); calibrating: findPCallBody runs.
+	bodyStartLine, bodyMakerLine int
+	calibrating                  bool
+	// lastErrorArg is the value last given to error() (see afterChild).
+	lastErrorArg lua.LValue
+}
+
 // Light threads (ngx.thread.spawn/wait/kill). A request's handler runs in
 // its entry thread; spawn makes more coroutines of the same request that
 // the worker schedules like the entry: each waits on its own timer, socket

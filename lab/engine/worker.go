@@ -35,40 +35,21 @@ type worker struct {
 
 	// cur is the request (or init/timer context) whose Lua is running: the
 	// ngx API acts on it. Only one coroutine runs at a time on a worker.
-	cur *request
-	// luaDepth counts the Lua resumes running now (nested: a spawn runs
-	// its new thread inside the spawner's call); posted threads run only
-	// from the outermost (posted.go).
-	luaDepth int
-	// coIDs numbers the coroutines of this VM for the trace.
-	coIDs map[*lua.LState]int64
-	// bodyStartLine and bodyMakerLine tell pcall bodies from other
-	// coroutines (mainthread.go); calibrating: findPCallBody runs.
-	bodyStartLine, bodyMakerLine int
-	calibrating                  bool
+	cur            *request
+	coroutineState // coroutines and light threads (thread.go)
 
 	conns map[int]*conn
 
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 
-	// uthreads maps the coroutines of live light threads to them (the
-	// handle ngx.thread.spawn returns is the coroutine itself).
-	uthreads  map[*lua.LState]*uthread
-	peerFails map[string]*peerFail // max_fails bookkeeping per upstream peer
+	upstreamState // peers' failures and round robin (proxy.go)
+	timerState    // ngx.timer callbacks (api_timer.go)
 	// threadPools are the thread_pool directives' pools, this worker's own
 	// as an nginx worker process has its own threads (workerthread.go)
 	threadPools map[string]*threadPool
-	wrr         map[string]map[string]int // smooth weighted round robin state per upstream
-	// lastErrorArg is the value last given to error() (see afterChild).
-	lastErrorArg lua.LValue
-	pools        map[string][]*cosock // kept-alive cosocket connections
-
-	luaTimers     map[*luaTimer]struct{} // pending ngx.timer callbacks
-	timersRunning int
-	stopping      bool
-	// timerCapLogged: the lab's timer limit was reported once already.
-	timerCapLogged bool
+	pools       map[string][]*cosock // kept-alive cosocket connections
+	stopping    bool
 	// acceptPaused: at the lab's connection limit, the listeners are out
 	// of epoll until a connection closes.
 	acceptPaused bool
