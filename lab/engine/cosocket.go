@@ -220,13 +220,26 @@ func connectOptions(L *lua.LState, opts *lua.LTable) string {
 		if v == lua.LNil {
 			continue
 		}
-		n := 0
+		// a number or a numeric string; another pool_size is a type
+		// error, another backlog is ignored (difftest cosocket/connect_args)
+		var n int
 		switch v := v.(type) {
 		case lua.LNumber:
 			n = int(v)
 		case lua.LString:
-			f, _ := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
+			f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
+			if err != nil && o.name == "pool_size" {
+				L.ArgError(4, fmt.Sprintf("bad \"%s\" option type: %s", o.name, v.Type().String()))
+			}
+			if err != nil {
+				continue
+			}
 			n = int(f)
+		default:
+			if o.name == "pool_size" {
+				L.ArgError(4, fmt.Sprintf("bad \"%s\" option type: %s", o.name, v.Type().String()))
+			}
+			continue
 		}
 		if n < o.min {
 			L.ArgError(4, fmt.Sprintf("bad \"%s\" option value: %d", o.name, n))
