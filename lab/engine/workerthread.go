@@ -11,7 +11,6 @@ import (
 	"github.com/restylab/restylab/lab/coro"
 	"github.com/restylab/restylab/lab/lualib"
 	"github.com/restylab/restylab/lab/shdict"
-	"github.com/restylab/restylab/lab/trace"
 )
 
 // ngx.run_worker_thread(pool, module, func, ...) as ngx_lua 0.10.23 runs
@@ -88,10 +87,7 @@ func (w *worker) apiRunWorkerThread(L *lua.LState) int {
 	pool.queued++
 	r.op = opWorkerThread
 	r.waitDesc = fmt.Sprintf("worker thread %s: %s.%s", poolName, module, fn)
-	w.markWait(L, r)
-	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.TimerAdd, Req: r.id, Co: r.coID, Detail: "ngx.run_worker_thread " + module + "." + fn})
-	}
+	w.markWait(L, r) // the trace's co_yield says what it waits for (waitDesc)
 	t := r.running
 	budget := w.e.opts.CPUBudget
 	go func() {
