@@ -170,6 +170,12 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		if strings.EqualFold(name, "Content-Type") {
 			r.ctCleared = vals == nil
 		}
+		if strings.EqualFold(name, "Server") {
+			r.serverCleared = vals == nil
+		}
+		if strings.EqualFold(name, "Date") {
+			r.dateCleared = vals == nil
+		}
 		// CR/LF and other control bytes never reach the wire (see headersafe.go)
 		r.setHeader(canonicalHeader(escapeHeaderName(name)), escapeHeaderValues(vals))
 		return 0

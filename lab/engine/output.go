@@ -157,9 +157,16 @@ func (r *request) sendHeader() bool {
 	} else {
 		b = http1.AppendStatusLine(b, 1, 1, st)
 	}
-	b = append(b, "Server: "+serverHeader+"\r\nDate: "...)
-	b = append(b, r.w.httpDate()...)
-	b = append(b, "\r\n"...)
+	// nginx's own Server and Date, unless Lua set them (they go out with
+	// the other headers, in the order set) or cleared them (none at all)
+	if !r.serverCleared && r.findHeader("Server") < 0 {
+		b = append(b, "Server: "+serverHeader+"\r\n"...)
+	}
+	if !r.dateCleared && r.findHeader("Date") < 0 {
+		b = append(b, "Date: "...)
+		b = append(b, r.w.httpDate()...)
+		b = append(b, "\r\n"...)
+	}
 	if st != 204 && st != 304 {
 		ct, ok := r.headerOut("Content-Type")
 		if !ok && !r.ctCleared {
@@ -191,7 +198,7 @@ func (r *request) sendHeader() bool {
 	}
 	for _, h := range r.headers {
 		switch strings.ToLower(h.name) {
-		case "content-type", "content-length", "last-modified", "location", "connection", "transfer-encoding", "server", "date":
+		case "content-type", "content-length", "last-modified", "location", "connection", "transfer-encoding":
 			continue
 		}
 		// the Lua APIs escaped them already; this keeps any other way

@@ -96,12 +96,15 @@ type request struct {
 	added         []outHeader // add_header's headers, once sent ($sent_http_*)
 	headerSent    bool
 	sendingHeader bool
-	ctCleared     bool   // Content-Type set to nil from Lua: none is sent
-	buffer10      []byte // HTTP/1.0 output held back to send a Content-Length
-	buffering10   bool
-	broken        bool          // an error after the header went out: no proper end
-	userCos       []*lua.LState // coroutines Lua made (traced ids to forget at the end)
-	sockets       []*cosock     // cosockets this request made (closed at its end)
+	ctCleared     bool // Content-Type set to nil from Lua: none is sent
+	// serverCleared, dateCleared: Lua set Server or Date to nil: nginx then
+	// sends neither its own nor any (ngx_lua hides the built-in field)
+	serverCleared, dateCleared bool
+	buffer10                   []byte // HTTP/1.0 output held back to send a Content-Length
+	buffering10                bool
+	broken                     bool          // an error after the header went out: no proper end
+	userCos                    []*lua.LState // coroutines Lua made (traced ids to forget at the end)
+	sockets                    []*cosock     // cosockets this request made (closed at its end)
 	// reqSock: the request socket ngx.req.socket made (reqsocket.go);
 	// bodyDiscarded: ngx.req.discard_body ran (the body is no one's).
 	reqSock       *cosock
