@@ -178,6 +178,9 @@ func (w *worker) newHeaderTable() *lua.LTable {
 		}
 		// CR/LF and other control bytes never reach the wire (see headersafe.go)
 		r.setHeader(canonicalHeader(escapeHeaderName(name)), escapeHeaderValues(vals))
+		if i := r.findHeader(name); i >= 0 {
+			r.headers[i].lua = true
+		}
 		return 0
 	}))
 	L.SetMetatable(t, mt)

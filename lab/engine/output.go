@@ -24,6 +24,10 @@ const serverHeader = "nginx/1.22.1"
 type outHeader struct {
 	name   string
 	values []string
+	// lua: set through ngx.header. nginx sends a Content-Length or
+	// Last-Modified set so among the other headers (ngx_lua adds a header
+	// entry), where its own go right after Content-Type.
+	lua bool
 }
 
 // findHeader returns the index of the response header name (any case, '_'
@@ -177,13 +181,17 @@ func (r *request) sendHeader() bool {
 			b = append(b, "Content-Type: "+escapeHeaderValue(ct)+"\r\n"...)
 		}
 	}
-	if clen >= 0 && st != 204 && st != 304 {
+	fromLua := func(name string) bool {
+		i := r.findHeader(name)
+		return i >= 0 && r.headers[i].lua
+	}
+	if clen >= 0 && st != 204 && st != 304 && !fromLua("Content-Length") {
 		b = append(b, r.headerName("Content-Length")+": "+strconv.FormatInt(clen, 10)+"\r\n"...)
 	}
-	if v, ok := r.headerOut("Last-Modified"); ok {
+	if v, ok := r.headerOut("Last-Modified"); ok && !fromLua("Last-Modified") {
 		b = append(b, r.headerName("Last-Modified")+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
-	if i := r.findHeader("Location"); i >= 0 {
+	if i := r.findHeader("Location"); i >= 0 && !r.headers[i].lua {
 		for _, v := range r.headers[i].values { // a table from Lua sends every element
 			b = append(b, r.headerName("Location")+": "+escapeHeaderValue(v)+"\r\n"...)
 		}
@@ -198,7 +206,18 @@ func (r *request) sendHeader() bool {
 	}
 	for _, h := range r.headers {
 		switch strings.ToLower(h.name) {
-		case "content-type", "content-length", "last-modified", "location", "connection", "transfer-encoding":
+		case "content-length":
+			if !h.lua || st == 204 || st == 304 {
+				continue
+			}
+			if len(h.values) > 0 { // the value the response is framed by
+				h = outHeader{name: h.name, values: []string{strconv.FormatInt(clen, 10)}}
+			}
+		case "last-modified", "location":
+			if !h.lua {
+				continue
+			}
+		case "content-type", "connection", "transfer-encoding":
 			continue
 		}
 		// the Lua APIs escaped them already; this keeps any other way
