@@ -41,7 +41,16 @@ func (w *worker) preloadRestyCore(pre *lua.LTable) {
 	module("ngx.req", map[string]lua.LGFunction{"add_header": w.reqAddHeader})
 	module("ngx.base64", map[string]lua.LGFunction{"encode_base64url": base64URLEncode, "decode_base64url": base64URLDecode})
 	module("ngx.process", map[string]lua.LGFunction{
-		"type": func(L *lua.LState) int { L.Push(lua.LString("worker")); return 1 },
+		"type": func(L *lua.LState) int {
+			// init_by_lua runs in nginx's master (the engine runs it in each
+			// worker's VM, but answers as nginx does)
+			if w.cur == nil || w.cur.phase == phaseInit {
+				L.Push(lua.LString("master"))
+				return 1
+			}
+			L.Push(lua.LString("worker"))
+			return 1
+		},
 		// the engine has no master process: its own process stands for it
 		"get_master_pid": func(L *lua.LState) int { L.Push(lua.LNumber(os.Getpid())); return 1 },
 	})
