@@ -46,16 +46,20 @@ type parser struct {
 // Parse reads a Lua chunk named name (the source of its positions and
 // error messages). A syntax error is an *Error worded as LuaJIT's.
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	p := &parser{sc: NewScanner(reader, name), fs: &funcState{vararg: true}}
+	p := &parser{fs: &funcState{vararg: true}}
 	defer func() {
 		if e := recover(); e != nil {
-			pe, ok := e.(*Error)
-			if !ok {
+			switch e := e.(type) {
+			case *Error:
+				chunk, err = nil, e
+			case error: // the reader failed: no panic leaves the parser
+				chunk, err = nil, e
+			default:
 				panic(e)
 			}
-			chunk, err = nil, pe
 		}
 	}()
+	p.sc = NewScanner(reader, name) // it reads ahead: a failing reader panics here too
 	p.next()
 	chunk = p.block()
 	if p.tok.typ != EOF {

@@ -93,6 +93,11 @@ func (sc *Scanner) readNext() int {
 	if err == io.EOF {
 		return EOF
 	}
+	if err != nil {
+		// a failing reader ends the parse with its error (Parse recovers
+		// it), not with a syntax error near a made-up character
+		panic(fmt.Errorf("%s: reading the chunk: %w", sc.Pos.Source, err))
+	}
 	return int(ch)
 }
 
