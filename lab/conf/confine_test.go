@@ -31,6 +31,8 @@ func TestLoadConfined(t *testing.T) {
 		{"include outside", "include " + secret + ";", "(13: Permission denied)"},
 		{"include through a symlink", "include link.conf;", "(13: Permission denied)"},
 		{"include by glob", "include " + outside + "/*.conf;", "(13: Permission denied)"},
+		{"access log outside", "access_log " + outside + "/stolen.log;", "(13: Permission denied)"},
+		{"access log climbing out", "access_log ../../../../../../tmp/stolen.log;", "(13: Permission denied)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
