@@ -79,6 +79,7 @@ type level struct {
 	accessLogOff    bool
 	luaFlags        map[string]bool // lua_need_request_body and the other LuaFlags set here
 	phases          Handlers
+	resp            responseLevel // etag, if_modified_since, max_ranges (response.go)
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -285,6 +286,7 @@ func directiveSpecs() map[string]spec {
 		"set_by_lua":       {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
 		"set_by_lua_file":  {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
 	}
+	responseSpecs(m)
 	// init_by_lua*, init_worker_by_lua* and the request phases.
 	for _, p := range []struct {
 		name string

@@ -92,6 +92,7 @@ func (b *builder) finishHTTP() error {
 		index:       []string{"index.html"},
 	}
 	inherited.lua = defaultLuaFlags
+	inherited.resp = DefaultResponse
 	inherited.accessLogs = []*AccessLog{{Path: filepath.Join(b.prefix, "logs/access.log"),
 		FormatName: "combined", Format: h.LogFormats["combined"], Pos: Pos{File: b.file}}} // nginx's default, relative to the prefix
 	inherited = inherited.merge(hl)
@@ -111,6 +112,7 @@ func (b *builder) finishHTTP() error {
 		srv.Lua = sv.lua
 		srv.Root, srv.Index = sv.root, sv.index
 		srv.Body = sv.body
+		srv.Response = sv.resp
 		srv.Phases = sv.phases
 		b.mergeLocations(srv.Locations, sv)
 	}
@@ -137,6 +139,7 @@ type settings struct {
 	phases      Handlers
 	accessLogs  []*AccessLog
 	lua         LuaFlags
+	resp        ResponseSettings
 }
 
 // merge returns the values of a child level: its own where set, else the
@@ -205,6 +208,7 @@ func (p settings) merge(l *level) settings {
 		c.codeCache = *l.codeCache
 	}
 	c.lua = mergeLuaFlags(c.lua, l.luaFlags)
+	c.resp = c.resp.merge(&l.resp)
 	if l.accessLogSet {
 		// ngx_http_log_merge_loc_conf: a level's own logs replace the
 		// parent's; "off" anywhere at the level turns them all off
@@ -236,6 +240,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.Lua = v.lua
 		loc.Root, loc.Index = v.root, v.index
 		loc.Body = v.body
+		loc.Response = v.resp
 		loc.ProxySettings = v.proxy
 		loc.Phases = v.phases
 		b.mergeLocations(loc.Locations, v)

@@ -157,6 +157,8 @@ type Server struct {
 	Index []string
 	// Body holds the request body and connection settings (inherited).
 	Body BodySettings
+	// Response holds the response filters' settings (inherited).
+	Response ResponseSettings
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values for
 	// requests that match no location (inherited from http).
 	ClientMaxBodySize int64
@@ -218,6 +220,8 @@ type Location struct {
 	Index []string
 	// Body holds the request body and connection settings (inherited).
 	Body BodySettings
+	// Response holds the response filters' settings (inherited).
+	Response ResponseSettings
 	// ClientMaxBodySize and KeepaliveTimeout are the effective values
 	// (inherited from the enclosing location, server and http).
 	ClientMaxBodySize int64

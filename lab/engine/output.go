@@ -103,6 +103,9 @@ func (r *request) sendHeader() bool {
 			}
 		}
 	}
+	if r.sub == nil {
+		r.notModified()
+	}
 	r.headerSent = true
 	if r.c == nil || r.c.closed {
 		return true

@@ -99,7 +99,10 @@ func (r *request) staticContent() {
 	r.status = 200
 	r.setHeader("Content-Length", []string{strconv.Itoa(len(data))})
 	r.setHeader("Last-Modified", []string{string(http1.AppendHTTPDate(nil, mtime))})
-	r.setHeader("ETag", []string{fmt.Sprintf("\"%x-%x\"", mtime.Unix(), fi.Size())})
+	if r.respSettings().Etag {
+		// ngx_http_set_etag: "MTIME-SIZE", both in hex
+		r.setHeader("ETag", []string{fmt.Sprintf("\"%x-%x\"", mtime.Unix(), fi.Size())})
+	}
 	r.setHeader("Accept-Ranges", []string{"bytes"})
 	r.sendHeader()
 	r.output(data, true)
