@@ -105,6 +105,7 @@ func (r *request) sendHeader() bool {
 	}
 	if r.sub == nil {
 		r.notModified()
+		r.rangeHeaderFilter()
 	}
 	r.headerSent = true
 	if r.c == nil || r.c.closed {

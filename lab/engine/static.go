@@ -103,9 +103,9 @@ func (r *request) staticContent() {
 		// ngx_http_set_etag: "MTIME-SIZE", both in hex
 		r.setHeader("ETag", []string{fmt.Sprintf("\"%x-%x\"", mtime.Unix(), fi.Size())})
 	}
-	r.setHeader("Accept-Ranges", []string{"bytes"})
+	r.allowRanges = true // Accept-Ranges and ranges come from the range filter (ranges.go)
 	r.sendHeader()
-	r.output(data, true)
+	r.output(r.rangeBody(data), true)
 	r.finalize(0)
 }
 
