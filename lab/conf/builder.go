@@ -148,11 +148,7 @@ func newBuilder(file, prefix string) *builder {
 // allowed context, terminator, argument count) and runs its handler.
 func (b *builder) handle(s *scope, d *directive) error {
 	if s.ctx == cTypes {
-		// types { mime/type ext ...; }: every line is a type; ignored.
-		if d.kind == tokBlockStart {
-			return errf(d.pos, "unexpected \"{\"")
-		}
-		return nil
+		return b.mimeType(s, d) // types { mime/type ext ...; } (response.go)
 	}
 	if s.ctx == cUpstream && d.name == "server" {
 		return b.upstreamServer(s, d) // "server" means a peer here

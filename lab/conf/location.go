@@ -121,7 +121,7 @@ func (b *builder) finishHTTP() error {
 			return err
 		}
 	}
-	return nil
+	return checkAllCharsetMaps(h)
 }
 
 // settings are the effective inheritable values at one level.

@@ -120,9 +120,13 @@ func (b *builder) http(s *scope, d *directive) error {
 	return b.finishHTTP()
 }
 
-// types accepts a types block and ignores its content.
-func (b *builder) types(_ *scope, d *directive) error {
-	return b.parseBlock(d.lx, &scope{ctx: cTypes, lvl: newLevel()}, true)
+// types reads a types block: the extension -> MIME type map of its level,
+// which replaces the inherited one (response.go's mimeType reads the lines).
+func (b *builder) types(s *scope, d *directive) error {
+	if s.lvl.resp.mime == nil {
+		s.lvl.resp.mime = map[string]string{}
+	}
+	return b.parseBlock(d.lx, &scope{ctx: cTypes, lvl: s.lvl}, true)
 }
 
 // finish runs the checks done after the whole file is read.
@@ -216,7 +220,7 @@ func (b *builder) index(s *scope, d *directive) error {
 }
 
 // keepaliveTimeout handles keepalive_timeout TIME [HEADER_TIME] (the second
-// value is accepted and ignored).
+// value is the Keep-Alive header's timeout, ConnSettings.KeepaliveHeader).
 func (b *builder) keepaliveTimeout(s *scope, d *directive) error {
 	if err := once(s, d); err != nil {
 		return err
@@ -228,6 +232,10 @@ func (b *builder) keepaliveTimeout(s *scope, d *directive) error {
 	}
 	v, _ := parseTime(d.arg(0))
 	s.lvl.keepalive = &v
+	if len(d.args) == 2 {
+		h, _ := parseTime(d.arg(1))
+		s.lvl.resp.conn.kaHeader = &h
+	}
 	return nil
 }
 

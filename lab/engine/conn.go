@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/restylab/restylab/lab/conf"
 	"github.com/restylab/restylab/lab/event"
 	"github.com/restylab/restylab/lab/http1"
 	"github.com/restylab/restylab/lab/trace"
@@ -41,6 +42,7 @@ type conn struct {
 	wpos int
 
 	req        *request
+	linger     conf.ConnSettings  // the last request's lingering_close settings (finishClose)
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
 	idle       *event.Timer
 	delay      *event.Timer // limit_rate holds the output (ratelimit.go)
@@ -340,14 +342,25 @@ func (c *conn) requestDone(keepAlive bool, ka time.Duration) {
 // finishClose closes after the response; when input may still arrive (an
 // unread body) it half-closes and drains first, as nginx's lingering close,
 // so the client is not reset before it reads the response.
+//
+// lingering_close off closes at once, always lingers even when no input
+// is pending; the wait for more input is lingering_timeout (capped by
+// lingering_time, the whole drain's bound).
 func (c *conn) finishClose() {
-	if c.discard != nil || (c.rpos < len(c.rbuf)) {
-		if !c.eof {
-			c.lingering = true
-			_ = unix.Shutdown(c.fd, unix.SHUT_WR)
-			c.armIdle(lingeringTimeout)
-			return
+	mode := c.linger.LingeringClose
+	pending := c.discard != nil || (c.rpos < len(c.rbuf))
+	if mode != "off" && (pending || mode == "always") && !c.eof {
+		c.lingering = true
+		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		wait := c.linger.LingeringTimeout
+		if wait <= 0 {
+			wait = lingeringTimeout
 		}
+		if lt := c.linger.LingeringTime; lt > 0 && lt < wait {
+			wait = lt
+		}
+		c.armIdle(wait)
+		return
 	}
 	c.close("request finished")
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 )
 
-// postponeOutput is nginx's postpone_output: small output waits in the
-// buffer until this much is pending, a flush, or the end of the response.
-const postponeOutput = 1460
-
 // serverHeader is the Server header and error-page signature of the nginx
 // version the engine emulates.
 const serverHeader = "nginx/1.22.1"
@@ -105,6 +101,7 @@ func (r *request) sendHeader() bool {
 	}
 	if r.sub == nil {
 		r.notModified()
+		r.charsetFilter()
 		r.rangeHeaderFilter()
 	}
 	r.headerSent = true
@@ -205,6 +202,9 @@ func (r *request) sendHeader() bool {
 	}
 	if r.keepAlive {
 		b = append(b, "Connection: keep-alive\r\n"...)
+		if ka := r.respSettings().Conn.KeepaliveHeader; ka > 0 {
+			b = append(b, "Keep-Alive: timeout="+strconv.FormatInt(int64(ka.Seconds()), 10)+"\r\n"...)
+		}
 	} else {
 		b = append(b, "Connection: close\r\n"...)
 	}
@@ -251,15 +251,9 @@ func statusDigits(st int) string {
 
 // defaultType is the location's default_type.
 func (r *request) defaultType() string {
-	// nginx's built-in types (used when no types{} block is given)
 	if i := strings.LastIndexByte(r.uri, '.'); i >= 0 && !strings.Contains(r.uri[i:], "/") {
-		switch strings.ToLower(r.uri[i+1:]) {
-		case "html":
-			return "text/html"
-		case "gif":
-			return "image/gif"
-		case "jpg":
-			return "image/jpeg"
+		if t, ok := typeOfExtension(r.respSettings().Types, strings.ToLower(r.uri[i+1:])); ok {
+			return t
 		}
 	}
 	if r.loc != nil && r.loc.DefaultType != "" {
@@ -269,6 +263,24 @@ func (r *request) defaultType() string {
 		return r.srv.DefaultType
 	}
 	return r.w.e.cfg.HTTP.DefaultType
+}
+
+// typeOfExtension looks ext up in the effective types {} map, or in nginx's
+// built-in types when no types block was given.
+func typeOfExtension(types map[string]string, ext string) (string, bool) {
+	if types != nil {
+		t, ok := types[ext]
+		return t, ok
+	}
+	switch ext {
+	case "html":
+		return "text/html", true
+	case "gif":
+		return "image/gif", true
+	case "jpg":
+		return "image/jpeg", true
+	}
+	return "", false
 }
 
 // headerName is the spelling of a response header as set (nginx sends
@@ -450,7 +462,7 @@ func (r *request) output(data []byte, last bool) bool {
 	r.bytesSent += int64(len(b))
 	r.bodySent += int64(len(b)) // nginx counts the chunk framing too
 	r.unflushed += len(b)
-	if r.unflushed >= postponeOutput {
+	if int64(r.unflushed) >= r.respSettings().Conn.PostponeOutput {
 		r.unflushed = 0
 		r.c.flush()
 	}
@@ -642,6 +654,7 @@ func (r *request) finalizeDone() {
 	if r.loc != nil {
 		ka = r.loc.KeepaliveTimeout
 	}
+	r.c.linger = r.respSettings().Conn // lingering_close for finishClose
 	// keepalive_timeout 0 turns keep-alive off
 	r.c.requestDone(r.keepAlive && !r.clientGone && ka > 0, r.w.e.capTimeout(ka))
 }
