@@ -4,7 +4,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // variable returns the value of nginx variable name for r; ok is false for
@@ -341,7 +340,8 @@ func init() {
 		return r.w.loop.Now().Format("02/Jan/2006:15:04:05 -0700"), true
 	}, "time_local")
 	def(func(r *request) (string, bool) {
-		return r.w.loop.Now().Format(time.RFC3339), true
+		// nginx prints the offset as +00:00 even in UTC (Go's RFC3339 says Z)
+		return r.w.loop.Now().Format("2006-01-02T15:04:05-07:00"), true
 	}, "time_iso8601")
 	def(func(r *request) (string, bool) {
 		d := r.w.loop.Now().Sub(r.start)
@@ -371,12 +371,14 @@ func init() {
 		}
 		return "", false
 	}, "request_length")
+	def(binaryRemoteAddr, "binary_remote_addr")
+	def(requestID, "request_id")
 	def(func(r *request) (string, bool) {
-		if r.c != nil {
-			return r.c.remoteAddr, true
-		}
-		return "", false
-	}, "binary_remote_addr")
+		return "", true // HTTP/1.x only: nginx's $http2 is empty then
+	}, "http2")
+	def(documentRoot, "document_root")
+	def(realpathRoot, "realpath_root")
+	def(requestFilename, "request_filename")
 	def(func(r *request) (string, bool) {
 		return "", false // no basic auth in the lab: nginx's "not found" without credentials
 	}, "remote_user")

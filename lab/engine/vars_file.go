@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+)
+
+// binaryRemoteAddr is $binary_remote_addr: the client's address as raw
+// bytes, 4 for IPv4 and 16 for IPv6, as nginx gives it.
+func binaryRemoteAddr(r *request) (string, bool) {
+	if r.c == nil {
+		return "", false
+	}
+	ip, err := netip.ParseAddr(r.c.remoteAddr)
+	if err != nil {
+		return "", false
+	}
+	ip = ip.Unmap()
+	b := ip.AsSlice()
+	return string(b), true
+}
+
+// requestID is $request_id: 16 random bytes in hex (32 digits). nginx
+// caches it per request only where the configuration uses it (an indexed
+// variable); ngx.var.request_id alone makes a new one on every read
+// (difftest var/request_id_etc). The lab keeps the first value a directive
+// read (configVariable) for the rest of the request.
+func requestID(r *request) (string, bool) {
+	if r.requestID != "" {
+		return r.requestID, true
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", false
+	}
+	return hex.EncodeToString(b[:]), true
+}
+
+// configVariable reads a variable for a directive's template (add_header,
+// return, set, log_format): as variable, but $request_id is then kept for
+// the request, as nginx caches the indexed variable.
+func (r *request) configVariable(name string) (string, bool) {
+	v, ok := r.variable(name)
+	if ok && name == "request_id" && r.requestID == "" {
+		r.requestID = v
+	}
+	return v, ok
+}
+
+// rootDir is the effective root of r's location (server, without one) as
+// nginx resolves it: relative to the prefix.
+func (r *request) rootDir() string {
+	root := "html"
+	switch {
+	case r.loc != nil:
+		root = r.loc.Root
+	case r.srv != nil && r.srv.Root != "":
+		root = r.srv.Root
+	}
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(r.w.e.cfg.Prefix, root)
+	}
+	return root
+}
+
+// documentRoot is $document_root: the root directive's value, made
+// absolute with the prefix.
+func documentRoot(r *request) (string, bool) { return r.rootDir(), true }
+
+// realpathRoot is $realpath_root: $document_root with symbolic links
+// resolved; not found (logged as nginx does) when the path does not exist.
+func realpathRoot(r *request) (string, bool) {
+	root := r.rootDir()
+	p, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		code, text := errnoOf(err)
+		r.logErr(LevelCrit, fmt.Sprintf("realpath() \"%s\" failed (%d: %s)", root, code, text))
+		return "", false
+	}
+	return p, true
+}
+
+// requestFilename is $request_filename: the file the URI maps to under
+// root.
+func requestFilename(r *request) (string, bool) { return r.rootDir() + r.uri, true }
