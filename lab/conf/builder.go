@@ -91,6 +91,8 @@ type scope struct {
 	srv *Server
 	loc *Location
 	up  *Upstream
+	// mapping is the map block being read (ctx cMap).
+	mapping *Map
 }
 
 // listenState tracks what has been declared for one listen address.
@@ -147,6 +149,9 @@ func newBuilder(file, prefix string) *builder {
 // handle checks a directive the way ngx_conf_handler does (known name,
 // allowed context, terminator, argument count) and runs its handler.
 func (b *builder) handle(s *scope, d *directive) error {
+	if s.ctx == cMap {
+		return b.mapLine(s, d) // mapblock.go
+	}
 	if s.ctx == cTypes {
 		return b.mimeType(s, d) // types { mime/type ext ...; } (response.go)
 	}

@@ -90,6 +90,7 @@ func responseSpecs(m map[string]spec) {
 	m["charset_types"] = spec{ctx: cHSL, min: 1, max: -1, fn: (*builder).charsetTypes}
 	m["override_charset"] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).overrideCharset}
 	connSpecs(m)
+	m["map"] = spec{ctx: cHTTP, min: 2, max: 2, block: true, fn: (*builder).mapBlock}
 }
 
 // etag handles etag on|off.

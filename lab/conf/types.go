@@ -40,6 +40,8 @@ type Config struct {
 
 // HTTP is the http {} block.
 type HTTP struct {
+	// Maps are the map blocks by the variable they make (without '$').
+	Maps map[string]*Map `json:",omitempty"`
 	// SharedDicts are the lua_shared_dict zones, in file order.
 	SharedDicts []SharedDict
 	// InitByLua and InitWorkerByLua are nil when absent.

@@ -169,7 +169,7 @@ func (r *request) writeAccessLogs() {
 func (r *request) formatLogLine(f *conf.LogFormat) []byte {
 	var b []byte
 	f.Tpl.Walk(func(lit string) { b = append(b, lit...) }, func(name string) {
-		v, ok := r.configVariable(name)
+		v, ok := r.variable(name)
 		switch f.Escape {
 		case "json":
 			if ok {

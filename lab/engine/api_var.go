@@ -79,6 +79,9 @@ func (w *worker) newVarTable() *lua.LTable {
 			r.args = val
 		case name == "limit_rate":
 			r.setLimitRate(val) // writable in nginx: a size ("10k"), the rate from now on
+		case w.e.cfg.HTTP.Maps[name] != nil && !w.e.indexedVars[name]:
+			// ngx_lua sets a changeable variable only through its index
+			raise(L, "variable \"%s\" cannot be assigned a value", name)
 		case w.e.declaredVar(name) && L.Get(3) == lua.LNil:
 			r.unsetVar(name)
 		case w.e.declaredVar(name):

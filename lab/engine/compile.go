@@ -120,8 +120,10 @@ func (e *Engine) checkVars() error {
 		_, builtin := builtinVars[name]
 		return builtin || prefixedVar(name) || e.declaredVar(name)
 	}
+	e.indexedVars = map[string]bool{}
 	check := func(t conf.Template) error {
 		for _, v := range t.Vars() {
+			e.indexedVars[v] = true // nginx indexes what directives use (mapvars.go)
 			if !known(v) {
 				return fmt.Errorf("unknown \"%s\" variable", v)
 			}
@@ -165,6 +167,9 @@ func (e *Engine) checkVars() error {
 			}
 		}
 		return nil
+	}
+	if err := e.checkMapVars(check); err != nil {
+		return err
 	}
 	formats := make([]*conf.LogFormat, 0, len(e.cfg.HTTP.LogFormats))
 	for _, f := range e.cfg.HTTP.LogFormats {

@@ -112,7 +112,10 @@ type Engine struct {
 	protos     map[*conf.LuaCode]*lua.FunctionProto
 	loadErr    map[*conf.LuaCode]error
 
-	userVars map[string]struct{} // variables declared by set / set_by_lua
+	userVars map[string]struct{} // variables declared by set / set_by_lua, map, named map captures
+	// indexedVars are the variables directives use: nginx caches their
+	// values per request (map, $request_id); others are computed per read.
+	indexedVars map[string]bool
 
 	workers   []*worker
 	listeners *listenerSet
@@ -482,6 +485,14 @@ func declaredVars(h *conf.HTTP) map[string]struct{} {
 	for _, s := range h.Servers {
 		addOps(s.Rewrites)
 		walk(s.Locations)
+	}
+	for name, m := range h.Maps {
+		vars[name] = struct{}{}
+		for _, re := range m.Regexes {
+			for _, n := range re.Names {
+				vars[n] = struct{}{}
+			}
+		}
 	}
 	return vars
 }

@@ -141,15 +141,16 @@ type request struct {
 	limitRateSet              bool
 	limitAfterSet             bool
 	sentOnWire                int64
-	lvm                       *luaVM      // the VM r's Lua runs in (vm); nil until first needed
-	proxy                     *proxyState // proxy_pass in progress
-	proxyWaitsBody            bool        // proxy_pass waits for the request body
-	ranges                    *rangeState // the range filter's parts (ranges.go); nil: whole body
-	allowRanges               bool        // the content handler allows ranges (static files), as nginx's r->allow_ranges
-	requestID                 string      // $request_id once read (vars_file.go)
-	bodyThen                  func()      // lua_need_request_body: what runs once the body is read
-	uriRewritten              bool        // the URI changed inside the current location (rewrite break, set_uri)
-	fakeConn                  int64       // a timer's connection number in error_log
+	lvm                       *luaVM            // the VM r's Lua runs in (vm); nil until first needed
+	proxy                     *proxyState       // proxy_pass in progress
+	proxyWaitsBody            bool              // proxy_pass waits for the request body
+	ranges                    *rangeState       // the range filter's parts (ranges.go); nil: whole body
+	allowRanges               bool              // the content handler allows ranges (static files), as nginx's r->allow_ranges
+	requestID                 string            // $request_id once read (vars_file.go)
+	mapCache                  map[string]string // map variables computed in this request (mapvars.go)
+	bodyThen                  func()            // lua_need_request_body: what runs once the body is read
+	uriRewritten              bool              // the URI changed inside the current location (rewrite break, set_uri)
+	fakeConn                  int64             // a timer's connection number in error_log
 	eofSent                   bool
 	headOnly                  bool
 	chunked                   bool

@@ -138,5 +138,5 @@ func (r *request) doReturn(op *conf.RewriteOp) {
 
 // expandTpl interpolates a directive's parsed value template.
 func (r *request) expandTpl(t conf.Template) string {
-	return t.Expand(r.configVariable)
+	return t.Expand(r.variable)
 }

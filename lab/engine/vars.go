@@ -64,6 +64,9 @@ func (r *request) variable(name string) (string, bool) {
 		}
 		return "", false
 	}
+	if m := r.w.e.cfg.HTTP.Maps[name]; m != nil {
+		return r.mapValue(m), true
+	}
 	if d, ok := builtinVars[name]; ok {
 		if v, ok := d.get(r); ok {
 			return v, true

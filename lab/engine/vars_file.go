@@ -24,10 +24,9 @@ func binaryRemoteAddr(r *request) (string, bool) {
 }
 
 // requestID is $request_id: 16 random bytes in hex (32 digits). nginx
-// caches it per request only where the configuration uses it (an indexed
+// caches it per request only when a directive uses it (an indexed
 // variable); ngx.var.request_id alone makes a new one on every read
-// (difftest var/request_id_etc). The lab keeps the first value a directive
-// read (configVariable) for the rest of the request.
+// (difftest var/request_id_etc, var/request_id_header).
 func requestID(r *request) (string, bool) {
 	if r.requestID != "" {
 		return r.requestID, true
@@ -36,18 +35,11 @@ func requestID(r *request) (string, bool) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", false
 	}
-	return hex.EncodeToString(b[:]), true
-}
-
-// configVariable reads a variable for a directive's template (add_header,
-// return, set, log_format): as variable, but $request_id is then kept for
-// the request, as nginx caches the indexed variable.
-func (r *request) configVariable(name string) (string, bool) {
-	v, ok := r.variable(name)
-	if ok && name == "request_id" && r.requestID == "" {
-		r.requestID = v
+	id := hex.EncodeToString(b[:])
+	if r.w.e.indexedVars["request_id"] {
+		r.requestID = id
 	}
-	return v, ok
+	return id, true
 }
 
 // rootDir is the effective root of r's location (server, without one) as
