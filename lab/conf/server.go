@@ -57,8 +57,13 @@ func (b *builder) listen(s *scope, d *directive) error {
 		case a.s == "bind":
 			options = true
 		case strings.HasPrefix(a.s, "backlog="):
-			if _, ok := parseDigits(a.s[len("backlog="):]); !ok {
-				return errf(d.pos, "invalid backlog \"%s\"", a.s[len("backlog="):])
+			if n, ok := parseDigits(a.s[len("backlog="):]); !ok || n == 0 {
+				return errf(d.pos, "invalid backlog \"%s\"", a.s)
+			}
+			options = true
+		case listenOption(a.s):
+			if err := checkListenOption(a.s, d); err != nil {
+				return err
 			}
 			options = true
 		default:
