@@ -31,7 +31,8 @@
 // events { worker_connections N; multi_accept; use, accept_mutex (ignored) }.
 //
 // http: include (glob allowed, relative to the main file's directory like
-// nginx's conf prefix), types { } (content ignored), log_format NAME
+// nginx's conf prefix; sorted), types { TYPE EXT...; include } (inherited,
+// ResponseSettings.Types), map SRC $VAR { } (HTTP.Maps), log_format NAME
 // [escape=] STRING..., access_log off|PATH [FORMAT [buffer=] [flush=] [if=]]
 // (also at server and location level; HTTP.LogFormats, AccessLogs of each
 // level after inheritance), lua_package_path, lua_package_cpath (ignored),
@@ -41,9 +42,16 @@
 // client_header_timeout, add_header, sendfile, tcp_nopush, tcp_nodelay, server_tokens (ignored), error_log
 // (ignored below main), rewrite_by_lua*, access_by_lua*,
 // header_filter_by_lua*, body_filter_by_lua*, log_by_lua*, server { }.
+// At http, server and location level (ResponseSettings of each, inherited):
+// etag, if_modified_since, max_ranges, charset, source_charset,
+// charset_types, override_charset, postpone_output, client_body_timeout,
+// send_timeout, lingering_close, lingering_time, lingering_timeout,
+// keepalive_timeout's header value; the *_temp_path directives are checked
+// and ignored.
 //
 // server: listen ADDR[:PORT]|PORT [default_server] [reuseport] [bind]
-// [backlog=N], server_name (exact, *.wild, wild.*, .both, ~regex), location,
+// [backlog=N] [deferred] [fastopen=N] [rcvbuf=] [sndbuf=] [ipv6only=]
+// [so_keepalive=] (socket options checked, not applied), server_name (exact, *.wild, wild.*, .both, ~regex), location,
 // return, rewrite, set, set_by_lua_block / set_by_lua / set_by_lua_file,
 // the phase *_by_lua* directives above (not content_by_lua*, as in nginx),
 // default_type, add_header, client_max_body_size, keepalive_timeout,
