@@ -276,6 +276,7 @@ func (r *request) beginBody() bool {
 		r.bodyDecoder = http1.NewBodyDecoder(r.head, lim)
 		r.bodyState = bodyReading
 		r.sendContinue()
+		r.armBodyTimeout()
 	}
 	return true
 }
@@ -372,6 +373,7 @@ func (r *request) onInput() {
 		}
 		return
 	}
+	r.bodyInputAt = r.w.loop.Now() // client_body_timeout counts from the last input
 	done, err := r.feedBody()
 	waiting := r.bodyWaiter != nil && r.bodyWaiter.state().op == opBody
 	if err != nil || (!done && r.c.eof) {

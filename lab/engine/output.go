@@ -593,13 +593,14 @@ func (r *request) finalize(code int) {
 		return
 	}
 	switch {
-	case code == -1 || code == 444:
-		// ngx.ERROR and 444 close the connection with no (further)
-		// response; what was not written yet is lost. $status is 000 for
-		// ngx.ERROR before any output.
+	case code == -1 || code == 444 || code == 408:
+		// ngx.ERROR, 444 and 408 (nginx terminates a request that timed
+		// out: difftest conn/return_408) close the connection with no
+		// (further) response; what was not written yet is lost. $status
+		// is 000 for ngx.ERROR before any output.
 		r.keepAlive = false
-		if code == 444 {
-			r.status = 444
+		if code == 444 || code == 408 {
+			r.status = code
 		} else if !r.headerSent {
 			r.status = 0
 		}

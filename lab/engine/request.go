@@ -148,6 +148,8 @@ type request struct {
 	allowRanges               bool              // the content handler allows ranges (static files), as nginx's r->allow_ranges
 	requestID                 string            // $request_id once read (vars_file.go)
 	mapCache                  map[string]string // map variables computed in this request (mapvars.go)
+	bodyTimerSet              bool              // client_body_timeout is armed (bodytimeout.go)
+	bodyInputAt               time.Time         // when body input last arrived
 	bodyThen                  func()            // lua_need_request_body: what runs once the body is read
 	uriRewritten              bool              // the URI changed inside the current location (rewrite break, set_uri)
 	fakeConn                  int64             // a timer's connection number in error_log
