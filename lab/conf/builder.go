@@ -80,6 +80,7 @@ type level struct {
 	luaFlags        map[string]bool // lua_need_request_body and the other LuaFlags set here
 	phases          Handlers
 	resp            responseLevel // etag, if_modified_since, max_ranges (response.go)
+	cache           cacheLevel    // proxy_cache* (proxycache.go)
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -119,6 +120,7 @@ type builder struct {
 	listens   map[string]*listenState
 	dicts     map[string]bool
 	proxies   []proxyRef // proxy_pass directives, resolved after the http block
+	cacheRefs []cacheRef // proxy_cache zone names, checked after the http block
 	confineTo string     // when set, files outside it cannot be read (LoadConfined)
 }
 
@@ -302,6 +304,7 @@ func directiveSpecs() map[string]spec {
 		m[p.name+"_file"] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
 	}
 	addLabScopeSpecs(m)
+	addProxyCacheSpecs(m)
 	return m
 }
 

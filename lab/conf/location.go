@@ -88,7 +88,7 @@ func (b *builder) finishHTTP() error {
 		header:      h.ClientHeaderTimeout,
 		root:        "html",
 		body:        BodySettings{ClientBodyBufferSize: 16 << 10, ClientBodyInFileOnly: "off", KeepaliveRequests: 1000},
-		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second},
+		proxy:       ProxySettings{HTTPVersion: "1.0", ConnectTimeout: 60 * time.Second, SendTimeout: 60 * time.Second, ReadTimeout: 60 * time.Second, cache: defaultProxyCache()},
 		index:       []string{"index.html"},
 	}
 	inherited.lua = defaultLuaFlags
@@ -115,6 +115,7 @@ func (b *builder) finishHTTP() error {
 		srv.Response = sv.resp
 		srv.Phases = sv.phases
 		b.mergeLocations(srv.Locations, sv)
+		b.resolveCacheZones(srv.Locations)
 	}
 	for _, srv := range h.Servers {
 		if err := checkDuplicates(srv.Locations); err != nil {
@@ -180,6 +181,7 @@ func (p settings) merge(l *level) settings {
 	if l.proxyRead != nil {
 		c.proxy.ReadTimeout = *l.proxyRead
 	}
+	c.proxy.cache = mergeCache(c.proxy.cache, &l.cache)
 	if l.bodyBuffer != nil {
 		c.body.ClientBodyBufferSize = *l.bodyBuffer
 	}

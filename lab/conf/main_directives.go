@@ -117,6 +117,9 @@ func (b *builder) http(s *scope, d *directive) error {
 	if err := b.resolveProxies(); err != nil {
 		return err
 	}
+	if err := b.checkCacheZones(d.lx.at(d.lx.line)); err != nil {
+		return err
+	}
 	return b.finishHTTP()
 }
 

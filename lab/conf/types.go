@@ -99,6 +99,8 @@ type HTTP struct {
 
 	// Upstreams are the upstream {} blocks by name.
 	Upstreams map[string]*Upstream
+	// CachePaths are the proxy_cache_path zones, in file order.
+	CachePaths []*CachePath `json:",omitempty"`
 	// Servers are the server {} blocks in file order.
 	Servers []*Server
 }

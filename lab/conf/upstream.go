@@ -51,6 +51,10 @@ type ProxySettings struct {
 	ConnectTimeout time.Duration
 	SendTimeout    time.Duration
 	ReadTimeout    time.Duration
+	// Cache is proxy_cache and its settings (proxycache.go); nil when the
+	// location does not cache.
+	Cache *ProxyCache `json:",omitempty"`
+	cache ProxyCache // the inherited values, whether caching is on or not
 }
 
 // ProxyHeader is proxy_set_header NAME VALUE.
