@@ -407,7 +407,7 @@ func (r *request) onInput() {
 	}
 	if done && r.proxyWaitsBody {
 		r.proxyWaitsBody = false
-		r.proxy.try()
+		r.proxy.begin()
 		return
 	}
 	if done && waiting {

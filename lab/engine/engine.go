@@ -109,6 +109,7 @@ type Engine struct {
 	// accessLogs are the open access_log files by path (accesslog.go).
 	accessLogs map[string]*accessLogFile
 	dicts      []*shdict.Dict
+	caches     map[string]*cacheZone // proxy_cache_path zones by name (proxycache.go)
 	protos     map[*conf.LuaCode]*lua.FunctionProto
 	loadErr    map[*conf.LuaCode]error
 
@@ -156,6 +157,10 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	e.errlog = el
 	for _, d := range cfg.HTTP.SharedDicts {
 		e.dicts = append(e.dicts, inheritedDict(opts.InheritDicts, d))
+	}
+	if e.caches, err = newCacheZones(cfg); err != nil {
+		el.Close()
+		return nil, fmt.Errorf("proxy_cache_path: %w", err)
 	}
 	e.compileAll()
 	e.userVars = declaredVars(cfg.HTTP)

@@ -66,6 +66,8 @@ type proxyState struct {
 	// balancer_by_lua results
 	balancerPeer string
 	moreTries    int
+
+	cache *cacheReq // proxy_cache (proxycache.go); nil without
 }
 
 // proxyContent starts proxying r (its location has proxy_pass).
@@ -103,6 +105,15 @@ func (r *request) proxyContent() {
 		}
 	}
 	r.bodyState = bodyRead
+	p.begin()
+}
+
+// begin looks the request up in the proxy cache, then proxies it unless
+// the cache answered (or a cache lock wait will go on).
+func (p *proxyState) begin() {
+	if p.cacheStart() {
+		return
+	}
 	p.try()
 }
 
@@ -312,6 +323,10 @@ func (p *proxyState) failed(msg string, status int) {
 		p.try()
 		return
 	}
+	if p.cacheStale(status) {
+		return
+	}
+	p.cacheFinish(false)
 	p.stage = proxyDone
 	if r.headerSent {
 		r.broken = true
@@ -464,9 +479,14 @@ func (p *proxyState) parseHeader() bool {
 		p.failed("upstream sent no valid HTTP/1.0 header while reading response header from upstream", 502)
 		return true
 	}
+	if p.cacheResponse(code, lines) {
+		return true
+	}
 	r.status = code
-	p.addrs = append(p.addrs, p.peer)
-	p.statuses = append(p.statuses, strconv.Itoa(code))
+	if p.cache == nil || !p.cache.fromCache {
+		p.addrs = append(p.addrs, p.peer)
+		p.statuses = append(p.statuses, strconv.Itoa(code))
+	}
 	p.remaining = -1
 	chunked := false
 	for _, l := range lines[1:] {
@@ -522,6 +542,7 @@ func (p *proxyState) parseHeader() bool {
 // whether more is expected.
 func (p *proxyState) body(data []byte) bool {
 	r := p.r
+	p.cacheBody(data)
 	if p.chunked != nil {
 		for len(data) > 0 {
 			out, n, done, err := p.chunked.Feed(data)
@@ -571,6 +592,7 @@ func (p *proxyState) poolKey() string {
 // upstream's keepalive, an HTTP/1.1 connection whose response ended by its
 // length (not by a close) waits in the worker's pool for the next request.
 func (p *proxyState) finish() {
+	p.cacheFinish(true)
 	keep := false
 	if u := p.pass.Upstream; u != nil && u.Keepalive > 0 && p.set.HTTPVersion == "1.1" && !p.upClose {
 		keep = p.remaining == 0 || (p.chunked != nil && p.chunked.Done())
@@ -621,9 +643,11 @@ func (p *proxyState) requestBytes() []byte {
 			fmt.Fprintf(&b, "%s: %s\r\n", h.Name, v)
 		}
 	}
+	skip, revalidate := p.cacheRequestHeaders()
+	b.WriteString(revalidate)
 	for _, h := range r.headersIn {
 		key := strings.ToLower(h.Name)
-		if _, overridden := final[key]; overridden {
+		if _, overridden := final[key]; overridden || skip[key] {
 			continue
 		}
 		switch key {
@@ -724,6 +748,7 @@ func escapeURI(s string) string {
 func (r *request) closeProxy() {
 	if r.proxy != nil {
 		r.proxy.closeFD()
+		r.proxy.cacheFinish(false)
 		r.proxy.stage = proxyDone
 	}
 }

@@ -322,6 +322,7 @@ func init() {
 		}
 		return "", false
 	}, "upstream_status")
+	def((*request).upstreamCacheStatus, "upstream_cache_status")
 	def(func(r *request) (string, bool) {
 		return "1.22.1", true
 	}, "nginx_version")
