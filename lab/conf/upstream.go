@@ -54,7 +54,7 @@ type ProxySettings struct {
 	// Cache is proxy_cache and its settings (proxycache.go); nil when the
 	// location does not cache.
 	Cache *ProxyCache `json:",omitempty"`
-	cache ProxyCache // the inherited values, whether caching is on or not
+	cache ProxyCache  // the inherited values, whether caching is on or not
 }
 
 // ProxyHeader is proxy_set_header NAME VALUE.
