@@ -79,8 +79,9 @@ type level struct {
 	accessLogOff    bool
 	luaFlags        map[string]bool // lua_need_request_body and the other LuaFlags set here
 	phases          Handlers
-	resp            responseLevel // etag, if_modified_since, max_ranges (response.go)
-	cache           cacheLevel    // proxy_cache* (proxycache.go)
+	resp            responseLevel  // etag, if_modified_since, max_ranges (response.go)
+	cache           cacheLevel     // proxy_cache* (proxycache.go)
+	popts           proxyOptsLevel // proxy_hide_header and the like (proxyopts.go)
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -305,6 +306,7 @@ func directiveSpecs() map[string]spec {
 	}
 	addLabScopeSpecs(m)
 	addProxyCacheSpecs(m)
+	addProxyOptsSpecs(m)
 	return m
 }
 

@@ -182,6 +182,7 @@ func (p settings) merge(l *level) settings {
 		c.proxy.ReadTimeout = *l.proxyRead
 	}
 	c.proxy.cache = mergeCache(c.proxy.cache, &l.cache)
+	c.proxy = mergeProxyOpts(c.proxy, &l.popts)
 	if l.bodyBuffer != nil {
 		c.body.ClientBodyBufferSize = *l.bodyBuffer
 	}

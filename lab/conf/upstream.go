@@ -55,6 +55,15 @@ type ProxySettings struct {
 	// location does not cache.
 	Cache *ProxyCache `json:",omitempty"`
 	cache ProxyCache  // the inherited values, whether caching is on or not
+	// HideHeaders and PassHeaders are proxy_hide_header and
+	// proxy_pass_header (lower-case names): see Hides.
+	HideHeaders []string `json:",omitempty"`
+	PassHeaders []string `json:",omitempty"`
+	// InterceptErrors is proxy_intercept_errors: an upstream status of 300
+	// or more with an error_page goes to that page.
+	InterceptErrors bool `json:",omitempty"`
+	// IgnoreHeaders are proxy_ignore_headers (lower-case names).
+	IgnoreHeaders map[string]bool `json:",omitempty"`
 }
 
 // ProxyHeader is proxy_set_header NAME VALUE.

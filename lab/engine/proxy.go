@@ -498,19 +498,20 @@ func (p *proxyState) parseHeader() bool {
 		if strings.EqualFold(k, "connection") && strings.Contains(strings.ToLower(v), "close") {
 			p.upClose = true
 		}
-		switch strings.ToLower(k) {
-		case "connection", "keep-alive", "date", "server", "x-pad", "x-accel-redirect", "x-accel-expires",
-			"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset":
-			continue // hop-by-hop, or hidden by proxy_hide_header's defaults
-		case "transfer-encoding":
+		switch lk := strings.ToLower(k); {
+		case lk == "connection" || lk == "keep-alive":
+			continue // hop-by-hop
+		case p.set.Hides(lk) && lk != "transfer-encoding" && lk != "content-length":
+			continue // proxy_hide_header, its defaults, proxy_pass_header
+		case lk == "transfer-encoding":
 			chunked = strings.Contains(strings.ToLower(v), "chunked")
 			continue
-		case "content-length":
+		case lk == "content-length":
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 				p.remaining = n
 			}
 			k = "Content-Length" // nginx prints the lengths it knows in its own spelling
-		case "content-type":
+		case lk == "content-type":
 			k = "Content-Type"
 		}
 		if i := r.findHeader(k); i >= 0 && !strings.EqualFold(k, "content-type") && !strings.EqualFold(k, "content-length") {

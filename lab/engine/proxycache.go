@@ -305,7 +305,11 @@ func (p *proxyState) cacheHeaders(lines []string) {
 			continue
 		}
 		v = strings.TrimSpace(v)
-		switch strings.ToLower(strings.TrimSpace(k)) {
+		lk := strings.ToLower(strings.TrimSpace(k))
+		if p.set.IgnoreHeaders[lk] {
+			continue // proxy_ignore_headers
+		}
+		switch lk {
 		case "x-accel-expires":
 			xAccel = true
 			if strings.HasPrefix(v, "@") {
