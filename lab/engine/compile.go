@@ -200,6 +200,11 @@ func (e *Engine) checkVars() error {
 			if err := checkHeaders(l.AddHeaders); err != nil {
 				return err
 			}
+			for _, t := range cacheTemplates(l) {
+				if err := check(t); err != nil {
+					return err
+				}
+			}
 			if err := checkPhases(&l.Phases); err != nil {
 				return err
 			}

@@ -532,3 +532,14 @@ func (r *request) upstreamCacheStatus() (string, bool) {
 	}
 	return r.proxy.cache.status, true
 }
+
+// cacheTemplates are the variable templates of a location's cache
+// settings, for the load-time check of variable names.
+func cacheTemplates(l *conf.Location) []conf.Template {
+	c := l.ProxySettings.Cache
+	if c == nil {
+		return nil
+	}
+	ts := append([]conf.Template{c.Key}, c.Bypass...)
+	return append(ts, c.NoCache...)
+}

@@ -139,3 +139,40 @@ func TestProxyCacheHitTrace(t *testing.T) {
 		t.Errorf("HIT trace:\n%s", hit)
 	}
 }
+
+// TestProxyCacheUpdating: with proxy_cache_use_stale updating, while one
+// request refreshes an expired entry (EXPIRED, at the origin), the others
+// of a burst get the stale response at once (UPDATING); without it they
+// all go to the origin.
+func TestProxyCacheUpdating(t *testing.T) {
+	up, hits := slowOrigin(t, 400*time.Millisecond)
+	upAddr := strings.TrimPrefix(up.URL, "http://")
+	_, base, _ := startEngine(t, 1, `
+    proxy_cache_path cache keys_zone=one:1m;
+    server {
+        listen 127.0.0.1:{{PORT}};
+        add_header X-Cache-Status $upstream_cache_status;
+        proxy_cache one;
+        proxy_cache_valid 200 1s;
+        proxy_ignore_headers Cache-Control;
+        location /stale/ { proxy_pass http://`+upAddr+`; proxy_cache_use_stale updating; }
+        location /fresh/ { proxy_pass http://`+upAddr+`; }
+    }`, Options{})
+	for _, path := range []string{"/stale/x", "/fresh/x"} {
+		if st, body := get(t, base+path); st != 200 || !strings.HasPrefix(body, "origin "+path) {
+			t.Fatalf("GET %s: %d %q", path, st, body)
+		}
+	}
+	time.Sleep(2100 * time.Millisecond) // both entries expire (whole seconds, as ngx_time)
+	const n = 6
+	hits.Store(10) // the refreshed body says 11, the stale one 1
+	st, bodies := burst(t, base+"/stale/x", n)
+	if hits.Load() != 11 || bodies["origin /stale/x 11"] != 1 || st["EXPIRED"] != 1 || st["UPDATING"] != n-1 || bodies["origin /stale/x 1"] != n-1 {
+		t.Errorf("use_stale updating: origin hits %d, statuses %v, bodies %v; want 1 EXPIRED and %d UPDATING with the old body", hits.Load()-10, st, bodies, n-1)
+	}
+	hits.Store(0)
+	st, _ = burst(t, base+"/fresh/x", n)
+	if hits.Load() != n || st["EXPIRED"] != n {
+		t.Errorf("without use_stale: origin hits %d, statuses %v; want %d EXPIRED", hits.Load(), st, n)
+	}
+}
