@@ -479,7 +479,7 @@ func (p *proxyState) parseHeader() bool {
 		p.failed("upstream sent no valid HTTP/1.0 header while reading response header from upstream", 502)
 		return true
 	}
-	if p.cacheResponse(code, lines) {
+	if p.cacheResponse(code, lines) || p.cacheBackgroundHeader(lines, rest) {
 		return true
 	}
 	r.status = code
@@ -542,14 +542,13 @@ func (p *proxyState) parseHeader() bool {
 // body passes a piece of the upstream's body to the client; it reports
 // whether more is expected.
 func (p *proxyState) body(data []byte) bool {
-	r := p.r
 	p.cacheBody(data)
 	if p.chunked != nil {
 		for len(data) > 0 {
 			out, n, done, err := p.chunked.Feed(data)
 			data = data[n:]
 			if len(out) > 0 {
-				r.output(append([]byte(nil), out...), false)
+				p.emit(out)
 			}
 			if err != nil {
 				p.failed("upstream sent invalid chunked response while reading upstream", 502)
@@ -569,7 +568,7 @@ func (p *proxyState) body(data []byte) bool {
 		data = data[:p.remaining]
 	}
 	if len(data) > 0 {
-		r.output(append([]byte(nil), data...), false)
+		p.emit(data)
 	}
 	if p.remaining >= 0 {
 		p.remaining -= int64(len(data))
@@ -579,6 +578,15 @@ func (p *proxyState) body(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// emit passes a piece of the response body to the client (not while
+// proxy_cache_background_update fetches after a stale answer).
+func (p *proxyState) emit(data []byte) {
+	if p.cache != nil && p.cache.bg {
+		return
+	}
+	p.r.output(append([]byte(nil), data...), false)
 }
 
 // poolKey names the keepalive pool of this upstream peer.
@@ -593,6 +601,9 @@ func (p *proxyState) poolKey() string {
 // upstream's keepalive, an HTTP/1.1 connection whose response ended by its
 // length (not by a close) waits in the worker's pool for the next request.
 func (p *proxyState) finish() {
+	if p.cacheBackgroundStart() {
+		return
+	}
 	p.cacheFinish(true)
 	keep := false
 	if u := p.pass.Upstream; u != nil && u.Keepalive > 0 && p.set.HTTPVersion == "1.1" && !p.upClose {

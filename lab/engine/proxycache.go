@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/lab/conf"
+	"github.com/restylab/restylab/lab/http1"
 	"github.com/restylab/restylab/lab/trace"
 )
 
@@ -88,6 +89,9 @@ type cacheReq struct {
 	staleLastMod, staleETag   string
 	revalidating              bool
 	fromCache                 bool
+	// bgPending: the stale answer is being sent and a background update
+	// follows (proxy_cache_background_update); bg: it is running.
+	bgPending, bg bool
 	lockUntil                 time.Time // proxy_cache_lock_timeout's end
 	keep                      bool      // the upstream's answer is being recorded
 	head                      string
@@ -163,6 +167,12 @@ func (p *proxyState) cacheLookup() bool {
 		c.status = "EXPIRED"
 		c.store = e.uses >= c.set.MinUses && r.method != "HEAD"
 		z.mu.Unlock()
+		if c.set.BackgroundUpdate && c.set.UseStale["updating"] && c.updating {
+			// the client gets the stale entry now, the update follows
+			c.status, c.bgPending = "STALE", true
+			p.serveCached(c.stale)
+			return true
+		}
 		return false
 	}
 	c.status = "MISS"
@@ -234,7 +244,7 @@ func (p *proxyState) serveCached(raw []byte) {
 	p.in = append([]byte(nil), raw...)
 	p.stage = proxyReadingHeader
 	p.parseHeader()
-	if p.stage != proxyDone {
+	if p.stage != proxyDone && !p.cache.bg {
 		p.finish()
 	}
 }
@@ -480,11 +490,72 @@ func (z *cacheZone) evict(keep string) {
 	}
 }
 
+// cacheBackgroundStart begins the background update once the stale
+// answer's body is out; it reports whether it did (the request then ends
+// when the update does, as nginx's background subrequest holds it).
+func (p *proxyState) cacheBackgroundStart() bool {
+	c := p.cache
+	if c == nil || !c.bgPending {
+		return false
+	}
+	c.bgPending, c.fromCache, c.bg = false, false, true
+	p.in, p.chunked, p.upClose = nil, nil, false
+	if p.r.w.rec.Enabled() {
+		p.r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: p.r.id, Arg: LevelInfo, Detail: "proxy cache: background update of " + c.key})
+	}
+	p.try()
+	return true
+}
+
+// cacheBackgroundHeader takes the head of a background update's response:
+// the client has its answer already, so only the body's framing is read
+// (for the cache); it reports whether this is a background update.
+func (p *proxyState) cacheBackgroundHeader(lines []string, rest []byte) bool {
+	c := p.cache
+	if c == nil || !c.bg {
+		return false
+	}
+	p.remaining = -1
+	chunked := false
+	for _, l := range lines[1:] {
+		k, v, _ := strings.Cut(l, ":")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "content-length":
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				p.remaining = n
+			}
+		case "transfer-encoding":
+			chunked = strings.Contains(strings.ToLower(v), "chunked")
+		}
+	}
+	if chunked {
+		p.remaining = -1
+		p.chunked = http1.NewBodyDecoder(&http1.Request{Chunked: true, ContentLength: -1}, http1.Limits{})
+	}
+	p.stage = proxyReadingBody
+	p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading upstream")
+	if p.remaining == 0 || p.r.method == "HEAD" {
+		p.finish()
+		return true
+	}
+	if len(rest) > 0 {
+		p.body(rest)
+	}
+	return true
+}
+
 // cacheStale answers a failed request from its expired entry when
 // proxy_cache_use_stale names the failure (error, timeout); it reports
 // whether it did.
 func (p *proxyState) cacheStale(status int) bool {
 	c := p.cache
+	if c != nil && c.bg {
+		// a failed background update: the client has its stale answer
+		c.release(p.r.w.loop.Now(), nil)
+		p.stage = proxyDone
+		p.r.finalize(0)
+		return true
+	}
 	if c == nil || c.fromCache || c.stale == nil || p.r.headerSent {
 		return false
 	}
