@@ -85,13 +85,13 @@ type cacheReq struct {
 	// store: the response may be stored (min_uses reached, not a HEAD).
 	store bool
 	// stale is the expired entry's response, for use_stale and revalidation.
-	stale                     []byte
-	staleLastMod, staleETag   string
-	revalidating              bool
-	fromCache                 bool
+	stale                   []byte
+	staleLastMod, staleETag string
+	revalidating            bool
+	fromCache               bool
 	// bgPending: the stale answer is being sent and a background update
 	// follows (proxy_cache_background_update); bg: it is running.
-	bgPending, bg bool
+	bgPending, bg             bool
 	lockUntil                 time.Time // proxy_cache_lock_timeout's end
 	keep                      bool      // the upstream's answer is being recorded
 	head                      string
