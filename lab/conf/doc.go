@@ -67,6 +67,16 @@
 // lua_max_pending_timers, lua_max_running_timers, lua_malloc_trim,
 // rewrite_by_lua_no_postpone, access_by_lua_no_postpone.
 //
+// Proxy cache (proxycache.go, proxyopts.go): proxy_cache_path (http only;
+// HTTP.CachePaths), proxy_cache ZONE|off, proxy_cache_key, proxy_cache_valid,
+// proxy_cache_methods, proxy_cache_min_uses, proxy_cache_bypass,
+// proxy_no_cache, proxy_cache_lock, proxy_cache_lock_timeout,
+// proxy_cache_lock_age, proxy_cache_use_stale, proxy_cache_revalidate,
+// proxy_cache_background_update, proxy_cache_convert_head (ProxySettings.Cache,
+// nil where the location does not cache), proxy_hide_header,
+// proxy_pass_header, proxy_ignore_headers, proxy_intercept_errors, resolver
+// (IP addresses only), resolver_timeout.
+//
 // The path of a request-phase *_by_lua_file or set_by_lua_file may hold
 // variables (LuaCode.PathTpl): it is not read at load; the engine finds the
 // file per request with LuaCode.FileFor, as ngx_lua evaluates its complex
