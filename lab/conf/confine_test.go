@@ -33,6 +33,9 @@ func TestLoadConfined(t *testing.T) {
 		{"include by glob", "include " + outside + "/*.conf;", "(13: Permission denied)"},
 		{"access log outside", "access_log " + outside + "/stolen.log;", "(13: Permission denied)"},
 		{"access log climbing out", "access_log ../../../../../../tmp/stolen.log;", "(13: Permission denied)"},
+		{"cache path inside", "proxy_cache_path cache levels=1:2 keys_zone=c:1m;", ""},
+		{"cache path outside", "proxy_cache_path " + outside + "/cache keys_zone=c:1m;", "the lab keeps caches inside the workspace"},
+		{"cache path climbing out", "proxy_cache_path ../../cache keys_zone=c:1m;", "the lab keeps caches inside the workspace"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
