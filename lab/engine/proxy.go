@@ -525,7 +525,7 @@ func (p *proxyState) parseHeader() bool {
 		r.setHeader("Content-Length", nil)
 		p.chunked = http1.NewBodyDecoder(&http1.Request{Chunked: true, ContentLength: -1}, http1.Limits{})
 	}
-	noBody := r.method == "HEAD" || code == 204 || code == 304 || code < 200
+	noBody := p.upstreamMethod() == "HEAD" || code == 204 || code == 304 || code < 200
 	p.stage = proxyReadingBody
 	p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading upstream")
 	r.sendHeader()
@@ -583,7 +583,7 @@ func (p *proxyState) body(data []byte) bool {
 // emit passes a piece of the response body to the client (not while
 // proxy_cache_background_update fetches after a stale answer).
 func (p *proxyState) emit(data []byte) {
-	if p.cache != nil && p.cache.bg {
+	if p.cache != nil && (p.cache.bg || p.cache.convHead) {
 		return
 	}
 	p.r.output(append([]byte(nil), data...), false)
@@ -635,7 +635,7 @@ func (p *proxyState) requestBytes() []byte {
 		version = "HTTP/1.1"
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s %s\r\n", r.method, uri, version)
+	fmt.Fprintf(&b, "%s %s %s\r\n", p.upstreamMethod(), uri, version)
 	// proxy_set_header: nginx's defaults, overridden by the configuration
 	final := map[string]conf.ProxyHeader{}
 	var order []string

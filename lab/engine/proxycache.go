@@ -89,6 +89,7 @@ type cacheReq struct {
 	staleLastMod, staleETag string
 	revalidating            bool
 	fromCache               bool
+	convHead                bool // a HEAD sent upstream as GET
 	// bgPending: the stale answer is being sent and a background update
 	// follows (proxy_cache_background_update); bg: it is running.
 	bgPending, bg             bool
@@ -115,9 +116,12 @@ func (p *proxyState) cacheStart() bool {
 	}
 	c := &cacheReq{zone: zone, set: set, key: r.expandTpl(set.Key)}
 	p.cache = c
+	// proxy_cache_convert_head: a HEAD goes upstream as GET, so that its
+	// answer can be stored; the client still gets the header only
+	c.convHead = r.method == "HEAD" && set.ConvertHead
 	if predicatesTrue(r, set.Bypass) {
 		c.status = "BYPASS"
-		c.store = r.method != "HEAD"
+		c.store = p.upstreamMethod() != "HEAD"
 		return false
 	}
 	return p.cacheLookup()
@@ -165,7 +169,7 @@ func (p *proxyState) cacheLookup() bool {
 		}
 		c.stale, c.staleLastMod, c.staleETag = e.raw, e.lastMod, e.etag
 		c.status = "EXPIRED"
-		c.store = e.uses >= c.set.MinUses && r.method != "HEAD"
+		c.store = e.uses >= c.set.MinUses && p.upstreamMethod() != "HEAD"
 		z.mu.Unlock()
 		if c.set.BackgroundUpdate && c.set.UseStale["updating"] && c.updating {
 			// the client gets the stale entry now, the update follows
@@ -176,7 +180,7 @@ func (p *proxyState) cacheLookup() bool {
 		return false
 	}
 	c.status = "MISS"
-	c.store = e.uses >= c.set.MinUses && r.method != "HEAD"
+	c.store = e.uses >= c.set.MinUses && p.upstreamMethod() != "HEAD"
 	if !c.set.Lock || !c.store {
 		z.mu.Unlock()
 		return false
@@ -208,6 +212,15 @@ func (p *proxyState) cacheLookup() bool {
 		r.w.rec.Emit(trace.Event{Kind: trace.Log, Req: r.id, Arg: LevelInfo, Detail: "proxy cache: waiting for the cache lock of " + c.key})
 	}
 	return true
+}
+
+// upstreamMethod is the method sent upstream: a cached HEAD goes as GET
+// (proxy_cache_convert_head).
+func (p *proxyState) upstreamMethod() string {
+	if p.cache != nil && p.cache.convHead {
+		return "GET"
+	}
+	return p.r.method
 }
 
 // methodIn reports whether m is one of ms.
@@ -534,7 +547,7 @@ func (p *proxyState) cacheBackgroundHeader(lines []string, rest []byte) bool {
 	}
 	p.stage = proxyReadingBody
 	p.arm(p.set.ReadTimeout, "upstream timed out (110: Connection timed out) while reading upstream")
-	if p.remaining == 0 || p.r.method == "HEAD" {
+	if p.remaining == 0 || p.upstreamMethod() == "HEAD" {
 		p.finish()
 		return true
 	}
