@@ -36,8 +36,11 @@ type cacheZone struct {
 	mu      sync.Mutex
 	cp      *conf.CachePath
 	entries map[string]*cacheEntry
-	size    int64
-	limit   int64
+	// vary is the Vary header names of the last response stored for a
+	// key: its variants are kept apart by those request headers' values.
+	vary  map[string][]string
+	size  int64
+	limit int64
 }
 
 // cacheEntry is one key's node: its use count, whether a request is
@@ -68,17 +71,19 @@ func newCacheZones(cfg *conf.Config) (map[string]*cacheZone, error) {
 		if cp.MaxSize > 0 && cp.MaxSize < limit {
 			limit = cp.MaxSize
 		}
-		zones[cp.Name] = &cacheZone{cp: cp, entries: map[string]*cacheEntry{}, limit: limit}
+		zones[cp.Name] = &cacheZone{cp: cp, entries: map[string]*cacheEntry{}, vary: map[string][]string{}, limit: limit}
 	}
 	return zones, nil
 }
 
 // cacheReq is what one proxied request does with the cache.
 type cacheReq struct {
-	zone   *cacheZone
-	set    *conf.ProxyCache
-	key    string
-	status string // $upstream_cache_status
+	zone *cacheZone
+	set  *conf.ProxyCache
+	key  string // the key of this request's variant
+	// baseKey is proxy_cache_key's value
+	baseKey string
+	status  string // $upstream_cache_status
 	// updating: this request marked the entry as being fetched and must
 	// clear the mark when it ends.
 	updating bool
@@ -134,6 +139,10 @@ func (p *proxyState) cacheLookup() bool {
 	now := r.w.loop.Now()
 	z := c.zone
 	z.mu.Lock()
+	if c.baseKey == "" {
+		c.baseKey = c.key
+	}
+	c.key = variantKey(c.baseKey, z.vary[c.baseKey], r)
 	e := z.entries[c.key]
 	if e != nil && now.Sub(e.lastUse) > z.cp.Inactive {
 		z.drop(c.key, e) // the cache manager removes inactive entries
@@ -441,6 +450,7 @@ func (p *proxyState) cacheFinish(complete bool) {
 	raw := make([]byte, 0, len(c.head)+4+len(c.body))
 	raw = append(append(append(raw, c.head...), "\r\n\r\n"...), c.body...)
 	lastMod, etag := "", ""
+	var vary []string
 	for _, l := range strings.Split(c.head, "\r\n")[1:] {
 		k, v, _ := strings.Cut(l, ":")
 		switch strings.ToLower(strings.TrimSpace(k)) {
@@ -448,8 +458,32 @@ func (p *proxyState) cacheFinish(complete bool) {
 			lastMod = strings.TrimSpace(v)
 		case "etag":
 			etag = strings.TrimSpace(v)
+		case "vary":
+			if !p.set.IgnoreHeaders["vary"] {
+				for _, name := range strings.Split(v, ",") {
+					if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
+						vary = append(vary, name)
+					}
+				}
+			}
 		}
 	}
+	if c.baseKey == "" {
+		c.baseKey = c.key
+	}
+	if key := variantKey(c.baseKey, vary, p.r); key != c.key {
+		// the answer names other request headers than the stored one:
+		// it is kept under its own variant
+		c.release(now, nil)
+		c.key = key
+	}
+	c.zone.mu.Lock()
+	if vary != nil {
+		c.zone.vary[c.baseKey] = vary
+	} else {
+		delete(c.zone.vary, c.baseKey)
+	}
+	c.zone.mu.Unlock()
 	c.release(now, func(e *cacheEntry) {
 		c.zone.size += int64(len(raw)) - int64(len(e.raw))
 		e.stored, e.raw, e.validSec, e.lastMod, e.etag = true, raw, c.validSec, lastMod, etag
@@ -458,6 +492,20 @@ func (p *proxyState) cacheFinish(complete bool) {
 	c.zone.evict(c.key)
 	c.zone.mu.Unlock()
 	c.keep, c.body = false, nil
+}
+
+// variantKey is the key of the request's variant: the key itself, with the
+// values of the request headers that Vary names.
+func variantKey(key string, vary []string, r *request) string {
+	if len(vary) == 0 {
+		return key
+	}
+	var b strings.Builder
+	b.WriteString(key)
+	for _, name := range vary {
+		b.WriteString("\x00" + r.headerIn(name))
+	}
+	return b.String()
 }
 
 // release clears this request's updating mark and applies fn to the
