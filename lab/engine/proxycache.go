@@ -55,8 +55,11 @@ type cacheEntry struct {
 	stored   bool
 	raw      []byte // the upstream's head and body as received
 	validSec int64  // fresh while validSec >= now (seconds, as ngx_time)
-	lastMod  string
-	etag     string
+	// updatingSec and errorSec are the seconds after validSec during which
+	// Cache-Control's stale-while-revalidate / stale-if-error allow it stale.
+	updatingSec, errorSec int64
+	lastMod               string
+	etag                  string
 }
 
 // newCacheZones creates the configuration's cache zones and their
@@ -103,6 +106,8 @@ type cacheReq struct {
 	head                      string
 	body                      []byte
 	validSec                  int64
+	updatingSec, errorSec     int64 // the answer's stale-while-revalidate, stale-if-error
+	staleUpdating, staleError bool  // the expired entry's own stale allowances are on
 	noCache, expired, noStore bool
 }
 
@@ -164,10 +169,12 @@ func (p *proxyState) cacheLookup() bool {
 		return true
 	}
 	if e.stored {
+		c.staleUpdating = e.validSec+e.updatingSec >= now.Unix()
+		c.staleError = e.validSec+e.errorSec >= now.Unix()
 		// expired: one request fetches it, the others see UPDATING
 		if e.updating && now.Before(e.lockTime) {
 			raw := e.raw
-			if c.set.UseStale["updating"] {
+			if c.set.UseStale["updating"] || c.staleUpdating {
 				z.mu.Unlock()
 				c.status = "UPDATING"
 				p.serveCached(raw)
@@ -180,7 +187,7 @@ func (p *proxyState) cacheLookup() bool {
 		c.status = "EXPIRED"
 		c.store = e.uses >= c.set.MinUses && p.upstreamMethod() != "HEAD"
 		z.mu.Unlock()
-		if c.set.BackgroundUpdate && c.set.UseStale["updating"] && c.updating {
+		if c.set.BackgroundUpdate && (c.set.UseStale["updating"] || c.staleUpdating) && c.updating {
 			// the client gets the stale entry now, the update follows
 			c.status, c.bgPending = "STALE", true
 			p.serveCached(c.stale)
@@ -279,7 +286,7 @@ func (p *proxyState) cacheResponse(code int, lines []string) bool {
 	if c == nil || c.fromCache {
 		return false
 	}
-	if c.stale != nil && c.set.UseStale["http_"+strconv.Itoa(code)] {
+	if c.stale != nil && (c.set.UseStale["http_"+strconv.Itoa(code)]) {
 		p.closeFD()
 		c.status = "STALE"
 		c.release(p.r.w.loop.Now(), nil)
@@ -360,10 +367,11 @@ func (p *proxyState) cacheHeaders(lines []string) {
 			}
 			c.validSec, c.noCache, c.expired = now+n, false, false
 		case "cache-control":
+			lv := strings.ToLower(v)
 			if c.validSec != 0 && xAccel {
+				c.staleExtensions(lv)
 				continue
 			}
-			lv := strings.ToLower(v)
 			if strings.Contains(lv, "no-cache") || strings.Contains(lv, "no-store") || strings.Contains(lv, "private") {
 				c.noCache = true
 				continue
@@ -373,6 +381,7 @@ func (p *proxyState) cacheHeaders(lines []string) {
 				i, off = strings.Index(lv, "max-age="), 8
 			}
 			if i < 0 {
+				c.staleExtensions(lv)
 				continue
 			}
 			n, bad := int64(0), false
@@ -393,6 +402,7 @@ func (p *proxyState) cacheHeaders(lines []string) {
 				c.noCache = true
 			default:
 				c.validSec, c.expired = now+n, false
+				c.staleExtensions(lv)
 			}
 		case "expires":
 			if c.validSec != 0 {
@@ -411,6 +421,33 @@ func (p *proxyState) cacheHeaders(lines []string) {
 				c.noStore = true
 			}
 		}
+	}
+}
+
+// staleExtensions reads Cache-Control's stale-while-revalidate= and
+// stale-if-error= (RFC 5861), as nginx 1.22 does: the first also sets the
+// second. stale-if-error covers connection errors and timeouts only, not
+// an error status (nginx's ngx_http_upstream_test_next does not look at it).
+func (c *cacheReq) staleExtensions(lv string) {
+	num := func(name string) (int64, bool) {
+		i := strings.Index(lv, name)
+		if i < 0 {
+			return 0, false
+		}
+		n, digits := int64(0), 0
+		for _, ch := range lv[i+len(name):] {
+			if ch < '0' || ch > '9' {
+				break
+			}
+			n, digits = n*10+int64(ch-'0'), digits+1
+		}
+		return n, digits > 0
+	}
+	if n, ok := num("stale-while-revalidate="); ok {
+		c.updatingSec, c.errorSec = n, n
+	}
+	if n, ok := num("stale-if-error="); ok {
+		c.errorSec = n
 	}
 }
 
@@ -487,6 +524,7 @@ func (p *proxyState) cacheFinish(complete bool) {
 	c.release(now, func(e *cacheEntry) {
 		c.zone.size += int64(len(raw)) - int64(len(e.raw))
 		e.stored, e.raw, e.validSec, e.lastMod, e.etag = true, raw, c.validSec, lastMod, etag
+		e.updatingSec, e.errorSec = c.updatingSec, c.errorSec
 	})
 	c.zone.mu.Lock()
 	c.zone.evict(c.key)
@@ -624,7 +662,7 @@ func (p *proxyState) cacheStale(status int) bool {
 	if status == 504 {
 		cond = "timeout"
 	}
-	if !c.set.UseStale[cond] {
+	if !c.set.UseStale[cond] && !c.staleError {
 		return false
 	}
 	c.status = "STALE"
