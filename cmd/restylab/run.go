@@ -50,6 +50,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "restylab: [alert] %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
 			continue
 		}
+		if d.Warn {
+			fmt.Fprintf(stderr, "restylab: [warn] %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
+			continue
+		}
 		fmt.Fprintf(stderr, "restylab: [warn] Lua code that will fail at request time (real ngx_lua reports it then): %s in %s:%d\n", d.Message, d.Pos.File, d.Pos.Line)
 	}
 	if *test {

@@ -82,6 +82,7 @@ type level struct {
 	resp            responseLevel  // etag, if_modified_since, max_ranges (response.go)
 	cache           cacheLevel     // proxy_cache* (proxycache.go)
 	popts           proxyOptsLevel // proxy_hide_header and the like (proxyopts.go)
+	flow            flowLevel      // allow, deny, satisfy (access.go)
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -279,6 +280,9 @@ func directiveSpecs() map[string]spec {
 		"listen":                                        {ctx: cServer, min: 1, max: -1, fn: (*builder).listen},
 		"server_name":                                   {ctx: cServer, min: 1, max: -1, fn: (*builder).serverName},
 		"location":                                      {ctx: cSL, min: 1, max: 2, block: true, fn: (*builder).location},
+		"allow":                                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
+		"deny":                                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
+		"satisfy":                                       {ctx: cHSL, min: 1, max: 1, fn: (*builder).satisfy},
 
 		// rewrite module
 		"return":  {ctx: cSL, min: 1, max: 2, fn: (*builder).returnOp},

@@ -29,6 +29,9 @@ type Diagnostic struct {
 	// Alert marks what nginx itself says at start-up, as an [alert]
 	// ("lua_code_cache is off; ..."), not Lua that fails later.
 	Alert bool
+	// Warn marks a [warn] nginx prints while it reads the configuration
+	// ("low address bits of 10.0.0.1/8 are meaningless").
+	Warn bool
 	// Pos is the file line of the problem (for Lua: directive line + Lua line - 1).
 	Pos Pos
 	// Message is what ngx_lua would say, with the chunk-relative position,

@@ -114,6 +114,7 @@ func (b *builder) finishHTTP() error {
 		srv.Body = sv.body
 		srv.Response = sv.resp
 		srv.Phases = sv.phases
+		srv.Flow = sv.flow
 		b.mergeLocations(srv.Locations, sv)
 		b.resolveCacheZones(srv.Locations)
 	}
@@ -141,6 +142,7 @@ type settings struct {
 	accessLogs  []*AccessLog
 	lua         LuaFlags
 	resp        ResponseSettings
+	flow        *Flow
 }
 
 // merge returns the values of a child level: its own where set, else the
@@ -212,6 +214,7 @@ func (p settings) merge(l *level) settings {
 	}
 	c.lua = mergeLuaFlags(c.lua, l.luaFlags)
 	c.resp = c.resp.merge(&l.resp)
+	c.flow = mergeFlow(c.flow, &l.flow)
 	if l.accessLogSet {
 		// ngx_http_log_merge_loc_conf: a level's own logs replace the
 		// parent's; "off" anywhere at the level turns them all off
@@ -246,6 +249,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.Response = v.resp
 		loc.ProxySettings = v.proxy
 		loc.Phases = v.phases
+		loc.Flow = v.flow
 		b.mergeLocations(loc.Locations, v)
 	}
 }

@@ -178,7 +178,9 @@ type Server struct {
 	// ClientHeaderTimeout is the effective client_header_timeout; the
 	// default server of a listen address sets it for its connections.
 	ClientHeaderTimeout time.Duration
-	Pos                 Pos
+	// Flow are the effective access and flow settings (nil: defaults).
+	Flow *Flow `json:",omitempty"`
+	Pos  Pos
 
 	// names are the compiled server_name matchers, in file order.
 	names []serverName
@@ -245,7 +247,9 @@ type Location struct {
 	// (nil at server level).
 	Server *Server   `json:"-"`
 	Parent *Location `json:"-"`
-	Pos    Pos
+	// Flow are the effective access and flow settings (nil: defaults).
+	Flow *Flow `json:",omitempty"`
+	Pos  Pos
 }
 
 // Handlers are the Lua handlers of the request phases; nil fields are absent.

@@ -172,6 +172,9 @@ func (r *request) afterResume(res coro.Result) bool {
 			r.killThreads()
 			r.exitPhase()
 			code := r.exitCode
+			if r.accessLuaExit(code) {
+				return true // satisfy any: the post-access step decides
+			}
 			if code == 0 { // ngx.OK: leave this phase only
 				if r.phase == phaseContent {
 					r.step = stDone
@@ -256,6 +259,9 @@ func (r *request) afterResume(res coro.Result) bool {
 
 // afterEntryDone is the end of a handler whose threads have all ended.
 func (r *request) afterEntryDone() bool {
+	if r.accessLuaExit(0) {
+		return true // ngx_lua answers NGX_OK: satisfy any is satisfied
+	}
 	if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
 		// ngx_lua ends the request once a rewrite or access handler has
 		// sent the header

@@ -36,7 +36,9 @@ const (
 	stRewrite                   // location rewrite directives
 	stRewriteLua                // rewrite_by_lua
 	stPostRewrite               // back to find-config when the URI changed
+	stAccess                    // the access module: allow, deny (access.go)
 	stAccessLua                 // access_by_lua
+	stPostAccess                // a refusal "satisfy any" kept (access.go)
 	stContent                   // content_by_lua or the static handler
 	stDone                      // end of content: finalize
 )
@@ -153,6 +155,7 @@ type request struct {
 	bodyThen                  func()            // lua_need_request_body: what runs once the body is read
 	uriRewritten              bool              // the URI changed inside the current location (rewrite break, set_uri)
 	fakeConn                  int64             // a timer's connection number in error_log
+	accessCode                int               // a refusal "satisfy any" recorded in the access phase (access.go)
 	eofSent                   bool
 	headOnly                  bool
 	chunked                   bool
@@ -283,8 +286,13 @@ func (r *request) run() {
 		case stFindConfig:
 			loc, caps := r.srv.FindLocation(r.uri)
 			if loc == nil {
-				// no location matches: the server's own static handling
+				// no location matches: the server's own static handling,
+				// after the server's allow/deny
 				r.loc = nil
+				if r.sub == nil && r.checkAccessRules() == accessDenied {
+					r.accessForbidden()
+					return
+				}
 				r.staticContent()
 				return
 			}
@@ -332,12 +340,16 @@ func (r *request) run() {
 				r.step = stFindConfig
 				continue
 			}
-			r.step = stAccessLua
+			r.step = stAccess
+		case stAccess:
+			if !r.accessModule() {
+				return
+			}
 		case stAccessLua:
 			if r.loc.Phases.Access != nil && r.sub == nil && r.waitBodyFirst(stAccessLua) {
 				return
 			}
-			r.step = stContent
+			r.step = stPostAccess
 			// nginx's access phase skips subrequests (ngx_http_core_access_phase:
 			// r != r->main goes to the next phase): a capture reaches a location
 			// that access_by_lua would refuse to a client
@@ -345,6 +357,10 @@ func (r *request) run() {
 				continue
 			}
 			if h := r.loc.Phases.Access; h != nil && !r.runHandler(phaseAccess, h) {
+				return
+			}
+		case stPostAccess:
+			if !r.postAccess() {
 				return
 			}
 		case stContent:
