@@ -14,6 +14,10 @@ type Flow struct {
 	// SatisfyAny is "satisfy any": one access handler granting access is
 	// enough (default "all": every one must).
 	SatisfyAny bool `json:",omitempty"`
+	// ErrorPages are the error_page directives' statuses in file order
+	// (errorpage.go); RecursiveErrorPages is recursive_error_pages on.
+	ErrorPages          []*ErrorPage `json:",omitempty"`
+	RecursiveErrorPages bool         `json:",omitempty"`
 }
 
 // AccessRule is one allow or deny directive.
@@ -46,15 +50,19 @@ func (a *AccessRule) Matches(addr netip.Addr) bool {
 
 // flowLevel is what allow/deny and satisfy set at one level.
 type flowLevel struct {
-	rules   []*AccessRule
-	satisfy *bool
+	rules      []*AccessRule
+	satisfy    *bool
+	errorPages []*ErrorPage
+	recursive  *bool
 }
 
 // mergeFlow returns a child's effective Flow (nil when it is all defaults).
 // As ngx_http_access_merge_loc_conf, a level with any rule of its own
-// replaces its parent's list whole; satisfy is inherited when not set.
+// replaces its parent's list whole, and so does one with an error_page
+// (ngx_http_core_merge_loc_conf); satisfy and recursive_error_pages are
+// inherited when not set.
 func mergeFlow(p *Flow, l *flowLevel) *Flow {
-	if l.rules == nil && l.satisfy == nil {
+	if l.rules == nil && l.satisfy == nil && l.errorPages == nil && l.recursive == nil {
 		return p
 	}
 	c := &Flow{}
@@ -67,7 +75,13 @@ func mergeFlow(p *Flow, l *flowLevel) *Flow {
 	if l.satisfy != nil {
 		c.SatisfyAny = *l.satisfy
 	}
-	if len(c.Access) == 0 && !c.SatisfyAny {
+	if l.errorPages != nil {
+		c.ErrorPages = l.errorPages
+	}
+	if l.recursive != nil {
+		c.RecursiveErrorPages = *l.recursive
+	}
+	if len(c.Access) == 0 && !c.SatisfyAny && len(c.ErrorPages) == 0 && !c.RecursiveErrorPages {
 		return nil
 	}
 	return c

@@ -283,6 +283,8 @@ func directiveSpecs() map[string]spec {
 		"allow":                                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
 		"deny":                                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
 		"satisfy":                                       {ctx: cHSL, min: 1, max: 1, fn: (*builder).satisfy},
+		"error_page":                                    {ctx: cHSL, min: 2, max: -1, fn: (*builder).errorPage},
+		"recursive_error_pages":                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).recursiveErrorPages},
 
 		// rewrite module
 		"return":  {ctx: cSL, min: 1, max: 2, fn: (*builder).returnOp},

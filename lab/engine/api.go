@@ -135,7 +135,7 @@ func (w *worker) ngxIndex(L *lua.LState) int {
 	switch key {
 	case "status":
 		r := w.need(L, "ngx.status (read)")
-		L.Push(lua.LNumber(r.status))
+		L.Push(lua.LNumber(r.respStatus()))
 		return 1
 	case "ctx":
 		r := w.need(L, "ngx.ctx (read)")

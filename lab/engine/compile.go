@@ -211,6 +211,9 @@ func (e *Engine) checkVars() error {
 			if err := checkLogs(l.AccessLogs); err != nil {
 				return err
 			}
+			if err := checkFlowVars(l.Flow, check); err != nil {
+				return err
+			}
 			if err := walk(l.Locations); err != nil {
 				return err
 			}
@@ -222,6 +225,9 @@ func (e *Engine) checkVars() error {
 	}
 	for _, s := range e.cfg.HTTP.Servers {
 		if err := checkLogs(s.AccessLogs); err != nil {
+			return err
+		}
+		if err := checkFlowVars(s.Flow, check); err != nil {
 			return err
 		}
 		if err := checkOps(s.Rewrites); err != nil {

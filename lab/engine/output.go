@@ -75,6 +75,7 @@ func (r *request) sendHeader() bool {
 		return true
 	}
 	r.sendingHeader = true
+	r.status = r.respStatus()
 	if r.status == 0 {
 		r.status = 200
 	}
@@ -189,7 +190,9 @@ func (r *request) sendHeader() bool {
 	if clen >= 0 && st != 204 && st != 304 && !fromLua("Content-Length") {
 		b = append(b, r.headerName("Content-Length")+": "+strconv.FormatInt(clen, 10)+"\r\n"...)
 	}
-	if v, ok := r.headerOut("Last-Modified"); ok && !fromLua("Last-Modified") {
+	if v, ok := r.headerOut("Last-Modified"); ok && !fromLua("Last-Modified") && (st == 200 || st == 206 || st == 304) {
+		// ngx_http_header_filter drops its own from other statuses (an
+		// error page's 404 served from a file); one Lua set goes out below
 		b = append(b, r.headerName("Last-Modified")+": "+escapeHeaderValue(v)+"\r\n"...)
 	}
 	if i := r.findHeader("Location"); i >= 0 && !r.headers[i].lua {
@@ -576,7 +579,7 @@ func (r *request) sendSpecial(status int) {
 // ngx_http_finalize_request: codes of 300 and above, 201 and 204 get nginx's
 // special response if nothing was sent yet.
 func (r *request) finalize(code int) {
-	if r.finalized {
+	if r.finalized || r.errorPage(&code) {
 		return
 	}
 	r.finalized = true

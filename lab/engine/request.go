@@ -156,6 +156,8 @@ type request struct {
 	uriRewritten              bool              // the URI changed inside the current location (rewrite break, set_uri)
 	fakeConn                  int64             // a timer's connection number in error_log
 	accessCode                int               // a refusal "satisfy any" recorded in the access phase (access.go)
+	errStatus                 int               // an error page's status (nginx's r->err_status; errorpage.go)
+	errorPageUsed             bool              // an error_page ran (nginx's r->error_page)
 	eofSent                   bool
 	headOnly                  bool
 	chunked                   bool
@@ -297,6 +299,7 @@ func (r *request) run() {
 				return
 			}
 			if loc.Internal && r.sub == nil && r.uriChanges == 0 {
+				r.loc = loc // its error_page applies
 				r.finalize(404)
 				return
 			}
