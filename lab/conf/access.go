@@ -18,6 +18,11 @@ type Flow struct {
 	// (errorpage.go); RecursiveErrorPages is recursive_error_pages on.
 	ErrorPages          []*ErrorPage `json:",omitempty"`
 	RecursiveErrorPages bool         `json:",omitempty"`
+	// TryFiles is this level's own try_files (never inherited); Alias is
+	// the location's alias, or an enclosing location's when this one
+	// sets neither alias nor root (tryfiles.go).
+	TryFiles *TryFiles `json:",omitempty"`
+	Alias    *Alias    `json:",omitempty"`
 }
 
 // AccessRule is one allow or deny directive.
@@ -54,6 +59,8 @@ type flowLevel struct {
 	satisfy    *bool
 	errorPages []*ErrorPage
 	recursive  *bool
+	tryFiles   *TryFiles
+	alias      *Alias
 }
 
 // mergeFlow returns a child's effective Flow (nil when it is all defaults).
@@ -61,14 +68,13 @@ type flowLevel struct {
 // replaces its parent's list whole, and so does one with an error_page
 // (ngx_http_core_merge_loc_conf); satisfy and recursive_error_pages are
 // inherited when not set.
-func mergeFlow(p *Flow, l *flowLevel) *Flow {
-	if l.rules == nil && l.satisfy == nil && l.errorPages == nil && l.recursive == nil {
-		return p
-	}
+func mergeFlow(p *Flow, lvl *level) *Flow {
+	l := &lvl.flow
 	c := &Flow{}
 	if p != nil {
 		*c = *p
 	}
+	c.TryFiles = l.tryFiles
 	if l.rules != nil {
 		c.Access = l.rules
 	}
@@ -81,7 +87,13 @@ func mergeFlow(p *Flow, l *flowLevel) *Flow {
 	if l.recursive != nil {
 		c.RecursiveErrorPages = *l.recursive
 	}
-	if len(c.Access) == 0 && !c.SatisfyAny && len(c.ErrorPages) == 0 && !c.RecursiveErrorPages {
+	switch {
+	case l.alias != nil:
+		c.Alias = l.alias
+	case lvl.root != nil:
+		c.Alias = nil // a root of its own replaces an inherited alias
+	}
+	if len(c.Access) == 0 && !c.SatisfyAny && len(c.ErrorPages) == 0 && !c.RecursiveErrorPages && c.TryFiles == nil && c.Alias == nil {
 		return nil
 	}
 	return c

@@ -284,6 +284,8 @@ func directiveSpecs() map[string]spec {
 		"deny":                                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
 		"satisfy":                                       {ctx: cHSL, min: 1, max: 1, fn: (*builder).satisfy},
 		"error_page":                                    {ctx: cHSL, min: 2, max: -1, fn: (*builder).errorPage},
+		"try_files":                                     {ctx: cSL, min: 2, max: -1, fn: (*builder).tryFiles},
+		"alias":                                         {ctx: cLocation, min: 1, max: 1, fn: (*builder).alias},
 		"recursive_error_pages":                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).recursiveErrorPages},
 
 		// rewrite module

@@ -214,7 +214,7 @@ func (p settings) merge(l *level) settings {
 	}
 	c.lua = mergeLuaFlags(c.lua, l.luaFlags)
 	c.resp = c.resp.merge(&l.resp)
-	c.flow = mergeFlow(c.flow, &l.flow)
+	c.flow = mergeFlow(c.flow, l)
 	if l.accessLogSet {
 		// ngx_http_log_merge_loc_conf: a level's own logs replace the
 		// parent's; "off" anywhere at the level turns them all off

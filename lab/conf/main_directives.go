@@ -205,6 +205,9 @@ func (b *builder) defaultType(s *scope, d *directive) error {
 // root handles root PATH: where the static handler looks for files
 // (relative paths are relative to the prefix; default "html").
 func (b *builder) root(s *scope, d *directive) error {
+	if s.lvl.seen["alias"] {
+		return errf(d.pos, "\"root\" directive is duplicate, \"alias\" directive was specified earlier")
+	}
 	if err := once(s, d); err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func (r *request) accessForbidden() {
 func (r *request) accessModule() bool {
 	r.accessCode = 0
 	if r.sub != nil {
-		r.step = stContent // ngx_http_core_access_phase: r != r->main
+		r.step = stTryFiles // ngx_http_core_access_phase: r != r->main
 		return true
 	}
 	rc := r.checkAccessRules()
@@ -108,7 +108,7 @@ func (r *request) accessModule() bool {
 func (r *request) postAccess() bool {
 	code := r.accessCode
 	r.accessCode = 0
-	r.step = stContent
+	r.step = stTryFiles
 	switch code {
 	case 0:
 		return true

@@ -473,16 +473,29 @@ func (e *Engine) Workers() int { return len(e.workers) }
 // anywhere in the http block: nginx knows them from load time on.
 func declaredVars(h *conf.HTTP) map[string]struct{} {
 	vars := make(map[string]struct{})
+	addNames := func(names []string) {
+		for _, n := range names {
+			if n != "" {
+				vars[n] = struct{}{}
+			}
+		}
+	}
 	addOps := func(ops []*conf.RewriteOp) {
 		for _, op := range ops {
 			if op.Kind == conf.OpSet || op.Kind == conf.OpSetByLua {
 				vars[op.Var] = struct{}{}
+			}
+			if op.Re != nil {
+				addNames(op.Re.SubexpNames())
 			}
 		}
 	}
 	var walk func([]*conf.Location)
 	walk = func(locs []*conf.Location) {
 		for _, l := range locs {
+			if l.Regex != nil {
+				addNames(l.Regex.SubexpNames()) // (?<name>...) declares $name, as in nginx
+			}
 			addOps(l.Rewrites)
 			walk(l.Locations)
 		}

@@ -100,13 +100,27 @@ func (r *request) respStatus() int {
 	return r.status
 }
 
-// checkFlowVars checks the variables of a level's error_page targets.
+// checkFlowVars checks the variables of a level's error_page, try_files
+// and alias.
 func checkFlowVars(f *conf.Flow, check func(conf.Template) error) error {
 	if f == nil {
 		return nil
 	}
+	tpls := []conf.Template{}
 	for _, p := range f.ErrorPages {
-		if err := check(p.URI); err != nil {
+		tpls = append(tpls, p.URI)
+	}
+	if tf := f.TryFiles; tf != nil {
+		for _, n := range tf.Files {
+			tpls = append(tpls, n.Name)
+		}
+		tpls = append(tpls, tf.Fallback)
+	}
+	if f.Alias != nil {
+		tpls = append(tpls, f.Alias.Path)
+	}
+	for _, t := range tpls {
+		if err := check(t); err != nil {
 			return err
 		}
 	}

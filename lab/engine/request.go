@@ -39,6 +39,7 @@ const (
 	stAccess                    // the access module: allow, deny (access.go)
 	stAccessLua                 // access_by_lua
 	stPostAccess                // a refusal "satisfy any" kept (access.go)
+	stTryFiles                  // try_files (tryfiles.go)
 	stContent                   // content_by_lua or the static handler
 	stDone                      // end of content: finalize
 )
@@ -158,6 +159,7 @@ type request struct {
 	accessCode                int               // a refusal "satisfy any" recorded in the access phase (access.go)
 	errStatus                 int               // an error page's status (nginx's r->err_status; errorpage.go)
 	errorPageUsed             bool              // an error_page ran (nginx's r->error_page)
+	argsEmpty                 bool              // $args is "" rather than not found (try_files' fallback URI; tryfiles.go)
 	eofSent                   bool
 	headOnly                  bool
 	chunked                   bool
@@ -366,6 +368,10 @@ func (r *request) run() {
 			if !r.postAccess() {
 				return
 			}
+		case stTryFiles:
+			if !r.tryFiles() {
+				return
+			}
 		case stContent:
 			if r.loc.Phases.Content != nil && r.waitBodyFirst(stContent) {
 				return
@@ -424,6 +430,7 @@ func (r *request) internalRedirect() bool {
 		return true
 	}
 	r.uri, r.args = r.execURI, r.execArgs
+	r.argsEmpty = false
 	r.step = stServerRewrite
 	return true
 }

@@ -36,7 +36,11 @@ func (r *request) staticContent() {
 		r.finalize(405)
 		return
 	}
-	path := root + r.uri
+	path, ok := r.docPath(root, r.uri)
+	if !ok {
+		r.finalize(500)
+		return
+	}
 
 	if strings.HasSuffix(r.uri, "/") {
 		// the index module: an internal redirect to the first index file found

@@ -185,7 +185,7 @@ func init() {
 	}, "uri", "document_uri")
 	def(func(r *request) (string, bool) {
 		if r.args == "" {
-			return "", false
+			return "", r.argsEmpty
 		}
 		return r.args, true
 	}, "args", "query_string")
