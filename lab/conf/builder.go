@@ -7,7 +7,7 @@ import (
 )
 
 // ctxMask is the set of contexts a directive may appear in.
-type ctxMask uint8
+type ctxMask uint16
 
 const (
 	cMain ctxMask = 1 << iota
@@ -17,9 +17,12 @@ const (
 	cLocation
 	cTypes
 	cUpstream
+	cSIF // an if block at server level
+	cLIF // an if block in a location
 
 	cHSL = cHTTP | cServer | cLocation
 	cSL  = cServer | cLocation
+	cIF  = cSIF | cLIF
 )
 
 // directive is one directive as read, before its handler runs.
@@ -96,6 +99,8 @@ type scope struct {
 	up  *Upstream
 	// mapping is the map block being read (ctx cMap).
 	mapping *Map
+	// ops: inside an if block, where its rewrite directives go.
+	ops *[]*RewriteOp
 }
 
 // listenState tracks what has been declared for one listen address.
@@ -227,11 +232,11 @@ func directiveSpecs() map[string]spec {
 
 		// http, server, location
 		"types":                                         {ctx: cHSL, block: true, fn: (*builder).types},
-		"access_log":                                    {ctx: cHSL, min: 1, max: -1, fn: (*builder).accessLog},
+		"access_log":                                    {ctx: cHSL | cLIF, min: 1, max: -1, fn: (*builder).accessLog},
 		"log_format":                                    {ctx: cHTTP, min: 2, max: -1, fn: (*builder).logFormat},
 		"lua_package_path":                              {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaPackagePath},
 		"lua_package_cpath":                             {ctx: cHTTP, min: 1, max: 1, fn: onceIgnored},
-		"lua_code_cache":                                {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCodeCache},
+		"lua_code_cache":                                {ctx: cHSL | cLIF, min: 1, max: 1, fn: (*builder).luaCodeCache},
 		"lua_shared_dict":                               {ctx: cHTTP, min: 2, max: 2, fn: (*builder).sharedDict},
 		"lua_max_pending_timers":                        {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaNum},
 		"lua_max_running_timers":                        {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaNum},
@@ -240,7 +245,7 @@ func directiveSpecs() map[string]spec {
 		"lua_malloc_trim":                               {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaMallocTrim},
 		"rewrite_by_lua_no_postpone":                    {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaHTTPFlag},
 		"access_by_lua_no_postpone":                     {ctx: cHTTP, min: 1, max: 1, fn: (*builder).luaHTTPFlag},
-		"lua_need_request_body":                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaFlag},
+		"lua_need_request_body":                         {ctx: cHSL | cLIF, min: 1, max: 1, fn: (*builder).luaFlag},
 		"lua_http10_buffering":                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaFlag},
 		"lua_socket_log_errors":                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaFlag},
 		"lua_transform_underscores_in_response_headers": {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaFlag},
@@ -252,13 +257,13 @@ func directiveSpecs() map[string]spec {
 		"tcp_nopush":                                    {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"tcp_nodelay":                                   {ctx: cHSL, min: 1, max: 1, fn: (*builder).flagIgnored},
 		"server_tokens":                                 {ctx: cHSL, min: 1, max: 1, fn: onceIgnored},
-		"add_header":                                    {ctx: cHSL, min: 2, max: 3, fn: (*builder).addHeader},
-		"root":                                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).root},
+		"add_header":                                    {ctx: cHSL | cLIF, min: 2, max: 3, fn: (*builder).addHeader},
+		"root":                                          {ctx: cHSL | cLIF, min: 1, max: 1, fn: (*builder).root},
 		"upstream":                                      {ctx: cHTTP, min: 1, max: 1, block: true, fn: (*builder).upstream},
 		"keepalive":                                     {ctx: cUpstream, min: 1, max: 1, fn: (*builder).upstreamKeepalive},
 		"balancer_by_lua_block":                         {ctx: cUpstream, block: true, luaBlock: true, fn: (*builder).balancerByLua},
 		"balancer_by_lua_file":                          {ctx: cUpstream, min: 1, max: 1, fn: (*builder).balancerByLua},
-		"proxy_pass":                                    {ctx: cLocation, min: 1, max: 1, fn: (*builder).proxyPass},
+		"proxy_pass":                                    {ctx: cLocation | cLIF, min: 1, max: 1, fn: (*builder).proxyPass},
 		"internal":                                      {ctx: cLocation, min: 0, max: 0, fn: (*builder).internal},
 		"proxy_set_header":                              {ctx: cHSL, min: 2, max: 2, fn: (*builder).proxySetHeader},
 		"proxy_http_version":                            {ctx: cHSL, min: 1, max: 1, fn: (*builder).proxyHTTPVersion},
@@ -273,7 +278,7 @@ func directiveSpecs() map[string]spec {
 		"keepalive_requests":                            {ctx: cHSL, min: 1, max: 1, fn: (*builder).keepaliveRequests},
 		"underscores_in_headers":                        {ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).underscoresInHeaders},
 		"lua_check_client_abort":                        {ctx: cHSL, min: 1, max: 1, fn: (*builder).luaCheckClientAbort},
-		"limit_rate":                                    {ctx: cHSL, min: 1, max: 1, fn: (*builder).limitRate},
+		"limit_rate":                                    {ctx: cHSL | cLIF, min: 1, max: 1, fn: (*builder).limitRate},
 		"limit_rate_after":                              {ctx: cHSL, min: 1, max: 1, fn: (*builder).limitRate},
 		"index":                                         {ctx: cHSL, min: 1, max: -1, fn: (*builder).index},
 		"server":                                        {ctx: cHTTP, block: true, fn: (*builder).server},
@@ -283,20 +288,22 @@ func directiveSpecs() map[string]spec {
 		"allow":                                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
 		"deny":                                          {ctx: cHSL, min: 1, max: 1, fn: (*builder).accessRule},
 		"satisfy":                                       {ctx: cHSL, min: 1, max: 1, fn: (*builder).satisfy},
-		"error_page":                                    {ctx: cHSL, min: 2, max: -1, fn: (*builder).errorPage},
+		"error_page":                                    {ctx: cHSL | cLIF, min: 2, max: -1, fn: (*builder).errorPage},
 		"try_files":                                     {ctx: cSL, min: 2, max: -1, fn: (*builder).tryFiles},
 		"alias":                                         {ctx: cLocation, min: 1, max: 1, fn: (*builder).alias},
 		"recursive_error_pages":                         {ctx: cHSL, min: 1, max: 1, fn: (*builder).recursiveErrorPages},
 
 		// rewrite module
-		"return":  {ctx: cSL, min: 1, max: 2, fn: (*builder).returnOp},
-		"rewrite": {ctx: cSL, min: 2, max: 3, fn: (*builder).rewriteOp},
-		"set":     {ctx: cSL, min: 2, max: 2, fn: (*builder).setOp},
+		"return":  {ctx: cSL | cIF, min: 1, max: 2, fn: (*builder).returnOp},
+		"break":   {ctx: cSL | cIF, min: 0, max: 0, fn: (*builder).breakOp},
+		"if":      {ctx: cSL, min: 1, max: -1, block: true, fn: (*builder).ifOp},
+		"rewrite": {ctx: cSL | cIF, min: 2, max: 3, fn: (*builder).rewriteOp},
+		"set":     {ctx: cSL | cIF, min: 2, max: 2, fn: (*builder).setOp},
 
 		// set_by_lua*
-		"set_by_lua_block": {ctx: cSL, min: 1, max: 1, block: true, luaBlock: true, fn: (*builder).setByLua},
-		"set_by_lua":       {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
-		"set_by_lua_file":  {ctx: cSL, min: 2, max: -1, fn: (*builder).setByLua},
+		"set_by_lua_block": {ctx: cSL | cIF, min: 1, max: 1, block: true, luaBlock: true, fn: (*builder).setByLua},
+		"set_by_lua":       {ctx: cSL | cIF, min: 2, max: -1, fn: (*builder).setByLua},
+		"set_by_lua_file":  {ctx: cSL | cIF, min: 2, max: -1, fn: (*builder).setByLua},
 	}
 	responseSpecs(m)
 	// init_by_lua*, init_worker_by_lua* and the request phases.
@@ -305,8 +312,8 @@ func directiveSpecs() map[string]spec {
 		ctx  ctxMask
 	}{
 		{"init_by_lua", cHTTP}, {"init_worker_by_lua", cHTTP},
-		{"rewrite_by_lua", cHSL}, {"access_by_lua", cHSL}, {"content_by_lua", cLocation},
-		{"header_filter_by_lua", cHSL}, {"body_filter_by_lua", cHSL}, {"log_by_lua", cHSL},
+		{"rewrite_by_lua", cHSL | cLIF}, {"access_by_lua", cHSL | cLIF}, {"content_by_lua", cLocation | cLIF},
+		{"header_filter_by_lua", cHSL | cLIF}, {"body_filter_by_lua", cHSL | cLIF}, {"log_by_lua", cHSL | cLIF},
 	} {
 		m[p.name+"_block"] = spec{ctx: p.ctx, block: true, luaBlock: true, fn: (*builder).luaHandler}
 		m[p.name] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}

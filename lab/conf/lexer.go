@@ -80,6 +80,10 @@ func (lx *lexer) next() ([]word, tokKind, error) {
 				return words, tokEnd, nil
 			case ch == '{':
 				return words, tokBlockStart, nil
+			case ch == ')':
+				// ngx_conf_read_token: ")" may follow a quoted word
+				// (if ($a = "")) and starts the next word
+				lastSpace, needSpace = true, false
 			default:
 				return nil, 0, errf(lx.at(lx.line), "unexpected \"%c\"", ch)
 			}

@@ -239,6 +239,9 @@ func (p settings) merge(l *level) settings {
 func (b *builder) mergeLocations(locs []*Location, parent settings) {
 	for _, loc := range locs {
 		v := parent.merge(b.locLevels[loc])
+		if loc.Modifier == ModIf {
+			inheritIntoIf(loc, b.locLevels[loc], parent, &v)
+		}
 		loc.DefaultType, loc.AddHeaders = v.defaultType, v.addHeaders
 		loc.ClientMaxBodySize, loc.KeepaliveTimeout = v.maxBody, v.keepalive
 		loc.LuaCodeCache = v.codeCache
@@ -251,6 +254,7 @@ func (b *builder) mergeLocations(locs []*Location, parent settings) {
 		loc.Phases = v.phases
 		loc.Flow = v.flow
 		b.mergeLocations(loc.Locations, v)
+		b.mergeLocations(loc.Ifs, v)
 	}
 }
 

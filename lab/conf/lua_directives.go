@@ -148,6 +148,10 @@ func varName(d *directive) (string, error) {
 
 // addRewrite appends a rewrite-module operation to the server or location.
 func addRewrite(s *scope, op *RewriteOp) {
+	if s.ops != nil { // inside an if block
+		*s.ops = append(*s.ops, op)
+		return
+	}
 	if s.loc != nil {
 		s.loc.Rewrites = append(s.loc.Rewrites, op)
 		return

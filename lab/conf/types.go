@@ -197,6 +197,7 @@ const (
 	ModRegex                       // location ~ re
 	ModRegexNoCase                 // location ~* re
 	ModNamed                       // location @name
+	ModIf                          // an if block inside a location (never matched by lookup)
 )
 
 // Location is one location block.
@@ -249,7 +250,10 @@ type Location struct {
 	Parent *Location `json:"-"`
 	// Flow are the effective access and flow settings (nil: defaults).
 	Flow *Flow `json:",omitempty"`
-	Pos  Pos
+	// Ifs are the location configurations of the if blocks inside this
+	// one (ModIf; the request switches to one when its condition holds).
+	Ifs []*Location `json:",omitempty"`
+	Pos Pos
 }
 
 // Handlers are the Lua handlers of the request phases; nil fields are absent.
@@ -310,6 +314,8 @@ const (
 	OpRewrite                       // rewrite regex replacement [flag]
 	OpSet                           // set $var value
 	OpSetByLua                      // set_by_lua_block $var { ... } (and set_by_lua / set_by_lua_file)
+	OpIf                            // if (cond) { ... } (ifblock.go)
+	OpBreak                         // break
 )
 
 // RewriteFlag is a rewrite directive's flag.
@@ -351,6 +357,11 @@ type RewriteOp struct {
 	// set_by_lua*.
 	Tpl     Template
 	ArgTpls []Template `json:"-"`
+	// If: Cond, the directives of its block (Ops) and, at location
+	// level, the if's own location configuration (Loc).
+	Cond *IfCond      `json:",omitempty"`
+	Ops  []*RewriteOp `json:",omitempty"`
+	Loc  *Location    `json:"-"`
 	// Redirect is set when a rewrite answers with a redirect: the
 	// replacement starts with http://, https:// or $scheme, or the flag is
 	// redirect or permanent.

@@ -82,6 +82,9 @@ func (e *Engine) openAccessLogs() error {
 			if err := walk(l.Locations); err != nil {
 				return err
 			}
+			if err := walk(l.Ifs); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

@@ -56,11 +56,13 @@ func (e *Engine) compileAll() {
 		add(hs.BodyFilter)
 		add(hs.Log)
 	}
-	addOps := func(ops []*conf.RewriteOp) {
+	var addOps func(ops []*conf.RewriteOp)
+	addOps = func(ops []*conf.RewriteOp) {
 		for _, op := range ops {
 			if op.Kind == conf.OpSetByLua {
 				add(op.Lua)
 			}
+			addOps(op.Ops) // an if block's
 		}
 	}
 	walk = func(locs []*conf.Location) {
@@ -68,6 +70,7 @@ func (e *Engine) compileAll() {
 			addHandlers(&l.Phases)
 			addOps(l.Rewrites)
 			walk(l.Locations)
+			walk(l.Ifs)
 		}
 	}
 	for _, s := range h.Servers {
@@ -144,9 +147,16 @@ func (e *Engine) checkVars() error {
 		}
 		return nil
 	}
-	checkOps := func(ops []*conf.RewriteOp) error {
+	var checkOps func(ops []*conf.RewriteOp) error
+	checkOps = func(ops []*conf.RewriteOp) error {
 		for _, op := range ops {
 			if err := check(op.Tpl); err != nil {
+				return err
+			}
+			if err := checkIfVars(op, check); err != nil {
+				return err
+			}
+			if err := checkOps(op.Ops); err != nil {
 				return err
 			}
 			if err := checkCode(op.Lua); err != nil {
@@ -215,6 +225,9 @@ func (e *Engine) checkVars() error {
 				return err
 			}
 			if err := walk(l.Locations); err != nil {
+				return err
+			}
+			if err := walk(l.Ifs); err != nil {
 				return err
 			}
 		}

@@ -480,8 +480,13 @@ func declaredVars(h *conf.HTTP) map[string]struct{} {
 			}
 		}
 	}
-	addOps := func(ops []*conf.RewriteOp) {
+	var addOps func(ops []*conf.RewriteOp)
+	addOps = func(ops []*conf.RewriteOp) {
 		for _, op := range ops {
+			addOps(op.Ops) // an if block's
+			if op.Cond != nil && op.Cond.Re != nil {
+				addNames(op.Cond.Re.SubexpNames())
+			}
 			if op.Kind == conf.OpSet || op.Kind == conf.OpSetByLua {
 				vars[op.Var] = struct{}{}
 			}

@@ -14,10 +14,50 @@ import (
 // whether the phase engine goes on; it may move r.step (a rewrite with
 // "last" or a changed URI goes back to location lookup).
 func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
-	server := r.step == stServerRewrite
-	changed := false
+	st := &rewriteRun{server: r.step == stServerRewrite}
+	if done, goOn := r.execRewriteOps(ops, st); done {
+		return goOn
+	}
+	if st.changed && !st.server {
+		if !r.countURIChange() {
+			return false
+		}
+		r.step = stFindConfig
+	}
+	return true
+}
+
+// rewriteRun is the state of one run of a level's rewrite directives.
+type rewriteRun struct {
+	server  bool // the server level's (before location lookup)
+	changed bool // a rewrite without flag changed the URI
+}
+
+// execRewriteOps runs ops (a level's, or an if block's); done reports that
+// the directives stopped (return, break, a rewrite flag), goOn then what
+// runRewriteOps answers.
+func (r *request) execRewriteOps(ops []*conf.RewriteOp, st *rewriteRun) (done, goOn bool) {
+	server := st.server
 	for _, op := range ops {
 		switch op.Kind {
+		case conf.OpIf:
+			if !r.ifHolds(op.Cond) {
+				continue
+			}
+			if op.Loc != nil {
+				r.loc = op.Loc // the if's location configuration (ifblock.go)
+			}
+			if done, goOn := r.execRewriteOps(op.Ops, st); done {
+				return true, goOn
+			}
+		case conf.OpBreak:
+			// ngx_http_script_break_code: stop, and forget a URI change
+			if server {
+				r.step = stFindConfig
+			} else {
+				r.step = stRewriteLua
+			}
+			return true, true
 		case conf.OpSet:
 			r.setVar(op.Var, r.expandTpl(op.Tpl))
 		case conf.OpSetByLua:
@@ -30,7 +70,7 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 			r.args0 = nil
 			if !ok {
 				r.finalize(500)
-				return false
+				return true, false
 			}
 			v := ""
 			if len(vals) > 0 && vals[0] != lua.LNil {
@@ -39,7 +79,7 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 			r.setVar(op.Var, v)
 		case conf.OpReturn:
 			r.doReturn(op)
-			return false
+			return true, false
 		case conf.OpRewrite:
 			if op.Re == nil {
 				continue
@@ -65,7 +105,7 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 				}
 				r.setHeader("Location", []string{r.absoluteLocation(loc)})
 				r.finalize(status)
-				return false
+				return true, false
 			}
 			if i := strings.IndexByte(repl, '?'); i >= 0 {
 				newArgs := repl[i+1:]
@@ -79,35 +119,29 @@ func (r *request) runRewriteOps(ops []*conf.RewriteOp) bool {
 			}
 			r.uri = repl
 			r.uriRewritten = true
-			changed = true
+			st.changed = true
 			switch op.Flag {
 			case conf.FlagLast:
 				if server {
 					r.step = stFindConfig
-					return true
+					return true, true
 				}
 				if !r.countURIChange() {
-					return false
+					return true, false
 				}
 				r.step = stFindConfig
-				return true
+				return true, true
 			case conf.FlagBreak:
 				if server {
 					r.step = stFindConfig
 				} else {
 					r.step = stRewriteLua
 				}
-				return true
+				return true, true
 			}
 		}
 	}
-	if changed && !server {
-		if !r.countURIChange() {
-			return false
-		}
-		r.step = stFindConfig
-	}
-	return true
+	return false, true
 }
 
 // doReturn answers as the return directive does.

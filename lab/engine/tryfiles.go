@@ -115,3 +115,24 @@ func (r *request) tryFiles() bool {
 	r.argsEmpty = true // ngx_http_split_args leaves an empty, not a missing, query
 	return true
 }
+
+// documentRoot is $document_root: the root, or the alias (expanded) where
+// one applies, as ngx_http_variable_document_root.
+func (r *request) documentRoot() (string, bool) {
+	if f := r.flow(); f != nil && f.Alias != nil && r.loc != nil {
+		p := r.expandTpl(f.Alias.Path)
+		if !strings.HasPrefix(p, "/") {
+			p = strings.TrimSuffix(r.w.e.cfg.Prefix, "/") + "/" + p
+		}
+		return p, true
+	}
+	return r.docRoot(), true
+}
+
+// requestFilename is $request_filename: the URI mapped to a file path.
+func (r *request) requestFilename() (string, bool) {
+	if f := r.flow(); f != nil && f.Alias != nil && r.loc != nil && r.uriRewritten {
+		return "", false
+	}
+	return r.docPath(r.docRoot(), r.uri)
+}

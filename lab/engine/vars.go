@@ -183,6 +183,8 @@ func init() {
 	def(func(r *request) (string, bool) {
 		return r.uri, true
 	}, "uri", "document_uri")
+	def((*request).documentRoot, "document_root")       // tryfiles.go
+	def((*request).requestFilename, "request_filename") // tryfiles.go
 	def(func(r *request) (string, bool) {
 		if r.args == "" {
 			return "", r.argsEmpty
