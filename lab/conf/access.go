@@ -23,6 +23,10 @@ type Flow struct {
 	// sets neither alias nor root (tryfiles.go).
 	TryFiles *TryFiles `json:",omitempty"`
 	Alias    *Alias    `json:",omitempty"`
+	// Referers is valid_referers (nil: none; $invalid_referer is then
+	// empty); ServerTokensOff is "server_tokens off" (referer.go).
+	Referers        *Referers `json:",omitempty"`
+	ServerTokensOff bool      `json:",omitempty"`
 }
 
 // AccessRule is one allow or deny directive.
@@ -55,12 +59,14 @@ func (a *AccessRule) Matches(addr netip.Addr) bool {
 
 // flowLevel is what allow/deny and satisfy set at one level.
 type flowLevel struct {
-	rules      []*AccessRule
-	satisfy    *bool
-	errorPages []*ErrorPage
-	recursive  *bool
-	tryFiles   *TryFiles
-	alias      *Alias
+	rules        []*AccessRule
+	satisfy      *bool
+	errorPages   []*ErrorPage
+	recursive    *bool
+	tryFiles     *TryFiles
+	alias        *Alias
+	referers     *Referers
+	serverTokens *string
 }
 
 // mergeFlow returns a child's effective Flow (nil when it is all defaults).
@@ -87,13 +93,20 @@ func mergeFlow(p *Flow, lvl *level) *Flow {
 	if l.recursive != nil {
 		c.RecursiveErrorPages = *l.recursive
 	}
+	if l.referers != nil {
+		c.Referers = l.referers
+	}
+	if l.serverTokens != nil {
+		c.ServerTokensOff = *l.serverTokens == "off"
+	}
 	switch {
 	case l.alias != nil:
 		c.Alias = l.alias
 	case lvl.root != nil:
 		c.Alias = nil // a root of its own replaces an inherited alias
 	}
-	if len(c.Access) == 0 && !c.SatisfyAny && len(c.ErrorPages) == 0 && !c.RecursiveErrorPages && c.TryFiles == nil && c.Alias == nil {
+	if len(c.Access) == 0 && !c.SatisfyAny && len(c.ErrorPages) == 0 && !c.RecursiveErrorPages && c.TryFiles == nil && c.Alias == nil &&
+		c.Referers == nil && !c.ServerTokensOff {
 		return nil
 	}
 	return c

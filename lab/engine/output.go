@@ -166,7 +166,7 @@ func (r *request) sendHeader() bool {
 	// nginx's own Server and Date, unless Lua set them (they go out with
 	// the other headers, in the order set) or cleared them (none at all)
 	if !r.serverCleared && r.findHeader("Server") < 0 {
-		b = append(b, "Server: "+serverHeader+"\r\n"...)
+		b = append(b, "Server: "+r.serverSignature()+"\r\n"...)
 	}
 	if !r.dateCleared && r.findHeader("Date") < 0 {
 		b = append(b, "Date: "...)
@@ -544,7 +544,7 @@ func (r *request) onFlushed() {
 // or an empty body for codes without one).
 func (r *request) sendSpecial(status int) {
 	r.status = status
-	page := http1.ErrorPage(status)
+	page := r.specialPage(status)
 	switch status {
 	case 400, 413, 414, 494, 500, 501:
 		r.keepAlive = false

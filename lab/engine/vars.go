@@ -185,6 +185,7 @@ func init() {
 	}, "uri", "document_uri")
 	def((*request).documentRoot, "document_root")       // tryfiles.go
 	def((*request).requestFilename, "request_filename") // tryfiles.go
+	def((*request).invalidReferer, "invalid_referer")   // referer.go
 	def(func(r *request) (string, bool) {
 		if r.args == "" {
 			return "", r.argsEmpty
