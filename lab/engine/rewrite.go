@@ -89,6 +89,11 @@ func (r *request) execRewriteOps(ops []*conf.RewriteOp, st *rewriteRun) (done, g
 				continue
 			}
 			r.captures = m
+			for i, name := range op.Re.SubexpNames() {
+				if name != "" && i < len(m) {
+					r.setVar(name, m[i]) // (?<name>...) sets $name, as in nginx
+				}
+			}
 			repl := r.expandTpl(op.Tpl)
 			if op.Redirect || op.Flag == conf.FlagRedirect || op.Flag == conf.FlagPermanent {
 				status := 302
