@@ -179,6 +179,7 @@ var errorCases = []struct {
 	{"valid_referers args", "http { server { listen 127.0.0.1:1; valid_referers; } }", `invalid number of arguments in "valid_referers" directive in DIR/nginx.conf:4`, false},
 	{"valid_referers in http", "http { valid_referers none; }", `"valid_referers" directive is not allowed here in DIR/nginx.conf:4`, false},
 	{"valid_referers regex", "http { server { listen 127.0.0.1:1; valid_referers ~(; } }", `pcre2_compile() failed: missing closing parenthesis in "(" in DIR/nginx.conf:4`, false},
+	{"valid_referers only none", "http { server { listen 127.0.0.1:1; valid_referers none blocked; } }", `the "none" or "blocked" referers are specified in the "valid_referers" directive without any valid referer`, false},
 	{"nested named", "http { server { location /a { location @b {} } } }", `named location "@b" can be on the server level only in DIR/nginx.conf:4`, false},
 	{"inside named", "http { server { location @a { location /b {} } } }", `location "/b" cannot be inside the named location "@a" in DIR/nginx.conf:4`, false},
 	{"location modifier", "http { server { location zz /a {} } }", `invalid location modifier "zz" in DIR/nginx.conf:4`, false},

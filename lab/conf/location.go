@@ -123,6 +123,9 @@ func (b *builder) finishHTTP() error {
 			return err
 		}
 	}
+	if err := b.checkReferers(); err != nil {
+		return err
+	}
 	return checkAllCharsetMaps(h)
 }
 

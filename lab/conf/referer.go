@@ -75,3 +75,22 @@ func (b *builder) serverTokens(s *scope, d *directive) error {
 	s.lvl.flow.serverTokens = &v
 	return nil
 }
+
+// checkReferers refuses a valid_referers list with only "none" or
+// "blocked", as ngx_http_referer_merge_conf does (without a position).
+func (b *builder) checkReferers() error {
+	levels := make([]*level, 0, len(b.srvLevels)+len(b.locLevels))
+	for _, l := range b.srvLevels {
+		levels = append(levels, l)
+	}
+	for _, l := range b.locLevels {
+		levels = append(levels, l)
+	}
+	for _, l := range levels {
+		rf := l.flow.referers
+		if rf != nil && (rf.None || rf.Blocked) && len(rf.Hosts) == 0 && len(rf.Regexes) == 0 && !rf.ServerNames {
+			return &Error{Msg: "the \"none\" or \"blocked\" referers are specified in the \"valid_referers\" directive without any valid referer"}
+		}
+	}
+	return nil
+}
