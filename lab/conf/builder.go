@@ -19,6 +19,7 @@ const (
 	cUpstream
 	cSIF // an if block at server level
 	cLIF // an if block in a location
+	cMap // a map block's lines (mapblock.go)
 
 	cHSL = cHTTP | cServer | cLocation
 	cSL  = cServer | cLocation

@@ -43,8 +43,6 @@ type MapRegex struct {
 	Names []string `json:",omitempty"`
 }
 
-// cMap is the context of a map block's lines.
-const cMap ctxMask = 1 << 7
 
 // mapBlock handles map SOURCE $VARIABLE { ... }.
 func (b *builder) mapBlock(s *scope, d *directive) error {
