@@ -316,21 +316,6 @@ func (r *request) endThread(why string) {
 	r.timer = nil
 }
 
-// abort stops whatever the request waits for (the client went away).
-func (r *request) abort() {
-	r.w.loop.StopTimer(r.timer)
-	r.timer = nil
-	if r.th != nil {
-		r.endThread("aborted")
-	}
-	r.exitPhase()
-	if !r.finalized {
-		r.finalized = true
-		r.runLogPhase()
-		r.traceEnd()
-	}
-}
-
 // runSync runs a filter, log or set handler to completion. ngx_lua calls
 // these on the VM's main thread; the engine runs them in an internal
 // coroutine so that a yield is caught as the error it is there (their APIs

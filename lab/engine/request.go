@@ -242,40 +242,6 @@ const (
 	bodyRead
 )
 
-// startRequest begins the phase engine for a parsed request head.
-func startRequest(c *conn, head *http1.Request) {
-	w := c.w
-	r := &request{
-		w: w, c: c, id: w.e.seq.req.Add(1), head: head,
-		method: head.Method, uri: head.URI, args: head.Args,
-		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
-		start: w.loop.Now(),
-	}
-	r.headOnly = head.Method == "HEAD"
-	c.req = r
-	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
-	if !r.srv.Body.UnderscoresInHeaders {
-		r.dropUnderscoreHeaders()
-	}
-	for _, line := range head.IgnoredHeaders {
-		r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s\" while reading client request headers", line))
-	}
-	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
-	}
-	r.run()
-}
-
-// newBareRequest makes a request object for answering a request that could
-// not be parsed (400, 413, ...): it only sends a special response.
-func newBareRequest(c *conn, status int) *request {
-	r := &request{w: c.w, c: c, id: c.w.e.seq.req.Add(1), status: status, method: "GET", start: c.w.loop.Now()}
-	r.head = &http1.Request{Major: 1, Minor: 1, Method: "GET", ContentLength: -1}
-	c.req = r
-	r.step = stDone
-	return r
-}
-
 // run drives the phase engine until the request waits or is finalized.
 func (r *request) run() {
 	for !r.finalized {

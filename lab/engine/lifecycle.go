@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/restylab/restylab/lab/http1"
+	"github.com/restylab/restylab/lab/trace"
+)
+
+// A request's life, as nginx's ngx_http_request.c tells it: it starts when
+// a request head is parsed (startRequest, or newBareRequest for one that
+// could not be), runs its phases (request.go's run), ends with finalize
+// (nginx's special responses, error_page), and finalizeDone writes what is
+// pending, runs the log phase and hands the connection back; abort ends it
+// early when the client went away.
+
+// startRequest begins the phase engine for a parsed request head.
+func startRequest(c *conn, head *http1.Request) {
+	w := c.w
+	r := &request{
+		w: w, c: c, id: w.e.seq.req.Add(1), head: head,
+		method: head.Method, uri: head.URI, args: head.Args,
+		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
+		start: w.loop.Now(),
+	}
+	r.headOnly = head.Method == "HEAD"
+	c.req = r
+	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
+	if !r.srv.Body.UnderscoresInHeaders {
+		r.dropUnderscoreHeaders()
+	}
+	for _, line := range head.IgnoredHeaders {
+		r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s\" while reading client request headers", line))
+	}
+	if w.rec.Enabled() {
+		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
+	}
+	r.run()
+}
+
+// newBareRequest makes a request object for answering a request that could
+// not be parsed (400, 413, ...): it only sends a special response.
+func newBareRequest(c *conn, status int) *request {
+	r := &request{w: c.w, c: c, id: c.w.e.seq.req.Add(1), status: status, method: "GET", start: c.w.loop.Now()}
+	r.head = &http1.Request{Major: 1, Minor: 1, Method: "GET", ContentLength: -1}
+	c.req = r
+	r.step = stDone
+	return r
+}
+
+// finalize ends the request with code (0: normal end of content). Like
+// ngx_http_finalize_request: codes of 300 and above, 201 and 204 get nginx's
+// special response if nothing was sent yet.
+func (r *request) finalize(code int) {
+	if r.finalized || r.errorPage(&code) {
+		return
+	}
+	r.finalized = true
+	r.killThreads()
+	if r.th != nil {
+		r.endThread("finalize")
+	}
+	r.exitPhase()
+	if r.c == nil {
+		return
+	}
+	if r.sub != nil {
+		r.finalizeSub(code)
+		return
+	}
+	switch {
+	case code == -1 || code == 444 || code == 408:
+		// ngx.ERROR, 444 and 408 (nginx terminates a request that timed
+		// out: difftest conn/return_408) close the connection with no
+		// (further) response; what was not written yet is lost. $status
+		// is 000 for ngx.ERROR before any output.
+		r.keepAlive = false
+		if code == 444 || code == 408 {
+			r.status = code
+		} else if !r.headerSent {
+			r.status = 0
+		}
+		r.c.wbuf = r.c.wbuf[:r.c.wpos]
+		r.unflushed = 0
+		r.c.closing = true
+		r.runLogPhase()
+		r.traceEnd()
+		r.c.requestDone(false, 0)
+		r.c.close("ngx.exit(" + strconv.Itoa(code) + ")")
+		return
+	case (code >= 300 || code == 201 || code == 204) && !r.headerSent:
+		r.sendSpecial(code)
+	case code >= 200 && !r.headerSent:
+		r.status = code
+	}
+	if !r.headerSent && !r.broken && (r.buffering10 || r.wantsBuffer10()) {
+		r.output(nil, true) // sends the held HTTP/1.0 body with its length
+	}
+	if !r.headerSent {
+		r.sendHeader()
+	}
+	if !r.eofSent && !r.broken {
+		r.output(nil, true)
+	}
+	if r.c.closed {
+		// a filter failed on the way out: the connection is gone (its
+		// close skipped the log phase, the request being finalized)
+		r.runLogPhase()
+		r.traceEnd()
+		return
+	}
+	r.finalizeDone()
+}
+
+// finalizeDone writes what is pending, runs the log phase and hands the
+// connection back for keep-alive or closing.
+func (r *request) finalizeDone() {
+	r.finalized = true
+	r.unflushed = 0
+	r.c.flush()
+	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) && r.bodyDecoder == nil {
+		// the body was never read: skip it before the next request
+		r.c.discard = http1.NewBodyDecoder(r.head, http1.Limits{})
+	} else if r.bodyState == bodyReading || (r.reqSock != nil && r.reqSock.bodyLeft > 0) {
+		// a body only partly read: the connection cannot carry another request
+		r.keepAlive = false
+	}
+	r.runLogPhase()
+	r.traceEnd()
+	ka := r.w.e.cfg.HTTP.KeepaliveTimeout
+	if r.loc != nil {
+		ka = r.loc.KeepaliveTimeout
+	}
+	r.c.linger = r.respSettings().Conn // lingering_close for finishClose
+	// keepalive_timeout 0 turns keep-alive off
+	r.c.requestDone(r.keepAlive && !r.clientGone && ka > 0, r.w.e.capTimeout(ka))
+}
+
+// abort stops whatever the request waits for (the client went away).
+func (r *request) abort() {
+	r.w.loop.StopTimer(r.timer)
+	r.timer = nil
+	if r.th != nil {
+		r.endThread("aborted")
+	}
+	r.exitPhase()
+	if !r.finalized {
+		r.finalized = true
+		r.runLogPhase()
+		r.traceEnd()
+	}
+}
