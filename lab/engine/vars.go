@@ -176,6 +176,10 @@ func init() {
 	builtinVars = map[string]varDef{}
 	def := func(get func(r *request) (string, bool), names ...string) {
 		for _, n := range names {
+			if _, twice := builtinVars[n]; twice {
+				// two definitions: the later would silently win
+				panic("engine: built-in variable $" + n + " defined twice")
+			}
 			builtinVars[n] = varDef{get: get, writable: !readOnlyVar(n)}
 		}
 	}
@@ -383,9 +387,7 @@ func init() {
 	def(func(r *request) (string, bool) {
 		return "", true // HTTP/1.x only: nginx's $http2 is empty then
 	}, "http2")
-	def(documentRoot, "document_root")
 	def(realpathRoot, "realpath_root")
-	def(requestFilename, "request_filename")
 	def(func(r *request) (string, bool) {
 		return "", false // no basic auth in the lab: nginx's "not found" without credentials
 	}, "remote_user")

@@ -42,30 +42,10 @@ func requestID(r *request) (string, bool) {
 	return id, true
 }
 
-// rootDir is the effective root of r's location (server, without one) as
-// nginx resolves it: relative to the prefix.
-func (r *request) rootDir() string {
-	root := "html"
-	switch {
-	case r.loc != nil:
-		root = r.loc.Root
-	case r.srv != nil && r.srv.Root != "":
-		root = r.srv.Root
-	}
-	if !filepath.IsAbs(root) {
-		root = filepath.Join(r.w.e.cfg.Prefix, root)
-	}
-	return root
-}
-
-// documentRoot is $document_root: the root directive's value, made
-// absolute with the prefix.
-func documentRoot(r *request) (string, bool) { return r.rootDir(), true }
-
 // realpathRoot is $realpath_root: $document_root with symbolic links
 // resolved; not found (logged as nginx does) when the path does not exist.
 func realpathRoot(r *request) (string, bool) {
-	root := r.rootDir()
+	root, _ := r.documentRoot() // alias or root, as $document_root
 	p, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		code, text := errnoOf(err)
@@ -74,7 +54,3 @@ func realpathRoot(r *request) (string, bool) {
 	}
 	return p, true
 }
-
-// requestFilename is $request_filename: the file the URI maps to under
-// root.
-func requestFilename(r *request) (string, bool) { return r.rootDir() + r.uri, true }
