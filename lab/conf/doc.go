@@ -82,7 +82,9 @@
 // file per request with LuaCode.FileFor, as ngx_lua evaluates its complex
 // value.
 //
-// Anything else (if, proxy_pass, root, ...) is `unknown directive`.
+// Tuning directives real configurations carry are accepted with nginx's checks and
+// change nothing, directives of modules the lab lacks are refused with why and
+// what to use instead (labscope.go); anything else is `unknown directive`.
 //
 // # Differences from nginx
 //
