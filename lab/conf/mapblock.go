@@ -43,7 +43,6 @@ type MapRegex struct {
 	Names []string `json:",omitempty"`
 }
 
-
 // mapBlock handles map SOURCE $VARIABLE { ... }.
 func (b *builder) mapBlock(s *scope, d *directive) error {
 	name := d.arg(1)
