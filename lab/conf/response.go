@@ -215,24 +215,14 @@ func (b *builder) mimeType(s *scope, d *directive) error {
 
 // checkAllCharsetMaps runs checkCharsetMaps on every server and location.
 func checkAllCharsetMaps(h *HTTP) error {
-	var walk func([]*Location) error
-	walk = func(locs []*Location) error {
-		for _, l := range locs {
-			if err := checkCharsetMaps(l.Response); err != nil {
-				return err
-			}
-			if err := walk(l.Locations); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	for _, srv := range h.Servers {
 		if err := checkCharsetMaps(srv.Response); err != nil {
 			return err
 		}
-		if err := walk(srv.Locations); err != nil {
-			return err
+		for l := range LocationTree(srv.Locations) {
+			if err := checkCharsetMaps(l.Response); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -73,27 +73,14 @@ func (e *Engine) openAccessLogs() error {
 	// the http level's own list (nginx's default when it has none) is
 	// opened only where a server or location uses it, as nginx creates
 	// logs/access.log only when some server inherits it
-	var walk func([]*conf.Location) error
-	walk = func(locs []*conf.Location) error {
-		for _, l := range locs {
-			if err := open(l.AccessLogs); err != nil {
-				return err
-			}
-			if err := walk(l.Locations); err != nil {
-				return err
-			}
-			if err := walk(l.Ifs); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	for _, s := range h.Servers {
 		if err := open(s.AccessLogs); err != nil {
 			return err
 		}
-		if err := walk(s.Locations); err != nil {
-			return err
+		for l := range conf.LocationTree(s.Locations) {
+			if err := open(l.AccessLogs); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

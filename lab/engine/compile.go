@@ -47,7 +47,6 @@ func (e *Engine) compileAll() {
 		add(u.Balancer)
 	}
 	add(h.InitWorkerByLua)
-	var walk func(locs []*conf.Location)
 	addHandlers := func(hs *conf.Handlers) {
 		add(hs.Rewrite)
 		add(hs.Access)
@@ -65,18 +64,13 @@ func (e *Engine) compileAll() {
 			addOps(op.Ops) // an if block's
 		}
 	}
-	walk = func(locs []*conf.Location) {
-		for _, l := range locs {
-			addHandlers(&l.Phases)
-			addOps(l.Rewrites)
-			walk(l.Locations)
-			walk(l.Ifs)
-		}
-	}
 	for _, s := range h.Servers {
 		addHandlers(&s.Phases)
 		addOps(s.Rewrites)
-		walk(s.Locations)
+		for l := range conf.LocationTree(s.Locations) {
+			addHandlers(&l.Phases)
+			addOps(l.Rewrites)
+		}
 	}
 }
 
@@ -201,35 +195,26 @@ func (e *Engine) checkVars() error {
 		}
 		return nil
 	}
-	var walk func([]*conf.Location) error
-	walk = func(locs []*conf.Location) error {
-		for _, l := range locs {
-			if err := checkOps(l.Rewrites); err != nil {
+	checkLocation := func(l *conf.Location) error {
+		if err := checkOps(l.Rewrites); err != nil {
+			return err
+		}
+		if err := checkHeaders(l.AddHeaders); err != nil {
+			return err
+		}
+		for _, t := range cacheTemplates(l) {
+			if err := check(t); err != nil {
 				return err
 			}
-			if err := checkHeaders(l.AddHeaders); err != nil {
-				return err
-			}
-			for _, t := range cacheTemplates(l) {
-				if err := check(t); err != nil {
-					return err
-				}
-			}
-			if err := checkPhases(&l.Phases); err != nil {
-				return err
-			}
-			if err := checkLogs(l.AccessLogs); err != nil {
-				return err
-			}
-			if err := checkFlowVars(l.Flow, check); err != nil {
-				return err
-			}
-			if err := walk(l.Locations); err != nil {
-				return err
-			}
-			if err := walk(l.Ifs); err != nil {
-				return err
-			}
+		}
+		if err := checkPhases(&l.Phases); err != nil {
+			return err
+		}
+		if err := checkLogs(l.AccessLogs); err != nil {
+			return err
+		}
+		if err := checkFlowVars(l.Flow, check); err != nil {
+			return err
 		}
 		return nil
 	}
@@ -249,8 +234,10 @@ func (e *Engine) checkVars() error {
 		if err := checkHeaders(s.AddHeaders); err != nil {
 			return err
 		}
-		if err := walk(s.Locations); err != nil {
-			return err
+		for l := range conf.LocationTree(s.Locations) {
+			if err := checkLocation(l); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

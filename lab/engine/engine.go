@@ -495,19 +495,14 @@ func declaredVars(h *conf.HTTP) map[string]struct{} {
 			}
 		}
 	}
-	var walk func([]*conf.Location)
-	walk = func(locs []*conf.Location) {
-		for _, l := range locs {
+	for _, s := range h.Servers {
+		addOps(s.Rewrites)
+		for l := range conf.LocationTree(s.Locations) {
 			if l.Regex != nil {
 				addNames(l.Regex.SubexpNames()) // (?<name>...) declares $name, as in nginx
 			}
 			addOps(l.Rewrites)
-			walk(l.Locations)
 		}
-	}
-	for _, s := range h.Servers {
-		addOps(s.Rewrites)
-		walk(s.Locations)
 	}
 	for name, m := range h.Maps {
 		vars[name] = struct{}{}
