@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -64,6 +65,7 @@ func (w *worker) sandboxLua(L *lua.LState) {
 			loaded.RawSetString("io", L.GetGlobal("io"))
 			loaded.RawSetString("debug", L.GetGlobal("debug"))
 		}
+		w.confineLuaLoader(L, pkg)
 	}
 	lualib.LimitStringRep(L, SandboxMaxStringRep)
 }
@@ -89,4 +91,31 @@ func preloadMissingLuaJIT(L *lua.LState) {
 			return 0
 		}))
 	}
+}
+
+// confineLuaLoader makes require's Lua file loader (package.loaders[2])
+// search only the package.path entries inside the workspace, whatever the
+// learner's code assigned to package.path since: the path set at start-up
+// is filtered once (setPackagePath), and a handler or worker thread that
+// sets package.path = "/elsewhere/?.lua" would otherwise load (or, through
+// a syntax error's "near" text, show) files of the lab's machine.
+func (w *worker) confineLuaLoader(L *lua.LState, pkg *lua.LTable) {
+	loaders, ok := pkg.RawGetString("loaders").(*lua.LTable)
+	if !ok {
+		return
+	}
+	orig, ok := loaders.RawGetInt(2).(*lua.LFunction)
+	if !ok {
+		return
+	}
+	prefix := strings.TrimSuffix(w.e.cfg.Prefix, "/")
+	loaders.RawSetInt(2, L.NewFunction(func(L *lua.LState) int {
+		set := pkg.RawGetString("path")
+		pkg.RawSetString("path", lua.LString(insidePrefix(lua.LVAsString(set), prefix)))
+		defer pkg.RawSetString("path", set) // the learner's value stays readable
+		L.Push(orig)
+		L.Push(L.Get(1))
+		L.Call(1, 1)
+		return 1
+	}))
 }

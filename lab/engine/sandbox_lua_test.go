@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,6 +40,17 @@ func TestSandboxLua(t *testing.T) {
 		{`jit.version = "LuaJIT 2.1"`, "jit.version cannot be set: jit is read-only"},
 		{`assert(loadstring("\27Lua"))`, ""},
 		{`return os.time() and os.clock() and os.date("%Y") and debug.traceback("x")`, "allowed"},
+		// package.path pointed out of the workspace: require still searches
+		// only the workspace (a valid module waits outside)
+		{`package.path = "OUTSIDE/?.lua" return require("secret")`, "module 'secret' not found"},
+		{`package.path = "OUTSIDE/?.lua;" .. package.path return require("secret")`, "module 'secret' not found"},
+	}
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.lua"), []byte(`return "the lab's secret"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range cases {
+		cases[i].code = strings.ReplaceAll(cases[i].code, "OUTSIDE", outside)
 	}
 	for _, tc := range cases {
 		st, body := get(t, base+"/?code="+urlQuery(tc.code))
