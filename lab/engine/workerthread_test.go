@@ -80,3 +80,51 @@ return _M
 	}
 	t.Logf("served /ok %d times while the task ran", served)
 }
+
+// TestWorkerThreadSandbox: a task on a pool thread is learner code like any
+// handler: in a sandboxed instance its VM refuses files, commands and
+// modules from outside the workspace, as the worker's own VM does.
+func TestWorkerThreadSandbox(t *testing.T) {
+	_, base, prefix := startEngineMain(t, "thread_pool default threads=1;\n", 1, "", `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location = /t { content_by_lua_block {
+            for _, f in ipairs({"file", "required_io", "command", "outside_module"}) do
+                ngx.say(f, ": ", tostring(ngx.run_worker_thread("default", "evil", f)))
+            end
+            ngx.say("getenv: ", (select(3, ngx.run_worker_thread("default", "evil", "env"))))
+        } }
+    }`, Options{Sandbox: true, CPUBudget: 2 * time.Second})
+	mod := `local _M = {}
+function _M.file() return true, io.open("/etc/passwd"):read("*a") end
+function _M.required_io() return true, require("io").open("/etc/passwd"):read("*a") end
+function _M.command() return true, os.execute("id") end
+function _M.outside_module() package.path = "OUTSIDE/?.lua" return true, require("secret") end
+function _M.env() return true, tostring(os.getenv("HOME")) end
+return _M
+`
+	// a valid module outside the workspace: only the sandbox keeps it out
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.lua"), []byte(`return "the lab's secret"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mod = strings.ReplaceAll(mod, "OUTSIDE", outside)
+	if err := os.MkdirAll(filepath.Join(prefix, "lua"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefix, "lua", "evil.lua"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, base+"/t")
+	if code != 200 {
+		t.Fatalf("GET /t = %d %q", code, body)
+	}
+	for _, want := range []string{"file: false", "required_io: false", "command: false", "outside_module: false", "getenv: nil"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body %q lacks %q", body, want)
+		}
+	}
+	if strings.Contains(body, "root:") || strings.Contains(body, "secret") {
+		t.Errorf("a worker thread read the lab's files: %q", body)
+	}
+}
