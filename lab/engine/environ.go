@@ -17,7 +17,15 @@ func (w *worker) getenv(name string) (string, bool) {
 	if r := w.cur; r != nil && r.phase == phaseInit && w.luaVM == w.mainVM && !sandbox {
 		return os.LookupEnv(name)
 	}
-	for _, v := range w.e.cfg.Env {
+	return w.e.workerEnv(name)
+}
+
+// workerEnv is an nginx worker process's environment (getenv outside
+// init_by_lua). It reads only the configuration and options, so a worker
+// thread's VM may call it from its own goroutine.
+func (e *Engine) workerEnv(name string) (string, bool) {
+	sandbox := e.opts.Sandbox
+	for _, v := range e.cfg.Env {
 		switch {
 		case v.Name != name:
 		case v.Set:

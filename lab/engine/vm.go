@@ -79,7 +79,7 @@ func (w *worker) newVM() (v *luaVM, err error) {
 	openStdLibs(L)
 	lualib.OpenCJSON(L)
 	lualib.PreloadResty(L)
-	w.applyLabEnv(L)
+	w.applyLabEnv(L, w.getenv)
 
 	sched, err := coro.New(L, w.budget, coro.Hooks{Created: w.coroutineCreated, Abort: w.coAbort, UserYield: w.checkUserYield})
 	if err != nil {
@@ -392,12 +392,12 @@ func openStdLibs(L *lua.LState) {
 // applyLabEnv gives a VM what every VM of this engine has on top of the
 // libraries: lua_regex_match_limit, the jit table, the sandbox's limits, the
 // worker's environment for os.getenv and lua_package_path.
-func (w *worker) applyLabEnv(L *lua.LState) {
+func (w *worker) applyLabEnv(L *lua.LState, getenv func(string) (string, bool)) {
 	lualib.SetReMatchLimit(L, w.e.cfg.HTTP.RegexMatchLimit)
 	preloadMissingLuaJIT(L)
 	if w.e.opts.Sandbox {
 		w.sandboxLua(L)
 	}
-	lualib.OpenGetenv(L, w.getenv)
+	lualib.OpenGetenv(L, getenv)
 	w.setPackagePath(L)
 }

@@ -121,7 +121,9 @@ func (w *worker) threadVM(pool *threadPool) (*lua.LState, error) {
 	}
 	L := lua.NewState(vmOptions)
 	openStdLibs(L)
-	w.applyLabEnv(L)
+	// a pool thread is not the worker's loop: its os.getenv reads only the
+	// configuration, never the worker's running request
+	w.applyLabEnv(L, w.e.workerEnv)
 	L.SetGlobal("ngx", w.threadNgx(L))
 	return L, nil
 }
