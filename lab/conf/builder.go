@@ -87,6 +87,7 @@ type level struct {
 	cache           cacheLevel     // proxy_cache* (proxycache.go)
 	popts           proxyOptsLevel // proxy_hide_header and the like (proxyopts.go)
 	flow            flowLevel      // allow, deny, satisfy (access.go)
+	ssl             sslLevel       // ssl_* and ssl_*_by_lua (ssl.go)
 }
 
 func newLevel() *level { return &level{seen: map[string]bool{}} }
@@ -324,6 +325,7 @@ func directiveSpecs() map[string]spec {
 	addLabScopeSpecs(m)
 	addProxyCacheSpecs(m)
 	addProxyOptsSpecs(m)
+	addSSLSpecs(m)
 	return m
 }
 

@@ -115,6 +115,9 @@ func (b *builder) finishHTTP() error {
 		srv.Response = sv.resp
 		srv.Phases = sv.phases
 		srv.Flow = sv.flow
+		if err := b.resolveSSL(srv, mergeSSL(&hl.ssl, &b.srvLevels[srv].ssl)); err != nil {
+			return err
+		}
 		b.mergeLocations(srv.Locations, sv)
 		b.resolveCacheZones(srv.Locations)
 	}

@@ -56,6 +56,10 @@ func (b *builder) listen(s *scope, d *directive) error {
 			l.ReusePort, options = true, true
 		case a.s == "bind":
 			options = true
+		case a.s == "ssl":
+			l.SSL = true
+		case a.s == "http2":
+			l.HTTP2 = true
 		case strings.HasPrefix(a.s, "backlog="):
 			if n, ok := parseDigits(a.s[len("backlog="):]); !ok || n == 0 {
 				return errf(d.pos, "invalid backlog \"%s\"", a.s)
@@ -230,6 +234,9 @@ func (h *HTTP) ListenAddrs() []Listen {
 			}
 			out[i].ReusePort = out[i].ReusePort || l.ReusePort
 			out[i].Default = out[i].Default || l.Default
+			// nginx ORs ssl and http2 over every listen of an address
+			out[i].SSL = out[i].SSL || l.SSL
+			out[i].HTTP2 = out[i].HTTP2 || l.HTTP2
 		}
 	}
 	return out

@@ -135,7 +135,11 @@ type Listen struct {
 	Declared  string `json:",omitempty"`
 	ReusePort bool
 	Default   bool // default_server
-	Pos       Pos
+	// SSL: "listen ... ssl" (TLS on this address); HTTP2: "http2" was
+	// given (accepted; the lab speaks HTTP/1.1 only).
+	SSL   bool `json:",omitempty"`
+	HTTP2 bool `json:",omitempty"`
+	Pos   Pos
 }
 
 // Server is one server {} block.
@@ -180,7 +184,9 @@ type Server struct {
 	ClientHeaderTimeout time.Duration
 	// Flow are the effective access and flow settings (nil: defaults).
 	Flow *Flow `json:",omitempty"`
-	Pos  Pos
+	// SSL are the effective TLS settings (used on "listen ... ssl" addresses).
+	SSL *SSL `json:",omitempty"`
+	Pos Pos
 
 	// names are the compiled server_name matchers, in file order.
 	names []serverName

@@ -33,6 +33,8 @@ type Case struct {
 	// Emerg lists substrings expected on stderr of a server that must fail
 	// to start; when non-empty the case sends no requests.
 	Emerg []string
+	// Certs are certificates the harness makes before the server starts.
+	Certs []CertSpec
 }
 
 // Request is one connection's worth of input.
@@ -44,6 +46,8 @@ type Request struct {
 	Data []byte
 	// Method is the request method of a simple request (HEAD has no body).
 	Method string
+	// TLS is set for a "request tls ..." or "raw tls ..." section.
+	TLS *TLSOptions
 }
 
 // sectionRE matches a section marker line such as "-- lua/mod.lua --".
@@ -95,14 +99,23 @@ func ParseCase(name string, data []byte) (*Case, error) {
 					err = fmt.Errorf("log file %q must be a path inside the prefix", l)
 				}
 			}
-		case s.title == "request":
+		case s.title == "certs":
+			c.Certs, err = parseCerts(text)
+		case s.title == "request" || strings.HasPrefix(s.title, "request tls"):
 			var r Request
 			r, err = parseSimpleRequest(text)
+			if err == nil && s.title != "request" {
+				r.TLS, err = parseTLSTitle(strings.Fields(s.title)[2:])
+			}
 			c.Requests = append(c.Requests, r)
-		case s.title == "raw":
+		case s.title == "raw" || strings.HasPrefix(s.title, "raw tls"):
 			var b []byte
 			b, err = unescapeRaw(text)
-			c.Requests = append(c.Requests, Request{Raw: true, Data: b})
+			r := Request{Raw: true, Data: b}
+			if err == nil && s.title != "raw" {
+				r.TLS, err = parseTLSTitle(strings.Fields(s.title)[2:])
+			}
+			c.Requests = append(c.Requests, r)
 		case strings.Contains(s.title, "/") && !strings.Contains(s.title, ".."):
 			c.Files[s.title] = text
 		default:
@@ -248,6 +261,22 @@ func (c *Case) WritePrefix(prefix string, port int) error {
 	}
 	if err := os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), []byte(c.BuildConfig(port)), 0o644); err != nil {
 		return fmt.Errorf("write prefix: %w", err)
+	}
+	for _, spec := range c.Certs {
+		certPEM, keyPEM, err := makeCert(spec)
+		if err != nil {
+			return fmt.Errorf("write prefix: make certificate %s: %w", spec.Path, err)
+		}
+		base := filepath.Join(prefix, filepath.FromSlash(spec.Path))
+		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+			return fmt.Errorf("write prefix: %w", err)
+		}
+		if err := os.WriteFile(base+".crt", certPEM, 0o644); err != nil {
+			return fmt.Errorf("write prefix: %w", err)
+		}
+		if err := os.WriteFile(base+".key", keyPEM, 0o600); err != nil {
+			return fmt.Errorf("write prefix: %w", err)
+		}
 	}
 	for name, text := range c.Files {
 		p := filepath.Join(prefix, filepath.FromSlash(name))

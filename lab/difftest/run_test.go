@@ -3,6 +3,7 @@ package difftest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,9 @@ type Response struct {
 	// Note reports a transport oddity: "timeout", "no response",
 	// "bad chunked body", "no header end".
 	Note string `json:"note,omitempty"`
+	// TLS describes the handshake of a tls request: "TLSv1.3 cn=a.test",
+	// " resumed" when the session was resumed, or "handshake failed".
+	TLS string `json:"tls,omitempty"`
 }
 
 // Check is one looked-for substring and whether it was found.
@@ -306,8 +310,9 @@ func runCase(t *testing.T, side Side, c *Case) Result {
 		res.StartFailure = &StartFailure{Exit: code, Stderr: checkAll(c.Emerg, srv.stderr.String(), port)}
 		return normalise(res)
 	}
+	sessions := tls.NewLRUClientSessionCache(16) // one per run: later connections may resume
 	for i, r := range c.Requests {
-		resp, err := doRequest(port, r)
+		resp, err := doRequest(port, r, sessions)
 		if err != nil {
 			t.Fatalf("%s: request %d: %v", side.Name, i+1, err)
 		}
@@ -410,9 +415,19 @@ func checkAll(patterns []string, text string, port int) []Check {
 }
 
 // doRequest sends r on a new connection and reads until the server closes.
-func doRequest(port int, r Request) (Response, error) {
+func doRequest(port int, r Request, sessions tls.ClientSessionCache) (Response, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+	var conn net.Conn
+	var err error
+	tlsDesc := ""
+	if r.TLS != nil {
+		conn, tlsDesc, err = dialTLS(addr, r.TLS, sessions)
+		if err == nil && conn == nil {
+			return Response{TLS: tlsDesc}, nil
+		}
+	} else {
+		conn, err = net.DialTimeout("tcp", addr, dialTimeout)
+	}
 	if err != nil {
 		return Response{}, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -435,9 +450,10 @@ func doRequest(port int, r Request) (Response, error) {
 	ps := strconv.Itoa(port)
 	if r.Raw {
 		raw := maskRaw(string(data))
-		return Response{Raw: strings.ReplaceAll(raw, ps, "{{PORT}}"), Note: note}, nil
+		return Response{Raw: strings.ReplaceAll(raw, ps, "{{PORT}}"), Note: note, TLS: tlsDesc}, nil
 	}
 	resp := parseResponse(data, r.Method == "HEAD")
+	resp.TLS = tlsDesc
 	if resp.Note == "" {
 		resp.Note = note
 	}

@@ -196,7 +196,7 @@ func (w *worker) need(L *lua.LState, api string) *request {
 		return nil
 	}
 	if e.phases&(1<<r.phase) == 0 {
-		if r.phase == phaseTimer && e.ffi {
+		if (r.phase == phaseTimer || r.phase == phaseSSLCert) && e.ffi {
 			// lua-resty-core's FFI versions word it so
 			raise(L, "API disabled in the current context")
 		}
@@ -292,7 +292,7 @@ func (w *worker) writeLuaLog(L *lua.LState, level int, msg string) {
 		return
 	}
 	if r := w.cur; r != nil && r.isTimer {
-		w.log(level, r.fakeConn, msg+", context: ngx.timer")
+		w.log(level, r.fakeConn, msg+r.fakeContext())
 		return
 	}
 	w.log(level, 0, msg)

@@ -149,6 +149,10 @@ func (r *request) timerCheckDone() {
 	if r.isTimer && r.th == nil && !r.timerDone && r.liveChildren() == 0 && !r.entryDone {
 		r.timerDone = true
 		r.releaseSockets()
+		if r.ssl != nil {
+			r.ssl.finish(r)
+			return
+		}
 		r.w.timersRunning--
 		r.w.checkQuit()
 	}

@@ -65,6 +65,10 @@ func (e *Engine) compileAll() {
 		}
 	}
 	for _, s := range h.Servers {
+		if s.SSL != nil {
+			add(s.SSL.CertByLua)
+			add(s.SSL.ClientHelloByLua)
+		}
 		addHandlers(&s.Phases)
 		addOps(s.Rewrites)
 		for l := range conf.LocationTree(s.Locations) {

@@ -41,6 +41,7 @@ type conn struct {
 	wbuf []byte // output not written yet: wbuf[wpos:]
 	wpos int
 
+	tls        *tlsLayer // "listen ... ssl": the TLS layer (tls.go); nil for plain HTTP
 	req        *request
 	linger     conf.ConnSettings  // the last request's lingering_close settings (finishClose)
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
@@ -72,7 +73,7 @@ func (c *conn) OnEvent(ev uint32) {
 		return
 	}
 	defer c.w.recoverBug(c)
-	if ev&unix.EPOLLOUT != 0 && c.wpos < len(c.wbuf) {
+	if ev&unix.EPOLLOUT != 0 && c.outPending() {
 		c.flush()
 		if c.closed {
 			return
@@ -101,27 +102,16 @@ func (c *conn) readAll() { c.read(true) }
 // readiness event without a hang-up (the peer's FIN comes with its own edge).
 func (c *conn) read(drain bool) {
 	c.readMore = false
+	if c.tls != nil {
+		c.tlsRead()
+		return
+	}
 	for {
 		if len(c.rbuf)-c.rpos >= maxBufferedInput {
 			c.readMore = true
 			return
 		}
-		if c.rpos > 0 && c.rpos == len(c.rbuf) {
-			c.rbuf, c.rpos = c.rbuf[:0], 0
-		}
-		if cap(c.rbuf)-len(c.rbuf) < readChunk {
-			if c.rpos > 0 && len(c.rbuf)-c.rpos+readChunk <= cap(c.rbuf) {
-				// the consumed head makes room: move the unread tail
-				// (a part of a chunk-size line, of a pipelined request)
-				// to the front rather than growing the buffer
-				n := copy(c.rbuf, c.rbuf[c.rpos:])
-				c.rbuf, c.rpos = c.rbuf[:n], 0
-			} else {
-				nb := make([]byte, len(c.rbuf)-c.rpos, 2*cap(c.rbuf)+readChunk)
-				copy(nb, c.rbuf[c.rpos:])
-				c.rbuf, c.rpos = nb, 0
-			}
-		}
+		c.makeReadRoom()
 		space := cap(c.rbuf) - len(c.rbuf)
 		n, err := unix.Read(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])
 		if n > 0 {
@@ -152,6 +142,26 @@ func (c *conn) read(drain bool) {
 		// ECONNRESET and friends: the peer is gone.
 		c.eof = true
 		return
+	}
+}
+
+// makeReadRoom makes room for a read of readChunk bytes at the end of rbuf.
+func (c *conn) makeReadRoom() {
+	if c.rpos > 0 && c.rpos == len(c.rbuf) {
+		c.rbuf, c.rpos = c.rbuf[:0], 0
+	}
+	if cap(c.rbuf)-len(c.rbuf) < readChunk {
+		if c.rpos > 0 && len(c.rbuf)-c.rpos+readChunk <= cap(c.rbuf) {
+			// the consumed head makes room: move the unread tail
+			// (a part of a chunk-size line, of a pipelined request)
+			// to the front rather than growing the buffer
+			n := copy(c.rbuf, c.rbuf[c.rpos:])
+			c.rbuf, c.rpos = c.rbuf[:n], 0
+		} else {
+			nb := make([]byte, len(c.rbuf)-c.rpos, 2*cap(c.rbuf)+readChunk)
+			copy(nb, c.rbuf[c.rpos:])
+			c.rbuf, c.rpos = nb, 0
+		}
 	}
 }
 
@@ -277,12 +287,23 @@ func (c *conn) flush() bool {
 	if c.delay != nil {
 		return false // limit_rate: the delay timer writes on
 	}
+	if c.tls != nil {
+		if !c.tls.established || !c.sendTLSRaw() {
+			return false // records of an earlier write go first
+		}
+	}
 	if c.wpos < len(c.wbuf) {
 		buf, ok := c.limitedWrite(c.wbuf[c.wpos:])
 		if !ok {
 			return false
 		}
-		n, err := c.w.writeNonblock(c.fd, buf, c.reqID())
+		var n int
+		var err error
+		if c.tls != nil {
+			n, err = c.tlsWrite(buf)
+		} else {
+			n, err = c.w.writeNonblock(c.fd, buf, c.reqID())
+		}
 		c.wpos += n
 		if r := c.writer(); r != nil {
 			if r.limitRate > 0 && n > 0 {
@@ -323,7 +344,7 @@ func (c *conn) requestDone(keepAlive bool, ka time.Duration) {
 	}
 	if !keepAlive || c.w.stopping {
 		c.closing = true
-		if c.wpos == len(c.wbuf) {
+		if !c.outPending() {
 			c.finishClose()
 		}
 		return
@@ -351,6 +372,7 @@ func (c *conn) finishClose() {
 	pending := c.discard != nil || (c.rpos < len(c.rbuf))
 	if mode != "off" && (pending || mode == "always") && !c.eof {
 		c.lingering = true
+		c.closeNotify()
 		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
 		wait := c.linger.LingeringTimeout
 		if wait <= 0 {
@@ -387,6 +409,7 @@ func (c *conn) close(why string) {
 	if c.closed {
 		return
 	}
+	c.endTLS()
 	c.closed = true
 	c.w.loop.StopTimer(c.idle)
 	if c.req != nil {

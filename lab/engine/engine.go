@@ -110,6 +110,7 @@ type Engine struct {
 	accessLogs map[string]*accessLogFile
 	dicts      []*shdict.Dict
 	caches     map[string]*cacheZone // proxy_cache_path zones by name (proxycache.go)
+	tls        *tlsServers           // the TLS settings of "listen ... ssl" servers (tls.go)
 	protos     map[*conf.LuaCode]*lua.FunctionProto
 	loadErr    map[*conf.LuaCode]error
 
@@ -161,6 +162,10 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	if e.caches, err = newCacheZones(cfg); err != nil {
 		el.Close()
 		return nil, fmt.Errorf("proxy_cache_path: %w", err)
+	}
+	if e.tls, err = buildTLSServers(cfg.HTTP); err != nil {
+		el.Close()
+		return nil, fmt.Errorf("ssl: %w", err)
 	}
 	e.compileAll()
 	e.userVars = declaredVars(cfg.HTTP)

@@ -63,6 +63,9 @@ func (r *request) finalize(code int) {
 	}
 	r.exitPhase()
 	if r.c == nil {
+		if r.ssl != nil && code != 0 {
+			r.ssl.failed = true // ngx.exit(ngx.ERROR), a Lua error: the handshake fails
+		}
 		return
 	}
 	if r.sub != nil {

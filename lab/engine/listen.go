@@ -22,8 +22,11 @@ type listener struct {
 	// does on Linux with accept_mutex off, its default). Otherwise it is this
 	// worker's own SO_REUSEPORT socket and the kernel spreads connections.
 	exclusive bool
-	// headerTimeout is client_header_timeout for its connections.
+	// headerTimeout is client_header_timeout for its connections (and
+	// their TLS handshakes, as nginx's post_accept_timeout).
 	headerTimeout time.Duration
+	// ssl: "listen ... ssl": connections start with a TLS handshake.
+	ssl bool
 }
 
 // listenHandler accepts connections on a ready listening socket.
@@ -72,7 +75,7 @@ func openListeners(h *conf.HTTP, workers int, inherit map[string]int) (*listener
 					set.closeAll()
 					return nil, err
 				}
-				set.own[i] = append(set.own[i], &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr)})
+				set.own[i] = append(set.own[i], &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr), ssl: l.SSL})
 			}
 			continue
 		}
@@ -90,7 +93,7 @@ func openListeners(h *conf.HTTP, workers int, inherit map[string]int) (*listener
 			set.closeAll()
 			return nil, err
 		}
-		set.shared = append(set.shared, &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr), exclusive: true})
+		set.shared = append(set.shared, &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr), exclusive: true, ssl: l.SSL})
 	}
 	if len(set.shared) == 0 && len(set.own[0]) == 0 {
 		return nil, fmt.Errorf("no listen address in any server block")

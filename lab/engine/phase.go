@@ -17,9 +17,10 @@ const (
 	phaseInitWorker
 	phaseTimer
 	phaseBalancer
+	phaseSSLCert // ssl_certificate_by_lua, on the handshake's fake request (sslphase.go)
 )
 
-var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer"}
+var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer", "ssl_cert"}
 
 // String is the phase name used in traces and by ngx.get_phase().
 func (p phase) String() string { return phaseNames[p] }
@@ -29,6 +30,8 @@ func (p phase) context() string {
 	switch p {
 	case phaseTimer:
 		return "ngx.timer"
+	case phaseSSLCert:
+		return "ssl_certificate_by_lua*"
 	case phaseNone:
 		return "unknown"
 	}
@@ -49,7 +52,8 @@ const (
 	inTimer        = 1 << phaseTimer
 
 	inBalancer  = 1 << phaseBalancer
+	inSSLCert   = 1 << phaseSSLCert
 	inRequest   = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog | inBalancer
-	inYieldable = inRewrite | inAccess | inContent | inTimer
-	inAll       = inRequest | inInit | inInitWorker | inTimer
+	inYieldable = inRewrite | inAccess | inContent | inTimer | inSSLCert
+	inAll       = inRequest | inInit | inInitWorker | inTimer | inSSLCert
 )

@@ -113,7 +113,8 @@ type request struct {
 	reqSock       *cosock
 	udpSockets    []*udpsock // ngx.socket.udp sockets with a peer (closed at its end)
 	bodyDiscarded bool
-	isTimer       bool // a timer callback (no connection)
+	isTimer       bool // a timer callback (no connection), or an ssl phase handler (ssl set)
+	ssl           *sslCall // ssl_certificate_by_lua's call: the handshake it answers
 	timerDone     bool
 	ended         bool      // the request (or timer) is over: its sockets are closed
 	sub           *subState // set for a subrequest: its output is captured
@@ -423,7 +424,7 @@ func (r *request) logErr(level int, msg string) {
 		msg += r.logContext()
 	} else if r.isTimer {
 		conn = r.fakeConn
-		msg += ", context: ngx.timer"
+		msg += r.fakeContext()
 	}
 	r.w.e.errlog.Write(level, r.w.tid, conn, msg)
 	if r.w.rec.Enabled() {

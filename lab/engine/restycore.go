@@ -37,6 +37,7 @@ func (w *worker) preloadRestyCore(pre *lua.LTable) {
 	module("resty.core", nil)
 	w.preloadSemaphore(pre)
 	w.preloadErrlog(pre)
+	w.preloadSSL(pre)
 	module("ngx.resp", map[string]lua.LGFunction{"add_header": w.respAddHeader})
 	module("ngx.req", map[string]lua.LGFunction{"add_header": w.reqAddHeader})
 	module("ngx.base64", map[string]lua.LGFunction{"encode_base64url": base64URLEncode, "decode_base64url": base64URLDecode})

@@ -221,11 +221,18 @@ func init() {
 		return r.mainRequest().method, true // the main request's, even in a subrequest
 	}, "request_method")
 	def(func(r *request) (string, bool) {
+		if r.c != nil && r.c.tls != nil {
+			return "https", true
+		}
 		return "http", true
 	}, "scheme")
 	def(func(r *request) (string, bool) {
+		if r.c != nil && r.c.tls != nil {
+			return "on", true
+		}
 		return "", true
 	}, "https")
+	defSSLVars(def) // tlsvars.go
 	def(func(r *request) (string, bool) {
 		if r.head != nil {
 			return r.head.Proto, true

@@ -40,6 +40,7 @@ type worker struct {
 
 	conns map[int]*conn
 
+	tlsBuf  []byte // ciphertext read buffer (tlsconn.go)
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 
@@ -190,6 +191,9 @@ func (w *worker) accept(l *listener) {
 		}
 		w.conns[fd] = c
 		c.armIdle(l.headerTimeout)
+		if l.ssl {
+			c.startTLS()
+		}
 	}
 }
 

@@ -32,6 +32,8 @@ const (
 	Dropped                      // the consumer missed events; Arg = how many were dropped
 	WorkerStart                  // a worker started; FD = its epoll fd, Arg = OS thread id
 	WorkerExit                   // a worker stopped
+	TLSHello                     // a TLS ClientHello arrived on FD; Detail = "sni=NAME versions=..." (the SNI name, or "-")
+	TLSDone                      // a TLS handshake on FD ended; Detail = "TLSv1.3 CIPHER new|resumed", or "failed: why"
 )
 
 var kindNames = [...]string{
@@ -56,6 +58,8 @@ var kindNames = [...]string{
 	Dropped:      "dropped",
 	WorkerStart:  "worker_start",
 	WorkerExit:   "worker_exit",
+	TLSHello:     "tls_hello",
+	TLSDone:      "tls_done",
 }
 
 // String returns the kind's schema name, e.g. "co_yield".
