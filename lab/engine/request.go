@@ -113,7 +113,7 @@ type request struct {
 	reqSock       *cosock
 	udpSockets    []*udpsock // ngx.socket.udp sockets with a peer (closed at its end)
 	bodyDiscarded bool
-	isTimer       bool // a timer callback (no connection), or an ssl phase handler (ssl set)
+	isTimer       bool     // a timer callback (no connection), or an ssl phase handler (ssl set)
 	ssl           *sslCall // ssl_certificate_by_lua's call: the handshake it answers
 	timerDone     bool
 	ended         bool      // the request (or timer) is over: its sockets are closed

@@ -87,7 +87,7 @@ type tlsPipe struct {
 	closed   bool
 	// onOut runs (outside the lock) after a write while blocking is set:
 	// the handshake's output must reach the loop.
-	onOut func()
+	onOut         func()
 	local, remote net.Addr
 }
 
@@ -171,8 +171,8 @@ func (p *tlsPipe) Close() error {
 	return nil
 }
 
-func (p *tlsPipe) LocalAddr() net.Addr                { return p.local }
-func (p *tlsPipe) RemoteAddr() net.Addr               { return p.remote }
+func (p *tlsPipe) LocalAddr() net.Addr              { return p.local }
+func (p *tlsPipe) RemoteAddr() net.Addr             { return p.remote }
 func (p *tlsPipe) SetDeadline(time.Time) error      { return nil }
 func (p *tlsPipe) SetReadDeadline(time.Time) error  { return nil }
 func (p *tlsPipe) SetWriteDeadline(time.Time) error { return nil }
