@@ -103,7 +103,7 @@ func (call *sslCall) finish(r *request) {
 		}
 		certs = []tls.Certificate{cert}
 	}
-	call.reply <- sslReply{cfg: w.e.tls.connConfig(call.srv, call.lt, certs)}
+	call.reply <- sslReply{cfg: w.e.tls.connConfig(call.lt.def, call.srv, call.lt, certs)}
 }
 
 // fakeContext is what error_log lines of a fake request end with.

@@ -41,8 +41,10 @@ type tlsLayer struct {
 	tc   *tls.Conn
 	// handshaking: the handshake goroutine owns tc; established: the loop does.
 	handshaking, established bool
-	// srv is the server SNI chose (the listen address's default without SNI).
-	srv *conf.Server
+	// srv is the server SNI chose (the listen address's default without
+	// SNI); def is the address's default server, whose TLS settings
+	// negotiate the version and cipher (connConfig).
+	srv, def *conf.Server
 	sni string
 	// state is the finished handshake's connection state.
 	state tls.ConnectionState
@@ -232,20 +234,16 @@ func buildTLSServers(h *conf.HTTP) (*tlsServers, error) {
 			}
 			cfg.SetSessionTicketKeys([][32]byte{key})
 		}
-		if !s.SessionTickets {
-			switch s.SessionCache {
-			case "shared":
-				c := shared[s.CacheZone]
-				if c == nil {
-					c = &sessionCache{entries: map[string]cachedSession{}}
-					shared[s.CacheZone] = c
-				}
-				ts.caches[srv] = c
-			case "builtin":
-				ts.caches[srv] = &sessionCache{entries: map[string]cachedSession{}}
-			default:
-				cfg.SessionTicketsDisabled = true
+		switch s.SessionCache {
+		case "shared":
+			c := shared[s.CacheZone]
+			if c == nil {
+				c = &sessionCache{entries: map[string]cachedSession{}}
+				shared[s.CacheZone] = c
 			}
+			ts.caches[srv] = c
+		case "builtin":
+			ts.caches[srv] = &sessionCache{entries: map[string]cachedSession{}}
 		}
 		ts.configs[srv] = cfg
 	}
@@ -316,17 +314,30 @@ func splitColon(s string) []string {
 	return out
 }
 
-// connConfig is the configuration one connection's handshake uses: the
-// server's, with session callbacks that record $ssl_session_id on lt and,
-// with a session cache, keep sessions in it.
-func (ts *tlsServers) connConfig(srv *conf.Server, lt *tlsLayer, certs []tls.Certificate) *tls.Config {
-	base := ts.configs[srv]
+// connConfig is the configuration one connection's handshake uses, mixed
+// from two servers as nginx's is: OpenSSL negotiates the version and the
+// cipher, and keeps sessions, with the SSL_CTX of the address's default
+// server (def) that the connection started with; nginx's servername
+// callback then switches to the SNI server's (srv) for the certificate
+// and ORs its options in (so "ssl_session_tickets off" in either server
+// turns tickets off). The session callbacks record $ssl_session_id on lt.
+// Observed on the oracle: difftest tls/protocols and tls/resumption.
+func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tls.Certificate) *tls.Config {
+	base := ts.configs[def]
 	cfg := base.Clone()
+	cfg.Certificates = ts.configs[srv].Certificates
 	if certs != nil {
 		cfg.Certificates = certs
 	}
-	timeout := srv.SSL.SessionTimeout
-	cache := ts.caches[srv]
+	timeout := def.SSL.SessionTimeout
+	var cache *sessionCache
+	if !def.SSL.SessionTickets || !srv.SSL.SessionTickets {
+		cache = ts.caches[def]
+		if cache == nil {
+			cfg.SessionTicketsDisabled = true
+			return cfg
+		}
+	}
 	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
 		if lt.sessionID == nil {
 			lt.sessionID = make([]byte, 32)

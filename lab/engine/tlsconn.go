@@ -72,16 +72,17 @@ func (lt *tlsLayer) onClientHello(hello *tls.ClientHelloInfo, reply chan<- sslRe
 	}
 	h := c.w.e.cfg.HTTP
 	ts := c.w.e.tls
+	def := h.FindServer(c.l.addr, "")
 	srv := h.FindServer(c.l.addr, hello.ServerName)
 	if srv == nil || ts.configs[srv] == nil {
 		// a server without TLS settings: the address's default one's stay
-		srv = h.FindServer(c.l.addr, "")
+		srv = def
 	}
-	lt.srv, lt.sni = srv, hello.ServerName
+	lt.srv, lt.def, lt.sni = srv, def, hello.ServerName
 	if c.w.rec.Enabled() {
 		c.w.rec.Emit(trace.Event{Kind: trace.TLSHello, FD: int32(c.fd), Detail: helloDetail(hello)})
 	}
-	cfg := ts.configs[srv]
+	cfg := ts.configs[def]
 	if cfg == nil {
 		reply <- sslReply{err: errors.New("no ssl configured for the server")}
 		return
@@ -91,7 +92,7 @@ func (lt *tlsLayer) onClientHello(hello *tls.ClientHelloInfo, reply chan<- sslRe
 		c.w.startSSLCert(lt, srv, hello, reply)
 		return
 	}
-	reply <- sslReply{cfg: ts.connConfig(srv, lt, nil)}
+	reply <- sslReply{cfg: ts.connConfig(def, srv, lt, nil)}
 }
 
 // helloDetail describes a ClientHello for the trace.
