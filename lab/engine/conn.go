@@ -42,6 +42,8 @@ type conn struct {
 	wpos int
 
 	tls        *tlsLayer // "listen ... ssl": the TLS layer (tls.go); nil for plain HTTP
+	// plainOnSSL: the client spoke plain HTTP to an ssl port (answered 400).
+	plainOnSSL bool
 	req        *request
 	linger     conf.ConnSettings  // the last request's lingering_close settings (finishClose)
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
@@ -397,6 +399,11 @@ func (c *conn) armIdle(d time.Duration) {
 	}
 	c.idle = c.w.loop.AddTimer(d, func() {
 		c.idle = nil
+		if c.tls != nil && !c.tls.established {
+			c.w.log(LevelInfo, c.num, "client timed out (110: Connection timed out) while SSL handshaking, client: "+c.remoteAddr+", server: "+c.l.addr)
+			c.close("SSL handshake timed out")
+			return
+		}
 		if c.req == nil {
 			c.close("idle timeout")
 		}

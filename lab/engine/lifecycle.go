@@ -36,6 +36,13 @@ func startRequest(c *conn, head *http1.Request) {
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
 	}
+	if c.plainOnSSL {
+		// nginx's NGX_HTTP_TO_HTTPS: a 400 page of its own (error_page 497
+		// can send it elsewhere)
+		r.logErr(LevelInfo, "client sent plain HTTP request to HTTPS port while reading client request headers")
+		r.finalize(497)
+		return
+	}
 	r.run()
 }
 

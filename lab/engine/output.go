@@ -546,7 +546,7 @@ func (r *request) sendSpecial(status int) {
 	r.status = status
 	page := r.specialPage(status)
 	switch status {
-	case 400, 413, 414, 494, 500, 501:
+	case 400, 413, 414, 494, 497, 500, 501:
 		r.keepAlive = false
 	}
 	if r.head != nil && r.head.Method == "HEAD" {
@@ -564,9 +564,7 @@ func (r *request) sendSpecial(status int) {
 		r.setHeader("Content-Length", []string{"0"})
 		r.ctCleared = true
 	}
-	if status == 494 {
-		r.status = 400
-	}
+	r.status = http1.ErrorPageStatus(status) // 494 and 497 go out as 400
 	r.sendHeader()
 	if page != nil {
 		r.output(page, true)

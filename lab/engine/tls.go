@@ -39,8 +39,9 @@ type tlsLayer struct {
 	c    *conn
 	pipe *tlsPipe
 	tc   *tls.Conn
-	// handshaking: the handshake goroutine owns tc; established: the loop does.
-	handshaking, established bool
+	// started: the first bytes came and the handshake goroutine runs;
+	// handshaking: it owns tc; established: the loop does.
+	started, handshaking, established bool
 	// srv is the server SNI chose (the listen address's default without
 	// SNI); def is the address's default server, whose TLS settings
 	// negotiate the version and cipher (connConfig).

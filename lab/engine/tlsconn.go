@@ -42,10 +42,29 @@ func (c *conn) startTLS() {
 	lt.tc = tls.Server(lt.pipe, &tls.Config{
 		GetConfigForClient: lt.chooseConfig,
 	})
+}
+
+// beginHandshake starts the handshake goroutine once the first bytes are
+// in. As nginx's ngx_http_ssl_handshake it looks at the first byte: a TLS
+// record (0x16) or an SSLv2 hello (high bit) is a handshake; anything else
+// is plain HTTP on an ssl port, answered with a 400 of its own. It
+// reports whether the connection stays TLS.
+func (c *conn) beginHandshake(first []byte) bool {
+	lt := c.tls
+	if first[0] != 0x16 && first[0]&0x80 == 0 {
+		c.tls = nil
+		c.plainOnSSL = true
+		lt.pipe.Close()
+		close(lt.gone)
+		return false
+	}
+	lt.started = true
+	loop := c.w.loop
 	go func() {
 		err := lt.tc.Handshake()
 		loop.Submit(func() { c.tlsHandshakeDone(err) })
 	}()
+	return true
 }
 
 // chooseConfig runs on the handshake goroutine when the ClientHello is in:
@@ -198,6 +217,11 @@ func (c *conn) tlsRead() {
 			if c.w.rec.Enabled() {
 				c.w.rec.Emit(trace.Event{Kind: trace.Read, FD: int32(c.fd), Arg: int64(n), Req: c.reqID()})
 			}
+			if !lt.started && !c.beginHandshake(buf[:n]) {
+				c.rbuf = append(c.rbuf, buf[:n]...) // plain HTTP: on as an http connection
+				c.read(true)
+				return
+			}
 			lt.pipe.feed(buf[:n], false)
 			continue
 		}
@@ -211,6 +235,11 @@ func (c *conn) tlsRead() {
 			c.w.rec.Emit(trace.Event{Kind: trace.Read, FD: int32(c.fd), Arg: 0, Req: c.reqID()})
 		}
 		lt.pipe.feed(nil, true) // EOF or a reset: crypto/tls sees the end
+		if !lt.started {
+			c.w.log(LevelInfo, c.num, "client closed connection while SSL handshaking, client: "+c.remoteAddr+", server: "+c.l.addr)
+			c.close("client closed connection")
+			return
+		}
 		if !lt.established {
 			c.eof = true // the handshake goroutine fails and reports it
 		}
