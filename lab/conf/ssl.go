@@ -354,10 +354,12 @@ func (b *builder) resolveSSL(srv *Server, l sslLevel) error {
 	if l.tickets != nil {
 		ssl.SessionTickets = *l.tickets
 	}
-	srv.SSL = ssl
 	hasSSL := false
 	for _, ln := range srv.Listens {
 		hasSSL = hasSSL || ln.SSL
+	}
+	if hasSSL || len(l.certs) > 0 || ssl.CertByLua != nil || ssl.ClientHelloByLua != nil {
+		srv.SSL = ssl // plain servers keep nil: nothing of TLS applies to them
 	}
 	if len(l.certs) == 0 && (ssl.CertByLua != nil || ssl.ClientHelloByLua != nil) {
 		// ngx_lua's handlers need the server's SSL context, which only
