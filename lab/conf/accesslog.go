@@ -24,8 +24,8 @@ type AccessLog struct {
 	// FormatName names Format (HTTP.LogFormats).
 	FormatName string
 	Format     *LogFormat `json:"-"`
-	// Buffer and Flush are accepted and checked as nginx does; the engine
-	// writes each line at once (the file reads the same once nginx flushed).
+	// Buffer and Flush are buffer= and flush= (0: none): the engine keeps
+	// a buffer per worker and file as nginx does (lab/engine/accesslog_buffer.go).
 	Buffer int64
 	Flush  time.Duration
 	// If is the if= condition: no line when it expands to "" or "0".

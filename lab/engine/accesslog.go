@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/restylab/restylab/lab/conf"
 )
@@ -24,6 +25,13 @@ type accessLogFile struct {
 	size    int64
 	limit   int64 // 0: none
 	dropped bool  // the limit was reported
+	// path is the file's name as the configuration resolved it.
+	path string
+	// buffer and flush are buffer= and flush= of the first access_log
+	// that gave them for this file: nginx keeps one buffer per open file,
+	// which every access_log naming the file writes through (0: none).
+	buffer int64
+	flush  time.Duration
 }
 
 // openAccessLogs opens every access_log file of the configuration once for
@@ -46,7 +54,7 @@ func (e *Engine) openAccessLogs() error {
 		if err != nil {
 			return fmt.Errorf("open() \"%s\" failed (%s)", path, errnoNum(err))
 		}
-		lf := &accessLogFile{f: f}
+		lf := &accessLogFile{f: f, path: path}
 		if st, err := f.Stat(); err == nil {
 			lf.size = st.Size()
 		}
@@ -60,6 +68,9 @@ func (e *Engine) openAccessLogs() error {
 		for _, al := range logs {
 			if err := openPath(al.Path); err != nil {
 				return err
+			}
+			if lf := e.accessLogs[al.Path]; lf.buffer == 0 && al.Buffer > 0 {
+				lf.buffer, lf.flush = al.Buffer, al.Flush
 			}
 		}
 		return nil
@@ -130,23 +141,7 @@ func (r *request) writeAccessLogs() {
 		if lf == nil {
 			continue
 		}
-		line := r.formatLogLine(al.Format)
-		lf.mu.Lock()
-		if lf.limit > 0 && lf.size+int64(len(line)) > lf.limit {
-			report := !lf.dropped
-			lf.dropped = true
-			lf.mu.Unlock()
-			if report {
-				r.logErr(LevelErr, fmt.Sprintf("access log \"%s\" reached the lab's limit of %s: further lines are dropped", al.Path, sizeText(lf.limit)))
-			}
-			continue
-		}
-		n, err := lf.f.Write(line)
-		lf.size += int64(n)
-		lf.mu.Unlock()
-		if err != nil {
-			r.logErr(LevelAlert, fmt.Sprintf("write() to \"%s\" failed (%s)", al.Path, errnoNum(err)))
-		}
+		r.w.writeAccessLine(lf, r.formatLogLine(al.Format), r.logErr)
 	}
 }
 

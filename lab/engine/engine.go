@@ -73,6 +73,11 @@ type Options struct {
 	// recorded what it would dispatch next (see Pending): after Pause, and
 	// after each stepped dispatch. It must not block.
 	OnHold func()
+	// OnAccessLog runs on a worker's thread each time access log lines
+	// reach a file: path is the file as the configuration resolved it,
+	// data the bytes written (whole lines, several when a buffer= buffer
+	// was flushed). It must not block and must not keep data.
+	OnAccessLog func(path string, data []byte)
 
 	// Inherit holds listening sockets of the engine this one replaces (its
 	// Listeners), by listen address: a plain (non-reuseport) address found

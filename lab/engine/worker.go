@@ -50,7 +50,9 @@ type worker struct {
 	// as an nginx worker process has its own threads (workerthread.go)
 	threadPools map[string]*threadPool
 	pools       map[string][]*cosock // kept-alive cosocket connections
-	stopping    bool
+	// accessBufs are the buffers of access logs with buffer= (accesslog_buffer.go)
+	accessBufs map[*accessLogFile]*accessLogBuffer
+	stopping   bool
 	// acceptPaused: at the lab's connection limit, the listeners are out
 	// of epoll until a connection closes.
 	acceptPaused bool
@@ -117,6 +119,7 @@ func (w *worker) run(ready chan<- error) error {
 			unix.Close(l.fd)
 		}
 	}
+	w.flushAccessBuffers() // after the connections' last log phases
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.WorkerExit})
 	}
