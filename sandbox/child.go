@@ -195,6 +195,7 @@ type child struct {
 	ctrl         chan any // answers and Exit: never dropped
 	lossy        chan any // LogLine, TraceBatch, Health: dropped when full
 	logDropped   atomic.Int64
+	accessLost   atomic.Int64 // access log lines dropped from the lossy queue
 	traceDropped atomic.Int64
 	exited       chan struct{} // closed once an Exit frame is written
 	exitOnce     sync.Once
@@ -265,6 +266,8 @@ func (c *child) writeLoop(ctx context.Context) {
 		switch m := msg.(type) {
 		case *proto.LogLine:
 			m.Dropped = c.logDropped.Swap(0)
+		case *proto.AccessLog:
+			m.Dropped = c.accessLost.Swap(0)
 		case *proto.TraceBatch:
 			m.Dropped += c.traceDropped.Swap(0)
 		}
@@ -283,6 +286,20 @@ func (c *child) logSink(level int, line string) {
 	c.recordLog(line)
 	if !c.offer(&proto.LogLine{Level: level, Line: line}) {
 		c.logDropped.Add(1)
+	}
+}
+
+// accessSink returns the engine's OnAccessLog for a workspace served from
+// prefix: each write becomes one AccessLog frame naming the file as the
+// learner wrote it. The lines are the bytes the engine formatted and
+// wrote, never read back from a file. It runs on a worker's thread: it
+// must not block.
+func (c *child) accessSink(prefix string) func(path string, data []byte) {
+	return func(path string, data []byte) {
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if !c.offer(&proto.AccessLog{File: rel(prefix, path), Lines: lines}) {
+			c.accessLost.Add(int64(len(lines)))
+		}
 	}
 }
 
@@ -565,6 +582,7 @@ func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shd
 		MaxTimers:        c.lim.MaxTimers,
 		MaxClientTimeout: c.lim.MaxClientTimeout,
 		OnHold:           c.onHold,
+		OnAccessLog:      c.accessSink(cfg.Prefix),
 
 		MaxSharedDictBytes: c.lim.MemoryLimit / 2, // the zones must leave room for the VMs and requests
 	})

@@ -469,7 +469,7 @@ type Instance struct {
 	cgroup *childCgroup // nil without cgroup v2
 
 	ctlMu   sync.Mutex // one Reload or Stop at a time
-	events  chan any   // *proto.LogLine, *proto.TraceBatch, *proto.State
+	events  chan any   // *proto.LogLine, *proto.AccessLog, *proto.TraceBatch, *proto.State
 	replies chan any   // *proto.Ready, *proto.LoadError
 	dropped atomic.Int64
 
@@ -527,7 +527,8 @@ func (in *Instance) setReady(r *proto.Ready) {
 // Touch records that the learner used the instance (the idle timer restarts).
 func (in *Instance) Touch() { in.lastUsed.Store(time.Now().UnixNano()) }
 
-// Events delivers error_log lines (*proto.LogLine), trace batches
+// Events delivers error_log lines (*proto.LogLine), access log lines as
+// they reach their file (*proto.AccessLog), trace batches
 // (*proto.TraceBatch) and the step mode's states (*proto.State: after
 // Pause, Step and Resume, and each time a paused loop stops at another
 // dispatch). It is closed when the child has exited. Events the consumer
@@ -715,7 +716,7 @@ func (in *Instance) readLoop(stdout io.Reader) {
 			default:
 				in.dropped.Add(1)
 			}
-		case *proto.LogLine, *proto.TraceBatch:
+		case *proto.LogLine, *proto.AccessLog, *proto.TraceBatch:
 			select {
 			case in.events <- m:
 			default:

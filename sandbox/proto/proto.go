@@ -66,6 +66,7 @@ const (
 	TypeExit       Type = 69 // Exit: the child is about to exit, and why
 	TypeState      Type = 70 // State: whether the loops are paused and what they would dispatch next
 	TypeRecorded   Type = 71 // Recorded: a recording started, or its events (answer to Record)
+	TypeAccessLog  Type = 72 // AccessLog: access log lines as they reach a file, lossy
 )
 
 // Load is the first message: serve the workspace on 127.0.0.1:Port.
@@ -175,6 +176,16 @@ type LogLine struct {
 	Dropped int64  `json:"dropped,omitempty"`
 }
 
+// AccessLog is access log lines as the engine wrote them to one file (one
+// line, or the lines a buffer= buffer held). File is the path relative to
+// the instance's prefix, slash-separated ("logs/access.log"). Dropped counts
+// access log lines lost before these.
+type AccessLog struct {
+	File    string   `json:"file"`
+	Lines   []string `json:"lines"`
+	Dropped int64    `json:"dropped,omitempty"`
+}
+
 // Health is the child's resource usage, sent periodically.
 type Health struct {
 	RSS     int64 `json:"rss"`      // resident set size, bytes
@@ -249,6 +260,8 @@ func TypeOf(msg any) (Type, error) {
 		return TypeTraceBatch, nil
 	case LogLine, *LogLine:
 		return TypeLogLine, nil
+	case AccessLog, *AccessLog:
+		return TypeAccessLog, nil
 	case Health, *Health:
 		return TypeHealth, nil
 	case Exit, *Exit:
@@ -288,6 +301,8 @@ func newMessage(t Type) (any, error) {
 		return &TraceBatch{}, nil
 	case TypeLogLine:
 		return &LogLine{}, nil
+	case TypeAccessLog:
+		return &AccessLog{}, nil
 	case TypeHealth:
 		return &Health{}, nil
 	case TypeExit:
