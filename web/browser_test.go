@@ -1022,3 +1022,48 @@ func TestBrowserReloadLanes(t *testing.T) {
 	screenshot(t, ctx, "reload-lanes")
 	t.Logf("/slow on %q, / on %q", old, fresh)
 }
+
+// TestBrowserAccessLog: a request sent from the page shows its access log
+// lines in the access_log tab, one per log of its location with the file
+// it went to; an apply keeps the lines and the next request's follow; the
+// panel's text is translated.
+func TestBrowserAccessLog(t *testing.T) {
+	conf := `events { } http { log_format short '$request_method $uri $status'; server { listen 8080; location / { access_log logs/a.log short; access_log logs/b.log; content_by_lua_block { ngx.say("logged") } } } }`
+	_, ctx := openPlayground(t, conf)
+	send := func(path string) {
+		t.Helper()
+		run(t, ctx, "send "+path,
+			chromedp.Click(chromedp.CSS(`#tab-request`)),
+			chromedp.WaitVisible(chromedp.CSS(`#send`)),
+			chromedp.SetValue(chromedp.CSS(`#req-path`), path),
+			chromedp.Click(chromedp.CSS(`#send`)),
+		)
+	}
+	run(t, ctx, "open the access_log tab", chromedp.Click(chromedp.CSS(`#tab-accesslog`)))
+	send("/first")
+	// the lines as the rows show them: "file line"
+	rows := `[...document.querySelectorAll('#access-log .al')].map(r => r.dataset.file + ' ' + r.textContent.slice(r.querySelector('.al-file').textContent.length + 1))`
+	waitJS(t, ctx, "two lines for /first", `(() => { const r = `+rows+`; return r.length === 2 && r[0] === 'logs/a.log GET /first 200' && /^logs\/b\.log 127\.0\.0\.1 - - \[[^\]]+\] "GET \/first HTTP\/1\.1" 200 \d+ "[^"]*" "[^"]+"$/.test(r[1]); })()`, 15*time.Second)
+	screenshot(t, ctx, "access-log")
+
+	// apply (a reload of the instance): the lines stay, the next come
+	_ = value(t, ctx, "forget the last apply", chromedp.Evaluate[bool](`(() => { document.querySelector('#apply-status').dataset.state = ''; return true; })()`))
+	run(t, ctx, "apply again", chromedp.Click(chromedp.CSS(`#apply`)))
+	waitJS(t, ctx, "the apply result", applied, 20*time.Second)
+	send("/second")
+	waitJS(t, ctx, "four lines after the apply", `(() => { const r = `+rows+`; return r.length === 4 && r[0] === 'logs/a.log GET /first 200' && r[2] === 'logs/a.log GET /second 200'; })()`, 15*time.Second)
+
+	// the file filter shows one file's lines
+	_ = value(t, ctx, "filter by logs/a.log", chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#access-log-file'); s.value = 'logs/a.log'; return s.dispatchEvent(new Event('change')); })()`))
+	if n := value(t, ctx, "count the shown rows", chromedp.Evaluate[int](`[...document.querySelectorAll('#access-log .al')].filter(r => !r.hidden).length`)); n != 2 {
+		t.Errorf("%d rows shown for logs/a.log, want 2", n)
+	}
+
+	_ = value(t, ctx, "choose Chinese", chromedp.Evaluate[bool](`(() => { document.cookie = 'restylab_lang=zh; path=/'; return true; })()`))
+	run(t, ctx, "reload in Chinese",
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+		chromedp.Click(chromedp.CSS(`#tab-accesslog`)))
+	if text := value(t, ctx, "read the panel", chromedp.Text(chromedp.CSS(`.accesslog-panel`))); !strings.Contains(text, "还没有访问日志") || !strings.Contains(text, "清空") {
+		t.Errorf("the access_log panel in Chinese reads %q", text)
+	}
+}

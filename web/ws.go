@@ -26,6 +26,8 @@ type wsMessage struct {
 	Dropped  int64             `json:"dropped,omitempty"`
 	Level    *int              `json:"level,omitempty"`
 	Line     string            `json:"line,omitempty"`
+	File     string            `json:"file,omitempty"`
+	Lines    []string          `json:"lines,omitempty"`
 	OK       *bool             `json:"ok,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
 	Error    *applyError       `json:"error,omitempty"`
@@ -276,6 +278,8 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 			case *proto.LogLine:
 				level := m.Level
 				sess.broadcast(wsMessage{T: "log", Level: &level, Line: m.Line})
+			case *proto.AccessLog:
+				sess.broadcast(wsMessage{T: "access", File: m.File, Lines: m.Lines, Dropped: m.Dropped})
 			default:
 				s.instanceMessage(sess, msg)
 			}

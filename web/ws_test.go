@@ -32,6 +32,8 @@ type wsIn struct {
 	Events  []json.RawMessage `json:"events"`
 	Dropped int64             `json:"dropped"`
 	Line    string            `json:"line"`
+	File    string            `json:"file"`
+	Lines   []string          `json:"lines"`
 	Pending []string          `json:"pending"`
 }
 
@@ -472,5 +474,73 @@ func TestLabFull(t *testing.T) {
 	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
 	if sent.Status != 200 {
 		t.Fatalf("first learner after the refusal: %+v", sent)
+	}
+}
+
+// accessWSConf writes two access logs for /two and none for /off.
+const accessWSConf = `events {}
+http {
+    log_format short '$request_method $request_uri $status';
+    server {
+        listen 8080;
+        access_log logs/main.log short;
+        location / { return 200 "hi\n"; }
+        location /two { access_log logs/main.log short; access_log logs/extra.log short; return 201 "two\n"; }
+        location /off { access_log off; return 200 "off\n"; }
+    }
+}
+`
+
+// TestWebSocketAccessLog: a request sent through the API reaches the page
+// as access messages, one per log that wrote it, named by the file, and a
+// location with access_log off sends none.
+func TestWebSocketAccessLog(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	var res applyResult
+	l.json("POST", "/api/apply", workspaceJSON{Conf: accessWSConf}, &res)
+	if !res.OK {
+		t.Fatalf("apply: %+v", res)
+	}
+	conn := l.dialWS()
+	access := make(chan wsIn, 100)
+	go func() {
+		defer close(access)
+		for {
+			var m wsIn
+			if err := conn.ReadJSON(&m); err != nil {
+				return
+			}
+			if m.T == "access" {
+				access <- m
+			}
+		}
+	}()
+	next := func() wsIn {
+		t.Helper()
+		select {
+		case m, ok := <-access:
+			if !ok {
+				t.Fatal("WebSocket closed")
+			}
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatal("no access message in 10 s")
+		}
+		return wsIn{}
+	}
+	var sent sendResult
+	for _, p := range []string{"/off", "/two?x=1"} {
+		l.json("POST", "/api/send", sendRequest{Path: p}, &sent)
+		if sent.Error != "" {
+			t.Fatalf("send %s: %+v", p, sent)
+		}
+	}
+	want := []struct{ file, line string }{{"logs/main.log", "GET /two?x=1 201"}, {"logs/extra.log", "GET /two?x=1 201"}}
+	for _, w := range want {
+		m := next()
+		if m.File != w.file || len(m.Lines) != 1 || m.Lines[0] != w.line {
+			t.Fatalf("access message %+v, want %s: %q", m, w.file, w.line)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import { lang, setLang, switchLang, t, type Lang } from "./i18n";
 import { BurstPanel } from "./panels/burst";
 import { EpollPanel } from "./panels/epoll";
 import { ErrorLogPanel } from "./panels/errorlog";
+import { AccessLogPanel } from "./panels/accesslog";
 import { EventLogPanel } from "./panels/eventlog";
 import { PhaseMap } from "./panels/phasemap";
 import { renderPhaseApis } from "./panels/phaseapi";
@@ -212,6 +213,7 @@ function start(): void {
   const epoll = new EpollPanel(model);
   const eventLog = new EventLogPanel(model, jump);
   const errorLog = new ErrorLogPanel();
+  const accessLog = new AccessLogPanel();
   const exportRow = h("div", { class: "row export-row" },
     h("button", { type: "button", class: "small", id: "export-chrome", onclick: () => download("restylab-trace.json", JSON.stringify(chromeTrace(model))) }, t("export.chrome")),
     h("button", { type: "button", class: "small", id: "export-jsonl", onclick: () => download("restylab-trace.jsonl", jsonLines(model), "application/x-ndjson") }, t("export.jsonl")));
@@ -269,6 +271,7 @@ function start(): void {
       { key: "epoll", label: t("tab.epoll"), el: epoll.root },
       { key: "events", label: t("tab.events"), el: eventLog.root },
       { key: "errorlog", label: t("tab.errorlog"), el: errorLog.root },
+      { key: "accesslog", label: t("tab.accesslog"), el: accessLog.root },
     ];
   const lower = new Tabs("vis-tabs", t("tab.timeline"), vis, () => timeline.invalidate());
   const upperItems = [
@@ -369,6 +372,9 @@ function start(): void {
           break;
         case "log":
           errorLog.add(m.level, m.line);
+          break;
+        case "access":
+          accessLog.add(m.file, m.lines || [], m.dropped || 0);
           break;
         case "health":
           healthEl.textContent = t("health", { rss: bytes(m.rss || 0), cpu: ((m.cpu_time || 0) / 1e9).toFixed(2), fds: m.fds ?? 0, conns: m.conns ?? 0 });
