@@ -50,7 +50,7 @@ func waitAccess(t *testing.T, in *Instance, n int) []accessLine {
 					t.Errorf("%d access log lines dropped", a.Dropped)
 				}
 				for _, l := range a.Lines {
-					got = append(got, accessLine{a.File, l})
+					got = append(got, accessLine{l.File, l.Line})
 				}
 			}
 		case <-deadline:

@@ -109,6 +109,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lossy:  make(chan any, outputQueue),
 		exited: make(chan struct{}),
 		holds:  make(chan struct{}, 1),
+		access: accessBatch{kick: make(chan struct{}, 1)},
 
 		quitRetired: make(chan struct{}),
 	}
@@ -123,6 +124,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		go c.healthLoop(ctx, *health)
 	}
 	go c.stateLoop(ctx)
+	go c.accessLoop(ctx)
 	code := c.controlLoop(proto.NewReader(stdin))
 	select {
 	case c.ctrl <- &proto.Exit{Reason: c.exitReason}:
@@ -195,7 +197,7 @@ type child struct {
 	ctrl         chan any // answers and Exit: never dropped
 	lossy        chan any // LogLine, TraceBatch, Health: dropped when full
 	logDropped   atomic.Int64
-	accessLost   atomic.Int64 // access log lines dropped from the lossy queue
+	access       accessBatch // access log lines for the next AccessLog frame (accesslog.go)
 	traceDropped atomic.Int64
 	exited       chan struct{} // closed once an Exit frame is written
 	exitOnce     sync.Once
@@ -266,8 +268,6 @@ func (c *child) writeLoop(ctx context.Context) {
 		switch m := msg.(type) {
 		case *proto.LogLine:
 			m.Dropped = c.logDropped.Swap(0)
-		case *proto.AccessLog:
-			m.Dropped = c.accessLost.Swap(0)
 		case *proto.TraceBatch:
 			m.Dropped += c.traceDropped.Swap(0)
 		}
@@ -286,20 +286,6 @@ func (c *child) logSink(level int, line string) {
 	c.recordLog(line)
 	if !c.offer(&proto.LogLine{Level: level, Line: line}) {
 		c.logDropped.Add(1)
-	}
-}
-
-// accessSink returns the engine's OnAccessLog for a workspace served from
-// prefix: each write becomes one AccessLog frame naming the file as the
-// learner wrote it. The lines are the bytes the engine formatted and
-// wrote, never read back from a file. It runs on a worker's thread: it
-// must not block.
-func (c *child) accessSink(prefix string) func(path string, data []byte) {
-	return func(path string, data []byte) {
-		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-		if !c.offer(&proto.AccessLog{File: rel(prefix, path), Lines: lines}) {
-			c.accessLost.Add(int64(len(lines)))
-		}
 	}
 }
 

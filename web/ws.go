@@ -15,22 +15,21 @@ import (
 // wsMessage is one WebSocket message to the browser (docs/web.md); the
 // fields used depend on T.
 type wsMessage struct {
-	T        string            `json:"t"`
-	Session  string            `json:"session,omitempty"`
-	Workers  int               `json:"workers,omitempty"`
-	Paused   bool              `json:"paused,omitempty"`
-	State    string            `json:"state,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	Pending  []string          `json:"pending,omitempty"`
-	Events   []json.RawMessage `json:"events,omitempty"`
-	Dropped  int64             `json:"dropped,omitempty"`
-	Level    *int              `json:"level,omitempty"`
-	Line     string            `json:"line,omitempty"`
-	File     string            `json:"file,omitempty"`
-	Lines    []string          `json:"lines,omitempty"`
-	OK       *bool             `json:"ok,omitempty"`
-	Warnings []string          `json:"warnings,omitempty"`
-	Error    *applyError       `json:"error,omitempty"`
+	T        string             `json:"t"`
+	Session  string             `json:"session,omitempty"`
+	Workers  int                `json:"workers,omitempty"`
+	Paused   bool               `json:"paused,omitempty"`
+	State    string             `json:"state,omitempty"`
+	Reason   string             `json:"reason,omitempty"`
+	Pending  []string           `json:"pending,omitempty"`
+	Events   []json.RawMessage  `json:"events,omitempty"`
+	Dropped  int64              `json:"dropped,omitempty"`
+	Level    *int               `json:"level,omitempty"`
+	Line     string             `json:"line,omitempty"`
+	Access   []proto.AccessLine `json:"lines,omitempty"`
+	OK       *bool              `json:"ok,omitempty"`
+	Warnings []string           `json:"warnings,omitempty"`
+	Error    *applyError        `json:"error,omitempty"`
 	*proto.Health
 }
 
@@ -279,7 +278,7 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 				level := m.Level
 				sess.broadcast(wsMessage{T: "log", Level: &level, Line: m.Line})
 			case *proto.AccessLog:
-				sess.broadcast(wsMessage{T: "access", File: m.File, Lines: m.Lines, Dropped: m.Dropped})
+				sess.broadcast(wsMessage{T: "access", Access: m.Lines, Dropped: m.Dropped})
 			default:
 				s.instanceMessage(sess, msg)
 			}

@@ -176,14 +176,20 @@ type LogLine struct {
 	Dropped int64  `json:"dropped,omitempty"`
 }
 
-// AccessLog is access log lines as the engine wrote them to one file (one
-// line, or the lines a buffer= buffer held). File is the path relative to
-// the instance's prefix, slash-separated ("logs/access.log"). Dropped counts
-// access log lines lost before these.
+// AccessLog carries access log lines in the order the engine wrote them
+// (the child gathers the writes of a few milliseconds into one frame).
+// Dropped counts access log lines lost before these.
 type AccessLog struct {
-	File    string   `json:"file"`
-	Lines   []string `json:"lines"`
-	Dropped int64    `json:"dropped,omitempty"`
+	Lines   []AccessLine `json:"lines"`
+	Dropped int64        `json:"dropped,omitempty"`
+}
+
+// AccessLine is one access log line without its newline, and the file it
+// went to, relative to the instance's prefix and slash-separated
+// ("logs/access.log").
+type AccessLine struct {
+	File string `json:"file"`
+	Line string `json:"line"`
 }
 
 // Health is the child's resource usage, sent periodically.

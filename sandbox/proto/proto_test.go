@@ -27,7 +27,7 @@ func TestRoundTrip(t *testing.T) {
 		&LoadError{Message: `unknown directive "foo"`, File: "nginx.conf", Line: 12},
 		&TraceBatch{Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept"}`), json.RawMessage(`{"ts":2}`)}, Dropped: 7},
 		&LogLine{Level: 4, Line: "2026/01/01 00:00:00 [error] 1#1: boom", Dropped: 2},
-		&AccessLog{File: "logs/access.log", Lines: []string{"127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 3 \"-\" \"curl\""}, Dropped: 1},
+		&AccessLog{Lines: []AccessLine{{File: "logs/access.log", Line: "127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 3 \"-\" \"curl\""}, {File: "logs/api.log", Line: "GET /api 200"}}, Dropped: 1},
 		&Health{RSS: 10 << 20, CPUTime: 123456789, FDs: 9, Conns: 2},
 		&Exit{Reason: "memory limit of 256 MiB exceeded"},
 	}

@@ -374,7 +374,7 @@ function start(): void {
           errorLog.add(m.level, m.line);
           break;
         case "access":
-          accessLog.add(m.file, m.lines || [], m.dropped || 0);
+          accessLog.add(m.lines || [], m.dropped || 0);
           break;
         case "health":
           healthEl.textContent = t("health", { rss: bytes(m.rss || 0), cpu: ((m.cpu_time || 0) / 1e9).toFixed(2), fds: m.fds ?? 0, conns: m.conns ?? 0 });

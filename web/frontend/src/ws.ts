@@ -8,7 +8,7 @@ export type ServerMsg =
   | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string }
   | { t: "trace"; events: TraceEvent[] | null; dropped?: number }
   | { t: "log"; level: string | number; line: string }
-  | { t: "access"; file: string; lines: string[] | null; dropped?: number }
+  | { t: "access"; lines: { file: string; line: string }[] | null; dropped?: number }
   | { t: "health"; rss: number; cpu_time: number; fds: number; conns: number }
   | { t: "state"; state: InstanceState | string; reason?: string; pending?: string[] | null }
   | { t: "applied"; ok: boolean; warnings?: string[] | null; error?: { message: string; file?: string; line?: number } | null };

@@ -33,20 +33,20 @@ export class AccessLogPanel {
       this.empty, this.list);
   }
 
-  /** add appends the lines one write of file brought; dropped counts lines lost before them. */
-  add(file: string, lines: string[], dropped = 0): void {
+  /** add appends lines in the order the instance wrote them; dropped counts lines lost before them. */
+  add(lines: { file: string; line: string }[], dropped = 0): void {
     if (dropped > 0) {
       this.dropped += dropped;
       this.droppedEl.textContent = t("accesslog.dropped", { n: this.dropped });
       this.droppedEl.hidden = false;
     }
-    if (!this.files.has(file)) {
-      this.files.add(file);
-      this.filter.appendChild(h("option", { value: file }, file));
-    }
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
     const shown = this.filter.value;
-    for (const line of lines) {
+    for (const { file, line } of lines) {
+      if (!this.files.has(file)) {
+        this.files.add(file);
+        this.filter.appendChild(h("option", { value: file }, file));
+      }
       const row = h("div", { class: "al", "data-file": file }, h("span", { class: "al-file" }, file), " ", line);
       if (shown && shown !== file) row.hidden = true;
       this.list.appendChild(row);
