@@ -1059,6 +1059,18 @@ func TestBrowserAccessLog(t *testing.T) {
 		t.Errorf("%d rows shown for logs/a.log, want 2", n)
 	}
 
+	// a burst of 1000 requests writes 2000 more lines: the panel keeps the
+	// last 2000 (the first request's are gone), in the order written
+	_ = value(t, ctx, "filter: all files", chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#access-log-file'); s.value = ''; return s.dispatchEvent(new Event('change')); })()`))
+	_ = value(t, ctx, "burst 1000", chromedp.Evaluate[bool](`(() => { const b = JSON.parse(document.getElementById('boot').textContent); fetch('/api/burst', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Restylab-Session': b.session}, body: JSON.stringify({method: 'GET', path: '/many', n: 1000, c: 20})}); return true; })()`))
+	waitJS(t, ctx, "the burst's 2000 lines", `+document.querySelector('#access-log').dataset.total >= 2004`, 60*time.Second)
+	if n := value(t, ctx, "count the rows", chromedp.Evaluate[int](`document.querySelectorAll('#access-log .al').length`)); n != 2000 {
+		t.Errorf("%d rows after 2004 lines, want the last 2000", n)
+	}
+	if last := value(t, ctx, "read the first and last rows", chromedp.Evaluate[string](`(() => { const r = `+rows+`; return r[0] + '|' + r[r.length - 2]; })()`)); !strings.HasPrefix(last, "logs/a.log GET /many 200|logs/a.log GET /many 200") {
+		t.Errorf("first and last a.log rows after the burst: %q", last)
+	}
+
 	_ = value(t, ctx, "choose Chinese", chromedp.Evaluate[bool](`(() => { document.cookie = 'restylab_lang=zh; path=/'; return true; })()`))
 	run(t, ctx, "reload in Chinese",
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),

@@ -18,7 +18,7 @@ export class AccessLogPanel {
   count = 0;
 
   constructor() {
-    this.list = h("div", { id: "access-log", class: "access-log", role: "log", "data-count": "0" });
+    this.list = h("div", { id: "access-log", class: "access-log", role: "log", "data-count": "0", "data-total": "0" });
     this.empty = h("p", { class: "muted" }, t("accesslog.empty"));
     this.filter = h("select", { id: "access-log-file", class: "small", "aria-label": t("accesslog.file") },
       h("option", { value: "" }, t("accesslog.all")));
@@ -52,15 +52,17 @@ export class AccessLogPanel {
       this.list.appendChild(row);
       this.count++;
     }
-    this.empty.hidden = true;
+    if (lines.length) this.empty.hidden = true;
     while (this.list.childElementCount > MAX_ACCESS_LINES) this.list.firstElementChild?.remove();
     this.list.dataset.count = String(this.list.childElementCount);
+    this.list.dataset.total = String(this.count);
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
   clear(): void {
     this.list.replaceChildren();
     this.list.dataset.count = "0";
+    this.list.dataset.total = "0";
     this.count = 0;
     this.dropped = 0;
     this.droppedEl.hidden = true;
