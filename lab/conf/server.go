@@ -60,6 +60,7 @@ func (b *builder) listen(s *scope, d *directive) error {
 			l.SSL = true
 		case a.s == "http2":
 			l.HTTP2 = true
+			b.diags = append(b.diags, Diagnostic{Warn: true, Pos: d.pos, Message: "the lab speaks HTTP/1.1 only: \"http2\" is accepted and TLS's ALPN offers http/1.1 (clients fall back to it)"})
 		case strings.HasPrefix(a.s, "backlog="):
 			if n, ok := parseDigits(a.s[len("backlog="):]); !ok || n == 0 {
 				return errf(d.pos, "invalid backlog \"%s\"", a.s)

@@ -75,6 +75,8 @@ type sslLevel struct {
 	hasTicketKeys bool
 	certByLua     *LuaCode
 	helloByLua    *LuaCode
+	on            *bool // the deprecated "ssl on|off"
+	onPos         Pos
 }
 
 // addSSLSpecs registers the ssl module's directives and ngx_lua's ssl
@@ -90,6 +92,7 @@ func addSSLSpecs(m map[string]spec) {
 	m["ssl_session_cache"] = spec{ctx: cHTTP | cServer, min: 1, max: 2, fn: (*builder).sslSessionCache}
 	m["ssl_session_timeout"] = spec{ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).sslSessionTimeout}
 	m["ssl_session_ticket_key"] = spec{ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).sslTicketKey}
+	m["ssl"] = spec{ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).sslOn}
 	m["ssl_dhparam"] = spec{ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).sslDHParam}
 	for _, p := range []string{"ssl_certificate_by_lua", "ssl_client_hello_by_lua"} {
 		m[p+"_block"] = spec{ctx: cHTTP | cServer, block: true, luaBlock: true, fn: (*builder).sslByLua}
@@ -116,6 +119,22 @@ func (b *builder) sslCertificate(s *scope, d *directive) error {
 		return nil
 	}
 	sl.keys = append(sl.keys, d.arg(0))
+	return nil
+}
+
+// sslOn handles the deprecated "ssl on|off" of nginx 1.22: on makes every
+// listen of the server TLS, with nginx's warning.
+func (b *builder) sslOn(s *scope, d *directive) error {
+	if err := once(s, d); err != nil {
+		return err
+	}
+	on, err := parseFlag(d)
+	if err != nil {
+		return err
+	}
+	b.diags = append(b.diags, Diagnostic{Warn: true, Pos: d.pos,
+		Message: "the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead"})
+	s.lvl.ssl.on, s.lvl.ssl.onPos = &on, d.pos
 	return nil
 }
 
@@ -316,6 +335,9 @@ func mergeSSL(h, s *sslLevel) sslLevel {
 	if s.helloByLua != nil {
 		out.helloByLua = s.helloByLua
 	}
+	if s.on != nil {
+		out.on, out.onPos = s.on, s.onPos
+	}
 	return out
 }
 
@@ -353,6 +375,14 @@ func (b *builder) resolveSSL(srv *Server, l sslLevel) error {
 	}
 	if l.tickets != nil {
 		ssl.SessionTickets = *l.tickets
+	}
+	if l.on != nil && *l.on {
+		if len(l.certs) == 0 {
+			return errf(l.onPos, "no \"ssl_certificate\" is defined for the \"ssl\" directive")
+		}
+		for i := range srv.Listens {
+			srv.Listens[i].SSL = true
+		}
 	}
 	hasSSL := false
 	for _, ln := range srv.Listens {
