@@ -286,6 +286,11 @@ func (b *builder) sslByLua(s *scope, d *directive) error {
 	slot := &s.lvl.ssl.certByLua
 	if strings.HasPrefix(d.name, "ssl_client_hello") {
 		slot = &s.lvl.ssl.helloByLua
+		if d.kind == tokBlockStart {
+			// ngx_lua 0.10.23 names this block's chunk without its place:
+			// "ssl_client_hello_by_lua:6: ..." (observed on the oracle)
+			code.ChunkName = "ssl_client_hello_by_lua"
+		}
 	}
 	if *slot != nil {
 		if d.kind == tokBlockStart {

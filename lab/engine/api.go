@@ -196,8 +196,8 @@ func (w *worker) need(L *lua.LState, api string) *request {
 		return nil
 	}
 	if e.phases&(1<<r.phase) == 0 {
-		if (r.phase == phaseTimer || r.phase == phaseSSLCert) && e.ffi ||
-			r.phase == phaseSSLCert && strings.HasPrefix(e.name, "ngx.var") {
+		ssl := r.phase == phaseSSLCert || r.phase == phaseSSLClientHello
+		if (r.phase == phaseTimer || ssl) && e.ffi || ssl && strings.HasPrefix(e.name, "ngx.var") {
 			// lua-resty-core's FFI versions (and, in the ssl phase, its
 			// ngx.var) word it so
 			raise(L, "API disabled in the current context")

@@ -34,7 +34,7 @@ func APIUses() []APIUse {
 			phases = inCosocket
 		}
 		u := APIUse{Name: e.name, Yields: e.yields, Any: phases&inAll == inAll}
-		for p := phaseSet; p <= phaseSSLCert; p++ {
+		for p := phaseSet; p <= phaseSSLClientHello; p++ {
 			if phases&(1<<p) != 0 {
 				u.Phases = append(u.Phases, p.String())
 			}

@@ -87,8 +87,8 @@ type apiEntry struct {
 // phases sets used by several APIs (ngx_lua's "Context:" lines).
 const (
 	inRAC       = inRewrite | inAccess | inContent
-	inCosocket  = inRAC | inTimer | inSSLCert
-	inThreads   = inRAC | inTimer | inSSLCert
+	inCosocket  = inRAC | inTimer | inSSL
+	inThreads   = inRAC | inTimer | inSSL
 	inReqRead   = inSet | inRAC | inHeaderFilter | inBodyFilter | inLog
 	inReqWrite  = inSet | inRAC | inHeaderFilter | inBodyFilter
 	inNotBal    = inSet | inRAC | inHeaderFilter | inBodyFilter | inLog
@@ -103,7 +103,7 @@ var apiTable = []apiEntry{
 	{name: "ngx.flush", group: groupOutput, phases: inRAC, yields: true, note: "yields only as ngx.flush(true), while the socket has not taken the output"},
 	{name: "ngx.eof", group: groupOutput, phases: inRAC},
 	{name: "ngx.send_headers", group: groupOutput, phases: inRAC},
-	{name: "ngx.exit", group: groupOutput, phases: inRAC | inHeaderFilter | inTimer | inInitWorker | inSSLCert},
+	{name: "ngx.exit", group: groupOutput, phases: inRAC | inHeaderFilter | inTimer | inInitWorker | inSSL},
 	{name: "ngx.redirect", group: groupOutput, phases: inRAC},
 	{name: "ngx.exec", group: groupOutput, phases: inRAC},
 
@@ -151,7 +151,7 @@ var apiTable = []apiEntry{
 	{name: "ngx.arg (write)", group: groupVariables, kind: kindField, phases: inBodyFilter},
 
 	// time, sleep and timers
-	{name: "ngx.sleep", group: groupTimers, phases: inRAC | inTimer | inSSLCert, yields: true},
+	{name: "ngx.sleep", group: groupTimers, phases: inRAC | inTimer | inSSL, yields: true},
 	{name: "ngx.now", group: groupTimers, phases: inAll},
 	{name: "ngx.time", group: groupTimers, phases: inAll},
 	{name: "ngx.today", group: groupTimers, phases: inAll},
@@ -161,8 +161,8 @@ var apiTable = []apiEntry{
 	{name: "ngx.http_time", group: groupTimers, phases: inAll},
 	{name: "ngx.cookie_time", group: groupTimers, phases: inAll},
 	{name: "ngx.parse_http_time", group: groupTimers, phases: inAll},
-	{name: "ngx.timer.at", group: groupTimers, phases: inRequest | inTimer | inInitWorker | inSSLCert},
-	{name: "ngx.timer.every", group: groupTimers, phases: inRequest | inTimer | inInitWorker | inSSLCert},
+	{name: "ngx.timer.at", group: groupTimers, phases: inRequest | inTimer | inInitWorker | inSSL},
+	{name: "ngx.timer.every", group: groupTimers, phases: inRequest | inTimer | inInitWorker | inSSL},
 	{name: "ngx.timer.running_count", group: groupTimers, phases: inAll},
 	{name: "ngx.timer.pending_count", group: groupTimers, phases: inAll},
 

@@ -17,10 +17,11 @@ const (
 	phaseInitWorker
 	phaseTimer
 	phaseBalancer
-	phaseSSLCert // ssl_certificate_by_lua, on the handshake's fake request (sslphase.go)
+	phaseSSLCert        // ssl_certificate_by_lua, on the handshake's fake request (sslphase.go)
+	phaseSSLClientHello // ssl_client_hello_by_lua, before it (sslhello.go)
 )
 
-var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer", "ssl_cert"}
+var phaseNames = [...]string{"", "set", "rewrite", "access", "content", "header_filter", "body_filter", "log", "init", "init_worker", "timer", "balancer", "ssl_cert", "ssl_client_hello"}
 
 // String is the phase name used in traces and by ngx.get_phase().
 func (p phase) String() string { return phaseNames[p] }
@@ -32,6 +33,8 @@ func (p phase) context() string {
 		return "ngx.timer"
 	case phaseSSLCert:
 		return "ssl_certificate_by_lua*"
+	case phaseSSLClientHello:
+		return "ssl_client_hello_by_lua*"
 	case phaseNone:
 		return "unknown"
 	}
@@ -53,7 +56,9 @@ const (
 
 	inBalancer  = 1 << phaseBalancer
 	inSSLCert   = 1 << phaseSSLCert
+	inSSLHello  = 1 << phaseSSLClientHello
+	inSSL       = inSSLCert | inSSLHello
 	inRequest   = inSet | inRewrite | inAccess | inContent | inHeaderFilter | inBodyFilter | inLog | inBalancer
-	inYieldable = inRewrite | inAccess | inContent | inTimer | inSSLCert
-	inAll       = inRequest | inInit | inInitWorker | inTimer | inSSLCert
+	inYieldable = inRewrite | inAccess | inContent | inTimer | inSSL
+	inAll       = inRequest | inInit | inInitWorker | inTimer | inSSL
 )

@@ -38,6 +38,7 @@ func (w *worker) preloadRestyCore(pre *lua.LTable) {
 	w.preloadSemaphore(pre)
 	w.preloadErrlog(pre)
 	w.preloadSSL(pre)
+	w.preloadClientHello(pre)
 	module("ngx.resp", map[string]lua.LGFunction{"add_header": w.respAddHeader})
 	module("ngx.req", map[string]lua.LGFunction{"add_header": w.reqAddHeader})
 	module("ngx.base64", map[string]lua.LGFunction{"encode_base64url": base64URLEncode, "decode_base64url": base64URLDecode})

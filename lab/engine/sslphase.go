@@ -28,12 +28,15 @@ import (
 // error or ngx.exit(ngx.ERROR) fails the handshake with OpenSSL's "cert cb
 // error"; certificates it set replace the server's.
 
-// sslCall is one ssl_certificate_by_lua run and what its Lua set.
+// sslCall is one ssl_certificate_by_lua (or ssl_client_hello_by_lua) run
+// and what its Lua set.
 type sslCall struct {
 	lt    *tlsLayer
 	srv   *conf.Server
 	hello *tls.ClientHelloInfo
-	reply chan<- sslReply
+	phase phase
+	// then goes on with the handshake once the handler and its threads ended.
+	then func(call *sslCall)
 	// failed: a Lua error or ngx.exit with an error code.
 	failed bool
 	// cleared: ngx.ssl.clear_certs ran; chain and key: what Lua set.
@@ -46,15 +49,20 @@ type sslCall struct {
 
 // startSSLCert runs the server's ssl_certificate_by_lua for a handshake.
 func (w *worker) startSSLCert(lt *tlsLayer, srv *conf.Server, hello *tls.ClientHelloInfo, reply chan<- sslReply) {
-	call := &sslCall{lt: lt, srv: srv, hello: hello, reply: reply}
+	w.startSSLPhase(lt, srv, hello, phaseSSLCert, srv.SSL.CertByLua, func(call *sslCall) { call.answer(w, reply) })
+}
+
+// startSSLPhase runs an ssl phase handler as a coroutine of a fake request;
+// then runs when it ended.
+func (w *worker) startSSLPhase(lt *tlsLayer, srv *conf.Server, hello *tls.ClientHelloInfo, p phase, code *conf.LuaCode, then func(*sslCall)) {
+	call := &sslCall{lt: lt, srv: srv, hello: hello, phase: p, then: then}
 	lt.cert = call
-	r := &request{w: w, id: w.e.seq.req.Add(1), phase: phaseSSLCert, start: w.loop.Now(), isTimer: true,
+	r := &request{w: w, id: w.e.seq.req.Add(1), phase: p, start: w.loop.Now(), isTimer: true,
 		fakeConn: w.e.seq.conn.Add(1), ssl: call}
 	w.useVM(r)
-	code := srv.SSL.CertByLua
 	fn, err := w.function(code)
 	if err != nil {
-		r.logErr(LevelErr, "failed to load the Lua code for ssl_certificate_by_lua*: "+err.Error())
+		r.logErr(LevelErr, "failed to load the Lua code for "+p.context()+": "+err.Error())
 		call.failed = true
 		call.finish(r)
 		return
@@ -65,15 +73,15 @@ func (w *worker) startSSLCert(lt *tlsLayer, srv *conf.Server, hello *tls.ClientH
 	r.th = w.sched.NewThread()
 	r.coID = w.newCoID(r.th)
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, FD: int32(lt.c.fd), Req: r.id, Phase: phaseSSLCert.String(), Source: code.ChunkName})
-		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: phaseSSLCert.String(), Source: code.ChunkName})
+		w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, FD: int32(lt.c.fd), Req: r.id, Phase: p.String(), Source: code.ChunkName})
+		w.rec.Emit(trace.Event{Kind: trace.CoCreate, Req: r.id, Co: r.coID, Phase: p.String(), Source: code.ChunkName})
 	}
 	r.afterResume(w.enter(r, func() coro.Result { return w.sched.Start(r.th, fn) }))
 	r.runPosted()
 	r.timerCheckDone()
 }
 
-// finish answers the waiting handshake once the handler and its threads
+// finish goes on with the handshake once the handler and its threads
 // ended.
 func (call *sslCall) finish(r *request) {
 	if call.done {
@@ -83,17 +91,23 @@ func (call *sslCall) finish(r *request) {
 	call.lt.cert = nil
 	w := r.w
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: phaseSSLCert.String()})
+		w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: call.phase.String()})
 	}
+	call.then(call)
+}
+
+// answer replies to the handshake goroutine after ssl_certificate_by_lua:
+// the certificates Lua set, the server's, or a failure.
+func (call *sslCall) answer(w *worker, reply chan<- sslReply) {
 	if call.failed {
-		call.reply <- sslReply{err: errCertCallback}
+		reply <- sslReply{err: errCertCallback}
 		return
 	}
 	var certs []tls.Certificate
 	if call.cleared || call.chain != nil || call.key != nil {
 		if call.chain == nil || call.key == nil {
 			// OpenSSL then finds no certificate for any cipher
-			call.reply <- sslReply{err: errors.New("error:0A0000C1:SSL routines::no shared cipher")}
+			reply <- sslReply{err: errors.New("error:0A0000C1:SSL routines::no shared cipher")}
 			return
 		}
 		cert := tls.Certificate{PrivateKey: call.key}
@@ -103,14 +117,14 @@ func (call *sslCall) finish(r *request) {
 		}
 		certs = []tls.Certificate{cert}
 	}
-	call.reply <- sslReply{cfg: w.e.tls.connConfig(call.lt.def, call.srv, call.lt, certs)}
+	reply <- sslReply{cfg: w.e.tls.connConfig(call.lt.def, call.srv, call.lt, certs)}
 }
 
 // fakeContext is what error_log lines of a fake request end with.
 func (r *request) fakeContext() string {
 	if r.ssl != nil {
 		c := r.ssl.lt.c
-		return ", context: ssl_certificate_by_lua*, client: " + c.remoteAddr + ", server: " + c.l.addr
+		return ", context: " + r.ssl.phase.context() + ", client: " + c.remoteAddr + ", server: " + c.l.addr
 	}
 	return ", context: ngx.timer"
 }
@@ -175,11 +189,12 @@ func (w *worker) sslCallOnly(L *lua.LState) *sslCall {
 }
 
 func (w *worker) sslServerName(L *lua.LState) int {
-	lt, _ := w.sslConn(L)
+	lt, call := w.sslConn(L)
 	if lt == nil {
 		return nilErr(L, "bad request")
 	}
-	if lt.sni == "" {
+	if lt.sni == "" || call != nil && call.phase == phaseSSLClientHello {
+		// before the servername callback, OpenSSL has no name yet
 		L.Push(lua.LNil)
 		return 1
 	}

@@ -57,6 +57,12 @@ type tlsLayer struct {
 	// helloVersion is the version crypto/tls will choose, for
 	// ngx.ssl.get_tls1_version in the ssl phase.
 	helloVersion uint16
+	// helloRaw is what the client sent before its ClientHello was handled
+	// (the ClientHello's records, for get_client_hello_ext); helloDone
+	// ends the capture. protocols: ngx.ssl.clienthello.set_protocols.
+	helloRaw  []byte
+	helloDone bool
+	protocols []string
 	// rawOut is ciphertext the socket did not take yet.
 	rawOut []byte
 	// gone is closed when the connection closes: a handshake goroutine
@@ -329,6 +335,9 @@ func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tl
 	cfg.Certificates = ts.configs[srv].Certificates
 	if certs != nil {
 		cfg.Certificates = certs
+	}
+	if lt.protocols != nil {
+		cfg.MinVersion, cfg.MaxVersion = protocolRange(lt.protocols)
 	}
 	timeout := def.SSL.SessionTimeout
 	var cache *sessionCache

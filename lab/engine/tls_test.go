@@ -258,3 +258,16 @@ func waitLog(t *testing.T, prefix string, want []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// FuzzHelloExtensions: any bytes a client sends before its ClientHello is
+// handled are parsed without a panic.
+func FuzzHelloExtensions(f *testing.F) {
+	f.Add([]byte("\x16\x03\x01\x00\x05hello"))
+	f.Add([]byte("\x16\x03\x01\x00\x30\x01\x00\x00\x2c\x03\x03" + strings.Repeat("r", 32) + "\x00\x00\x02\x13\x01\x01\x00\x00\x05\x00\x00\x00\x01\x00"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		exts, ok := helloExtensions(raw)
+		if !ok && exts != nil {
+			t.Fatal("extensions without ok")
+		}
+	})
+}

@@ -22,8 +22,12 @@ type sslReply struct {
 }
 
 // errCertCallback fails a handshake whose ssl_certificate_by_lua failed;
-// nginx reports OpenSSL's "cert cb error".
-var errCertCallback = errors.New("error:0A000179:SSL routines::cert cb error")
+// nginx reports OpenSSL's "cert cb error". errHelloCallback is
+// ssl_client_hello_by_lua's.
+var (
+	errCertCallback  = errors.New("error:0A000179:SSL routines::cert cb error")
+	errHelloCallback = errors.New("error:0A0000EA:SSL routines::callback failed")
+)
 
 // startTLS begins the handshake of a connection accepted on an ssl listener.
 func (c *conn) startTLS() {
@@ -92,21 +96,51 @@ func (lt *tlsLayer) onClientHello(hello *tls.ClientHelloInfo, reply chan<- sslRe
 	h := c.w.e.cfg.HTTP
 	ts := c.w.e.tls
 	def := h.FindServer(c.l.addr, "")
-	srv := h.FindServer(c.l.addr, hello.ServerName)
+	lt.def, lt.helloDone = def, true
+	if c.w.rec.Enabled() {
+		c.w.rec.Emit(trace.Event{Kind: trace.TLSHello, FD: int32(c.fd), Detail: helloDetail(hello)})
+	}
+	if ts.configs[def] == nil {
+		reply <- sslReply{err: errors.New("no ssl configured for the server")}
+		return
+	}
+	if code := def.SSL.ClientHelloByLua; code != nil {
+		// OpenSSL's client hello callback: the default server's, before SNI
+		c.w.startSSLPhase(lt, def, hello, phaseSSLClientHello, code, func(call *sslCall) {
+			if call.failed {
+				reply <- sslReply{err: errHelloCallback}
+				return
+			}
+			lt.chooseServer(hello, reply)
+		})
+		return
+	}
+	lt.chooseServer(hello, reply)
+}
+
+// chooseServer picks the server by SNI as nginx's servername callback
+// does and answers with its certificates, after its ssl_certificate_by_lua
+// when it has one. Loop.
+func (lt *tlsLayer) chooseServer(hello *tls.ClientHelloInfo, reply chan<- sslReply) {
+	c := lt.c
+	if c.closed {
+		reply <- sslReply{err: errHandshakeClosed}
+		return
+	}
+	ts := c.w.e.tls
+	def := lt.def
+	srv := c.w.e.cfg.HTTP.FindServer(c.l.addr, hello.ServerName)
 	if srv == nil || ts.configs[srv] == nil {
 		// a server without TLS settings: the address's default one's stay
 		srv = def
 	}
-	lt.srv, lt.def, lt.sni = srv, def, hello.ServerName
-	if c.w.rec.Enabled() {
-		c.w.rec.Emit(trace.Event{Kind: trace.TLSHello, FD: int32(c.fd), Detail: helloDetail(hello)})
-	}
+	lt.srv, lt.sni = srv, hello.ServerName
 	cfg := ts.configs[def]
-	if cfg == nil {
-		reply <- sslReply{err: errors.New("no ssl configured for the server")}
-		return
+	min, max := cfg.MinVersion, cfg.MaxVersion
+	if lt.protocols != nil {
+		min, max = protocolRange(lt.protocols)
 	}
-	lt.helloVersion = chosenVersion(hello.SupportedVersions, cfg.MinVersion, cfg.MaxVersion)
+	lt.helloVersion = chosenVersion(hello.SupportedVersions, min, max)
 	if srv.SSL.CertByLua != nil {
 		c.w.startSSLCert(lt, srv, hello, reply)
 		return
@@ -193,8 +227,8 @@ func (c *conn) tlsHandshakeDone(err error) {
 // handshakeFailure words a failed handshake as nginx's error_log does.
 func handshakeFailure(err error) string {
 	switch {
-	case errors.Is(err, errCertCallback):
-		return "SSL_do_handshake() failed (SSL: " + errCertCallback.Error() + ")"
+	case errors.Is(err, errCertCallback), errors.Is(err, errHelloCallback):
+		return "SSL_do_handshake() failed (SSL: " + err.Error() + ")"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errHandshakeClosed), errors.Is(err, net.ErrClosed):
 		return "peer closed connection in SSL handshake"
 	}
@@ -223,6 +257,9 @@ func (c *conn) tlsRead() {
 				return
 			}
 			lt.pipe.feed(buf[:n], false)
+			if !lt.helloDone && len(lt.helloRaw) < maxHelloBytes {
+				lt.helloRaw = append(lt.helloRaw, buf[:n]...) // for ngx.ssl.clienthello
+			}
 			continue
 		}
 		if err == unix.EINTR {
