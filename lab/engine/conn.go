@@ -41,7 +41,7 @@ type conn struct {
 	wbuf []byte // output not written yet: wbuf[wpos:]
 	wpos int
 
-	tls        *tlsLayer // "listen ... ssl": the TLS layer (tls.go); nil for plain HTTP
+	tls *tlsLayer // "listen ... ssl": the TLS layer (tls.go); nil for plain HTTP
 	// plainOnSSL: the client spoke plain HTTP to an ssl port (answered 400).
 	plainOnSSL bool
 	req        *request

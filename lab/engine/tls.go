@@ -46,7 +46,7 @@ type tlsLayer struct {
 	// SNI); def is the address's default server, whose TLS settings
 	// negotiate the version and cipher (connConfig).
 	srv, def *conf.Server
-	sni string
+	sni      string
 	// state is the finished handshake's connection state.
 	state tls.ConnectionState
 	// sessionID is $ssl_session_id: made for a new session and kept in its
