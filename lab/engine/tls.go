@@ -285,11 +285,16 @@ func protocolRange(list []string) (min, max uint16) {
 	return min, max
 }
 
-// curves maps ssl_ecdh_curve onto crypto/tls's curve ids ("auto": Go's
+// opensslGroups are OpenSSL 3.0's default key exchange groups that Go has,
+// in its order (Debian 12's libssl, the oracle's: no post-quantum hybrid,
+// which Go would otherwise prefer with Go clients).
+var opensslGroups = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384}
+
+// curves maps ssl_ecdh_curve onto crypto/tls's curve ids ("auto": OpenSSL's
 // defaults); unknown names are skipped.
 func curves(list string) []tls.CurveID {
 	if list == "auto" || list == "" {
-		return nil
+		return opensslGroups
 	}
 	var out []tls.CurveID
 	for _, name := range splitColon(list) {

@@ -25,7 +25,7 @@ import (
 
 // testCert writes a self-signed ECDSA certificate for name and its key to
 // dir and returns their paths.
-func testCert(t *testing.T, dir, name string) (certFile, keyFile string) {
+func testCert(t testing.TB, dir, name string) (certFile, keyFile string) {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -270,4 +270,36 @@ func FuzzHelloExtensions(f *testing.F) {
 			t.Fatal("extensions without ok")
 		}
 	})
+}
+
+// BenchmarkTLSHandshake: one new TLS 1.3 handshake (ECDSA P-256) and one
+// request per connection, client and engine in this process (bench/tls
+// compares the engine with nginx).
+func BenchmarkTLSHandshake(b *testing.B) {
+	dir := b.TempDir()
+	crt, key := testCert(b, dir, "a.test")
+	_, base, _ := startEngine(b, 1, fmt.Sprintf(`
+    server {
+        listen 127.0.0.1:{{PORT}} ssl;
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / { return 200 "ok\n"; }
+    }`, crt, key), Options{})
+	addr := strings.TrimPrefix(base, "http://")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: "a.test"})
+		if _, err := io.WriteString(tc, "GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadAll(tc); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
 }
