@@ -22,6 +22,8 @@ type response struct {
 	status int
 	header http.Header
 	body   string
+	// cert is the subject CN of the certificate a TLS request was served.
+	cert string
 }
 
 // outcome is everything a check observed.
@@ -183,4 +185,20 @@ func (a bodiesAre) check(o *outcome) *Text {
 		}
 	}
 	return nil
+}
+
+// certIs is "--- tls_cert: NAME": every TLS response came with the
+// certificate of that name.
+type certIs struct{ name string }
+
+func (a certIs) check(o *outcome) *Text {
+	if o.req == nil || o.req.sni == "" {
+		return tr("--- tls_cert needs a request over TLS (--- sni)", "--- tls_cert 需要一个 TLS 请求（--- sni）")
+	}
+	return eachResponse(o, func(r response) *Text {
+		if r.cert != a.name {
+			return tr("expected the certificate of %s, the server sent the one of %s", "期望 %s 的证书，服务器发来的是 %s 的证书", a.name, show(r.cert))
+		}
+		return nil
+	})
 }

@@ -23,6 +23,9 @@ type request struct {
 	headers        http.Header
 	body           string
 	n, c           int
+	// sni: "--- sni: NAME" sends the request over TLS with that SNI name
+	// ("-": TLS without SNI); "" is plain HTTP.
+	sni string
 }
 
 // line is "GET /path", as the trace's request_start shows it.
@@ -42,7 +45,7 @@ var (
 )
 
 // requestSections are the sections that describe a request.
-var requestSections = map[string]bool{"request": true, "more_headers": true, "request_body": true, "burst": true}
+var requestSections = map[string]bool{"request": true, "more_headers": true, "request_body": true, "burst": true, "sni": true}
 
 // parseRequest reads the request sections of b; nil when it has none.
 func parseRequest(file string, b block) (*request, error) {
@@ -85,6 +88,11 @@ func parseRequest(file string, b block) (*request, error) {
 			}
 		case "request_body":
 			req.body = s.value
+		case "sni":
+			req.sni = strings.TrimSpace(s.value)
+			if req.sni == "" || strings.ContainsAny(req.sni, " /:") {
+				return nil, errAt(file, s.line, "bad sni %q: want a host name such as a.test (or - for TLS without SNI)", s.value)
+			}
 		case "burst":
 			f := strings.Fields(s.value)
 			n, err1 := strconv.Atoi(at(f, 0))
@@ -145,7 +153,7 @@ func parseExperiment(file string, b block) (Experiment, error) {
 			continue
 		}
 		if !requestSections[s.name] && s.name != "name_zh" {
-			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, error_code, name_zh)", s.name)
+			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, sni, error_code, name_zh)", s.name)
 		}
 	}
 	name, err := translated(file, b, "", "name_zh")
@@ -159,12 +167,12 @@ func parseExperiment(file string, b block) (Experiment, error) {
 	if req == nil {
 		return Experiment{}, errAt(file, b.line, "experiment %q has no --- request", b.name)
 	}
-	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c, Status: status}, nil
+	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c, Status: status, SNI: req.sni}, nil
 }
 
 // request is the request the experiment sends.
 func (ex Experiment) request() *request {
-	return &request{method: ex.Method, target: ex.Path, headers: ex.Headers, body: ex.Body, n: ex.N, c: ex.C}
+	return &request{method: ex.Method, target: ex.Path, headers: ex.Headers, body: ex.Body, n: ex.N, c: ex.C, sni: ex.SNI}
 }
 
 // parseCheck reads one block of checks.txt.
@@ -232,8 +240,14 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 		return out
 	}
 	switch s.name {
-	case "request", "more_headers", "request_body", "burst", "name_zh", "hint", "hint_zh", "wait":
+	case "request", "more_headers", "request_body", "burst", "sni", "name_zh", "hint", "hint_zh", "wait":
 		return nil, nil
+	case "tls_cert":
+		name := strings.TrimSpace(s.value)
+		if name == "" {
+			return nil, errAt(file, s.line, "bad tls_cert: want the name (subject CN) of the certificate the server must send")
+		}
+		return []assertion{certIs{name}}, nil
 	case "error_code":
 		code, err := strconv.Atoi(s.value)
 		if err != nil || code < 100 || code > 999 {
@@ -291,5 +305,5 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 		}
 		return out, nil
 	}
-	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, wait, error_code, response_body, response_body_like, response_bodies, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
+	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, sni, wait, tls_cert, error_code, response_body, response_body_like, response_bodies, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
 }

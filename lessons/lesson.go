@@ -110,6 +110,9 @@ type Experiment struct {
 	// Status is what the reference solution answers (--- error_code,
 	// 200 by default): an experiment may show a refusal or a redirect.
 	Status int
+	// SNI, when set, sends the requests over TLS with this SNI name ("-":
+	// TLS without SNI).
+	SNI string `json:",omitempty"`
 }
 
 // Check is one scored check of a lesson.

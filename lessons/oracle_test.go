@@ -140,7 +140,7 @@ func withoutTrace(t *testing.T, l *Lesson) (*Lesson, []string) {
 // counts as a trace one until it is listed here.
 func needsTrace(a assertion) bool {
 	switch a.(type) {
-	case statusIs, bodyIs, bodyLike, bodiesAre, headerIs, logHas:
+	case statusIs, bodyIs, bodyLike, bodiesAre, headerIs, logHas, certIs:
 		return false
 	}
 	return true

@@ -1,0 +1,49 @@
+-- The certificates of the names this server hosts, as a certificate store
+-- would hand them out (a database, Redis, a vault). Test certificates made for
+-- this lesson: self-signed, valid until 2126, their keys are public.
+return {
+    ["a.test"] = {
+        crt = [[
+-----BEGIN CERTIFICATE-----
+MIIBjTCCATKgAwIBAgIUblHCzLJcdoZM0Uxi4Kn7bIKrJbAwCgYIKoZIzj0EAwIw
+ETEPMA0GA1UEAwwGYS50ZXN0MCAXDTI2MTIwMzAyNTYxNloYDzIxMjYxMTA5MDI1
+NjE2WjARMQ8wDQYDVQQDDAZhLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
+AASPkbfrr79m3xrFFSX/Keo1QcgmxaXeoLpKrDvQ8SWNKDnhm1gFxFY4uRZm6kGn
+UyP5xnaKQU13v/tZEv8xI+Jgo2YwZDAdBgNVHQ4EFgQUxnCW8SYilLQXbT2mtZHN
+YJtPzDswHwYDVR0jBBgwFoAUxnCW8SYilLQXbT2mtZHNYJtPzDswDwYDVR0TAQH/
+BAUwAwEB/zARBgNVHREECjAIggZhLnRlc3QwCgYIKoZIzj0EAwIDSQAwRgIhAJeg
+46NtIfsCi8RBc3od+0BBRQN59pxwa2PNDHaFb1I4AiEAxX6G3A/B0KnfgvssZrQ2
+YSZFHWrwfAgOG8nxUpGp53g=
+-----END CERTIFICATE-----
+]],
+        key = [[
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgMw55b1RNkI64DExn
+pJ2xPgKOqPTsGUbzL08fW5xBznehRANCAASPkbfrr79m3xrFFSX/Keo1QcgmxaXe
+oLpKrDvQ8SWNKDnhm1gFxFY4uRZm6kGnUyP5xnaKQU13v/tZEv8xI+Jg
+-----END PRIVATE KEY-----
+]],
+    },
+    ["b.test"] = {
+        crt = [[
+-----BEGIN CERTIFICATE-----
+MIIBjDCCATKgAwIBAgIUUjAf7o69SpYiAnIavm5w5xSbdIgwCgYIKoZIzj0EAwIw
+ETEPMA0GA1UEAwwGYi50ZXN0MCAXDTI2MTIwMzAyNTYxNloYDzIxMjYxMTA5MDI1
+NjE2WjARMQ8wDQYDVQQDDAZiLnRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
+AASGlZl3qF188qFeQc3KLctwQr2IQiUaagukDZ0DngIQe+jXBwNfXPRciirTc0B/
+Di68cMZInKTUkX2uMgHv4qNzo2YwZDAdBgNVHQ4EFgQUIbkNRytsLrRuzFD92bfs
+2ZUyfxAwHwYDVR0jBBgwFoAUIbkNRytsLrRuzFD92bfs2ZUyfxAwDwYDVR0TAQH/
+BAUwAwEB/zARBgNVHREECjAIggZiLnRlc3QwCgYIKoZIzj0EAwIDSAAwRQIgdFpv
+razp7SnbJAuveY5fT9JWAsrrmlWwkno57QuBO20CIQDQk+uGG2XoAVdgZ1i8sX7E
+k3clDTkbDCNPrYBzi7QUVw==
+-----END CERTIFICATE-----
+]],
+        key = [[
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVHlToaosuBPd93NZ
+lavrCM2uoh1an6i1MuJtV8/pQX+hRANCAASGlZl3qF188qFeQc3KLctwQr2IQiUa
+agukDZ0DngIQe+jXBwNfXPRciirTc0B/Di68cMZInKTUkX2uMgHv4qNz
+-----END PRIVATE KEY-----
+]],
+    },
+}
