@@ -322,6 +322,10 @@ func directiveSpecs() map[string]spec {
 		m[p.name] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
 		m[p.name+"_file"] = spec{ctx: p.ctx, min: 1, max: 1, fn: (*builder).luaHandler}
 	}
+	// server_rewrite_by_lua* (ngx_lua 0.10.23): http and server only, and
+	// no inline form (nginx: unknown directive "server_rewrite_by_lua").
+	m["server_rewrite_by_lua_block"] = spec{ctx: cHTTP | cServer, block: true, luaBlock: true, fn: (*builder).luaHandler}
+	m["server_rewrite_by_lua_file"] = spec{ctx: cHTTP | cServer, min: 1, max: 1, fn: (*builder).luaHandler}
 	addLabScopeSpecs(m)
 	addProxyCacheSpecs(m)
 	addProxyOptsSpecs(m)

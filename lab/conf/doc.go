@@ -40,7 +40,8 @@
 // init_by_lua / init_by_lua_file, init_worker_by_lua_block / _by_lua / _file,
 // default_type, keepalive_timeout, client_max_body_size,
 // client_header_timeout, add_header, sendfile, tcp_nopush, tcp_nodelay, server_tokens (ignored), error_log
-// (ignored below main), rewrite_by_lua*, access_by_lua*,
+// (ignored below main), server_rewrite_by_lua_block / _file (http and server
+// only; no inline form in ngx_lua 0.10.23), rewrite_by_lua*, access_by_lua*,
 // header_filter_by_lua*, body_filter_by_lua*, log_by_lua*, server { }.
 // At http, server and location level (ResponseSettings of each, inherited):
 // etag, if_modified_since, max_ranges, charset, source_charset,

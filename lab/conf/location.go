@@ -231,6 +231,7 @@ func (p settings) merge(l *level) settings {
 	}
 	c.phases.Content = l.phases.Content
 	for _, f := range []struct{ dst, own **LuaCode }{
+		{&c.phases.ServerRewrite, &l.phases.ServerRewrite},
 		{&c.phases.Rewrite, &l.phases.Rewrite}, {&c.phases.Access, &l.phases.Access},
 		{&c.phases.HeaderFilter, &l.phases.HeaderFilter}, {&c.phases.BodyFilter, &l.phases.BodyFilter},
 		{&c.phases.Log, &l.phases.Log},

@@ -37,6 +37,8 @@ func (b *builder) luaHandler(s *scope, d *directive) error {
 // slot returns the field of h for a phase name such as "access_by_lua".
 func (h *Handlers) slot(phase string) **LuaCode {
 	switch phase {
+	case "server_rewrite_by_lua":
+		return &h.ServerRewrite
 	case "rewrite_by_lua":
 		return &h.Rewrite
 	case "access_by_lua":

@@ -264,12 +264,16 @@ type Location struct {
 
 // Handlers are the Lua handlers of the request phases; nil fields are absent.
 type Handlers struct {
-	Rewrite      *LuaCode
-	Access       *LuaCode
-	Content      *LuaCode
-	HeaderFilter *LuaCode
-	BodyFilter   *LuaCode
-	Log          *LuaCode
+	// ServerRewrite is server_rewrite_by_lua* (http and server level; a
+	// server without one inherits the http level's): it runs in nginx's
+	// server-rewrite phase, before location lookup.
+	ServerRewrite *LuaCode `json:",omitempty"`
+	Rewrite       *LuaCode
+	Access        *LuaCode
+	Content       *LuaCode
+	HeaderFilter  *LuaCode
+	BodyFilter    *LuaCode
+	Log           *LuaCode
 }
 
 // LuaCode is Lua source taken from a *_by_lua_block, *_by_lua 'code' or

@@ -41,7 +41,7 @@ func (r *request) clientClosed() {
 		return
 	}
 	switch r.openPhase {
-	case phaseRewrite, phaseAccess, phaseContent:
+	case phaseServerRewrite, phaseRewrite, phaseAccess, phaseContent:
 	default:
 		return // ngx_lua watches the connection while its handlers run
 	}

@@ -124,7 +124,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 	if !r.headerSent && !r.luaOutputCall(r.sendHeader) {
 		return nilErr(L, errOutputFilter)
 	}
-	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil || r.bodyFailed {
+	if h := r.handlers(); h != nil && h.BodyFilter != nil || r.bodyFailed {
 		if !r.luaOutputCall(func() bool { return r.output(nil, false) }) {
 			return nilErr(L, errOutputFilter)
 		}
@@ -187,7 +187,7 @@ func (w *worker) apiExit(L *lua.LState) int {
 			code = 0
 		}
 	}
-	if r.headerSent && code >= 300 && (r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
+	if r.headerSent && code >= 300 && (r.phase == phaseServerRewrite || r.phase == phaseRewrite || r.phase == phaseAccess || r.phase == phaseContent) {
 		r.logErr(LevelErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.status))
 		code = 0
 		if r.phase != phaseContent {

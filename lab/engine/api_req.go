@@ -443,8 +443,9 @@ func (w *worker) reqGetBodyFile(L *lua.LState) int {
 	return 1
 }
 
-// reqSetURI is ngx.req.set_uri(uri, jump): with jump=true (rewrite phase
-// only) the handler ends and location lookup runs again.
+// reqSetURI is ngx.req.set_uri(uri, jump): with jump=true (rewrite and
+// server-rewrite phases only) the handler ends and location lookup runs
+// again with a fresh ngx.ctx.
 func (w *worker) reqSetURI(L *lua.LState) int {
 	r := w.need(L, "ngx.req.set_uri")
 	uri := L.CheckString(1)
@@ -452,7 +453,7 @@ func (w *worker) reqSetURI(L *lua.LState) int {
 		raise(L, "attempt to use zero-length uri")
 	}
 	jump := L.OptBool(2, false)
-	if jump && r.phase != phaseRewrite {
+	if jump && r.phase != phaseRewrite && r.phase != phaseServerRewrite {
 		raise(L, "API disabled in the context of %s", r.phase.context())
 	}
 	if !L.OptBool(3, false) { // binary: any byte is allowed

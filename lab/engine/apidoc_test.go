@@ -17,7 +17,7 @@ var updateAPIDoc = flag.Bool("update", false, "rewrite docs/api.md from the API 
 var apiDocPath = filepath.Join("..", "..", "docs", "api.md")
 
 // apiDocPhases are docs/api.md's phase columns, in nginx's order.
-var apiDocPhases = []phase{phaseSet, phaseRewrite, phaseAccess, phaseContent, phaseHeaderFilter,
+var apiDocPhases = []phase{phaseSet, phaseServerRewrite, phaseRewrite, phaseAccess, phaseContent, phaseHeaderFilter,
 	phaseBodyFilter, phaseLog, phaseBalancer, phaseTimer, phaseInit, phaseInitWorker}
 
 // renderAPIDoc is docs/api.md: apiTable by group, then apiMissing.
@@ -32,10 +32,11 @@ ngx_lua 0.10.23. One table in lab/engine/apitable.go is the source: the engine c
 generated from it.
 
 - A phase column says whether the API may run there: "yes" or "-" (the call raises "API disabled in the context
-  of ..."). timer is an ngx.timer callback, init is init_by_lua*, init_worker is init_worker_by_lua*.
+  of ..."). timer is an ngx.timer callback, init is init_by_lua*, init_worker is init_worker_by_lua*,
+  server_rewrite is server_rewrite_by_lua* (what rewrite_by_lua* may call except subrequests).
 - An API that is "yes" everywhere has no context check in the lab: it runs in any context.
 - yields: the call may suspend the calling coroutine until an event (I/O, a timer, another thread) resumes it;
-  it works only where the coroutine can yield (rewrite, access, content, timer).
+  it works only where the coroutine can yield (server_rewrite, rewrite, access, content, timer).
 - note: how the lab differs from ngx_lua, where it does.
 
 `)

@@ -86,7 +86,11 @@ type apiEntry struct {
 
 // phases sets used by several APIs (ngx_lua's "Context:" lines).
 const (
-	inRAC       = inRewrite | inAccess | inContent
+	// inRAC: rewrite, access and content, and server_rewrite_by_lua, which
+	// ngx_lua 0.10.23 allows everything rewrite_by_lua may call except
+	// subrequests (difftest srvrewrite/apis)
+	inRAC       = inServerRewrite | inRewrite | inAccess | inContent
+	inSubreq    = inRewrite | inAccess | inContent
 	inCosocket  = inRAC | inTimer | inSSL
 	inThreads   = inRAC | inTimer | inSSL
 	inReqRead   = inSet | inRAC | inHeaderFilter | inBodyFilter | inLog
@@ -240,8 +244,8 @@ var apiTable = []apiEntry{
 	{name: "ngx.re.gsub", group: groupRegex, phases: inAll, note: "a replacement function may yield, as in lua-resty-core"},
 
 	// subrequests
-	{name: "ngx.location.capture", group: groupSubrequests, phases: inRAC, yields: true},
-	{name: "ngx.location.capture_multi", group: groupSubrequests, phases: inRAC, yields: true},
+	{name: "ngx.location.capture", group: groupSubrequests, phases: inSubreq, yields: true},
+	{name: "ngx.location.capture_multi", group: groupSubrequests, phases: inSubreq, yields: true},
 
 	// balancer
 	{name: "ngx.balancer.set_current_peer", group: groupBalancer, kind: kindBalancer, phases: inBalancerP},

@@ -179,7 +179,7 @@ func (r *request) afterResume(res coro.Result) bool {
 				if r.phase == phaseContent {
 					r.step = stDone
 				}
-				if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
+				if r.headerSent && (r.phase == phaseServerRewrite || r.phase == phaseRewrite || r.phase == phaseAccess) {
 					r.finalize(0) // output already started: the request ends here
 					return false
 				}
@@ -262,7 +262,7 @@ func (r *request) afterEntryDone() bool {
 	if r.accessLuaExit(0) {
 		return true // ngx_lua answers NGX_OK: satisfy any is satisfied
 	}
-	if r.headerSent && (r.phase == phaseRewrite || r.phase == phaseAccess) {
+	if r.headerSent && (r.phase == phaseServerRewrite || r.phase == phaseRewrite || r.phase == phaseAccess) {
 		// ngx_lua ends the request once a rewrite or access handler has
 		// sent the header
 		r.finalize(0)

@@ -79,8 +79,8 @@ func (r *request) sendHeader() bool {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if loc := r.loc; loc != nil && loc.Phases.HeaderFilter != nil && r.c != nil {
-		if _, ok := r.runSync(phaseHeaderFilter, loc.Phases.HeaderFilter); !ok {
+	if h := r.handlers(); h != nil && h.HeaderFilter != nil && r.c != nil {
+		if _, ok := r.runSync(phaseHeaderFilter, h.HeaderFilter); !ok {
 			r.headerSent = true
 			r.headerFailed = true
 			if r.sub != nil {
@@ -389,8 +389,8 @@ func (r *request) output(data []byte, last bool) bool {
 		if !r.headerSent && !r.sendHeader() {
 			return false
 		}
-		if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
-			data, last, _ = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+		if h := r.handlers(); h != nil && h.BodyFilter != nil {
+			data, last, _ = r.bodyFilter(h.BodyFilter, data, last)
 		}
 		if !r.headOnly {
 			r.sub.body = append(r.sub.body, data...)
@@ -419,9 +419,9 @@ func (r *request) output(data []byte, last bool) bool {
 			return false
 		}
 	}
-	if loc := r.loc; loc != nil && loc.Phases.BodyFilter != nil {
+	if h := r.handlers(); h != nil && h.BodyFilter != nil {
 		var ok bool
-		data, last, ok = r.bodyFilter(loc.Phases.BodyFilter, data, last)
+		data, last, ok = r.bodyFilter(h.BodyFilter, data, last)
 		if !ok && !r.bodyFailed {
 			// nginx: the output chain fails from now on; what was not
 			// written is lost and the connection ends with the request
@@ -586,10 +586,24 @@ func (r *request) traceEnd() {
 	}
 }
 
+// handlers are the Lua handlers of the request's configuration: its
+// location's, or the server level's before a location was found (a response
+// from server_rewrite_by_lua or a server-level return, as nginx's r->loc_conf
+// is then the server's); nil when there is neither.
+func (r *request) handlers() *conf.Handlers {
+	switch {
+	case r.loc != nil:
+		return &r.loc.Phases
+	case r.srv != nil:
+		return &r.srv.Phases
+	}
+	return nil
+}
+
 // runLogPhase runs log_by_lua after the response.
 func (r *request) runLogPhase() {
-	if r.loc != nil && r.loc.Phases.Log != nil {
-		r.runSync(phaseLog, r.loc.Phases.Log)
+	if h := r.handlers(); h != nil && h.Log != nil {
+		r.runSync(phaseLog, h.Log)
 	}
 	r.writeAccessLogs()
 }

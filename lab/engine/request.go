@@ -31,17 +31,18 @@ type threadState struct {
 type step uint8
 
 const (
-	stServerRewrite step = iota // server-level rewrite directives
-	stFindConfig                // location lookup
-	stRewrite                   // location rewrite directives
-	stRewriteLua                // rewrite_by_lua
-	stPostRewrite               // back to find-config when the URI changed
-	stAccess                    // the access module: allow, deny (access.go)
-	stAccessLua                 // access_by_lua
-	stPostAccess                // a refusal "satisfy any" kept (access.go)
-	stTryFiles                  // try_files (tryfiles.go)
-	stContent                   // content_by_lua or the static handler
-	stDone                      // end of content: finalize
+	stServerRewriteLua step = iota // server_rewrite_by_lua (before the server's rewrite directives)
+	stServerRewrite                // server-level rewrite directives
+	stFindConfig                   // location lookup
+	stRewrite                      // location rewrite directives
+	stRewriteLua                   // rewrite_by_lua
+	stPostRewrite                  // back to find-config when the URI changed
+	stAccess                       // the access module: allow, deny (access.go)
+	stAccessLua                    // access_by_lua
+	stPostAccess                   // a refusal "satisfy any" kept (access.go)
+	stTryFiles                     // try_files (tryfiles.go)
+	stContent                      // content_by_lua or the static handler
+	stDone                         // end of content: finalize
 )
 
 // op is what a yielded handler waits for or asked for.
@@ -247,7 +248,26 @@ const (
 func (r *request) run() {
 	for !r.finalized {
 		switch r.step {
+		case stServerRewriteLua:
+			// ngx_lua 0.10.23 registers its server-rewrite handler after
+			// ngx_http_rewrite_module's, and nginx runs a phase's handlers
+			// last-registered first: the Lua runs before the server's
+			// set/rewrite/return (difftest srvrewrite/order).
+			h := r.srv.Phases.ServerRewrite
+			if h != nil && r.waitBodyFirst(stServerRewriteLua) {
+				return
+			}
+			r.step = stServerRewrite
+			if h != nil && !r.runHandler(phaseServerRewrite, h) {
+				return
+			}
 		case stServerRewrite:
+			if r.uriChanged {
+				// ngx.req.set_uri(uri, true) in server_rewrite_by_lua:
+				// ngx_lua starts a fresh ngx.ctx; the lookup comes next anyway
+				r.uriChanged = false
+				r.ctx = nil
+			}
 			if !r.runRewriteOps(r.srv.Rewrites) {
 				return
 			}
@@ -398,7 +418,8 @@ func (r *request) internalRedirect() bool {
 	}
 	r.uri, r.args = r.execURI, r.execArgs
 	r.argsEmpty = false
-	r.step = stServerRewrite
+	r.loc = nil // nginx: the server's configuration until the lookup
+	r.step = stServerRewriteLua
 	return true
 }
 

@@ -85,7 +85,7 @@ type Share struct {
 
 // Phases lists OpenResty's phases in the order a request meets them
 // (init and init_worker run at startup).
-var Phases = []string{"init", "init_worker", "ssl", "set", "rewrite", "access", "content", "balancer", "header_filter", "body_filter", "log"}
+var Phases = []string{"init", "init_worker", "ssl", "set", "server_rewrite", "rewrite", "access", "content", "balancer", "header_filter", "body_filter", "log"}
 
 // API is one ngx API in Boot.API.
 type API struct {

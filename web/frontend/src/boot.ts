@@ -67,7 +67,7 @@ export function parseApi(v: unknown): ApiUse[] {
 }
 
 export const DEFAULT_PHASES = [
-  "init", "init_worker", "ssl", "set", "rewrite", "access", "content",
+  "init", "init_worker", "ssl", "set", "server_rewrite", "rewrite", "access", "content",
   "balancer", "header_filter", "body_filter", "log",
 ];
 

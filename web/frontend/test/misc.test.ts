@@ -36,7 +36,8 @@ test("scanPhases finds *_by_lua blocks and files, not in comments", () => {
     "http {",
     "  init_worker_by_lua_block { }",
     "  # access_by_lua_block { }",
-    "  server { location / {",
+    "  server { server_rewrite_by_lua_block { }",
+    "    location / {",
     "    rewrite_by_lua_file lua/r.lua;",
     "    content_by_lua_block {",
     "      ngx.say('{')",
@@ -47,8 +48,9 @@ test("scanPhases finds *_by_lua blocks and files, not in comments", () => {
     "}",
   ].join("\n");
   const s = scanPhases(conf);
-  assert.deepEqual(s.map((x) => [x.phase, x.line]), [["init_worker", 2], ["rewrite", 5], ["content", 6], ["header_filter", 9], ["log", 10]]);
-  assert.equal(conf.slice(s[2].from, s[2].to), "content_by_lua_block");
+  assert.deepEqual(s.map((x) => [x.phase, x.line]), [["init_worker", 2], ["server_rewrite", 4], ["rewrite", 6], ["content", 7], ["header_filter", 10], ["log", 11]]);
+  assert.equal(conf.slice(s[3].from, s[3].to), "content_by_lua_block");
+  assert.equal(conf.slice(s[1].from, s[1].to), "server_rewrite_by_lua_block");
 });
 
 test("parseLocated reads file:line: message", () => {

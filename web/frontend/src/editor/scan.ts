@@ -7,7 +7,7 @@ const DIRECTIVE_RE = /\b([a-z_]+?)_by_lua(?:_block|_file)?\b/g;
 /** phaseOf maps a *_by_lua* directive's prefix to its phase name. */
 function phaseOf(prefix: string): string | null {
   switch (prefix) {
-    case "init": case "init_worker": case "set": case "rewrite": case "access": case "content":
+    case "init": case "init_worker": case "set": case "server_rewrite": case "rewrite": case "access": case "content":
     case "balancer": case "header_filter": case "body_filter": case "log":
       return prefix;
     case "ssl_certificate": case "ssl_session_fetch": case "ssl_session_store": case "ssl_client_hello":
