@@ -75,7 +75,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&lim.MaxTimers, "max-timers", DefaultMaxTimers, "cap on lua_max_pending_timers and lua_max_running_timers (0: none)")
 	fs.Int64Var(&lim.MaxResponseBytes, "max-response", DefaultMaxResponseBytes, "largest response in `bytes` (0: none)")
 	fs.Int64Var(&lim.MaxBodyBytes, "max-body", DefaultMaxBodyBytes, "cap on client_max_body_size in `bytes` (0: none)")
-	fs.DurationVar(&lim.MaxClientTimeout, "max-client-timeout", DefaultMaxClientTimeout, "cap on client_header_timeout and keepalive_timeout (0: none)")
+	fs.DurationVar(&lim.MaxClientTimeout, "max-client-timeout", DefaultMaxClientTimeout, "cap on client_header_timeout, keepalive_timeout and send_timeout (0: none)")
 	fs.IntVar(&lim.MaxTraceRate, "max-trace-rate", DefaultMaxTraceRate, "most trace events streamed per second (0: no limit)")
 	fs.IntVar(&lim.Nice, "nice", DefaultNice, "nice value of every thread, 1..19 (0: unchanged)")
 	health := fs.Duration("health-interval", DefaultHealthInterval, "how often to send Health (0: never)")

@@ -49,6 +49,7 @@ type conn struct {
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
 	idle       *event.Timer
 	delay      *event.Timer // limit_rate holds the output (ratelimit.go)
+	sendTimer  *event.Timer // send_timeout while output waits for the socket (sendtimeout.go)
 	limited    *request     // the rate-limited request whose output is queued
 	nreq       int
 	processing bool
@@ -314,6 +315,7 @@ func (c *conn) flush() bool {
 			r.sentOnWire += int64(n)
 		}
 		if err == unix.EAGAIN {
+			c.sendBlocked(n > 0)
 			return false
 		}
 		if err == nil && c.wpos < len(c.wbuf) {
@@ -329,6 +331,7 @@ func (c *conn) flush() bool {
 	}
 	c.wbuf, c.wpos = c.wbuf[:0], 0
 	c.limited = nil
+	c.sendDone()
 	if c.req != nil {
 		c.req.onFlushed()
 	}
@@ -419,6 +422,7 @@ func (c *conn) close(why string) {
 	c.endTLS()
 	c.closed = true
 	c.w.loop.StopTimer(c.idle)
+	c.sendDone()
 	if c.req != nil {
 		c.req.clientGone = true
 		c.req.abort()

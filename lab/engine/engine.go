@@ -61,8 +61,9 @@ type Options struct {
 	MaxConnections int
 	// MaxTimers caps lua_max_pending_timers and lua_max_running_timers.
 	MaxTimers int
-	// MaxClientTimeout caps client_header_timeout and keepalive_timeout:
-	// how long a connection may sit without a complete request header.
+	// MaxClientTimeout caps client_header_timeout, keepalive_timeout and
+	// send_timeout: how long a connection may sit without a complete
+	// request header, or with a response its client does not read.
 	MaxClientTimeout time.Duration
 	// MaxSharedDictBytes caps the total size of the lua_shared_dict zones:
 	// a configuration over it does not load (the error names the

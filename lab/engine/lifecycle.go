@@ -128,7 +128,7 @@ func (r *request) finalize(code int) {
 func (r *request) finalizeDone() {
 	r.finalized = true
 	r.unflushed = 0
-	r.c.flush()
+	flushed := r.c.flush()
 	if r.bodyState != bodyRead && r.head != nil && (r.head.ContentLength > 0 || r.head.Chunked) && r.bodyDecoder == nil {
 		// the body was never read: skip it before the next request
 		r.c.discard = http1.NewBodyDecoder(r.head, http1.Limits{})
@@ -136,6 +136,20 @@ func (r *request) finalizeDone() {
 		// a body only partly read: the connection cannot carry another request
 		r.keepAlive = false
 	}
+	if !flushed && r.c.sendTimer != nil && !r.c.closed {
+		// the client does not read: as nginx, the request (and its log
+		// phase) ends once the output is written (onFlushed) or
+		// send_timeout ends it (sendTimedOut)
+		r.finishPending = true
+		return
+	}
+	r.finishRequest()
+}
+
+// finishRequest runs the log phase of a finalized request whose output is
+// written and hands the connection back for keep-alive or closing.
+func (r *request) finishRequest() {
+	r.finishPending = false
 	r.runLogPhase()
 	r.traceEnd()
 	ka := r.w.e.cfg.HTTP.KeepaliveTimeout
@@ -155,8 +169,8 @@ func (r *request) abort() {
 		r.endThread("aborted")
 	}
 	r.exitPhase()
-	if !r.finalized {
-		r.finalized = true
+	if !r.finalized || r.finishPending {
+		r.finalized, r.finishPending = true, false
 		r.runLogPhase()
 		r.traceEnd()
 	}

@@ -531,6 +531,10 @@ func (r *request) flushBuffered() bool {
 
 // onFlushed is called by the connection when all output is written.
 func (r *request) onFlushed() {
+	if r.finishPending {
+		r.finishRequest()
+		return
+	}
 	if cs := r.reqSock; cs != nil && cs.raw {
 		cs.onDownFlushed()
 	}

@@ -205,10 +205,13 @@ type request struct {
 	bodyWaiter  *uthread
 	exitCode    int
 	abortMsg    string
-	expectDone  bool // "100 Continue" sent (or not needed)
-	execURI     string
-	execArgs    string
-	execName    string // @named location for ngx.exec
+	// finishPending: finalized, but the client has not taken the whole
+	// response yet; the log phase waits for it (finalizeDone).
+	finishPending bool
+	expectDone    bool // "100 Continue" sent (or not needed)
+	execURI       string
+	execArgs      string
+	execName      string // @named location for ngx.exec
 
 	// request body
 	bodyState bodyState
