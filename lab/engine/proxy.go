@@ -479,6 +479,9 @@ func (p *proxyState) parseHeader() bool {
 		p.failed("upstream sent no valid HTTP/1.0 header while reading response header from upstream", 502)
 		return true
 	}
+	if p.interceptError(code, lines) {
+		return true
+	}
 	if p.cacheResponse(code, lines) || p.cacheBackgroundHeader(lines, rest) {
 		return true
 	}
