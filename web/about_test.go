@@ -34,7 +34,7 @@ func TestAboutListsDirectives(t *testing.T) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	page := string(b)
-	for _, want := range []string{"<code>fastcgi_pass</code>", "the lab has no FastCGI backends", "<code>open_file_cache</code>", "<code>gzip</code>"} {
+	for _, want := range []string{"<code>fastcgi_pass</code>", "the lab has no FastCGI backends", "<code>open_file_cache</code>", "<code>gzip_static</code>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/about lacks %q", want)
 		}

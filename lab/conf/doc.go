@@ -44,7 +44,9 @@
 // only; no inline form in ngx_lua 0.10.23), rewrite_by_lua*, access_by_lua*,
 // header_filter_by_lua*, body_filter_by_lua*, log_by_lua*, server { }.
 // At http, server and location level (ResponseSettings of each, inherited):
-// etag, if_modified_since, max_ranges, charset, source_charset,
+// etag, if_modified_since, max_ranges, charset, source_charset, gzip,
+// gzip_types, gzip_min_length, gzip_comp_level, gzip_http_version,
+// gzip_vary, gzip_proxied (ResponseSettings.Gzip; gzip.go),
 // charset_types, override_charset, postpone_output, client_body_timeout,
 // send_timeout, lingering_close, lingering_time, lingering_timeout,
 // keepalive_timeout's header value; the *_temp_path directives are checked

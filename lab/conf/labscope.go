@@ -75,18 +75,10 @@ var noEffect = []struct {
 	{"pcre_jit", cMain, 1, 1, argFlag, "the lab's regular expressions are not PCRE"},
 	{"lock_file", cMain, 1, 1, argAny, "workers are threads: no accept mutex file"},
 	{"ssl_engine", cMain, 1, 1, argAny, "no OpenSSL engines"},
-	// compression: a response the client may get gzipped is sent as it
-	// is, which HTTP allows (Accept-Encoding is a preference)
-	{"gzip", cHSL, 1, 1, argFlag, "responses are sent uncompressed"},
-	{"gzip_types", cHSL, 1, -1, argAny, "responses are sent uncompressed"},
-	{"gzip_min_length", cHSL, 1, 1, argSize, "responses are sent uncompressed"},
-	{"gzip_comp_level", cHSL, 1, 1, argNum, "responses are sent uncompressed"},
-	{"gzip_buffers", cHSL, 2, 2, argAny, "responses are sent uncompressed"},
-	{"gzip_http_version", cHSL, 1, 1, argAny, "responses are sent uncompressed"},
-	{"gzip_proxied", cHSL, 1, -1, argAny, "responses are sent uncompressed"},
-	{"gzip_disable", cHSL, 1, -1, argAny, "responses are sent uncompressed"},
-	{"gzip_vary", cHSL, 1, 1, argFlag, "responses are sent uncompressed (so no Vary: Accept-Encoding either)"},
-	{"gzip_static", cHSL, 1, 1, argAny, "files are sent as they are"},
+	// compression (gzip.go runs gzip and its other settings)
+	{"gzip_buffers", cHSL, 2, 2, argAny, "compressed output is not cut into nginx's buffers"},
+	{"gzip_disable", cHSL, 1, -1, argAny, "every client that accepts gzip gets it, whatever its User-Agent"},
+	{"gzip_static", cHSL, 1, 1, argAny, "files are sent as they are (no .gz files are looked for)"},
 }
 
 // unsupported are directives of modules the lab does not have.

@@ -26,6 +26,8 @@ type ResponseSettings struct {
 	CharsetTypes    []string
 	OverrideCharset bool
 	Conn            ConnSettings
+	// Gzip is the gzip filter's settings (gzip.go).
+	Gzip GzipSettings
 	// Types is the effective types {} map, lowercase extension -> MIME
 	// type (nil: none given anywhere, nginx's built-in html, gif, jpg).
 	Types map[string]string `json:",omitempty"`
@@ -34,7 +36,7 @@ type ResponseSettings struct {
 // DefaultResponse holds nginx's default for each ResponseSettings field.
 var DefaultResponse = ResponseSettings{Etag: true, IfModifiedSince: "exact", MaxRanges: -1,
 	CharsetTypes: []string{"text/html", "text/xml", "text/plain", "text/vnd.wap.wml", "application/javascript", "application/rss+xml"},
-	Conn:         defaultConn}
+	Conn:         defaultConn, Gzip: defaultGzip}
 
 // responseLevel holds the response settings given at one level.
 type responseLevel struct {
@@ -46,6 +48,7 @@ type responseLevel struct {
 	types     []string
 	override  *bool
 	conn      connLevel
+	gzip      gzipLevel
 	mime      map[string]string // this level's types {} (nil: none)
 }
 
@@ -74,6 +77,7 @@ func (p ResponseSettings) merge(l *responseLevel) ResponseSettings {
 		c.OverrideCharset = *l.override
 	}
 	c.Conn = c.Conn.merge(&l.conn)
+	c.Gzip = c.Gzip.merge(&l.gzip)
 	if l.mime != nil {
 		c.Types = l.mime
 	}
@@ -90,6 +94,7 @@ func responseSpecs(m map[string]spec) {
 	m["charset_types"] = spec{ctx: cHSL, min: 1, max: -1, fn: (*builder).charsetTypes}
 	m["override_charset"] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).overrideCharset}
 	connSpecs(m)
+	gzipSpecs(m)
 	m["map"] = spec{ctx: cHTTP, min: 2, max: 2, block: true, fn: (*builder).mapBlock}
 }
 

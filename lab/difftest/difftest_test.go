@@ -323,6 +323,9 @@ func diffResponse(n int, want, got Response) []string {
 	if hd := diffHeaders(want.Headers, got.Headers); len(hd) > 0 {
 		d = append(d, p+"headers:\n  "+strings.Join(hd, "\n  "))
 	}
+	if want.Decoded != got.Decoded {
+		d = append(d, fmt.Sprintf("%sbody decoded from: %q, want %q", p, got.Decoded, want.Decoded))
+	}
 	if want.Body != got.Body {
 		d = append(d, p+"body:\n"+diffText(want.Body, got.Body, "\n"))
 	}

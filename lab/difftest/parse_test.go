@@ -1,6 +1,9 @@
 package difftest
 
 import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -78,5 +81,33 @@ func TestParseResponse(t *testing.T) {
 	want := []string{"Date: *", "Server: *", "Transfer-Encoding: chunked", "x-a: 2", "X-B: 1", "X-B: 0"}
 	if strings.Join(r.Headers, "|") != strings.Join(want, "|") {
 		t.Errorf("headers %q, want %q", r.Headers, want)
+	}
+}
+
+// TestParseGzipResponse: a gzip-encoded body (chunked or not) is recorded
+// decoded, and a body that is not gzip is kept with a note.
+func TestParseGzipResponse(t *testing.T) {
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte("hello, compressed world\n"))
+	zw.Close()
+	z := zb.String()
+	cases := []struct {
+		name, raw       string
+		body, dec, note string
+	}{
+		{"chunked", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(z), z), "hello, compressed world\n", "gzip", ""},
+		{"closed", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + z, "hello, compressed world\n", "gzip", ""},
+		{"not gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\nplain", "plain", "", "bad gzip body"},
+		{"other encoding", "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\nxyz", "xyz", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := parseResponse([]byte(tc.raw), false)
+			if r.Body != tc.body || r.Decoded != tc.dec || r.Note != tc.note {
+				t.Errorf("body %q decoded %q note %q, want %q %q %q", r.Body, r.Decoded, r.Note, tc.body, tc.dec, tc.note)
+			}
+		})
 	}
 }

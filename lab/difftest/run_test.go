@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -67,12 +68,16 @@ type Response struct {
 	// repeated headers keep their order); Date, Server, ETag and
 	// Last-Modified values are replaced by "*".
 	Headers []string `json:"headers,omitempty"`
-	// Body is the de-chunked body of a simple request.
+	// Body is the de-chunked body of a simple request, gunzipped when the
+	// response says Content-Encoding: gzip (zlib's and Go's compressed
+	// bytes differ; what they decode to must not).
 	Body string `json:"body"`
+	// Decoded is "gzip" when Body was gunzipped.
+	Decoded string `json:"decoded,omitempty"`
 	// Raw is the whole response of a -- raw -- request, dates masked.
 	Raw string `json:"raw,omitempty"`
 	// Note reports a transport oddity: "timeout", "no response",
-	// "bad chunked body", "no header end".
+	// "bad chunked body", "no header end", "bad gzip body".
 	Note string `json:"note,omitempty"`
 	// TLS describes the handshake of a tls request: "TLSv1.3 cn=a.test",
 	// " resumed" when the session was resumed, or "handshake failed".
@@ -493,13 +498,16 @@ func parseResponse(data []byte, head bool) Response {
 	if f := strings.Fields(lines[0]); len(f) >= 2 {
 		resp.Status, _ = strconv.Atoi(f[1])
 	}
-	chunked := false
+	chunked, gzipped := false, false
 	for _, ln := range lines[1:] {
 		name, value, _ := strings.Cut(ln, ":")
 		value = strings.TrimSpace(value)
 		lname := strings.ToLower(name)
 		if lname == "transfer-encoding" && strings.Contains(strings.ToLower(value), "chunked") {
 			chunked = true
+		}
+		if lname == "content-encoding" && strings.EqualFold(value, "gzip") {
+			gzipped = true
 		}
 		if maskedHeaders[lname] {
 			value = "*"
@@ -516,10 +524,21 @@ func parseResponse(data []byte, head bool) Response {
 			resp.Note = "bad chunked body"
 			return resp
 		}
-		resp.Body = string(body)
-		return resp
+		rest = body
 	}
 	resp.Body = string(rest)
+	if gzipped && !head && len(rest) > 0 {
+		zr, err := gzip.NewReader(bytes.NewReader(rest))
+		if err == nil {
+			var plain []byte
+			if plain, err = io.ReadAll(zr); err == nil {
+				resp.Body, resp.Decoded = string(plain), "gzip"
+			}
+		}
+		if err != nil {
+			resp.Note = "bad gzip body"
+		}
+	}
 	return resp
 }
 

@@ -124,7 +124,7 @@ func (w *worker) apiFlush(L *lua.LState) int {
 	if !r.headerSent && !r.luaOutputCall(r.sendHeader) {
 		return nilErr(L, errOutputFilter)
 	}
-	if h := r.handlers(); h != nil && h.BodyFilter != nil || r.bodyFailed {
+	if h := r.handlers(); h != nil && h.BodyFilter != nil || r.bodyFailed || r.gz != nil {
 		if !r.luaOutputCall(func() bool { return r.output(nil, false) }) {
 			return nilErr(L, errOutputFilter)
 		}

@@ -103,6 +103,7 @@ func (r *request) sendHeader() bool {
 	if r.sub == nil {
 		r.notModified()
 		r.charsetFilter()
+		r.gzipHeaderFilter()
 		r.rangeHeaderFilter()
 	}
 	r.headerSent = true
@@ -210,6 +211,9 @@ func (r *request) sendHeader() bool {
 		}
 	} else {
 		b = append(b, "Connection: close\r\n"...)
+	}
+	if r.gzipVary && r.respSettings().Gzip.Vary {
+		b = append(b, "Vary: Accept-Encoding\r\n"...) // ngx_http_header_filter's, for gzip_vary
 	}
 	for _, h := range r.headers {
 		switch strings.ToLower(h.name) {
@@ -442,6 +446,9 @@ func (r *request) output(data []byte, last bool) bool {
 	}
 	if r.headOnly {
 		return true
+	}
+	if r.gz != nil {
+		data = r.gzipBody(data, last)
 	}
 	var b []byte
 	if r.chunked {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"os"
 	"strings"
@@ -146,33 +148,38 @@ type request struct {
 	limitRateSet              bool
 	limitAfterSet             bool
 	sentOnWire                int64
-	lvm                       *luaVM            // the VM r's Lua runs in (vm); nil until first needed
-	proxy                     *proxyState       // proxy_pass in progress
-	proxyWaitsBody            bool              // proxy_pass waits for the request body
-	ranges                    *rangeState       // the range filter's parts (ranges.go); nil: whole body
-	allowRanges               bool              // the content handler allows ranges (static files), as nginx's r->allow_ranges
-	requestID                 string            // $request_id once read (vars_file.go)
-	mapCache                  map[string]string // map variables computed in this request (mapvars.go)
-	bodyTimerSet              bool              // client_body_timeout is armed (bodytimeout.go)
-	bodyInputAt               time.Time         // when body input last arrived
-	bodyThen                  func()            // lua_need_request_body: what runs once the body is read
-	uriRewritten              bool              // the URI changed inside the current location (rewrite break, set_uri)
-	fakeConn                  int64             // a timer's connection number in error_log
-	accessCode                int               // a refusal "satisfy any" recorded in the access phase (access.go)
-	errStatus                 int               // an error page's status (nginx's r->err_status; errorpage.go)
-	errorPageUsed             bool              // an error_page ran (nginx's r->error_page)
-	argsEmpty                 bool              // $args is "" rather than not found (try_files' fallback URI; tryfiles.go)
-	eofSent                   bool
-	headOnly                  bool
-	chunked                   bool
-	keepAlive                 bool
-	unflushed                 int
-	bytesSent                 int64
-	loggedAccess              bool // its access_log lines are written
-	bodySent                  int64
-	finalized                 bool
-	clientGone                bool
-	cutOff                    bool // past Options.MaxResponseBytes: output is dropped
+	lvm                       *luaVM      // the VM r's Lua runs in (vm); nil until first needed
+	proxy                     *proxyState // proxy_pass in progress
+	proxyWaitsBody            bool        // proxy_pass waits for the request body
+	ranges                    *rangeState // the range filter's parts (ranges.go); nil: whole body
+	allowRanges               bool        // the content handler allows ranges (static files), as nginx's r->allow_ranges
+	// gzipVary: the gzip filter would compress this response (gzip_vary's
+	// Vary header); gz and gzBuf compress its body when it does (gzip.go).
+	gzipVary      bool
+	gz            *gzip.Writer
+	gzBuf         *bytes.Buffer
+	requestID     string            // $request_id once read (vars_file.go)
+	mapCache      map[string]string // map variables computed in this request (mapvars.go)
+	bodyTimerSet  bool              // client_body_timeout is armed (bodytimeout.go)
+	bodyInputAt   time.Time         // when body input last arrived
+	bodyThen      func()            // lua_need_request_body: what runs once the body is read
+	uriRewritten  bool              // the URI changed inside the current location (rewrite break, set_uri)
+	fakeConn      int64             // a timer's connection number in error_log
+	accessCode    int               // a refusal "satisfy any" recorded in the access phase (access.go)
+	errStatus     int               // an error page's status (nginx's r->err_status; errorpage.go)
+	errorPageUsed bool              // an error_page ran (nginx's r->error_page)
+	argsEmpty     bool              // $args is "" rather than not found (try_files' fallback URI; tryfiles.go)
+	eofSent       bool
+	headOnly      bool
+	chunked       bool
+	keepAlive     bool
+	unflushed     int
+	bytesSent     int64
+	loggedAccess  bool // its access_log lines are written
+	bodySent      int64
+	finalized     bool
+	clientGone    bool
+	cutOff        bool // past Options.MaxResponseBytes: output is dropped
 	// headerFailed: header_filter_by_lua failed. As in nginx, no header
 	// goes out; later body output is written raw (see sendHeader).
 	headerFailed bool
