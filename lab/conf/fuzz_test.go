@@ -13,6 +13,7 @@ func FuzzLoad(f *testing.F) {
 		"http { include *.conf; }",
 		"events{}http{server{location ~ (a {}}}}",
 		"events{}http{ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers 'EECDH+AESGCM:!aNULL:-MD5:+SHA'; server{listen 127.0.0.1:1 ssl http2; ssl on; ssl_session_cache builtin:10 shared:S:1m; ssl_session_tickets off; ssl_certificate_by_lua_block { local ssl = require 'ngx.ssl' } }}",
+		"events{}http{gzip on; gzip_types text/plain *; gzip_min_length 1k; gzip_comp_level 9; gzip_http_version 1.0; gzip_vary on; gzip_proxied expired no-cache auth; server{gzip off;}}",
 		"events{}http{server_rewrite_by_lua_block { ngx.ctx.a = '{' } server{server_rewrite_by_lua_file lua/s.lua; listen 8080;}}",
 		"events{}http{log_format f escape=json '$a' \"${b}\"; access_log logs/a.log f buffer=4k flush=1s if=$c; server{access_log off; location ~ ^/(x) { content_by_lua_file lua/$1.lua; }}}",
 	} {
