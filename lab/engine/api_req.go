@@ -368,7 +368,9 @@ func (r *request) onInput() {
 		return
 	}
 	if r.bodyState != bodyReading || r.bodyDecoder == nil {
-		if r.c.eof {
+		if r.c.eof && r.finishPending {
+			r.closedWhileSending()
+		} else if r.c.eof {
 			r.clientClosed()
 		}
 		return

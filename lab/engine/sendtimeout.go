@@ -13,7 +13,9 @@ import (
 // ngx.flush(true) gets nil, "timeout" instead, and the timer starts again
 // when its output blocks once more. Observed with nginx 1.22 + ngx_lua
 // 0.10.23 (TestSendTimeout): the static and return handlers' line ends in
-// "while sending response to client", content_by_lua's has no suffix.
+// "while sending response to client", content_by_lua's has no suffix. A
+// client that closes its side meanwhile is cut off at once
+// (closedWhileSending).
 
 // sendBlocked (re)arms the send timer after a write left output pending:
 // at the first block, and again after a write that made progress.
@@ -45,20 +47,41 @@ func (c *conn) sendTimedOut() {
 		c.close("send_timeout")
 		return
 	}
-	msg := "client timed out (110: Connection timed out)"
-	if r.loc == nil || r.loc.Phases.Content == nil {
-		msg += " while sending response to client" // ngx_http_writer's log action
-	}
-	r.logErr(LevelInfo, msg)
+	r.logErr(LevelInfo, "client timed out (110: Connection timed out)"+r.sendingAction())
 	if t := r.flushWaiter; t != nil && t.state().op == opFlush && !r.finalized {
 		r.flushWaiter = nil
 		r.resumeThread(t, lua.LNil, lua.LString("timeout"))
 		return
 	}
+	r.dropOutput("send_timeout")
+}
+
+// closedWhileSending ends a finalized request whose client closed its side
+// while the rest of the response waited for it: nginx's ngx_http_test_reading
+// logs "client prematurely closed connection" at info level and closes
+// (observed: the client reads what was already on its way).
+func (r *request) closedWhileSending() {
+	r.logErr(LevelInfo, "client prematurely closed connection"+r.sendingAction())
+	r.dropOutput("client closed connection while sending")
+}
+
+// sendingAction is what nginx appends to those lines: ngx_http_writer's log
+// action, which a response of content_by_lua's does not have.
+func (r *request) sendingAction() string {
+	if r.loc == nil || r.loc.Phases.Content == nil {
+		return " while sending response to client"
+	}
+	return ""
+}
+
+// dropOutput drops what was not written and closes the connection; the log
+// phase runs (from close) with the bytes that reached the socket.
+func (r *request) dropOutput(why string) {
+	c := r.c
 	r.onWire()
 	c.wbuf, c.wpos = c.wbuf[:0], 0
 	r.keepAlive = false
-	c.close("send_timeout")
+	c.close(why)
 }
 
 // onWire makes $bytes_sent and $body_bytes_sent count what reached the

@@ -19,7 +19,9 @@ import (
 // line, the connection closed, and the log phase run afterwards with $status
 // 200 and $bytes_sent counting what reached the socket, which is what the
 // client then reads. A thread in ngx.flush(true) gets nil, "timeout" first.
-// A client that reads gets the whole response.
+// A client that closes its side after the request is cut off at once
+// ("client prematurely closed connection"). A client that reads gets the
+// whole response.
 func TestSendTimeout(t *testing.T) {
 	_, base, prefix := startEngine(t, 1, `
     log_format f '$request_uri $status $bytes_sent';
@@ -55,7 +57,7 @@ func TestSendTimeout(t *testing.T) {
 
 	// stall asks for path on a socket with a small receive buffer, reads
 	// nothing for 3 s, then reads what is there until the server closes.
-	stall := func(path string) (int, time.Duration) {
+	stall := func(path string, halfClose bool) (int, time.Duration) {
 		t.Helper()
 		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 			return rc.Control(func(fd uintptr) {
@@ -69,6 +71,9 @@ func TestSendTimeout(t *testing.T) {
 		defer c.Close()
 		start := time.Now()
 		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+		if halfClose {
+			c.(*net.TCPConn).CloseWrite()
+		}
 		time.Sleep(3 * time.Second)
 		c.SetReadDeadline(time.Now().Add(20 * time.Second))
 		n, err := io.Copy(io.Discard, c)
@@ -78,8 +83,8 @@ func TestSendTimeout(t *testing.T) {
 		return int(n), time.Since(start)
 	}
 	read := map[string]int{}
-	for _, path := range []string{"/big.txt", "/lua", "/luaflush"} {
-		n, took := stall(path)
+	for _, path := range []string{"/big.txt", "/lua", "/luaflush", "/big.txt?halfclosed", "/lua?halfclosed"} {
+		n, took := stall(path, strings.HasSuffix(path, "halfclosed"))
 		if n <= 0 || n >= 20<<20 {
 			t.Errorf("%s: the stalled client read %d bytes, want a part of the 20 MB", path, n)
 		}
@@ -99,6 +104,8 @@ func TestSendTimeout(t *testing.T) {
 		`[info] {{ANY}} client timed out (110: Connection timed out) while sending response to client, client: 127.0.0.1, server: , request: "GET /big.txt HTTP/1.1"`,
 		`[info] {{ANY}} client timed out (110: Connection timed out), client: 127.0.0.1, server: , request: "GET /lua HTTP/1.1"`,
 		`[warn] {{ANY}} flush failed: timeout, client: 127.0.0.1, server: , request: "GET /luaflush HTTP/1.1"`,
+		`[info] {{ANY}} client prematurely closed connection while sending response to client, client: 127.0.0.1, server: , request: "GET /big.txt?halfclosed HTTP/1.1"`,
+		`[info] {{ANY}} client prematurely closed connection, client: 127.0.0.1, server: , request: "GET /lua?halfclosed HTTP/1.1"`,
 	} {
 		if !logHas(errlog, want) {
 			t.Errorf("error.log lacks %q:\n%s", want, errlog)
