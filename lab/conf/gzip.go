@@ -70,9 +70,8 @@ func (p GzipSettings) merge(l *gzipLevel) GzipSettings {
 // gzipSpecs adds the gzip directives the lab runs to m (gzip_buffers,
 // gzip_disable and gzip_static are in labscope.go: accepted, no effect).
 func gzipSpecs(m map[string]spec) {
-	for _, n := range []string{"gzip", "gzip_vary"} {
-		m[n] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).gzipFlag}
-	}
+	m["gzip"] = spec{ctx: cHSL | cLIF, min: 1, max: 1, fn: (*builder).gzipFlag} // also "if in location", as nginx
+	m["gzip_vary"] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).gzipFlag}
 	m["gzip_types"] = spec{ctx: cHSL, min: 1, max: -1, fn: (*builder).gzipTypes}
 	m["gzip_min_length"] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).gzipMinLength}
 	m["gzip_comp_level"] = spec{ctx: cHSL, min: 1, max: 1, fn: (*builder).gzipCompLevel}
