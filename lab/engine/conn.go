@@ -291,8 +291,12 @@ func (c *conn) flush() bool {
 		return false // limit_rate: the delay timer writes on
 	}
 	if c.tls != nil {
-		if !c.tls.established || !c.sendTLSRaw() {
-			return false // records of an earlier write go first
+		if !c.tls.established {
+			return false
+		}
+		if !c.sendTLSRaw() {
+			c.sendBlocked(c.tls.wrote > 0) // records of an earlier write go first
+			return false
 		}
 	}
 	if c.wpos < len(c.wbuf) {

@@ -63,8 +63,10 @@ type tlsLayer struct {
 	helloRaw  []byte
 	helloDone bool
 	protocols []string
-	// rawOut is ciphertext the socket did not take yet.
+	// rawOut is ciphertext the socket did not take yet; wrote is what the
+	// last write of it took (send_timeout restarts on progress).
 	rawOut []byte
+	wrote  int
 	// gone is closed when the connection closes: a handshake goroutine
 	// waiting for the loop's answer gives up.
 	gone chan struct{}

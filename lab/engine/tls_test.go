@@ -226,7 +226,7 @@ func TestTLSBadInput(t *testing.T) {
 	if err != nil || status != 200 || body != "ok a.test\n" {
 		t.Errorf("after bad input: %d %q %v", status, body, err)
 	}
-	waitLog(t, prefix, []string{
+	waitLogLines(t, prefix, []string{
 		"SSL_do_handshake() failed (SSL: ",
 		"while SSL handshaking, client: 127.0.0.1, server: " + addr,
 		"client closed connection while SSL handshaking",
@@ -236,8 +236,8 @@ func TestTLSBadInput(t *testing.T) {
 	})
 }
 
-// waitLog waits until error.log holds every want line part.
-func waitLog(t *testing.T, prefix string, want []string) {
+// waitLogLines waits until error.log holds every want line part.
+func waitLogLines(t *testing.T, prefix string, want []string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -336,6 +336,7 @@ func (c *conn) sendTLSRaw() bool {
 		return true
 	}
 	n, err := c.w.writeNonblock(c.fd, lt.rawOut, c.reqID())
+	lt.wrote = n
 	lt.rawOut = lt.rawOut[n:]
 	if len(lt.rawOut) == 0 {
 		lt.rawOut = nil
