@@ -371,10 +371,11 @@ func (c *child) load(confText string, files map[string]string) any {
 	old, oldCfg, oldDir := c.eng, c.cfg, c.wsDir
 	var inherit map[string]int
 	var dicts []*shdict.Dict
+	var caches *engine.CacheZones
 	if old != nil {
-		inherit, dicts = old.Listeners(), old.SharedDicts()
+		inherit, dicts, caches = old.Listeners(), old.SharedDicts(), old.CacheZones()
 	}
-	e, err := c.newEngine(cfg, inherit, dicts)
+	e, err := c.newEngine(cfg, inherit, dicts, caches)
 	if err != nil {
 		os.RemoveAll(dir)
 		return c.loadError(dir, err)
@@ -406,7 +407,7 @@ func (c *child) load(confText string, files map[string]string) any {
 		}
 		// The new listeners cannot share the port with the old ones (e.g.
 		// reuseport added or removed): stop the old engine first.
-		if e, err = c.newEngine(cfg, nil, dicts); err != nil {
+		if e, err = c.newEngine(cfg, nil, dicts, caches); err != nil {
 			os.RemoveAll(dir)
 			return c.loadError(dir, err)
 		}
@@ -416,7 +417,7 @@ func (c *child) load(confText string, files map[string]string) any {
 		os.RemoveAll(dir)
 		answer := c.loadError(dir, err)
 		if oldCfg != nil { // the old configuration serves again
-			if e2, err2 := c.newEngine(oldCfg, nil, dicts); err2 == nil && c.startEngine(e2, oldCfg) == nil {
+			if e2, err2 := c.newEngine(oldCfg, nil, dicts, caches); err2 == nil && c.startEngine(e2, oldCfg) == nil {
 				c.cfg, c.wsDir = oldCfg, oldDir
 			}
 		}
@@ -544,7 +545,7 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	return cfg, warnings, nil
 }
 
-func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shdict.Dict) (*engine.Engine, error) {
+func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shdict.Dict, caches *engine.CacheZones) (*engine.Engine, error) {
 	tr := trace.New(max(cfg.WorkerProcesses, 1), traceRing)
 	tr.Continue(c.lastTracer) // nil for the first engine
 	c.lastTracer = tr
@@ -552,7 +553,8 @@ func (c *child) newEngine(cfg *conf.Config, inherit map[string]int, dicts []*shd
 		c.counters = &engine.Counters{}
 	}
 	e, err := engine.New(cfg, engine.Options{
-		InheritDicts: dicts,
+		InheritDicts:  dicts,
+		InheritCaches: caches,
 		Counters:     c.counters,
 		Tracer:       tr,
 		CPUBudget:    c.lim.CPUBudget,

@@ -359,3 +359,52 @@ http {
 		t.Errorf("the old request ended at ts %d: started %d, the new engine served at %d", end.TS, start.TS, hello.TS)
 	}
 }
+
+// TestReloadKeepsProxyCache: a proxy_cache zone of the same name, path and
+// size keeps its entries across a reload (an apply), as nginx's keys zone
+// and cache files outlive its workers; a zone name moved to another
+// directory is refused with nginx's reload error and the old engine serves
+// on.
+func TestReloadKeepsProxyCache(t *testing.T) {
+	m := newManager(t, Config{})
+	conf := func(dir, version string) string {
+		return `events {}
+http {
+    lua_shared_dict hits 1m;
+    proxy_cache_path ` + dir + ` levels=1:2 keys_zone=one:1m;
+    server {
+        listen 8080;
+        location = /origin { content_by_lua_block { ngx.say("origin ", (ngx.shared.hits:incr("n", 1, 0))) } }
+        location = /c {
+            proxy_pass http://127.0.0.1:8080/origin;
+            proxy_cache one;
+            proxy_cache_valid 200 1m;
+            add_header X-Version ` + version + `;
+        }
+    }
+}
+`
+	}
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: conf("cache", "v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"origin 1\n", "origin 1\n"} {
+		if _, body := get(t, in, "/c"); body != want {
+			t.Fatalf("request %d before the reload: %q, want %q", i+1, body, want)
+		}
+	}
+	if err := in.Reload(context.Background(), Workspace{Conf: conf("cache", "v2")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, in, "/c"); body != "origin 1\n" {
+		t.Fatalf("after the reload: %q, want the cached response (the origin was asked again)", body)
+	}
+	err = in.Reload(context.Background(), Workspace{Conf: conf("elsewhere", "v3")})
+	if err == nil || !strings.Contains(err.Error(), `cache "one" uses the "elsewhere" cache path while previously it used the "cache" cache path`) {
+		t.Fatalf("moving the zone: %v, want nginx's reload error", err)
+	}
+	if _, body := get(t, in, "/c"); body != "origin 1\n" {
+		t.Fatalf("after the refused reload: %q, want the old engine's cached response", body)
+	}
+}

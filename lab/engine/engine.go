@@ -92,6 +92,10 @@ type Options struct {
 	// its contents, as nginx keeps a shared memory zone across a reload; a
 	// zone whose size changed starts empty.
 	InheritDicts []*shdict.Dict
+	// InheritCaches are the proxy cache zones of the engine this one
+	// replaces (Engine.CacheZones): zones of the same name, path and size
+	// keep their entries.
+	InheritCaches *CacheZones
 	// Counters are the numbering of the engine this one replaces (its
 	// Counters): connection numbers and request ids go on across the
 	// reload, as nginx's connection counter lives in shared memory. nil:
@@ -165,7 +169,7 @@ func New(cfg *conf.Config, opts Options) (*Engine, error) {
 	for _, d := range cfg.HTTP.SharedDicts {
 		e.dicts = append(e.dicts, inheritedDict(opts.InheritDicts, d))
 	}
-	if e.caches, err = newCacheZones(cfg); err != nil {
+	if e.caches, err = newCacheZones(cfg, opts.InheritCaches); err != nil {
 		el.Close()
 		return nil, fmt.Errorf("proxy_cache_path: %w", err)
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,9 +64,32 @@ type cacheEntry struct {
 	etag                  string
 }
 
+// CacheZones are an engine's proxy cache zones, for a successor's
+// Options.InheritCaches: a reload keeps what was cached, as nginx's keys
+// zone and cache files outlive its workers.
+type CacheZones struct {
+	zones map[string]*cacheZone
+	// paths and sizes are the zones' directories (relative to the
+	// engine's prefix) and keys zone sizes in that engine's configuration.
+	paths map[string]string
+	sizes map[string]int64
+}
+
+// CacheZones returns the engine's proxy cache zones.
+func (e *Engine) CacheZones() *CacheZones {
+	cz := &CacheZones{zones: e.caches, paths: map[string]string{}, sizes: map[string]int64{}}
+	for _, cp := range e.cfg.HTTP.CachePaths {
+		cz.paths[cp.Name], cz.sizes[cp.Name] = prefixRel(e.cfg.Prefix, cp.Path), cp.ZoneSize
+	}
+	return cz
+}
+
 // newCacheZones creates the configuration's cache zones and their
-// directories.
-func newCacheZones(cfg *conf.Config) (map[string]*cacheZone, error) {
+// directories; a zone of the predecessor (old) with the same name, path
+// and size goes on with its entries. As nginx's reload, a zone whose name
+// now names another directory is refused (the path is compared relative
+// to each engine's prefix: the lab moves a workspace's prefix per apply).
+func newCacheZones(cfg *conf.Config, old *CacheZones) (map[string]*cacheZone, error) {
 	zones := map[string]*cacheZone{}
 	for _, cp := range cfg.HTTP.CachePaths {
 		if err := os.MkdirAll(cp.Path, 0o700); err != nil {
@@ -74,9 +99,35 @@ func newCacheZones(cfg *conf.Config) (map[string]*cacheZone, error) {
 		if cp.MaxSize > 0 && cp.MaxSize < limit {
 			limit = cp.MaxSize
 		}
+		if old != nil {
+			if oz := old.zones[cp.Name]; oz != nil {
+				was, now := old.paths[cp.Name], prefixRel(cfg.Prefix, cp.Path)
+				if was != now {
+					// ngx_http_file_cache_init's words
+					return nil, fmt.Errorf("cache \"%s\" uses the \"%s\" cache path while previously it used the \"%s\" cache path", cp.Name, now, was)
+				}
+				if old.sizes[cp.Name] == cp.ZoneSize {
+					oz.mu.Lock()
+					oz.cp, oz.limit = cp, limit
+					oz.mu.Unlock()
+					zones[cp.Name] = oz
+					continue
+				}
+			}
+		}
 		zones[cp.Name] = &cacheZone{cp: cp, entries: map[string]*cacheEntry{}, vary: map[string][]string{}, limit: limit}
 	}
 	return zones, nil
+}
+
+// prefixRel is path relative to prefix when it lies inside it.
+func prefixRel(prefix, path string) string {
+	if prefix != "" {
+		if rel, err := filepath.Rel(prefix, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
 }
 
 // cacheReq is what one proxied request does with the cache.
