@@ -225,6 +225,13 @@ func (e *Engine) Start() error {
 	}
 	e.listeners = ls
 	e.setHeaderTimeouts(ls)
+	for _, l := range e.cfg.HTTP.ListenAddrs() {
+		if l.HTTP2 {
+			// HTTP/2 framing is out of the lab's scope: say so where a
+			// learner looks, once per address
+			e.errlog.Write(LevelNotice, 0, 0, "listen "+l.Addr+" http2: the lab speaks HTTP/1.1 only; TLS's ALPN offers http/1.1 and clients fall back to it")
+		}
+	}
 	ready := make(chan error, n)
 	// every worker exists before the first one runs: a worker's Lua reads
 	// the others (ngx.worker.pids)
