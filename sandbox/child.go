@@ -209,6 +209,7 @@ type child struct {
 	quitRetired chan struct{}
 	cfg         *conf.Config
 	port        int
+	labFiles    map[string]string // files the lab adds to every workspace (Load.LabFiles)
 	wsDir       string
 	wsSeq       int
 	traceOn     bool
@@ -314,6 +315,7 @@ func (c *child) controlLoop(r *proto.Reader) int {
 				continue
 			}
 			c.port = m.Port
+			c.labFiles = m.LabFiles
 			c.send(c.load(m.Conf, m.Files))
 		case *proto.Reload:
 			if c.port == 0 {
@@ -433,7 +435,11 @@ func (c *child) load(confText string, files map[string]string) any {
 // ready is the answer for a served cfg: its workers after the lab's caps
 // (newEngine lowered cfg.WorkerProcesses) and the instance's limits.
 func (c *child) ready(cfg *conf.Config, warnings []string) *proto.Ready {
-	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings, Workers: max(cfg.WorkerProcesses, 1), Limits: c.lim}
+	ssl := false
+	for _, l := range cfg.HTTP.ListenAddrs() {
+		ssl = ssl || l.SSL
+	}
+	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings, Workers: max(cfg.WorkerProcesses, 1), Limits: c.lim, SSL: ssl}
 }
 
 // retire lets a replaced engine finish its requests in the background
@@ -501,6 +507,16 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	}
 	if lerr := write("nginx.conf", confText); lerr != nil {
 		return nil, nil, lerr
+	}
+	// the lab's own files (its certificates): a workspace file of the same
+	// path is the learner's and wins
+	for name, text := range c.labFiles {
+		if _, ok := files[name]; ok {
+			continue
+		}
+		if lerr := write(name, text); lerr != nil {
+			return nil, nil, lerr
+		}
 	}
 	// confined: includes and *_by_lua_file cannot reach outside the workspace
 	cfg, diags, err := conf.LoadConfined(filepath.Join(dir, "nginx.conf"), dir, dir)

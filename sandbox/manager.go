@@ -34,6 +34,10 @@ type Config struct {
 	// Hosts are the lab host names (redis.lab, ...) the instances'
 	// cosockets may connect to, name to "ip:port" (see testserver).
 	Hosts map[string]string
+	// LabFiles are files every workspace gets beside its own (the lab's
+	// certificates, labca.CA.Files), by slash-separated path relative to
+	// nginx.conf's directory; a workspace file of the same path wins.
+	LabFiles map[string]string
 
 	MaxInstances int
 	IdleTimeout  time.Duration
@@ -394,7 +398,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	go in.readLoop(stdout)
 	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)
 
-	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: port}); err != nil {
+	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: port, LabFiles: m.cfg.LabFiles}); err != nil {
 		in.Stop()
 		return nil, fmt.Errorf("sandbox: send workspace: %w (%s)", err, in.Exited())
 	}
@@ -509,6 +513,14 @@ func (in *Instance) Workers() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.ready.Workers
+}
+
+// SSL tells whether the instance's address speaks TLS ("listen ... ssl"),
+// as the child reported it for the workspace it serves now.
+func (in *Instance) SSL() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.ready.SSL
 }
 
 // Limits are the instance's limits, as the child reported them.

@@ -59,6 +59,9 @@
 //	user:1             hash    name=Ada lang=lua city=London
 //	queue:jobs         list    "resize:cat.png" "resize:dog.png" "mail:welcome" (LRANGE order)
 //	counter:hits       string  "41" (INCR gives 42)
+//	cert:NAME, key:NAME string  the lab's certificate of NAME and its key, PEM
+//	                           (labca.Names: default.test, a.test, b.test)
+//	cert:ca            string  the lab's CA certificate, PEM
 //
 // # Concurrency
 //

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/restylab/restylab/testserver/labca"
 )
 
 // RedisKey is one key of the lesson data preloaded into redis.lab.
@@ -32,10 +34,17 @@ type redisServer struct {
 	m *miniredis.Miniredis
 }
 
-func startRedis(addr string) (*redisServer, error) {
+func startRedis(addr string, ca *labca.CA) (*redisServer, error) {
 	m := miniredis.NewMiniRedis()
 	if err := seedRedis(m); err != nil {
 		return nil, err
+	}
+	// the lab's certificates, for ssl_certificate_by_lua lessons that load
+	// a certificate by SNI (docs/testserver.md)
+	for _, k := range ca.RedisKeys() {
+		if err := m.Set(k.Key, k.Value); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", k.Key, err)
+		}
 	}
 	if err := m.StartAddr(addr); err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)

@@ -8,7 +8,10 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/restylab/restylab/testserver/labca"
 )
 
 // respClient is a tiny RESP client for the tests.
@@ -116,6 +119,29 @@ func TestRedisSeed(t *testing.T) {
 				t.Errorf("%s = %q, want %q", k.Key, got, want)
 			}
 		})
+	}
+}
+
+// TestRedisCertificates: redis.lab holds the lab's certificates under
+// cert:NAME and key:NAME, those of the CA the services were given.
+func TestRedisCertificates(t *testing.T) {
+	ca, err := labca.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, Config{CA: ca})
+	c := newResp(t, s.HostMap()["redis.lab"])
+	keys := ca.RedisKeys()
+	if len(keys) != 1+2*len(labca.Names) {
+		t.Fatalf("%d keys", len(keys))
+	}
+	for _, k := range keys {
+		if got := c.do(t, "GET", k.Key); got != k.Value {
+			t.Errorf("GET %s = %.40q, want %.40q", k.Key, got, k.Value)
+		}
+	}
+	if got := c.do(t, "GET", "cert:a.test"); !strings.HasPrefix(fmt.Sprint(got), "-----BEGIN CERTIFICATE-----") {
+		t.Errorf("cert:a.test = %.40q", got)
 	}
 }
 

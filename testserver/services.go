@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/restylab/restylab/testserver/labca"
 )
 
 // Service names: the keys of [Services.Addrs].
@@ -58,6 +60,10 @@ type Config struct {
 	MaxConns    int           // per TCP server; DefaultMaxConns when 0
 	IdleTimeout time.Duration // TCP idle limit; DefaultIdleTimeout when 0
 	SlowDelay   time.Duration // slow.lab default delay; DefaultSlowDelay when 0
+
+	// CA issues the certificates redis.lab holds (cert:NAME, key:NAME);
+	// nil uses the process's labca.Shared, the one the web lab uses.
+	CA *labca.CA
 
 	// Log, when set, gets one line per HTTP request and per TCP connection,
 	// and the servers' errors. Nil discards them.
@@ -141,7 +147,13 @@ func Start(ctx context.Context, cfg Config) (*Services, error) {
 	if err := ctx.Err(); err != nil {
 		return fail(fmt.Errorf("testserver: %s: %w", ServiceRedis, err))
 	}
-	r, err := startRedis(net.JoinHostPort(cfg.Addr, strconv.Itoa(cfg.RedisPort)))
+	ca := cfg.CA
+	if ca == nil {
+		if ca, err = labca.Shared(); err != nil {
+			return fail(fmt.Errorf("testserver: %s: %w", ServiceRedis, err))
+		}
+	}
+	r, err := startRedis(net.JoinHostPort(cfg.Addr, strconv.Itoa(cfg.RedisPort)), ca)
 	if err != nil {
 		return fail(fmt.Errorf("testserver: %s: %w", ServiceRedis, err))
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,8 @@ type burstResult struct {
 	SumMS       float64        `json:"sum_ms"`
 	CPUPct      float64        `json:"cpu_pct"`
 	Workers     int            `json:"workers"`
+	// TLS counts the handshakes of a burst over HTTPS (nil for HTTP).
+	TLS *burstTLS `json:"tls,omitempty"`
 	burstFigures
 }
 
@@ -85,7 +88,11 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	// for more workers than run
 	workers := max(in.Workers(), 1)
 	rec, recErr := in.Record(ctx)
-	res := runBurst(ctx, in.Port(), in.CPUTime, q, workers)
+	var bt *burstTLS
+	if q.useTLS(in.SSL()) {
+		bt = newBurstTLS()
+	}
+	res := runBurst(ctx, in.Port(), in.CPUTime, q, workers, bt)
 	if recErr == nil {
 		win, err := rec.Stop(ctx)
 		if err != nil {
@@ -107,12 +114,25 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 }
 
 // runBurst sends q.N requests with q.C in flight and measures them; cpu
-// reads the instance's CPU time before and after.
-func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int) burstResult {
+// reads the instance's CPU time before and after. With bt, the requests
+// go over TLS (SNI q.SNI; with q.Resume the burst's connections resume
+// each other's sessions) and bt counts the handshakes.
+func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int, bt *burstTLS) burstResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: q.C, MaxConnsPerHost: q.C, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + q.Path
+	if bt != nil {
+		var cache tls.ClientSessionCache
+		if q.Resume {
+			cache = tls.NewLRUClientSessionCache(4)
+		}
+		tr.TLSClientConfig = clientTLS(q.SNI, cache)
+		tr.TLSClientConfig.NextProtos = nil // the transport speaks HTTP/1.1 only unless told otherwise
+		tr.TLSClientConfig.VerifyConnection = bt.verify
+		tr.ForceAttemptHTTP2 = false
+		url = "https://127.0.0.1:" + strconv.Itoa(port) + q.Path
+	}
 
 	type one struct {
 		ms     float64
@@ -135,8 +155,12 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 					results[i].err = err.Error()
 					continue
 				}
-				req.Host = "localhost"
+				req.Host = q.host()
 				for _, h := range q.Headers {
+					if strings.EqualFold(h[0], "Host") {
+						req.Host = h[1] // net/http takes Host from here only
+						continue
+					}
 					req.Header.Add(h[0], h[1])
 				}
 				t0 := time.Now()
@@ -167,7 +191,7 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 		used = 0
 	}
 
-	res := burstResult{N: q.N, Statuses: map[string]int{}, Workers: workers, WallMS: float64(wall.Microseconds()) / 1000}
+	res := burstResult{N: q.N, Statuses: map[string]int{}, Workers: workers, WallMS: float64(wall.Microseconds()) / 1000, TLS: bt}
 	bodies := map[string]int{}
 	for _, o := range results {
 		res.LatenciesMS = append(res.LatenciesMS, o.ms)

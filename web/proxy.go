@@ -2,10 +2,12 @@ package web
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/restylab/restylab/sandbox"
 )
@@ -43,6 +45,15 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxProxyBody)
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(in.Port())}
 	rp := instanceProxy(target, id, "/"+r.PathValue("path"))
+	if in.SSL() {
+		// an ssl instance: TLS with the name the request is for as SNI
+		// (curl -H 'Host: a.test' .../s/ID/ asks for a.test's certificate)
+		target.Scheme = "https"
+		tr := &http.Transport{TLSClientConfig: clientTLS(proxySNI(r.Host), nil), DisableKeepAlives: true}
+		tr.TLSClientConfig.NextProtos = nil
+		defer tr.CloseIdleConnections()
+		rp.Transport = tr
+	}
 	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
 		msg := "the instance did not answer: " + err.Error()
 		if reason := exitReason(in); reason != "" {
@@ -79,4 +90,17 @@ func instanceProxy(target *url.URL, id, path string) *httputil.ReverseProxy {
 			return nil
 		},
 	}
+}
+
+// proxySNI is the SNI name of a proxied request for host (a Host header):
+// its name without the port, none for an IP address.
+func proxySNI(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if net.ParseIP(host) != nil || checkSNI(host) != nil {
+		return ""
+	}
+	return host
 }

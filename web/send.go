@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +25,15 @@ type sendRequest struct {
 	Body    string      `json:"body"`
 	N       int         `json:"n"`
 	C       int         `json:"c"`
+	// Scheme: "" uses HTTPS when the instance listens with ssl, "http" or
+	// "https" force one (plain HTTP to an ssl port shows nginx's 400).
+	Scheme string `json:"scheme,omitempty"`
+	// SNI is the server name of the TLS ClientHello (none when empty); it
+	// is the Host header too when the request has none.
+	SNI string `json:"sni,omitempty"`
+	// Resume keeps TLS sessions of the lab's session (tickets) and offers
+	// them again: the next handshake resumes when the server allows it.
+	Resume bool `json:"resume,omitempty"`
 }
 
 // check validates the request line and headers the learner typed: they
@@ -58,7 +68,10 @@ func (q *sendRequest) check() error {
 	if len(q.Body) > 1<<20 {
 		return fmt.Errorf("the body is larger than 1 MiB")
 	}
-	return nil
+	if q.Scheme != "" && q.Scheme != "http" && q.Scheme != "https" {
+		return fmt.Errorf("bad scheme %q: want http or https", q.Scheme)
+	}
+	return checkSNI(q.SNI)
 }
 
 func isToken(s string) bool {
@@ -90,7 +103,7 @@ func (q *sendRequest) raw() []byte {
 		}
 	}
 	if !host {
-		b.WriteString("Host: localhost\r\n")
+		fmt.Fprintf(&b, "Host: %s\r\n", q.host())
 	}
 	for _, h := range q.Headers {
 		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
@@ -106,13 +119,48 @@ func (q *sendRequest) raw() []byte {
 	return b.Bytes()
 }
 
-// curl is the equivalent curl command against the proxy.
+// host is the Host header a request without one gets: the SNI name, as a
+// browser sends, else localhost.
+func (q *sendRequest) host() string {
+	if q.SNI != "" {
+		return q.SNI
+	}
+	return "localhost"
+}
+
+// hasHeader tells whether the learner gave header name.
+func (q *sendRequest) hasHeader(name string) bool {
+	for _, h := range q.Headers {
+		if strings.EqualFold(h[0], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// useTLS tells whether the request goes over TLS to an instance whose
+// address is ssl or not.
+func (q *sendRequest) useTLS(ssl bool) bool {
+	switch q.Scheme {
+	case "http":
+		return false
+	case "https":
+		return true
+	}
+	return ssl
+}
+
+// curl is the equivalent curl command against the proxy (which speaks TLS
+// to an ssl instance with the Host header's name as SNI).
 func (q *sendRequest) curl(base string) string {
 	parts := []string{"curl -i"}
 	if q.Method != "GET" {
 		parts = append(parts, "-X "+shellQuote(q.Method))
 	}
 	parts = append(parts, shellQuote(strings.TrimSuffix(base, "/")+q.Path))
+	if q.SNI != "" && !q.hasHeader("Host") {
+		parts = append(parts, "-H "+shellQuote("Host: "+q.SNI))
+	}
 	for _, h := range q.Headers {
 		parts = append(parts, "-H "+shellQuote(h[0]+": "+h[1]))
 	}
@@ -137,6 +185,8 @@ type sendResult struct {
 	MS          float64     `json:"ms"`
 	Curl        string      `json:"curl"`
 	Error       string      `json:"error,omitempty"`
+	// TLS describes the handshake of an HTTPS request (nil for HTTP).
+	TLS *tlsInfo `json:"tls,omitempty"`
 }
 
 // requestSpec reads the session and the checked request of /api/send or
@@ -170,9 +220,20 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	res := sendResult{RawRequest: string(raw), Curl: q.curl(baseURL(r) + "/s/" + sess.id)}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
+	var tcfg *tls.Config
+	if q.useTLS(in.SSL()) {
+		var cache tls.ClientSessionCache
+		if q.Resume {
+			cache = sess.tlsSessions()
+		}
+		tcfg = clientTLS(q.SNI, cache)
+	}
 	start := time.Now()
-	resp, err := roundTrip(ctx, in.Port(), raw, DefaultMaxShownBody)
+	resp, err := roundTrip(ctx, in.Port(), tcfg, raw, DefaultMaxShownBody)
 	res.MS = float64(time.Since(start).Microseconds()) / 1000
+	if resp.tls != nil {
+		res.TLS = tlsInfoOf(*resp.tls, q.SNI, s.cfg.CA)
+	}
 	res.RawResponse = string(resp.raw)
 	res.Truncated = resp.truncated
 	if err != nil {
@@ -214,21 +275,33 @@ type rawResponse struct {
 	status    int
 	headers   [][2]string
 	body      string
+	tls       *tls.ConnectionState // after a TLS handshake
 }
 
-// roundTrip writes raw to the instance and reads the response until the
-// server closes the connection (the request says Connection: close), or
-// until one whole response has arrived.
-func roundTrip(ctx context.Context, port int, raw []byte, maxShown int) (rawResponse, error) {
+// roundTrip writes raw to the instance (over TLS with tcfg when it is not
+// nil) and reads the response until the server closes the connection (the
+// request says Connection: close), or until one whole response has
+// arrived.
+func roundTrip(ctx context.Context, port int, tcfg *tls.Config, raw []byte, maxShown int) (rawResponse, error) {
 	var out rawResponse
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(port))
+	tcp, err := d.DialContext(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return out, fmt.Errorf("connect to the instance: %w", err)
 	}
-	defer conn.Close()
+	defer tcp.Close()
 	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
+		tcp.SetDeadline(dl)
+	}
+	conn := tcp
+	if tcfg != nil {
+		tc := tls.Client(tcp, tcfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return out, fmt.Errorf("TLS handshake: %w", err)
+		}
+		cs := tc.ConnectionState()
+		out.tls = &cs
+		conn = tc
 	}
 	if _, err := conn.Write(raw); err != nil {
 		return out, fmt.Errorf("write the request: %w", err)

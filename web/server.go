@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/testserver/labca"
 	"github.com/restylab/restylab/web/highlight"
 	"github.com/restylab/restylab/web/static"
 	"github.com/restylab/restylab/web/store"
@@ -55,6 +56,12 @@ type Config struct {
 	// header make the lab name its session cookie "__Host-" and mark it
 	// Secure (TLS on the connection itself always does).
 	TrustProxy bool
+	// CA is the lab's certificate authority: its certificates go into
+	// every workspace (certs/NAME.crt, certs/NAME.key, certs/ca.crt, unless
+	// Sandbox.LabFiles is set) and the request panel checks the
+	// certificate an HTTPS instance picked against it. Nil uses
+	// labca.Shared, the CA the lab's testserver (redis.lab) uses too.
+	CA *labca.CA
 }
 
 // Server is the lab's web server. Create it with New, serve Handler, and
@@ -96,6 +103,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Sandbox.Logf == nil {
 		cfg.Sandbox.Logf = cfg.Logf
+	}
+	if cfg.CA == nil {
+		ca, err := labca.Shared()
+		if err != nil {
+			return nil, err
+		}
+		cfg.CA = ca
+	}
+	if cfg.Sandbox.LabFiles == nil {
+		cfg.Sandbox.LabFiles = cfg.CA.Files()
 	}
 	st, err := store.Open(filepath.Clean(cfg.DataDir))
 	if err != nil {

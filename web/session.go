@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base32"
 	"errors"
 	"net/http"
@@ -55,6 +56,17 @@ type session struct {
 	applied  *store.Workspace // what the running instance serves (for source lines)
 	traceOn  bool
 	lastLoad *applyResult
+	tlsCache tls.ClientSessionCache // TLS sessions the request panel may resume (made on first use)
+}
+
+// tlsSessions is the session's TLS session cache (Send with "resume").
+func (sess *session) tlsSessions() tls.ClientSessionCache {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.tlsCache == nil {
+		sess.tlsCache = tls.NewLRUClientSessionCache(16)
+	}
+	return sess.tlsCache
 }
 
 // sessionFor returns the session of the request, creating one (and its

@@ -15,6 +15,7 @@ import (
 
 	"github.com/restylab/restylab/sandbox"
 	"github.com/restylab/restylab/testserver"
+	"github.com/restylab/restylab/testserver/labca"
 	"github.com/restylab/restylab/web"
 )
 
@@ -50,8 +51,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	cfg.Logf = logger.Printf
+	// the lab's CA and lesson certificates, in memory: in every workspace
+	// (certs/) and in redis.lab (cert:NAME, key:NAME)
+	ca, err := labca.Shared()
+	if err != nil {
+		fmt.Fprintf(stderr, "restylab serve: %v\n", err)
+		return 1
+	}
+	cfg.CA = ca
 	if *withTS {
-		svc, err := testserver.Start(ctx, testserver.Config{})
+		svc, err := testserver.Start(ctx, testserver.Config{CA: ca})
 		if err != nil {
 			fmt.Fprintf(stderr, "restylab serve: testserver: %v\n", err)
 			return 1

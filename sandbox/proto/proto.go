@@ -78,6 +78,10 @@ type Load struct {
 	Files map[string]string `json:"files,omitempty"`
 	// Port is the loopback port every listen directive is served on.
 	Port int `json:"port"`
+	// LabFiles are files the lab gives every workspace (the lab's
+	// certificates, certs/NAME.crt): written beside Files on every load and
+	// reload, except where the workspace has a file of the same path.
+	LabFiles map[string]string `json:"lab_files,omitempty"`
 }
 
 // Reload replaces the workspace, as `nginx -s reload` does: a workspace
@@ -132,6 +136,9 @@ type Ready struct {
 	Workers int `json:"workers"`
 	// Limits are the instance's limits (durations in nanoseconds).
 	Limits Limits `json:"limits"`
+	// SSL: the instance's address is a "listen ... ssl" one (nginx ORs ssl
+	// over every listen of an address): clients speak TLS to Port.
+	SSL bool `json:"ssl,omitempty"`
 }
 
 // Limits are the resource limits of one child (the flags of `restylab
