@@ -4,12 +4,23 @@ import type { Workspace } from "./boot";
 
 export interface LoadError { message: string; file?: string; line?: number }
 export interface ApplyResult { ok: boolean; warnings?: string[] | null; error?: LoadError | null }
-export interface SendRequest { method: string; path: string; headers: [string, string][]; body: string }
+/** TLS options of a request: the ClientHello's SNI name, resuming the session's TLS sessions, forcing a scheme ("" = https when the instance listens with ssl). */
+export interface TlsOptions { sni?: string; resume?: boolean; scheme?: "" | "http" | "https" }
+export interface SendRequest extends TlsOptions { method: string; path: string; headers: [string, string][]; body: string }
+/** CertInfo: the certificate an HTTPS instance picked (docs/web.md). */
+export interface CertInfo { subject: string; issuer: string; dns_names?: string[]; not_after: string; key: string; serial: string }
+/** TlsInfo: an HTTPS request's handshake, checked against the lab's CA afterwards. */
+export interface TlsInfo {
+  sni: string; version: string; cipher: string; resumed: boolean; alpn?: string; cert?: CertInfo;
+  verified: boolean; verify_error?: string;
+}
 export interface SendResult {
   status: number; headers: [string, string][] | null; body: string; raw_request: string;
-  raw_response: string; ms: number; curl: string; error?: string;
+  raw_response: string; ms: number; curl: string; error?: string; tls?: TlsInfo;
 }
-export interface BurstRequest { method: string; path: string; n: number; c: number }
+export interface BurstRequest extends TlsOptions { method: string; path: string; n: number; c: number }
+/** BurstTls: a burst's handshakes over HTTPS. */
+export interface BurstTls { handshakes: number; resumed: number; versions: Record<string, number>; ciphers: Record<string, number>; certs: Record<string, number> }
 export interface BurstResult {
   n: number; ok: number; errors: number; statuses: Record<string, number>;
   bodies: { body: string; count: number }[] | null; latencies_ms: number[] | null;
@@ -18,6 +29,7 @@ export interface BurstResult {
   traced: number; in_progress_peak: number; in_progress_mean: number; in_worker_ms_mean: number;
   queued_ms_mean: number; worker_busy_pct: number; trace_window_ms: number; trace_dropped: number;
   trace_error?: string;
+  tls?: BurstTls;
 }
 export interface ShareResult { id: string; url: string; embed: string }
 /** CheckResult: one check of a lesson (message and hint are empty when it passed). */

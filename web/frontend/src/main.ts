@@ -23,6 +23,7 @@ import { Tabs } from "./panels/tabs";
 import { currentTheme, initTheme, setTheme } from "./theme";
 import { chromeTrace, jsonLines } from "./trace/export";
 import { TraceModel } from "./trace/model";
+import { mapPhase } from "./trace/phases";
 import { Timeline } from "./trace/timeline";
 import type { TraceEvent } from "./trace/types";
 import { chooseStart, parseStored, Saver, storageKey } from "./workspace";
@@ -223,6 +224,7 @@ function start(): void {
   // the request just sent fills the axis once its events arrived
   const request = new RequestPanel(() => undefined, () => window.setTimeout(() => timeline.fitRequest(), 400));
   const burst = new BurstPanel({
+    tls: () => request.tlsOptions(),
     beforeBurst: () => undefined,
     started: () => {
       clearRecording();
@@ -347,7 +349,7 @@ function start(): void {
     if (phaseMap) {
       for (let i = 0; i < events.length; i++) {
         const ev = events[i];
-        if (ev.kind === "phase_enter" && ev.phase) phaseMap.visit(ev.phase);
+        if (ev.kind === "phase_enter" && ev.phase) phaseMap.visit(mapPhase(ev.phase));
       }
     }
   };

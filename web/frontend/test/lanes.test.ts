@@ -189,3 +189,45 @@ test("Perfetto export: named phase slices on the request's track, coroutine trac
   assert.ok(worker.includes("co 4 light thread (r2)"), worker.join(", "));
   assert.ok(worker.includes("log (r2)"), worker.join(", "));
 });
+
+// testdata/tls.jsonl (`restylab run --trace`, every event): two HTTPS connections to a server whose
+// ssl_certificate_by_lua sleeps 10 ms and sets a.test's certificate for SNI a.test (then GET /), and raises
+// an error for SNI bad.test, which fails the handshake.
+test("TLS handshakes: a lane per handshake holding the ssl_cert phase and its coroutine; failed ones say so", async () => {
+  const { mapPhase, tracePhases } = await import("../src/trace/phases");
+  const m = new TraceModel();
+  m.ingest(recorded("tls.jsonl"));
+  const lanes = m.requests.list;
+  assert.deepEqual(lanes.map((l) => [l.kind, l.req]), [["tls", 1], ["request", 2], ["tls", 3]]);
+  const [ok, req, bad] = lanes;
+  assert.deepEqual(ok.tls, { fd: 14, sni: "a.test", versions: "TLSv1.3,TLSv1.2,TLSv1.1,TLSv1", result: "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 new", failed: false });
+  assert.deepEqual(ok.phases.map((p) => [p.phase, p.co, p.waits.map((w) => w.reason)]), [["ssl_cert", 1, ["sleep 10ms"]]]);
+  assert.ok(ok.phases[0].s >= ok.start && ok.phases[0].e <= ok.end, "the ssl phase runs inside the handshake");
+  assert.deepEqual(ok.coros.map((c) => [c.kind, c.phase, c.segs.map((s) => s.st)]), [["entry", "ssl_cert", [WAIT, RUN, WAIT, RUN, DONE]]]);
+  assert.ok(ok.end < req.start, "the request comes after the handshake");
+  assert.equal(req.label, "GET /");
+  assert.equal(bad.tls?.sni, "bad.test");
+  assert.ok(bad.tls?.failed && bad.tls.result.includes("cert cb error"), bad.tls?.result);
+  assert.deepEqual(bad.coros.map((c) => c.segs[c.segs.length - 1].reason), ["error"]);
+  assert.equal(m.stats().requests, 1, "handshakes are not requests");
+  assert.equal(mapPhase("ssl_cert"), "ssl");
+  assert.equal(mapPhase("content"), "content");
+  assert.ok(tracePhases("ssl").includes("ssl_cert"));
+});
+
+test("a handshake whose connection closes before tls_done fails; an ssl phase without tls_hello gets a lane of its own", () => {
+  const m = new TraceModel();
+  m.ingest([
+    { ts: 1, kind: "tls_hello", worker: 0, fd: 9, detail: "sni=- versions=TLSv1.3" },
+    { ts: 5, kind: "close", worker: 0, fd: 9, detail: "client timed out" },
+    { ts: 6, kind: "phase_enter", worker: 0, fd: 10, req: 7, phase: "ssl_cert", source: "ssl_certificate_by_lua(nginx.conf:3)" },
+    { ts: 7, kind: "co_create", worker: 0, req: 7, co: 2, phase: "ssl_cert" },
+    { ts: 8, kind: "phase_exit", worker: 0, req: 7, phase: "ssl_cert" },
+  ]);
+  const [closed, orphan] = m.requests.list;
+  assert.equal(closed.tls?.sni, "");
+  assert.equal(closed.end, 5);
+  assert.deepEqual([closed.tls?.failed, closed.tls?.result], [true, "failed: client timed out"]);
+  assert.equal(orphan.kind, "tls");
+  assert.deepEqual(orphan.phases.map((p) => [p.phase, p.co]), [["ssl_cert", 2]]);
+});

@@ -222,7 +222,7 @@ test("a phase's APIs: its own, those that yield, and those of every phase", asyn
   const { apisOf } = await import("../src/panels/phaseapi");
   const b = parseBoot(JSON.stringify({ api: [
     { name: "ngx.say", phases: ["content"] },
-    { name: "ngx.sleep", phases: ["content", "timer"], yields: true },
+    { name: "ngx.sleep", phases: ["content", "timer", "ssl_cert"], yields: true },
     { name: "ngx.now", any: true },
     { name: 3 }, "junk",
   ] }));
@@ -234,5 +234,7 @@ test("a phase's APIs: its own, those that yield, and those of every phase", asyn
   const filter = apisOf(b.api, "header_filter");
   assert.equal(filter.own.length, 0);
   assert.equal(filter.yields.length, 0);
+  // the phase map's "ssl" node is the API table's ssl_cert (ssl_certificate_by_lua)
+  assert.deepEqual(apisOf(b.api, "ssl").yields.map((a) => a.name), ["ngx.sleep"]);
   assert.deepEqual(parseBoot("{}").api, []);
 });

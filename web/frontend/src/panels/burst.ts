@@ -1,12 +1,14 @@
 // The burst panel: n requests at concurrency c, then a summary sentence, a latency histogram and a status/body table.
 
-import { api, type BurstResult } from "../api";
+import { api, type BurstResult, type BurstTls, type TlsOptions } from "../api";
 import { h, svg } from "../dom";
 import { burstSentence, fmtMs, histogram } from "../format";
 import { t } from "../i18n";
 
 export interface BurstHooks {
   beforeBurst(): Promise<void> | void;
+  /** the request panel's SNI name, resume and scheme: a burst over HTTPS uses them */
+  tls?(): TlsOptions;
   started(): void;
   finished(r: BurstResult | null): void;
 }
@@ -61,7 +63,7 @@ export class BurstPanel {
     try {
       await this.hooks.beforeBurst();
       this.hooks.started();
-      result = await api.burst({ method: "GET", path, n, c });
+      result = await api.burst({ method: "GET", path, n, c, ...(this.hooks.tls?.() ?? {}) });
       this.show(result);
     } catch (e) {
       this.out.replaceChildren(h("p", { class: "err", id: "burst-error" }, e instanceof Error ? e.message : String(e)));
@@ -86,7 +88,7 @@ export class BurstPanel {
       h("tbody", null, ...statuses.map(([s, k]) => h("tr", { "data-status": s }, h("td", null, s), h("td", null, String(k))))),
       h("thead", null, h("tr", null, h("th", null, t("burst.table.body")), h("th", null, t("burst.table.count")))),
       h("tbody", null, ...(r.bodies ?? []).map((b) => h("tr", null, h("td", null, h("pre", { class: "cell" }, b.body)), h("td", null, String(b.count))))));
-    this.out.replaceChildren(summary, this.histogram(r.latencies_ms ?? []), table);
+    this.out.replaceChildren(...[summary, r.tls ? burstTlsBlock(r.tls) : null, this.histogram(r.latencies_ms ?? []), table].filter((e): e is Element => e !== null));
   }
 
   private histogram(lat: number[]): Element {
@@ -108,4 +110,12 @@ export class BurstPanel {
     g.appendChild(svg("text", { x: W / 2, y: H + 14, class: "tick", "text-anchor": "middle" }, t("burst.hist.axis")));
     return h("figure", { class: "hist-fig" }, g);
   }
+}
+
+/** burstTlsBlock sums up a burst's handshakes: how many, how many resumed, and the certificates the server picked. */
+function burstTlsBlock(b: BurstTls): HTMLElement {
+  const list = (m: Record<string, number>) => Object.entries(m).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ×${v}`).join(", ");
+  return h("div", { id: "burst-tls", class: "burst-tls", "data-handshakes": b.handshakes, "data-resumed": b.resumed, "data-certs": JSON.stringify(b.certs) },
+    h("p", null, t("burst.tls", { n: b.handshakes, r: b.resumed }), " ", list(b.versions), "; ", list(b.ciphers)),
+    h("p", null, t("burst.tls.certs"), " ", list(b.certs)));
 }

@@ -4,6 +4,7 @@
 import type { ApiUse } from "../boot";
 import { h } from "../dom";
 import { t } from "../i18n";
+import { tracePhases } from "../trace/phases";
 
 /** PhaseApis is one phase's share of the API: its own calls, those of them that yield, and those any phase has. */
 export interface PhaseApis {
@@ -15,9 +16,11 @@ export interface PhaseApis {
 /** apisOf splits the APIs a phase may call; "any" entries (every phase) are kept apart. */
 export function apisOf(api: ApiUse[], phase: string): PhaseApis {
   const own: ApiUse[] = [], any: ApiUse[] = [];
+  // the map's "ssl" node is the API table's "ssl_cert" (ssl_certificate_by_lua)
+  const names = tracePhases(phase);
   for (const a of api) {
     if (a.any) any.push(a);
-    else if (a.phases.includes(phase)) own.push(a);
+    else if (a.phases.some((p) => names.includes(p))) own.push(a);
   }
   return { own, yields: own.filter((a) => a.yields), any };
 }

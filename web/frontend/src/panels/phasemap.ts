@@ -95,6 +95,7 @@ export class PhaseMap {
       return;
     }
     const g = this.nodes.get(p)!;
+    g.dataset.visits = String(Number(g.dataset.visits ?? 0) + 1); // for tests: how often it lit
     g.classList.remove("lit");
     void g.getBoundingClientRect();
     g.classList.add("lit");

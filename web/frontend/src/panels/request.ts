@@ -1,6 +1,6 @@
 // The request builder: method, path, headers, body; Send shows status, headers, body, raw bytes, time and curl.
 
-import { api, type SendResult } from "../api";
+import { api, type SendResult, type TlsInfo, type TlsOptions } from "../api";
 import { copyText, h } from "../dom";
 import { fmtMs } from "../format";
 import { t } from "../i18n";
@@ -13,6 +13,9 @@ export class RequestPanel {
   private body: HTMLTextAreaElement;
   private result: HTMLElement;
   private sendBtn: HTMLButtonElement;
+  private sni: HTMLInputElement;
+  private resume: HTMLInputElement;
+  private scheme: HTMLSelectElement;
 
   /** setPath puts path in the request line (an example's preset). */
   setPath(path: string): void {
@@ -39,6 +42,14 @@ export class RequestPanel {
     this.body = h("textarea", { id: "req-body", rows: 3, spellcheck: "false" });
     this.sendBtn = h("button", { type: "button", id: "send", class: "primary", onclick: () => void this.send() }, t("req.send"));
     this.result = h("div", { id: "send-result", class: "send-result", "aria-live": "polite" });
+    // HTTPS: an instance that listens with ssl is reached over TLS; the SNI name picks its certificate
+    this.sni = h("input", { id: "req-sni", type: "text", value: "", placeholder: "a.test", spellcheck: "false", autocomplete: "off", title: t("req.sni.title") });
+    this.sni.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") void this.send();
+    });
+    this.resume = h("input", { id: "req-resume", type: "checkbox" });
+    this.scheme = h("select", { id: "req-scheme", title: t("req.scheme.title") },
+      h("option", { value: "" }, t("req.scheme.auto")), h("option", { value: "http" }, "http"), h("option", { value: "https" }, "https"));
     const details = h("details", { class: "req-more" },
       h("summary", null, `${t("req.headers")} / ${t("req.body")}`),
       h("fieldset", null, h("legend", null, t("req.headers")), this.headers,
@@ -50,6 +61,10 @@ export class RequestPanel {
       h("div", { class: "row" },
         h("label", { for: "req-method", class: "sr-only" }, t("req.method")), this.method,
         h("label", { for: "req-path", class: "sr-only" }, t("req.path")), this.path, this.sendBtn),
+      h("div", { class: "row wrap tls-row" },
+        h("label", null, t("req.scheme"), " ", this.scheme),
+        h("label", null, t("req.sni"), " ", this.sni),
+        h("label", { title: t("req.resume.title") }, this.resume, " ", t("req.resume"))),
       details, this.result);
   }
 
@@ -62,7 +77,17 @@ export class RequestPanel {
     if (focus) name.focus();
   }
 
-  private collect(): { method: string; path: string; headers: [string, string][]; body: string } {
+  /** tlsOptions are the SNI name, resume and scheme the panel holds (the burst panel uses them too). */
+  tlsOptions(): TlsOptions {
+    return { sni: this.sni.value.trim(), resume: this.resume.checked, scheme: this.scheme.value as TlsOptions["scheme"] };
+  }
+
+  /** setSNI puts name in the SNI field (a lesson's experiment). */
+  setSNI(name: string): void {
+    this.sni.value = name;
+  }
+
+  private collect(): { method: string; path: string; headers: [string, string][]; body: string } & TlsOptions {
     const headers: [string, string][] = [];
     for (const row of this.headers.querySelectorAll(".header-row")) {
       const k = (row.querySelector(".hname") as HTMLInputElement).value.trim();
@@ -71,7 +96,7 @@ export class RequestPanel {
     }
     let path = this.path.value.trim() || "/";
     if (!path.startsWith("/")) path = "/" + path;
-    return { method: this.method.value, path, headers, body: this.body.value };
+    return { method: this.method.value, path, headers, body: this.body.value, ...this.tlsOptions() };
   }
 
   async send(): Promise<void> {
@@ -102,6 +127,7 @@ export class RequestPanel {
         r.status ? h("span", { class: `status ${cls}`, id: "send-status" }, String(r.status)) : null,
         h("span", { class: "muted", id: "send-ms" }, t("req.time", { ms: fmtMs(r.ms) }))),
       r.error ? h("p", { class: "err" }, r.error) : null,
+      r.tls ? tlsBlock(r.tls) : null,
       // the body first: it is what a learner looks for, and the pane is short
       h("h4", null, t("req.resp.body")), h("pre", { class: "resp-body" }, r.body ?? ""),
       hdrs.length ? h("table", { class: "kv" }, h("caption", null, t("req.resp.headers")),
@@ -116,6 +142,26 @@ export class RequestPanel {
     const body = this.result.querySelector(".resp-body");
     if (body && !inView(body)) body.scrollIntoView({ block: "nearest", behavior: "auto" });
   }
+}
+
+/** tlsBlock shows the handshake beside the response: version, cipher, new or resumed, the certificate the server picked and whether the lab's CA verifies it. */
+function tlsBlock(tl: TlsInfo): HTMLElement {
+  const c = tl.cert;
+  return h("div", {
+    id: "send-tls", class: "send-tls",
+    "data-version": tl.version, "data-cipher": tl.cipher, "data-resumed": String(tl.resumed),
+    "data-subject": c?.subject ?? "", "data-issuer": c?.issuer ?? "", "data-verified": String(tl.verified),
+  },
+  h("h4", null, t("req.tls")),
+  h("p", { class: "tls-hs" }, h("code", null, tl.version), " · ", h("code", null, tl.cipher), " · ",
+    tl.resumed ? t("req.tls.resumed") : t("req.tls.new"), " · ", tl.sni ? t("req.tls.sni", { n: tl.sni }) : t("req.tls.nosni")),
+  c ? h("table", { class: "kv tls-cert" }, h("caption", null, t("req.tls.cert")), h("tbody", null,
+    h("tr", null, h("th", null, t("req.tls.subject")), h("td", { class: "cert-subject" }, c.subject)),
+    h("tr", null, h("th", null, t("req.tls.issuer")), h("td", { class: "cert-issuer" }, c.issuer)),
+    c.dns_names?.length ? h("tr", null, h("th", null, t("req.tls.names")), h("td", null, c.dns_names.join(", "))) : null,
+    h("tr", null, h("th", null, t("req.tls.key")), h("td", null, c.key)),
+    h("tr", null, h("th", null, t("req.tls.until")), h("td", null, c.not_after)))) : null,
+  h("p", { class: tl.verified ? "ok" : "muted" }, tl.verified ? t("req.tls.verified") : t("req.tls.unverified", { why: tl.verify_error ?? "" })));
 }
 
 /** inView says whether the top of el is on screen, not clipped by a scrolling pane or covered. */

@@ -29,6 +29,7 @@ const lanePid = (w: number) => 2 + w;
 
 function laneTitle(l: ReqLane): string {
   if (l.kind === "timer") return `timer r${l.req}`;
+  if (l.kind === "tls") return `TLS handshake fd ${l.tls?.fd ?? "?"}${l.tls?.sni ? " " + l.tls.sni : ""}${l.tls?.result ? " (" + l.tls.result + ")" : ""}`;
   if (l.kind === "worker") return `${workerLabel(l.worker)} (no request)`;
   return l.label ? `r${l.req} ${l.label}` : `r${l.req}`;
 }

@@ -319,8 +319,16 @@ export class TraceModel {
         if (ev.req) this.openRequests.set(coKey(ev.worker, ev.req), ts);
         this.requests.start(ev);
         break;
+      case "tls_hello":
+        this.requests.tlsHello(ev);
+        break;
+      case "tls_done":
+        this.requests.tlsDone(ev);
+        break;
       case "phase_enter":
         if (ev.req && ev.phase) {
+          // the handshake's handlers (ssl_certificate_by_lua: "ssl_cert") run on a fake request of their own
+          if (ev.phase.startsWith("ssl_")) this.requests.sslPhase(ev);
           this.requests.enter(ev.worker, ev.req, ev.phase, ts, ev.source);
           // the worker runs a plain call (nested in a running coroutine, the coroutine's run goes on)
           if (isSyncPhase(ev.phase) && !l.open) l.open = { start: ts, co: 0, req: ev.req, phase: ev.phase, source: ev.source ?? "", line: 0 };
@@ -372,6 +380,7 @@ export class TraceModel {
         break;
       case "close":
         if (ev.fd !== undefined) {
+          this.requests.tlsDone(ev, true); // a handshake that never finished
           const key = coKey(ev.worker, ev.fd);
           if (this.interest.delete(key)) this.logInterest(ts, key, null);
         }

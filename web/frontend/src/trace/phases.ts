@@ -26,3 +26,16 @@ export function chunkSource(chunk: string | undefined): { file: string; line: nu
   if (chunk.endsWith(".lua")) return { file: chunk, line: 1 };
   return null;
 }
+
+/**
+ * mapPhase is the phase map's node of a trace phase: the TLS handshake's handlers (phase "ssl_cert" of
+ * ssl_certificate_by_lua, and ssl_client_hello, ssl_session_fetch, ssl_session_store) are its "ssl" node.
+ */
+export function mapPhase(phase: string): string {
+  return phase.startsWith("ssl_") ? "ssl" : phase;
+}
+
+/** tracePhases are the trace phases (and the API table's) that a phase map node stands for. */
+export function tracePhases(node: string): string[] {
+  return node === "ssl" ? ["ssl", "ssl_cert", "ssl_client_hello"] : [node];
+}

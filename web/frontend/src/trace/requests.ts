@@ -37,7 +37,19 @@ export interface PhaseSeg {
   waits: WaitSpan[];
 }
 
-export type LaneKind = "request" | "timer" | "worker";
+export type LaneKind = "request" | "timer" | "worker" | "tls";
+
+/** A TLS handshake on a client connection (tls_hello to tls_done), drawn as a lane of its own. */
+export interface TlsHandshake {
+  fd: number;
+  /** the ClientHello's SNI name, "" without one */
+  sni: string;
+  /** the versions the client offered ("TLSv1.3,TLSv1.2") */
+  versions: string;
+  /** tls_done's detail ("TLSv1.3 TLS_AES_128_GCM_SHA256 new", "failed: ..."); "" while it lasts */
+  result: string;
+  failed: boolean;
+}
 
 export interface ReqLane {
   /** coKey(worker, req) */
@@ -64,6 +76,8 @@ export interface ReqLane {
   coros: Coro[];
   /** how many of coros are entry coroutines (a crowded timeline folds them into the request's row) */
   entries: number;
+  /** a handshake lane's ClientHello and outcome (kind "tls"); its req is the ssl phase's fake request, 0 without one */
+  tls?: TlsHandshake;
 }
 
 const MAX_LANES = 20000;
@@ -91,9 +105,13 @@ export class RequestLanes {
   requests = 0;
   /** the lowest lane number whose rows changed since the view last took it (takeChanged) */
   private changedFrom = 0;
+  /** handshakes in progress by (worker, fd) */
+  private tlsOpen = new Map<number, ReqLane>();
+  private tlsSeq = 0;
 
   clear(): void {
     this.map.clear();
+    this.tlsOpen.clear();
     this.list = [];
     this.base = 0;
     this.layout++;
@@ -112,9 +130,8 @@ export class RequestLanes {
     return this.map.get(laneKey(worker, req));
   }
 
-  /** lane finds or makes the lane of request req on worker. */
-  lane(worker: number, req: number, ts: number): ReqLane {
-    const key = laneKey(worker, req);
+  /** lane finds or makes the lane of request req on worker (key: a handshake lane's own key, see tlsHello). */
+  lane(worker: number, req: number, ts: number, key = laneKey(worker, req)): ReqLane {
     let l = this.map.get(key);
     if (!l) {
       const idx = this.base + this.list.length;
@@ -128,12 +145,67 @@ export class RequestLanes {
       this.layout++;
       if (this.list.length > MAX_LANES) {
         const drop = this.list.length - MAX_LANES + (MAX_LANES >> 3);
-        for (let i = 0; i < drop; i++) this.map.delete(this.list[i].key);
+        for (let i = 0; i < drop; i++) {
+          const d = this.list[i];
+          this.map.delete(d.key);
+          if (d.tls) {
+            // a handshake lane is also known by its ssl phase's fake request
+            if (d.req && this.map.get(laneKey(d.worker, d.req)) === d) this.map.delete(laneKey(d.worker, d.req));
+            if (this.tlsOpen.get(laneKey(d.worker, d.tls.fd)) === d) this.tlsOpen.delete(laneKey(d.worker, d.tls.fd));
+          }
+        }
         this.list.splice(0, drop);
         this.base += drop;
       }
     }
     return l;
+  }
+
+  /** tlsHello makes the lane of a handshake (tls_hello: "sni=NAME versions=..." on a client connection's fd). */
+  tlsHello(ev: TraceEvent): void {
+    const fd = ev.fd ?? 0;
+    const detail = ev.detail ?? "";
+    const sni = /\bsni=(\S+)/.exec(detail)?.[1] ?? "";
+    const versions = /\bversions=(\S+)/.exec(detail)?.[1] ?? "";
+    // (keys of handshake lanes are negative: request lanes' are not)
+    const l = this.lane(ev.worker, 0, ev.ts, -++this.tlsSeq);
+    l.kind = "tls";
+    l.tls = { fd, sni: sni === "-" ? "" : sni, versions, result: "", failed: false };
+    l.label = sni && sni !== "-" ? sni : "";
+    this.tlsOpen.set(laneKey(ev.worker, fd), l);
+  }
+
+  /**
+   * sslPhase ties the fake request of an ssl phase (phase_enter ssl_cert with the connection's fd) to the
+   * connection's handshake lane: its phases and coroutines are drawn there. Without a tls_hello (a
+   * recording that began mid-handshake) the fake request gets a handshake lane of its own.
+   */
+  sslPhase(ev: TraceEvent): void {
+    if (!ev.req) return;
+    const key = laneKey(ev.worker, ev.req);
+    if (this.map.has(key)) return;
+    const l = ev.fd !== undefined ? this.tlsOpen.get(laneKey(ev.worker, ev.fd)) : undefined;
+    if (l) {
+      if (!l.req) l.req = ev.req;
+      this.map.set(key, l);
+      return;
+    }
+    const own = this.lane(ev.worker, ev.req, ev.ts);
+    own.kind = "tls";
+    own.tls = { fd: ev.fd ?? 0, sni: "", versions: "", result: "", failed: false };
+  }
+
+  /** tlsDone ends a handshake lane (tls_done), or, with failed, one whose connection closed (close). */
+  tlsDone(ev: TraceEvent, closed = false): void {
+    const fdKey = laneKey(ev.worker, ev.fd ?? 0);
+    const l = this.tlsOpen.get(fdKey);
+    if (!l || !l.tls) return;
+    this.tlsOpen.delete(fdKey);
+    this.closeAll(l, ev.ts);
+    l.end = ev.ts;
+    l.tls.result = closed ? `failed: ${ev.detail || "closed"}` : ev.detail ?? "";
+    l.tls.failed = l.tls.result.startsWith("failed");
+    if (l.idx < this.changedFrom) this.changedFrom = l.idx;
   }
 
   start(ev: TraceEvent): void {

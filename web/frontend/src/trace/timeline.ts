@@ -416,6 +416,11 @@ export class Timeline {
     if (ts < lane.start || ts > end) return null;
     const text = [laneName(lane), `${this.rel(lane.start)} – ${this.rel(end)} ms (${nsToMs(end - lane.start)} ms)`];
     if (lane.status) text.push(`HTTP ${lane.status}`);
+    if (lane.tls) {
+      text.push(t("tip.tls.hello", { sni: lane.tls.sni || "-", v: lane.tls.versions || "?" }));
+      text.push(lane.tls.result ? t("tip.tls.done", { r: lane.tls.result }) : t("tip.tls.open"));
+      if (lane.req) text.push(t("tip.tls.fake", { r: lane.req }));
+    }
     return { text };
   }
 
@@ -443,6 +448,7 @@ export class Timeline {
    * describe writes the request lanes into the root's data attributes, for tests: data-requests (how
    * many request lanes), data-folded, and, while there are at most DESCRIBE_MAX lanes, data-request-lanes:
    * JSON [{req, kind, label, worker, phases: [{phase, depth, waits, x0, x1, y}], coroutines: [{co, kind, phase}]}]
+   * (a handshake lane, kind "tls", also has tls: {fd, sni, versions, result})
    * (worker: the lane's worker as the timeline names it, "worker 0 · reload 1" after a reload)
    * with each phase's place on the canvas (CSS px; y: a point of the row where that phase is hit).
    */
@@ -460,6 +466,7 @@ export class Timeline {
     const top = this.lanesTop() - this.scrollY;
     const json = JSON.stringify(R.list.map((l, i) => ({
       req: l.req, kind: l.kind, label: l.label, worker: workerLabel(l.worker),
+      ...(l.tls ? { tls: { fd: l.tls.fd, sni: l.tls.sni, versions: l.tls.versions, result: l.tls.result } } : {}),
       phases: l.phases.map((p) => ({ phase: p.phase, depth: p.depth, waits: p.waits.length, x0: Math.round(this.x(p.s)), x1: Math.round(this.x(this.endOf(p.e))), y: Math.round(top + this.tops[i] + (p.depth ? (this.upperH + this.reqH) / 2 : this.upperH / 2)) })),
       coroutines: l.coros.map((c) => ({ co: c.co, kind: c.kind, phase: c.phase })),
     })));
@@ -666,6 +673,15 @@ export class Timeline {
       ctx.fillStyle = C.done;
       ctx.fillRect(ls, y + this.reqH / 2 - 0.5, Math.max(1, le - ls), 1);
     }
+    if (l.tls) {
+      // a handshake: a tick at the ClientHello, and at its end one in the failure's colour when it failed
+      ctx.fillStyle = C.fg;
+      ctx.fillRect(ls - 1, y + 2, 2, this.reqH - 4);
+      if (l.tls.result) {
+        ctx.fillStyle = l.tls.failed ? "#d03030" : C.fg;
+        ctx.fillRect(le - 1, y + 2, 2, this.reqH - 4);
+      }
+    }
     const ink = inkOn(color);
     const dark = shade(color);
     let lastPx = -1;
@@ -809,9 +825,10 @@ export class Timeline {
   }
 }
 
-/** laneName labels a request lane: "r2 GET /path", "timer r1", "worker 0". */
+/** laneName labels a request lane: "r2 GET /path", "timer r1", "worker 0", "TLS fd 14 a.test". */
 export function laneName(l: ReqLane): string {
   if (l.kind === "timer") return `timer r${l.req}`;
+  if (l.kind === "tls") return `TLS fd ${l.tls?.fd ?? "?"}${l.tls?.sni ? " " + l.tls.sni : ""}`;
   if (l.kind === "worker") return workerLabel(l.worker);
   return l.label ? `r${l.req} ${l.label}` : `r${l.req}`;
 }
