@@ -46,7 +46,7 @@ var services = []struct{ Name, Host, What string }{
 	{ServiceEcho, HostEcho, "TCP: echoes every line"},
 	{ServiceSlow, HostSlow, "TCP: echoes every line after a delay (\"250 hi\": 250 ms)"},
 	{ServiceCloser, HostCloser, "TCP: sends half of the echo of the first line, then closes"},
-	{ServiceRedis, HostRedis, "Redis (miniredis) with lesson data"},
+	{ServiceRedis, HostRedis, "Redis (miniredis) with lesson data and the lab's certificates (cert:NAME, key:NAME)"},
 }
 
 // Config says where the services listen and how the TCP servers bound their
