@@ -25,6 +25,9 @@ type LessonExperiment struct {
 	Headers string // "Name: value" lines
 	Body    string
 	N, C    int
+	// SNI is the TLS name the experiment sends ("-": TLS without SNI; ""
+	// when the experiment does not say).
+	SNI string
 }
 
 // LessonView is the data of a lesson page.

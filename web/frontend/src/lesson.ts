@@ -16,6 +16,8 @@ export interface LessonHooks {
   sendRequest(method: string, path: string, headers: [string, string][], body: string): void;
   /** fireBurst shows the burst panel, fills it and fires. */
   fireBurst(path: string, n: number, c: number): void;
+  /** setSNI sets the SNI name the next requests use ("" for plain HTTP's default; "-": none). */
+  setSNI(name: string): void;
 }
 
 /** parseHeaders reads an experiment's "Name: value" lines. */
@@ -44,6 +46,7 @@ export function wireLesson(id: string, hooks: LessonHooks): void {
     btn.addEventListener("click", () => {
       const d = btn.dataset;
       const n = Number(d.n) || 1, c = Number(d.c) || 1;
+      if (d.sni !== undefined) hooks.setSNI(d.sni === "-" ? "" : d.sni);
       if (n > 1) hooks.fireBurst(d.path || "/", n, c);
       else hooks.sendRequest(d.method || "GET", d.path || "/", parseHeaders(d.headers || ""), d.body || "");
     });

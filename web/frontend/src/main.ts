@@ -263,6 +263,7 @@ function start(): void {
         burst.setPreset(path, n, c);
         void burst.fire();
       },
+      setSNI: (name) => request.setSNI(name),
     });
   }
 
