@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -44,12 +45,47 @@ type SSL struct {
 }
 
 // CertPair is one ssl_certificate with its ssl_certificate_key, read and
-// checked at load time as nginx does.
+// checked at load time as nginx does; or, when either path has variables
+// (ssl_certificate $ssl_server_name.crt), read per handshake (Dynamic).
 type CertPair struct {
 	CertFile, KeyFile string
-	// Cert is the parsed chain with its key.
+	// Cert is the parsed chain with its key (static pairs).
 	Cert tls.Certificate `json:"-"`
-	Pos  Pos
+	// CertTpl and KeyTpl are the paths of a dynamic pair.
+	CertTpl, KeyTpl *Template `json:",omitempty"`
+	Pos             Pos
+	// confDir resolves relative paths; root confines the files a dynamic
+	// pair may read (a sandboxed workspace).
+	confDir, root string
+}
+
+// Dynamic reports whether the pair's files are named by variables and
+// read per handshake.
+func (p CertPair) Dynamic() bool { return p.CertTpl != nil }
+
+// Load reads a dynamic pair for one handshake: its paths expanded with
+// lookup, resolved as nginx does (relative to the configuration's
+// directory). A file outside the sandbox's root is refused as unreadable.
+// The error is nginx's "cannot load certificate ..." text.
+func (p CertPair) Load(lookup func(name string) (string, bool)) (tls.Certificate, error) {
+	cp, kp := p.CertTpl.Expand(lookup), p.KeyTpl.Expand(lookup)
+	if !filepath.IsAbs(cp) {
+		cp = filepath.Join(p.confDir, cp)
+	}
+	if !filepath.IsAbs(kp) {
+		kp = filepath.Join(p.confDir, kp)
+	}
+	read := func(path string) ([]byte, error) {
+		if p.root != "" && !inside(p.root, path) {
+			return nil, syscall.EACCES
+		}
+		return readFile(path)
+	}
+	pair, err := loadPEMPair(cp, kp, read)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return pair.Cert, nil
 }
 
 // Default ssl_* values of nginx 1.22 (ngx_http_ssl_module.c).
@@ -415,6 +451,21 @@ func (b *builder) resolveSSL(srv *Server, l sslLevel) error {
 		if i >= len(l.keys) {
 			return &Error{Msg: fmt.Sprintf("no \"ssl_certificate_key\" is defined for certificate \"%s\"", c)}
 		}
+		if strings.Contains(c, "$") || strings.Contains(l.keys[i], "$") {
+			// nginx compiles both as complex values and reads them per
+			// handshake (ngx_http_ssl_compile_certificates)
+			ct, err := ParseTemplate(c)
+			if err != nil {
+				return errf(l.certPos[i], "%s", complexValueError(err))
+			}
+			kt, err := ParseTemplate(l.keys[i])
+			if err != nil {
+				return errf(l.certPos[i], "%s", complexValueError(err))
+			}
+			ssl.Certificates = append(ssl.Certificates, CertPair{CertFile: c, KeyFile: l.keys[i], CertTpl: &ct, KeyTpl: &kt,
+				Pos: l.certPos[i], confDir: b.confDir, root: b.confineTo})
+			continue
+		}
 		pair, err := b.loadCertPair(c, l.keys[i])
 		if err != nil {
 			return err
@@ -431,19 +482,21 @@ func (b *builder) resolveSSL(srv *Server, l sslLevel) error {
 // loadCertPair reads a certificate chain and its key as nginx does at
 // start-up, with its "cannot load certificate" errors.
 func (b *builder) loadCertPair(certArg, keyArg string) (CertPair, error) {
-	cp, kp := b.confFile(certArg), b.confFile(keyArg)
-	certPEM, err := b.readFile(cp)
+	return loadPEMPair(b.confFile(certArg), b.confFile(keyArg), b.readFile)
+}
+
+// loadPEMPair reads and checks a certificate chain file and its key file.
+func loadPEMPair(cp, kp string, readFile func(string) ([]byte, error)) (CertPair, error) {
+	certPEM, err := readFile(cp)
 	if err != nil {
-		_, reason := strerror(err)
-		return CertPair{}, &Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": BIO_new_file() failed (%s)", cp, fopenError(cp, reason))}
+		return CertPair{}, &Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": BIO_new_file() failed (%s)", cp, fopenError(cp, err))}
 	}
 	if blk, _ := pem.Decode(certPEM); blk == nil || blk.Type != "CERTIFICATE" {
 		return CertPair{}, &Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: TRUSTED CERTIFICATE)", cp)}
 	}
-	keyPEM, err := b.readFile(kp)
+	keyPEM, err := readFile(kp)
 	if err != nil {
-		_, reason := strerror(err)
-		return CertPair{}, &Error{Msg: fmt.Sprintf("cannot load certificate key \"%s\": BIO_new_file() failed (%s)", kp, fopenError(kp, reason))}
+		return CertPair{}, &Error{Msg: fmt.Sprintf("cannot load certificate key \"%s\": BIO_new_file() failed (%s)", kp, fopenError(kp, err))}
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
@@ -462,13 +515,15 @@ func (b *builder) loadCertPair(certArg, keyArg string) (CertPair, error) {
 }
 
 // fopenError is OpenSSL 3's error queue for a file BIO_new_file could not
-// open, as nginx prints it.
-func fopenError(path, reason string) string {
-	what := "no such file"
-	if reason != "No such file or directory" {
-		what = "system lib"
+// open, as nginx prints it: the system error (0x80000000 | errno) and the
+// BIO one ("no such file" for ENOENT, "system lib" otherwise).
+func fopenError(path string, err error) string {
+	errno, reason := strerror(err)
+	bio := "10080002:BIO routines::system lib"
+	if errno == int(syscall.ENOENT) {
+		bio = "10000080:BIO routines::no such file"
 	}
-	return fmt.Sprintf("SSL: error:80000002:system library::%s:calling fopen(%s, r) error:10000080:BIO routines::%s", reason, path, what)
+	return fmt.Sprintf("SSL: error:%08X:system library::%s:calling fopen(%s, r) error:%s", 0x80000000|uint32(errno), reason, path, bio)
 }
 
 // checkCiphers refuses a cipher list in which OpenSSL finds no cipher, in

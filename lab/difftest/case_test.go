@@ -274,7 +274,7 @@ func (c *Case) WritePrefix(prefix string, port int) error {
 		if err := os.WriteFile(base+".crt", certPEM, 0o644); err != nil {
 			return fmt.Errorf("write prefix: %w", err)
 		}
-		if err := os.WriteFile(base+".key", keyPEM, 0o600); err != nil {
+		if err := os.WriteFile(base+".key", keyPEM, 0o644); err != nil { // test keys: nginx's workers (nobody) read them per handshake
 			return fmt.Errorf("write prefix: %w", err)
 		}
 	}

@@ -63,6 +63,9 @@ type tlsLayer struct {
 	helloRaw  []byte
 	helloDone bool
 	protocols []string
+	// dynCerts are the certificates of ssl_certificate paths with
+	// variables, read for this handshake (tlscerts.go).
+	dynCerts []tls.Certificate
 	// rawOut is ciphertext the socket did not take yet; wrote is what the
 	// last write of it took (send_timeout restarts on progress).
 	rawOut []byte
@@ -222,7 +225,9 @@ func buildTLSServers(h *conf.HTTP) (*tlsServers, error) {
 		}
 		cfg := &tls.Config{NextProtos: []string{"http/1.1"}}
 		for _, cp := range s.Certificates {
-			cfg.Certificates = append(cfg.Certificates, cp.Cert)
+			if !cp.Dynamic() {
+				cfg.Certificates = append(cfg.Certificates, cp.Cert)
+			}
 		}
 		cfg.MinVersion, cfg.MaxVersion = protocolRange(s.Protocols)
 		if ids, ok := conf.CipherSuites(s.Ciphers); ok {
@@ -340,6 +345,9 @@ func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tl
 	base := ts.configs[def]
 	cfg := base.Clone()
 	cfg.Certificates = ts.configs[srv].Certificates
+	if lt.dynCerts != nil {
+		cfg.Certificates = append(append([]tls.Certificate(nil), cfg.Certificates...), lt.dynCerts...)
+	}
 	if certs != nil {
 		cfg.Certificates = certs
 	}

@@ -141,6 +141,10 @@ func (lt *tlsLayer) chooseServer(hello *tls.ClientHelloInfo, reply chan<- sslRep
 		min, max = protocolRange(lt.protocols)
 	}
 	lt.helloVersion = chosenVersion(hello.SupportedVersions, min, max)
+	if !lt.loadDynamicCerts(srv) {
+		reply <- sslReply{err: errCertCallback}
+		return
+	}
 	if srv.SSL.CertByLua != nil {
 		c.w.startSSLCert(lt, srv, hello, reply)
 		return
