@@ -358,7 +358,10 @@ func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tl
 	var cache *sessionCache
 	if !def.SSL.SessionTickets || !srv.SSL.SessionTickets {
 		cache = ts.caches[def]
-		if cache == nil {
+		if cache == nil || lt.helloVersion < tls.VersionTLS13 {
+			// no tickets: TLS 1.3 resumes from the cache through stateful
+			// tickets as OpenSSL does; TLS 1.2 would need session ids,
+			// which crypto/tls does not do (difftest tls/resumption_cache)
 			cfg.SessionTicketsDisabled = true
 			return cfg
 		}
