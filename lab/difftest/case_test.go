@@ -48,6 +48,8 @@ type Request struct {
 	Method string
 	// TLS is set for a "request tls ..." or "raw tls ..." section.
 	TLS *TLSOptions
+	// Port2 sends it to {{PORT2}} ("request port2 ...", "raw tls port2").
+	Port2 bool
 }
 
 // sectionRE matches a section marker line such as "-- lua/mod.lua --".
@@ -101,19 +103,19 @@ func ParseCase(name string, data []byte) (*Case, error) {
 			}
 		case s.title == "certs":
 			c.Certs, err = parseCerts(text)
-		case s.title == "request" || strings.HasPrefix(s.title, "request tls"):
+		case strings.Fields(s.title)[0] == "request":
 			var r Request
 			r, err = parseSimpleRequest(text)
-			if err == nil && s.title != "request" {
-				r.TLS, err = parseTLSTitle(strings.Fields(s.title)[2:])
+			if err == nil {
+				err = r.parseTitle(strings.Fields(s.title)[1:])
 			}
 			c.Requests = append(c.Requests, r)
-		case s.title == "raw" || strings.HasPrefix(s.title, "raw tls"):
+		case strings.Fields(s.title)[0] == "raw":
 			var b []byte
 			b, err = unescapeRaw(text)
 			r := Request{Raw: true, Data: b}
-			if err == nil && s.title != "raw" {
-				r.TLS, err = parseTLSTitle(strings.Fields(s.title)[2:])
+			if err == nil {
+				err = r.parseTitle(strings.Fields(s.title)[1:])
 			}
 			c.Requests = append(c.Requests, r)
 		case strings.Contains(s.title, "/") && !strings.Contains(s.title, ".."):
@@ -127,6 +129,11 @@ func ParseCase(name string, data []byte) (*Case, error) {
 	}
 	if c.HTTP == "" {
 		return nil, fmt.Errorf("%s: no -- http -- section", name)
+	}
+	for _, r := range c.Requests {
+		if r.Port2 && !strings.Contains(c.HTTP, "{{PORT2}}") {
+			return nil, fmt.Errorf("%s: a request goes to port2 but the http section never listens on {{PORT2}}", name)
+		}
 	}
 	if !strings.Contains(c.HTTP, "{{PORT}}") {
 		return nil, fmt.Errorf("%s: the http section never listens on {{PORT}}", name)
@@ -231,7 +238,7 @@ func unescapeRaw(text string) ([]byte, error) {
 // BuildConfig returns the full nginx.conf for c listening on port. The
 // http section's first line is nginx.conf line httpBodyFirstLine, so Lua
 // chunk names such as content_by_lua(nginx.conf:N) are stable.
-func (c *Case) BuildConfig(port int) string {
+func (c *Case) BuildConfig(port, port2 int) string {
 	main := c.Main
 	if main == "" {
 		main = "worker_processes 1;"
@@ -246,20 +253,21 @@ func (c *Case) BuildConfig(port int) string {
 	b.WriteString("http {\n")                                                     // 7
 	b.WriteString("access_log off;\n")                                            // 8
 	b.WriteString("lua_package_path \"$prefix/lua/?.lua;;\";\n")                  // 9
-	b.WriteString(strings.ReplaceAll(c.HTTP, "{{PORT}}", strconv.Itoa(port)))     // 10...
+	http := strings.ReplaceAll(c.HTTP, "{{PORT2}}", strconv.Itoa(port2))
+	b.WriteString(strings.ReplaceAll(http, "{{PORT}}", strconv.Itoa(port))) // 10...
 	b.WriteString("\n}\n")
 	b.WriteString(main + "\n")
 	return b.String()
 }
 
 // WritePrefix creates conf/, logs/ and the case's extra files under prefix.
-func (c *Case) WritePrefix(prefix string, port int) error {
+func (c *Case) WritePrefix(prefix string, port, port2 int) error {
 	for _, d := range []string{"conf", "logs"} {
 		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
 			return fmt.Errorf("write prefix: %w", err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), []byte(c.BuildConfig(port)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), []byte(c.BuildConfig(port, port2)), 0o644); err != nil {
 		return fmt.Errorf("write prefix: %w", err)
 	}
 	for _, spec := range c.Certs {
@@ -289,3 +297,32 @@ func (c *Case) WritePrefix(prefix string, port int) error {
 	}
 	return nil
 }
+
+// parseTitle reads a request section's options after "request" or "raw":
+// "tls" and its options (TLSOptions), and "port2".
+func (r *Request) parseTitle(fields []string) error {
+	var tlsOpts []string
+	isTLS := false
+	for _, f := range fields {
+		switch {
+		case f == "port2":
+			r.Port2 = true
+		case f == "tls":
+			isTLS = true
+		default:
+			tlsOpts = append(tlsOpts, f)
+		}
+	}
+	if !isTLS {
+		if len(tlsOpts) > 0 {
+			return fmt.Errorf("request options %q without tls", tlsOpts)
+		}
+		return nil
+	}
+	var err error
+	r.TLS, err = parseTLSTitle(tlsOpts)
+	return err
+}
+
+// uses2 reports whether the case listens on a second port.
+func (c *Case) uses2() bool { return strings.Contains(c.HTTP, "{{PORT2}}") }

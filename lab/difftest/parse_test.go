@@ -37,7 +37,7 @@ func TestParseCase(t *testing.T) {
 	if len(c.Errlog) != 2 {
 		t.Errorf("errlog %q", c.Errlog)
 	}
-	conf := c.BuildConfig(8080)
+	conf := c.BuildConfig(8080, 0)
 	if got := strings.Split(conf, "\n")[httpBodyFirstLine-1]; got != "server { listen 127.0.0.1:8080; }" {
 		t.Errorf("line %d of nginx.conf is %q", httpBodyFirstLine, got)
 	}

@@ -278,14 +278,18 @@ func ownsListener(pid, port int) bool {
 func runCase(t *testing.T, side Side, c *Case) Result {
 	t.Helper()
 	var (
-		port   int
-		prefix string
-		srv    *server
+		port, port2 int
+		prefix      string
+		srv         *server
 	)
 	for attempt := 1; ; attempt++ {
 		port = freePort(t)
+		port2 = 0
+		if c.uses2() {
+			port2 = freePort(t)
+		}
 		prefix = makePrefix(t)
-		if err := c.WritePrefix(prefix, port); err != nil {
+		if err := c.WritePrefix(prefix, port, port2); err != nil {
 			t.Fatalf("%s: %v", side.Name, err)
 		}
 		srv = startServer(t, side, prefix)
@@ -312,12 +316,21 @@ func runCase(t *testing.T, side Side, c *Case) Result {
 			srv.stop()
 		}
 		t.Logf("%s output:\n%s", side.Name, srv.stderr.String())
-		res.StartFailure = &StartFailure{Exit: code, Stderr: checkAll(c.Emerg, srv.stderr.String(), port)}
+		stderr := srv.stderr.String()
+		if port2 > 0 {
+			stderr = strings.ReplaceAll(stderr, strconv.Itoa(port2), "{{PORT2}}")
+		}
+		res.StartFailure = &StartFailure{Exit: code, Stderr: checkAll(c.Emerg, stderr, port)}
 		return normalise(res)
 	}
 	sessions := tls.NewLRUClientSessionCache(16) // one per run: later connections may resume
 	for i, r := range c.Requests {
-		resp, err := doRequest(port, r, sessions)
+		p := port
+		if r.Port2 {
+			p = port2
+		}
+		resp, err := doRequest(p, r, sessions)
+		resp = resp.maskPort(port2, "{{PORT2}}").maskPort(port, "{{PORT}}")
 		if err != nil {
 			t.Fatalf("%s: request %d: %v", side.Name, i+1, err)
 		}
@@ -332,13 +345,17 @@ func runCase(t *testing.T, side Side, c *Case) Result {
 		if err != nil {
 			t.Fatalf("%s: %v", side.Name, err)
 		}
-		res.Errlog = checkAll(c.Errlog, string(data), port)
+		log := string(data)
+		if port2 > 0 {
+			log = strings.ReplaceAll(log, strconv.Itoa(port2), "{{PORT2}}")
+		}
+		res.Errlog = checkAll(c.Errlog, log, port)
 		if *showLog {
 			t.Logf("%s error.log:\n%s", side.Name, data)
 		}
 	}
 	for _, name := range c.Logs {
-		res.Logs = append(res.Logs, readLogFile(prefix, name, port))
+		res.Logs = append(res.Logs, readLogFile(prefix, name, port, port2))
 	}
 	return normalise(res)
 }
@@ -363,7 +380,7 @@ var logTimes = []struct {
 }
 
 // readLogFile reads one -- logs -- file of a stopped server.
-func readLogFile(prefix, name string, port int) LogFile {
+func readLogFile(prefix, name string, port, port2 int) LogFile {
 	lf := LogFile{Path: name}
 	data, err := os.ReadFile(filepath.Join(prefix, name))
 	if err != nil {
@@ -378,6 +395,9 @@ func readLogFile(prefix, name string, port int) LogFile {
 	for _, ln := range strings.Split(text, "\n") {
 		for _, m := range logTimes {
 			ln = m.re.ReplaceAllString(ln, m.mask)
+		}
+		if port2 > 0 {
+			ln = strings.ReplaceAll(ln, strconv.Itoa(port2), "{{PORT2}}")
 		}
 		lf.Lines = append(lf.Lines, strings.ReplaceAll(ln, strconv.Itoa(port), "{{PORT}}"))
 	}
@@ -452,22 +472,15 @@ func doRequest(port int, r Request, sessions tls.ClientSessionCache) (Response, 
 	if errors.As(rerr, &ne) && ne.Timeout() {
 		note = "timeout"
 	}
-	ps := strconv.Itoa(port)
 	if r.Raw {
-		raw := maskRaw(string(data))
-		return Response{Raw: strings.ReplaceAll(raw, ps, "{{PORT}}"), Note: note, TLS: tlsDesc}, nil
+		return Response{Raw: maskRaw(string(data)), Note: note, TLS: tlsDesc}, nil
 	}
 	resp := parseResponse(data, r.Method == "HEAD")
 	resp.TLS = tlsDesc
 	if resp.Note == "" {
 		resp.Note = note
 	}
-	resp.StatusLine = strings.ReplaceAll(resp.StatusLine, ps, "{{PORT}}")
-	resp.Body = strings.ReplaceAll(resp.Body, ps, "{{PORT}}")
-	for i, h := range resp.Headers {
-		resp.Headers[i] = strings.ReplaceAll(h, ps, "{{PORT}}")
-	}
-	return resp, nil
+	return resp, nil // the caller masks the port numbers (maskPort)
 }
 
 // maskedHeaders are recorded with their values replaced by "*".
@@ -585,4 +598,21 @@ func TestOwnsListener(t *testing.T) {
 	if ownsListener(os.Getppid(), port) {
 		t.Fatal("the parent process claimed this process's listener")
 	}
+}
+
+// maskPort replaces a port's number in what was recorded by mask
+// ({{PORT}}, {{PORT2}}); the two ports are different numbers of the same
+// length, so neither is found inside the other.
+func (r Response) maskPort(port int, mask string) Response {
+	if port <= 0 {
+		return r
+	}
+	ps := strconv.Itoa(port)
+	r.Raw = strings.ReplaceAll(r.Raw, ps, mask)
+	r.StatusLine = strings.ReplaceAll(r.StatusLine, ps, mask)
+	r.Body = strings.ReplaceAll(r.Body, ps, mask)
+	for i, h := range r.Headers {
+		r.Headers[i] = strings.ReplaceAll(h, ps, mask)
+	}
+	return r
 }

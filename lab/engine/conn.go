@@ -87,6 +87,11 @@ func (c *conn) OnEvent(ev uint32) {
 		if c.closed {
 			return
 		}
+		if c.tls != nil && !c.tls.established {
+			// the handshake goroutine has the input; it reports its end
+			// (an EOF included) through tlsHandshakeDone
+			return
+		}
 		if c.lingering {
 			c.rbuf, c.rpos = c.rbuf[:0], 0
 			if c.eof {
