@@ -303,3 +303,54 @@ func BenchmarkTLSHandshake(b *testing.B) {
 		c.Close()
 	}
 }
+
+// TestTLSSendTimeout: a TLS client that stops reading a large response is
+// cut off after send_timeout as a plain one is (the records queued for the
+// socket count as output waiting), and the worker goes on serving TLS.
+func TestTLSSendTimeout(t *testing.T) {
+	dir := t.TempDir()
+	crt, key := testCert(t, dir, "a.test")
+	_, base, prefix := startEngine(t, 1, fmt.Sprintf(`
+    send_timeout 1s;
+    server {
+        listen 127.0.0.1:{{PORT}} ssl;
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        location = /big {
+            content_by_lua_block {
+                local s = string.rep("b", 1000000)
+                for i = 1, 20 do ngx.print(s) end
+            }
+        }
+        location / { return 200 "ok\n"; }
+    }`, crt, key), Options{})
+	addr := strings.TrimPrefix(base, "http://")
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if tc, ok := raw.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	c := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, ServerName: "a.test"})
+	if _, err := io.WriteString(c, "GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitLogLines(t, prefix, []string{"client timed out (110: Connection timed out)"})
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("cut off after %v, before send_timeout", d)
+	}
+	// what the kernel still holds for the client arrives; the rest is gone
+	// (the socket's end may linger in the kernel as after nginx's close)
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	n, _ := io.Copy(io.Discard, c)
+	if n >= 20_000_000 {
+		t.Errorf("the stalled client read the whole response (%d bytes)", n)
+	}
+	status, body, _, err := httpsGet(t, addr, "a.test", "/")
+	if err != nil || status != 200 || body != "ok\n" {
+		t.Errorf("after the timeout: %d %q %v", status, body, err)
+	}
+}
