@@ -32,7 +32,10 @@ func TestAcceptSpreadsOverWorkers(t *testing.T) {
 				resp.Body.Close()
 				count[string(b)]++
 			}
-			if count["0"] < 8 || count["1"] < 8 {
+			// at least a few each: a loaded machine (a worker thread descheduled
+			// while the other waits in epoll) skews the split, but never to
+			// one worker taking them all, as before the fix
+			if count["0"] < 2 || count["1"] < 2 {
 				t.Fatalf("64 sequential connections per worker: %v, want both workers to take some", count)
 			}
 			t.Logf("per worker: %v", count)

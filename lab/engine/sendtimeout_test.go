@@ -57,11 +57,14 @@ func TestSendTimeout(t *testing.T) {
 
 	// stall asks for path on a socket with a small receive buffer, reads
 	// nothing for 3 s, then reads what is there until the server closes.
+	// The buffer stays above loopback's MSS (64 KiB): a window smaller than
+	// one segment makes the server's kernel probe with a backing-off timer,
+	// and the data left after its close then trickles out for many seconds.
 	stall := func(path string, halfClose bool) (int, time.Duration) {
 		t.Helper()
 		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 			return rc.Control(func(fd uintptr) {
-				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
 			})
 		}}
 		c, err := d.Dial("tcp", addr)
@@ -70,7 +73,7 @@ func TestSendTimeout(t *testing.T) {
 		}
 		defer c.Close()
 		start := time.Now()
-		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
 		if halfClose {
 			c.(*net.TCPConn).CloseWrite()
 		}

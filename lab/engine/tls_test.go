@@ -332,9 +332,6 @@ func TestTLSSendTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if tc, ok := raw.(*net.TCPConn); ok {
-		_ = tc.SetReadBuffer(4096)
-	}
 	c := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, ServerName: "a.test"})
 	if _, err := io.WriteString(c, "GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n"); err != nil {
 		t.Fatal(err)
