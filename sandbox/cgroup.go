@@ -37,35 +37,97 @@ type cgroupLimits struct {
 // child is born in its group (clone3 with CLONE_INTO_CGROUP), so nothing
 // it runs escapes the limits. Its methods are safe for concurrent use.
 type cgroups struct {
-	dir string // PARENT/restylab-PID
-	lim cgroupLimits
-	seq atomic.Int64
+	dir    string // PARENT/restylab-PID
+	parent string
+	lim    cgroupLimits
+	seq    atomic.Int64
 }
 
-// newCgroups checks that parent (the lab's own cgroup under fsRoot when
-// parent is "") is on a cgroup2 mount, that it offers the memory, pids and cpu
-// controllers and lets us enable them for a sub-group, and makes the lab's
-// group. The error says why cgroups cannot be used.
-func newCgroups(fsRoot, parent string, lim cgroupLimits) (*cgroups, error) {
-	mount := fsRoot
+// cgroupHost is where the cgroup detection looks: the cgroup2 mount, the
+// process's cgroup file and how a cgroup2 mount is told (statfs; a test runs
+// the detection on a fake tree in a temporary directory).
+type cgroupHost struct {
+	fsRoot     string                 // where cgroup2 is mounted: /sys/fs/cgroup
+	selfCgroup string                 // /proc/self/cgroup
+	isCgroup2  func(dir string) error // nil when dir is on a cgroup2 mount
+	pid        int                    // the lab's process id
+}
+
+// systemCgroupHost is the real machine's.
+func systemCgroupHost() cgroupHost {
+	return cgroupHost{fsRoot: cgroupFS, selfCgroup: "/proc/self/cgroup", isCgroup2: statfsCgroup2, pid: os.Getpid()}
+}
+
+// statfsCgroup2 says whether dir is on a cgroup2 mount.
+func statfsCgroup2(dir string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	if st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return fmt.Errorf("%s is not a cgroup2 mount (a cgroup v1 or hybrid host)", dir)
+	}
+	return nil
+}
+
+// leafGroup is the group the lab moves its own processes into when it runs
+// at the root of a container's cgroup namespace (see newCgroups).
+const leafGroup = "restylab-supervisor"
+
+// newCgroups finds the cgroup v2 group the children's groups go under and
+// makes the lab's group there. The group is parent when it is set; else
+// the lab's own cgroup (the "0::" line of /proc/self/cgroup) under the
+// mount, or the mount itself when that path is not visible there: a
+// container with a cgroup namespace of its own sees its group as "/" and
+// has it mounted at /sys/fs/cgroup, while a path that starts with "/.."
+// lies outside the namespace. The group must be on a cgroup2 mount, offer
+// the memory, pids and cpu controllers (cgroup.controllers), and be
+// writable by the lab. cgroup v2 lets a group hand controllers to
+// sub-groups only while it holds no process (the root excepted): when the
+// lab runs at the root of its container's namespace, it first moves the
+// processes of that group (its own, an init's) into a leaf sub-group,
+// restylab-supervisor, as a delegated service manager does; elsewhere a
+// group that holds processes is refused with the way out. The error says
+// why cgroups cannot be used.
+func newCgroups(h cgroupHost, parent string, lim cgroupLimits) (*cgroups, error) {
+	mount := h.fsRoot
 	if parent != "" {
 		mount = parent
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(mount, &st); err != nil {
-		return nil, fmt.Errorf("statfs %s: %w", mount, err)
+	if err := h.isCgroup2(mount); err != nil {
+		return nil, err
 	}
-	if st.Type != unix.CGROUP2_SUPER_MAGIC {
-		return nil, fmt.Errorf("%s is not a cgroup2 mount", mount)
-	}
+	nsRoot := false
 	if parent == "" {
-		own, err := ownCgroup("/proc/self/cgroup")
+		own, err := ownCgroup(h.selfCgroup)
 		if err != nil {
 			return nil, err
 		}
-		parent = filepath.Join(fsRoot, own)
+		parent = filepath.Join(h.fsRoot, own)
+		if own == "/" || strings.HasPrefix(own, "/..") || !exists(filepath.Join(parent, "cgroup.controllers")) {
+			parent, nsRoot = h.fsRoot, true
+		}
 	}
-	return setupCgroups(parent, lim)
+	if err := unix.Access(parent, unix.W_OK); err != nil {
+		return nil, fmt.Errorf("%s is not writable by the lab (uid %d): %w (a container mounts it read-only unless told otherwise: docs/operations.md)", parent, os.Getuid(), err)
+	}
+	// the root of the whole hierarchy has no cgroup.type and may hold
+	// processes while its controllers are delegated
+	if exists(filepath.Join(parent, "cgroup.type")) {
+		procs, err := cgroupProcs(parent)
+		if err != nil {
+			return nil, err
+		}
+		if len(procs) > 0 {
+			if !nsRoot {
+				return nil, fmt.Errorf("the cgroup %s holds processes (%d), so cgroup v2 lets it delegate no controller: give the lab an empty, delegated sub-group (--cgroup-parent)", parent, len(procs))
+			}
+			if err := evacuate(parent, procs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return setupCgroups(parent, h.pid, lim)
 }
 
 // ownCgroup reads the process's cgroup v2 path ("0::/path") from
@@ -84,8 +146,46 @@ func ownCgroup(file string) (string, error) {
 	return "", fmt.Errorf("find the lab's cgroup: no cgroup v2 entry in %s", file)
 }
 
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// cgroupProcs lists the process ids in dir's cgroup.procs (none when the
+// file is absent, as in a bare fake tree).
+func cgroupProcs(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s/cgroup.procs: %w", dir, err)
+	}
+	return strings.Fields(string(b)), nil
+}
+
+// evacuate moves procs from dir into dir/restylab-supervisor, one write of
+// a pid each (a process gone meanwhile is skipped).
+func evacuate(dir string, procs []string) error {
+	leaf := filepath.Join(dir, leafGroup)
+	if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create the lab's leaf cgroup: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(leaf, "cgroup.procs"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("move the lab into %s: %w", leaf, err)
+	}
+	defer f.Close()
+	for _, pid := range procs {
+		if _, err := f.WriteString(pid + "\n"); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("move process %s into %s: %w", pid, leaf, err)
+		}
+	}
+	return nil
+}
+
 // setupCgroups enables the controllers under parent and makes the lab's group.
-func setupCgroups(parent string, lim cgroupLimits) (*cgroups, error) {
+func setupCgroups(parent string, pid int, lim cgroupLimits) (*cgroups, error) {
 	avail, err := os.ReadFile(filepath.Join(parent, "cgroup.controllers"))
 	if err != nil {
 		return nil, fmt.Errorf("read controllers: %w", err)
@@ -101,11 +201,11 @@ func setupCgroups(parent string, lim cgroupLimits) (*cgroups, error) {
 	}
 	if err := enableControllers(parent); err != nil {
 		if errors.Is(err, unix.EBUSY) {
-			return nil, fmt.Errorf("%w (the cgroup holds processes: run the lab in a delegated cgroup and set CgroupParent to an empty sub-group)", err)
+			return nil, fmt.Errorf("%w (the cgroup holds processes: run the lab in a delegated cgroup and set --cgroup-parent to an empty sub-group)", err)
 		}
 		return nil, err
 	}
-	dir := filepath.Join(parent, "restylab-"+strconv.Itoa(os.Getpid()))
+	dir := filepath.Join(parent, "restylab-"+strconv.Itoa(pid))
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
@@ -113,7 +213,7 @@ func setupCgroups(parent string, lim cgroupLimits) (*cgroups, error) {
 		unix.Rmdir(dir)
 		return nil, err
 	}
-	return &cgroups{dir: dir, lim: lim}, nil
+	return &cgroups{dir: dir, parent: parent, lim: lim}, nil
 }
 
 // enableControllers writes "+memory +pids +cpu" to dir's

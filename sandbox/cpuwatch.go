@@ -64,8 +64,8 @@ func (in *Instance) watchCPU(limit, window time.Duration) {
 			in.prioritize(h, pid, now)
 		}
 		if used := w.add(now); used > limit {
-			in.m.cfg.Logf("sandbox: killed instance pid %d: %v of CPU in the last %v (limit %v)", pid, used, window, limit)
-			in.killFor(CPULimitReason(limit, window))
+			in.m.log.Warn("instance killed", "reason", ExitCPU, "pid", pid, "cpu", used, "window", window, "limit", limit)
+			in.killFor(ExitCPU, CPULimitReason(limit, window))
 			return
 		}
 	}
@@ -158,13 +158,13 @@ func (in *Instance) prioritize(h *hogs, pid int, now cpuSample) {
 		weight = cgroupHogWeight
 	}
 	if err := in.cgroup.setWeight(weight); err != nil {
-		in.m.cfg.Logf("%v", err)
+		in.m.log.Warn("demote a hog", "pid", pid, "err", err)
 	}
 	if err := reniceProcessGroup(pid, n); err != nil {
 		// An unprivileged lab may lower a priority but not raise it again
 		// (no CAP_SYS_NICE, RLIMIT_NICE 0): the instance stays demoted
 		// until it restarts.
-		in.m.cfg.Logf("%v: the instance keeps nice %d", err, h.hogNice)
+		in.m.log.Warn("renice an instance", "pid", pid, "err", err, "keeps_nice", h.hogNice)
 		h.hogNice = 0
 	}
 }

@@ -1,12 +1,15 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -241,7 +244,7 @@ func TestCgroupFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(own+"/cgroup.subtree_control", "")
-	cg, err := setupCgroups(parent, cgroupLimits{memory: 512 << 20, pids: 128, cpus: 0.5})
+	cg, err := setupCgroups(parent, os.Getpid(), cgroupLimits{memory: 512 << 20, pids: 128, cpus: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +278,7 @@ func TestCgroupFiles(t *testing.T) {
 	}
 
 	write("cgroup.controllers", "memory\n")
-	if _, err := setupCgroups(parent, cgroupLimits{}); err == nil || !strings.Contains(err.Error(), "pids, cpu not delegated") {
+	if _, err := setupCgroups(parent, os.Getpid(), cgroupLimits{}); err == nil || !strings.Contains(err.Error(), "pids, cpu not delegated") {
 		t.Errorf("without pids and cpu: %v", err)
 	}
 }
@@ -284,13 +287,8 @@ func TestCgroupFiles(t *testing.T) {
 // writable, each child runs in its own group with the limits; without, the
 // Manager logs once why and the children run all the same.
 func TestCgroups(t *testing.T) {
-	var mu sync.Mutex
-	var logged []string
-	m := newManager(t, Config{Logf: func(format string, args ...any) {
-		mu.Lock()
-		logged = append(logged, fmt.Sprintf(format, args...))
-		mu.Unlock()
-	}})
+	var logged syncBuffer
+	m := newManager(t, Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	in, err := m.Start(context.Background(), "s", Workspace{Conf: helloConf})
 	if err != nil {
 		t.Fatal(err)
@@ -298,13 +296,15 @@ func TestCgroups(t *testing.T) {
 	if code, _ := get(t, in, "/x"); code != 200 {
 		t.Fatalf("GET /x = %d", code)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="sandbox isolation"`) || !strings.Contains(lines[0], strconvQuote(m.Isolation())) {
+		t.Errorf("logged %q, want one line saying the isolation %q", lines, m.Isolation())
+	}
 	if m.cgroups == nil {
-		if len(logged) != 1 || !strings.HasPrefix(logged[0], "sandbox: cgroup v2 not available (") || !strings.HasSuffix(logged[0], "): using rlimits and the CPU watchdog") {
-			t.Errorf("logged %q, want one line saying why cgroups are not used", logged)
+		if !strings.HasPrefix(m.Isolation(), "rlimits and the CPU watchdog only: cgroup v2 not available (") {
+			t.Errorf("isolation %q, want why cgroups are not used", m.Isolation())
 		}
-		t.Skipf("cgroup v2 is not usable here: %s", logged)
+		t.Skipf("cgroup v2 is not usable here: %s", m.Isolation())
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", in.PID()))
 	if err != nil {
@@ -439,3 +439,24 @@ func TestLowHardLimit(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers (a logger's).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// strconvQuote quotes s as slog's text handler does a value with spaces.
+func strconvQuote(s string) string { return strconv.Quote(s) }

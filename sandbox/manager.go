@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -80,8 +80,9 @@ type Config struct {
 	// /proc/self/cgroup); "off" does without cgroups.
 	CgroupParent string
 
-	// Logf logs the Manager's own notices (default log.Printf).
-	Logf func(format string, args ...any)
+	// Logger logs the Manager's operations: the isolation in force, kills,
+	// failures to clean up (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // Workspace is what a learner edits: nginx.conf and the other files (Lua
@@ -110,8 +111,10 @@ type Manager struct {
 	quit  chan struct{}
 	wg    sync.WaitGroup
 
-	cgroups *cgroups // nil without cgroup v2
-	root    *workRoot
+	cgroups   *cgroups // nil without cgroup v2
+	isolation string   // what Isolation says
+	root      *workRoot
+	log       *slog.Logger
 
 	mu        sync.Mutex
 	live      int                  // children started and not yet reaped, plus starts in progress
@@ -155,21 +158,30 @@ func NewManager(cfg Config) (*Manager, error) {
 	setDefault(&cfg.CgroupMemory, DefaultCgroupMemory)
 	setDefault(&cfg.MaxPids, DefaultMaxPids)
 	setDefault(&cfg.CgroupCPUs, DefaultCgroupCPUs)
-	if cfg.Logf == nil {
-		cfg.Logf = log.Printf
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	root, err := newWorkRoot(cfg.TempDir)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, root: root, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
+	m := &Manager{cfg: cfg, root: root, log: cfg.Logger, spawn: make(chan func()), quit: make(chan struct{}), instances: map[string]*Instance{}}
+	m.isolation = "rlimits and the CPU watchdog only (cgroups turned off by --cgroup-parent=off)"
 	if cfg.CgroupParent != "off" {
-		cg, err := newCgroups(cgroupFS, cfg.CgroupParent, cgroupLimits{memory: cfg.CgroupMemory, pids: cfg.MaxPids, cpus: cfg.CgroupCPUs})
+		lim := cgroupLimits{memory: cfg.CgroupMemory, pids: cfg.MaxPids, cpus: cfg.CgroupCPUs}
+		cg, err := newCgroups(systemCgroupHost(), cfg.CgroupParent, lim)
 		if err != nil {
-			cfg.Logf("sandbox: cgroup v2 not available (%v): using rlimits and the CPU watchdog", err)
+			m.isolation = fmt.Sprintf("rlimits and the CPU watchdog only: cgroup v2 not available (%v)", err)
 		} else {
 			m.cgroups = cg
+			m.isolation = fmt.Sprintf("cgroup v2: a group per instance under %s (memory.max %s, pids.max %d, cpu.max %g CPU), with the rlimits and the CPU watchdog",
+				cg.dir, formatBytes(lim.memory), lim.pids, lim.cpus)
 		}
+	}
+	if m.cgroups != nil {
+		m.log.Info("sandbox isolation", "isolation", m.isolation, "cgroup", m.cgroups.dir)
+	} else {
+		m.log.Warn("sandbox isolation", "isolation", m.isolation)
 	}
 	m.wg.Add(2)
 	go m.spawner()
@@ -221,10 +233,17 @@ func (m *Manager) reaper() {
 		}
 		m.mu.Unlock()
 		for _, in := range idle {
-			go in.stop(fmt.Sprintf("stopped after %v without use", m.cfg.IdleTimeout))
+			go in.stop(fmt.Sprintf("stopped after %v without use", m.cfg.IdleTimeout), ExitIdle)
 		}
 	}
 }
+
+// Isolation is one sentence saying how the instances are isolated: cgroup
+// v2 groups (and where), or rlimits only and why.
+func (m *Manager) Isolation() string { return m.isolation }
+
+// Cgroups reports whether each instance runs in a cgroup v2 group of its own.
+func (m *Manager) Cgroups() bool { return m.cgroups != nil }
 
 // Live reports the number of live children.
 func (m *Manager) Live() int {
@@ -392,7 +411,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	// runtime started before that.
 	if m.cfg.Nice > 0 {
 		if err := reniceProcessGroup(cmd.Process.Pid, m.cfg.Nice); err != nil {
-			m.cfg.Logf("%v", err)
+			m.log.Warn("renice a new instance", "pid", cmd.Process.Pid, "err", err)
 		}
 	}
 	go in.readLoop(stdout)
@@ -454,7 +473,7 @@ func (m *Manager) Close() {
 	m.wg.Wait()
 	m.cgroups.close()
 	if err := m.root.close(); err != nil {
-		m.cfg.Logf("%v", err)
+		m.log.Warn("remove the instances' workspace root", "err", err)
 	}
 }
 
@@ -486,8 +505,11 @@ type Instance struct {
 	state      proto.State
 	exitMsg    string // from the child's Exit frame
 	stopReason string // set when the Manager ended the child
+	stopKind   string // ExitKind of the stop: "stopped" or "idle"
 	killReason string // set when the Manager killed the child for a limit
+	killKind   string // ExitKind of the kill
 	reason     string // final, set before done is closed
+	kind       string // final ExitKind, set before done is closed
 	done       chan struct{}
 	stopOnce   sync.Once
 }
@@ -667,12 +689,13 @@ func (in *Instance) goneError(err error) error {
 
 // Stop asks the child to finish its requests and exit; past StopTimeout it
 // kills the child's process group. It returns once the child is reaped.
-func (in *Instance) Stop() { in.stop("stopped") }
+func (in *Instance) Stop() { in.stop("stopped", ExitStopped) }
 
-func (in *Instance) stop(reason string) {
+func (in *Instance) stop(reason, kind string) {
 	in.stopOnce.Do(func() {
 		in.mu.Lock()
 		in.stopReason = reason
+		in.stopKind = kind
 		in.mu.Unlock()
 		_ = in.w.Write(&proto.Stop{})
 		select {
@@ -684,11 +707,13 @@ func (in *Instance) stop(reason string) {
 	<-in.done
 }
 
-// killFor kills the child for a limit; reason is what the learner reads.
-func (in *Instance) killFor(reason string) {
+// killFor kills the child for a limit; reason is what the learner reads,
+// kind its ExitKind.
+func (in *Instance) killFor(kind, reason string) {
 	in.mu.Lock()
 	if in.killReason == "" {
 		in.killReason = reason
+		in.killKind = kind
 	}
 	in.mu.Unlock()
 	in.kill()
@@ -750,23 +775,61 @@ func (in *Instance) readLoop(stdout io.Reader) {
 	werr := in.cmd.Wait()
 	in.stdin.Close()
 	if err := os.RemoveAll(in.dir); err != nil {
-		in.m.cfg.Logf("sandbox: remove %s: %v", in.dir, err)
+		in.m.log.Warn("remove an instance's workspace", "dir", in.dir, "err", err)
 	}
 	oomKilled := in.cgroup.oomKilled()
 	in.cgroup.remove()
 	in.mu.Lock()
 	switch {
 	case in.killReason != "":
-		in.reason = in.killReason
+		in.reason, in.kind = in.killReason, in.killKind
 	case oomKilled && in.exitMsg == "":
-		in.reason = MemoryLimitReason(in.m.cfg.CgroupMemory)
+		in.reason, in.kind = MemoryLimitReason(in.m.cfg.CgroupMemory), ExitMemory
 	default:
 		in.reason = exitReason(in.exitMsg, in.stopReason, in.cmd.ProcessState, werr, in.stderr.String(), in.m.cfg.MemoryLimit)
+		in.kind = exitKind(in.reason, in.stopReason, in.stopKind, in.m.cfg.MemoryLimit)
 	}
 	in.mu.Unlock()
 	close(in.events)
 	in.m.release()
 	close(in.done)
+}
+
+// Why an instance ended, as Instance.ExitKind says it: a small fixed set,
+// fit for a metric's label.
+const (
+	ExitStopped = "stopped" // the lab stopped it (a restart, Close, a reset)
+	ExitIdle    = "idle"    // unused for IdleTimeout
+	ExitCPU     = "cpu"     // past CPUPerMinute
+	ExitMemory  = "memory"  // past the memory limit (Go heap or cgroup)
+	ExitCrashed = "crashed" // a panic or a fatal error of the child
+	ExitOther   = "other"   // any other exit status or signal
+)
+
+// ExitKind classifies why the instance ended (one of the Exit* constants),
+// or "" while it runs.
+func (in *Instance) ExitKind() string {
+	select {
+	case <-in.done:
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return in.kind
+	default:
+		return ""
+	}
+}
+
+// exitKind classifies an exit reason made by exitReason.
+func exitKind(reason, stopReason, stopKind string, memLimit int64) string {
+	switch {
+	case reason == MemoryLimitReason(memLimit) || strings.HasPrefix(reason, "memory limit of "):
+		return ExitMemory
+	case strings.HasPrefix(reason, "crashed: "):
+		return ExitCrashed
+	case stopReason != "" && (reason == stopReason || reason == "stopped"):
+		return stopKind
+	}
+	return ExitOther
 }
 
 // exitReason is the sentence for the learner: the child's own Exit

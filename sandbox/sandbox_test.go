@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,8 +62,8 @@ func newManager(t *testing.T, cfg Config) *Manager {
 	if cfg.HealthInterval == 0 {
 		cfg.HealthInterval = 50 * time.Millisecond
 	}
-	if cfg.Logf == nil {
-		cfg.Logf = t.Logf
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
 	m, err := NewManager(cfg)
 	if err != nil {
@@ -393,6 +394,9 @@ func TestIdleTimeout(t *testing.T) {
 	if got := in.Exited(); !strings.Contains(got, "without use") {
 		t.Fatalf("Exited() = %q", got)
 	}
+	if got := in.ExitKind(); got != ExitIdle {
+		t.Errorf("ExitKind() = %q, want %q", got, ExitIdle)
+	}
 }
 
 func TestKilledFromOutside(t *testing.T) {
@@ -410,6 +414,9 @@ func TestKilledFromOutside(t *testing.T) {
 	if got := in.Exited(); got != "killed by signal killed" {
 		t.Fatalf("Exited() = %q", got)
 	}
+	if got := in.ExitKind(); got != ExitOther {
+		t.Errorf("ExitKind() = %q, want %q", got, ExitOther)
+	}
 	if m.Live() != 0 {
 		t.Fatalf("Live() = %d", m.Live())
 	}
@@ -417,18 +424,25 @@ func TestKilledFromOutside(t *testing.T) {
 
 func TestExitReason(t *testing.T) {
 	tests := []struct {
-		name, exitMsg, stop, stderr, want string
+		name, exitMsg, stop, stderr, want, kind string
 	}{
-		{"child's message", "memory limit of 256 MiB exceeded", "", "", "memory limit of 256 MiB exceeded"},
-		{"runtime out of memory", "", "", "runtime: out of memory: cannot allocate 4194304-byte block (268435456 in use)\nfatal error: out of memory\n", "memory limit of 256 MiB exceeded"},
-		{"panic", "", "", "some log\npanic: runtime error: index out of range [3] with length 2\n\ngoroutine 1 [running]:\n", "crashed: panic: runtime error: index out of range [3] with length 2"},
-		{"fatal", "", "", "fatal error: concurrent map writes\n", "crashed: fatal error: concurrent map writes"},
-		{"stop asked", "stopped", "stopped after 15m0s without use", "", "stopped after 15m0s without use"},
+		{"child's message", "memory limit of 256 MiB exceeded", "", "", "memory limit of 256 MiB exceeded", ExitMemory},
+		{"runtime out of memory", "", "", "runtime: out of memory: cannot allocate 4194304-byte block (268435456 in use)\nfatal error: out of memory\n", "memory limit of 256 MiB exceeded", ExitMemory},
+		{"panic", "", "", "some log\npanic: runtime error: index out of range [3] with length 2\n\ngoroutine 1 [running]:\n", "crashed: panic: runtime error: index out of range [3] with length 2", ExitCrashed},
+		{"fatal", "", "", "fatal error: concurrent map writes\n", "crashed: fatal error: concurrent map writes", ExitCrashed},
+		{"stop asked", "stopped", "stopped after 15m0s without use", "", "stopped after 15m0s without use", ExitIdle},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := exitReason(tt.exitMsg, tt.stop, nil, nil, tt.stderr, 256<<20); got != tt.want {
 				t.Fatalf("exitReason = %q, want %q", got, tt.want)
+			}
+			stopKind := ""
+			if tt.stop != "" {
+				stopKind = ExitIdle
+			}
+			if got := exitKind(tt.want, tt.stop, stopKind, 256<<20); got != tt.kind {
+				t.Errorf("exitKind = %q, want %q", got, tt.kind)
 			}
 		})
 	}

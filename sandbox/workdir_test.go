@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -115,7 +116,7 @@ func TestStaleRootsRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m, err := NewManager(Config{Binary: childBinary, TempDir: temp, Logf: t.Logf})
+	m, err := NewManager(Config{Binary: childBinary, TempDir: temp, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

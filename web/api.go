@@ -116,7 +116,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	start := time.Now()
 	res, err := s.reload(r.Context(), sess, ws)
+	s.met.applySeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		status, msg := startError(err)
 		jsonError(w, status, msg)

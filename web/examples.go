@@ -116,7 +116,7 @@ func (s *Server) replaceWorkspaceTo(w http.ResponseWriter, r *http.Request, ws s
 	// page shows the error as after any Apply.
 	if sess.running() != nil {
 		if _, err := s.reload(r.Context(), sess, s.workspace(sess.id)); err != nil {
-			s.logf("web: apply the replaced workspace of a session: %v", err)
+			s.log.Warn("apply the replaced workspace", "session", logID(sess.id), "err", err)
 		}
 	}
 	var params []string

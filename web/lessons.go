@@ -182,6 +182,8 @@ func (s *Server) apiCheckLesson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer sess.busy.Store(false)
+	start := time.Now()
+	defer func() { s.met.checkSeconds.Observe(time.Since(start).Seconds()) }()
 	ws, ok := s.save(w, r, sess)
 	if !ok {
 		return
@@ -216,7 +218,7 @@ func (s *Server) apiCheckLesson(w http.ResponseWriter, r *http.Request) {
 // scored records a check's score in the session's progress.
 func (s *Server) scored(sess *session, res lessons.Result) lessons.Result {
 	if _, err := s.store.RecordCheck(sess.id, res.Lesson, res.Score); err != nil {
-		s.logf("web: %v", err)
+		s.log.Error("record a check", "session", logID(sess.id), "lesson", res.Lesson, "err", err)
 	}
 	return res
 }
@@ -249,7 +251,7 @@ func (s *Server) servingWorkspace(ctx context.Context, sess *session, ws store.W
 func (s *Server) courseItems(w http.ResponseWriter, r *http.Request, lang views.Lang) []views.LessonItem {
 	all, err := lessons.All()
 	if err != nil {
-		s.logf("web: the course: %v", err)
+		s.log.Error("load the course", "err", err)
 		return nil
 	}
 	progress := map[string]store.LessonProgress{}

@@ -24,7 +24,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Componen
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
 	if err := c.Render(r.Context(), w); err != nil {
-		s.logf("web: render %s: %v", r.URL.Path, err)
+		s.log.Warn("render a page", "path", r.URL.Path, "err", err)
 	}
 }
 
@@ -140,7 +140,7 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		}
 		h, err := highlight.File(name, text)
 		if err != nil {
-			s.logf("web: %v", err)
+			s.log.Warn("highlight a snapshot file", "file", name, "err", err)
 			h = template.HTML("<pre>" + templ.EscapeString(text) + "</pre>")
 		}
 		data.Files = append(data.Files, views.SharedFile{Name: name, HTML: h})

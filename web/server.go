@@ -3,11 +3,13 @@ package web
 import (
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"net/http"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/restylab/restylab/sandbox"
@@ -44,8 +46,9 @@ type Config struct {
 	DataDir string
 	// Sandbox configures the instances' manager.
 	Sandbox sandbox.Config
-	// Logf logs operator messages (default log.Printf).
-	Logf func(format string, args ...any)
+	// Logger logs operations (default slog.Default()); the sandbox's
+	// Manager logs through it too unless Sandbox.Logger is set.
+	Logger *slog.Logger
 	// MaxBurst, MaxProxyBody, RequestTimeout default to the constants.
 	MaxBurst       int
 	MaxProxyBody   int64
@@ -62,6 +65,14 @@ type Config struct {
 	// certificate an HTTPS instance picked against it. Nil uses
 	// labca.Shared, the CA the lab's testserver (redis.lab) uses too.
 	CA *labca.CA
+	// BasePath is the path prefix the lab is served under behind a
+	// reverse proxy ("/lab"; "" for the root). Handler strips it; the
+	// pages' own links do not carry it yet (docs/operations.md).
+	BasePath string
+	// JoinCode and TeacherPassword are kept for the classroom mode (issue
+	// 15, item 3): parsed and stored, not enforced yet.
+	JoinCode        string
+	TeacherPassword string
 }
 
 // Server is the lab's web server. Create it with New, serve Handler, and
@@ -71,7 +82,11 @@ type Server struct {
 	store *store.Store
 	mgr   *sandbox.Manager
 	mux   *http.ServeMux
-	logf  func(string, ...any)
+	log   *slog.Logger
+	met   *metrics
+	ready readiness
+
+	draining atomic.Bool // /readyz answers 503: the lab is shutting down
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -86,8 +101,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = "restylab-data"
 	}
-	if cfg.Logf == nil {
-		cfg.Logf = log.Printf
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxBurst == 0 {
 		cfg.MaxBurst = DefaultMaxBurst
@@ -101,8 +116,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EmbedTTL == 0 {
 		cfg.EmbedTTL = DefaultEmbedTTL
 	}
-	if cfg.Sandbox.Logf == nil {
-		cfg.Sandbox.Logf = cfg.Logf
+	if cfg.Sandbox.Logger == nil {
+		cfg.Sandbox.Logger = cfg.Logger
+	}
+	if cfg.Sandbox.MaxInstances == 0 {
+		cfg.Sandbox.MaxInstances = sandbox.DefaultMaxInstances
+	}
+	if err := validBasePath(cfg.BasePath); err != nil {
+		return nil, err
 	}
 	if cfg.CA == nil {
 		ca, err := labca.Shared()
@@ -123,17 +144,54 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, mgr: mgr, logf: cfg.Logf, sessions: map[string]*session{}, quit: make(chan struct{})}
+	s := &Server{cfg: cfg, store: st, mgr: mgr, log: cfg.Logger, sessions: map[string]*session{}, quit: make(chan struct{})}
+	s.met = newMetrics(s)
 	s.routes()
 	s.wg.Add(1)
 	go s.janitor()
 	return s, nil
 }
 
-// Handler is the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler is the server's HTTP handler: the routes, timed by route for
+// /metrics, under Config.BasePath.
+func (s *Server) Handler() http.Handler {
+	h := s.met.instrument(s.mux)
+	if s.cfg.BasePath == "" {
+		return h
+	}
+	base := s.cfg.BasePath
+	strip := http.StripPrefix(base, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == base {
+			http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
+			return
+		}
+		strip.ServeHTTP(w, r)
+	})
+}
 
-// Close stops every instance and closes the store. Later calls do nothing.
+// Isolation says how the instances are isolated (sandbox.Manager.Isolation).
+func (s *Server) Isolation() string { return s.mgr.Isolation() }
+
+// Drain makes /readyz answer 503 from now on, so that a load balancer
+// sends no new session while the lab shuts down.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// validBasePath accepts "" or "/a/b": a leading slash, no trailing one,
+// no "." or ".." segment.
+func validBasePath(p string) error {
+	if p == "" {
+		return nil
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") || path.Clean(p) != p || strings.ContainsAny(p, "?#% ") {
+		return fmt.Errorf("base path %q: want a path such as /lab (a leading slash, no trailing one, no . or .. segment, no query)", p)
+	}
+	return nil
+}
+
+// Close stops every instance and closes the store; every workspace and
+// every lesson's progress was written to the store when it changed, so
+// nothing is lost. Later calls do nothing.
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -165,9 +223,9 @@ func (s *Server) janitor() {
 // the store on the next visit).
 func (s *Server) tidy(now time.Time) {
 	if n, err := s.store.PruneEmbeds(now.Add(-s.cfg.EmbedTTL)); err != nil {
-		s.logf("web: %v", err)
+		s.log.Error("prune embed sessions", "err", err)
 	} else if n > 0 {
-		s.logf("web: removed %d embed sessions unused for %v", n, s.cfg.EmbedTTL)
+		s.log.Info("pruned embed sessions", "removed", n, "unused_for", s.cfg.EmbedTTL)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,9 +277,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/source", s.source)
 	m.HandleFunc("GET /api/ws", s.websocket)
 	m.HandleFunc("/s/{session}/{path...}", s.proxy)
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "ok %d instances\n", s.mgr.Live())
-	})
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", s.met.handler())
 	m.HandleFunc("/", s.notFound)
 	s.mux = m
 }

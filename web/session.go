@@ -93,8 +93,9 @@ func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool)
 		return nil
 	}
 	id = newID(16)
+	s.met.sessionsCreated.Inc()
 	if _, err := s.store.SaveWorkspace(id, defaultWorkspace()); err != nil {
-		s.logf("web: new session: %v", err)
+		s.log.Error("save a new session", "err", err)
 	}
 	s.setSessionCookie(w, r, id)
 	return s.session(id)
@@ -118,7 +119,7 @@ func (s *Server) workspace(id string) store.Workspace {
 	ws, err := s.store.Workspace(id)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			s.logf("web: %v", err)
+			s.log.Error("read a workspace", "session", logID(id), "err", err)
 		}
 		return defaultWorkspace()
 	}
@@ -153,6 +154,11 @@ func (s *Server) startLocked(ctx context.Context, sess *session) (*sandbox.Insta
 	ws := s.workspace(sess.id)
 	s.setState(sess, "starting", "")
 	in, err := s.mgr.Start(ctx, sess.id, sandbox.Workspace{Conf: ws.Conf, Files: ws.Files})
+	var lerr *sandbox.LoadError
+	s.met.spawned(err, errors.As(err, &lerr), errors.Is(err, sandbox.ErrFull))
+	if err == nil {
+		s.ready.spawned()
+	}
 	if err != nil {
 		s.setState(sess, "stopped", "")
 		return nil, err
@@ -190,4 +196,13 @@ func (s *Server) setState(sess *session, state, reason string) {
 	}
 	sess.mu.Unlock()
 	sess.broadcast(wsMessage{T: "state", State: state, Reason: reason})
+}
+
+// logID is a session id cut for logs: enough to follow one session, not
+// the capability itself.
+func logID(id string) string {
+	if len(id) > 6 {
+		return id[:6] + "…"
+	}
+	return id
 }

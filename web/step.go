@@ -23,7 +23,7 @@ func (s *Server) command(sess *session, in *sandbox.Instance, cmd wsCommand) {
 		return
 	}
 	if err != nil {
-		s.logf("web: session %s: %s: %v", sess.id, cmd.T, err)
+		s.log.Warn("step mode command", "session", logID(sess.id), "command", cmd.T, "err", err)
 	}
 }
 

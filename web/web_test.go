@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -85,7 +86,7 @@ func newLabHosts(t *testing.T, data string, hosts map[string]string, maxInstance
 		// Instances at the test's priority: on CI they compete with other
 		// test packages at nice 0 (sandbox tests the priorities).
 		Sandbox: sandbox.Config{Binary: labBinary, TempDir: t.TempDir(), MaxInstances: maxInstances, Hosts: hosts, Nice: -1, HogNice: -1},
-		Logf:    t.Logf,
+		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

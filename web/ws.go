@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/restylab/restylab/sandbox"
 	"github.com/restylab/restylab/sandbox/proto"
 )
@@ -51,7 +52,8 @@ const (
 // messages without blocking; what does not fit is dropped and counted.
 type subscriber struct {
 	queue   chan wsMessage
-	dropped chan int64 // events lost, reported in the next message
+	dropped chan int64         // events lost, reported in the next message
+	lost    prometheus.Counter // events this subscriber dropped (nil: not counted)
 }
 
 func newSubscriber() *subscriber {
@@ -69,6 +71,9 @@ func (sub *subscriber) offer(m wsMessage) {
 		return // log lines and states are lossy too, but not counted as events
 	}
 	n := int64(len(m.Events)) + m.Dropped
+	if sub.lost != nil {
+		sub.lost.Add(float64(len(m.Events))) // m.Dropped was lost before the lab, counted there
+	}
 	for {
 		select {
 		case old := <-sub.dropped:
@@ -108,6 +113,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered
 	}
 	sub := newSubscriber()
+	sub.lost = s.met.traceDropWS
 	sess.mu.Lock()
 	sess.subs[sub] = struct{}{}
 	first := len(sess.subs) == 1
@@ -224,6 +230,9 @@ func (s *Server) wsWriter(conn *websocket.Conn, sub *subscriber, hello wsMessage
 				pending = &m
 			} else if len(pending.Events)+len(m.Events) > maxBatch {
 				pending.Dropped += int64(len(m.Events)) + m.Dropped
+				if sub.lost != nil {
+					sub.lost.Add(float64(len(m.Events)))
+				}
 			} else {
 				pending.Events = append(pending.Events, m.Events...)
 				pending.Dropped += m.Dropped
@@ -261,6 +270,7 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 			if !ok {
 				<-in.Done() // Events closes just before Done; Exited needs Done
 				reason := in.Exited()
+				s.met.exited(in.ExitKind())
 				sess.mu.Lock()
 				current := sess.in == in
 				sess.mu.Unlock()
@@ -272,6 +282,10 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 			switch m := msg.(type) {
 			case *proto.TraceBatch:
 				n := in.Dropped()
+				s.met.traceStreamed.Add(float64(len(m.Events)))
+				if d := m.Dropped + n - lost; d > 0 {
+					s.met.traceDropInst.Add(float64(d))
+				}
 				sess.broadcast(wsMessage{T: "trace", Events: m.Events, Dropped: m.Dropped + n - lost})
 				lost = n
 			case *proto.LogLine:

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -52,7 +53,7 @@ func main() {
 	srv, err := web.New(web.Config{
 		DataDir: data,
 		Sandbox: sandbox.Config{MaxInstances: *n + 2, TempDir: data},
-		Logf:    func(string, ...any) {},
+		Logger:  slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		fail(err)

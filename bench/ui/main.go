@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -90,7 +91,7 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(data)
-	srv, err := web.New(web.Config{DataDir: data, Sandbox: sandbox.Config{TempDir: data}, Logf: func(string, ...any) {}})
+	srv, err := web.New(web.Config{DataDir: data, Sandbox: sandbox.Config{TempDir: data}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fail(err)
 	}

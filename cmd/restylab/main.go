@@ -24,6 +24,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(args[1:], os.Getenv, stdout, stderr)
 	case "testserver":
 		return testserverCmd(args[1:], stdout, stderr)
 	case "sandbox": // hidden: a learner's instance, started by the lab
@@ -46,6 +48,9 @@ func usage(w io.Writer) {
 commands:
   serve [--addr :8080] [--data restylab-data] [--max-instances N] ...
         the browser lab: one sandboxed instance per learner session
+        (every flag also from RESTYLAB_* variables: restylab serve --help)
+  healthcheck [--ready] [--url URL]
+        GET the running lab's /healthz (or /readyz): exit 0 when it answers 200
   run -c nginx.conf [-p prefix] [-t] [--trace FILE|-] [--cpu-budget 1s]
         serve an nginx.conf in the foreground, as nginx would (-t: test the file only)
   testserver [--addr 127.0.0.1] [--http-port N] ...
