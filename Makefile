@@ -3,7 +3,7 @@ GO ?= go
 FRONTEND := web/frontend
 DIST := web/static/dist
 
-.PHONY: build run run-engine web generate test check bench fmt
+.PHONY: build run run-engine web generate test check bench fmt docker-stages
 
 build: web
 	$(GO) build -o bin/restylab ./cmd/restylab
@@ -45,6 +45,10 @@ test: web check
 
 bench:
 	bash bench/run.sh
+
+# docker-stages: the Dockerfile's stages built and run outside Docker (as root: the runtime runs as uid 65534)
+docker-stages:
+	bash .ci/docker-stages
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -171,7 +171,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		lim := cgroupLimits{memory: cfg.CgroupMemory, pids: cfg.MaxPids, cpus: cfg.CgroupCPUs}
 		cg, err := newCgroups(systemCgroupHost(), cfg.CgroupParent, lim)
 		if err != nil {
-			m.isolation = fmt.Sprintf("rlimits and the CPU watchdog only: cgroup v2 not available (%v)", err)
+			m.isolation = fmt.Sprintf("rlimits and the CPU watchdog only: cgroup v2 not available (%v); %s", err, cgroupHint)
 		} else {
 			m.cgroups = cg
 			m.isolation = fmt.Sprintf("cgroup v2: a group per instance under %s (memory.max %s, pids.max %d, cpu.max %g CPU), with the rlimits and the CPU watchdog",
@@ -237,6 +237,11 @@ func (m *Manager) reaper() {
 		}
 	}
 }
+
+// cgroupHint tells an operator how to give the lab cgroups.
+const cgroupHint = "to enable them, run the lab in a cgroup v2 group delegated to its user " +
+	"(in Docker: its own cgroup namespace, --cgroupns=private, and a writable cgroup mount; " +
+	"elsewhere a systemd unit with Delegate=yes and --cgroup-parent), see docs/operations.md"
 
 // Isolation is one sentence saying how the instances are isolated: cgroup
 // v2 groups (and where), or rlimits only and why.
