@@ -24,6 +24,10 @@ import (
 func serveCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal during the shutdown ends the lab at once
+	}()
 	return runServe(ctx, args, os.Getenv, stdout, stderr)
 }
 
