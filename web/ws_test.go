@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -222,12 +224,17 @@ func TestWebSocketBurst(t *testing.T) {
 		t.Fatalf("at most %d coroutines waited at once, want >= %d", maxWaiting, n/2)
 	}
 	t.Logf("%d events, up to %d coroutines waiting at once, burst peak in progress %v", len(got), maxWaiting, burst.InProgressPeak)
+	// the events the browser got went through the lab's streamed counter
+	if streamed := testutil.ToFloat64(l.srv.met.traceStreamed); streamed < float64(len(got)) {
+		t.Errorf("restylab_trace_events_streamed_total = %v, the browser got %d", streamed, len(got))
+	}
 }
 
 // TestWebSocketSlowReader checks that a subscriber that does not read
 // loses batches, counted, while the instance keeps serving.
 func TestSubscriberDropsWhenFull(t *testing.T) {
 	sub := newSubscriber()
+	sub.lost = prometheus.NewCounter(prometheus.CounterOpts{Name: "lost"})
 	ev := []json.RawMessage{json.RawMessage(`{}`), json.RawMessage(`{}`)}
 	for range DefaultSubscriberQueue {
 		sub.offer(wsMessage{T: "trace", Events: ev})
@@ -236,6 +243,11 @@ func TestSubscriberDropsWhenFull(t *testing.T) {
 	sub.offer(wsMessage{T: "trace", Events: ev})
 	if got := <-sub.dropped; got != 2+3+2 {
 		t.Fatalf("dropped %d, want 7", got)
+	}
+	// the metric counts only what this subscriber lost: the 3 were lost
+	// before the lab and are counted there
+	if got := testutil.ToFloat64(sub.lost); got != 2+2 {
+		t.Errorf("websocket drops counted %v, want 4", got)
 	}
 	sub.offer(wsMessage{T: "log", Line: "x"}) // not counted
 	select {
@@ -468,6 +480,17 @@ func TestLabFull(t *testing.T) {
 	status, body := l.do("POST", "/api/send", sendRequest{Path: "/"})
 	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), "lab is full") {
 		t.Fatalf("second learner's send: %d %s", status, body)
+	}
+	if got := testutil.ToFloat64(l.srv.met.spawnFull); got < 1 {
+		t.Errorf("spawns refused as full: %v", got)
+	}
+	// a full lab is still ready: its sessions go on (with no recent start
+	// to vouch for it, /readyz probes and finds the lab full)
+	l.srv.ready.mu.Lock()
+	l.srv.ready.lastSpawn = time.Time{}
+	l.srv.ready.mu.Unlock()
+	if status, body := l.do("GET", "/readyz", nil); status != 200 || !strings.Contains(string(body), "ready (full: 1 instances)") {
+		t.Errorf("/readyz of a full lab: %d %s", status, body)
 	}
 	l.client.Jar = first
 	l.json("POST", "/api/send", sendRequest{Path: "/"}, &sent)
