@@ -422,6 +422,11 @@ func TestAbuse(t *testing.T) {
 					t.Errorf("Exited() = %q, want %q", got, tt.wantExit)
 				}
 				t.Logf("Exited(): %s", in.Exited())
+				// the metrics' classification of the same end
+				wantKind := map[string]string{cpuExit: ExitCPU, memExit: ExitMemory}[in.Exited()]
+				if got := in.ExitKind(); wantKind != "" && got != wantKind {
+					t.Errorf("ExitKind() = %q after %q, want %q", got, in.Exited(), wantKind)
+				}
 			} else {
 				if r := try(in, "/ok"); r.err != nil || r.status != 200 || r.body != "ok\n" {
 					_, seen := collectLog(in, "\x00never", 500*time.Millisecond)
