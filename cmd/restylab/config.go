@@ -302,7 +302,7 @@ func (c *serveConfig) unknownEnv(environ []string) []string {
 	known := map[string]bool{}
 	c.fs.VisitAll(func(f *flag.Flag) { known[envName(f.Name)] = true })
 	// variables the lab's tests and CI read; not `serve` settings
-	for _, v := range []string{"RESTYLAB_REQUIRE_BROWSER", "RESTYLAB_REQUIRE_ORACLE", "RESTYLAB_SCREENSHOTS", "RESTYLAB_URL"} {
+	for _, v := range []string{"RESTYLAB_REQUIRE_BROWSER", "RESTYLAB_REQUIRE_ORACLE", "RESTYLAB_SCREENSHOTS", "RESTYLAB_CHROMIUM", "RESTYLAB_DIFF_ENGINE"} {
 		known[v] = true
 	}
 	var out []string
