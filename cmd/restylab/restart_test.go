@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -180,6 +181,10 @@ func TestRestartKeepsWorkspaces(t *testing.T) {
 				t.Errorf("an instance should run when the lab is stopped: %s", grepLines(b, "restylab_instances_running"))
 			}
 
+			children := childPIDs(lab.cmd.Process.Pid)
+			if len(children) == 0 {
+				t.Error("no instance process under the lab before the stop")
+			}
 			err := lab.stop(sig)
 			if sig == syscall.SIGTERM {
 				if err != nil {
@@ -190,6 +195,15 @@ func TestRestartKeepsWorkspaces(t *testing.T) {
 				}
 			} else if err == nil {
 				t.Fatal("the lab exited cleanly on SIGKILL")
+			}
+
+			// the instances end with the lab, even on SIGKILL (Pdeathsig)
+			deadline := time.Now().Add(10 * time.Second)
+			for alive(children) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if alive(children) {
+				t.Errorf("instance processes %v outlived the lab", children)
 			}
 
 			lab2 := startLab(t, data)
@@ -226,6 +240,46 @@ func TestRestartKeepsWorkspaces(t *testing.T) {
 			}
 		})
 	}
+}
+
+// childPIDs lists the processes whose parent is pid (/proc/*/stat).
+func childPIDs(pid int) []int {
+	var out []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || len(b) < i+2 {
+			continue
+		}
+		var state string
+		var ppid, child int
+		if _, err := fmt.Sscanf(string(b[i+2:]), "%s %d", &state, &ppid); err != nil || ppid != pid || state == "Z" {
+			continue
+		}
+		if _, err := fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &child); err == nil {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// alive reports whether any of pids still runs (a zombie does not count).
+func alive(pids []int) bool {
+	for _, p := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && len(b) > i+2 && b[i+2] != 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 func metricsText(t *testing.T, base string) string {
