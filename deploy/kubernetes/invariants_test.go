@@ -148,8 +148,8 @@ func (c *checker) container() {
 	for _, t := range c.m.statefulSets[0].Spec.VolumeClaimTemplates {
 		claims[t.Name] = true
 	}
-	if dir, ok := c.env("RESTYLAB_DATA_DIR"); !ok || dir.Value == "" {
-		c.errorf("container %s: RESTYLAB_DATA_DIR is not set", ctr.Name)
+	if dir, ok := c.env("RESTYLAB_DATA"); !ok || dir.Value == "" {
+		c.errorf("container %s: RESTYLAB_DATA is not set", ctr.Name)
 	} else {
 		mounted := ""
 		for _, vm := range ctr.VolumeMounts {
@@ -159,9 +159,9 @@ func (c *checker) container() {
 		}
 		switch {
 		case mounted == "":
-			c.errorf("container %s: nothing is mounted at RESTYLAB_DATA_DIR %s: the store would die with the container", ctr.Name, dir.Value)
+			c.errorf("container %s: nothing is mounted at RESTYLAB_DATA %s: the store would die with the container", ctr.Name, dir.Value)
 		case !claims[mounted]:
-			c.errorf("container %s: RESTYLAB_DATA_DIR %s is volume %q, not one of the volumeClaimTemplates", ctr.Name, dir.Value, mounted)
+			c.errorf("container %s: RESTYLAB_DATA %s is volume %q, not one of the volumeClaimTemplates", ctr.Name, dir.Value, mounted)
 		}
 	}
 

@@ -3,6 +3,7 @@ package manifests
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,8 +137,8 @@ func TestInvariantsCatch(t *testing.T) {
 		{"liveness elsewhere", func(m *manifests) { lab(m).LivenessProbe.HTTPGet.Port = intstr.FromInt(9090) }, "livenessProbe asks port 9090"},
 		{"no readiness", func(m *manifests) { lab(m).ReadinessProbe = nil }, "no readinessProbe"},
 		{"addr on another port", func(m *manifests) { setEnv(m, "RESTYLAB_ADDR", ":9000") }, `RESTYLAB_ADDR ":9000" does not listen`},
-		{"data dir not the volume", func(m *manifests) { setEnv(m, "RESTYLAB_DATA_DIR", "/var/lib/restylab") }, "nothing is mounted at RESTYLAB_DATA_DIR /var/lib/restylab"},
-		{"data dir on tmp", func(m *manifests) { setEnv(m, "RESTYLAB_DATA_DIR", "/tmp") }, `is volume "tmp", not one of the volumeClaimTemplates`},
+		{"data dir not the volume", func(m *manifests) { setEnv(m, "RESTYLAB_DATA", "/var/lib/restylab") }, "nothing is mounted at RESTYLAB_DATA /var/lib/restylab"},
+		{"data dir on tmp", func(m *manifests) { setEnv(m, "RESTYLAB_DATA", "/tmp") }, `is volume "tmp", not one of the volumeClaimTemplates`},
 		{"password literal", func(m *manifests) { setEnv(m, "RESTYLAB_TEACHER_PASSWORD", "hunter2") }, "must come from a Secret"},
 		{"more instances than memory", func(m *manifests) { setEnv(m, "RESTYLAB_MAX_INSTANCES", "200") }, "requests.memory 1536Mi is below"},
 		{"no memory limit", func(m *manifests) { delete(lab(m).Resources.Limits, corev1.ResourceMemory) }, "limits.memory 0 leaves no room"},
@@ -181,5 +182,32 @@ func TestInvariantsCatch(t *testing.T) {
 				t.Errorf("check says:\n%v\nwant it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestEnvIsDocumented: every RESTYLAB_* variable the manifests set is a
+// setting of restylab serve, as docs/operations.md's table lists them
+// (`--flag` `RESTYLAB_NAME`); a variable the lab does not read would be
+// ignored (and logged as unknown), leaving its default in force.
+func TestEnvIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yamls, err := filepath.Glob("*.yaml")
+	if err != nil || len(yamls) == 0 {
+		t.Fatalf("no manifests: %v", err)
+	}
+	re := regexp.MustCompile(`name: (RESTYLAB_[A-Z_]+)`)
+	for _, f := range yamls {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			if !strings.Contains(string(doc), "`"+m[1]+"`") {
+				t.Errorf("%s sets %s, which docs/operations.md does not list as a setting of restylab serve", f, m[1])
+			}
+		}
 	}
 }
