@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/restylab/restylab/lab/conf"
@@ -75,6 +76,8 @@ type tlsLayer struct {
 	gone chan struct{}
 	// notified: close_notify was sent.
 	notified bool
+	// outPosted: a send of the handshake's records is queued on the loop.
+	outPosted atomic.Bool
 }
 
 // errWouldBlock is the pipe's answer when no ciphertext is buffered after

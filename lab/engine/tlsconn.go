@@ -37,7 +37,13 @@ func (c *conn) startTLS() {
 	lt.pipe.local = &net.TCPAddr{}
 	lt.pipe.remote = &net.TCPAddr{IP: net.ParseIP(c.remoteAddr)}
 	lt.pipe.onOut = func() {
+		// one wake-up of the loop for a flight of handshake records: the
+		// goroutine writes ServerHello, certificate, ... in several calls
+		if !lt.outPosted.CompareAndSwap(false, true) {
+			return
+		}
 		loop.Submit(func() {
+			lt.outPosted.Store(false)
 			if !c.closed {
 				c.sendTLSRaw()
 			}
