@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -208,7 +207,7 @@ type child struct {
 	// quitRetired, closed when the child exits, stops them at once.
 	quitRetired chan struct{}
 	cfg         *conf.Config
-	port        int
+	ports       []int             // Load.Ports: the lab ports the addresses are served on
 	labFiles    map[string]string // files the lab adds to every workspace (Load.LabFiles)
 	wsDir       string
 	wsSeq       int
@@ -310,15 +309,18 @@ func (c *child) controlLoop(r *proto.Reader) int {
 		}
 		switch m := msg.(type) {
 		case *proto.Load:
-			if c.eng != nil || c.port != 0 {
+			if c.eng != nil || c.ports != nil {
 				c.send(&proto.LoadError{Message: "a workspace is already loaded: send Reload"})
 				continue
 			}
-			c.port = m.Port
+			c.ports = m.Ports
+			if len(c.ports) == 0 {
+				c.ports = []int{m.Port} // a parent without Ports: one address
+			}
 			c.labFiles = m.LabFiles
 			c.send(c.load(m.Conf, m.Files))
 		case *proto.Reload:
-			if c.port == 0 {
+			if c.ports == nil {
 				c.send(&proto.LoadError{Message: "nothing loaded yet: send Load first"})
 				continue
 			}
@@ -435,11 +437,12 @@ func (c *child) load(confText string, files map[string]string) any {
 // ready is the answer for a served cfg: its workers after the lab's caps
 // (newEngine lowered cfg.WorkerProcesses) and the instance's limits.
 func (c *child) ready(cfg *conf.Config, warnings []string) *proto.Ready {
-	ssl := false
-	for _, l := range cfg.HTTP.ListenAddrs() {
-		ssl = ssl || l.SSL
+	r := &proto.Ready{Port: c.ports[0], PID: os.Getpid(), Warnings: warnings, Workers: max(cfg.WorkerProcesses, 1), Limits: c.lim}
+	r.Addresses = addressesOf(cfg)
+	if len(r.Addresses) > 0 {
+		r.Port, r.SSL = r.Addresses[0].Port, r.Addresses[0].SSL
 	}
-	return &proto.Ready{Port: c.port, PID: os.Getpid(), Warnings: warnings, Workers: max(cfg.WorkerProcesses, 1), Limits: c.lim, SSL: ssl}
+	return r
 }
 
 // retire lets a replaced engine finish its requests in the background
@@ -476,7 +479,8 @@ func (c *child) retire(e *engine.Engine, dir string, stopFwd func()) {
 }
 
 // prepare writes the workspace into dir and loads its configuration with
-// every listen address moved to 127.0.0.1:port.
+// every listen address moved to a port of c.ports on 127.0.0.1
+// (assignPorts).
 func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Config, []string, *proto.LoadError) {
 	if len(files) > MaxWorkspaceFiles {
 		return nil, nil, &proto.LoadError{Message: fmt.Sprintf("too many files in the workspace: %d (the lab's limit is %d)", len(files), MaxWorkspaceFiles)}
@@ -530,27 +534,10 @@ func (c *child) prepare(dir, confText string, files map[string]string) (*conf.Co
 	if cfg.HTTP == nil {
 		return nil, nil, &proto.LoadError{Message: "no http block: nothing to serve", File: "nginx.conf"}
 	}
-	var first *conf.Listen
-	for _, s := range cfg.HTTP.Servers {
-		for i := range s.Listens {
-			l := &s.Listens[i]
-			if first == nil {
-				first = l
-			} else if l.Addr != first.Addr {
-				return nil, nil, &proto.LoadError{
-					Message: fmt.Sprintf("the lab serves one address per workspace: listen %s is a second one (the first is %s)", l.Addr, first.Addr),
-					File:    rel(dir, l.Pos.File), Line: l.Pos.Line,
-				}
-			}
-		}
-	}
-	for _, s := range cfg.HTTP.Servers {
-		for i := range s.Listens {
-			// the declared address keeps reaching the instance itself
-			// (engine.SandboxDialPolicy)
-			s.Listens[i].Declared = s.Listens[i].Addr
-			s.Listens[i].Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
-		}
+	// each distinct address on a lab port of its own; the declared one
+	// keeps reaching the instance itself (engine.SandboxDialPolicy)
+	if lerr := assignPorts(cfg, c.ports, portsOf(c.cfg), func(f string) string { return rel(dir, f) }); lerr != nil {
+		return nil, nil, lerr
 	}
 	if c.lim.MaxWorkers > 0 && cfg.WorkerProcesses > c.lim.MaxWorkers {
 		warnings = append(warnings, fmt.Sprintf("worker_processes %d lowered to the lab's limit of %d", cfg.WorkerProcesses, c.lim.MaxWorkers))

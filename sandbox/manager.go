@@ -40,6 +40,10 @@ type Config struct {
 	LabFiles map[string]string
 
 	MaxInstances int
+	// MaxAddresses is how many distinct listen addresses a workspace may
+	// declare: each child gets that many loopback ports (default
+	// DefaultMaxAddresses).
+	MaxAddresses int
 	IdleTimeout  time.Duration
 	StartTimeout time.Duration
 	StopTimeout  time.Duration
@@ -119,6 +123,7 @@ type Manager struct {
 	mu        sync.Mutex
 	live      int                  // children started and not yet reaped, plus starts in progress
 	instances map[string]*Instance // the current instance of each session
+	ports     map[int]bool         // the loopback ports set aside for live children (reservePorts)
 	closed    bool
 }
 
@@ -135,6 +140,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		cfg.Args = []string{"sandbox"}
 	}
 	setDefault(&cfg.MaxInstances, DefaultMaxInstances)
+	setDefault(&cfg.MaxAddresses, DefaultMaxAddresses)
 	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&cfg.StartTimeout, DefaultStartTimeout)
 	setDefault(&cfg.StopTimeout, DefaultStopTimeout)
@@ -329,11 +335,17 @@ func (m *Manager) release() {
 // reservation in m.live is released exactly once, when the child is
 // reaped or when it never started.
 func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, error) {
-	port, err := freePort()
+	ports, err := m.reservePorts(m.cfg.MaxAddresses)
 	if err != nil {
 		m.release()
 		return nil, err
 	}
+	reading := false // once the read loop runs, the reap releases the ports
+	defer func() {
+		if !reading {
+			m.releasePorts(ports)
+		}
+	}()
 	args := append(append([]string(nil), m.cfg.Args...),
 		"--memory-limit="+strconv.FormatInt(m.cfg.MemoryLimit, 10),
 		"--address-space="+strconv.FormatInt(m.cfg.AddressSpace, 10),
@@ -364,7 +376,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	in := &Instance{
 		m:       m,
 		cmd:     cmd,
-		port:    port,
+		ports:   ports,
 		dir:     dir,
 		events:  make(chan any, m.cfg.EventBuffer),
 		replies: make(chan any, 1),
@@ -419,10 +431,11 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 			m.log.Warn("renice a new instance", "pid", cmd.Process.Pid, "err", err)
 		}
 	}
+	reading = true
 	go in.readLoop(stdout)
 	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)
 
-	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: port, LabFiles: m.cfg.LabFiles}); err != nil {
+	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: ports[0], Ports: ports, LabFiles: m.cfg.LabFiles}); err != nil {
 		in.Stop()
 		return nil, fmt.Errorf("sandbox: send workspace: %w (%s)", err, in.Exited())
 	}
@@ -445,14 +458,54 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	return nil, fmt.Errorf("sandbox: unexpected answer %T", reply)
 }
 
-// freePort picks a free loopback port for a child.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("sandbox: pick a port: %w", err)
+// reservePorts picks n distinct free loopback ports for a child, none of
+// them set aside for another live child of m: a child binds only the
+// ports its addresses need, and one of its spare ports must not be handed
+// to a neighbour meanwhile (a reload adding an address takes it later).
+// A port in use by some other process can still be taken between the pick
+// and the child's bind, as with any port picked this way.
+func (m *Manager) reservePorts(n int) ([]int, error) {
+	// hold every probe open until all are picked: the kernel then hands
+	// out n different ports
+	var probes []net.Listener
+	defer func() {
+		for _, l := range probes {
+			l.Close()
+		}
+	}()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ports == nil {
+		m.ports = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	var ports []int
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 4*n+16 {
+			return nil, fmt.Errorf("sandbox: pick %d ports: only %d free after %d tries", n, len(ports), tries)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: pick a port: %w", err)
+		}
+		probes = append(probes, l)
+		if p := l.Addr().(*net.TCPAddr).Port; !m.ports[p] {
+			ports = append(ports, p)
+		}
+	}
+	for _, p := range ports {
+		m.ports[p] = true
+	}
+	return ports, nil
+}
+
+// releasePorts gives back the ports of a child that was reaped or never
+// started.
+func (m *Manager) releasePorts(ports []int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range ports {
+		delete(m.ports, p)
+	}
 }
 
 // Close stops every instance and the Manager.
@@ -487,7 +540,7 @@ func (m *Manager) Close() {
 type Instance struct {
 	m        *Manager
 	cmd      *exec.Cmd
-	port     int
+	ports    []int  // Load.Ports: the lab ports set aside for its addresses
 	dir      string // the child's workspace directory, removed when it is reaped
 	stdin    io.Closer
 	w        *proto.Writer
@@ -519,8 +572,26 @@ type Instance struct {
 	stopOnce   sync.Once
 }
 
-// Port is the loopback port the instance serves on.
-func (in *Instance) Port() int { return in.port }
+// Port is the loopback port of the workspace's first listen address (the
+// one lessons' checks use).
+func (in *Instance) Port() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.ready.Port != 0 {
+		return in.ready.Port
+	}
+	return in.ports[0]
+}
+
+// Addresses are the workspace's distinct listen addresses in the order
+// nginx.conf first gives them, each with the loopback port serving it and
+// whether it speaks TLS, as the child reported them for the workspace it
+// serves now. A fresh slice: the caller may keep it.
+func (in *Instance) Addresses() []proto.Address {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]proto.Address(nil), in.ready.Addresses...)
+}
 
 // PID is the child's process id.
 func (in *Instance) PID() int { return in.cmd.Process.Pid }
@@ -542,8 +613,8 @@ func (in *Instance) Workers() int {
 	return in.ready.Workers
 }
 
-// SSL tells whether the instance's address speaks TLS ("listen ... ssl"),
-// as the child reported it for the workspace it serves now.
+// SSL tells whether the instance's first address speaks TLS ("listen ...
+// ssl"), as the child reported it for the workspace it serves now.
 func (in *Instance) SSL() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -796,6 +867,7 @@ func (in *Instance) readLoop(stdout io.Reader) {
 	}
 	in.mu.Unlock()
 	close(in.events)
+	in.m.releasePorts(in.ports)
 	in.m.release()
 	close(in.done)
 }
@@ -894,4 +966,11 @@ func (b *tailBuffer) String() string {
 		return string(b.buf)
 	}
 	return string(b.head) + "\n...\n" + string(b.buf)
+}
+
+// reservedPorts counts the ports set aside for live children.
+func (m *Manager) reservedPorts() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.ports)
 }

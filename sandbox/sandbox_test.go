@@ -211,7 +211,6 @@ func TestLoadError(t *testing.T) {
 	}{
 		{"unknown directive", "events {}\nhttp {\n    bogus on;\n}\n", nil, "nginx.conf", 3, `unknown directive "bogus" in nginx.conf:3`},
 		{"include", "events {}\nhttp {\n    include extra.conf;\n}\n", map[string]string{"extra.conf": "server {\n  listen 80;\n  nope;\n}\n"}, "extra.conf", 3, `unknown directive "nope" in extra.conf:3`},
-		{"second address", "events {}\nhttp {\n server { listen 8080; }\n server {\n  listen 8081;\n }\n}\n", nil, "nginx.conf", 5, "the lab serves one address"},
 		{"file outside", "events {}\nhttp {}\n", map[string]string{"../x.lua": ""}, "", 0, "bad file name"},
 	}
 	for _, tt := range tests {

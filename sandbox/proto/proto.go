@@ -69,15 +69,22 @@ const (
 	TypeAccessLog  Type = 72 // AccessLog: access log lines as they reach a file, lossy
 )
 
-// Load is the first message: serve the workspace on 127.0.0.1:Port.
+// Load is the first message: serve the workspace on loopback ports of
+// Ports (Port alone from a parent that predates Ports).
 type Load struct {
 	// Conf is the text of nginx.conf.
 	Conf string `json:"conf"`
 	// Files are the other workspace files (Lua modules, includes) by
 	// slash-separated path relative to the directory of nginx.conf.
 	Files map[string]string `json:"files,omitempty"`
-	// Port is the loopback port every listen directive is served on.
+	// Port is the first port of Ports: where a workspace of one address
+	// is served. A parent that sends no Ports serves one address on Port.
 	Port int `json:"port"`
+	// Ports are the loopback ports the parent set aside for the instance,
+	// Port first: each distinct listen address of nginx.conf is served on
+	// one of them (an address kept across reloads keeps its port), so
+	// len(Ports) is the most addresses a workspace may declare.
+	Ports []int `json:"ports,omitempty"`
 	// LabFiles are files the lab gives every workspace (the lab's
 	// certificates, certs/NAME.crt): written beside Files on every load and
 	// reload, except where the workspace has a file of the same path.
@@ -125,6 +132,7 @@ type State struct {
 
 // Ready says the workspace is served.
 type Ready struct {
+	// Port is the lab port of the first address (Addresses[0].Port).
 	Port int `json:"port"`
 	PID  int `json:"pid"`
 	// Warnings are diagnostics that did not stop the load, e.g. a Lua
@@ -136,8 +144,22 @@ type Ready struct {
 	Workers int `json:"workers"`
 	// Limits are the instance's limits (durations in nanoseconds).
 	Limits Limits `json:"limits"`
-	// SSL: the instance's address is a "listen ... ssl" one (nginx ORs ssl
+	// SSL: the first address is a "listen ... ssl" one (nginx ORs ssl
 	// over every listen of an address): clients speak TLS to Port.
+	SSL bool `json:"ssl,omitempty"`
+	// Addresses are the distinct listen addresses of nginx.conf in the
+	// order they first appear, each with the lab port serving it.
+	Addresses []Address `json:"addresses,omitempty"`
+}
+
+// Address is one listen address of a served workspace.
+type Address struct {
+	// Declared is the address as nginx.conf gave it, normalized
+	// ("0.0.0.0:80", "127.0.0.1:8080", "[::]:443").
+	Declared string `json:"declared"`
+	// Port is the loopback port the lab serves it on.
+	Port int `json:"port"`
+	// SSL: some listen of the address has "ssl": clients speak TLS.
 	SSL bool `json:"ssl,omitempty"`
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestRoundTrip(t *testing.T) {
 	msgs := []any{
-		&Load{Conf: "events {}\n", Files: map[string]string{"lua/app.lua": "return 1"}, Port: 40001},
+		&Load{Conf: "events {}\n", Files: map[string]string{"lua/app.lua": "return 1"}, Port: 40001, Ports: []int{40001, 40002}},
 		&Reload{Conf: "http {}"},
 		&Stop{},
 		&SetTrace{On: true},
@@ -23,7 +23,7 @@ func TestRoundTrip(t *testing.T) {
 		&Recorded{ID: 3, Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept","worker":0}`)}, Dropped: 2, More: true},
 		&Recorded{ID: 4, Error: "nothing is served"},
 		&State{Paused: true, Pending: []string{"worker 0: fd 9 readable (client connection)"}},
-		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}},
+		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}, Addresses: []Address{{Declared: "0.0.0.0:80", Port: 40001}, {Declared: "0.0.0.0:443", Port: 40002, SSL: true}}},
 		&LoadError{Message: `unknown directive "foo"`, File: "nginx.conf", Line: 12},
 		&TraceBatch{Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept"}`), json.RawMessage(`{"ts":2}`)}, Dropped: 7},
 		&LogLine{Level: 4, Line: "2026/01/01 00:00:00 [error] 1#1: boom", Dropped: 2},
