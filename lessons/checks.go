@@ -26,6 +26,9 @@ type request struct {
 	// sni: "--- sni: NAME" sends the request over TLS with that SNI name
 	// ("-": TLS without SNI); "" is plain HTTP.
 	sni string
+	// listen: "--- listen: 443" sends to that listen address of nginx.conf
+	// (MatchAddress), over TLS when it is an ssl one; "" is the first.
+	listen string
 }
 
 // line is "GET /path", as the trace's request_start shows it.
@@ -45,7 +48,7 @@ var (
 )
 
 // requestSections are the sections that describe a request.
-var requestSections = map[string]bool{"request": true, "more_headers": true, "request_body": true, "burst": true, "sni": true}
+var requestSections = map[string]bool{"request": true, "more_headers": true, "request_body": true, "burst": true, "sni": true, "listen": true}
 
 // parseRequest reads the request sections of b; nil when it has none.
 func parseRequest(file string, b block) (*request, error) {
@@ -92,6 +95,11 @@ func parseRequest(file string, b block) (*request, error) {
 			req.sni = strings.TrimSpace(s.value)
 			if req.sni == "" || strings.ContainsAny(req.sni, " /:") {
 				return nil, errAt(file, s.line, "bad sni %q: want a host name such as a.test (or - for TLS without SNI)", s.value)
+			}
+		case "listen":
+			req.listen = strings.TrimSpace(s.value)
+			if req.listen == "" || strings.ContainsAny(req.listen, " /") {
+				return nil, errAt(file, s.line, "bad listen %q: want a port (443) or an address (127.0.0.1:8080) nginx.conf listens on", s.value)
 			}
 		case "burst":
 			f := strings.Fields(s.value)
@@ -153,7 +161,7 @@ func parseExperiment(file string, b block) (Experiment, error) {
 			continue
 		}
 		if !requestSections[s.name] && s.name != "name_zh" {
-			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, sni, error_code, name_zh)", s.name)
+			return Experiment{}, errAt(file, s.line, "unknown section %q in an experiment (want request, more_headers, request_body, burst, sni, listen, error_code, name_zh)", s.name)
 		}
 	}
 	name, err := translated(file, b, "", "name_zh")
@@ -167,12 +175,12 @@ func parseExperiment(file string, b block) (Experiment, error) {
 	if req == nil {
 		return Experiment{}, errAt(file, b.line, "experiment %q has no --- request", b.name)
 	}
-	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c, Status: status, SNI: req.sni}, nil
+	return Experiment{Name: name, Method: req.method, Path: req.target, Headers: req.headers, Body: req.body, N: req.n, C: req.c, Status: status, SNI: req.sni, Listen: req.listen}, nil
 }
 
 // request is the request the experiment sends.
 func (ex Experiment) request() *request {
-	return &request{method: ex.Method, target: ex.Path, headers: ex.Headers, body: ex.Body, n: ex.N, c: ex.C, sni: ex.SNI}
+	return &request{method: ex.Method, target: ex.Path, headers: ex.Headers, body: ex.Body, n: ex.N, c: ex.C, sni: ex.SNI, listen: ex.Listen}
 }
 
 // parseCheck reads one block of checks.txt.
@@ -240,7 +248,7 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 		return out
 	}
 	switch s.name {
-	case "request", "more_headers", "request_body", "burst", "sni", "name_zh", "hint", "hint_zh", "wait":
+	case "request", "more_headers", "request_body", "burst", "sni", "listen", "name_zh", "hint", "hint_zh", "wait":
 		return nil, nil
 	case "tls_cert":
 		name := strings.TrimSpace(s.value)
@@ -305,5 +313,5 @@ func parseAssertion(file string, s section) ([]assertion, error) {
 		}
 		return out, nil
 	}
-	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, sni, wait, tls_cert, error_code, response_body, response_body_like, response_bodies, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
+	return nil, errAt(file, s.line, "unknown section %q (want request, more_headers, request_body, burst, sni, listen, wait, tls_cert, error_code, response_body, response_body_like, response_bodies, response_headers, error_log, no_error_log, trace, name_zh, hint, hint_zh)", s.name)
 }

@@ -116,7 +116,7 @@ func TestLessons(t *testing.T) {
 				e := startWorkspace(t, l.Solution)
 				for _, ex := range l.Experiments {
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-					got, err := send(ctx, e.BaseURL(), ex.request())
+					got, err := sendTo(ctx, e, ex.request())
 					cancel()
 					if err != nil {
 						t.Errorf("experiment %q: %v", ex.Name.En, err)

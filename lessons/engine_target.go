@@ -20,12 +20,13 @@ import (
 
 // Engine serves a workspace in-process, as a learner's sandboxed instance
 // would (the lab's Lua environment, a 1 s CPU budget per resume, every
-// listen moved to one loopback port): the Target of tests and of the
-// command line. Its methods are safe for concurrent use.
+// distinct listen address moved to a loopback port of its own): the
+// Target of tests and of the command line. Its methods are safe for concurrent use.
 type Engine struct {
 	eng      *engine.Engine
 	dir      string
 	base     string
+	addrs    []Address
 	workers  int
 	warnings []string
 
@@ -105,31 +106,44 @@ func (e *Engine) start(ws Workspace) error {
 	if cfg.HTTP == nil {
 		return &LoadError{Message: "no http block: nothing to serve", File: "nginx.conf"}
 	}
-	var first *conf.Listen
+	// each distinct address on a loopback port of its own, as a learner's
+	// instance serves them (sandbox/addresses.go)
+	var declared []string
+	seen := map[string]bool{}
 	for _, s := range cfg.HTTP.Servers {
-		for i := range s.Listens {
-			l := &s.Listens[i]
-			if first == nil {
-				first = l
-			} else if l.Addr != first.Addr {
+		for _, l := range s.Listens {
+			if seen[l.Addr] {
+				continue
+			}
+			if len(declared) == MaxAddresses {
 				return &LoadError{
-					Message: fmt.Sprintf("the lab serves one address per workspace: listen %s is a second one (the first is %s) in %s:%d", l.Addr, first.Addr, e.rel(l.Pos.File), l.Pos.Line),
+					Message: fmt.Sprintf("too many listen addresses: listen %s is address number %d, and the lab serves at most %d per workspace in %s:%d", l.Addr, len(declared)+1, MaxAddresses, e.rel(l.Pos.File), l.Pos.Line),
 					File:    e.rel(l.Pos.File), Line: l.Pos.Line,
 				}
 			}
+			seen[l.Addr] = true
+			declared = append(declared, l.Addr)
+		}
+	}
+	for _, s := range cfg.HTTP.Servers {
+		for i := range s.Listens {
+			s.Listens[i].Declared = s.Listens[i].Addr
 		}
 	}
 	cfg.ErrorLog = os.DevNull // lines reach recordings through the sink
 	var startErr error
 	for try := 0; try < 3; try++ { // a free port can be taken between probe and bind
-		port, err := freePort()
+		ports, err := freePorts(len(declared))
 		if err != nil {
 			return err
 		}
+		portOf := map[string]int{}
+		for i, d := range declared {
+			portOf[d] = ports[i]
+		}
 		for _, s := range cfg.HTTP.Servers {
 			for i := range s.Listens {
-				s.Listens[i].Declared = s.Listens[i].Addr
-				s.Listens[i].Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+				s.Listens[i].Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(portOf[s.Listens[i].Declared]))
 			}
 		}
 		eng, err := engine.New(cfg, engine.Options{
@@ -147,7 +161,19 @@ func (e *Engine) start(ws Workspace) error {
 		eng.ErrorLog().Sink = e.logLine
 		if startErr = eng.Start(); startErr == nil {
 			e.eng, e.workers = eng, max(cfg.WorkerProcesses, 1)
-			e.base = "http://127.0.0.1:" + strconv.Itoa(port)
+			e.addrs = nil
+			for _, l := range cfg.HTTP.ListenAddrs() {
+				scheme := "http://"
+				if l.SSL {
+					scheme = "https://"
+				}
+				e.addrs = append(e.addrs, Address{Declared: l.Declared, URL: scheme + l.Addr, SSL: l.SSL})
+			}
+			if len(e.addrs) > 0 {
+				// BaseURL is the first address's, plain as Target says:
+				// a check over TLS says so (--- sni)
+				e.base = "http://" + strings.TrimPrefix(strings.TrimPrefix(e.addrs[0].URL, "https://"), "http://")
+			}
 			return nil
 		}
 		if !strings.Contains(startErr.Error(), "in use") {
@@ -167,13 +193,19 @@ func writeFile(p, text string) error {
 	return nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("lessons: find a free port: %w", err)
+// freePorts picks n distinct free loopback ports (every probe stays open
+// until all are picked).
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("lessons: find a free port: %w", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 // loadError words a load or start error with the workspace file and line.
@@ -203,6 +235,9 @@ func (e *Engine) Warnings() []string { return e.warnings }
 
 // BaseURL implements Target.
 func (e *Engine) BaseURL() string { return e.base }
+
+// Addresses implements AddressTarget.
+func (e *Engine) Addresses() []Address { return append([]Address(nil), e.addrs...) }
 
 // Workers implements Target.
 func (e *Engine) Workers() int { return e.workers }

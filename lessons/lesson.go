@@ -113,6 +113,9 @@ type Experiment struct {
 	// SNI, when set, sends the requests over TLS with this SNI name ("-":
 	// TLS without SNI).
 	SNI string `json:",omitempty"`
+	// Listen, when set, sends to that listen address of nginx.conf ("443",
+	// "127.0.0.1:8080"; MatchAddress) instead of the first.
+	Listen string `json:",omitempty"`
 }
 
 // Check is one scored check of a lesson.

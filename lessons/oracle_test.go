@@ -74,7 +74,7 @@ func TestLessonsOnNginx(t *testing.T) {
 						return
 					}
 					for _, ex := range l.Experiments {
-						got, err := send(ctx, n.BaseURL(), ex.request())
+						got, err := sendTo(ctx, n, ex.request())
 						if err != nil {
 							t.Errorf("experiment %q on nginx: %v", ex.Name.En, err)
 							continue

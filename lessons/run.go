@@ -132,7 +132,7 @@ func (ck *Check) run(ctx context.Context, t Target) *Text {
 	o := &outcome{req: ck.req, workers: max(t.Workers(), 1)}
 	var sendErr error
 	if ck.req != nil {
-		o.responses, sendErr = send(ctx, t.BaseURL(), ck.req)
+		o.responses, sendErr = sendTo(ctx, t, ck.req)
 	}
 	if sendErr == nil {
 		wait := settle + time.Duration(ck.wait)*time.Millisecond
@@ -160,14 +160,24 @@ func (ck *Check) run(ctx context.Context, t Target) *Text {
 	return nil
 }
 
+// sendTo sends req to the listen address it names on t (the first
+// without one).
+func sendTo(ctx context.Context, t Target, req *request) ([]response, error) {
+	base, ssl, err := targetURL(t, req.listen)
+	if err != nil {
+		return nil, err
+	}
+	return send(ctx, base, ssl, req)
+}
+
 // send fires the check's requests, at most c at a time, each on a
 // connection of its own; the first transport error ends it.
-func send(ctx context.Context, base string, req *request) ([]response, error) {
+func send(ctx context.Context, base string, ssl bool, req *request) ([]response, error) {
 	transport := &http.Transport{DisableKeepAlives: true, DisableCompression: true, MaxConnsPerHost: req.c}
-	if req.sni != "" {
+	if req.sni != "" || ssl {
 		// the lesson's certificates are its own (self-signed or the lab's
 		// CA): a check looks at which one came, not at who signed it
-		base = "https://" + strings.TrimPrefix(base, "http://")
+		base = "https://" + strings.TrimPrefix(strings.TrimPrefix(base, "https://"), "http://")
 		name := req.sni
 		if name == "-" {
 			name = ""
