@@ -45,7 +45,8 @@ func AddressName(declared string) string {
 }
 
 // MatchAddress finds the address a learner or a check names among the
-// declared ones: "443" is the first address on port 443 (of any IP),
+// declared ones: "443" is 0.0.0.0:443 when declared, else the first
+// address on port 443,
 // "127.0.0.1:8080" or "[::]:80" that exact address; "" is the first.
 func MatchAddress(declared []string, name string) (int, error) {
 	if len(declared) == 0 {
@@ -56,9 +57,12 @@ func MatchAddress(declared []string, name string) (int, error) {
 		return 0, nil
 	}
 	if p, err := strconv.Atoi(name); err == nil {
-		for i, d := range declared {
-			if ap, err := netip.ParseAddrPort(d); err == nil && int(ap.Port()) == p {
-				return i, nil
+		// the IPv4 wildcard first: AddressName names it by its port
+		for _, want := range []bool{true, false} {
+			for i, d := range declared {
+				if ap, err := netip.ParseAddrPort(d); err == nil && int(ap.Port()) == p && (!want || ap.Addr() == netip.IPv4Unspecified()) {
+					return i, nil
+				}
 			}
 		}
 	} else {

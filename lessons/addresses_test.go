@@ -180,14 +180,14 @@ h
 
 // TestMatchAddress: how a learner or a check names an address.
 func TestMatchAddress(t *testing.T) {
-	declared := []string{"0.0.0.0:80", "[::]:80", "127.0.0.1:8080", "0.0.0.0:443"}
+	declared := []string{"127.0.0.1:80", "0.0.0.0:80", "[::]:80", "127.0.0.1:8080", "0.0.0.0:443"}
 	for _, tt := range []struct {
 		name string
 		want int
 		err  bool
 	}{
-		{"", 0, false}, {"80", 0, false}, {"[::]:80", 1, false}, {"8080", 2, false},
-		{"127.0.0.1:8080", 2, false}, {"443", 3, false}, {"0.0.0.0:443", 3, false},
+		{"", 0, false}, {"80", 1, false}, {"127.0.0.1:80", 0, false}, {"[::]:80", 2, false}, {"8080", 3, false},
+		{"127.0.0.1:8080", 3, false}, {"443", 4, false}, {"0.0.0.0:443", 4, false}, {"localhost:80", 0, true},
 		{"127.0.0.2:8080", 0, true}, {"81", 0, true}, {"x", 0, true},
 	} {
 		got, err := MatchAddress(declared, tt.name)

@@ -98,6 +98,9 @@ type applyResult struct {
 	OK       bool        `json:"ok"`
 	Warnings []string    `json:"warnings"`
 	Error    *applyError `json:"error,omitempty"`
+	// Addresses are the listen addresses served now (after a refused
+	// workspace, the old one's).
+	Addresses []addressJSON `json:"addresses,omitempty"`
 }
 
 type applyError struct {
@@ -160,10 +163,11 @@ func (s *Server) reload(ctx context.Context, sess *session, ws store.Workspace) 
 			res.Warnings = wr
 		}
 	}
+	res.Addresses = addressList(sess.running())
 	sess.mu.Lock()
 	sess.lastLoad = res
 	sess.mu.Unlock()
-	sess.broadcast(wsMessage{T: "applied", OK: &res.OK, Warnings: res.Warnings, Error: res.Error})
+	sess.broadcast(wsMessage{T: "applied", OK: &res.OK, Warnings: res.Warnings, Error: res.Error, Addresses: res.Addresses})
 	return res, nil
 }
 

@@ -82,6 +82,11 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, status, msg)
 		return
 	}
+	addr, err := pickAddress(in, q.Listen)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	// the instance's own count, after the lab's caps: nginx.conf may ask
@@ -89,10 +94,10 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	workers := max(in.Workers(), 1)
 	rec, recErr := in.Record(ctx)
 	var bt *burstTLS
-	if q.useTLS(in.SSL()) {
+	if q.useTLS(addr.SSL) {
 		bt = newBurstTLS()
 	}
-	res := runBurst(ctx, in.Port(), in.CPUTime, q, workers, bt)
+	res := runBurst(ctx, addr.Port, in.CPUTime, q, workers, bt)
 	if recErr == nil {
 		win, err := rec.Stop(ctx)
 		if err != nil {

@@ -17,13 +17,27 @@ import (
 	"github.com/restylab/restylab/web/views"
 )
 
-// lessonTarget is a lessons.Target served by the session's sandboxed
-// instance: the checks' requests go to its port, their trace and error_log
-// lines come from a recording of the instance (sandbox.Instance.Record).
+// lessonTarget is a lessons.AddressTarget served by the session's
+// sandboxed instance: the checks' requests go to the port of its first
+// listen address (or of the one a check's --- listen names), their trace
+// and error_log lines come from a recording of the instance
+// (sandbox.Instance.Record).
 type lessonTarget struct{ in *sandbox.Instance }
 
 func (t lessonTarget) BaseURL() string { return "http://127.0.0.1:" + strconv.Itoa(t.in.Port()) }
 func (t lessonTarget) Workers() int    { return max(t.in.Workers(), 1) }
+
+func (t lessonTarget) Addresses() []lessons.Address {
+	var out []lessons.Address
+	for _, a := range t.in.Addresses() {
+		scheme := "http://"
+		if a.SSL {
+			scheme = "https://"
+		}
+		out = append(out, lessons.Address{Declared: a.Declared, URL: scheme + "127.0.0.1:" + strconv.Itoa(a.Port), SSL: a.SSL})
+	}
+	return out
+}
 
 func (t lessonTarget) Record(ctx context.Context) (lessons.Recording, error) {
 	rec, err := t.in.Record(ctx)

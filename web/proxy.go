@@ -13,11 +13,14 @@ import (
 )
 
 // proxy forwards /s/{session}/{path...} to the session's instance, so that
-// curl or a browser tab can talk to it. The session id in the path is the
-// capability; hop-by-hop headers are stripped (httputil.ReverseProxy does)
-// and request bodies are capped.
+// curl or a browser tab can talk to it: to the first listen address of
+// nginx.conf, or with /s/{session}@{name}/ to the one name gives ("443",
+// "127.0.0.1:8080": lessons.MatchAddress), over TLS when it is an ssl one.
+// The session id in the path is the capability; hop-by-hop headers are
+// stripped (httputil.ReverseProxy does) and request bodies are capped.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("session")
+	scope := r.PathValue("session") // what the instance's cookies are scoped to
+	id, listen, _ := strings.Cut(scope, "@")
 	if !validID(id) {
 		http.Error(w, "no such session", http.StatusNotFound)
 		return
@@ -42,11 +45,20 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request body too large for the lab's proxy", http.StatusRequestEntityTooLarge)
 		return
 	}
+	if err := checkListenName(listen); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	addr, err := pickAddress(in, listen)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxProxyBody)
-	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(in.Port())}
-	rp := instanceProxy(target, id, "/"+r.PathValue("path"))
-	if in.SSL() {
-		// an ssl instance: TLS with the name the request is for as SNI
+	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(addr.Port)}
+	rp := instanceProxy(target, scope, "/"+r.PathValue("path"))
+	if addr.SSL {
+		// an ssl address: TLS with the name the request is for as SNI
 		// (curl -H 'Host: a.test' .../s/ID/ asks for a.test's certificate)
 		target.Scheme = "https"
 		tr := &http.Transport{TLSClientConfig: clientTLS(proxySNI(r.Host), nil), DisableKeepAlives: true}
@@ -61,11 +73,11 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Error(w, msg, http.StatusBadGateway)
 	}
-	rp.ServeHTTP(informationalScrubber{ResponseWriter: w, id: id, reqPath: "/" + r.PathValue("path")}, r)
+	rp.ServeHTTP(informationalScrubber{ResponseWriter: w, id: scope, reqPath: "/" + r.PathValue("path")}, r)
 }
 
 // instanceProxy is the reverse proxy of a request for path (the part after
-// /s/{id}) to session id's instance at target. Requests lose the lab's
+// /s/{id}, where id may be "ID@443") to session id's instance at target. Requests lose the lab's
 // cookies and session header on the way (scrubRequest); responses lose
 // what would act on the lab's origin (scrubResponse) and run in a CSP
 // sandbox: what a learner's instance serves comes from the lab's origin,

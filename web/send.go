@@ -34,6 +34,10 @@ type sendRequest struct {
 	// Resume keeps TLS sessions of the lab's session (tickets) and offers
 	// them again: the next handshake resumes when the server allows it.
 	Resume bool `json:"resume,omitempty"`
+	// Listen names the listen address of nginx.conf the request goes to
+	// ("80", "443", "127.0.0.1:8080"; the first when empty): its ssl flag
+	// picks the scheme unless Scheme forces one.
+	Listen string `json:"listen,omitempty"`
 }
 
 // check validates the request line and headers the learner typed: they
@@ -70,6 +74,9 @@ func (q *sendRequest) check() error {
 	}
 	if q.Scheme != "" && q.Scheme != "http" && q.Scheme != "https" {
 		return fmt.Errorf("bad scheme %q: want http or https", q.Scheme)
+	}
+	if err := checkListenName(q.Listen); err != nil {
+		return err
 	}
 	return checkSNI(q.SNI)
 }
@@ -138,8 +145,8 @@ func (q *sendRequest) hasHeader(name string) bool {
 	return false
 }
 
-// useTLS tells whether the request goes over TLS to an instance whose
-// address is ssl or not.
+// useTLS tells whether the request goes over TLS to an address that is
+// ssl or not.
 func (q *sendRequest) useTLS(ssl bool) bool {
 	switch q.Scheme {
 	case "http":
@@ -216,12 +223,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, status, msg)
 		return
 	}
+	addr, err := pickAddress(in, q.Listen)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	raw := q.raw()
-	res := sendResult{RawRequest: string(raw), Curl: q.curl(baseURL(r) + "/s/" + sess.id)}
+	res := sendResult{RawRequest: string(raw), Curl: q.curl(baseURL(r) + "/s/" + sess.id + proxySelector(in, addr))}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	var tcfg *tls.Config
-	if q.useTLS(in.SSL()) {
+	if q.useTLS(addr.SSL) {
 		var cache tls.ClientSessionCache
 		if q.Resume {
 			cache = sess.tlsSessions()
@@ -229,7 +241,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		tcfg = clientTLS(q.SNI, cache)
 	}
 	start := time.Now()
-	resp, err := roundTrip(ctx, in.Port(), tcfg, raw, DefaultMaxShownBody)
+	resp, err := roundTrip(ctx, addr.Port, tcfg, raw, DefaultMaxShownBody)
 	res.MS = float64(time.Since(start).Microseconds()) / 1000
 	if resp.tls != nil {
 		res.TLS = tlsInfoOf(*resp.tls, q.SNI, s.cfg.CA)

@@ -194,8 +194,13 @@ func (s *Server) setState(sess *session, state, reason string) {
 	if state == "exited" {
 		sess.reason = reason
 	}
+	in := sess.in
 	sess.mu.Unlock()
-	sess.broadcast(wsMessage{T: "state", State: state, Reason: reason})
+	m := wsMessage{T: "state", State: state, Reason: reason}
+	if state == "running" {
+		m.Addresses = addressList(in)
+	}
+	sess.broadcast(m)
 }
 
 // logID is a session id cut for logs: enough to follow one session, not

@@ -31,6 +31,9 @@ type wsMessage struct {
 	OK       *bool              `json:"ok,omitempty"`
 	Warnings []string           `json:"warnings,omitempty"`
 	Error    *applyError        `json:"error,omitempty"`
+	// Addresses: the listen addresses of the running instance ("hello",
+	// "applied", "state" running).
+	Addresses []addressJSON `json:"addresses,omitempty"`
 	*proto.Health
 }
 
@@ -122,6 +125,9 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Unlock()
 	if in != nil {
 		hello.Workers = in.Workers() // after the lab's caps, as the instance reported it
+		if in.Exited() == "" {
+			hello.Addresses = addressList(in)
+		}
 	}
 	if first && in != nil {
 		s.setTrace(sess, true)
