@@ -3,10 +3,12 @@
 import type { Workspace } from "./boot";
 
 export interface LoadError { message: string; file?: string; line?: number }
-export interface ApplyResult { ok: boolean; warnings?: string[] | null; error?: LoadError | null }
-/** TLS options of a request: the ClientHello's SNI name, resuming the session's TLS sessions, forcing a scheme ("" = https when the instance listens with ssl). */
+/** ListenAddress: one listen address of the instance (name: "80", "127.0.0.1:8080"; what a request's listen and /s/ID@name/ take). */
+export interface ListenAddress { name: string; declared: string; ssl?: boolean }
+export interface ApplyResult { ok: boolean; warnings?: string[] | null; error?: LoadError | null; addresses?: ListenAddress[] | null }
+/** TLS options of a request: the ClientHello's SNI name, resuming the session's TLS sessions, forcing a scheme ("" = https when the chosen address listens with ssl). */
 export interface TlsOptions { sni?: string; resume?: boolean; scheme?: "" | "http" | "https" }
-export interface SendRequest extends TlsOptions { method: string; path: string; headers: [string, string][]; body: string }
+export interface SendRequest extends TlsOptions { method: string; path: string; headers: [string, string][]; body: string; listen?: string }
 /** CertInfo: the certificate an HTTPS instance picked (docs/web.md). */
 export interface CertInfo { subject: string; issuer: string; dns_names?: string[]; not_after: string; key: string; serial: string }
 /** TlsInfo: an HTTPS request's handshake, checked against the lab's CA afterwards. */
@@ -18,7 +20,7 @@ export interface SendResult {
   status: number; headers: [string, string][] | null; body: string; raw_request: string;
   raw_response: string; ms: number; curl: string; error?: string; tls?: TlsInfo;
 }
-export interface BurstRequest extends TlsOptions { method: string; path: string; n: number; c: number }
+export interface BurstRequest extends TlsOptions { method: string; path: string; n: number; c: number; listen?: string }
 /** BurstTls: a burst's handshakes over HTTPS. */
 export interface BurstTls { handshakes: number; resumed: number; versions: Record<string, number>; ciphers: Record<string, number>; certs: Record<string, number> }
 export interface BurstResult {

@@ -2,7 +2,7 @@
 // burst panels, timeline and the other visualizations) inside #app, wired to the API and WebSocket.
 
 import "./styles/app.css";
-import { api, setSession, type ApplyResult, type BurstResult } from "./api";
+import { api, setSession, type ApplyResult, type BurstResult, type ListenAddress } from "./api";
 import { readBoot, type Workspace } from "./boot";
 import { CodeEditor, CONF } from "./editor/editor";
 import { parseLocated, scanPhases } from "./editor/scan";
@@ -108,6 +108,7 @@ function start(): void {
   const applyBtn = h("button", { type: "button", id: "apply", class: "primary", title: t("apply.title"), onclick: () => void apply() }, t("apply"));
   if (boot.readOnly) applyBtn.disabled = true;
   function showApplied(r: ApplyResult, jumpToError: boolean): void {
+    if (r.addresses) showAddresses(r.addresses);
     const problems = new Map<string, { line: number; message: string; severity: "error" | "warning" }[]>();
     const add = (file: string, line: number, message: string, severity: "error" | "warning") => {
       const f = editor.resolve(file);
@@ -222,6 +223,11 @@ function start(): void {
 
   // ---- request / burst / share
   // the request just sent fills the axis once its events arrived
+  /** showAddresses lists the instance's listen addresses in the request and burst panels. */
+  function showAddresses(addrs: ListenAddress[]): void {
+    request.setAddresses(addrs);
+    burst.setAddresses(addrs);
+  }
   const request = new RequestPanel(() => undefined, () => window.setTimeout(() => timeline.fitRequest(), 400));
   const burst = new BurstPanel({
     tls: () => request.tlsOptions(),
@@ -363,6 +369,7 @@ function start(): void {
       switch (m.t) {
         case "hello":
           setState(m.paused ? "paused" : String(m.state || "unknown"), m.reason);
+          if (m.addresses) showAddresses(m.addresses);
           break;
         case "trace":
           if (m.dropped) {
@@ -384,9 +391,10 @@ function start(): void {
           break;
         case "state":
           setState(String(m.state), m.reason, m.pending);
+          if (m.addresses) showAddresses(m.addresses);
           break;
         case "applied":
-          showApplied({ ok: m.ok, warnings: m.warnings, error: m.error }, false);
+          showApplied({ ok: m.ok, warnings: m.warnings, error: m.error, addresses: m.addresses }, false);
           break;
       }
     },

@@ -1,17 +1,18 @@
 // The WebSocket client of /api/ws: typed messages, reconnect with backoff, pause/step/resume.
 
+import type { ListenAddress } from "./api";
 import type { TraceEvent } from "./trace/types";
 
 export type InstanceState = "starting" | "running" | "paused" | "exited";
 
 export type ServerMsg =
-  | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string }
+  | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string; addresses?: ListenAddress[] | null }
   | { t: "trace"; events: TraceEvent[] | null; dropped?: number }
   | { t: "log"; level: string | number; line: string }
   | { t: "access"; lines: { file: string; line: string }[] | null; dropped?: number }
   | { t: "health"; rss: number; cpu_time: number; fds: number; conns: number }
-  | { t: "state"; state: InstanceState | string; reason?: string; pending?: string[] | null }
-  | { t: "applied"; ok: boolean; warnings?: string[] | null; error?: { message: string; file?: string; line?: number } | null };
+  | { t: "state"; state: InstanceState | string; reason?: string; pending?: string[] | null; addresses?: ListenAddress[] | null }
+  | { t: "applied"; ok: boolean; warnings?: string[] | null; error?: { message: string; file?: string; line?: number } | null; addresses?: ListenAddress[] | null };
 
 export interface WsHandlers {
   onMessage(m: ServerMsg): void;

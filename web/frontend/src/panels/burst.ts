@@ -1,9 +1,10 @@
 // The burst panel: n requests at concurrency c, then a summary sentence, a latency histogram and a status/body table.
 
-import { api, type BurstResult, type BurstTls, type TlsOptions } from "../api";
+import { api, type BurstResult, type BurstTls, type ListenAddress, type TlsOptions } from "../api";
 import { h, svg } from "../dom";
 import { burstSentence, fmtMs, histogram } from "../format";
 import { t } from "../i18n";
+import { ListenSelect } from "./listen";
 
 export interface BurstHooks {
   beforeBurst(): Promise<void> | void;
@@ -20,6 +21,7 @@ export class BurstPanel {
   private path: HTMLInputElement;
   private go: HTMLButtonElement;
   private out: HTMLElement;
+  private listen = new ListenSelect("burst-listen");
 
   constructor(private hooks: BurstHooks) {
     this.n = h("input", { id: "burst-n", type: "number", min: 1, max: 1000, value: 100, required: true });
@@ -32,8 +34,14 @@ export class BurstPanel {
         h("label", null, t("burst.n"), " ", this.n),
         h("label", null, t("burst.c"), " ", this.c),
         h("label", null, t("burst.path"), " ", this.path),
+        this.listen.label,
         this.go),
       this.out);
+  }
+
+  /** setAddresses lists the instance's listen addresses in the address select. */
+  setAddresses(addrs: ListenAddress[] | null | undefined): void {
+    this.listen.set(addrs);
   }
 
   /** setPreset fills n, c and the path (an example's preset). */
@@ -63,7 +71,7 @@ export class BurstPanel {
     try {
       await this.hooks.beforeBurst();
       this.hooks.started();
-      result = await api.burst({ method: "GET", path, n, c, ...(this.hooks.tls?.() ?? {}) });
+      result = await api.burst({ method: "GET", path, n, c, listen: this.listen.value(), ...(this.hooks.tls?.() ?? {}) });
       this.show(result);
     } catch (e) {
       this.out.replaceChildren(h("p", { class: "err", id: "burst-error" }, e instanceof Error ? e.message : String(e)));

@@ -1,9 +1,10 @@
 // The request builder: method, path, headers, body; Send shows status, headers, body, raw bytes, time and curl.
 
-import { api, type SendResult, type TlsInfo, type TlsOptions } from "../api";
+import { api, type ListenAddress, type SendResult, type TlsInfo, type TlsOptions } from "../api";
 import { copyText, h } from "../dom";
 import { fmtMs } from "../format";
 import { t } from "../i18n";
+import { ListenSelect } from "./listen";
 
 export class RequestPanel {
   readonly root: HTMLElement;
@@ -16,6 +17,7 @@ export class RequestPanel {
   private sni: HTMLInputElement;
   private resume: HTMLInputElement;
   private scheme: HTMLSelectElement;
+  private listen = new ListenSelect("req-listen");
 
   /** setPath puts path in the request line (an example's preset). */
   setPath(path: string): void {
@@ -62,6 +64,7 @@ export class RequestPanel {
         h("label", { for: "req-method", class: "sr-only" }, t("req.method")), this.method,
         h("label", { for: "req-path", class: "sr-only" }, t("req.path")), this.path, this.sendBtn),
       h("div", { class: "row wrap tls-row" },
+        this.listen.label,
         h("label", null, t("req.scheme"), " ", this.scheme),
         h("label", null, t("req.sni"), " ", this.sni),
         h("label", { title: t("req.resume.title") }, this.resume, " ", t("req.resume"))),
@@ -82,12 +85,17 @@ export class RequestPanel {
     return { sni: this.sni.value.trim(), resume: this.resume.checked, scheme: this.scheme.value as TlsOptions["scheme"] };
   }
 
+  /** setAddresses lists the instance's listen addresses in the address select. */
+  setAddresses(addrs: ListenAddress[] | null | undefined): void {
+    this.listen.set(addrs);
+  }
+
   /** setSNI puts name in the SNI field (a lesson's experiment). */
   setSNI(name: string): void {
     this.sni.value = name;
   }
 
-  private collect(): { method: string; path: string; headers: [string, string][]; body: string } & TlsOptions {
+  private collect(): { method: string; path: string; headers: [string, string][]; body: string; listen: string } & TlsOptions {
     const headers: [string, string][] = [];
     for (const row of this.headers.querySelectorAll(".header-row")) {
       const k = (row.querySelector(".hname") as HTMLInputElement).value.trim();
@@ -96,7 +104,7 @@ export class RequestPanel {
     }
     let path = this.path.value.trim() || "/";
     if (!path.startsWith("/")) path = "/" + path;
-    return { method: this.method.value, path, headers, body: this.body.value, ...this.tlsOptions() };
+    return { method: this.method.value, path, headers, body: this.body.value, listen: this.listen.value(), ...this.tlsOptions() };
   }
 
   async send(): Promise<void> {
