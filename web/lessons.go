@@ -326,7 +326,7 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 		v.Hints = append(v.Hints, h.In(lang))
 	}
 	for _, ex := range l.Experiments {
-		e := views.LessonExperiment{Label: ex.Name.In(lang), Method: ex.Method, Path: ex.Path, Body: ex.Body, N: ex.N, C: ex.C, SNI: ex.SNI}
+		e := views.LessonExperiment{Label: ex.Name.In(lang), Method: ex.Method, Path: ex.Path, Body: ex.Body, N: ex.N, C: ex.C, SNI: ex.SNI, Listen: ex.Listen}
 		var hdr strings.Builder
 		for _, k := range slices.Sorted(maps.Keys(ex.Headers)) {
 			for _, val := range ex.Headers[k] {

@@ -28,6 +28,9 @@ type LessonExperiment struct {
 	// SNI is the TLS name the experiment sends ("-": TLS without SNI; ""
 	// when the experiment does not say).
 	SNI string
+	// Listen is the listen address the experiment sends to ("443"; ""
+	// when the experiment does not say: the panels' choice stays).
+	Listen string
 }
 
 // LessonView is the data of a lesson page.

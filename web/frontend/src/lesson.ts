@@ -18,6 +18,8 @@ export interface LessonHooks {
   fireBurst(path: string, n: number, c: number): void;
   /** setSNI sets the SNI name the next requests use ("" for plain HTTP's default; "-": none). */
   setSNI(name: string): void;
+  /** setListen picks the listen address the next requests and bursts go to ("443"), when nginx.conf declares it. */
+  setListen(name: string): void;
 }
 
 /** parseHeaders reads an experiment's "Name: value" lines. */
@@ -47,6 +49,7 @@ export function wireLesson(id: string, hooks: LessonHooks): void {
       const d = btn.dataset;
       const n = Number(d.n) || 1, c = Number(d.c) || 1;
       if (d.sni !== undefined) hooks.setSNI(d.sni === "-" ? "" : d.sni);
+      if (d.listen !== undefined) hooks.setListen(d.listen);
       if (n > 1) hooks.fireBurst(d.path || "/", n, c);
       else hooks.sendRequest(d.method || "GET", d.path || "/", parseHeaders(d.headers || ""), d.body || "");
     });

@@ -270,6 +270,10 @@ function start(): void {
         void burst.fire();
       },
       setSNI: (name) => request.setSNI(name),
+      setListen: (name) => {
+        request.setListen(name);
+        burst.setListen(name);
+      },
     });
   }
 

@@ -44,6 +44,11 @@ export class BurstPanel {
     this.listen.set(addrs);
   }
 
+  /** setListen picks the listen address named name (a lesson's experiment). */
+  setListen(name: string): void {
+    this.listen.pick(name);
+  }
+
   /** setPreset fills n, c and the path (an example's preset). */
   setPreset(path: string, n: number, c: number): void {
     this.path.value = path;

@@ -25,6 +25,13 @@ export class ListenSelect {
     this.el.disabled = list.length < 2;
   }
 
+  /** pick chooses the address named name (as an experiment names it: "443") when it is listed; it says whether it was. */
+  pick(name: string): boolean {
+    const o = [...this.el.options].find((o) => o.value === name) ?? [...this.el.options].find((o) => o.title.endsWith(":" + name));
+    if (o) this.el.value = o.value;
+    return !!o;
+  }
+
   /** value is the chosen address's name ("" for the first or when none is listed). */
   value(): string {
     return this.el.selectedIndex > 0 ? this.el.value : "";

@@ -90,6 +90,11 @@ export class RequestPanel {
     this.listen.set(addrs);
   }
 
+  /** setListen picks the listen address named name (a lesson's experiment). */
+  setListen(name: string): void {
+    this.listen.pick(name);
+  }
+
   /** setSNI puts name in the SNI field (a lesson's experiment). */
   setSNI(name: string): void {
     this.sni.value = name;
