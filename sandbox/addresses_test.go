@@ -340,3 +340,51 @@ func TestAddressesCannotReachOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadRemovingAnAddressFinishesItsRequests: a request in flight on
+// an address a reload removes is finished by the old engine, as nginx's
+// old workers do, while the kept address serves the new configuration.
+func TestReloadRemovingAnAddressFinishesItsRequests(t *testing.T) {
+	m := newManager(t, Config{})
+	two := "events {}\nhttp {\n server {\n  listen 80;\n  location / { content_by_lua_block { ngx.say(\"v1\") } }\n }\n" +
+		" server {\n  listen 8080;\n  location / { content_by_lua_block { ngx.sleep(1) ngx.say(\"slow done\") } }\n }\n}\n"
+	in, err := m.Start(context.Background(), "s", Workspace{Conf: two})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := wantAddresses(t, in, "0.0.0.0:80", "0.0.0.0:8080")
+	type answer struct {
+		code int
+		body string
+	}
+	slow := make(chan answer, 1)
+	go func() {
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", addrs[1].Port))
+		if err != nil {
+			slow <- answer{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		slow <- answer{resp.StatusCode, string(b)}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for in.Health().Conns == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // the slow request is in
+	}
+	one := "events {}\nhttp {\n server {\n  listen 80;\n  location / { content_by_lua_block { ngx.say(\"v2\") } }\n }\n}\n"
+	if err := in.Reload(context.Background(), Workspace{Conf: one}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := getAt(t, wantAddresses(t, in, "0.0.0.0:80")[0], "/"); code != 200 || body != "v2\n" {
+		t.Fatalf("the kept address after the reload: %d %q", code, body)
+	}
+	select {
+	case a := <-slow:
+		if a.code != 200 || a.body != "slow done\n" {
+			t.Fatalf("the request in flight on the removed address: %d %q", a.code, a.body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request in flight on the removed address never finished")
+	}
+}
