@@ -34,7 +34,7 @@ func TestGolden(t *testing.T) {
 	}
 	lesson := LessonView{LessonItem: course[1], Text: "<p>text <code>x</code></p>", Task: "<p>task</p>",
 		Hints:       []template.HTML{"<p>hint 1</p>", "<p>hint 2</p>"},
-		Experiments: []LessonExperiment{{Label: "Echo", Method: "POST", Path: "/echo?a=1&b=<2>", Headers: "Content-Type: text/plain\n", Body: "hi", N: 1, C: 1}, {Label: "Burst", Method: "GET", Path: "/wait", N: 100, C: 100}},
+		Experiments: []LessonExperiment{{Label: "Echo", Method: "POST", Path: "/echo?a=1&b=<2>", Headers: "Content-Type: text/plain\n", Body: "hi", N: 1, C: 1, SNI: "a.test", Listen: "443"}, {Label: "Burst", Method: "GET", Path: "/wait", N: 100, C: 100}},
 		Prev:        &course[0]}
 	lessonBoot := boot
 	lessonBoot.Lesson = &BootLesson{ID: "nonblocking"}
