@@ -16,7 +16,7 @@ import (
 type listener struct {
 	fd   int
 	addr string // as configured, e.g. "127.0.0.1:8080": the key for server lookup
-	port string
+	port string // the declared port (declaredPort)
 	// exclusive: the socket is shared by all workers and registered with
 	// EPOLLEXCLUSIVE, so one connection wakes one worker (what nginx 1.22
 	// does on Linux with accept_mutex off, its default). Otherwise it is this
@@ -75,7 +75,7 @@ func openListeners(h *conf.HTTP, workers int, inherit map[string]int) (*listener
 					set.closeAll()
 					return nil, err
 				}
-				set.own[i] = append(set.own[i], &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr), ssl: l.SSL})
+				set.own[i] = append(set.own[i], &listener{fd: fd, addr: l.Addr, port: declaredPort(l), ssl: l.SSL})
 			}
 			continue
 		}
@@ -93,12 +93,22 @@ func openListeners(h *conf.HTTP, workers int, inherit map[string]int) (*listener
 			set.closeAll()
 			return nil, err
 		}
-		set.shared = append(set.shared, &listener{fd: fd, addr: l.Addr, port: portOf(l.Addr), exclusive: true, ssl: l.SSL})
+		set.shared = append(set.shared, &listener{fd: fd, addr: l.Addr, port: declaredPort(l), exclusive: true, ssl: l.SSL})
 	}
 	if len(set.shared) == 0 && len(set.own[0]) == 0 {
 		return nil, fmt.Errorf("no listen address in any server block")
 	}
 	return set, nil
+}
+
+// declaredPort is the port a listen's server reports ($server_port,
+// ngx.ssl.server_port, absolute redirects): the one nginx.conf declared,
+// also where the lab serves the address on another port (a sandbox).
+func declaredPort(l conf.Listen) string {
+	if l.Declared != "" {
+		return portOf(l.Declared)
+	}
+	return portOf(l.Addr)
 }
 
 func portOf(addr string) string {
