@@ -87,10 +87,16 @@ var (
 	metaKeys     = map[string]bool{"status": true, "title_en": true, "title_zh": true, "summary_en": true, "summary_zh": true, "oracle": true}
 )
 
+// commonDir is the optional folder of files every workspace of the lesson
+// has (certificates, data modules): starter, solution and solution2 get
+// them unless they hold a file of the same path themselves.
+const commonDir = "common"
+
 func init() {
 	for _, e := range readyEntries {
 		knownEntries[e] = true
 	}
+	knownEntries[commonDir] = true
 }
 
 func loadLesson(fsys fs.FS, dir, id string, order int) (*Lesson, error) {
@@ -104,7 +110,7 @@ func loadLesson(fsys fs.FS, dir, id string, order int) (*Lesson, error) {
 	}
 	for _, e := range entries {
 		if !knownEntries[e.Name()] {
-			return nil, errAt(path.Join(dir, e.Name()), 0, "unknown entry of a lesson folder (want %s)", strings.Join(readyEntries, ", "))
+			return nil, errAt(path.Join(dir, e.Name()), 0, "unknown entry of a lesson folder (want %s, and optionally %s)", strings.Join(readyEntries, ", "), commonDir)
 		}
 	}
 	if l.Status == Coming {
@@ -143,6 +149,17 @@ func loadLesson(fsys fs.FS, dir, id string, order int) (*Lesson, error) {
 	}{{"starter", &l.Starter}, {"solution", &l.Solution}, {"solution2", &l.Solution2}} {
 		if *w.ws, err = readWorkspace(fsys, path.Join(dir, w.name)); err != nil {
 			return nil, err
+		}
+	}
+	common, err := readFiles(fsys, path.Join(dir, commonDir))
+	if err != nil {
+		return nil, err
+	}
+	for _, ws := range []*Workspace{&l.Starter, &l.Solution, &l.Solution2} {
+		for p, text := range common {
+			if _, own := ws.Files[p]; !own && p != "nginx.conf" {
+				ws.Files[p] = text
+			}
 		}
 	}
 	p := path.Join(dir, "experiments.txt")
@@ -292,22 +309,31 @@ func readWorkspace(fsys fs.FS, dir string) (Workspace, error) {
 		return ws, err
 	}
 	ws.Conf = conf
-	err = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+	ws.Files, err = readFiles(fsys, dir)
+	delete(ws.Files, "nginx.conf")
+	return ws, err
+}
+
+// readFiles reads every file below dir by its path relative to dir; a
+// missing dir has none.
+func readFiles(fsys fs.FS, dir string) (map[string]string, error) {
+	files := map[string]string{}
+	if _, err := fs.Stat(fsys, dir); errors.Is(err, fs.ErrNotExist) {
+		return files, nil
+	}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel := strings.TrimPrefix(p, dir+"/")
-		if rel == "nginx.conf" {
-			return nil
-		}
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		ws.Files[rel] = string(b)
+		files[rel] = string(b)
 		return nil
 	})
-	return ws, err
+	return files, err
 }
 
 // eachBlock parses a required block file and calls f for every block.

@@ -344,3 +344,29 @@ func TestResponseAssertions(t *testing.T) {
 		t.Errorf("error_log: %v", m)
 	}
 }
+
+// TestLoadCommonFiles: a lesson's common/ files are in each of its
+// workspaces, and a workspace's own file of the same path wins.
+func TestLoadCommonFiles(t *testing.T) {
+	fsys := minimal()
+	fsys["c/01-demo/common/lua/data.lua"] = &fstest.MapFile{Data: []byte("return 'common'\n")}
+	fsys["c/01-demo/common/certs/a.crt"] = &fstest.MapFile{Data: []byte("CERT\n")}
+	fsys["c/01-demo/solution2/lua/data.lua"] = &fstest.MapFile{Data: []byte("return 'own'\n")}
+	ls, err := Load(fsys, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	for name, ws := range map[string]Workspace{"starter": l.Starter, "solution": l.Solution, "solution2": l.Solution2} {
+		if ws.Files["certs/a.crt"] != "CERT\n" {
+			t.Errorf("%s lacks the common certs/a.crt: %v", name, ws.Files)
+		}
+		want := "return 'common'\n"
+		if name == "solution2" {
+			want = "return 'own'\n"
+		}
+		if ws.Files["lua/data.lua"] != want {
+			t.Errorf("%s: lua/data.lua = %q, want %q", name, ws.Files["lua/data.lua"], want)
+		}
+	}
+}
