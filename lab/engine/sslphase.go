@@ -469,17 +469,21 @@ func sslParsePEMKey(L *lua.LState) int {
 	return 1
 }
 
+// cdataArg is argument i as the object a parse_pem_* call returned
+// (lua-resty-core's cdata), raising its argument error otherwise.
+func cdataArg[T any](L *lua.LState, i int) *T {
+	if ud, ok := L.Get(i).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(*T); ok {
+			return v
+		}
+	}
+	L.ArgError(i, "cdata expected")
+	return nil
+}
+
 func (w *worker) sslSetCert(L *lua.LState) int {
 	call := w.sslCallOnly(L)
-	ud, ok := L.Get(1).(*lua.LUserData)
-	var pc *pemCert
-	if ok {
-		pc, _ = ud.Value.(*pemCert)
-	}
-	if pc == nil {
-		L.ArgError(1, "cdata expected")
-		return 0
-	}
+	pc := cdataArg[pemCert](L, 1)
 	if call == nil {
 		return nilErr(L, "bad request")
 	}
@@ -490,15 +494,7 @@ func (w *worker) sslSetCert(L *lua.LState) int {
 
 func (w *worker) sslSetKey(L *lua.LState) int {
 	call := w.sslCallOnly(L)
-	ud, ok := L.Get(1).(*lua.LUserData)
-	var pk *pemPrivKey
-	if ok {
-		pk, _ = ud.Value.(*pemPrivKey)
-	}
-	if pk == nil {
-		L.ArgError(1, "cdata expected")
-		return 0
-	}
+	pk := cdataArg[pemPrivKey](L, 1)
 	if call == nil {
 		return nilErr(L, "bad request")
 	}
