@@ -69,9 +69,12 @@ type Config struct {
 	// reverse proxy ("/lab"; "" for the root). Handler strips it; the
 	// pages' own links do not carry it yet (docs/operations.md).
 	BasePath string
-	// JoinCode and TeacherPassword are kept for the classroom mode (issue
-	// 15, item 3): parsed and stored, not enforced yet.
-	JoinCode        string
+	// JoinCode, when set, must be entered at /join before a browser gets
+	// a learner session (sessions that exist keep working); wrong codes
+	// are rate-limited per client address (classroom.go).
+	JoinCode string
+	// TeacherPassword, when set, opens the teacher's pages (/teacher,
+	// /api/teacher/...); without it they answer 404 (teacher.go).
 	TeacherPassword string
 }
 
@@ -85,6 +88,7 @@ type Server struct {
 	log   *slog.Logger
 	met   *metrics
 	ready readiness
+	class *classroom // the join code's and teacher's state
 
 	draining atomic.Bool // /readyz answers 503: the lab is shutting down
 
@@ -144,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, mgr: mgr, log: cfg.Logger, sessions: map[string]*session{}, quit: make(chan struct{})}
+	s := &Server{cfg: cfg, store: st, mgr: mgr, log: cfg.Logger, sessions: map[string]*session{}, quit: make(chan struct{}), class: newClassroom()}
 	s.met = newMetrics(s)
 	s.routes()
 	s.wg.Add(1)
@@ -243,18 +247,18 @@ func (s *Server) tidy(now time.Time) {
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.home)
-	m.HandleFunc("GET /play", s.play)
+	m.HandleFunc("GET /play", s.needJoin(s.play))
 	m.HandleFunc("GET /lessons", s.lessonsPage)
-	m.HandleFunc("GET /lessons/{id}", s.lessonPage)
-	m.HandleFunc("POST /lessons/{id}/start", s.startLesson)
+	m.HandleFunc("GET /lessons/{id}", s.needJoin(s.lessonPage))
+	m.HandleFunc("POST /lessons/{id}/start", s.needJoin(s.startLesson))
 	m.HandleFunc("GET /api/lessons", s.apiLessons)
 	m.HandleFunc("POST /api/lessons/{id}/start", s.apiStartLesson)
 	m.HandleFunc("POST /api/lessons/{id}/check", s.apiCheckLesson)
 	m.HandleFunc("GET /about", s.about)
-	m.HandleFunc("POST /example/{name}", s.example)
+	m.HandleFunc("POST /example/{name}", s.needJoin(s.example))
 	m.HandleFunc("GET /share/{id}", s.share)
-	m.HandleFunc("POST /share/{id}/fork", s.fork)
-	m.HandleFunc("GET /embed/{id}", s.embed)
+	m.HandleFunc("POST /share/{id}/fork", s.needJoin(s.fork))
+	m.HandleFunc("GET /embed/{id}", s.needJoin(s.embed))
 	m.HandleFunc("GET /lang/{lang}", s.setLang)
 	m.HandleFunc("GET /static/chroma.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
@@ -277,6 +281,16 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/source", s.source)
 	m.HandleFunc("GET /api/ws", s.websocket)
 	m.HandleFunc("/s/{session}/{path...}", s.proxy)
+	// The classroom mode (classroom.go, teacher.go).
+	m.HandleFunc("GET /join", s.joinPage)
+	m.HandleFunc("POST /join", s.join)
+	m.HandleFunc("GET /teacher", s.teacherPage(s.teacherDashboard))
+	m.HandleFunc("POST /teacher/login", s.teacherLogin)
+	m.HandleFunc("POST /teacher/logout", s.teacherLogout)
+	m.HandleFunc("GET /teacher/sessions/{id}", s.teacherPage(s.teacherWorkspace))
+	m.HandleFunc("GET /api/teacher/class", s.teacherAPI(s.apiClass))
+	m.HandleFunc("POST /api/teacher/sessions/{id}/reset", s.teacherAPI(s.apiResetLearner))
+	m.HandleFunc("POST /api/teacher/push", s.teacherAPI(s.apiPush))
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.Handle("GET /metrics", s.met.handler())
