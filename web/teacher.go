@@ -404,10 +404,13 @@ type pushRequest struct {
 
 // pushResult answers POST /api/teacher/push.
 type pushResult struct {
-	Sessions int      `json:"sessions"` // learners whose workspace it replaced
-	Kept     int      `json:"kept"`     // of them, whose code was kept as a snapshot
-	Applied  int      `json:"applied"`  // running instances that now serve it
-	Errors   []string `json:"errors"`
+	Sessions int `json:"sessions"` // learners whose workspace it replaced
+	Kept     int `json:"kept"`     // of them, whose code was kept as a snapshot
+	// Snapshots are the kept snapshots' links by session id, so that the
+	// teacher can hand a learner back the code the push replaced.
+	Snapshots map[string]string `json:"snapshots"`
+	Applied   int               `json:"applied"` // running instances that now serve it
+	Errors    []string          `json:"errors"`
 }
 
 // apiPush is POST /api/teacher/push: every learner's workspace becomes the
@@ -444,7 +447,7 @@ func (s *Server) apiPush(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	res := pushResult{Errors: []string{}}
+	res := pushResult{Errors: []string{}, Snapshots: map[string]string{}}
 	for _, info := range infos {
 		sess := s.session(info.ID)
 		kept, err := s.keepAndSave(sess, ws)
@@ -455,6 +458,7 @@ func (s *Server) apiPush(w http.ResponseWriter, r *http.Request) {
 		res.Sessions++
 		if kept != "" {
 			res.Kept++
+			res.Snapshots[info.ID] = "/share/" + kept
 		}
 		if sess.running() != nil {
 			if a, err := s.reload(r.Context(), sess, s.workspace(sess.id)); err != nil {

@@ -179,3 +179,106 @@ func TestLearnerCannotReachOthers(t *testing.T) {
 		t.Fatalf("learner on the teacher API: %d %s", status, body)
 	}
 }
+
+// TestTeacherActions: the teacher sees two learners' real instances and
+// progress, reads a workspace without a way to change it, resets an
+// instance and pushes a lesson to everyone, each learner's code kept.
+func TestTeacherActions(t *testing.T) {
+	l := newClassLab(t, "", "chalk&board", false)
+	a, b := l.browser(), l.browser()
+	ba, bb := a.open(), b.open()
+	marked := strings.Replace(sleepConf, `ngx.say("hi")`, `ngx.say("ALPHA-MARK")`, 1)
+	var res applyResult
+	a.json("POST", "/api/apply", workspaceJSON{Conf: marked}, &res)
+	if !res.OK {
+		t.Fatalf("apply: %+v", res)
+	}
+	b.json("POST", "/api/apply", workspaceJSON{Conf: "events {}\nhttp { server { listen 8080; location / { nope; } } }\n"}, &res)
+	if res.OK || res.Error == nil {
+		t.Fatalf("a broken workspace applied: %+v", res)
+	}
+	if _, err := l.srv.store.RecordCheck(bb.Session, "hello", 100); err != nil {
+		t.Fatal(err)
+	}
+
+	teacher := l.browser()
+	teacher.loginTeacher("chalk&board")
+	var class classJSON
+	if status, body := teacher.teacherCall("GET", "/api/teacher/class", nil); status != 200 || json.Unmarshal([]byte(body), &class) != nil {
+		t.Fatalf("class: %d %s", status, body)
+	}
+	rows := map[string]learnerRow{}
+	for _, r := range class.Sessions {
+		rows[r.ID] = r
+	}
+	ra, rb := rows[ba.Session], rows[bb.Session]
+	if len(rows) != 2 || ra.State != "running" || !ra.Instance || ra.CPUms <= 0 || ra.Short != logID(ba.Session) || ra.LastMs == 0 {
+		t.Fatalf("learner a: %+v (of %d)", ra, len(rows))
+	}
+	if !strings.Contains(rb.Error, "nginx.conf:2") || !strings.Contains(rb.Error, "nope") || rb.Passed != 1 {
+		t.Fatalf("learner b: %+v", rb)
+	}
+	lessonRows := map[string]lessonRow{}
+	for _, lr := range class.Lessons {
+		lessonRows[lr.ID] = lr
+	}
+	if h := lessonRows["hello"]; h.Passed != 1 || h.Tried != 1 || h.Title == "" {
+		t.Fatalf("class progress in hello: %+v", h)
+	}
+
+	// The read-only view: the code, no form that could change it.
+	resp, page := teacher.send("GET", "/teacher/sessions/"+ba.Session, nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "ALPHA-MARK") || strings.Contains(page, "<textarea") || strings.Contains(page, `method="post"`) || strings.Contains(page, "app.js") {
+		t.Fatalf("workspace view: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := teacher.send("GET", "/teacher/sessions/"+newID(16), nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("view of an unknown session: %d", resp.StatusCode)
+	}
+
+	// Reset: a new instance, serving the same code.
+	before := l.srv.mgr.Instance(ba.Session)
+	if before == nil {
+		t.Fatal("learner a has no instance")
+	}
+	status, body := teacher.teacherCall("POST", "/api/teacher/sessions/"+ba.Session+"/reset", nil)
+	if status != 200 || !strings.Contains(body, `"state":"running"`) {
+		t.Fatalf("reset: %d %s", status, body)
+	}
+	after := l.srv.mgr.Instance(ba.Session)
+	if after == nil || after.PID() == before.PID() || before.Exited() == "" {
+		t.Fatalf("reset: instance before pid %d (exited %q), after %v", before.PID(), before.Exited(), after)
+	}
+	if status, body := a.do("GET", "/s/"+ba.Session+"/", nil); status != 200 || !strings.Contains(string(body), "ALPHA-MARK") {
+		t.Fatalf("after the reset: %d %s", status, body)
+	}
+	if status, _ := teacher.teacherCall("POST", "/api/teacher/sessions/"+newID(16)+"/reset", nil); status != http.StatusNotFound {
+		t.Fatalf("reset of an unknown session: %d", status)
+	}
+
+	// Push: every workspace becomes the lesson's starter; the old code is kept.
+	if status, _ := teacher.teacherCall("POST", "/api/teacher/push", map[string]string{"lesson": "no-such"}); status != http.StatusNotFound {
+		t.Fatalf("push of an unknown lesson: %d", status)
+	}
+	var pushed pushResult
+	status, body = teacher.teacherCall("POST", "/api/teacher/push", map[string]string{"lesson": "hello"})
+	if status != 200 || json.Unmarshal([]byte(body), &pushed) != nil || pushed.Sessions != 2 || pushed.Kept != 2 || pushed.Applied < 1 {
+		t.Fatalf("push: %d %s", status, body)
+	}
+	for _, id := range []string{ba.Session, bb.Session} {
+		if ws := l.srv.workspace(id); ws.Lesson != "hello" {
+			t.Errorf("%s after the push: lesson %q", logID(id), ws.Lesson)
+		}
+	}
+	if status, body := a.do("GET", pushed.Snapshots[ba.Session], nil); status != 200 || !strings.Contains(string(body), "ALPHA-MARK") {
+		t.Fatalf("a's kept snapshot %q: %d %s", pushed.Snapshots[ba.Session], status, body)
+	}
+	var boot bootData
+	a.json("GET", "/api/workspace", nil, &boot.Workspace)
+	if strings.Contains(boot.Workspace.Conf, "ALPHA-MARK") {
+		t.Fatal("learner a's workspace still holds the old code")
+	}
+	// The instance serves the starter now (which has nothing at /).
+	if status, body := a.do("GET", "/s/"+ba.Session+"/", nil); strings.Contains(string(body), "ALPHA-MARK") {
+		t.Fatalf("a's instance after the push: %d %s", status, body)
+	}
+}
