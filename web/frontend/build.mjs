@@ -1,5 +1,6 @@
 // Builds the playground bundle (src/main.ts -> ../static/dist/app.js + app.css)
-// with esbuild, and prints its size. `node build.mjs --tests` instead bundles
+// and the teacher page's (src/teacher.ts -> teacher.js + teacher.css) with
+// esbuild, and prints their sizes. `node build.mjs --tests` instead bundles
 // test/*.test.ts into .test-build/ for `node --test`.
 import * as esbuild from "esbuild";
 import { readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
@@ -30,9 +31,9 @@ if (process.argv.includes("--tests")) {
   });
 } else {
   mkdirSync(outdir, { recursive: true });
-  for (const f of ["app.js", "app.css", "app.js.map", "app.css.map"]) rmSync(join(outdir, f), { force: true });
+  for (const f of ["app.js", "app.css", "app.js.map", "app.css.map", "teacher.js", "teacher.css"]) rmSync(join(outdir, f), { force: true });
   await esbuild.build({
-    entryPoints: { app: join(here, "src", "main.ts") },
+    entryPoints: { app: join(here, "src", "main.ts"), teacher: join(here, "src", "teacher.ts") },
     outdir,
     bundle: true,
     minify: true,
@@ -44,7 +45,7 @@ if (process.argv.includes("--tests")) {
     logLevel: "warning",
   });
   const kib = (n) => (n / 1024).toFixed(1);
-  for (const f of ["app.js", "app.css"]) {
+  for (const f of ["app.js", "app.css", "teacher.js", "teacher.css"]) {
     const b = readFileSync(join(outdir, f));
     console.log(`${f} ${kib(b.length)} KiB, gzip ${kib(gzipSync(b, { level: 9 }).length)} KiB`);
   }

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/restylab/restylab/lessons"
+)
+
+// TestBrowserTeacherPage: two learners start the first lesson, one passes
+// its checks with the solution, the other checks the starter; the teacher
+// logs in in chromium and the page lists both with their progress, then
+// the class's progress per lesson, in English and in Chinese.
+func TestBrowserTeacherPage(t *testing.T) {
+	l := newClassLab(t, "", "chalk&board", false)
+	hello, ok := lessons.ByID("hello")
+	if !ok {
+		t.Fatal("no lesson hello")
+	}
+	a, b := l.browser(), l.browser()
+	ba, bb := a.open(), b.open()
+	for _, who := range []*lab{a, b} {
+		if status, body := who.do("POST", "/lessons/hello/start", nil); status != http.StatusSeeOther {
+			t.Fatalf("start the lesson: %d %s", status, body)
+		}
+	}
+	var res struct {
+		Score int `json:"score"`
+	}
+	a.json("POST", "/api/lessons/hello/check", workspaceJSON{Conf: hello.Solution.Conf, Files: hello.Solution.Files}, &res)
+	if res.Score != 100 {
+		t.Fatalf("the solution scores %d", res.Score)
+	}
+	b.json("POST", "/api/lessons/hello/check", workspaceJSON{Conf: hello.Starter.Conf, Files: hello.Starter.Files}, &res)
+	if res.Score == 100 {
+		t.Fatal("the starter passes every check")
+	}
+
+	ctx := browser(t)
+	run(t, ctx, "log in as the teacher",
+		chromedp.Navigate(l.ts.URL+"/teacher"),
+		chromedp.WaitVisible(chromedp.CSS(`#teacher-password`)),
+		chromedp.SendKeys(chromedp.CSS(`#teacher-password`), "chalk&board"),
+		chromedp.Submit(chromedp.CSS(`#teacher-password`)),
+		chromedp.WaitVisible(chromedp.CSS(`#teacher`)),
+	)
+	rowA := `document.querySelector('#learners tr[data-session="` + logID(ba.Session) + `"]')`
+	rowB := `document.querySelector('#learners tr[data-session="` + logID(bb.Session) + `"]')`
+	waitJS(t, ctx, "both learners listed", `document.querySelectorAll('#learners tbody tr').length === 2`, 20*time.Second)
+	waitJS(t, ctx, "learner a passed hello", rowA+`.dataset.lesson === 'hello' && `+rowA+`.dataset.done === 'true' && `+rowA+`.dataset.state === 'running'`, 10*time.Second)
+	waitJS(t, ctx, "learner b tried hello", rowB+`.dataset.lesson === 'hello' && `+rowB+`.dataset.done === 'false' && Number(`+rowB+`.dataset.score) < 100`, 10*time.Second)
+	waitJS(t, ctx, "the class's progress in hello", `document.querySelector('#class-progress tr[data-lesson="hello"]').dataset.passed === '1'`, 10*time.Second)
+	// The table refreshes itself: a third learner appears without a reload.
+	l.browser().open()
+	waitJS(t, ctx, "a new learner appears", `document.querySelectorAll('#learners tbody tr').length === 3`, 20*time.Second)
+	screenshot(t, ctx, "teacher-page")
+
+	run(t, ctx, "switch to Chinese", chromedp.Click(chromedp.CSS(`#lang-switch`)), chromedp.WaitVisible(chromedp.CSS(`#learners`)))
+	waitJS(t, ctx, "the table in Chinese", `document.querySelector('#learners th').textContent === '学员' && document.querySelector('#teacher h1').textContent === '教师'`, 10*time.Second)
+}
