@@ -282,3 +282,43 @@ func TestTeacherActions(t *testing.T) {
 		t.Fatalf("a's instance after the push: %d %s", status, body)
 	}
 }
+
+// TestTeacherCookieStaysWithTheLab: the teacher cookie is Secure and
+// "__Host-" behind a TLS proxy, and never reaches a learner's instance
+// through /s/.
+func TestTeacherCookieStaysWithTheLab(t *testing.T) {
+	l := newClassLab(t, "", "chalk&board", true)
+	resp, _ := l.postForm("/teacher/login", url.Values{"password": {"chalk&board"}}, map[string]string{"X-Forwarded-Proto": "https"})
+	set := resp.Header.Get("Set-Cookie")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(set, secureTeacherCookie+"=") || !strings.Contains(set, "Secure") {
+		t.Fatalf("login over HTTPS: %d %q", resp.StatusCode, set)
+	}
+	// Over HTTPS a plain-named cookie is not the teacher's.
+	token := strings.TrimPrefix(strings.SplitN(set, ";", 2)[0], secureTeacherCookie+"=")
+	for _, c := range []struct {
+		name   string
+		status int
+	}{{teacherCookie, http.StatusUnauthorized}, {secureTeacherCookie, http.StatusOK}} {
+		resp, body := l.browser().send("GET", "/api/teacher/class", nil, map[string]string{"X-Forwarded-Proto": "https", "Cookie": c.name + "=" + token})
+		if resp.StatusCode != c.status {
+			t.Errorf("%s over HTTPS: %d, want %d: %s", c.name, resp.StatusCode, c.status, body)
+		}
+	}
+
+	learner := l.browser()
+	b := learner.open()
+	echo := "events {}\nhttp { server { listen 8080; location / { content_by_lua_block { ngx.say(\"cookie=\", ngx.var.http_cookie or \"\") } } } }\n"
+	var res applyResult
+	learner.json("POST", "/api/apply", workspaceJSON{Conf: echo}, &res)
+	if !res.OK {
+		t.Fatalf("apply: %+v", res)
+	}
+	teacher := l.browser()
+	teacher.loginTeacher("chalk&board")
+	u, _ := url.Parse(l.ts.URL)
+	teacher.client.Jar.SetCookies(u, []*http.Cookie{{Name: "mine", Value: "1", Path: "/"}})
+	status, body := teacher.do("GET", "/s/"+b.Session+"/", nil)
+	if status != 200 || !strings.Contains(string(body), "mine=1") || strings.Contains(string(body), "restylab_teacher") || strings.Contains(string(body), teacher.cookie(teacherCookie)) {
+		t.Fatalf("the instance saw: %d %s", status, body)
+	}
+}
