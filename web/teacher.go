@@ -460,6 +460,8 @@ func (s *Server) apiPush(w http.ResponseWriter, r *http.Request) {
 			res.Kept++
 			res.Snapshots[info.ID] = "/share/" + kept
 		}
+		// an open page drops its pending edits and loads the pushed code
+		sess.broadcast(wsMessage{T: "workspace", Kept: kept})
 		if sess.running() != nil {
 			if a, err := s.reload(r.Context(), sess, s.workspace(sess.id)); err != nil {
 				res.Errors = append(res.Errors, logID(info.ID)+": "+err.Error())

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,4 +61,36 @@ func TestBrowserTeacherPage(t *testing.T) {
 
 	run(t, ctx, "switch to Chinese", chromedp.Click(chromedp.CSS(`#lang-switch`)), chromedp.WaitVisible(chromedp.CSS(`#learners`)))
 	waitJS(t, ctx, "the table in Chinese", `document.querySelector('#learners th').textContent === '学员' && document.querySelector('#teacher h1').textContent === '教师'`, 10*time.Second)
+}
+
+// TestBrowserTeacherPush: a learner's open playground (chromium) is told
+// of the teacher's push: it drops the learner's pending edits, loads the
+// pushed lesson's code and names the snapshot that keeps the old code,
+// even though this browser's own copy of the workspace is newer.
+func TestBrowserTeacherPush(t *testing.T) {
+	l := newClassLab(t, "", "chalk&board", false)
+	hello, ok := lessons.ByID("hello")
+	if !ok {
+		t.Fatal("no lesson hello")
+	}
+	ctx := browser(t)
+	run(t, ctx, "open the playground",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+		chromedp.Click(chromedp.CSS(`.cm-content`)),
+		chromedp.KeyEvent("# LEARNER-EDIT\n"),
+	)
+	waitJS(t, ctx, "the edit is in the editor", `document.querySelector('.cm-content').textContent.includes('LEARNER-EDIT')`, 10*time.Second)
+	waitJS(t, ctx, "the page's WebSocket is up", `document.getElementById('ws-status').dataset.connected === 'true'`, 20*time.Second)
+	teacher := l.browser()
+	teacher.loginTeacher("chalk&board")
+	if status, body := teacher.teacherCall("POST", "/api/teacher/push", map[string]string{"lesson": "hello"}); status != 200 {
+		t.Fatalf("push: %d %s", status, body)
+	}
+	first := hello.Starter.Conf
+	if i := strings.IndexByte(first, '\n'); i > 0 {
+		first = first[:i]
+	}
+	waitJS(t, ctx, "the pushed lesson's code replaces the learner's", `(() => { const c = document.querySelector('.cm-content'); return c && c.textContent.includes(`+strconv.Quote(strings.TrimSpace(first))+`) && !c.textContent.includes('LEARNER-EDIT'); })()`, 20*time.Second)
+	waitJS(t, ctx, "the page names the snapshot of the old code", `(() => { const a = document.querySelector('#notice a'); return a && a.getAttribute('href').startsWith('/share/'); })()`, 10*time.Second)
 }

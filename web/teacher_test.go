@@ -259,10 +259,28 @@ func TestTeacherActions(t *testing.T) {
 	if status, _ := teacher.teacherCall("POST", "/api/teacher/push", map[string]string{"lesson": "no-such"}); status != http.StatusNotFound {
 		t.Fatalf("push of an unknown lesson: %d", status)
 	}
+	// learner a's open page (its WebSocket) is told, with its snapshot
+	conn := a.dialWS()
 	var pushed pushResult
 	status, body = teacher.teacherCall("POST", "/api/teacher/push", map[string]string{"lesson": "hello"})
 	if status != 200 || json.Unmarshal([]byte(body), &pushed) != nil || pushed.Sessions != 2 || pushed.Kept != 2 || pushed.Applied < 1 {
 		t.Fatalf("push: %d %s", status, body)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var m struct {
+			T    string `json:"t"`
+			Kept string `json:"kept"`
+		}
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatalf("learner a's page heard of no push: %v", err)
+		}
+		if m.T == "workspace" {
+			if "/share/"+m.Kept != pushed.Snapshots[ba.Session] {
+				t.Fatalf("the push message names snapshot %q, the push kept %q", m.Kept, pushed.Snapshots[ba.Session])
+			}
+			break
+		}
 	}
 	for _, id := range []string{ba.Session, bb.Session} {
 		if ws := l.srv.workspace(id); ws.Lesson != "hello" {

@@ -34,6 +34,9 @@ type wsMessage struct {
 	// Addresses: the listen addresses of the running instance ("hello",
 	// "applied", "state" running).
 	Addresses []addressJSON `json:"addresses,omitempty"`
+	// Kept: a "workspace" message (the teacher pushed a workspace) names
+	// the snapshot the learner's code was kept in.
+	Kept string `json:"kept,omitempty"`
 	*proto.Health
 }
 

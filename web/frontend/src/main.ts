@@ -400,6 +400,16 @@ function start(): void {
         case "applied":
           showApplied({ ok: m.ok, warnings: m.warnings, error: m.error, addresses: m.addresses }, false);
           break;
+        case "workspace":
+          // the teacher pushed a workspace: load it, saying where the
+          // learner's code was kept (a reload, so every panel starts afresh)
+          if (!boot.readOnly) {
+            saver.discard();
+            const u = new URL(location.href);
+            if (m.kept) u.searchParams.set("kept", m.kept);
+            location.replace(u.toString());
+          }
+          break;
       }
     },
   });

@@ -86,6 +86,18 @@ export class Saver {
     }
   }
 
+  /** discard forgets the edits not saved yet and this browser's copy: the
+   * server's workspace was replaced (a teacher's push) and must win. */
+  discard(): void {
+    clearTimeout(this.timer);
+    this.dirty = false;
+    try {
+      localStorage.removeItem(storageKey(this.d.session));
+    } catch {
+      /* storage disabled */
+    }
+  }
+
   /** unload saves synchronously-ish: localStorage and a beacon. */
   unload(): void {
     if (!this.dirty) return;

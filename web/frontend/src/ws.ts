@@ -12,7 +12,8 @@ export type ServerMsg =
   | { t: "access"; lines: { file: string; line: string }[] | null; dropped?: number }
   | { t: "health"; rss: number; cpu_time: number; fds: number; conns: number }
   | { t: "state"; state: InstanceState | string; reason?: string; pending?: string[] | null; addresses?: ListenAddress[] | null }
-  | { t: "applied"; ok: boolean; warnings?: string[] | null; error?: { message: string; file?: string; line?: number } | null; addresses?: ListenAddress[] | null };
+  | { t: "applied"; ok: boolean; warnings?: string[] | null; error?: { message: string; file?: string; line?: number } | null; addresses?: ListenAddress[] | null }
+  | { t: "workspace"; kept?: string };
 
 export interface WsHandlers {
   onMessage(m: ServerMsg): void;
