@@ -233,17 +233,16 @@ func rawAddr(L *lua.LState, addr string) int {
 }
 
 func (w *worker) sslRawServerAddr(L *lua.LState) int {
-	lt, _ := w.sslConn(L)
-	if lt == nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LNil)
-		L.Push(lua.LString("bad request"))
-		return 3
-	}
-	return rawAddr(L, lt.c.serverAddr)
+	return w.sslRawAddr(L, func(c *conn) string { return c.serverAddr })
 }
 
 func (w *worker) sslRawClientAddr(L *lua.LState) int {
+	return w.sslRawAddr(L, func(c *conn) string { return c.remoteAddr })
+}
+
+// sslRawAddr answers raw_server_addr or raw_client_addr with the address
+// of the connection which picks.
+func (w *worker) sslRawAddr(L *lua.LState, which func(*conn) string) int {
 	lt, _ := w.sslConn(L)
 	if lt == nil {
 		L.Push(lua.LNil)
@@ -251,7 +250,7 @@ func (w *worker) sslRawClientAddr(L *lua.LState) int {
 		L.Push(lua.LString("bad request"))
 		return 3
 	}
-	return rawAddr(L, lt.c.remoteAddr)
+	return rawAddr(L, which(lt.c))
 }
 
 // tlsVersion is the connection's version: the one being negotiated during
