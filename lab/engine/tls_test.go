@@ -353,3 +353,30 @@ func TestTLSSendTimeout(t *testing.T) {
 		t.Errorf("after the timeout: %d %q %v", status, body, err)
 	}
 }
+
+// TestTLSRunawaySSLPhase: an ssl_certificate_by_lua that never yields is
+// stopped by the CPU budget like any handler: that handshake fails, and the
+// worker goes on serving other handshakes.
+func TestTLSRunawaySSLPhase(t *testing.T) {
+	dir := t.TempDir()
+	crt, key := testCert(t, dir, "a.test")
+	_, base, prefix := startEngine(t, 1, fmt.Sprintf(`
+    server {
+        listen 127.0.0.1:{{PORT}} ssl;
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        ssl_certificate_by_lua_block {
+            if require("ngx.ssl").server_name() == "spin.test" then while true do end end
+        }
+        location / { return 200 "ok $ssl_server_name\n"; }
+    }`, crt, key), Options{CPUBudget: 200 * time.Millisecond})
+	addr := strings.TrimPrefix(base, "http://")
+	if _, _, _, err := httpsGet(t, addr, "spin.test", "/"); err == nil {
+		t.Fatal("a handshake whose ssl phase spins forever succeeded")
+	}
+	status, body, _, err := httpsGet(t, addr, "a.test", "/")
+	if err != nil || status != 200 || body != "ok a.test\n" {
+		t.Fatalf("after the runaway ssl phase: %d %q %v", status, body, err)
+	}
+	waitLogLines(t, prefix, []string{"CPU budget", "SSL_do_handshake() failed (SSL: error:0A000179:SSL routines::cert cb error)"})
+}
