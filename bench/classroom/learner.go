@@ -61,10 +61,15 @@ func (l *learner) run(ctx context.Context, loadEnd time.Time) {
 		return
 	}
 	l.page(ctx, "/lessons/"+l.o.lesson)
+	// The page stays open until the end, whenever the last cycle ends.
+	end := time.NewTimer(time.Until(loadEnd))
+	defer end.Stop()
 	// Spread the learners' cycles over the interval.
 	first := time.Duration(l.i) * l.o.interval / time.Duration(l.o.n)
 	select {
 	case <-time.After(first):
+	case <-end.C:
+		return
 	case <-ctx.Done():
 		return
 	}
@@ -77,6 +82,8 @@ func (l *learner) run(ctx context.Context, loadEnd time.Time) {
 		}
 		select {
 		case <-tick.C:
+		case <-end.C:
+			return
 		case <-ctx.Done():
 			return
 		}
