@@ -17,7 +17,8 @@
 // and of its instances, trace events received and dropped (WebSocket and
 // /metrics), and every error (count by kind and the first few). It prints
 // PASS/FAIL for each goal of the issue and exits 0: it is a measurement, not
-// a test (it exits 1 only when the lab cannot be built or started).
+// a test (it exits 1 only when the lab cannot be built or started, 3 when
+// the hard deadline passes during the clean-up).
 //
 //	go run ./bench/classroom [-n 60] [-d 5m] [-burst 50] [-c 10] [-interval 5s] [-join CODE]
 //
