@@ -52,8 +52,12 @@ const (
 	MaxWorkspaceFiles = 100
 	// stopGrace bounds a graceful stop of the engine on Stop.
 	stopGrace = 5 * time.Second
-	// memoryCheckEvery is how often the memory watchdog looks at the heap.
+	// memoryCheckEvery is how often the memory watchdog looks at the heap
+	// once it holds more than a quarter of the limit; below that it looks
+	// every memoryIdleEvery (an idle instance's wake-ups were most of its
+	// CPU: docs/benchmarks.md, "A classroom").
 	memoryCheckEvery = 10 * time.Millisecond
+	memoryIdleEvery  = 100 * time.Millisecond
 )
 
 // ChildMain is `restylab sandbox`: it applies the limits given by flags to
@@ -749,7 +753,7 @@ func (c *child) sendState(force bool) {
 // RLIMIT_AS is the hard stop if an allocation outruns the watchdog).
 func (c *child) memoryWatchdog(ctx context.Context) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	t := time.NewTicker(memoryCheckEvery)
+	t := time.NewTimer(memoryCheckEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -758,7 +762,16 @@ func (c *child) memoryWatchdog(ctx context.Context) {
 		case <-t.C:
 		}
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 || int64(sample[0].Value.Uint64()) <= c.lim.MemoryLimit {
+		live := int64(-1)
+		if sample[0].Value.Kind() == metrics.KindUint64 {
+			live = int64(sample[0].Value.Uint64())
+		}
+		if live <= c.lim.MemoryLimit {
+			next := memoryCheckEvery
+			if live < c.lim.MemoryLimit/4 {
+				next = memoryIdleEvery // far from the limit: a growing heap takes time to get there
+			}
+			t.Reset(next)
 			continue
 		}
 		fmt.Fprintf(c.stderr, "restylab sandbox: live heap %d bytes > limit %d\n", sample[0].Value.Uint64(), c.lim.MemoryLimit)
