@@ -65,14 +65,6 @@ func CipherSuites(list string) (ids []uint16, ok bool) {
 	return ids, len(ids) > 0
 }
 
-// UnknownCiphers lists the words of an OpenSSL cipher list that name no
-// cipher Go has and no keyword (a real OpenSSL cipher such as
-// DHE-RSA-AES128-GCM-SHA256 that Go's TLS lacks, or a typo).
-func UnknownCiphers(list string) []string {
-	_, unknown := cipherSuites(list)
-	return unknown
-}
-
 func cipherSuites(list string) (ids []uint16, unknown []string) {
 	var order []int // indexes into goSuites
 	removed := map[int]bool{}

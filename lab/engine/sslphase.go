@@ -56,7 +56,6 @@ func (w *worker) startSSLCert(lt *tlsLayer, srv *conf.Server, hello *tls.ClientH
 // then runs when it ended.
 func (w *worker) startSSLPhase(lt *tlsLayer, srv *conf.Server, hello *tls.ClientHelloInfo, p phase, code *conf.LuaCode, then func(*sslCall)) {
 	call := &sslCall{lt: lt, srv: srv, hello: hello, phase: p, then: then}
-	lt.cert = call
 	r := &request{w: w, id: w.e.seq.req.Add(1), phase: p, start: w.loop.Now(), isTimer: true,
 		fakeConn: w.e.seq.conn.Add(1), ssl: call}
 	w.useVM(r)
@@ -88,7 +87,6 @@ func (call *sslCall) finish(r *request) {
 		return
 	}
 	call.done = true
-	call.lt.cert = nil
 	w := r.w
 	if w.rec.Enabled() {
 		w.rec.Emit(trace.Event{Kind: trace.PhaseExit, Req: r.id, Phase: call.phase.String()})

@@ -40,9 +40,9 @@ type tlsLayer struct {
 	c    *conn
 	pipe *tlsPipe
 	tc   *tls.Conn
-	// started: the first bytes came and the handshake goroutine runs;
-	// handshaking: it owns tc; established: the loop does.
-	started, handshaking, established bool
+	// started: the first bytes came and the handshake goroutine runs (it
+	// owns tc); established: the handshake is done and the loop owns tc.
+	started, established bool
 	// srv is the server SNI chose (the listen address's default without
 	// SNI); def is the address's default server, whose TLS settings
 	// negotiate the version and cipher (connConfig).
@@ -53,8 +53,6 @@ type tlsLayer struct {
 	// sessionID is $ssl_session_id: made for a new session and kept in its
 	// ticket (or cache entry), so a resumed connection reports it again.
 	sessionID []byte
-	// cert is the running ssl_certificate_by_lua call, if any.
-	cert *sslCall
 	// helloVersion is the version crypto/tls will choose, for
 	// ngx.ssl.get_tls1_version in the ssl phase.
 	helloVersion uint16

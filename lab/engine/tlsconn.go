@@ -31,7 +31,7 @@ var (
 
 // startTLS begins the handshake of a connection accepted on an ssl listener.
 func (c *conn) startTLS() {
-	lt := &tlsLayer{c: c, pipe: newTLSPipe(), handshaking: true, gone: make(chan struct{})}
+	lt := &tlsLayer{c: c, pipe: newTLSPipe(), gone: make(chan struct{})}
 	c.tls = lt
 	loop := c.w.loop
 	lt.pipe.local = &net.TCPAddr{}
@@ -203,7 +203,6 @@ func chosenVersion(offered []uint16, min, max uint16) uint16 {
 // and closes; success hands the tls.Conn to the loop. Loop.
 func (c *conn) tlsHandshakeDone(err error) {
 	lt := c.tls
-	lt.handshaking = false
 	if c.closed {
 		return
 	}
