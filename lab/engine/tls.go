@@ -207,6 +207,7 @@ type tlsServers struct {
 type sessionCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedSession
+	swept   time.Time // the last sweep of expired entries (expire)
 }
 
 type cachedSession struct {
@@ -404,7 +405,7 @@ func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tl
 			cache.expire(now, timeout)
 			e, ok := cache.entries[string(identity)]
 			cache.mu.Unlock()
-			if !ok {
+			if !ok || now.Sub(e.created) > timeout {
 				return nil, nil
 			}
 			s, err := tls.ParseSessionState(e.state)
@@ -434,8 +435,14 @@ func (ts *tlsServers) connConfig(def, srv *conf.Server, lt *tlsLayer, certs []tl
 	return cfg
 }
 
-// expire drops entries older than timeout. Locked.
+// expire drops entries older than timeout, at most once a second: a sweep
+// reads the whole cache, which handshakes share (a lookup checks the age of
+// the entry it finds itself). Locked.
 func (c *sessionCache) expire(now time.Time, timeout time.Duration) {
+	if now.Sub(c.swept) < time.Second {
+		return
+	}
+	c.swept = now
 	for k, e := range c.entries {
 		if now.Sub(e.created) > timeout {
 			delete(c.entries, k)
