@@ -31,6 +31,11 @@ type Budget struct {
 	mu    sync.Mutex // serialises closing with replacing
 	quit  chan struct{}
 
+	// parked is set while the watchdog sleeps for want of resumes; begin
+	// wakes it through wake (capacity 1).
+	parked atomic.Bool
+	wake   chan struct{}
+
 	// measure asks end to read the CPU time the resume used (one clock
 	// read; the engine sets it while somebody reads the trace); last is that
 	// time for the last resume that ended, 0 when not measured.
@@ -42,7 +47,7 @@ type Budget struct {
 // time. It must be called on the (locked) OS thread that runs the resumes.
 // Close stops it.
 func NewBudget(limit time.Duration) *Budget {
-	b := &Budget{limit: limit, clock: currentThreadClock(), quit: make(chan struct{})}
+	b := &Budget{limit: limit, clock: currentThreadClock(), quit: make(chan struct{}), wake: make(chan struct{}, 1)}
 	ch := make(chan struct{})
 	b.done.Store(&ch)
 	go b.watch()
@@ -59,13 +64,25 @@ func (b *Budget) watch() {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	idle := 0 // ticks in a row with no resume running
 	for {
 		select {
 		case <-b.quit:
 			return
 		case <-t.C:
 			st := b.start.Load()
-			if st == 0 || b.hit.Load() {
+			if st == 0 {
+				if idle++; idle >= parkAfter {
+					if !b.park(t) {
+						return
+					}
+					t.Reset(tick)
+					idle = 0
+				}
+				continue
+			}
+			idle = 0
+			if b.hit.Load() {
 				continue
 			}
 			if now := b.clock.now(); now > 0 && now-st > int64(b.limit) {
@@ -77,6 +94,31 @@ func (b *Budget) watch() {
 				b.mu.Unlock()
 			}
 		}
+	}
+}
+
+// parkAfter is how many ticks in a row with no resume running put the
+// watchdog to sleep until the next resume begins: an idle server's VMs
+// then cause no wake-ups at all (a class's idle instances are most of
+// its machine's load otherwise).
+const parkAfter = 16
+
+// park stops the ticker and waits for begin's wake-up; false when the
+// budget was closed meanwhile. The flag is set before start is checked
+// again and begin stores start before it reads the flag, so one of the
+// two always sees the other.
+func (b *Budget) park(t *time.Ticker) bool {
+	t.Stop()
+	b.parked.Store(true)
+	defer b.parked.Store(false)
+	if b.start.Load() != 0 {
+		return true
+	}
+	select {
+	case <-b.wake:
+		return true
+	case <-b.quit:
+		return false
 	}
 }
 
@@ -100,6 +142,12 @@ func (b *Budget) begin() {
 		now = 1 // 0 means idle; a thread's clock never reads 0 in practice
 	}
 	b.start.Store(now)
+	if b.parked.Load() {
+		select {
+		case b.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
 }
 
 func (b *Budget) end() {

@@ -217,3 +217,26 @@ func TestBudgetPerThread(t *testing.T) {
 		t.Fatalf("a thread waiting for another's 100 ms spin was charged %v", time.Duration(used))
 	}
 }
+
+// TestBudgetWatchdogSleepsWhenIdle: with no resume running the watchdog
+// stops its ticker (an idle server's VMs cause no wake-ups), and the next
+// resume wakes it: a loop after a long idle time is still stopped.
+func TestBudgetWatchdogSleepsWhenIdle(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b := NewBudget(16 * time.Millisecond) // a tick every 2 ms: parked after 32 ms idle
+	defer b.Close()
+	for round := 0; round < 3; round++ {
+		deadline := time.Now().Add(5 * time.Second)
+		for !b.parked.Load() {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the watchdog of an idle budget still ticks after 5 s", round)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		_, err, _ := drive(t, `while true do end`, b)
+		if err == nil || !strings.Contains(err.Object.String(), "CPU budget") {
+			t.Fatalf("round %d: a loop after the watchdog slept: err = %v, want the CPU budget's error", round, err)
+		}
+	}
+}
