@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
@@ -48,16 +49,16 @@ const (
 	// goes on after the engine ended: it reads what is left in the rings
 	// (the forwarder wakes every 5 ms at most).
 	retiredTraceDrain = 50 * time.Millisecond
+	// healthQuietCPU is the CPU an instance may use between two health
+	// reports and still skip the second (its own wake-ups cost a few tens
+	// of µs; accepting a connection or serving a request costs more);
+	// healthQuietMax is the longest it skips.
+	healthQuietCPU = 200 * time.Microsecond
+	healthQuietMax = 10 * time.Second
 	// MaxWorkspaceFiles bounds the files of a workspace besides nginx.conf.
 	MaxWorkspaceFiles = 100
 	// stopGrace bounds a graceful stop of the engine on Stop.
 	stopGrace = 5 * time.Second
-	// memoryCheckEvery is how often the memory watchdog looks at the heap
-	// once it holds more than a quarter of the limit; below that it looks
-	// every memoryIdleEvery (an idle instance's wake-ups were most of its
-	// CPU: docs/benchmarks.md, "A classroom").
-	memoryCheckEvery = 10 * time.Millisecond
-	memoryIdleEvery  = 100 * time.Millisecond
 )
 
 // ChildMain is `restylab sandbox`: it applies the limits given by flags to
@@ -750,16 +751,20 @@ func (c *child) sendState(force bool) {
 
 // memoryWatchdog ends the child with an Exit message when the live Go heap
 // passes the memory limit (GOMEMLIMIT makes the GC work hard before that;
-// RLIMIT_AS is the hard stop if an allocation outruns the watchdog).
+// RLIMIT_AS is the hard stop if an allocation outruns the watchdog). The
+// live heap is what the last GC marked (runtime/metrics,
+// /gc/heap/live:bytes), so it looks once after each GC cycle, not on a
+// clock: an idle instance allocates nothing, runs no GC and is never woken
+// (a 10 ms poll was most of an idle class's CPU: docs/benchmarks.md, "A
+// classroom").
 func (c *child) memoryWatchdog(ctx context.Context) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	t := time.NewTimer(memoryCheckEvery)
-	defer t.Stop()
+	gcs := afterEachGC(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-gcs:
 		}
 		metrics.Read(sample)
 		live := int64(-1)
@@ -767,11 +772,6 @@ func (c *child) memoryWatchdog(ctx context.Context) {
 			live = int64(sample[0].Value.Uint64())
 		}
 		if live <= c.lim.MemoryLimit {
-			next := memoryCheckEvery
-			if live < c.lim.MemoryLimit/4 {
-				next = memoryIdleEvery // far from the limit: a growing heap takes time to get there
-			}
-			t.Reset(next)
 			continue
 		}
 		fmt.Fprintf(c.stderr, "restylab sandbox: live heap %d bytes > limit %d\n", sample[0].Value.Uint64(), c.lim.MemoryLimit)
@@ -787,18 +787,65 @@ func (c *child) memoryWatchdog(ctx context.Context) {
 	}
 }
 
-// healthLoop sends the child's resource usage every interval (lossy).
+// gcSentinel is an object whose finalizer marks the end of a GC cycle; it
+// holds a pointer so that it is not placed in a tiny-allocator block
+// (whose finalizers may never run).
+type gcSentinel struct{ _ *byte }
+
+// afterEachGC returns a channel that receives after each completed GC
+// cycle (coalesced: one pending value at most) until ctx ends. Each
+// cycle's sweep finds the last sentinel unreachable and runs its
+// finalizer, which arms the next one.
+func afterEachGC(ctx context.Context) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	var arm func()
+	arm = func() {
+		runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+			arm()
+		})
+	}
+	arm()
+	return ch
+}
+
+// healthLoop sends the child's resource usage every interval (lossy). A
+// report is left out while the process used almost no CPU since the last
+// one (its memory, sockets and files do not change without it running),
+// for up to healthQuietMax: an idle instance then costs one getrusage per
+// interval, not a walk of its /proc files and a frame to the lab.
 func (c *child) healthLoop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	last, lastAt := int64(-1), time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if cpu := selfCPU(); last >= 0 && cpu-last < int64(healthQuietCPU) && now.Sub(lastAt) < healthQuietMax {
+				continue
+			}
+			c.offer(c.health())
+			last, lastAt = selfCPU(), now
 		}
-		c.offer(c.health())
 	}
+}
+
+// selfCPU is the user + system CPU time of this process, in ns (-1 when
+// getrusage fails).
+func selfCPU() int64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return -1
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // health reads this process's usage from /proc and getrusage.
@@ -810,10 +857,7 @@ func (c *child) health() *proto.Health {
 			h.RSS = pages * int64(os.Getpagesize())
 		}
 	}
-	var ru unix.Rusage
-	if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
-		h.CPUTime = ru.Utime.Nano() + ru.Stime.Nano()
-	}
+	h.CPUTime = selfCPU()
 	sockets := 0
 	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
 		h.FDs = len(ents)
