@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -35,39 +36,130 @@ func (w *cpuWindow) add(s cpuSample) time.Duration {
 	return s.cpu - w.samples[0].cpu
 }
 
-// watchCPU samples the child's CPU time until it exits, kills it when it
-// used more than limit in the last window, and lowers its priority while
-// it hogs the CPU (see hogs).
-func (in *Instance) watchCPU(limit, window time.Duration) {
-	if limit <= 0 || window <= 0 {
+// cpuWatch is one instance's CPU watchdog state: the window of its CPU
+// samples, its hog state and an open /proc/PID/stat (read again with pread:
+// one syscall a sample, and the file stays bound to this process even if
+// its pid is reused).
+type cpuWatch struct {
+	in      *Instance
+	pid     int
+	stat    *os.File
+	w       cpuWindow
+	h       hogs
+	lastCPU time.Duration // at the last sample: whether the threads need reading (see sample)
+	buf     []byte
+}
+
+// watchCPU adds the instance's child to the Manager's CPU watchdog, which
+// samples its CPU time until it exits, kills it when it used more than
+// CPUPerMinute in the last CPUWindow, and lowers its priority while it
+// hogs the CPU (see hogs). One goroutine and one ticker watch every
+// instance: 60 tickers waking the lab 240 times a second kept its runtime
+// from ever sleeping (docs/benchmarks.md, "A classroom").
+func (m *Manager) watchCPU(in *Instance) {
+	if m.cfg.CPUPerMinute <= 0 || m.cfg.CPUWindow <= 0 {
 		return
 	}
 	pid := in.PID()
-	every := min(max(window/20, 20*time.Millisecond), hogSample)
+	cw := &cpuWatch{in: in, pid: pid, w: cpuWindow{window: m.cfg.CPUWindow},
+		h: hogs{nice: m.cfg.Nice, hogNice: m.cfg.HogNice}, buf: make([]byte, 512)}
+	if f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
+		cw.stat = f
+	}
+	cw.w.add(cpuSample{at: time.Now()}) // a new process has used nothing yet
+	m.watchMu.Lock()
+	m.watched = append(m.watched, cw)
+	m.watchMu.Unlock()
+}
+
+// cpuWatcher is the Manager's CPU watchdog loop (see watchCPU).
+func (m *Manager) cpuWatcher() {
+	defer m.wg.Done()
+	every := min(max(m.cfg.CPUWindow/20, 20*time.Millisecond), hogSample)
 	t := time.NewTicker(every)
 	defer t.Stop()
-	w := &cpuWindow{window: window}
-	w.add(cpuSample{at: time.Now()}) // a new process has used nothing yet
-	h := &hogs{nice: in.m.cfg.Nice, hogNice: in.m.cfg.HogNice}
+	var list []*cpuWatch
 	for {
 		select {
-		case <-in.done:
+		case <-m.quit:
+			m.watchMu.Lock()
+			for _, cw := range m.watched {
+				cw.close()
+			}
+			m.watched = nil
+			m.watchMu.Unlock()
 			return
 		case <-t.C:
 		}
-		cpu, err := processCPU(pid)
-		if err != nil {
-			continue // exiting: the reader reaps it
+		m.watchMu.Lock()
+		list = append(list[:0], m.watched...)
+		m.watchMu.Unlock()
+		var ended []*cpuWatch
+		for _, cw := range list {
+			if !cw.sample(m) {
+				ended = append(ended, cw)
+			}
 		}
-		now := cpuSample{at: time.Now(), cpu: cpu}
-		if h.enabled() { // else the threads' schedstat files need no reading
-			in.prioritize(h, pid, now)
+		if len(ended) > 0 {
+			m.watchMu.Lock()
+			m.watched = slices.DeleteFunc(m.watched, func(cw *cpuWatch) bool { return slices.Contains(ended, cw) })
+			m.watchMu.Unlock()
+			for _, cw := range ended {
+				cw.close()
+			}
 		}
-		if used := w.add(now); used > limit {
-			in.m.log.Warn("instance killed", "reason", ExitCPU, "pid", pid, "cpu", used, "window", window, "limit", limit)
-			in.killFor(ExitCPU, CPULimitReason(limit, window))
-			return
+	}
+}
+
+// sample takes one sample of the instance's CPU time; false when it is
+// not to be watched any more (it exited, or was killed for its CPU).
+func (cw *cpuWatch) sample(m *Manager) bool {
+	select {
+	case <-cw.in.done:
+		return false
+	default:
+	}
+	cpu, err := cw.processCPU()
+	if err != nil {
+		return true // exiting: the reader reaps it
+	}
+	now := cpuSample{at: time.Now(), cpu: cpu}
+	h := &cw.h
+	if h.enabled() { // else the threads' schedstat files need no reading
+		// An instance whose utime+stime did not move and that was not busy
+		// at the last look is not read thread by thread (one file instead
+		// of one per thread: most of a class's instances are idle).
+		if h.watching() || cpu > cw.lastCPU {
+			cw.in.prioritize(h, cw.pid, now)
+		} else {
+			h.quiet()
 		}
+	}
+	cw.lastCPU = cpu
+	if used := cw.w.add(now); used > m.cfg.CPUPerMinute {
+		m.log.Warn("instance killed", "reason", ExitCPU, "pid", cw.pid, "cpu", used, "window", m.cfg.CPUWindow, "limit", m.cfg.CPUPerMinute)
+		cw.in.killFor(ExitCPU, CPULimitReason(m.cfg.CPUPerMinute, m.cfg.CPUWindow))
+		return false
+	}
+	return true
+}
+
+// processCPU reads the process's CPU time through the open stat file (or
+// by its path when it could not be opened).
+func (cw *cpuWatch) processCPU() (time.Duration, error) {
+	if cw.stat == nil {
+		return processCPU(cw.pid)
+	}
+	n, err := cw.stat.ReadAt(cw.buf, 0)
+	if n == 0 && err != nil {
+		return 0, err
+	}
+	return parseStatCPU(cw.buf[:n])
+}
+
+func (cw *cpuWatch) close() {
+	if cw.stat != nil {
+		cw.stat.Close()
 	}
 }
 
@@ -250,7 +342,23 @@ type hogs struct {
 	last          map[int]threadTimes // tid -> times at lastAt
 	lastAt        time.Time
 	demoted       bool
-	hungry, calm  int // samples in a row
+	hungry, calm  int  // samples in a row
+	busy          bool // the busiest thread was runnable a tenth of the last sample or more
+}
+
+// watching reports whether the next sample must read the threads even if
+// the process's CPU time did not move: a demoted instance must be seen
+// calm to be restored, and a thread that was runnable at the last look
+// may be starved of CPU by a busy machine (utime and stime count in clock
+// ticks and may not move for a thread that ran a few ms).
+func (h *hogs) watching() bool { return h.demoted || h.hungry > 0 || h.busy }
+
+// quiet takes a sample without reading the threads: the process used no
+// CPU tick since the last sample and none of its threads was busy then,
+// so no thread is hungry. The thread times stay those of the last look;
+// the next look measures shares over the whole time since.
+func (h *hogs) quiet() {
+	h.hungry = 0
 }
 
 // enabled reports whether hogs are demoted at all (HogNice set below Nice,
@@ -286,6 +394,7 @@ func (h *hogs) sample(at time.Time, threads map[int]threadTimes) (nice int, chan
 			run = max(run, float64(cur.run-p.run)/dt)
 		}
 	}
+	h.busy = demand >= calmRate
 	if demand >= hogRate {
 		h.hungry, h.calm = h.hungry+1, 0
 	} else {

@@ -125,6 +125,9 @@ type Manager struct {
 	instances map[string]*Instance // the current instance of each session
 	ports     map[int]bool         // the loopback ports set aside for live children (reservePorts)
 	closed    bool
+
+	watchMu sync.Mutex
+	watched []*cpuWatch // the children the CPU watchdog samples (cpuWatcher)
 }
 
 // NewManager returns a Manager; Close stops it and all its instances.
@@ -189,9 +192,10 @@ func NewManager(cfg Config) (*Manager, error) {
 	} else {
 		m.log.Warn("sandbox isolation", "isolation", m.isolation)
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go m.spawner()
 	go m.reaper()
+	go m.cpuWatcher()
 	return m, nil
 }
 
@@ -433,7 +437,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 	}
 	reading = true
 	go in.readLoop(stdout)
-	go in.watchCPU(m.cfg.CPUPerMinute, m.cfg.CPUWindow)
+	m.watchCPU(in)
 
 	if err := in.w.Write(&proto.Load{Conf: ws.Conf, Files: ws.Files, Port: ports[0], Ports: ports, LabFiles: m.cfg.LabFiles}); err != nil {
 		in.Stop()

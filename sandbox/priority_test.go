@@ -150,3 +150,40 @@ http {
 	waitNice(15, 5*time.Second) // two 250 ms samples runnable half the time, however little CPU it gets
 	waitNice(5, 30*time.Second) // the spin ends after 2 s; then calm for 1 s
 }
+
+// TestHogsWatching: the CPU watchdog skips reading an instance's threads
+// only while nothing can be hungry: after a look found a busy or starved
+// thread, or while demoted, the next sample reads them even if the
+// process's CPU time (in clock ticks) did not move.
+func TestHogsWatching(t *testing.T) {
+	h := &hogs{nice: 10, hogNice: 19}
+	at := time.Unix(1000, 0)
+	var run, wait time.Duration
+	look := func(runShare, waitShare float64) {
+		at = at.Add(hogSample)
+		run += time.Duration(runShare * float64(hogSample))
+		wait += time.Duration(waitShare * float64(hogSample))
+		h.sample(at, map[int]threadTimes{1: {run, wait}})
+	}
+	look(0, 0)
+	look(0.01, 0)
+	if h.watching() {
+		t.Fatal("an idle instance is watched thread by thread")
+	}
+	look(0.04, 0.5) // starved: ran 10 ms of 250, runnable more than half
+	if !h.watching() {
+		t.Fatal("after a starved sample the next one may be skipped")
+	}
+	h.quiet() // a skipped sample ends a run of hungry ones...
+	look(0.04, 0.5)
+	look(0.04, 0.5)
+	if !h.demoted || !h.watching() {
+		t.Fatalf("hungry twice in a row: demoted %v, watching %v; want both", h.demoted, h.watching())
+	}
+	for i := 0; i < calmSamples; i++ {
+		look(0, 0)
+	}
+	if h.demoted || h.watching() {
+		t.Fatalf("calm %d times: demoted %v, watching %v; want neither", calmSamples, h.demoted, h.watching())
+	}
+}
