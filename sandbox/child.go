@@ -49,12 +49,12 @@ const (
 	// goes on after the engine ended: it reads what is left in the rings
 	// (the forwarder wakes every 5 ms at most).
 	retiredTraceDrain = 50 * time.Millisecond
-	// healthQuietCPU is the CPU an instance may use between two health
-	// reports and still skip the second (its own wake-ups cost a few tens
-	// of µs; accepting a connection or serving a request costs more);
-	// healthQuietMax is the longest it skips.
-	healthQuietCPU = 200 * time.Microsecond
-	healthQuietMax = 10 * time.Second
+	// healthQuietShare is the share of a core an instance may use since
+	// the last health report and still skip the next one (an idle
+	// instance's own wake-ups cost 0.02-0.06% on this VM, under load);
+	// healthQuietMax is the longest time between two reports.
+	healthQuietShare = 0.002
+	healthQuietMax   = 8 * time.Second
 	// MaxWorkspaceFiles bounds the files of a workspace besides nginx.conf.
 	MaxWorkspaceFiles = 100
 	// stopGrace bounds a graceful stop of the engine on Stop.
@@ -104,16 +104,18 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	c := &child{
-		hosts:  hosts,
-		lim:    lim,
-		dir:    dir,
-		stderr: stderr,
-		w:      proto.NewWriter(stdout),
-		ctrl:   make(chan any, 4),
-		lossy:  make(chan any, outputQueue),
-		exited: make(chan struct{}),
-		holds:  make(chan struct{}, 1),
-		access: accessBatch{kick: make(chan struct{}, 1)},
+		hosts:      hosts,
+		lim:        lim,
+		dir:        dir,
+		stderr:     stderr,
+		w:          proto.NewWriter(stdout),
+		ctrl:       make(chan any, 4),
+		lossy:      make(chan any, outputQueue),
+		healthWake: make(chan struct{}, 1),
+		counters:   &engine.Counters{}, // before any goroutine reads it (healthLoop)
+		exited:     make(chan struct{}),
+		holds:      make(chan struct{}, 1),
+		access:     accessBatch{kick: make(chan struct{}, 1)},
 
 		quitRetired: make(chan struct{}),
 	}
@@ -198,8 +200,10 @@ type child struct {
 	stderr io.Writer
 	w      *proto.Writer
 
-	ctrl         chan any // answers and Exit: never dropped
-	lossy        chan any // LogLine, TraceBatch, Health: dropped when full
+	ctrl         chan any      // answers and Exit: never dropped
+	lossy        chan any      // LogLine, TraceBatch, Health: dropped when full
+	healthSlow   atomic.Bool   // health reports slowed down for an idle process (healthLoop)
+	healthWake   chan struct{} // wakeHealth's signal to healthLoop (capacity 1)
 	logDropped   atomic.Int64
 	access       accessBatch // access log lines for the next AccessLog frame (accesslog.go)
 	traceDropped atomic.Int64
@@ -248,6 +252,9 @@ func (c *child) send(msg any) { c.ctrl <- msg }
 
 // offer queues a frame if there is room and reports whether it did.
 func (c *child) offer(msg any) bool {
+	if _, ok := msg.(*proto.Health); !ok {
+		c.wakeHealth()
+	}
 	select {
 	case c.lossy <- msg:
 		return true
@@ -815,25 +822,59 @@ func afterEachGC(ctx context.Context) <-chan struct{} {
 	return ch
 }
 
-// healthLoop sends the child's resource usage every interval (lossy). A
-// report is left out while the process used almost no CPU since the last
-// one (its memory, sockets and files do not change without it running),
-// for up to healthQuietMax: an idle instance then costs one getrusage per
-// interval, not a walk of its /proc files and a frame to the lab.
+// healthLoop sends the child's resource usage every interval (lossy). While
+// the process uses almost no CPU (under healthQuietShare of a core: its
+// memory, sockets and files do not change without it running) a report is
+// left out and the next look comes twice as late, up to healthQuietMax; an
+// accepted connection or any output to the lab (a log line, trace events)
+// brings the interval back. An idle instance is then woken every few
+// seconds, not every second: each wake-up also restarts the Go runtime's
+// sysmon thread, which was most of an idle instance's context switches
+// (docs/benchmarks.md, "A classroom").
 func (c *child) healthLoop(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+	t := time.NewTimer(every)
 	defer t.Stop()
+	wait := every
 	last, lastAt := int64(-1), time.Time{}
 	for {
+		woken := false
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			if cpu := selfCPU(); last >= 0 && cpu-last < int64(healthQuietCPU) && now.Sub(lastAt) < healthQuietMax {
-				continue
+		case <-t.C:
+		case <-c.healthWake:
+			woken = true
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
 			}
+		}
+		now := time.Now()
+		if cpu, since := selfCPU(), now.Sub(lastAt); last >= 0 && !woken && float64(cpu-last) < healthQuietShare*float64(since) && since < healthQuietMax {
+			wait = min(wait*2, max(healthQuietMax, every))
+		} else {
 			c.offer(c.health())
 			last, lastAt = selfCPU(), now
+			wait = every
+		}
+		c.healthSlow.Store(wait > every)
+		if wait > every && c.counters != nil {
+			c.counters.SetWatch(c.wakeHealth) // a connection is activity too
+		}
+		t.Reset(wait)
+	}
+}
+
+// wakeHealth brings the health reports back to their interval when they
+// slowed down for an idle process (called with each lossy message).
+func (c *child) wakeHealth() {
+	if c.healthSlow.Load() {
+		c.healthSlow.Store(false)
+		select {
+		case c.healthWake <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -477,4 +478,32 @@ func TestReadyReportsWorkersAndLimits(t *testing.T) {
 	if got := in.Workers(); got != 1 {
 		t.Errorf("after a failed reload: Workers() = %d, want 1", got)
 	}
+}
+
+// TestHealthFollowsAnIdleInstance: an idle instance reports its health
+// less and less often, yet a connection made after a long idle time shows
+// in Health at the next report interval, not seconds later.
+func TestHealthFollowsAnIdleInstance(t *testing.T) {
+	m := newManager(t, Config{HealthInterval: 100 * time.Millisecond})
+	in, err := m.Start(context.Background(), "idle-health", Workspace{Conf: helloConf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Second) // idle: the reports slow down to seconds apart
+	if h := in.Health(); h.Conns != 0 {
+		t.Fatalf("an idle instance reports %d connections", h.Conns)
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", in.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	for in.Health().Conns == 0 {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("a connection made after 5 s idle is not in Health after 2 s: %+v", in.Health())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("the connection showed in Health after %v", time.Since(start).Round(time.Millisecond))
 }

@@ -59,7 +59,7 @@ type conn struct {
 }
 
 func newConn(w *worker, fd int, l *listener, sa unix.Sockaddr) *conn {
-	c := &conn{w: w, fd: fd, l: l, num: w.e.seq.conn.Add(1)}
+	c := &conn{w: w, fd: fd, l: l, num: w.e.seq.accepted()}
 	c.remoteAddr, c.remotePort = sockaddrString(sa)
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.serverAddr, _ = sockaddrString(lsa)

@@ -108,6 +108,31 @@ type Options struct {
 // one Counters, so neither number is given twice in an instance.
 type Counters struct {
 	conn, req atomic.Int64
+	// watch, when set, is called (on the worker's thread, once) at the
+	// next accepted connection: SetWatch arms it again. The sandbox's
+	// child uses it to look at its health again when it was idle.
+	watch atomic.Pointer[func()]
+}
+
+// SetWatch arms f to be called at the next accepted connection (nil
+// disarms). f must not block: it runs on an event loop's thread.
+func (c *Counters) SetWatch(f func()) {
+	if f == nil {
+		c.watch.Store(nil)
+		return
+	}
+	c.watch.Store(&f)
+}
+
+// accepted numbers a new client connection and calls the armed watch.
+func (c *Counters) accepted() int64 {
+	n := c.conn.Add(1)
+	if c.watch.Load() != nil {
+		if f := c.watch.Swap(nil); f != nil {
+			(*f)()
+		}
+	}
+	return n
 }
 
 // Engine serves one configuration.
