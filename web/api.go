@@ -185,7 +185,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	base := baseURL(r)
+	base := s.baseURL(r)
 	writeJSON(w, http.StatusOK, map[string]string{
 		"id":    id,
 		"url":   base + "/share/" + id,

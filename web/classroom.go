@@ -62,11 +62,12 @@ func (s *Server) needJoin(h http.HandlerFunc) http.HandlerFunc {
 		if r.Method == http.MethodGet {
 			to = r.URL.RequestURI()
 		}
-		http.Redirect(w, r, "/join?to="+url.QueryEscape(to), http.StatusSeeOther)
+		s.redirect(w, r, "/join?to="+url.QueryEscape(to), http.StatusSeeOther)
 	}
 }
 
-// localTarget is to when it is a path of this lab, else "/play".
+// localTarget is to when it is a path of this lab (under the base path,
+// without it), else "/play".
 func localTarget(to string) string {
 	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
 		return "/play"
@@ -79,7 +80,7 @@ func localTarget(to string) string {
 func (s *Server) joinPage(w http.ResponseWriter, r *http.Request) {
 	to := localTarget(r.URL.Query().Get("to"))
 	if s.cfg.JoinCode == "" || s.sessionFor(w, r, false) != nil {
-		http.Redirect(w, r, to, http.StatusSeeOther)
+		s.redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	s.renderJoin(w, r, http.StatusOK, to, "")
@@ -99,7 +100,7 @@ func (s *Server) renderJoin(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	to := localTarget(r.FormValue("to"))
 	if s.cfg.JoinCode == "" {
-		http.Redirect(w, r, to, http.StatusSeeOther)
+		s.redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	addr, now := s.clientAddr(r), time.Now()
@@ -120,7 +121,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("keep a display name", "session", logID(sess.id), "err", err)
 		}
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	s.redirect(w, r, to, http.StatusSeeOther)
 }
 
 // displayName trims a learner's name to one line of at most

@@ -11,14 +11,14 @@ import (
 const labCookiePrefix = "restylab_"
 
 // sessionCookie names the cookie holding the session id on a lab served
-// over plain HTTP; secureSessionCookie on HTTPS. A browser accepts a
-// "__Host-" cookie only with Secure, Path=/ and no Domain, so nothing
-// served under /s/{session}/ (path-scoped by the proxy) nor a sibling
-// host can set it (RFC 6265bis, "Cookie Name Prefixes").
-const (
-	sessionCookie       = "restylab_session"
-	secureSessionCookie = "__Host-restylab_session"
-)
+// over plain HTTP; on HTTPS it is "__Host-restylab_session" (cookieName).
+// A browser accepts a "__Host-" cookie only with Secure, Path=/ and no
+// Domain, so nothing served under /s/{session}/ (path-scoped by the proxy)
+// nor a sibling host can set it (RFC 6265bis, "Cookie Name Prefixes").
+// Under a base path the cookie is "__Secure-restylab_session" with the
+// base path as its Path: only the proxy's scrubbing keeps /s/ from
+// setting it (scopeSetCookie drops every lab cookie).
+const sessionCookie = "restylab_session"
 
 // isLabCookie reports whether a cookie named name belongs to the lab: its
 // name, ignoring case and any "__Host-"/"__Secure-" prefix (browsers match
@@ -53,10 +53,22 @@ func (s *Server) https(r *http.Request) bool {
 
 // sessionCookieName is the name of the session cookie for r's scheme.
 func (s *Server) sessionCookieName(r *http.Request) string {
-	if s.https(r) {
-		return secureSessionCookie
+	return s.cookieName(r, sessionCookie)
+}
+
+// cookieName is the name of the lab's cookie name (restylab_session,
+// restylab_teacher) for r's scheme: as it is over plain HTTP; on HTTPS
+// with the "__Host-" prefix at the host's root, or "__Secure-" under a
+// base path (a "__Host-" cookie must have Path=/, and the lab's cookies
+// must not go to the other applications of a host it shares).
+func (s *Server) cookieName(r *http.Request, name string) string {
+	switch {
+	case !s.https(r):
+		return name
+	case s.cfg.BasePath == "":
+		return "__Host-" + name
 	}
-	return sessionCookie
+	return "__Secure-" + name
 }
 
 // sessionFromCookie returns the id in the session cookie that applies to
@@ -76,7 +88,7 @@ func (s *Server) sessionFromCookie(r *http.Request) string {
 // (Chrome's per-domain limit of 180 cookies purges lower priorities
 // first; other browsers ignore the attribute).
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
-	c := &http.Cookie{Name: s.sessionCookieName(r), Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
+	c := &http.Cookie{Name: s.sessionCookieName(r), Value: id, Path: s.cookiePath(), MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode}
 	w.Header().Add("Set-Cookie", c.String()+"; Priority=High")
 }

@@ -130,7 +130,7 @@ func (s *Server) replaceWorkspaceTo(w http.ResponseWriter, r *http.Request, ws s
 	if len(params) > 0 {
 		target += "?" + strings.Join(params, "&")
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	s.redirect(w, r, target, http.StatusSeeOther)
 }
 
 // keepAndSave makes ws the session's workspace; the code it replaces is

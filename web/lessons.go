@@ -157,7 +157,7 @@ func (s *Server) apiStartLesson(w http.ResponseWriter, r *http.Request) {
 	}
 	res := lessonStartResult{Lesson: l.ID}
 	if kept != "" {
-		res.Kept = "/share/" + kept
+		res.Kept = s.url("/share/" + kept)
 	}
 	applied, err := s.reload(r.Context(), sess, s.workspace(sess.id))
 	if err != nil {

@@ -84,7 +84,7 @@ func (s *Server) boot(r *http.Request, id string, lang views.Lang, ws store.Work
 		Session:   id,
 		Lang:      lang,
 		Workspace: views.BootWorkspace{Conf: ws.Conf, Files: files, Updated: ws.Updated},
-		ProxyBase: baseURL(r) + "/s/" + id + "/",
+		ProxyBase: s.baseURL(r) + "/s/" + id + "/",
 		Phases:    views.Phases,
 		API:       apiUses(),
 	}
@@ -103,13 +103,14 @@ var apiUses = sync.OnceValue(func() []views.API {
 	return out
 })
 
-// baseURL is the scheme and host the browser used.
-func baseURL(r *http.Request) string {
+// baseURL is the lab's absolute URL as the browser reached it: the scheme
+// and host it used, and the base path.
+func (s *Server) baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + s.cfg.BasePath
 }
 
 func validShareID(id string) bool { return len(id) == 16 && validID(id) }
@@ -126,7 +127,7 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 	data := views.Share{
 		ID:      id,
 		Created: time.UnixMilli(snap.Created).UTC().Format("2006-01-02 15:04 UTC"),
-		Embed:   embedSnippet(baseURL(r), id),
+		Embed:   embedSnippet(s.baseURL(r), id),
 	}
 	names := []string{"nginx.conf"}
 	for name := range snap.Files {

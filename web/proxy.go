@@ -56,7 +56,8 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxProxyBody)
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(addr.Port)}
-	rp := instanceProxy(target, scope, "/"+r.PathValue("path"))
+	prefix := s.url("/s/" + scope) // where the browser sees the instance
+	rp := instanceProxy(target, prefix, "/"+r.PathValue("path"))
 	if addr.SSL {
 		// an ssl address: TLS with the name the request is for as SNI
 		// (curl -H 'Host: a.test' .../s/ID/ asks for a.test's certificate)
@@ -73,11 +74,13 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Error(w, msg, http.StatusBadGateway)
 	}
-	rp.ServeHTTP(informationalScrubber{ResponseWriter: w, id: scope, reqPath: "/" + r.PathValue("path")}, r)
+	rp.ServeHTTP(informationalScrubber{ResponseWriter: w, prefix: prefix, reqPath: "/" + r.PathValue("path")}, r)
 }
 
 // instanceProxy is the reverse proxy of a request for path (the part after
-// /s/{id}, where id may be "ID@443") to session id's instance at target. Requests lose the lab's
+// prefix, the instance's place on the lab's origin: the base path, then
+// /s/{id}, where id may be "ID@443") to the session's instance at target.
+// Requests lose the lab's
 // cookies and session header on the way (scrubRequest); responses lose
 // what would act on the lab's origin (scrubResponse) and run in a CSP
 // sandbox: what a learner's instance serves comes from the lab's origin,
@@ -85,7 +88,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 // by one learner cannot call the lab's API as another, nor read or write
 // the lab's cookies from script. Interim (1xx) responses need
 // informationalScrubber around the ResponseWriter.
-func instanceProxy(target *url.URL, id, path string) *httputil.ReverseProxy {
+func instanceProxy(target *url.URL, prefix, path string) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
@@ -93,10 +96,10 @@ func instanceProxy(target *url.URL, id, path string) *httputil.ReverseProxy {
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = pr.In.Host
 			pr.SetXForwarded()
-			scrubRequest(pr.Out.Header, id, pr.In.Host)
+			scrubRequest(pr.Out.Header, prefix, pr.In.Host)
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			scrubResponse(resp.Header, id, path)
+			scrubResponse(resp.Header, prefix, path)
 			resp.Header.Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals")
 			resp.Header.Set("X-Content-Type-Options", "nosniff")
 			return nil

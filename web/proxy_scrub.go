@@ -35,18 +35,19 @@ var originWideHeaders = []string{
 	"Origin-Agent-Cluster",        // kept for the origin from its first document
 }
 
-// scopeSetCookie rewrites one Set-Cookie line of session id's instance so
-// that it cannot touch the lab's origin outside /s/{id}/: ok is false for
+// scopeSetCookie rewrites one Set-Cookie line of the instance served under
+// prefix (the lab's base path, then /s/{id})
+// so that it cannot touch the lab's origin outside prefix/: ok is false for
 // a cookie that must not reach the browser at all: one of the lab's own
 // (isLabCookie), a "__Host-" cookie (the prefix demands Path=/), or a line
 // net/http cannot parse strictly (browsers accept odder forms, such as
 // "=restylab_session=x", whose empty name serialises as the value). The
 // Domain attribute is dropped (the cookie stays on the lab's host) and the
-// path is the instance's own path under /s/{id}: Path=/ becomes
+// path is the instance's own path under prefix: Path=/ becomes
 // Path=/s/{id}/, Path=/a Path=/s/{id}/a, and no Path the directory of the
 // request path, under /s/{id} too. Attributes net/http does not know
 // (Priority, ...) are dropped.
-func scopeSetCookie(line, id, reqPath string) (string, bool) {
+func scopeSetCookie(line, prefix, reqPath string) (string, bool) {
 	c, err := http.ParseSetCookie(line)
 	if err != nil || isLabCookie(c.Name) || strings.HasPrefix(strings.ToLower(c.Name), "__host-") {
 		return "", false
@@ -60,7 +61,7 @@ func scopeSetCookie(line, id, reqPath string) (string, bool) {
 			return "", false
 		}
 	}
-	c.Path = "/s/" + id + p
+	c.Path = prefix + p
 	c.Domain = ""
 	c.Raw, c.Unparsed = "", nil
 	out := c.String()
@@ -77,10 +78,11 @@ func defaultCookiePath(path string) string {
 	return path[:i]
 }
 
-// scrubResponse makes the header of a response from session id's instance
-// to a request for reqPath (the instance's path) safe for the lab's
-// origin: no origin-wide header, Set-Cookie path-scoped, no lab cookie.
-func scrubResponse(h http.Header, id, reqPath string) {
+// scrubResponse makes the header of a response from the instance served
+// under prefix (the base path, then /s/{id}) to a request for reqPath (the instance's
+// path) safe for the lab's origin: no origin-wide header, Set-Cookie
+// path-scoped, no lab cookie.
+func scrubResponse(h http.Header, prefix, reqPath string) {
 	for _, k := range originWideHeaders {
 		h.Del(k)
 	}
@@ -99,18 +101,19 @@ func scrubResponse(h http.Header, id, reqPath string) {
 	}
 	h.Del("Set-Cookie")
 	for _, line := range lines {
-		if out, ok := scopeSetCookie(line, id, reqPath); ok {
+		if out, ok := scopeSetCookie(line, prefix, reqPath); ok {
 			h.Add("Set-Cookie", out)
 		}
 	}
 }
 
 // scrubRequest removes the lab's own credentials from a request on its way
-// to session id's instance: the X-Restylab-Session header and the lab's
+// to the instance served under prefix (the base path, then /s/{id}): the
+// X-Restylab-Session header and the lab's
 // cookies (the learner's own cookies stay, byte for byte); and a Referer
 // from elsewhere on the lab's host is cut to the origin, since a page
 // under /s/{other}/ would hand that session's capability to this instance.
-func scrubRequest(h http.Header, id, host string) {
+func scrubRequest(h http.Header, prefix, host string) {
 	h.Del(sessionHeader)
 	if cookies := h.Values("Cookie"); len(cookies) > 0 {
 		var kept []string
@@ -134,7 +137,7 @@ func scrubRequest(h http.Header, id, host string) {
 		switch {
 		case err != nil:
 			h.Del("Referer")
-		case strings.EqualFold(u.Host, host) && !strings.HasPrefix(u.EscapedPath(), "/s/"+id+"/"):
+		case strings.EqualFold(u.Host, host) && !strings.HasPrefix(u.EscapedPath(), prefix+"/"):
 			h.Set("Referer", u.Scheme+"://"+u.Host+"/")
 		}
 	}
@@ -145,13 +148,13 @@ func scrubRequest(h http.Header, id, host string) {
 // the client as it is, before ModifyResponse sees anything.
 type informationalScrubber struct {
 	http.ResponseWriter
-	id, reqPath string
+	prefix, reqPath string
 }
 
 // WriteHeader scrubs the header of an interim response, then writes it.
 func (w informationalScrubber) WriteHeader(code int) {
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
-		scrubResponse(w.Header(), w.id, w.reqPath)
+		scrubResponse(w.Header(), w.prefix, w.reqPath)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -319,7 +319,7 @@ func TestProxyScrubsInterimResponses(t *testing.T) {
 	const id = "abcdefghijklmnopqrstuvwxyz"
 	target := &url.URL{Scheme: "http", Host: ln.Addr().String()}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		instanceProxy(target, id, "/x").ServeHTTP(informationalScrubber{ResponseWriter: w, id: id, reqPath: "/x"}, r)
+		instanceProxy(target, "/s/"+id, "/x").ServeHTTP(informationalScrubber{ResponseWriter: w, prefix: "/s/" + id, reqPath: "/x"}, r)
 	}))
 	t.Cleanup(ts.Close)
 
@@ -371,3 +371,6 @@ func TestIsLabCookie(t *testing.T) {
 		}
 	}
 }
+
+// secureSessionCookie is the session cookie's name on HTTPS at the root of the host.
+const secureSessionCookie = "__Host-" + sessionCookie

@@ -229,7 +229,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := q.raw()
-	res := sendResult{RawRequest: string(raw), Curl: q.curl(baseURL(r) + "/s/" + sess.id + proxySelector(in, addr))}
+	res := sendResult{RawRequest: string(raw), Curl: q.curl(s.baseURL(r) + "/s/" + sess.id + proxySelector(in, addr))}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	var tcfg *tls.Config

@@ -66,8 +66,10 @@ type Config struct {
 	// labca.Shared, the CA the lab's testserver (redis.lab) uses too.
 	CA *labca.CA
 	// BasePath is the path prefix the lab is served under behind a
-	// reverse proxy ("/lab"; "" for the root). Handler strips it; the
-	// pages' own links do not carry it yet (docs/operations.md).
+	// reverse proxy that forwards it unchanged ("/lab"; "" for the root).
+	// Handler strips it from requests and answers 404 outside it; every
+	// URL the lab hands out carries it (Server.url, the pages' <meta
+	// name="restylab-base">, cookie paths: basepath.go).
 	BasePath string
 	// JoinCode, when set, must be entered at /join before a browser gets
 	// a learner session (sessions that exist keep working); wrong codes
@@ -166,11 +168,15 @@ func (s *Server) Handler() http.Handler {
 	base := s.cfg.BasePath
 	strip := http.StripPrefix(base, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == base {
+		switch {
+		case r.URL.Path == base:
 			http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
-			return
+		case strings.HasPrefix(r.URL.Path, base+"/"):
+			strip.ServeHTTP(w, r)
+		default:
+			// "/labx" is not under "/lab" (StripPrefix alone would serve it as "x")
+			http.NotFound(w, r)
 		}
-		strip.ServeHTTP(w, r)
 	})
 }
 
@@ -301,7 +307,7 @@ func (s *Server) routes() {
 // page gathers the layout data of a request; titleKey names the title in
 // the views' dictionary (a string it does not hold is used as it is).
 func (s *Server) page(r *http.Request, titleKey string) views.Page {
-	p := views.Page{Lang: views.English, Path: r.URL.Path}
+	p := views.Page{Lang: views.English, Path: r.URL.Path, Base: s.cfg.BasePath}
 	if c, err := r.Cookie("restylab_lang"); err == nil {
 		p.Lang = views.ParseLang(c.Value)
 	} else {
@@ -324,12 +330,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // setLang stores the language choice and returns to the page it came from.
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	lang := views.ParseLang(r.PathValue("lang"))
-	http.SetCookie(w, &http.Cookie{Name: "restylab_lang", Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: "restylab_lang", Value: string(lang), Path: s.cookiePath(), MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
 	to := r.URL.Query().Get("to")
-	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") {
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
 		to = "/"
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	s.redirect(w, r, to, http.StatusSeeOther)
 }
 
 // jsonError answers {"error": msg} with status.

@@ -23,8 +23,7 @@ import (
 // session cookie. Its name starts with "restylab_", so the proxy never
 // hands it to an instance (cookie.go).
 const (
-	teacherCookie       = "restylab_teacher"
-	secureTeacherCookie = "__Host-restylab_teacher"
+	teacherCookie = "restylab_teacher" // "__Host-"/"__Secure-" on HTTPS (cookieName)
 	// teacherTTL is how long a teacher login lasts.
 	teacherTTL = 12 * time.Hour
 	// teacherHeader must be on every teacher API call that acts: a page
@@ -34,10 +33,7 @@ const (
 )
 
 func (s *Server) teacherCookieName(r *http.Request) string {
-	if s.https(r) {
-		return secureTeacherCookie
-	}
-	return teacherCookie
+	return s.cookieName(r, teacherCookie)
 }
 
 // isTeacher reports whether r carries a teacher token the lab issued and
@@ -129,10 +125,10 @@ func (s *Server) teacherLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.class.tokens[token] = now.Add(teacherTTL)
 	s.class.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: s.teacherCookieName(r), Value: token, Path: "/", MaxAge: int(teacherTTL.Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: s.teacherCookieName(r), Value: token, Path: s.cookiePath(), MaxAge: int(teacherTTL.Seconds()),
 		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteStrictMode})
 	s.log.Info("teacher logged in", "client", addr)
-	http.Redirect(w, r, "/teacher", http.StatusSeeOther)
+	s.redirect(w, r, "/teacher", http.StatusSeeOther)
 }
 
 // teacherLogout is POST /teacher/logout: the token is forgotten.
@@ -142,9 +138,9 @@ func (s *Server) teacherLogout(w http.ResponseWriter, r *http.Request) {
 		delete(s.class.tokens, c.Value)
 		s.class.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: s.teacherCookieName(r), Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.teacherCookieName(r), Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/teacher", http.StatusSeeOther)
+	s.redirect(w, r, "/teacher", http.StatusSeeOther)
 }
 
 // teacherDashboard is GET /teacher: the page's shell; the front end
@@ -458,7 +454,7 @@ func (s *Server) apiPush(w http.ResponseWriter, r *http.Request) {
 		res.Sessions++
 		if kept != "" {
 			res.Kept++
-			res.Snapshots[info.ID] = "/share/" + kept
+			res.Snapshots[info.ID] = s.url("/share/" + kept)
 		}
 		// an open page drops its pending edits and loads the pushed code
 		sess.broadcast(wsMessage{T: "workspace", Kept: kept})

@@ -340,3 +340,6 @@ func TestTeacherCookieStaysWithTheLab(t *testing.T) {
 		t.Fatalf("the instance saw: %d %s", status, body)
 	}
 }
+
+// secureTeacherCookie is the teacher cookie's name on HTTPS at the root of the host.
+const secureTeacherCookie = "__Host-" + teacherCookie

@@ -4,7 +4,11 @@
 // arguments; handlers in package web gather the data.
 package views
 
-import "html/template"
+import (
+	"html/template"
+
+	"github.com/a-h/templ"
+)
 
 // Page is what every page's layout needs.
 type Page struct {
@@ -16,7 +20,15 @@ type Page struct {
 	// Embed: the page is inside another site's iframe; its header is one
 	// link to the lab.
 	Embed bool
+	// Base is the path prefix the lab is served under behind a reverse
+	// proxy ("/lab"; "" at the host's root): every URL of a page carries
+	// it (URL), and the front end reads it from <meta name="restylab-base">.
+	Base string
 }
+
+// URL is the lab's path p ("/play", "/static/app.js") as the browser must
+// ask for it: under the base path.
+func (p Page) URL(path string) templ.SafeURL { return templ.SafeURL(p.Base + path) }
 
 // Example is a starter workspace offered on the home page.
 type Example struct {

@@ -49,6 +49,30 @@ export class ApiError extends Error {
 }
 
 let sessionId = "";
+let base: string | null = null;
+
+/**
+ * basePath is the path prefix the lab is served under behind a reverse proxy ("/lab"; "" at the host's root), which
+ * the server renders into every page once as <meta name="restylab-base">.
+ */
+export function basePath(): string {
+  if (base === null) {
+    const m = typeof document === "undefined" ? null : document.querySelector<HTMLMetaElement>('meta[name="restylab-base"]');
+    const v = m?.content ?? "";
+    base = v.startsWith("/") && !v.endsWith("/") ? v : "";
+  }
+  return base;
+}
+
+/** labURL is the lab's path p ("/api/ws", "/teacher") as the browser must ask for it: under the base path. */
+export function labURL(p: string): string {
+  return basePath() + p;
+}
+
+/** cookiePath is the Path of the lab's cookies (restylab_lang, restylab_theme): the base path's directory. */
+export function cookiePath(): string {
+  return basePath() + "/";
+}
 
 /** setSession makes every call carry X-Restylab-Session (embeds in other sites get no cookies). */
 export function setSession(id: string): void {
@@ -65,7 +89,7 @@ function headers(json: boolean): Record<string, string> {
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
+    res = await fetch(labURL(path), {
       method,
       headers: headers(body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -112,10 +136,10 @@ export const api = {
     const text = JSON.stringify(wsBody(ws));
     try {
       if (text.length < 60000) {
-        void fetch("/api/workspace", { method: "POST", headers: headers(true), body: text, keepalive: true, credentials: "same-origin" }).catch(() => undefined);
+        void fetch(labURL("/api/workspace"), { method: "POST", headers: headers(true), body: text, keepalive: true, credentials: "same-origin" }).catch(() => undefined);
         return true;
       }
-      return navigator.sendBeacon("/api/workspace", new Blob([text], { type: "application/json" }));
+      return navigator.sendBeacon(labURL("/api/workspace"), new Blob([text], { type: "application/json" }));
     } catch {
       return false;
     }

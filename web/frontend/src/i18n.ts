@@ -1,5 +1,7 @@
 // The front end's strings in English and Simplified Chinese; t() picks the page's language.
 
+import { cookiePath } from "./api";
+
 const en = {
   "app.label": "Playground",
   "apply": "Apply",
@@ -488,6 +490,6 @@ export function keysOf(l: Lang): string[] {
 
 /** switchLang sets the language cookie and reloads the page, which the server renders in it. */
 export function switchLang(l: Lang): void {
-  document.cookie = `restylab_lang=${l}; path=/; max-age=${365 * 24 * 3600}; samesite=lax`;
+  document.cookie = `restylab_lang=${l}; path=${cookiePath()}; max-age=${365 * 24 * 3600}; samesite=lax`;
   location.reload();
 }

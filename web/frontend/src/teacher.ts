@@ -3,6 +3,7 @@
 // dialog. Every call that acts carries X-Restylab-Teacher (the server refuses one without it).
 
 import "./styles/teacher.css";
+import { labURL } from "./api";
 import { clear, h } from "./dom";
 import { bytes } from "./format";
 import { setLang, t, type Key } from "./i18n";
@@ -24,7 +25,7 @@ function start(root: HTMLElement): void {
   const poll = async (): Promise<void> => {
     window.clearTimeout(timer);
     try {
-      const res = await fetch("/api/teacher/class", { credentials: "same-origin", cache: "no-store" });
+      const res = await fetch(labURL("/api/teacher/class"), { credentials: "same-origin", cache: "no-store" });
       if (res.status === 401) {
         sessionsEl.textContent = t("teacher.loggedout");
         return; // no more polling: the login is gone
@@ -77,7 +78,7 @@ function start(root: HTMLElement): void {
 
 async function call(method: string, url: string, body?: unknown): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
   try {
-    const res = await fetch(url, {
+    const res = await fetch(labURL(url), {
       method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-Restylab-Teacher": "1" },
@@ -125,7 +126,7 @@ function drawSessions(el: HTMLElement, c: Class, samples: Map<string, Sample>, r
       h(
         "td",
         null,
-        h("a", { href: `/teacher/sessions/${encodeURIComponent(l.id)}`, target: "_blank", rel: "noopener" }, t("teacher.view")),
+        h("a", { href: labURL(`/teacher/sessions/${encodeURIComponent(l.id)}`), target: "_blank", rel: "noopener" }, t("teacher.view")),
         " ",
         h("button", { type: "button", class: "reset", onclick: () => reset(l) }, t("teacher.reset")),
       ),

@@ -1,5 +1,7 @@
 // Light/dark theme: html[data-theme], default from prefers-color-scheme, toggle kept in localStorage and a cookie.
 
+import { cookiePath } from "./api";
+
 export type Theme = "light" | "dark";
 const KEY = "restylab_theme";
 
@@ -36,7 +38,7 @@ export function setTheme(th: Theme): void {
   } catch {
     /* ignore */
   }
-  document.cookie = `${KEY}=${th}; path=/; max-age=${365 * 24 * 3600}; samesite=lax`;
+  document.cookie = `${KEY}=${th}; path=${cookiePath()}; max-age=${365 * 24 * 3600}; samesite=lax`;
   window.dispatchEvent(new CustomEvent("restylab-theme", { detail: th }));
 }
 

@@ -1,6 +1,6 @@
 // The WebSocket client of /api/ws: typed messages, reconnect with backoff, pause/step/resume.
 
-import type { ListenAddress } from "./api";
+import { labURL, type ListenAddress } from "./api";
 import type { TraceEvent } from "./trace/types";
 
 export type InstanceState = "starting" | "running" | "paused" | "exited";
@@ -29,9 +29,9 @@ export class WsClient {
 
   constructor(private readonly url: string, private readonly h: WsHandlers) {}
 
-  /** urlFor is /api/ws on this host; ?session= carries the session where cookies are not sent (embeds). */
+  /** urlFor is /api/ws on this host, under the base path; ?session= carries the session where cookies are not sent (embeds). */
   static urlFor(loc: Location, session = ""): string {
-    return (loc.protocol === "https:" ? "wss://" : "ws://") + loc.host + "/api/ws" + (session ? "?session=" + encodeURIComponent(session) : "");
+    return (loc.protocol === "https:" ? "wss://" : "ws://") + loc.host + labURL("/api/ws") + (session ? "?session=" + encodeURIComponent(session) : "");
   }
 
   start(): void {
