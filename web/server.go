@@ -296,6 +296,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /teacher/sessions/{id}", s.teacherPage(s.teacherWorkspace))
 	m.HandleFunc("GET /api/teacher/class", s.teacherAPI(s.apiClass))
 	m.HandleFunc("POST /api/teacher/sessions/{id}/reset", s.teacherAPI(s.apiResetLearner))
+	m.HandleFunc("GET /api/teacher/sessions/{id}/trace", s.teacherAPI(s.apiLearnerTrace))
 	m.HandleFunc("POST /api/teacher/push", s.teacherAPI(s.apiPush))
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)

@@ -57,6 +57,8 @@ type session struct {
 	traceOn  bool
 	lastLoad *applyResult
 	tlsCache tls.ClientSessionCache // TLS sessions the request panel may resume (made on first use)
+
+	trace lastTrace // the latest trace events, for the teacher (teacher_trace.go)
 }
 
 // tlsSessions is the session's TLS session cache (Send with "resume").

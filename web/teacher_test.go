@@ -39,6 +39,7 @@ func teacherEndpoints(id string) []struct{ method, path, body string } {
 		{"GET", "/teacher/sessions/" + id, ""},
 		{"GET", "/api/teacher/class", ""},
 		{"POST", "/api/teacher/sessions/" + id + "/reset", ""},
+		{"GET", "/api/teacher/sessions/" + id + "/trace", ""},
 		{"POST", "/api/teacher/push", `{"lesson":"hello"}`},
 	}
 }

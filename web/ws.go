@@ -296,6 +296,7 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 					s.met.traceDropInst.Add(float64(d))
 				}
 				sess.broadcast(wsMessage{T: "trace", Events: m.Events, Dropped: m.Dropped + n - lost})
+				sess.trace.add(m.Events, m.Dropped+n-lost, time.Now())
 				lost = n
 			case *proto.LogLine:
 				level := m.Level

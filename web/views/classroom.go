@@ -53,6 +53,8 @@ var classroomMessages = map[string][2]string{
 	"teacher.class":       {"Learners", "学员"},
 	"teacher.progress":    {"The class's progress", "全班进度"},
 	"teacher.noscript":    {"The live tables need JavaScript.", "实时表格需要 JavaScript。"},
+	"teacher.trace":       {"The learner's last trace", "学员最近的追踪"},
+	"teacher.trace.lead":  {"The events of the learner's latest requests, as their timeline showed them (read-only).", "学员最近请求的事件，与其时间线所显示的相同（只读）。"},
 }
 
 func init() {

@@ -228,6 +228,11 @@ const en = {
   "teacher.ago.h": "{n} h ago",
   "teacher.never": "never",
   "teacher.loggedout": "Your teacher login has ended: reload the page to log in again.",
+  "teacher.trace.refresh": "Refresh",
+  "teacher.trace.loading": "loading the trace…",
+  "teacher.trace.none": "No trace yet: the lab keeps the events of the learner's latest requests while their page is open.",
+  "teacher.trace.shown": "{e} events of {r} requests, the latest {ago}.",
+  "teacher.trace.dropped": "{n} earlier events were not kept.",
   "state.stopped": "stopped",
 } as const;
 
@@ -459,6 +464,11 @@ const zh: Record<Key, string> = {
   "teacher.ago.h": "{n} 小时前",
   "teacher.never": "从未",
   "teacher.loggedout": "教师登录已失效：请刷新页面重新登录。",
+  "teacher.trace.refresh": "刷新",
+  "teacher.trace.loading": "正在加载追踪…",
+  "teacher.trace.none": "还没有追踪：学员的页面打开时，实验室会保留其最近请求的事件。",
+  "teacher.trace.shown": "{r} 个请求的 {e} 个事件，最近一次在{ago}。",
+  "teacher.trace.dropped": "更早的 {n} 个事件没有保留。",
   "state.stopped": "已停止",
 };
 

@@ -1,6 +1,7 @@
-// The teacher page (/teacher): polls GET /api/teacher/class every few seconds and draws the learners and the class's
+// The teacher's pages. /teacher: polls GET /api/teacher/class every few seconds and draws the learners and the class's
 // progress per lesson; resets a learner's instance and pushes a lesson or a snapshot to everyone, after a confirm
-// dialog. Every call that acts carries X-Restylab-Teacher (the server refuses one without it).
+// dialog. Every call that acts carries X-Restylab-Teacher (the server refuses one without it). /teacher/sessions/{id}:
+// the learner's last trace on a timeline (teacher/trace.ts).
 
 import "./styles/teacher.css";
 import { labURL } from "./api";
@@ -8,11 +9,17 @@ import { clear, h } from "./dom";
 import { bytes } from "./format";
 import { setLang, t, type Key } from "./i18n";
 import { ago, cpuPercent, parseClass, type Class, type Learner, type PushResult, type Sample } from "./teacher/model";
+import { showTrace } from "./teacher/trace";
 
 const pollMs = 3000;
 
 const root = document.getElementById("teacher");
 if (root) start(root);
+const traceRoot = document.getElementById("learner-trace");
+if (traceRoot) {
+  setLang(traceRoot.dataset.lang);
+  showTrace(traceRoot);
+}
 
 function start(root: HTMLElement): void {
   setLang(root.dataset.lang);

@@ -1,5 +1,7 @@
 // The teacher page's data: what GET /api/teacher/class answers and the figures the page derives from two polls.
 
+import type { TraceEvent } from "../trace/types";
+
 export interface Learner {
   id: string;
   short: string;
@@ -70,4 +72,20 @@ export function ago(now: number, then: number): ["teacher.ago.s" | "teacher.ago.
   if (s < 60) return ["teacher.ago.s", s];
   if (s < 3600) return ["teacher.ago.m", Math.floor(s / 60)];
   return ["teacher.ago.h", Math.floor(s / 3600)];
+}
+
+/** LearnerTrace is GET /api/teacher/sessions/{id}/trace: the learner's last trace (at: Unix ms of its latest events, 0: none). */
+export interface LearnerTrace {
+  events: TraceEvent[];
+  dropped: number;
+  at: number;
+}
+
+/** parseTrace checks the shape of a trace answer, dropping what is not an event (ts, kind and worker at least). */
+export function parseTrace(v: unknown): LearnerTrace {
+  const o = (v ?? {}) as Partial<LearnerTrace>;
+  const events = Array.isArray(o.events)
+    ? o.events.filter((e) => e && typeof e === "object" && typeof e.ts === "number" && typeof e.kind === "string" && typeof e.worker === "number")
+    : [];
+  return { events, dropped: typeof o.dropped === "number" ? o.dropped : 0, at: typeof o.at === "number" ? o.at : 0 };
 }
