@@ -94,3 +94,41 @@ func TestBrowserTeacherPush(t *testing.T) {
 	waitJS(t, ctx, "the pushed lesson's code replaces the learner's", `(() => { const c = document.querySelector('.cm-content'); return c && c.textContent.includes(`+strconv.Quote(strings.TrimSpace(first))+`) && !c.textContent.includes('LEARNER-EDIT'); })()`, 20*time.Second)
 	waitJS(t, ctx, "the page names the snapshot of the old code", `(() => { const a = document.querySelector('#notice a'); return a && a.getAttribute('href').startsWith('/share/'); })()`, 10*time.Second)
 }
+
+// TestBrowserTeacherSeesLastTrace: a learner sends a request from the
+// playground (chromium); the teacher logs in, opens the learner from the
+// class table and sees that request on the timeline of their last trace;
+// Refresh loads it again.
+func TestBrowserTeacherSeesLastTrace(t *testing.T) {
+	l := newClassLab(t, "", "chalk&board", false)
+	ctx := browser(t)
+	run(t, ctx, "the learner sends GET /traced-by-teacher",
+		chromedp.Navigate(l.ts.URL+"/play"),
+		chromedp.WaitVisible(chromedp.CSS(`.cm-content`)),
+	)
+	waitJS(t, ctx, "the page's WebSocket is up", `document.getElementById('ws-status').dataset.connected === 'true'`, 20*time.Second)
+	waitJS(t, ctx, "a running instance", instanceRunning, 20*time.Second)
+	run(t, ctx, "send",
+		chromedp.Click(chromedp.CSS(`#tab-request`)),
+		chromedp.WaitVisible(chromedp.CSS(`#req-path`)),
+		chromedp.SetValue(chromedp.CSS(`#req-path`), "/traced-by-teacher"),
+		chromedp.Click(chromedp.CSS(`#send`)),
+	)
+	waitJS(t, ctx, "the response", `!!document.querySelector('#send-result').dataset.status`, 20*time.Second)
+	waitJS(t, ctx, "the request on the learner's timeline", `Number(document.querySelector('#timeline-stats').dataset.coroutines) > 0`, 20*time.Second)
+
+	run(t, ctx, "log in as the teacher",
+		chromedp.Navigate(l.ts.URL+"/teacher"),
+		chromedp.WaitVisible(chromedp.CSS(`#teacher-password`)),
+		chromedp.SendKeys(chromedp.CSS(`#teacher-password`), "chalk&board"),
+		chromedp.Submit(chromedp.CSS(`#teacher-password`)),
+		chromedp.WaitVisible(chromedp.CSS(`#learners tbody tr a`)),
+	)
+	href := value(t, ctx, "the learner's link", chromedp.Evaluate[string](`document.querySelector('#learners tbody tr a').getAttribute('href')`))
+	run(t, ctx, "open the learner", chromedp.Navigate(l.ts.URL+href), chromedp.WaitVisible(chromedp.CSS(`#learner-trace canvas`)))
+	hasRequest := `JSON.parse(document.querySelector('#learner-trace').dataset.labels || '[]').includes('GET /traced-by-teacher')`
+	waitJS(t, ctx, "the learner's request on the teacher's timeline", hasRequest, 20*time.Second)
+	run(t, ctx, "refresh", chromedp.Click(chromedp.CSS(`#learner-trace-refresh`)))
+	waitJS(t, ctx, "loaded again, the request still there", `document.querySelector('#learner-trace').dataset.loads === '2' && `+hasRequest, 20*time.Second)
+	screenshot(t, ctx, "teacher-learner-trace")
+}

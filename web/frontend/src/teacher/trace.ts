@@ -34,6 +34,8 @@ export function showTrace(root: HTMLElement): void {
       const s = model.stats();
       root.dataset.events = String(s.events);
       root.dataset.requests = String(s.requests);
+      // what the requests were ("GET /path"), for tests and the curious: the timeline draws them on its canvas
+      root.dataset.labels = JSON.stringify(model.requests.list.filter((l) => l.kind === "request").slice(-20).map((l) => l.label));
       root.dataset.loads = String(Number(root.dataset.loads ?? "0") + 1);
       if (tr.events.length === 0) {
         status.textContent = t("teacher.trace.none");
