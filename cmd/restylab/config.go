@@ -75,7 +75,7 @@ func newServeConfig(stderr io.Writer, m machine) *serveConfig {
 	fs.IntVar(&o.cfg.MaxBurst, "max-burst", web.DefaultMaxBurst, "most requests of one burst")
 	fs.IntVar(&sb.Nice, "nice", sandbox.DefaultNice, "nice value of the instances' threads (1..19; below the lab's)")
 	fs.BoolVar(&o.cfg.TrustProxy, "trust-proxy", false, "the lab is behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (then the session cookie is __Host- and Secure)")
-	fs.StringVar(&o.cfg.BasePath, "base-path", "", "`path` prefix the lab is served under behind a reverse proxy (/lab); the pages' links do not carry it yet: docs/operations.md")
+	fs.StringVar(&o.cfg.BasePath, "base-path", "", "`path` prefix a reverse proxy forwards the lab under, unchanged (/lab): every route, link, API call, WebSocket and cookie of the lab is under it; docs/operations.md")
 	fs.StringVar(&o.cfg.JoinCode, "join-code", "", "`code` a learner types at /join before getting a session (classroom mode; wrong codes are rate-limited)")
 	fs.StringVar(&o.cfg.TeacherPassword, "teacher-password", "", "`password` of the teacher's page /teacher (classroom mode; without it the page answers 404; prefer the environment variable)")
 	fs.BoolVar(&o.testserver, "testserver", true, "run the lab's upstream services (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab) for the instances' cosockets")
