@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -328,4 +329,62 @@ func waitTrace(conn *websocket.Conn, kind string) bool {
 		}
 	}
 	return false
+}
+
+// TestCookiesUnderBasePath: over HTTPS under /lab the session and teacher
+// cookies are "__Secure-" ones with Path=/lab/ ("__Host-" demands Path=/,
+// which would hand them to every application of the host); a "__Host-" or
+// plain cookie with a session's id does not open it there.
+func TestCookiesUnderBasePath(t *testing.T) {
+	l := newProxiedLab(t, "", "chalk&board")
+	tlsSrv := httptest.NewTLSServer(l.srv.Handler())
+	t.Cleanup(tlsSrv.Close)
+	client := tlsSrv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	do := func(method, path string, body string, cookie *http.Cookie) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, tlsSrv.URL+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var sb strings.Builder
+		_, _ = io.Copy(&sb, resp.Body)
+		return resp, sb.String()
+	}
+	resp, page := do("GET", testBase+"/play", "", nil)
+	boot := pageBoot(t, "play", page)
+	id, _ := boot["session"].(string)
+	resp2, _ := do("POST", testBase+"/teacher/login", "password=chalk%26board", nil)
+	for _, r := range []*http.Response{resp, resp2} {
+		for _, c := range r.Cookies() {
+			if !strings.HasPrefix(c.Name, "__Secure-restylab_") || c.Path != testBase+"/" || !c.Secure || !c.HttpOnly {
+				t.Errorf("cookie %s: Path=%q Secure=%v HttpOnly=%v, want __Secure-, Path=%s/, Secure, HttpOnly", c.Name, c.Path, c.Secure, c.HttpOnly, testBase)
+			}
+		}
+	}
+	if len(resp.Cookies()) != 1 || len(resp2.Cookies()) != 1 || resp2.Cookies()[0].Name != "__Secure-"+teacherCookie {
+		t.Fatalf("cookies %q and %q", resp.Header.Values("Set-Cookie"), resp2.Header.Values("Set-Cookie"))
+	}
+	for _, tt := range []struct {
+		name  string
+		opens bool
+	}{
+		{"__Secure-" + sessionCookie, true},
+		{"__Host-" + sessionCookie, false},
+		{sessionCookie, false},
+	} {
+		_, page := do("GET", testBase+"/play", "", &http.Cookie{Name: tt.name, Value: id})
+		b := pageBoot(t, tt.name, page)
+		if got := b["session"] == id; got != tt.opens {
+			t.Errorf("%s=ID opens the session: %v, want %v", tt.name, got, tt.opens)
+		}
+	}
 }

@@ -56,6 +56,9 @@ func TestGolden(t *testing.T) {
 		{"about_zh", About(zh, []DirectiveNote{{Name: "gzip_static", Why: [2]string{"files are sent as they are (no .gz files are looked for)", "文件按原样发送（不查找 .gz 文件）"}}},
 			[]DirectiveNote{{Name: "fastcgi_pass", Why: [2]string{"no FastCGI", "没有 FastCGI"}, Instead: [2]string{"proxy_pass", "proxy_pass"}}})},
 		{"embed", Play(Page{Lang: English, Title: "RestyLab", Path: "/embed/x", Embed: true}, Boot{Embed: true}, true)},
+		// under a base path: every link, form and asset carries it
+		{"lesson_en_base", LessonPage(Page{Lang: English, Title: "Lesson", Path: "/lessons/nonblocking", Base: "/lab"}, lesson, Boot{Notice: "kept:", NoticeURL: "/share/abcdefghijklmnop"}, true)},
+		{"teacher_base", TeacherPage(Page{Lang: English, Title: "Teacher", Path: "/teacher", Base: "/lab"}, []TeacherLesson{{ID: "hello", Title: "Hello"}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
