@@ -18,11 +18,12 @@ import (
 )
 
 // Measured figures the resources are sized from (docs/scaling.md, "What
-// one machine holds": `go run ./bench/lab -n 60`, 2026-12-03): the lab's
-// own RSS and one live instance's, rounded up.
+// one machine holds": `go run ./bench/classroom -n 60`, 2026-12-03, a
+// class applying, checking and firing bursts every 5 s): the lab's own
+// peak RSS and the median instance's, rounded up.
 const (
-	labRSS      = 30 << 20
-	instanceRSS = 19 << 20
+	labRSS      = 75 << 20
+	instanceRSS = 42 << 20
 )
 
 // sessionCookieLifetime is how long the lab's session cookie lasts
