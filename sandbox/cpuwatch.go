@@ -47,8 +47,16 @@ type cpuWatch struct {
 	w       cpuWindow
 	h       hogs
 	lastCPU time.Duration // at the last sample: whether the threads need reading (see sample)
+	still   int           // samples in a row in which the process used no CPU tick
 	buf     []byte
 }
+
+// stillEvery: a process whose CPU time has not moved for this many samples
+// in a row is sampled only every this many ticks (once a second instead of
+// four times) until it moves again; a learner's loop starting in an idle
+// instance is seen by the CPU window and the hog state a fraction of a
+// second later, which neither needs sooner.
+const stillEvery = 4
 
 // watchCPU adds the instance's child to the Manager's CPU watchdog, which
 // samples its CPU time until it exits, kills it when it used more than
@@ -79,6 +87,7 @@ func (m *Manager) cpuWatcher() {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var list []*cpuWatch
+	tick := 0
 	for {
 		select {
 		case <-m.quit:
@@ -94,8 +103,12 @@ func (m *Manager) cpuWatcher() {
 		m.watchMu.Lock()
 		list = append(list[:0], m.watched...)
 		m.watchMu.Unlock()
+		tick++
 		var ended []*cpuWatch
 		for _, cw := range list {
+			if cw.still >= stillEvery && tick%stillEvery != 0 {
+				continue
+			}
 			if !cw.sample(m) {
 				ended = append(ended, cw)
 			}
@@ -134,6 +147,11 @@ func (cw *cpuWatch) sample(m *Manager) bool {
 		} else {
 			h.quiet()
 		}
+	}
+	if cpu == cw.lastCPU && !h.watching() {
+		cw.still++
+	} else {
+		cw.still = 0
 	}
 	cw.lastCPU = cpu
 	if used := cw.w.add(now); used > m.cfg.CPUPerMinute {
