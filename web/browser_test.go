@@ -1086,3 +1086,15 @@ func TestBrowserAccessLog(t *testing.T) {
 		t.Errorf("the access_log panel in Chinese reads %q", text)
 	}
 }
+
+// TestBrowserHealthShown: the instance's usage is on the page, also for a
+// page opened while the instance is idle (the lab sends a figure only when
+// it changes; a new page has it in its "hello").
+func TestBrowserHealthShown(t *testing.T) {
+	_, ctx := openPlayground(t, `events { } http { server { listen 8080; location / { content_by_lua_block { ngx.say("ok") } } } }`)
+	hasHealth := `/conns \d+/.test(document.getElementById('health').textContent)`
+	waitJS(t, ctx, "the instance's usage", hasHealth, 15*time.Second)
+	time.Sleep(3 * time.Second) // idle: the figures stop changing
+	run(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.cm-content`)))
+	waitJS(t, ctx, "the instance's usage after a reload", hasHealth, 3*time.Second)
+}

@@ -130,6 +130,9 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		hello.Workers = in.Workers() // after the lab's caps, as the instance reported it
 		if in.Exited() == "" {
 			hello.Addresses = addressList(in)
+			if h := in.Health(); h != (proto.Health{}) {
+				hello.Health = &h // pump sends it again only when it changes
+			}
 		}
 	}
 	if first && in != nil {
@@ -273,6 +276,7 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 	defer health.Stop()
 	events := in.Events()
 	var lost int64
+	var lastHealth proto.Health
 	for {
 		select {
 		case msg, ok := <-events:
@@ -307,8 +311,14 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 				s.instanceMessage(sess, msg)
 			}
 		case <-health.C:
-			h := in.Health()
-			sess.broadcast(wsMessage{T: "health", Health: &h})
+			// Only a change is sent: an idle instance's figures stay the
+			// same for minutes, and 60 pages each woken every second
+			// were a fifth of an idle lab's CPU. A new page has the
+			// figures in its "hello".
+			if h := in.Health(); h != lastHealth {
+				lastHealth = h
+				sess.broadcast(wsMessage{T: "health", Health: &h})
+			}
 		}
 	}
 }

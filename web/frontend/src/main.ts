@@ -68,6 +68,11 @@ function start(): void {
   const stateEl = h("span", { id: "instance-state", class: "instance-state", "data-state": "unknown" }, t("state.unknown"));
   const droppedEl = h("span", { id: "dropped", class: "dropped", "data-dropped": 0, title: t("dropped.title") }, t("dropped", { n: 0 }));
   const healthEl = h("span", { id: "health", class: "muted small-text" });
+  // showHealth writes the instance's usage: sent with "hello" and whenever
+  // it changes (the lab sends nothing while it stays the same).
+  const showHealth = (m: { rss?: number; cpu_time?: number; fds?: number; conns?: number }) => {
+    healthEl.textContent = t("health", { rss: bytes(m.rss || 0), cpu: ((m.cpu_time || 0) / 1e9).toFixed(2), fds: m.fds ?? 0, conns: m.conns ?? 0 });
+  };
   const pendingEl = h("span", { id: "pending", class: "pending", "aria-live": "polite" });
   const connEl = h("span", { id: "ws-status", class: "muted small-text" }, t("ws.connecting"));
 
@@ -374,6 +379,7 @@ function start(): void {
         case "hello":
           setState(m.paused ? "paused" : String(m.state || "unknown"), m.reason);
           if (m.addresses) showAddresses(m.addresses);
+          if (m.rss !== undefined) showHealth(m);
           break;
         case "trace":
           if (m.dropped) {
@@ -391,7 +397,7 @@ function start(): void {
           accessLog.add(m.lines || [], m.dropped || 0);
           break;
         case "health":
-          healthEl.textContent = t("health", { rss: bytes(m.rss || 0), cpu: ((m.cpu_time || 0) / 1e9).toFixed(2), fds: m.fds ?? 0, conns: m.conns ?? 0 });
+          showHealth(m);
           break;
         case "state":
           setState(String(m.state), m.reason, m.pending);

@@ -6,7 +6,7 @@ import type { TraceEvent } from "./trace/types";
 export type InstanceState = "starting" | "running" | "paused" | "exited";
 
 export type ServerMsg =
-  | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string; addresses?: ListenAddress[] | null }
+  | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string; addresses?: ListenAddress[] | null; rss?: number; cpu_time?: number; fds?: number; conns?: number }
   | { t: "trace"; events: TraceEvent[] | null; dropped?: number }
   | { t: "log"; level: string | number; line: string }
   | { t: "access"; lines: { file: string; line: string }[] | null; dropped?: number }
