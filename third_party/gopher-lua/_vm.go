@@ -698,7 +698,11 @@ func init() {
 						if (step > 0 && init <= limit) || (step < 0 && init >= limit) || (step == 0 && forZeroStep(step, init, limit)) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
-							// +inline-call reg.SetNumber RA+3 v
+							// the loop variable gets the counter's boxed value
+							// (a number is immutable): one allocation per turn,
+							// not two
+							boxed := reg.array[RA]
+							// +inline-call reg.Set RA+3 boxed
 						} else {
 							// +inline-call reg.SetTop RA+1
 						}

@@ -149,6 +149,13 @@ var luajitCases = []struct{ file, what string }{
 	// token after "near" as written; gopher-lua's goyacc parser said
 	// "syntax error near 'X'" for all of them
 	{"syntax", "syntax errors"},
+	// the VM's fast paths give what the general ones gave: t[k] = v on a
+	// table without a metatable (rawset, its nil and NaN key errors), a
+	// metatable's __newindex still called for new keys only, the numeric
+	// for's counter and loop variable sharing one boxed number (a body
+	// assigning the variable does not move the counter), small integers
+	// from the preloaded numbers, -0 kept apart from 0
+	{"fastpath", "VM fast paths"},
 }
 
 // TestLuaJITAnswers runs each line of each case as its own chunk and

@@ -1344,6 +1344,12 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 }
 
 func (ls *LState) setField(obj LValue, key LValue, value LValue) {
+	if tb, ok := obj.(*LTable); ok && tb.Metatable == LNil {
+		// no metatable, no __newindex to look for: t[k] = v is rawset
+		// (with its nil and NaN key checks)
+		ls.RawSet(tb, key, value)
+		return
+	}
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1376,6 +1382,10 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 }
 
 func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
+	if tb, ok := obj.(*LTable); ok && tb.Metatable == LNil {
+		tb.RawSetString(key, value) // no __newindex to look for
+		return
+	}
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)

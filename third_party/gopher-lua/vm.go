@@ -1827,12 +1827,16 @@ func init() {
 						if (step > 0 && init <= limit) || (step < 0 && init >= limit) || (step == 0 && forZeroStep(step, init, limit)) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
+							// the loop variable gets the counter's boxed value
+							// (a number is immutable): one allocation per turn,
+							// not two
+							boxed := reg.array[RA]
 							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+							// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 							{
 								rg := reg
 								regi := RA + 3
-								vali := v
+								vali := boxed
 								newSize := regi + 1
 								// this section is inlined by go-inline
 								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
@@ -1842,7 +1846,7 @@ func init() {
 										rg.resize(requiredSize)
 									}
 								}
-								rg.array[regi] = rg.alloc.LNumber2I(vali)
+								rg.array[regi] = vali
 								if regi >= rg.top {
 									rg.top = regi + 1
 								}
