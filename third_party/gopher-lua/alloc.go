@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"math"
 	"reflect"
 	"unsafe"
 )
@@ -11,7 +12,10 @@ type iface struct {
 	word unsafe.Pointer
 }
 
-const preloadLimit LNumber = 128
+// preloadLimit bounds the integers boxed once per process: 0 to 1023 cover
+// the loop counters, indexes, lengths and status codes of most handlers,
+// which then cost no allocation (LuaJIT never allocates a number). 24 KB.
+const preloadLimit LNumber = 1024
 
 var _fv float64
 var _uv uintptr
@@ -56,8 +60,9 @@ func newAllocator(size int) *allocator {
 // as a whole can be gc-ed.
 func (al *allocator) LNumber2I(v LNumber) LValue {
 	// first check for shared preloaded numbers
-	if v >= 0 && v < preloadLimit && float64(v) == float64(int64(v)) {
-		return preloads[int(v)]
+	// -0 is not preloads[0]: 1/x tells them apart (upstream gave 0)
+	if i := int64(v); uint64(i) < uint64(preloadLimit) && LNumber(i) == v && (i != 0 || !math.Signbit(float64(v))) {
+		return preloads[i]
 	}
 
 	// check if we need a new alloc page

@@ -23,7 +23,8 @@ func BenchmarkHandler(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
 				L.Push(fn)
 				L.Call(0, 1)
 				L.Pop(1)

@@ -14,3 +14,4 @@ local t = {} t[1.5] = "a" t[-1] = "b" t[0] = "c" t[2^53] = "d" t["1"] = "e" prin
 local t = {} t[3] = 3 t[1] = 1 t[2] = 2 print(#t, t[1], t[2], t[3])
 local t = {1, 2, 3} t[2] = nil t[3] = nil print(#t)
 local t = {} for i = 1, 2000 do t[i] = i * 2 end local s = 0 for i = 1, #t do s = s + t[i] end print(#t, s, t[1024], t[1025])
+local z = 0 * -1 local t = {} t[1] = z for i = -1, 0 do t[#t + 1] = i * 0 end print(1 / t[1], 1 / t[2], 1 / t[3], 1 / (z + 0))
