@@ -3,7 +3,7 @@ package lua
 import (
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
 )
 
 func mainLoop(L *LState, baseframe *callFrame) {
@@ -991,22 +991,41 @@ func stringConcat(L *LState, total, last int) LValue {
 				return LNil
 			}
 		} else {
-			buf := make([]string, total+1)
-			buf[total] = LVAsString(rhs)
-			for total > 0 {
-				lhs = L.reg.Get(i)
-				if !LVCanConvToString(lhs) {
-					break
-				}
-				buf[total-1] = LVAsString(lhs)
-				i--
+			// the run of strings and numbers that ends at rhs, joined in
+			// one buffer (on the stack when short): no slice of pieces,
+			// no string per number
+			first := i
+			for total > 0 && LVCanConvToString(L.reg.Get(first)) {
+				first--
 				total--
 			}
-			rhs = LString(strings.Join(buf, ""))
+			var stack [128]byte
+			buf := stack[:0]
+			for k := first + 1; k <= i; k++ {
+				buf = appendConcatPiece(buf, L.reg.Get(k))
+			}
+			buf = appendConcatPiece(buf, rhs)
+			rhs = LString(buf)
 			rhsReg = -1
+			i = first
 		}
 	}
 	return rhs
+}
+
+// appendConcatPiece appends a string or a number as .. writes it.
+func appendConcatPiece(buf []byte, v LValue) []byte {
+	switch x := v.(type) {
+	case LString:
+		return append(buf, x...)
+	case LNumber:
+		f := float64(x)
+		if f == math.Trunc(f) && math.Abs(f) < 1e14 && (f != 0 || !math.Signbit(f)) {
+			return strconv.AppendInt(buf, int64(f), 10) // as LNumber.String
+		}
+		return append(buf, x.String()...)
+	}
+	return buf
 }
 
 func lessThan(L *LState, lhs, rhs LValue) bool {

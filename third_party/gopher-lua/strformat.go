@@ -79,7 +79,8 @@ func strFormat(L *LState) int {
 	fs := L.CheckString(1)
 	top := L.GetTop()
 	arg := 1
-	buf := make([]byte, 0, len(fs)+16)
+	var stack [128]byte // the result is copied into its string: no allocation for short ones
+	buf := stack[:0]
 	for i := 0; i < len(fs); {
 		j := strings.IndexByte(fs[i:], '%')
 		if j < 0 {

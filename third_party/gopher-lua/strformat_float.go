@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"bytes"
 	"math"
 	"math/big"
 	"strconv"
@@ -24,38 +25,41 @@ func fmtFloat(buf []byte, sp fmtSpec, x float64) []byte {
 		return fmtPad(buf, sp, prefix, []byte(caseOf("inf", upper)), false)
 	}
 	prec := sp.prec
-	var body string
+	// the body is built in a buffer on the stack: a conversion of an
+	// ordinary number allocates nothing besides buf's growth
+	var bb [64]byte
+	var body []byte
 	switch sp.conv | 0x20 {
 	case 'f':
 		if prec < 0 {
 			prec = 6
 		}
-		body = roundAway(ax, 'f', prec)
+		body = appendRoundAway(bb[:0], ax, 'f', prec)
 		if sp.alt && prec == 0 {
-			body += "."
+			body = append(body, '.')
 		}
 	case 'e':
 		if prec < 0 {
 			prec = 6
 		}
-		body = roundAway(ax, 'e', prec)
+		body = appendRoundAway(bb[:0], ax, 'e', prec)
 		if sp.alt && prec == 0 {
-			body = body[:1] + "." + body[1:]
+			body = append(body[:1], append([]byte{'.'}, body[1:]...)...)
 		}
 	case 'g':
-		body = fmtG(ax, prec, sp.alt)
+		body = append(bb[:0], fmtG(ax, prec, sp.alt)...)
 	default: // 'a'
 		if upper {
 			prefix += "0X"
 		} else {
 			prefix += "0x"
 		}
-		body = fmtHex(ax, prec, sp.alt)
+		body = append(bb[:0], fmtHex(ax, prec, sp.alt)...)
 	}
 	if upper {
-		body = strings.ToUpper(body)
+		body = bytes.ToUpper(body)
 	}
-	return fmtPad(buf, sp, prefix, []byte(body), true)
+	return fmtPad(buf, sp, prefix, body, true)
 }
 
 func caseOf(s string, upper bool) string {
@@ -68,28 +72,41 @@ func caseOf(s string, upper bool) string {
 // roundAway formats x >= 0 as strconv.FormatFloat(x, c, prec) does for c
 // 'e' or 'f', except that a value exactly halfway between two results
 // rounds up (away from zero) as LuaJIT's formatter does, where strconv
-// rounds to even. A tie shows as the next digit, correctly rounded, being
-// a 5 that is the exact value.
+// rounds to even.
 func roundAway(x float64, c byte, prec int) string {
-	s := strconv.FormatFloat(x, c, prec, 64)
-	t := strconv.FormatFloat(x, c, prec+1, 64)
-	mant, exp := t, ""
+	var b [64]byte
+	return string(appendRoundAway(b[:0], x, c, prec))
+}
+
+// appendRoundAway appends roundAway(x, c, prec). It formats x once, to one
+// digit more, correctly rounded: a last digit below 5 says the exact value
+// is below the half (the digits before it are the result), above 5 that
+// it is above (they are rounded up); only a 5 may be a tie, which the
+// exact value decides.
+func appendRoundAway(dst []byte, x float64, c byte, prec int) []byte {
+	var tb [64]byte
+	t := strconv.AppendFloat(tb[:0], x, c, prec+1, 64)
+	mant, exp := t, t[len(t):]
 	if c == 'e' {
-		k := strings.IndexByte(t, 'e')
+		k := bytes.IndexByte(t, 'e')
 		mant, exp = t[:k], t[k:]
 	}
-	if mant[len(mant)-1] != '5' {
-		return s
+	last := mant[len(mant)-1]
+	if last == '5' {
+		r, ok := new(big.Rat).SetString(string(t))
+		if !ok || r.Cmp(new(big.Rat).SetFloat64(x)) != 0 {
+			// not a tie: strconv's rounding is LuaJIT's
+			return strconv.AppendFloat(dst, x, c, prec, 64)
+		}
 	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok || r.Cmp(new(big.Rat).SetFloat64(x)) != 0 {
-		return s
-	}
-	// a tie: drop the 5 and add one unit in the last place kept
-	d := []byte(mant[:len(mant)-1])
+	d := mant[:len(mant)-1]
 	if d[len(d)-1] == '.' {
 		d = d[:len(d)-1]
 	}
+	if last < '5' {
+		return append(append(dst, d...), exp...)
+	}
+	// above the half or a tie: add one unit in the last place kept
 	for i := len(d) - 1; i >= 0; i-- {
 		switch d[i] {
 		case '.':
@@ -99,16 +116,16 @@ func roundAway(x float64, c byte, prec int) string {
 			continue
 		}
 		d[i]++
-		return string(d) + exp
+		return append(append(dst, d...), exp...)
 	}
 	// every digit was a 9: one more digit in front (f), or 1.000 with
 	// the exponent one up (e)
 	if c == 'f' {
-		return "1" + string(d)
+		return append(append(dst, '1'), d...)
 	}
 	d[0] = '1'
-	e, _ := strconv.Atoi(exp[1:])
-	return string(d) + expSuffix(e+1)
+	e, _ := strconv.Atoi(string(exp[1:]))
+	return append(append(dst, d...), expSuffix(e+1)...)
 }
 
 // expSuffix is C's exponent: e, a sign and at least two digits.
