@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,15 @@ import (
 	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/testserver"
 )
+
+// runGCPercent is run's Go GC target. A worker's live heap is small (about
+// 2 MB serving the bench/run.sh handlers), so at Go's default of 100 the
+// collector ran every 4 MB allocated: 75 cycles a second under a handler
+// allocating 13 KB per request (a 200-element table), about a quarter of
+// the worker's CPU per request. At 400 the heap peaks near 10 MB and the
+// table handler costs 28 us of CPU per request instead of 39 (docs/benchmarks.md,
+// "Lua handlers doing work").
+const runGCPercent = 400
 
 // runCmd is `restylab run`: nginx -c FILE -p PREFIX in the foreground.
 func runCmd(args []string, stdout, stderr io.Writer) int {
@@ -30,9 +40,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	budget := fs.Duration("cpu-budget", 0, "abort a Lua resume that runs longer than this without yielding (0: no limit)")
 	ring := fs.Int("trace-ring", 1<<16, "trace ring size per worker (events)")
 	hosts := fs.String("hosts", "", "host names cosockets may use, as `name=ip:port,...` (a name with a port connects there whatever port Lua gives)")
+	gcPercent := fs.Int("gc-percent", runGCPercent, "Go GC target `percent` (as GOGC; the GOGC variable, when set, wins)")
 	withTS := fs.Bool("testserver", false, "start the lab's upstream services in-process and map their names (httpbin.lab, echo.lab, slow.lab, closer.lab, redis.lab)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
 	}
 	path := *confPath
 	if *prefix != "" && !filepath.IsAbs(path) {
