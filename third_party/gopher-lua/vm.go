@@ -576,7 +576,39 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getField(reg.Get(lbase+B), L.rkValue(C))
+			obj, key := reg.Get(lbase+B), L.rkValue(C)
+			if tb, ok := obj.(*LTable); ok {
+				// t[i] in the array part: a value, or nil with no
+				// metatable to ask, is the answer at once
+				if n, ok := key.(LNumber); ok {
+					if i := int(n); LNumber(i) == n && i >= 1 && i <= len(tb.array) {
+						if v := tb.array[i-1]; v != LNil || tb.Metatable == LNil {
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+							{
+								rg := reg
+								regi := RA
+								vali := v
+								newSize := regi + 1
+								// this section is inlined by go-inline
+								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+								{
+									requiredSize := newSize
+									if requiredSize > cap(rg.array) {
+										rg.resize(requiredSize)
+									}
+								}
+								rg.array[regi] = vali
+								if regi >= rg.top {
+									rg.top = regi + 1
+								}
+							}
+							return 0
+						}
+					}
+				}
+			}
+			v := L.getField(obj, key)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -659,7 +691,21 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			L.setField(reg.Get(RA), L.rkValue(B), L.rkValue(C))
+			obj, key := reg.Get(RA), L.rkValue(B)
+			if tb, ok := obj.(*LTable); ok && tb.Metatable == LNil {
+				// t[i] = v in the array part or just past its end, on a
+				// table without a metatable: stored at once, as rawset
+				if n, ok := key.(LNumber); ok {
+					if i := int(n); LNumber(i) == n && i >= 1 && i <= len(tb.array) {
+						tb.array[i-1] = L.rkValue(C)
+						return 0
+					} else if i == len(tb.array)+1 && LNumber(i) == n && i >= 1 {
+						tb.RawSetInt(i, L.rkValue(C))
+						return 0
+					}
+				}
+			}
+			L.setField(obj, key, L.rkValue(C))
 			return 0
 		},
 		func(L *LState, inst uint32, baseframe *callFrame) int { //OP_SETTABLEKS

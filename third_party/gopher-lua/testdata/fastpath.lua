@@ -20,3 +20,7 @@ local m = setmetatable({}, {__concat = function(a, b) return "<" .. type(a) .. "
 local s = string.rep("x", 100) local r = s .. 1 .. s .. 2.25 .. s print(#r, r:sub(99, 103), r:sub(-6))
 print(string.format("%.2f|%5.1f|%-6.0f|%+.3e|%.0e|%E|%.1f|%.2f|%.3f", 2.675, 2.25, 2.5, 12345.6785, 9.5, 0.000123, 9.95, 9.995, 0.0005))
 print(string.format("%d:%.2f,%s", 100, 100 / 7, "v") .. "," .. 7, string.format("%#.0f %#.0e %08.3f %.10f", 3, 3, -3.14159, 1/3))
+local t = setmetatable({1, nil, 3}, {__index = function(t, k) return "idx" .. tostring(k) end}) print(t[1], t[2], t[3], t[4], t[0], t[1.5], t["1"])
+local t = setmetatable({}, {__newindex = function(t, k, v) rawset(t, k, v .. "!") end}) t[1] = "a" t[2] = "b" t[1] = "c" print(t[1], t[2], #t)
+local t = {10, 20} t[3] = 30 t[5] = 50 t[4] = 40 t[0] = 0 t[-1] = -1 t[2.5] = 2.5 print(#t, t[0], t[-1], t[2.5], t[4], t[5])
+local t = {1, 2, 3} local k = 2 t[k] = nil t[k + 1] = nil print(#t, t[1], t[2], t[k], t[3])
