@@ -102,6 +102,7 @@ type Scheduler struct {
 	pool     []*lua.LState
 	// wrapYielding is the prelude's wrapper factory (see WrapYielding).
 	wrapYielding *lua.LFunction
+	startArgs    []lua.LValue // Start's argument list, reused
 }
 
 // WrapYielding returns a Lua function that calls fn, an LGFunction that
@@ -127,7 +128,10 @@ func (s *Scheduler) WrapYielding(fn lua.LGFunction) *lua.LFunction {
 var (
 	preludeProto = sync.OnceValues(func() (*lua.FunctionProto, error) { return compileChunk(preludeSource) })
 	entryProto   = sync.OnceValues(func() (*lua.FunctionProto, error) {
-		return compileChunk("local function pass(...) return ... end local f = ... return pass(f(select(2, ...)))")
+		// a factory run once per VM: the entry function it returns calls
+		// f without a tail call (see starter in prelude.lua), with no
+		// closure made and no select call per handler
+		return compileChunk("local function pass(...) return ... end return function(f, ...) return pass(f(...)) end")
 	})
 )
 
@@ -175,7 +179,16 @@ func New(L *lua.LState, budget *Budget, hooks Hooks) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("coro entry: %w", err)
 	}
-	s.entry = L.NewFunctionFromProto(ep)
+	L.Push(L.NewFunctionFromProto(ep))
+	if err := L.PCall(0, 1, nil); err != nil {
+		return nil, fmt.Errorf("coro entry: %w", err)
+	}
+	entry, ok := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	if !ok {
+		return nil, fmt.Errorf("coro entry: no function")
+	}
+	s.entry = entry
 	return s, nil
 }
 
@@ -255,10 +268,12 @@ func (s *Scheduler) Release(th *lua.LState) {
 
 // Start runs fn(args...) in the entry coroutine th until it finishes or yields.
 func (s *Scheduler) Start(th *lua.LState, fn *lua.LFunction, args ...lua.LValue) Result {
-	all := make([]lua.LValue, 0, len(args)+1)
-	all = append(all, fn)
-	all = append(all, args...)
-	return s.resume(th, s.entry, all)
+	// startArgs is reused: Resume pushes the arguments onto th before any
+	// Lua runs, so a Start nested inside this one cannot disturb them
+	s.startArgs = append(append(s.startArgs[:0], fn), args...)
+	res := s.resume(th, s.entry, s.startArgs)
+	clear(s.startArgs) // keep nothing of the request alive
+	return res
 }
 
 // StartFrom is Start for a coroutine started from inside a running one
