@@ -48,8 +48,11 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 	return b
 }
 
-func (w *worker) output(L *lua.LState, fname string, newline bool) int {
-	r := w.need(L, "ngx."+fname)
+// output is ngx.say (newline) and ngx.print: fname names the function in
+// argument errors, api ("ngx."+fname, passed as a constant: building it
+// allocated on every call) where no request may call it.
+func (w *worker) output(L *lua.LState, fname, api string, newline bool) int {
+	r := w.need(L, api)
 	if r.rawSocket() {
 		return nilErr(L, errRawSocket)
 	}
@@ -98,8 +101,8 @@ func (r *request) luaOutputCall(f func() bool) bool {
 	return ok
 }
 
-func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", true) }
-func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", false) }
+func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", "ngx.say", true) }
+func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", "ngx.print", false) }
 
 // apiFlush is ngx.flush(wait): send what is buffered; with wait=true the
 // coroutine yields until the socket has taken all of it.
