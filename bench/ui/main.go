@@ -5,7 +5,14 @@
 // the page synthetic burst-like events through window.restylab.ingest at
 // each -rates step for -step, reading window.restylab.stats() after each.
 //
-//	go run ./bench/ui [-rates 10000,25000,50000,100000,200000] [-step 5s]
+//	go run ./bench/ui [-rates 10000,25000,50000,100000,200000] [-step 5s] [-bursts 1]
+//
+// Then it fires -bursts real bursts of 1000 requests from the page (-rates ""
+// skips the synthetic steps) and prints, for each, what reached the page,
+// the frame times, the lab process's CPU time per event (getrusage of this
+// process, which is the lab: the web server and the sandbox manager; the
+// instance is a child process of its own and chromium another) and the
+// trace counters of the lab's /metrics (events streamed, dropped by hop).
 //
 // The events are made inside the page (a request's coroutine: create,
 // resume, yield on a sleep, resume, exit; epoll_wait/epoll_ready between),
@@ -13,6 +20,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -23,8 +31,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -82,6 +92,7 @@ func main() {
 	ratesFlag := flag.String("rates", "10000,25000,50000,100000,200000", "event rates to try, events/s")
 	step := flag.Duration("step", 5*time.Second, "how long each rate runs")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "chromium executable")
+	bursts := flag.Int("bursts", 1, "real bursts of 1000 to fire from the page")
 	flag.Parse()
 
 	bundleSize()
@@ -125,6 +136,9 @@ func main() {
 	}
 	fmt.Println("rate (events/s) | events drawn | frames | frames > 50 ms | longest frame")
 	for _, f := range strings.Split(*ratesFlag, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
 		rate, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
 			fail(err)
@@ -139,13 +153,17 @@ func main() {
 		}
 		fmt.Printf("%d | %.0f | %.0f | %.0f | %.0f ms\n", rate, after.Events-before.Events, after.Frames, after.LongFrames, after.MaxFrameMS)
 	}
-	realBurst(ctx)
+	base := "http://" + ln.Addr().String()
+	for i := 0; i < *bursts; i++ {
+		realBurst(ctx, base)
+	}
 }
 
 // realBurst measures the whole pipeline once: a burst of 1000 requests at
 // concurrency 1000 fired from the page's Burst panel, its trace streamed
 // from the sandboxed instance through the WebSocket into the timeline.
-func realBurst(ctx context.Context) {
+func realBurst(ctx context.Context, base string) {
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const d = document.querySelector('#dropped'); if (d) { d.dataset.dropped = '0'; } return true; })()`))
 	err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#tl-clear`)),
 		chromedp.Click(chromedp.CSS(`#tab-burst`)),
@@ -158,6 +176,8 @@ func realBurst(ctx context.Context) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.restylab.resetFrames(), true`)); err != nil {
 		fail(err)
 	}
+	metBefore := traceMetrics(base)
+	cpuBefore := selfCPU()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#burst-go`))); err != nil {
 		fail(err)
 	}
@@ -170,6 +190,8 @@ func realBurst(ctx context.Context) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // the last trace batches
+	cpu := selfCPU() - cpuBefore
+	metAfter := traceMetrics(base)
 	st, err := chromedp.Run(ctx, chromedp.Evaluate[stats](`window.restylab.stats()`))
 	if err != nil {
 		fail(err)
@@ -177,6 +199,49 @@ func realBurst(ctx context.Context) {
 	dropped, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#dropped').dataset.dropped || '0'`))
 	fmt.Printf("real burst of 1000 at 1000 through the WebSocket: %.0f events, %.0f coroutines drawn, %s dropped; %.0f frames, %.0f over 50 ms, longest %.0f ms\n",
 		st.Events, st.Coroutines, dropped, st.Frames, st.LongFrames, st.MaxFrameMS)
+	streamed := metAfter["restylab_trace_events_streamed_total"] - metBefore["restylab_trace_events_streamed_total"]
+	fmt.Printf("  lab process CPU %.0f ms over the burst (+2 s): %.2f µs per event streamed (%.0f events streamed)\n",
+		cpu.Seconds()*1000, float64(cpu.Microseconds())/max(streamed, 1), streamed)
+	var hops []string
+	for name, v := range metAfter {
+		if d := v - metBefore[name]; strings.HasPrefix(name, "restylab_trace_events_dropped_total") {
+			hops = append(hops, fmt.Sprintf("%s %.0f", strings.TrimPrefix(name, "restylab_trace_events_dropped_total"), d))
+		}
+	}
+	sort.Strings(hops)
+	fmt.Printf("  /metrics drops during the burst: %s\n", strings.Join(hops, ", "))
+}
+
+// selfCPU is this process's user + system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fail(fmt.Errorf("getrusage: %w", err))
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// traceMetrics reads the lab's restylab_trace_* counters from /metrics,
+// keyed by name and labels as the text format writes them.
+func traceMetrics(base string) map[string]float64 {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		fail(fmt.Errorf("metrics: %w", err))
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "restylab_trace_") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
 }
 
 // bundleSize prints the embedded front end's size, raw and gzipped.
