@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,16 +37,25 @@ const (
 
 // Limits of the child's output queue and workspace.
 const (
-	// outputQueue bounds the lossy queue of LogLine/TraceBatch/Health
-	// frames waiting for the parent: past it frames are dropped and counted.
+	// outputQueue bounds the lossy queue of LogLine/Health frames waiting
+	// for the parent: past it frames are dropped and counted.
 	outputQueue = 256
-	// traceBatchMax is the most events in one TraceBatch.
+	// traceBatchMax is the most events in one trace message.
 	traceBatchMax = 1024
+	// traceQueue bounds the trace messages waiting for the parent (the
+	// "instance" hop of docs/trace.md): 64 full messages hold 4 rings' worth.
+	traceQueue = 64
+	// traceGather is how long the forwarder lets events gather after a
+	// message that was not full: the pipe's only batching delay.
+	traceGather = 10 * time.Millisecond
+	// traceNoticeAfter: drops still unreported this long after the last
+	// message go to the parent in a message of their own.
+	traceNoticeAfter = 100 * time.Millisecond
 	// traceRing is the trace ring size per worker (events).
 	traceRing = 1 << 14
 	// retiredTraceDrain is how long a replaced engine's trace forwarder
 	// goes on after the engine ended: it reads what is left in the rings
-	// (the forwarder wakes every 5 ms at most).
+	// (the forwarder wakes every traceGather at most).
 	retiredTraceDrain = 50 * time.Millisecond
 	// healthQuietShare is the share of a core an instance may use since
 	// the last health report and still skip the next one (an idle
@@ -111,6 +119,7 @@ func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		w:          proto.NewWriter(stdout),
 		ctrl:       make(chan any, 4),
 		lossy:      make(chan any, outputQueue),
+		traceQ:     trace.NewQueue(traceQueue, traceWeight),
 		healthWake: make(chan struct{}, 1),
 		counters:   &engine.Counters{}, // before any goroutine reads it (healthLoop)
 		exited:     make(chan struct{}),
@@ -200,16 +209,18 @@ type child struct {
 	stderr io.Writer
 	w      *proto.Writer
 
-	ctrl         chan any      // answers and Exit: never dropped
-	lossy        chan any      // LogLine, TraceBatch, Health: dropped when full
-	healthSlow   atomic.Bool   // health reports slowed down for an idle process (healthLoop)
-	healthWake   chan struct{} // wakeHealth's signal to healthLoop (capacity 1)
-	logDropped   atomic.Int64
-	access       accessBatch // access log lines for the next AccessLog frame (accesslog.go)
-	traceDropped atomic.Int64
-	exited       chan struct{} // closed once an Exit frame is written
-	exitOnce     sync.Once
-	exitReason   string
+	ctrl       chan any      // answers and Exit: never dropped
+	lossy      chan any      // LogLine, Health: dropped when full
+	healthSlow atomic.Bool   // health reports slowed down for an idle process (healthLoop)
+	healthWake chan struct{} // wakeHealth's signal to healthLoop (capacity 1)
+	logDropped atomic.Int64
+	access     accessBatch // access log lines for the next AccessLog frame (accesslog.go)
+	// traceQ holds the trace messages the forwarders encoded for the
+	// writer: the "instance" hop of the trace pipe.
+	traceQ     *trace.Queue[trace.Message]
+	exited     chan struct{} // closed once an Exit frame is written
+	exitOnce   sync.Once
+	exitReason string
 
 	eng     *engine.Engine
 	retired sync.WaitGroup // replaced engines finishing their requests
@@ -273,15 +284,18 @@ func (c *child) writeLoop(ctx context.Context) {
 			select {
 			case msg = <-c.ctrl:
 			case msg = <-c.lossy:
+			case <-c.traceQ.Ready():
+				c.wakeHealth() // trace events: the instance is serving
+				if c.writeTrace() != nil {
+					return
+				}
+				continue
 			case <-ctx.Done():
 				return
 			}
 		}
-		switch m := msg.(type) {
-		case *proto.LogLine:
+		if m, ok := msg.(*proto.LogLine); ok {
 			m.Dropped = c.logDropped.Swap(0)
-		case *proto.TraceBatch:
-			m.Dropped += c.traceDropped.Swap(0)
 		}
 		err := c.w.Write(msg)
 		if _, ok := msg.(*proto.Exit); ok {
@@ -291,6 +305,26 @@ func (c *child) writeLoop(ctx context.Context) {
 			return // the parent is gone; the control loop sees stdin end
 		}
 	}
+}
+
+// writeTrace writes the trace messages queued now, as they are.
+func (c *child) writeTrace() error {
+	for {
+		m, ok := c.traceQ.TryTake()
+		if !ok {
+			return nil
+		}
+		if err := c.w.Write(&proto.TraceMessage{Data: m}); err != nil {
+			return err
+		}
+	}
+}
+
+// traceWeight is what a trace message dropped at a queue counts for: its
+// events.
+func traceWeight(m trace.Message) int64 {
+	h, _ := m.Header()
+	return int64(h.Events)
 }
 
 // logSink receives every error_log line on a worker's thread: it must not block.
@@ -659,37 +693,62 @@ func (c *child) restartTrace() {
 	sub := c.eng.Tracer().Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	rate := newTraceRate(c.lim.MaxTraceRate)
 	go func() {
 		defer close(done)
-		var buf []byte
-		for {
-			evs, err := sub.Next(ctx, traceBatchMax)
-			if n := rate.allow(len(evs), time.Now()); n < len(evs) {
-				c.traceDropped.Add(int64(len(evs) - n))
-				evs = evs[:n]
-			}
-			if len(evs) > 0 {
-				batch := &proto.TraceBatch{Events: make([]json.RawMessage, len(evs))}
-				for i, ev := range evs {
-					start := len(buf)
-					buf = trace.AppendJSON(buf, ev)
-					batch.Events[i] = buf[start:len(buf):len(buf)]
-				}
-				buf = nil // the batch keeps the bytes
-				if !c.offer(batch) {
-					c.traceDropped.Add(int64(len(evs)))
-				}
-			}
-			if err != nil {
-				return
-			}
-			if len(evs) < traceBatchMax {
-				time.Sleep(5 * time.Millisecond) // let events gather
-			}
-		}
+		forwardTrace(ctx, sub, c.traceQ, newTraceRate(c.lim.MaxTraceRate))
 	}()
 	c.stopFwd = func() { cancel(); <-done; sub.Close() }
+}
+
+// forwardTrace is the first hop of the trace pipe (docs/trace.md): it reads
+// the engine's rings through sub, lets at most rate's events through, and
+// offers each batch to q encoded once as the browser's message. The drops
+// of the hops so far travel in the next message; a message q drops gives
+// its events and its own drops to the next one. It returns when ctx ends.
+func forwardTrace(ctx context.Context, sub *trace.Subscription, q *trace.Queue[trace.Message], rate *traceRate) {
+	var pending [trace.NumHops]int64 // drops not yet in a message
+	send := func(evs []trace.Event) {
+		m := trace.AppendMessage(nil, evs, pending)
+		pending = [trace.NumHops]int64{}
+		if !q.Offer(m) {
+			h, _ := m.Header()
+			for i, d := range h.Drops {
+				pending[i] += int64(d)
+			}
+			pending[trace.HopInstance] += int64(h.Events)
+		}
+	}
+	owed := func() bool { return pending != [trace.NumHops]int64{} }
+	defer func() {
+		if owed() {
+			send(nil)
+		}
+	}()
+	for {
+		wait := ctx
+		var cancel context.CancelFunc = func() {}
+		if owed() {
+			wait, cancel = context.WithTimeout(ctx, traceNoticeAfter)
+		}
+		evs, err := sub.Next(wait, traceBatchMax)
+		cancel()
+		if n := rate.allow(len(evs), time.Now()); n < len(evs) {
+			pending[trace.HopRate] += int64(len(evs) - n)
+			evs = evs[:n]
+		}
+		if len(evs) > 0 || (err != nil && ctx.Err() == nil && owed()) {
+			send(evs)
+		}
+		if ctx.Err() != nil || (err != nil && !errors.Is(err, context.DeadlineExceeded)) {
+			return
+		}
+		if len(evs) < traceBatchMax {
+			select { // let events gather
+			case <-time.After(traceGather):
+			case <-ctx.Done():
+			}
+		}
+	}
 }
 
 // traceRate is a token bucket over the trace events streamed per second

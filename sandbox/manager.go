@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/sandbox/proto"
 )
 
@@ -383,6 +384,7 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		ports:   ports,
 		dir:     dir,
 		events:  make(chan any, m.cfg.EventBuffer),
+		traceQ:  trace.NewQueue(m.cfg.EventBuffer, messageEvents),
 		replies: make(chan any, 1),
 		done:    make(chan struct{}),
 		stderr:  &tailBuffer{max: stderrTail},
@@ -554,9 +556,13 @@ type Instance struct {
 	cgroup *childCgroup // nil without cgroup v2
 
 	ctlMu   sync.Mutex // one Reload or Stop at a time
-	events  chan any   // *proto.LogLine, *proto.AccessLog, *proto.TraceBatch, *proto.State
+	events  chan any   // *proto.LogLine, *proto.AccessLog, *proto.State
 	replies chan any   // *proto.Ready, *proto.LoadError
 	dropped atomic.Int64
+	// traceQ holds the child's trace messages for the session's hub (the
+	// "lab" hop of docs/trace.md); traceLost tallies what it dropped.
+	traceQ    *trace.Queue[trace.Message]
+	traceLost trace.DropTally
 
 	recs   sync.Map // open recordings by id: int64 -> *Recording
 	recSeq atomic.Int64
@@ -642,13 +648,33 @@ func (in *Instance) setReady(r *proto.Ready) {
 func (in *Instance) Touch() { in.lastUsed.Store(time.Now().UnixNano()) }
 
 // Events delivers error_log lines (*proto.LogLine), access log lines as
-// they reach their file (*proto.AccessLog), trace batches
-// (*proto.TraceBatch) and the step mode's states (*proto.State: after
-// Pause, Step and Resume, and each time a paused loop stops at another
-// dispatch). It is closed when the child has exited. Events the consumer
-// did not take in time are dropped and counted by Dropped (State keeps
-// the last one).
+// they reach their file (*proto.AccessLog) and the step mode's states
+// (*proto.State: after Pause, Step and Resume, and each time a paused loop
+// stops at another dispatch). It is closed when the child has exited.
+// Events the consumer did not take in time are dropped and counted by
+// Dropped (State keeps the last one). Trace messages come through Trace.
 func (in *Instance) Events() <-chan any { return in.events }
+
+// Trace delivers the trace messages the child encoded for the browser
+// while SetTrace is on (trace.Message: the lab forwards their bytes
+// without decoding them; docs/trace.md, "The pipe"). The queue is bounded:
+// a message the consumer did not take in time is dropped, counted by the
+// queue's Dropped and tallied for TraceLost. It is closed when the child
+// has exited (what it holds can still be taken).
+func (in *Instance) Trace() *trace.Queue[trace.Message] { return in.traceQ }
+
+// TraceLost returns what the messages Trace dropped since the last call
+// held: their events at trace.HopLab, and the drops they carried at their
+// hops, for a trace.Notice.
+func (in *Instance) TraceLost() (drops [trace.NumHops]int64, any bool) {
+	return in.traceLost.Take()
+}
+
+// messageEvents is a trace message's weight in its queue's Dropped.
+func messageEvents(m trace.Message) int64 {
+	h, _ := m.Header()
+	return int64(h.Events)
+}
 
 // Dropped counts events dropped because Events was full.
 func (in *Instance) Dropped() int64 { return in.dropped.Load() }
@@ -833,7 +859,18 @@ func (in *Instance) readLoop(stdout io.Reader) {
 			default:
 				in.dropped.Add(1)
 			}
-		case *proto.LogLine, *proto.AccessLog, *proto.TraceBatch:
+		case *proto.TraceMessage:
+			msg := trace.Message(m.Data)
+			h, err := trace.CheckMessage(msg)
+			if err != nil {
+				in.kill() // a child that breaks the protocol is not trusted further
+				break
+			}
+			if !in.traceQ.Offer(msg) {
+				in.traceLost.Add(trace.HopLab, h)
+				in.traceQ.Wake()
+			}
+		case *proto.LogLine, *proto.AccessLog:
 			select {
 			case in.events <- m:
 			default:
@@ -870,6 +907,7 @@ func (in *Instance) readLoop(stdout io.Reader) {
 		in.kind = exitKind(in.reason, in.stopReason, in.stopKind, in.m.cfg.MemoryLimit)
 	}
 	in.mu.Unlock()
+	in.traceQ.Close()
 	close(in.events)
 	in.m.releasePorts(in.ports)
 	in.m.release()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/lab/trace"
-	"github.com/restylab/restylab/sandbox/proto"
 )
 
 const reloadConf = `events {}
@@ -306,15 +305,17 @@ http {
 		deadline := time.After(10 * time.Second)
 		for !until() {
 			select {
-			case ev := <-in.Events():
-				if b, ok := ev.(*proto.TraceBatch); ok {
-					for _, raw := range b.Events {
-						e, err := trace.ParseJSON(raw)
-						if err != nil {
-							t.Fatal(err)
-						}
-						events = append(events, e)
+			case <-in.Trace().Ready():
+				for {
+					m, ok := in.Trace().TryTake()
+					if !ok {
+						break
 					}
+					evs, err := m.Events()
+					if err != nil {
+						t.Fatal(err)
+					}
+					events = append(events, evs...)
 				}
 			case <-deadline:
 				t.Fatalf("trace stopped short: %d events", len(events))

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/sandbox/proto"
 )
 
@@ -366,10 +367,18 @@ func TestTrace(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
-		case ev := <-in.Events():
-			if b, ok := ev.(*proto.TraceBatch); ok {
-				for _, e := range b.Events {
-					if strings.Contains(string(e), `"kind":"request_start"`) && strings.Contains(string(e), "/traced") {
+		case <-in.Trace().Ready():
+			for {
+				m, ok := in.Trace().TryTake()
+				if !ok {
+					break
+				}
+				evs, err := m.Events()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range evs {
+					if e.Kind == trace.RequestStart && strings.Contains(e.Detail, "/traced") {
 						return
 					}
 				}

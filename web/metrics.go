@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/sandbox"
 )
 
@@ -26,9 +27,8 @@ type metrics struct {
 	exits           map[string]prometheus.Counter // by sandbox.Exit* kind
 	applySeconds    prometheus.Histogram
 	checkSeconds    prometheus.Histogram
-	traceStreamed   prometheus.Counter // events the instances sent to the lab
-	traceDropInst   prometheus.Counter // lost before the lab: the instance's rate limit and queues
-	traceDropWS     prometheus.Counter // lost on the way to a browser: a slow WebSocket
+	traceStreamed   prometheus.Counter                // events the instances sent to the lab
+	traceDrop       [trace.NumHops]prometheus.Counter // events lost, by hop of the trace pipe (docs/trace.md)
 	httpSeconds     *prometheus.HistogramVec
 }
 
@@ -81,10 +81,11 @@ func newMetrics(s *Server) *metrics {
 		Help: "Trace events the instances streamed to the lab for the browsers."})
 	f(m.traceStreamed)
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "restylab_trace_events_dropped_total",
-		Help: "Trace events lost, by where: instance (the instance's rate limit and queues, before the lab) or websocket (a browser too slow to take them)."}, []string{"where"})
+		Help: "Trace events lost, by hop of the trace pipe (docs/trace.md): ring (the instance's forwarder fell a ring behind), rate (the instance's rate limit), instance (its queue to the lab), lab (the lab's queue from the instance), websocket (a browser too slow to take them)."}, []string{"where"})
 	f(dropped)
-	m.traceDropInst = dropped.WithLabelValues("instance")
-	m.traceDropWS = dropped.WithLabelValues("websocket")
+	for hop := range m.traceDrop {
+		m.traceDrop[hop] = dropped.WithLabelValues(trace.Hop(hop).String())
+	}
 
 	m.httpSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "restylab_http_request_seconds",
 		Help:    "Time to answer an HTTP request, by route (the ServeMux pattern; the WebSocket is not timed).",

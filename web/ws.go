@@ -9,12 +9,14 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/restylab/restylab/lab/trace"
 	"github.com/restylab/restylab/sandbox"
 	"github.com/restylab/restylab/sandbox/proto"
 )
 
 // wsMessage is one WebSocket message to the browser (docs/web.md); the
-// fields used depend on T.
+// fields used depend on T. Trace messages do not use it: the instance
+// encodes them (trace.Message) and the lab forwards their bytes.
 type wsMessage struct {
 	T        string             `json:"t"`
 	Session  string             `json:"session,omitempty"`
@@ -23,7 +25,6 @@ type wsMessage struct {
 	State    string             `json:"state,omitempty"`
 	Reason   string             `json:"reason,omitempty"`
 	Pending  []string           `json:"pending,omitempty"`
-	Events   []json.RawMessage  `json:"events,omitempty"`
 	Dropped  int64              `json:"dropped,omitempty"`
 	Level    *int               `json:"level,omitempty"`
 	Line     string             `json:"line,omitempty"`
@@ -48,58 +49,69 @@ type wsCommand struct {
 
 // Timing of the WebSocket writer.
 const (
-	traceInterval = 50 * time.Millisecond // at most one trace message per interval
-	writeWait     = 10 * time.Second
-	pingEvery     = 30 * time.Second
-	maxBatch      = 20000 // events in one trace message
+	writeWait = 10 * time.Second
+	pingEvery = 30 * time.Second
 )
 
-// subscriber is one WebSocket connection of a session. The pump offers
-// messages without blocking; what does not fit is dropped and counted.
+// wsFrame is one text frame queued for a WebSocket: a message encoded once
+// for every subscriber of the session.
+type wsFrame struct {
+	data  []byte
+	trace trace.Message // the trace message data comes from (nil for others)
+}
+
+// subscriber is one WebSocket connection of a session: the last hop of the
+// trace pipe (docs/trace.md). The hub offers frames without blocking; what
+// does not fit is dropped, a trace message's events counted.
 type subscriber struct {
-	queue   chan wsMessage
-	dropped chan int64         // events lost, reported in the next message
-	lost    prometheus.Counter // events this subscriber dropped (nil: not counted)
+	q    *trace.Queue[wsFrame]
+	lost trace.DropTally    // what the trace messages q dropped carried: the writer's next notice
+	met  prometheus.Counter // events this subscriber dropped (nil: not counted)
 }
 
 func newSubscriber() *subscriber {
-	return &subscriber{queue: make(chan wsMessage, DefaultSubscriberQueue), dropped: make(chan int64, 1)}
+	return &subscriber{q: trace.NewQueue(DefaultSubscriberQueue, frameEvents)}
 }
 
-// offer queues m or counts its events as dropped.
-func (sub *subscriber) offer(m wsMessage) {
-	select {
-	case sub.queue <- m:
+// frameEvents is a frame's weight in its queue's Dropped: a trace
+// message's events (log lines and states are lossy too, but not events).
+func frameEvents(f wsFrame) int64 {
+	if f.trace == nil {
+		return 0
+	}
+	h, _ := f.trace.Header()
+	return int64(h.Events)
+}
+
+// offer queues f or, for a trace message, tallies what it carried for the
+// writer's next drop notice.
+func (sub *subscriber) offer(f wsFrame) {
+	if sub.q.Offer(f) || f.trace == nil {
 		return
-	default:
 	}
-	if m.T != "trace" {
-		return // log lines and states are lossy too, but not counted as events
+	h, _ := f.trace.Header()
+	sub.lost.Add(trace.HopWebSocket, h)
+	if sub.met != nil {
+		sub.met.Add(float64(h.Events))
 	}
-	n := int64(len(m.Events)) + m.Dropped
-	if sub.lost != nil {
-		sub.lost.Add(float64(len(m.Events))) // m.Dropped was lost before the lab, counted there
-	}
-	for {
-		select {
-		case old := <-sub.dropped:
-			n += old
-		default:
-		}
-		select {
-		case sub.dropped <- n:
-			return
-		default:
-		}
-	}
+	sub.q.Wake()
 }
 
-// broadcast offers m to every subscriber of the session.
+// broadcast encodes m once and offers it to every subscriber of the session.
 func (sess *session) broadcast(m wsMessage) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return // a wsMessage always encodes
+	}
+	sess.offerAll(wsFrame{data: data})
+}
+
+// offerAll offers f to every subscriber of the session.
+func (sess *session) offerAll(f wsFrame) {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
 	for sub := range sess.subs {
-		sub.offer(m)
+		sub.offer(f)
 	}
 }
 
@@ -119,7 +131,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered
 	}
 	sub := newSubscriber()
-	sub.lost = s.met.traceDropWS
+	sub.met = s.met.traceDrop[trace.HopWebSocket]
 	sess.mu.Lock()
 	sess.subs[sub] = struct{}{}
 	first := len(sess.subs) == 1
@@ -206,22 +218,21 @@ func (s *Server) wsReader(conn *websocket.Conn, sess *session) {
 	}
 }
 
-// wsWriter sends the hello, then the subscriber's queue, merging trace
-// batches so that at most one trace message goes out per traceInterval.
+// wsWriter sends the hello, then the subscriber's frames as they come
+// (trace messages as the instance encoded them), and a drop notice before
+// the next frame when its queue dropped trace messages.
 func (s *Server) wsWriter(conn *websocket.Conn, sub *subscriber, hello wsMessage, done <-chan struct{}) {
 	defer conn.Close()
-	write := func(m wsMessage) bool {
+	write := func(data []byte) bool {
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return conn.WriteJSON(m) == nil
+		return conn.WriteMessage(websocket.TextMessage, data) == nil
 	}
-	if !write(hello) {
+	conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if conn.WriteJSON(hello) != nil {
 		return
 	}
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
-	var pending *wsMessage // trace events waiting for the next interval
-	var flush <-chan time.Time
-	lastTrace := time.Time{}
 	for {
 		select {
 		case <-done:
@@ -231,39 +242,18 @@ func (s *Server) wsWriter(conn *websocket.Conn, sub *subscriber, hello wsMessage
 			if conn.WriteMessage(websocket.PingMessage, nil) != nil {
 				return
 			}
-		case m := <-sub.queue:
-			if m.T != "trace" {
-				if !write(m) {
+		case <-sub.q.Ready():
+			for {
+				if drops, any := sub.lost.Take(); any && !write(trace.Notice(drops).JSON()) {
 					return
 				}
-				continue
-			}
-			if pending == nil {
-				pending = &m
-			} else if len(pending.Events)+len(m.Events) > maxBatch {
-				pending.Dropped += int64(len(m.Events)) + m.Dropped
-				if sub.lost != nil {
-					sub.lost.Add(float64(len(m.Events)))
+				f, ok := sub.q.TryTake()
+				if !ok {
+					break
 				}
-			} else {
-				pending.Events = append(pending.Events, m.Events...)
-				pending.Dropped += m.Dropped
-			}
-			if flush == nil {
-				flush = time.After(max(0, traceInterval-time.Since(lastTrace)))
-			}
-		case <-flush:
-			flush = nil
-			select {
-			case n := <-sub.dropped:
-				pending.Dropped += n
-			default:
-			}
-			lastTrace = time.Now()
-			m := *pending
-			pending = nil
-			if !write(m) {
-				return
+				if !write(f.data) {
+					return
+				}
 			}
 		}
 	}
@@ -275,13 +265,13 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 	health := time.NewTicker(time.Second)
 	defer health.Stop()
 	events := in.Events()
-	var lost int64
 	var lastHealth proto.Health
 	for {
 		select {
 		case msg, ok := <-events:
 			if !ok {
-				<-in.Done() // Events closes just before Done; Exited needs Done
+				<-in.Done()              // Events closes just before Done; Exited needs Done
+				s.forwardTrace(sess, in) // what is left
 				reason := in.Exited()
 				s.met.exited(in.ExitKind())
 				sess.mu.Lock()
@@ -293,15 +283,6 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 				return
 			}
 			switch m := msg.(type) {
-			case *proto.TraceBatch:
-				n := in.Dropped()
-				s.met.traceStreamed.Add(float64(len(m.Events)))
-				if d := m.Dropped + n - lost; d > 0 {
-					s.met.traceDropInst.Add(float64(d))
-				}
-				sess.broadcast(wsMessage{T: "trace", Events: m.Events, Dropped: m.Dropped + n - lost})
-				sess.trace.add(m.Events, m.Dropped+n-lost, time.Now())
-				lost = n
 			case *proto.LogLine:
 				level := m.Level
 				sess.broadcast(wsMessage{T: "log", Level: &level, Line: m.Line})
@@ -310,6 +291,8 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 			default:
 				s.instanceMessage(sess, msg)
 			}
+		case <-in.Trace().Ready():
+			s.forwardTrace(sess, in)
 		case <-health.C:
 			// Only a change is sent: an idle instance's figures stay the
 			// same for minutes, and 60 pages each woken every second

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/restylab/restylab/lab/trace"
 )
 
 // traceEvent is the part of a docs/trace.md event the test reads.
@@ -230,30 +231,35 @@ func TestWebSocketBurst(t *testing.T) {
 	}
 }
 
-// TestWebSocketSlowReader checks that a subscriber that does not read
-// loses batches, counted, while the instance keeps serving.
+// TestSubscriberDropsWhenFull checks that a subscriber that does not read
+// loses trace messages, counted in events at the websocket hop, with what
+// they carried from the hops before kept for the writer's drop notice.
 func TestSubscriberDropsWhenFull(t *testing.T) {
 	sub := newSubscriber()
-	sub.lost = prometheus.NewCounter(prometheus.CounterOpts{Name: "lost"})
-	ev := []json.RawMessage{json.RawMessage(`{}`), json.RawMessage(`{}`)}
-	for range DefaultSubscriberQueue {
-		sub.offer(wsMessage{T: "trace", Events: ev})
+	sub.met = prometheus.NewCounter(prometheus.CounterOpts{Name: "lost"})
+	evs := []trace.Event{{TS: 1, Kind: trace.Accept}, {TS: 2, Kind: trace.Close}}
+	msg := func(rate int64) wsFrame {
+		m := trace.AppendMessage(nil, evs, [trace.NumHops]int64{trace.HopRate: rate})
+		return wsFrame{data: m.JSON(), trace: m}
 	}
-	sub.offer(wsMessage{T: "trace", Events: ev, Dropped: 3})
-	sub.offer(wsMessage{T: "trace", Events: ev})
-	if got := <-sub.dropped; got != 2+3+2 {
-		t.Fatalf("dropped %d, want 7", got)
+	for range DefaultSubscriberQueue {
+		sub.offer(msg(0))
+	}
+	sub.offer(msg(3))
+	sub.offer(msg(0))
+	sub.offer(wsFrame{data: []byte(`{"t":"log","line":"x"}`)}) // lossy, not counted
+	if got := sub.q.Dropped(); got != 2+2 {
+		t.Fatalf("queue dropped %d events, want 4", got)
 	}
 	// the metric counts only what this subscriber lost: the 3 were lost
 	// before the lab and are counted there
-	if got := testutil.ToFloat64(sub.lost); got != 2+2 {
+	if got := testutil.ToFloat64(sub.met); got != 2+2 {
 		t.Errorf("websocket drops counted %v, want 4", got)
 	}
-	sub.offer(wsMessage{T: "log", Line: "x"}) // not counted
-	select {
-	case got := <-sub.dropped:
-		t.Fatalf("a log line counted %d dropped events", got)
-	default:
+	drops, any := sub.lost.Take()
+	want := [trace.NumHops]int64{trace.HopRate: 3, trace.HopWebSocket: 4}
+	if !any || drops != want {
+		t.Fatalf("notice drops %v, want %v", drops, want)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -160,17 +161,6 @@ func AppendMessage(dst []byte, evs []Event, drops [NumHops]int64) Message {
 	return Message(dst[start:len(dst):len(dst)])
 }
 
-// DropNotice returns a Message without events that tells the browser n
-// events were lost at hop (a hop of the lab, which cannot add its drops to
-// the instance's messages without re-encoding them).
-func DropNotice(hop Hop, n int64) Message {
-	var drops [NumHops]int64
-	if hop >= 0 && hop < NumHops {
-		drops[hop] = n
-	}
-	return AppendMessage(nil, nil, drops)
-}
-
 func appendHeader(dst []byte, h *Header) []byte {
 	le := binary.LittleEndian
 	dst = append(dst, messageMagic...)
@@ -228,3 +218,38 @@ func (m Message) Events() ([]Event, error) {
 	}
 	return evs, nil
 }
+
+// DropTally adds up what the messages a queue dropped carried, for the
+// drop notice that replaces them: the producer that saw Offer fail adds,
+// the consumer takes. It is safe for concurrent use.
+type DropTally struct {
+	n [NumHops]atomic.Int64
+}
+
+// Add counts a message dropped at hop: its events at hop, and the drops
+// it carried at theirs.
+func (t *DropTally) Add(hop Hop, h Header) {
+	for i, d := range h.Drops {
+		if d != 0 {
+			t.n[i].Add(int64(d))
+		}
+	}
+	if hop >= 0 && hop < NumHops {
+		t.n[hop].Add(int64(h.Events))
+	}
+}
+
+// Take returns the drops added since the last Take, and whether there
+// were any.
+func (t *DropTally) Take() (drops [NumHops]int64, any bool) {
+	for i := range t.n {
+		if t.n[i].Load() != 0 {
+			drops[i] = t.n[i].Swap(0)
+			any = any || drops[i] != 0
+		}
+	}
+	return drops, any
+}
+
+// Notice returns a Message without events that carries drops.
+func Notice(drops [NumHops]int64) Message { return AppendMessage(nil, nil, drops) }

@@ -110,6 +110,16 @@ func (q *Queue[T]) Take(ctx context.Context) (T, error) {
 // offered while the consumer drains leaves a token: nothing is missed.)
 func (q *Queue[T]) Ready() <-chan struct{} { return q.ready }
 
+// Wake makes Ready yield once even with nothing queued: a producer that
+// has something else for the consumer (a DropTally after a failed Offer)
+// calls it.
+func (q *Queue[T]) Wake() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Dropped returns the weight of all items dropped because the queue was
 // full, since it was made.
 func (q *Queue[T]) Dropped() int64 { return q.dropped.Load() }

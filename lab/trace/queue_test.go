@@ -197,9 +197,20 @@ func TestMessage(t *testing.T) {
 	if len(got) != 3 || got[0] != evs[0] || got[1] != evs[1] || got[2] != evs[2] {
 		t.Fatalf("events %+v", got)
 	}
-	n := DropNotice(HopWebSocket, 9)
-	if js := string(n.JSON()); js != `{"t":"trace","dropped":9,"drops":{"websocket":9},"events":[]}` {
+	// A message dropped at the WebSocket hop: its events count there, its
+	// own drops at their hops, in the notice that replaces it.
+	var tally DropTally
+	tally.Add(HopWebSocket, h)
+	drops, any := tally.Take()
+	if !any {
+		t.Fatal("tally empty")
+	}
+	n := Notice(drops)
+	if js := string(n.JSON()); js != `{"t":"trace","dropped":8,"drops":{"ring":3,"rate":2,"websocket":3},"events":[]}` {
 		t.Fatalf("notice %s", js)
+	}
+	if _, any := tally.Take(); any {
+		t.Fatal("Take did not reset the tally")
 	}
 	bad := []struct {
 		name string

@@ -58,15 +58,16 @@ const (
 
 // Child to parent.
 const (
-	TypeReady      Type = 64 // Ready: the workspace is served (answer to Load or Reload)
-	TypeLoadError  Type = 65 // LoadError: the workspace was refused (answer to Load or Reload)
-	TypeTraceBatch Type = 66 // TraceBatch: trace events, lossy
-	TypeLogLine    Type = 67 // LogLine: one error_log line, lossy
-	TypeHealth     Type = 68 // Health: periodic resource usage
-	TypeExit       Type = 69 // Exit: the child is about to exit, and why
-	TypeState      Type = 70 // State: whether the loops are paused and what they would dispatch next
-	TypeRecorded   Type = 71 // Recorded: a recording started, or its events (answer to Record)
-	TypeAccessLog  Type = 72 // AccessLog: access log lines as they reach a file, lossy
+	TypeReady     Type = 64 // Ready: the workspace is served (answer to Load or Reload)
+	TypeLoadError Type = 65 // LoadError: the workspace was refused (answer to Load or Reload)
+	// 66 was TraceBatch (trace events as a JSON array): retired for TraceMessage.
+	TypeLogLine      Type = 67 // LogLine: one error_log line, lossy
+	TypeHealth       Type = 68 // Health: periodic resource usage
+	TypeExit         Type = 69 // Exit: the child is about to exit, and why
+	TypeState        Type = 70 // State: whether the loops are paused and what they would dispatch next
+	TypeRecorded     Type = 71 // Recorded: a recording started, or its events (answer to Record)
+	TypeAccessLog    Type = 72 // AccessLog: access log lines as they reach a file, lossy
+	TypeTraceMessage Type = 73 // TraceMessage: one trace message for the browser, lossy; its body is not JSON
 )
 
 // Load is the first message: serve the workspace on loopback ports of
@@ -190,12 +191,12 @@ type LoadError struct {
 	Line    int    `json:"line,omitempty"`
 }
 
-// TraceBatch carries trace events, each one JSON object of the schema in
-// docs/trace.md. Dropped counts events lost before this batch (the child's
-// rings or its output queue were full).
-type TraceBatch struct {
-	Events  []json.RawMessage `json:"events"`
-	Dropped int64             `json:"dropped,omitempty"`
+// TraceMessage carries one trace.Message: the header the lab reads, then
+// the "trace" WebSocket message the browser receives (docs/trace.md, "The
+// pipe"). Unlike every other type, its frame body is Data itself, not
+// JSON: the lab forwards the bytes without decoding them.
+type TraceMessage struct {
+	Data []byte
 }
 
 // LogLine is one error_log line. Dropped counts lines lost before it.
@@ -291,8 +292,8 @@ func TypeOf(msg any) (Type, error) {
 		return TypeReady, nil
 	case LoadError, *LoadError:
 		return TypeLoadError, nil
-	case TraceBatch, *TraceBatch:
-		return TypeTraceBatch, nil
+	case TraceMessage, *TraceMessage:
+		return TypeTraceMessage, nil
 	case LogLine, *LogLine:
 		return TypeLogLine, nil
 	case AccessLog, *AccessLog:
@@ -332,8 +333,8 @@ func newMessage(t Type) (any, error) {
 		return &Ready{}, nil
 	case TypeLoadError:
 		return &LoadError{}, nil
-	case TypeTraceBatch:
-		return &TraceBatch{}, nil
+	case TypeTraceMessage:
+		return &TraceMessage{}, nil
 	case TypeLogLine:
 		return &LogLine{}, nil
 	case TypeAccessLog:
@@ -362,9 +363,16 @@ func (w *Writer) Write(msg any) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(msg)
-	if err != nil {
-		return fmt.Errorf("proto: encode %T: %w", msg, err)
+	var body []byte
+	switch m := msg.(type) {
+	case *TraceMessage:
+		body = m.Data
+	case TraceMessage:
+		body = m.Data
+	default:
+		if body, err = json.Marshal(msg); err != nil {
+			return fmt.Errorf("proto: encode %T: %w", msg, err)
+		}
 	}
 	if 1+len(body) > MaxFrameSize {
 		return fmt.Errorf("proto: encode %T: %d bytes: %w", msg, 1+len(body), ErrFrameTooLarge)
@@ -422,7 +430,9 @@ func (r *Reader) Read() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(buf) > 1 {
+	if m, ok := msg.(*TraceMessage); ok {
+		m.Data = append([]byte(nil), buf[1:]...) // the buffer is reused
+	} else if len(buf) > 1 {
 		if err := json.Unmarshal(buf[1:], msg); err != nil {
 			return nil, fmt.Errorf("proto: decode type %d: %w", buf[0], err)
 		}

@@ -25,7 +25,7 @@ func TestRoundTrip(t *testing.T) {
 		&State{Paused: true, Pending: []string{"worker 0: fd 9 readable (client connection)"}},
 		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}, Addresses: []Address{{Declared: "0.0.0.0:80", Port: 40001}, {Declared: "0.0.0.0:443", Port: 40002, SSL: true}}},
 		&LoadError{Message: `unknown directive "foo"`, File: "nginx.conf", Line: 12},
-		&TraceBatch{Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept"}`), json.RawMessage(`{"ts":2}`)}, Dropped: 7},
+		&TraceMessage{Data: []byte("RLT1\x00\xff not JSON: {\"t\":\"trace\"}")},
 		&LogLine{Level: 4, Line: "2026/01/01 00:00:00 [error] 1#1: boom", Dropped: 2},
 		&AccessLog{Lines: []AccessLine{{File: "logs/access.log", Line: "127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 3 \"-\" \"curl\""}, {File: "logs/api.log", Line: "GET /api 200"}}, Dropped: 1},
 		&Health{RSS: 10 << 20, CPUTime: 123456789, FDs: 9, Conns: 2},
@@ -144,7 +144,7 @@ func TestTypeNumbers(t *testing.T) {
 		want Type
 	}{
 		{Load{}, 1}, {Reload{}, 2}, {Stop{}, 3}, {SetTrace{}, 4}, {Pause{}, 5}, {Step{}, 6}, {Resume{}, 7}, {Record{}, 8},
-		{Ready{}, 64}, {LoadError{}, 65}, {TraceBatch{}, 66}, {LogLine{}, 67}, {Health{}, 68}, {Exit{}, 69}, {State{}, 70}, {Recorded{}, 71}, {AccessLog{}, 72},
+		{Ready{}, 64}, {LoadError{}, 65}, {TraceMessage{}, 73}, {LogLine{}, 67}, {Health{}, 68}, {Exit{}, 69}, {State{}, 70}, {Recorded{}, 71}, {AccessLog{}, 72},
 	}
 	for _, tt := range tests {
 		if got, err := TypeOf(tt.msg); err != nil || got != tt.want {
