@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -17,7 +16,7 @@ const (
 	// maxRecordings bounds the recordings a child keeps at once.
 	maxRecordings = 4
 	// recordEventsMax bounds one recording; past it events are counted as
-	// dropped (about 30 MB of JSON).
+	// dropped (about 10 MB in trace.AppendBinary's form).
 	recordEventsMax = 200_000
 	// recordFrameBytes is the most event bytes in one Recorded frame.
 	recordFrameBytes = 4 << 20
@@ -39,7 +38,7 @@ type recording struct {
 	ctx     context.Context // cancelled by the stop
 	stop    context.CancelFunc
 	done    chan struct{}
-	buf     []byte // the events' JSON, back to back
+	buf     []byte // the events in trace.AppendBinary's form, back to back
 	ends    []int  // end offset of each event in buf
 	dropped int64
 	open    map[int64]bool // main requests started and not yet ended
@@ -139,7 +138,7 @@ func (rec *recording) add(evs []trace.Event) {
 			continue
 		}
 		start := len(rec.buf)
-		rec.buf = trace.AppendJSON(rec.buf, ev)
+		rec.buf = trace.AppendBinary(rec.buf, ev)
 		if len(rec.buf)-start > recordEventBytes { // a huge log line: it would not fit a frame
 			rec.buf = rec.buf[:start]
 			rec.dropped++
@@ -153,16 +152,15 @@ func (rec *recording) add(evs []trace.Event) {
 func (rec *recording) frames() []*proto.Recorded {
 	var out []*proto.Recorded
 	cur := &proto.Recorded{ID: rec.id}
-	size, start := 0, 0
+	start := 0
 	for _, end := range rec.ends {
 		ev := rec.buf[start:end:end]
-		if size+len(ev) > recordFrameBytes && len(cur.Events) > 0 {
+		if len(cur.Events)+len(ev) > recordFrameBytes && len(cur.Events) > 0 {
 			cur.More = true
 			out = append(out, cur)
-			cur, size = &proto.Recorded{ID: rec.id}, 0
+			cur = &proto.Recorded{ID: rec.id}
 		}
-		cur.Events = append(cur.Events, json.RawMessage(ev))
-		size += len(ev) + 1
+		cur.Events = append(cur.Events, ev...)
 		start = end
 	}
 	cur.Dropped = rec.dropped

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/lab/trace"
+	"github.com/restylab/restylab/sandbox/proto"
 )
 
 const recordConf = `worker_processes 1;
@@ -129,17 +131,22 @@ func TestRecordingBounds(t *testing.T) {
 	}
 	n := 0
 	for i, f := range frames {
-		size := 0
-		for _, ev := range f.Events {
-			size += len(ev)
-		}
+		size := len(f.Events)
 		if size > recordFrameBytes {
 			t.Errorf("frame %d holds %d bytes, more than %d", i, size, recordFrameBytes)
 		}
 		if f.More != (i < len(frames)-1) {
 			t.Errorf("frame %d: More %v", i, f.More)
 		}
-		n += len(f.Events)
+		evs, err := new(trace.BinaryReader).ReadAll(nil, f.Events)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		n += len(evs)
+		// base64 in the frame's JSON: 4/3 of the bytes, under the protocol's bound
+		if data, _ := json.Marshal(f); len(data)+1 > proto.MaxFrameSize {
+			t.Errorf("frame %d encodes to %d bytes, more than a frame holds", i, len(data))
+		}
 	}
 	if last := frames[len(frames)-1]; n != 50 || last.Dropped != 1 {
 		t.Errorf("%d events and %d dropped, want 50 and 1", n, last.Dropped)

@@ -66,6 +66,7 @@ func (r *Recording) Stop(ctx context.Context) (*Window, error) {
 		return nil, r.in.goneError(err)
 	}
 	w := &Window{}
+	var br trace.BinaryReader
 	for {
 		m, err := r.next(ctx)
 		if err != nil {
@@ -74,17 +75,20 @@ func (r *Recording) Stop(ctx context.Context) (*Window, error) {
 		if m.Error != "" {
 			return nil, fmt.Errorf("sandbox: record: %s", m.Error)
 		}
-		for _, raw := range m.Events {
-			ev, err := trace.ParseJSON(raw)
-			if err != nil {
-				return nil, fmt.Errorf("sandbox: record: %w", err)
-			}
+		from := len(w.Events)
+		w.Events, err = br.ReadAll(w.Events, m.Events)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: record: %w", err)
+		}
+		kept := w.Events[:from]
+		for _, ev := range w.Events[from:] {
 			if ev.Kind == trace.Dropped {
 				w.Dropped += ev.Arg
 				continue
 			}
-			w.Events = append(w.Events, ev)
+			kept = append(kept, ev)
 		}
+		w.Events = kept
 		w.Dropped += m.Dropped
 		w.ErrorLog = append(w.ErrorLog, m.Logs...)
 		w.LogDropped += m.LogDropped

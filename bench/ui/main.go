@@ -9,10 +9,12 @@
 //
 // Then it fires -bursts real bursts of 1000 requests from the page (-rates ""
 // skips the synthetic steps) and prints, for each, what reached the page,
-// the frame times, the lab process's CPU time per event (getrusage of this
-// process, which is the lab: the web server and the sandbox manager; the
-// instance is a child process of its own and chromium another) and the
-// trace counters of the lab's /metrics (events streamed, dropped by hop).
+// the frame times, the lab process's CPU time per event and the trace
+// counters of the lab's /metrics (events streamed, dropped by hop). The lab
+// (web server and sandbox manager) runs as this program's "lab" subcommand
+// in a process of its own, so its CPU time is the lab's alone: not
+// chromedp's, nor the instance's (a child process), nor chromium's.
+// -cpuprofile writes the lab process's CPU profile.
 //
 // The events are made inside the page (a request's coroutine: create,
 // resume, yield on a sleep, resume, exit; epoll_wait/epoll_ready between),
@@ -26,15 +28,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -89,29 +93,21 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
 		os.Exit(sandbox.ChildMain(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "lab" {
+		serveLab(os.Args[2:])
+		return
+	}
 	ratesFlag := flag.String("rates", "10000,25000,50000,100000,200000", "event rates to try, events/s")
 	step := flag.Duration("step", 5*time.Second, "how long each rate runs")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "chromium executable")
 	bursts := flag.Int("bursts", 1, "real bursts of 1000 to fire from the page")
+	cpuProfile := flag.String("cpuprofile", "", "write the lab process's CPU profile over the real bursts to this file")
 	flag.Parse()
 
 	bundleSize()
 
-	data, err := os.MkdirTemp("", "bench-ui-")
-	if err != nil {
-		fail(err)
-	}
-	defer os.RemoveAll(data)
-	srv, err := web.New(web.Config{DataDir: data, Sandbox: sandbox.Config{TempDir: data}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fail(err)
-	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail(err)
-	}
-	go http.Serve(ln, srv.Handler())
+	lab := startLab(*cpuProfile)
+	defer lab.stop()
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -123,8 +119,8 @@ func main() {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	err = chromedp.Do(ctx,
-		chromedp.Navigate("http://"+ln.Addr().String()+"/play"),
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(lab.base+"/play"),
 		chromedp.WaitVisible(chromedp.CSS(".cm-content")),
 		chromedp.Action[chromedp.Void](func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 			_, err := chromedp.Evaluate[chromedp.Void](generator)(ctx, t)
@@ -153,16 +149,24 @@ func main() {
 		}
 		fmt.Printf("%d | %.0f | %.0f | %.0f | %.0f ms\n", rate, after.Events-before.Events, after.Frames, after.LongFrames, after.MaxFrameMS)
 	}
-	base := "http://" + ln.Addr().String()
+	// the instance runs and streams before the first burst
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#instance-state').dataset.state`))
+		if st == "running" {
+			break
+		}
+	}
+	time.Sleep(time.Second)
 	for i := 0; i < *bursts; i++ {
-		realBurst(ctx, base)
+		realBurst(ctx, lab)
 	}
 }
 
 // realBurst measures the whole pipeline once: a burst of 1000 requests at
 // concurrency 1000 fired from the page's Burst panel, its trace streamed
 // from the sandboxed instance through the WebSocket into the timeline.
-func realBurst(ctx context.Context, base string) {
+func realBurst(ctx context.Context, lab *labProcess) {
+	base := lab.base
 	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const d = document.querySelector('#dropped'); if (d) { d.dataset.dropped = '0'; } return true; })()`))
 	err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#tl-clear`)),
@@ -177,7 +181,7 @@ func realBurst(ctx context.Context, base string) {
 		fail(err)
 	}
 	metBefore := traceMetrics(base)
-	cpuBefore := selfCPU()
+	cpuBefore := lab.cpu()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#burst-go`))); err != nil {
 		fail(err)
 	}
@@ -190,7 +194,7 @@ func realBurst(ctx context.Context, base string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // the last trace batches
-	cpu := selfCPU() - cpuBefore
+	cpu := lab.cpu() - cpuBefore
 	metAfter := traceMetrics(base)
 	st, err := chromedp.Run(ctx, chromedp.Evaluate[stats](`window.restylab.stats()`))
 	if err != nil {
@@ -212,13 +216,99 @@ func realBurst(ctx context.Context, base string) {
 	fmt.Printf("  /metrics drops during the burst: %s\n", strings.Join(hops, ", "))
 }
 
-// selfCPU is this process's user + system CPU time so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		fail(fmt.Errorf("getrusage: %w", err))
+// labProcess is the lab under measure: this program run as "lab" in a
+// process of its own, so its CPU time is the lab's alone (not chromedp's,
+// which decodes every WebSocket frame the page receives; the instances are
+// its child processes and not counted either).
+type labProcess struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	base  string
+}
+
+// startLab starts the lab process and waits for its address.
+func startLab(cpuProfile string) *labProcess {
+	cmd := exec.Command(os.Args[0], "lab", "-cpuprofile="+cpuProfile)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		fail(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		fail(err)
+	}
+	if err := cmd.Start(); err != nil {
+		fail(fmt.Errorf("start the lab: %w", err))
+	}
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		fail(fmt.Errorf("the lab's address: %w", err))
+	}
+	return &labProcess{cmd: cmd, stdin: stdin, base: "http://" + strings.TrimSpace(addr)}
+}
+
+// stop closes the lab's stdin (it then writes its profile and exits) and
+// waits for it.
+func (l *labProcess) stop() {
+	l.stdin.Close()
+	done := make(chan struct{})
+	go func() { l.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		l.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// cpu is the lab process's user + system CPU time so far (/proc/PID/stat
+// utime and stime, in clock ticks of 10 ms).
+func (l *labProcess) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.cmd.Process.Pid))
+	if err != nil {
+		fail(err)
+	}
+	// the fields after the command name (in parentheses, may hold spaces)
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// serveLab is the "lab" process: the web lab on 127.0.0.1:0, its address
+// on stdout, until stdin ends.
+func serveLab(args []string) {
+	fs := flag.NewFlagSet("lab", flag.ExitOnError)
+	cpuProfile := fs.String("cpuprofile", "", "CPU profile file")
+	fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	data, err := os.MkdirTemp("", "bench-ui-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(data)
+	srv, err := web.New(web.Config{DataDir: data, Sandbox: sandbox.Config{TempDir: data}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fail(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	go http.Serve(ln, srv.Handler())
+	fmt.Println(ln.Addr().String())
+	io.Copy(io.Discard, os.Stdin)
 }
 
 // traceMetrics reads the lab's restylab_trace_* counters from /metrics,

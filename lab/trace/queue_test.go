@@ -227,3 +227,52 @@ func TestMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestBinaryRoundTrip(t *testing.T) {
+	evs := []Event{
+		{TS: 1, Kind: EpollWait, Arg: -1},
+		{TS: 1 << 40, Kind: CoYield, Worker: 3, Gen: 2, FD: 9, Req: 1 << 33, Co: 77, Phase: "content", Source: "nginx.conf", Line: 12, Arg: -5, Arg2: 123456, Detail: "sleep 100ms \xff\n"},
+		{TS: 5, Kind: Log, Phase: "content", Source: "nginx.conf", Detail: strings.Repeat("x", 300)},
+	}
+	var buf []byte
+	for _, ev := range evs {
+		buf = AppendBinary(buf, ev)
+	}
+	var r BinaryReader
+	got, err := r.ReadAll(nil, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(evs) {
+		t.Fatalf("%d events, want %d", len(got), len(evs))
+	}
+	for i := range evs {
+		if got[i] != evs[i] {
+			t.Errorf("event %d: %+v, want %+v", i, got[i], evs[i])
+		}
+	}
+	for cut := 0; cut < len(buf); cut++ {
+		if _, err := new(BinaryReader).ReadAll(nil, buf[:cut]); err == nil && cut != 0 && !boundary(buf, cut) {
+			t.Fatalf("a cut at %d of %d read without error", cut, len(buf))
+		}
+	}
+	if _, _, err := r.Read([]byte{200, 0}); err == nil {
+		t.Fatal("unknown kind read")
+	}
+}
+
+// boundary reports whether cut falls between two whole events of buf.
+func boundary(buf []byte, cut int) bool {
+	var r BinaryReader
+	for off := 0; off < cut; {
+		_, n, err := r.Read(buf[off:])
+		if err != nil {
+			return false
+		}
+		off += n
+		if off == cut {
+			return true
+		}
+	}
+	return false
+}

@@ -240,17 +240,18 @@ type Record struct {
 	Stop bool  `json:"stop,omitempty"`
 }
 
-// Recorded answers Record. Events are JSON objects of docs/trace.md's
-// schema, in the order the recording received them; Dropped counts events
+// Recorded answers Record. Events holds events in trace.AppendBinary's
+// form, back to back, in the order the recording received them (base64 in
+// the frame's JSON: one string, not an object per event); Dropped counts events
 // the recording lost (its bound, or a ring overrun); Error says why there
 // is no recording (nothing is served, too many recordings).
 type Recorded struct {
-	ID      int64             `json:"id"`
-	Started bool              `json:"started,omitempty"`
-	Events  []json.RawMessage `json:"events,omitempty"`
-	Dropped int64             `json:"dropped,omitempty"`
-	More    bool              `json:"more,omitempty"`
-	Error   string            `json:"error,omitempty"`
+	ID      int64  `json:"id"`
+	Started bool   `json:"started,omitempty"`
+	Events  []byte `json:"events,omitempty"`
+	Dropped int64  `json:"dropped,omitempty"`
+	More    bool   `json:"more,omitempty"`
+	Error   string `json:"error,omitempty"`
 	// Logs are the error_log lines of the window (in the last frame);
 	// LogDropped counts the lines past the recording's bound.
 	Logs       []string `json:"logs,omitempty"`

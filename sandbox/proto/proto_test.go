@@ -3,7 +3,6 @@ package proto
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -20,7 +19,7 @@ func TestRoundTrip(t *testing.T) {
 		&Step{N: 3},
 		&Resume{},
 		&Record{ID: 3, Stop: true},
-		&Recorded{ID: 3, Events: []json.RawMessage{json.RawMessage(`{"ts":1,"kind":"accept","worker":0}`)}, Dropped: 2, More: true},
+		&Recorded{ID: 3, Events: []byte{3, 2, 0, 0, 0xff}, Dropped: 2, More: true},
 		&Recorded{ID: 4, Error: "nothing is served"},
 		&State{Paused: true, Pending: []string{"worker 0: fd 9 readable (client connection)"}},
 		&Ready{Port: 40001, PID: 1234, Warnings: []string{"nginx.conf:3: x"}, Addresses: []Address{{Declared: "0.0.0.0:80", Port: 40001}, {Declared: "0.0.0.0:443", Port: 40002, SSL: true}}},
