@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -160,6 +161,7 @@ func main() {
 	for i := 0; i < *bursts; i++ {
 		realBurst(ctx, lab)
 	}
+	untracedBursts(ctx, lab, *bursts)
 }
 
 // realBurst measures the whole pipeline once: a burst of 1000 requests at
@@ -214,6 +216,45 @@ func realBurst(ctx context.Context, lab *labProcess) {
 	}
 	sort.Strings(hops)
 	fmt.Printf("  /metrics drops during the burst: %s\n", strings.Join(hops, ", "))
+}
+
+// untracedBursts fires the same bursts through the API with no page open:
+// the instance streams no trace (the burst's recording still runs), so the
+// difference with realBurst's CPU is what streaming the trace costs the lab.
+func untracedBursts(ctx context.Context, lab *labProcess, n int) {
+	session, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(document.getElementById('boot').textContent).session`))
+	if err != nil {
+		fail(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		fail(err)
+	}
+	time.Sleep(time.Second) // the socket closed, the trace off
+	for i := 0; i < n; i++ {
+		metBefore := traceMetrics(lab.base)
+		cpuBefore := lab.cpu()
+		req, _ := http.NewRequest("POST", lab.base+"/api/burst", strings.NewReader(`{"path":"/","n":1000,"c":1000}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Restylab-Session", session)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fail(err)
+		}
+		var out struct {
+			OK     int `json:"ok"`
+			Traced int `json:"traced"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			fail(fmt.Errorf("burst: %d %v", resp.StatusCode, err))
+		}
+		time.Sleep(2 * time.Second) // as realBurst
+		cpu := lab.cpu() - cpuBefore
+		streamed := traceMetrics(lab.base)["restylab_trace_events_streamed_total"] - metBefore["restylab_trace_events_streamed_total"]
+		fmt.Printf("burst of 1000 at 1000 through the API, no page open: %d ok, %d traced by its recording, %.0f events streamed; lab process CPU %.0f ms (+2 s)\n",
+			out.OK, out.Traced, streamed, cpu.Seconds()*1000)
+	}
 }
 
 // labProcess is the lab under measure: this program run as "lab" in a

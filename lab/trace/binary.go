@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The binary form of an event, for the sandbox's recordings (a window of
@@ -30,6 +31,9 @@ func AppendBinary(dst []byte, ev Event) []byte {
 	}
 	return dst
 }
+
+// binaryEventGuess is about the size of a short event's binary form.
+const binaryEventGuess = 16
 
 var errShortBinary = errors.New("trace: binary event cut short")
 
@@ -103,6 +107,7 @@ func (r *BinaryReader) name(b []byte) string {
 // ReadAll appends to dst every event of src, which holds events back to
 // back.
 func (r *BinaryReader) ReadAll(dst []Event, src []byte) ([]Event, error) {
+	dst = slices.Grow(dst, len(src)/binaryEventGuess) // one allocation, not a doubling per few thousand events
 	for len(src) > 0 {
 		ev, n, err := r.Read(src)
 		if err != nil {
