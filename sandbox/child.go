@@ -43,8 +43,8 @@ const (
 	// traceBatchMax is the most events in one trace message.
 	traceBatchMax = 1024
 	// traceQueue bounds the trace messages waiting for the parent (the
-	// "instance" hop of docs/trace.md): 64 full messages hold 4 rings' worth.
-	traceQueue = 64
+	// "instance" hop of docs/trace.md).
+	traceQueue = 256
 	// traceGather is how long the forwarder lets events gather after a
 	// message that was not full: the pipe's only batching delay.
 	traceGather = 10 * time.Millisecond
@@ -732,6 +732,18 @@ func forwardTrace(ctx context.Context, sub *trace.Subscription, q *trace.Queue[t
 		}
 		evs, err := sub.Next(wait, traceBatchMax)
 		cancel()
+		// While the writer has not taken the last message, the events
+		// gather into fewer, fuller messages rather than fill its queue.
+		for err == nil && len(evs) > 0 && len(evs) < traceBatchMax && q.Len() > 0 {
+			wait, cancel := context.WithTimeout(ctx, traceGather)
+			more, _ := sub.Next(wait, traceBatchMax-len(evs))
+			cancel()
+			if len(more) == 0 {
+				break // nothing new: the message goes as it is
+			}
+			evs = append(evs, more...)
+			trace.SortByTime(evs) // each worker's events stay in order
+		}
 		if n := rate.allow(len(evs), time.Now()); n < len(evs) {
 			pending[trace.HopRate] += int64(len(evs) - n)
 			evs = evs[:n]

@@ -85,8 +85,10 @@ const (
 	// holds its file descriptor this long at most.
 	DefaultMaxClientTimeout = 10 * time.Second
 	// DefaultMaxTraceRate is the most trace events per second streamed to
-	// the parent; the excess is dropped and counted in TraceBatch.Dropped.
-	DefaultMaxTraceRate = 20000
+	// the parent; the excess is dropped and counted at the "rate" hop of
+	// the trace pipe (docs/trace.md). A burst of 1000 sleeping requests
+	// makes about 20000 events; the lab forwards one for about 1.5 µs.
+	DefaultMaxTraceRate = 50000
 	// DefaultNice is the nice value of every thread of a child: below the
 	// lab's priority, so a spinning instance leaves the cores to the lab
 	// and to the instances that are waiting for a request (priority.go).
