@@ -28,6 +28,7 @@ import { Timeline } from "./trace/timeline";
 import type { TraceEvent } from "./trace/types";
 import { chooseStart, parseStored, Saver, storageKey } from "./workspace";
 import { WsClient, type ServerMsg } from "./ws";
+import { DropCounter } from "./drops";
 
 declare global {
   interface Window {
@@ -346,7 +347,7 @@ function start(): void {
   app.replaceChildren(toolbar, h("div", { class: "grid" }, left, right));
 
   // ---- WebSocket
-  let droppedTotal = 0;
+  const drops = new DropCounter();
   const setState = (state: string, reason?: string, pending?: string[] | null) => {
     stateEl.dataset.state = state;
     const key = (["starting", "running", "paused", "exited"].includes(state) ? `state.${state}` : "state.unknown") as
@@ -382,10 +383,11 @@ function start(): void {
           if (m.rss !== undefined) showHealth(m);
           break;
         case "trace":
-          if (m.dropped) {
-            droppedTotal += m.dropped;
-            droppedEl.dataset.dropped = String(droppedTotal);
-            droppedEl.textContent = t("dropped", { n: droppedTotal });
+          if (drops.add(m.dropped, m.drops)) {
+            droppedEl.dataset.dropped = String(drops.total);
+            droppedEl.dataset.drops = JSON.stringify(drops.byHop);
+            droppedEl.textContent = t("dropped", { n: drops.total });
+            droppedEl.title = t("dropped.title") + "\n" + t("dropped.hops", { h: drops.hops() });
             droppedEl.classList.add("has-drops");
           }
           if (m.events && m.events.length) onTrace(m.events);

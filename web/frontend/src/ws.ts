@@ -7,7 +7,7 @@ export type InstanceState = "starting" | "running" | "paused" | "exited";
 
 export type ServerMsg =
   | { t: "hello"; session: string; workers: number; paused: boolean; state: InstanceState | string; reason?: string; addresses?: ListenAddress[] | null; rss?: number; cpu_time?: number; fds?: number; conns?: number }
-  | { t: "trace"; events: TraceEvent[] | null; dropped?: number }
+  | { t: "trace"; events: TraceEvent[] | null; dropped?: number; drops?: Partial<Record<string, number>> | null }
   | { t: "log"; level: string | number; line: string }
   | { t: "access"; lines: { file: string; line: string }[] | null; dropped?: number }
   | { t: "health"; rss: number; cpu_time: number; fds: number; conns: number }

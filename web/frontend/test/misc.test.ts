@@ -12,6 +12,7 @@ import { TraceModel } from "../src/trace/model";
 import { chromeTrace, jsonLines } from "../src/trace/export";
 import { levelName } from "../src/panels/errorlog";
 import { matches } from "../src/panels/eventlog";
+import { DropCounter } from "../src/drops";
 
 test("boot data with defaults", () => {
   const b = parseBoot('{"session":"s1","workspace":{"conf":"x","files":{"lua/a.lua":"y","bad":3}}}');
@@ -237,4 +238,16 @@ test("a phase's APIs: its own, those that yield, and those of every phase", asyn
   // the phase map's "ssl" node is the API table's ssl_cert (ssl_certificate_by_lua)
   assert.deepEqual(apisOf(b.api, "ssl").yields.map((a) => a.name), ["ngx.sleep"]);
   assert.deepEqual(parseBoot("{}").api, []);
+});
+
+test("trace drops add up per hop of the pipe", () => {
+  const d = new DropCounter();
+  assert.equal(d.add(0, null), false);
+  assert.equal(d.add(undefined, { ring: 5 }), false); // no total: nothing counted
+  assert.equal(d.add(5, { ring: 3, rate: 2 }), true);
+  assert.equal(d.add(7, { websocket: 7, future_hop: 1 }), true);
+  assert.equal(d.add(4, null), true); // an older server: the total only
+  assert.equal(d.total, 16);
+  assert.deepEqual(d.byHop, { ring: 3, rate: 2, instance: 0, lab: 0, websocket: 7 });
+  assert.equal(d.hops(), "ring 3 · rate 2 · websocket 7");
 });
