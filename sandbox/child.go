@@ -719,6 +719,7 @@ func forwardTrace(ctx context.Context, sub *trace.Subscription, q *trace.Queue[t
 		}
 	}
 	owed := func() bool { return pending != [trace.NumHops]int64{} }
+	var evs []trace.Event // reused: AppendMessage copies the events into the message's bytes
 	defer func() {
 		if owed() {
 			send(nil)
@@ -730,18 +731,19 @@ func forwardTrace(ctx context.Context, sub *trace.Subscription, q *trace.Queue[t
 		if owed() {
 			wait, cancel = context.WithTimeout(ctx, traceNoticeAfter)
 		}
-		evs, err := sub.Next(wait, traceBatchMax)
+		var err error
+		evs, err = sub.AppendNext(wait, evs[:0], traceBatchMax)
 		cancel()
 		// While the writer has not taken the last message, the events
 		// gather into fewer, fuller messages rather than fill its queue.
 		for err == nil && len(evs) > 0 && len(evs) < traceBatchMax && q.Len() > 0 {
 			wait, cancel := context.WithTimeout(ctx, traceGather)
-			more, _ := sub.Next(wait, traceBatchMax-len(evs))
+			n := len(evs)
+			evs, _ = sub.AppendNext(wait, evs, traceBatchMax-n)
 			cancel()
-			if len(more) == 0 {
+			if len(evs) == n {
 				break // nothing new: the message goes as it is
 			}
-			evs = append(evs, more...)
 			trace.SortByTime(evs) // each worker's events stay in order
 		}
 		if n := rate.allow(len(evs), time.Now()); n < len(evs) {

@@ -173,8 +173,10 @@ func printTrace(tr *trace.Tracer, w io.Writer) func() {
 	go func() {
 		defer close(finished)
 		var buf []byte
+		var evs []trace.Event
 		for {
-			evs, err := sub.Next(ctx, 4096)
+			var err error
+			evs, err = sub.AppendNext(ctx, evs[:0], 4096) // one buffer: no batch allocated each time
 			for _, ev := range evs {
 				buf = trace.AppendJSON(buf, ev)
 				buf = append(buf, '\n')

@@ -276,3 +276,35 @@ func boundary(buf []byte, cut int) bool {
 	}
 	return false
 }
+
+// TestAppendNextReusesTheBuffer: AppendNext appends to the caller's buffer
+// (what was there stays, only the new events are sorted) and, handed the
+// same buffer again, allocates nothing.
+func TestAppendNextReusesTheBuffer(t *testing.T) {
+	tr := New(2, 64)
+	s := tr.Subscribe()
+	defer s.Close()
+	tr.Recorder(1).Emit(Event{Kind: Read, Arg: 1})
+	tr.Recorder(0).Emit(Event{Kind: Read, Arg: 2})
+	keep := Event{TS: 1 << 62, Kind: Write}
+	got, err := s.AppendNext(context.Background(), []Event{keep}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] != keep || got[1].Arg != 1 || got[2].Arg != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	buf := make([]Event, 0, 64)
+	allocs := testing.AllocsPerRun(100, func() {
+		tr.Recorder(0).Emit(Event{Kind: Read})
+		tr.Recorder(1).Emit(Event{Kind: Read})
+		var err error
+		buf, err = s.AppendNext(context.Background(), buf[:0], 10)
+		if err != nil || len(buf) != 2 {
+			t.Fatalf("%d events, %v", len(buf), err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per batch, want 0", allocs)
+	}
+}

@@ -30,24 +30,31 @@ type Subscription struct {
 // worker B in the previous batch. A Dropped event (Arg = count, Worker = the
 // worker whose events were lost) takes the place of lost events.
 func (s *Subscription) Next(ctx context.Context, max int) ([]Event, error) {
+	return s.AppendNext(ctx, nil, max)
+}
+
+// AppendNext is Next appending the batch to dst (and sorting only what it
+// appended): a reader that hands it the same buffer each time allocates
+// nothing per batch. It returns dst unchanged with the error.
+func (s *Subscription) AppendNext(ctx context.Context, dst []Event, max int) ([]Event, error) {
 	if max <= 0 {
 		max = 1024
 	}
 	for {
 		select {
 		case <-s.closed:
-			return nil, ErrClosed
+			return dst, ErrClosed
 		default:
 		}
-		if batch := s.poll(max); len(batch) > 0 {
+		if batch := s.poll(dst, max); len(batch) > len(dst) {
 			return batch, nil
 		}
 		// Park: announce it, then look again so an event published between
 		// the poll and the announcement is not missed.
 		s.t.sleepers.Add(1)
 		s.sleeping.Store(true)
-		batch := s.poll(max)
-		if len(batch) == 0 {
+		batch := s.poll(dst, max)
+		if len(batch) == len(dst) {
 			select {
 			case <-s.wake:
 			case <-ctx.Done():
@@ -56,18 +63,21 @@ func (s *Subscription) Next(ctx context.Context, max int) ([]Event, error) {
 		}
 		s.sleeping.Store(false)
 		s.t.sleepers.Add(-1)
-		if len(batch) > 0 {
+		if len(batch) > len(dst) {
 			return batch, nil
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return dst, err
 		}
 	}
 }
 
-// poll reads what is available, sharing max between workers round-robin.
-func (s *Subscription) poll(max int) []Event {
-	var batch []Event
+// poll appends what is available to dst, at most max events, sharing them
+// between workers round-robin.
+func (s *Subscription) poll(dst []Event, max int) []Event {
+	base := len(dst)
+	max += base
+	batch := dst
 	var ev Event
 	for progress := true; progress && len(batch) < max; {
 		progress = false
@@ -123,7 +133,7 @@ func (s *Subscription) poll(max int) []Event {
 			s.lost[w] = 0
 		}
 	}
-	SortByTime(batch)
+	SortByTime(batch[base:])
 	return batch
 }
 
