@@ -48,8 +48,8 @@ func (s *Server) hubTrace(sess *session, m trace.Message) {
 
 // Bounds of a session's recent trace.
 const (
-	recentTraceMessages = 64
-	recentTraceBytes    = 1 << 20
+	recentTraceMessages = 32
+	recentTraceBytes    = 256 << 10 // a classroom of 100 open pages keeps 25 MiB at most
 )
 
 // recentTrace keeps a session's last trace messages while its trace is on
