@@ -710,7 +710,10 @@ func forwardTrace(ctx context.Context, sub *trace.Subscription, q *trace.Queue[t
 	send := func(evs []trace.Event) {
 		m := trace.AppendMessage(nil, evs, pending)
 		pending = [trace.NumHops]int64{}
-		if !q.Offer(m) {
+		// A message past the protocol's frame bound (a batch of huge log
+		// lines) would stop the writer: it is dropped and counted as a
+		// full queue's would be.
+		if len(m)+1 > proto.MaxFrameSize || !q.Offer(m) {
 			h, _ := m.Header()
 			for i, d := range h.Drops {
 				pending[i] += int64(d)
