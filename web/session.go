@@ -55,7 +55,6 @@ type session struct {
 	subs     map[*subscriber]struct{}
 	applied  *store.Workspace // what the running instance serves (for source lines)
 	traceOn  bool
-	recent   recentTrace // the last trace messages: recentTrace, recentTraceEvents (tracehub.go)
 	lastLoad *applyResult
 	tlsCache tls.ClientSessionCache // TLS sessions the request panel may resume (made on first use)
 

@@ -5,72 +5,90 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/restylab/restylab/lab/trace"
 )
 
 // Bounds of the trace the lab keeps per session for the teacher's view of
-// a learner (issue 15, item 3): the events of the session's latest
-// activity, as its WebSocket subscribers got them. A quiet spell of
-// lastTraceGap ends an activity: the next event starts a new one. Within
-// one, the newest lastTraceMaxEvents events of at most lastTraceMaxBytes
-// are kept (the older ones count as dropped): a class of 60 holds at most
-// 60 MiB of them.
+// a learner (issue 15, item 3): the trace messages of the session's latest
+// activity, as its WebSocket subscribers got them (shared, not copied: a
+// trace.Message is never written once made, and it is decoded only when
+// the teacher looks). A quiet spell of lastTraceGap ends an activity: the
+// next message starts a new one. Within one, the newest messages holding at
+// most lastTraceMaxEvents events and lastTraceMaxBytes bytes are kept (the
+// older ones' events count as dropped): a class of 60 holds at most 60 MiB.
 const (
 	lastTraceGap       = time.Second
 	lastTraceMaxEvents = 10000
 	lastTraceMaxBytes  = 1 << 20
 )
 
-// lastTrace is a session's bounded copy of its latest trace events. Trace
-// events stream only while a tab of the session is open (setTrace), so
-// that is when it fills.
+// lastTrace is a session's bounded list of its latest trace messages.
+// Trace events stream only while a tab of the session is open (setTrace),
+// so that is when it fills.
 type lastTrace struct {
 	mu      sync.Mutex
-	events  []json.RawMessage
-	bytes   int
-	dropped int64     // events of this activity the copy (or the stream) lost
-	last    time.Time // when the latest batch came
+	msgs    []trace.Message
+	events  int   // in msgs
+	bytes   int   // of msgs
+	dropped int64 // events of this activity the stream or this list lost
+	last    time.Time
 }
 
-// add records a batch of events (and the dropped count the stream
-// reported with it) that came at now.
-func (lt *lastTrace) add(events []json.RawMessage, dropped int64, now time.Time) {
-	if len(events) == 0 && dropped == 0 {
+// add records a trace message that came at now.
+func (lt *lastTrace) add(m trace.Message, now time.Time) {
+	h, err := m.Header()
+	if err != nil {
 		return
 	}
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	if now.Sub(lt.last) > lastTraceGap {
-		lt.events, lt.bytes, lt.dropped = nil, 0, 0
+		clear(lt.msgs)
+		lt.msgs, lt.events, lt.bytes, lt.dropped = lt.msgs[:0], 0, 0, 0
 	}
 	lt.last = now
-	lt.dropped += dropped
-	for _, ev := range events {
-		if len(ev) > lastTraceMaxBytes {
-			lt.dropped++
-			continue
-		}
-		// a copy: the batch's buffer is the stream's, shared with the tabs
-		lt.events = append(lt.events, append(json.RawMessage(nil), ev...))
-		lt.bytes += len(ev)
+	lt.dropped += h.Dropped()
+	if len(m) > lastTraceMaxBytes || h.Events > lastTraceMaxEvents {
+		lt.dropped += int64(h.Events)
+		return
 	}
+	lt.msgs = append(lt.msgs, m)
+	lt.events += h.Events
+	lt.bytes += len(m)
 	cut := 0
-	for len(lt.events)-cut > lastTraceMaxEvents || lt.bytes > lastTraceMaxBytes {
-		lt.bytes -= len(lt.events[cut])
-		lt.events[cut] = nil
+	for lt.events > lastTraceMaxEvents || lt.bytes > lastTraceMaxBytes {
+		oh, _ := lt.msgs[cut].Header()
+		lt.events -= oh.Events
+		lt.bytes -= len(lt.msgs[cut])
+		lt.dropped += int64(oh.Events)
+		lt.msgs[cut] = nil
 		cut++
 	}
 	if cut > 0 {
-		lt.dropped += int64(cut)
-		lt.events = lt.events[cut:]
+		lt.msgs = append(lt.msgs[:0], lt.msgs[cut:]...)
 	}
 }
 
-// snapshot returns the kept events (a slice the caller may keep), the
-// dropped count and when the latest batch came (zero: never).
+// snapshot decodes the kept messages' events (oldest first; the "dropped"
+// marks of the stream included, as the page draws them) and returns them
+// with the dropped count and when the latest message came (zero: never).
 func (lt *lastTrace) snapshot() ([]json.RawMessage, int64, time.Time) {
 	lt.mu.Lock()
-	defer lt.mu.Unlock()
-	return append([]json.RawMessage(nil), lt.events...), lt.dropped, lt.last
+	msgs := append([]trace.Message(nil), lt.msgs...)
+	dropped, at := lt.dropped, lt.last
+	lt.mu.Unlock()
+	var events []json.RawMessage
+	for _, m := range msgs {
+		var w struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal(m.JSON(), &w); err != nil {
+			continue // the instance's reader checked the frame; never seen
+		}
+		events = append(events, w.Events...)
+	}
+	return events, dropped, at
 }
 
 // traceJSON answers GET /api/teacher/sessions/{id}/trace.

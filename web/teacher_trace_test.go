@@ -2,49 +2,58 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/restylab/restylab/lab/trace"
 )
 
 // TestLastTraceBounds: a quiet spell starts a new trace; within one, the
-// newest events are kept up to the caps, the rest counted as dropped.
+// newest messages are kept up to the caps, the older ones' events counted
+// as dropped, as are the drops the stream reported.
 func TestLastTraceBounds(t *testing.T) {
-	ev := func(i int) json.RawMessage { return json.RawMessage(fmt.Sprintf(`{"ts":%d,"kind":"x","worker":0}`, i)) }
-	batch := func(from, n int) []json.RawMessage {
-		var out []json.RawMessage
+	msg := func(from, n int, detail string, ringDrops int64) trace.Message {
+		var evs []trace.Event
 		for i := from; i < from+n; i++ {
-			out = append(out, ev(i))
+			evs = append(evs, trace.Event{TS: int64(i), Kind: trace.Read, Req: 1, Detail: detail})
 		}
-		return out
+		var drops [trace.NumHops]int64
+		drops[trace.HopRate] = ringDrops
+		return trace.AppendMessage(nil, evs, drops)
 	}
+	big := strings.Repeat("a", lastTraceMaxBytes/4)
 	t0 := time.Unix(1000, 0)
 	tests := []struct {
 		name        string
 		add         func(lt *lastTrace)
 		wantN       int
-		wantFirst   string
+		wantFirstTS int64
 		wantDropped int64
 	}{
-		{"one batch", func(lt *lastTrace) { lt.add(batch(0, 3), 0, t0) }, 3, string(ev(0)), 0},
-		{"batches close together add up", func(lt *lastTrace) {
-			lt.add(batch(0, 3), 1, t0)
-			lt.add(batch(3, 2), 2, t0.Add(lastTraceGap/2))
-		}, 5, string(ev(0)), 3},
+		{"one message", func(lt *lastTrace) { lt.add(msg(0, 3, "", 0), t0) }, 3, 0, 0},
+		{"messages close together add up", func(lt *lastTrace) {
+			lt.add(msg(0, 3, "", 1), t0)
+			lt.add(msg(3, 2, "", 2), t0.Add(lastTraceGap/2))
+		}, 5, 0, 3},
 		{"a quiet spell starts afresh", func(lt *lastTrace) {
-			lt.add(batch(0, 3), 1, t0)
-			lt.add(batch(3, 2), 0, t0.Add(lastTraceGap+time.Millisecond))
-		}, 2, string(ev(3)), 0},
+			lt.add(msg(0, 3, "", 1), t0)
+			lt.add(msg(3, 2, "", 0), t0.Add(lastTraceGap+time.Millisecond))
+		}, 2, 3, 0},
 		{"over the count the oldest go", func(lt *lastTrace) {
-			lt.add(batch(0, lastTraceMaxEvents), 0, t0)
-			lt.add(batch(lastTraceMaxEvents, 10), 0, t0)
-		}, lastTraceMaxEvents, string(ev(10)), 10},
+			lt.add(msg(0, lastTraceMaxEvents-5, "", 0), t0)
+			lt.add(msg(lastTraceMaxEvents-5, 10, "", 0), t0)
+		}, 10, lastTraceMaxEvents - 5, lastTraceMaxEvents - 5},
 		{"over the bytes the oldest go", func(lt *lastTrace) {
-			big := json.RawMessage(`{"ts":1,"kind":"x","worker":0,"detail":"` + strings.Repeat("a", lastTraceMaxBytes/4) + `"}`)
-			lt.add([]json.RawMessage{big, big, big, big, ev(7)}, 0, t0)
-		}, 4, string(json.RawMessage(`{"ts":1,"kind":"x","worker":0,"detail":"` + strings.Repeat("a", lastTraceMaxBytes/4) + `"}`)), 1},
+			for i := 0; i < 5; i++ {
+				lt.add(msg(i, 1, big, 0), t0)
+			}
+		}, 3, 2, 2},
+		{"one message past the caps is only counted", func(lt *lastTrace) {
+			lt.add(msg(0, 2, "", 0), t0)
+			lt.add(msg(2, lastTraceMaxEvents+1, "", 0), t0)
+		}, 2, 0, lastTraceMaxEvents + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,12 +63,15 @@ func TestLastTraceBounds(t *testing.T) {
 			if len(events) != tt.wantN || dropped != tt.wantDropped || at.IsZero() {
 				t.Fatalf("%d events, %d dropped, at %v; want %d, %d", len(events), dropped, at, tt.wantN, tt.wantDropped)
 			}
-			if got := string(events[0]); got != tt.wantFirst {
-				t.Errorf("first event %.80s, want %.80s", got, tt.wantFirst)
+			var first struct {
+				TS int64 `json:"ts"`
+			}
+			if err := json.Unmarshal(events[0], &first); err != nil || first.TS != tt.wantFirstTS {
+				t.Errorf("first event %.80s (%v), want ts %d", events[0], err, tt.wantFirstTS)
 			}
 			size := 0
-			for _, e := range events {
-				size += len(e)
+			for _, m := range lt.msgs {
+				size += len(m)
 			}
 			if size > lastTraceMaxBytes {
 				t.Errorf("%d bytes kept, over %d", size, lastTraceMaxBytes)

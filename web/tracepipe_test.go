@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -188,54 +187,4 @@ func TestTracePipeBurst1000(t *testing.T) {
 		}
 	}
 	t.Logf("%d events of the burst, all received, 0 dropped", len(want))
-}
-
-// TestRecentTrace: a session keeps its last trace messages, bounded by
-// count and bytes, and decodes the last events on demand, oldest first,
-// without the ring's "dropped" marks.
-func TestRecentTrace(t *testing.T) {
-	sess := &session{id: "s", subs: map[*subscriber]struct{}{}}
-	msg := func(req int64, n int, detail string) trace.Message {
-		var evs []trace.Event
-		for i := 0; i < n; i++ {
-			evs = append(evs, trace.Event{TS: req*100 + int64(i), Kind: trace.Read, Req: req, Detail: detail})
-		}
-		evs = append(evs, trace.Event{TS: req*100 + 99, Kind: trace.Dropped, Arg: 1})
-		return trace.AppendMessage(nil, evs, [trace.NumHops]int64{})
-	}
-	for req := int64(1); req <= recentTraceMessages+5; req++ {
-		sess.recent.add(msg(req, 3, ""))
-	}
-	got := sess.recentTrace()
-	if len(got) != recentTraceMessages {
-		t.Fatalf("%d messages kept, want %d", len(got), recentTraceMessages)
-	}
-	if h, _ := got[0].Header(); h.ReqMin != 6 {
-		t.Fatalf("oldest kept is request %d, want 6", h.ReqMin)
-	}
-	evs, err := sess.recentTraceEvents(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := int64(recentTraceMessages + 5)
-	want := []int64{(last-1)*100 + 2, last * 100, last*100 + 1, last*100 + 2}
-	if len(evs) != len(want) {
-		t.Fatalf("%d events, want %d", len(evs), len(want))
-	}
-	for i, ev := range evs {
-		if ev.TS != want[i] || ev.Kind != trace.Read {
-			t.Fatalf("event %d: %+v, want a read at %d", i, ev, want[i])
-		}
-	}
-	big := strings.Repeat("x", 10<<10)
-	for req := int64(100); req < 140; req++ {
-		sess.recent.add(msg(req, 4, big))
-	}
-	total := 0
-	for _, m := range sess.recentTrace() {
-		total += len(m)
-	}
-	if total > recentTraceBytes {
-		t.Fatalf("%d bytes kept, more than %d", total, recentTraceBytes)
-	}
 }
