@@ -92,3 +92,33 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, id str
 		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode}
 	w.Header().Add("Set-Cookie", c.String()+"; Priority=High")
 }
+
+// prevCookie names the cookie keeping the session id a browser brought
+// that this lab did not know ("__Host-"/"__Secure-" prefixed like the
+// session cookie on HTTPS). It is only ever shown to the learner: nothing
+// takes it as a session (docs/scaling.md, "When a node dies").
+const prevCookie = "restylab_session_prev"
+
+// setPrevCookie keeps id, the session cookie's value before it was
+// replaced, with the session cookie's attributes.
+func (s *Server) setPrevCookie(w http.ResponseWriter, r *http.Request, id string) {
+	c := &http.Cookie{Name: s.cookieName(r, prevCookie), Value: id, Path: s.cookiePath(), MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode}
+	w.Header().Add("Set-Cookie", c.String())
+}
+
+// clearPrevCookie makes the browser forget the previous session id.
+func (s *Server) clearPrevCookie(w http.ResponseWriter, r *http.Request) {
+	c := &http.Cookie{Name: s.cookieName(r, prevCookie), Value: "", Path: s.cookiePath(), MaxAge: -1,
+		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode}
+	w.Header().Add("Set-Cookie", c.String())
+}
+
+// prevFromCookie returns the well-formed id of the previous-session cookie
+// for r's scheme ("" without one).
+func (s *Server) prevFromCookie(r *http.Request) string {
+	if c, err := r.Cookie(s.cookieName(r, prevCookie)); err == nil && validID(c.Value) {
+		return c.Value
+	}
+	return ""
+}

@@ -298,7 +298,7 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	sess := s.sessionFor(w, r, true)
+	sess, replaced := s.openSession(w, r, true)
 	p := s.page(r, "nav.lessons")
 	lang := lessonLang(p.Lang)
 	p.Title = l.Title.In(lang)
@@ -340,6 +340,7 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 	v.Current = ws.Lesson == l.ID
 	boot := s.boot(r, sess.id, p.Lang, ws)
 	boot.Lesson = &views.BootLesson{ID: l.ID}
+	boot.Previous = s.previousSession(r, sess.id, replaced)
 	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
 		boot.Notice, boot.NoticeURL = keptNotice(p.Lang), "/share/"+kept
 	}

@@ -54,9 +54,10 @@ func directiveNotes(notes []conf.DirectiveNote) []views.DirectiveNote {
 
 // play serves the playground shell of the visitor's session.
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {
-	sess := s.sessionFor(w, r, true)
+	sess, replaced := s.openSession(w, r, true)
 	p := s.page(r, "nav.play")
 	boot := s.boot(r, sess.id, p.Lang, s.workspace(sess.id))
+	boot.Previous = s.previousSession(r, sess.id, replaced)
 	if kept := r.URL.Query().Get("kept"); kept != "" && validShareID(kept) {
 		boot.Notice, boot.NoticeURL = keptNotice(p.Lang), "/share/"+kept
 	}

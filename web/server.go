@@ -286,6 +286,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/share", s.createShare)
 	m.HandleFunc("GET /api/source", s.source)
 	m.HandleFunc("GET /api/ws", s.websocket)
+	m.HandleFunc("DELETE /api/session/previous", s.forgetPrevious)
 	m.HandleFunc("/s/{session}/{path...}", s.proxy)
 	// The classroom mode (classroom.go, teacher.go).
 	m.HandleFunc("GET /join", s.joinPage)

@@ -74,25 +74,33 @@ func (sess *session) tlsSessions() tls.ClientSessionCache {
 // sessionFor returns the session of the request, creating one (and its
 // cookie) when create is set; nil when there is none.
 func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool) *session {
+	sess, _ := s.openSession(w, r, create)
+	return sess
+}
+
+// openSession is sessionFor that also says which session the new one
+// replaced: the well-formed id of the browser's session cookie when this
+// lab does not know it (it lives on another replica, or this lab's data
+// was removed). That id is kept in the previous-session cookie rather
+// than overwritten silently, and is never taken as a session: only the
+// learner is shown it (docs/scaling.md, "When a node dies").
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, create bool) (sess *session, replaced string) {
 	id := r.Header.Get(sessionHeader)
 	if id == "" {
 		id = s.sessionFromCookie(r)
 	}
-	if validID(id) {
-		// A session in memory is known; otherwise the store says (reading
-		// a whole workspace, so not on every call of an active session).
-		s.mu.Lock()
-		known := s.sessions[id]
-		s.mu.Unlock()
-		if known != nil {
-			return known
-		}
-		if _, err := s.store.Workspace(id); err == nil {
-			return s.session(id)
-		}
+	if sess := s.labSession(id); sess != nil {
+		return sess, ""
 	}
 	if !create {
-		return nil
+		return nil, ""
+	}
+	// Only the cookie's own id is kept: one in the header is an embed's,
+	// which keeps it in its page.
+	if old := s.sessionFromCookie(r); validID(old) && s.labSession(old) == nil {
+		replaced = old
+		s.setPrevCookie(w, r, old)
+		s.log.Info("new session for an unknown session cookie", "unknown", logID(old))
 	}
 	id = newID(16)
 	s.met.sessionsCreated.Inc()
@@ -100,7 +108,41 @@ func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request, create bool)
 		s.log.Error("save a new session", "err", err)
 	}
 	s.setSessionCookie(w, r, id)
-	return s.session(id)
+	return s.session(id), replaced
+}
+
+// labSession is the session of a well-formed id this lab has, or nil.
+// A session in memory is known; otherwise the store says (reading a whole
+// workspace, so not on every call of an active session).
+func (s *Server) labSession(id string) *session {
+	if !validID(id) {
+		return nil
+	}
+	s.mu.Lock()
+	known := s.sessions[id]
+	s.mu.Unlock()
+	if known != nil {
+		return known
+	}
+	if _, err := s.store.Workspace(id); err == nil {
+		return s.session(id)
+	}
+	return nil
+}
+
+// previousSession is the id to show the learner of session current as
+// their earlier session: the one openSession just replaced, else the
+// previous-session cookie's, as long as this lab does not know it (a
+// known one is no longer "elsewhere").
+func (s *Server) previousSession(r *http.Request, current, replaced string) string {
+	id := replaced
+	if id == "" {
+		id = s.prevFromCookie(r)
+	}
+	if id == "" || id == current || s.labSession(id) != nil {
+		return ""
+	}
+	return id
 }
 
 // session returns the in-memory state of session id.
@@ -212,4 +254,13 @@ func logID(id string) string {
 		return id[:6] + "…"
 	}
 	return id
+}
+
+// forgetPrevious is DELETE /api/session/previous: the learner dismissed
+// the notice about their earlier session, whose id the browser forgets.
+// It only expires a cookie of the caller's own browser, so it needs no
+// session.
+func (s *Server) forgetPrevious(w http.ResponseWriter, r *http.Request) {
+	s.clearPrevCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -54,6 +54,10 @@ type Boot struct {
 	// playground.
 	Notice    string `json:"notice,omitempty"`
 	NoticeURL string `json:"noticeURL,omitempty"`
+	// Previous is the session id the browser brought that this lab does
+	// not know (kept in the previous-session cookie, never a session
+	// here): the page says so and offers this browser's copy of its code.
+	Previous string `json:"previous,omitempty"`
 	// Preset fills the request and burst panels for the example just
 	// opened (its own path, burst size and concurrency).
 	Preset *Preset `json:"preset,omitempty"`
