@@ -128,6 +128,8 @@ export const api = {
   share: (ws: Workspace) => call<ShareResult>("POST", "/api/share", wsBody(ws)),
   checkLesson: (id: string, ws: Workspace) =>
     call<LessonResult>("POST", `/api/lessons/${encodeURIComponent(id)}/check`, wsBody(ws)),
+  /** forgetPrevious: the browser forgets the earlier session's id (the notice was dismissed). */
+  forgetPrevious: () => call<null>("DELETE", "/api/session/previous"),
   source: (file: string, line: number) =>
     call<SourceLines>("GET", `/api/source?file=${encodeURIComponent(file)}&line=${line}`),
   /** beaconWorkspace saves without waiting (page unload): POST /api/workspace as a keepalive fetch

@@ -20,7 +20,12 @@ export interface Boot {
   preset?: Preset;
   /** Set on a lesson page: the lesson beside the playground. */
   lesson?: { id: string };
+  /** The session id the browser brought that this lab does not know (its previous-session cookie). */
+  previous?: string;
 }
+
+/** SESSION_ID matches a session id as the server makes them (lowercase base32, 16 to 32 characters). */
+export const SESSION_ID = /^[a-z2-7]{16,32}$/;
 
 export interface Preset {
   path: string;
@@ -105,6 +110,7 @@ export function parseBoot(text: string | null | undefined, htmlLang = "en"): Boo
     preset: parsePreset(raw.preset),
     lesson: raw.lesson && typeof raw.lesson === "object" && typeof (raw.lesson as { id?: unknown }).id === "string"
       ? { id: (raw.lesson as { id: string }).id } : undefined,
+    previous: typeof raw.previous === "string" && SESSION_ID.test(raw.previous) ? raw.previous : undefined,
   };
 }
 

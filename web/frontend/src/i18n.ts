@@ -235,6 +235,14 @@ const en = {
   "teacher.trace.shown": "{e} events of {r} requests, the latest {ago}.",
   "teacher.trace.dropped": "{n} earlier events were not kept.",
   "state.stopped": "stopped",
+  "earlier.unknown": "This lab does not know your earlier session {id} (it may live on another replica of the lab, out of reach from here, or it was removed), so you are in a new session.",
+  "earlier.offer": "This browser kept the code of session {id} (last edited {when}).",
+  "earlier.carry": "Carry it over",
+  "earlier.carried": "Your earlier code is in the editor and saved in this session; press Apply to run it.",
+  "earlier.dismiss": "Dismiss",
+  "earlier.dismiss.title": "Hide this message (the browser forgets the earlier session's id)",
+  "session.label": "Session",
+  "session.copy.title": "Copy your session id: your teacher can find your session with it (keep it to yourself otherwise: it opens your session)",
 } as const;
 
 export type Key = keyof typeof en;
@@ -472,6 +480,14 @@ const zh: Record<Key, string> = {
   "teacher.trace.shown": "{r} 个请求的 {e} 个事件，最近一次在{ago}。",
   "teacher.trace.dropped": "更早的 {n} 个事件没有保留。",
   "state.stopped": "已停止",
+  "earlier.unknown": "本实验室不认识你之前的会话 {id}（它可能在本页无法访问的另一个实验室副本上，也可能已被删除），所以你现在在一个新会话中。",
+  "earlier.offer": "这个浏览器保存了会话 {id} 的代码（最后编辑于 {when}）。",
+  "earlier.carry": "把它带过来",
+  "earlier.carried": "你之前的代码已放进编辑器并保存到当前会话；点击“应用”运行它。",
+  "earlier.dismiss": "关闭",
+  "earlier.dismiss.title": "隐藏这条消息（浏览器会忘记之前会话的 id）",
+  "session.label": "会话",
+  "session.copy.title": "复制你的会话 id：老师可以用它找到你的会话（除此之外不要给别人：有了它就能打开你的会话）",
 };
 
 export type Lang = "en" | "zh";

@@ -6,7 +6,8 @@ import { api, setSession, type ApplyResult, type BurstResult, type ListenAddress
 import { readBoot, type Workspace } from "./boot";
 import { CodeEditor, CONF } from "./editor/editor";
 import { parseLocated, scanPhases } from "./editor/scan";
-import { download, h } from "./dom";
+import { copyText, download, h } from "./dom";
+import { earlierNotice, findEarlier, localEntries, offerDismissed } from "./earlier";
 import { bytes } from "./format";
 import { lang, setLang, switchLang, t, type Lang } from "./i18n";
 import { BurstPanel } from "./panels/burst";
@@ -60,6 +61,9 @@ function start(): void {
     local = null;
   }
   const startWs = boot.readOnly ? { ws: boot.workspace, fromLocal: false } : chooseStart(boot.workspace, local);
+  // a session this browser has no copy of is new here: offer the code of an earlier one
+  const offer = boot.readOnly || boot.embed || local || offerDismissed(boot.session) ? null
+    : findEarlier(localEntries(), boot.session, boot.previous, startWs.ws);
 
   // ---- status line elements
   const applyStatus = h("span", { id: "apply-status", class: "apply-status", role: "status", "aria-live": "polite" });
@@ -321,6 +325,26 @@ function start(): void {
   langSel.value = lang();
   langSel.addEventListener("change", () => switchLang(langSel.value as Lang));
 
+  // ---- the session id, for the teacher (copyable), and the earlier session
+  const sessionEl = boot.embed ? null : h("p", { id: "session-id", class: "session-line muted small-text" },
+    t("session.label"), " ", h("code", { class: "session-id" }, boot.session), " ",
+    h("button", { type: "button", id: "copy-session", class: "small", title: t("session.copy.title") }, t("copy")));
+  sessionEl?.querySelector("button")?.addEventListener("click", (ev) => {
+    const b = ev.currentTarget as HTMLButtonElement;
+    void copyText(boot.session).then(() => (b.textContent = t("copied")));
+  });
+  const earlier = boot.readOnly || boot.embed ? null : earlierNotice({
+    session: boot.session,
+    previous: boot.previous,
+    offer,
+    carry: (ws) => {
+      editor.replaceAll(ws.conf, ws.files);
+      saver.changed();
+      void saver.flush();
+      scheduleScan();
+    },
+  });
+
   // ---- layout
   const toolbar = h("div", { class: "toolbar", role: "toolbar", "aria-label": t("app.label") },
     applyBtn, applyStatus, saveStatus,
@@ -342,9 +366,9 @@ function start(): void {
     }
     phaseMap.setSites(scanPhases(editor.text(CONF)));
   }
-  const left = h("div", { class: "col left" }, editor.root, boot.embed ? null : phaseBox);
+  const left = h("div", { class: "col left" }, editor.root, boot.embed ? null : phaseBox, sessionEl);
   const right = h("div", { class: "col right" }, upper.root, lower.root);
-  app.replaceChildren(toolbar, h("div", { class: "grid" }, left, right));
+  app.replaceChildren(...(earlier ? [earlier] : []), toolbar, h("div", { class: "grid" }, left, right));
 
   // ---- WebSocket
   const drops = new DropCounter();
