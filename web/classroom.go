@@ -91,7 +91,11 @@ func (s *Server) renderJoin(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	s.render(w, r, views.JoinPage(p, views.Join{To: to, Error: errKey}))
+	j := views.Join{To: to, Error: errKey}
+	if id := s.sessionFromCookie(r); validID(id) && s.labSession(id) == nil {
+		j.Unknown = id // the learner's own cookie, only shown (docs/web.md, "An earlier session")
+	}
+	s.render(w, r, views.JoinPage(p, j))
 }
 
 // join is POST /join (form fields code, name, to): the right code creates

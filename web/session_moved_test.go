@@ -172,8 +172,16 @@ func TestUnknownSessionCookieJoin(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/join") {
 		t.Fatalf("unknown session with a join code: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, _ = l.postForm("/join", url.Values{"code": {"owl-41"}, "to": {"/play"}}, nil)
-	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+	// The join form says why the learner must join again.
+	_, page := l.send("GET", resp.Header.Get("Location"), nil, nil)
+	if !strings.Contains(page, `id="join-unknown"`) || !strings.Contains(page, "<code>"+unknown+"</code>") {
+		t.Errorf("the join page does not name the unknown session:\n%s", page)
+	}
+	if _, page := l.browser().send("GET", "/join", nil, nil); strings.Contains(page, `id="join-unknown"`) {
+		t.Error("the join page speaks of an earlier session to a browser without one")
+	}
+	resp, page = l.postForm("/join", url.Values{"code": {"owl-41"}, "to": {"/play"}}, nil)
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 || !strings.Contains(page, "<code>"+unknown+"</code>") {
 		t.Fatalf("wrong code: %d %q", resp.StatusCode, resp.Header.Values("Set-Cookie"))
 	}
 	resp, _ = l.postForm("/join", url.Values{"code": {"owl-42"}, "to": {"/play"}}, nil)

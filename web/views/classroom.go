@@ -4,6 +4,9 @@ package views
 type Join struct {
 	To    string // the lab page to open after joining
 	Error string // a message key: join.wrong, join.limited ("" for none)
+	// Unknown is the well-formed session id of the browser's cookie that
+	// this lab does not know ("" for none): the page says so.
+	Unknown string
 }
 
 // TeacherLesson is a lesson the teacher may push to the class.
@@ -27,6 +30,8 @@ type TeacherWorkspace struct {
 var classroomMessages = map[string][2]string{
 	"join.title":          {"Join the class", "加入课堂"},
 	"join.lead":           {"Your teacher gave you a join code. Enter it to get your own workspace and server.", "老师给了你一个加入码。输入它，即可获得你自己的工作区和服务器。"},
+	"join.unknown":        {"This lab does not know your earlier session", "本实验室不认识你之前的会话"},
+	"join.unknown.more":   {"(it may live on another replica of the lab, out of reach from here, or it was removed): join again for a new session, and the playground will offer the code this browser kept.", "（它可能在本页无法访问的另一个实验室副本上，也可能已被删除）：请重新加入以获得新会话，实验场会提供这个浏览器保存的代码。"},
 	"join.code":           {"Join code", "加入码"},
 	"join.name":           {"Your name (optional, shown to your teacher)", "你的名字（可选，老师可见）"},
 	"join.submit":         {"Join", "加入"},

@@ -53,6 +53,7 @@ func TestGolden(t *testing.T) {
 		{"share", SharePage(en, Share{ID: "abcdefghijklmnop", Created: "2026-11-27 08:00 UTC",
 			Files: []SharedFile{{Name: "nginx.conf", HTML: `<pre class="chroma">x</pre>`}}, Embed: `<iframe src="x"></iframe>`})},
 		{"notfound", NotFound(en)},
+		{"join_unknown_zh", JoinPage(zh, Join{To: "/play", Error: "join.wrong", Unknown: "dwibs5z5j6h2lgb2v6psorxn74"})},
 		{"about_zh", About(zh, []DirectiveNote{{Name: "gzip_static", Why: [2]string{"files are sent as they are (no .gz files are looked for)", "文件按原样发送（不查找 .gz 文件）"}}},
 			[]DirectiveNote{{Name: "fastcgi_pass", Why: [2]string{"no FastCGI", "没有 FastCGI"}, Instead: [2]string{"proxy_pass", "proxy_pass"}}})},
 		{"embed", Play(Page{Lang: English, Title: "RestyLab", Path: "/embed/x", Embed: true}, Boot{Embed: true}, true)},
