@@ -361,6 +361,7 @@ func TestIsLabCookie(t *testing.T) {
 		{"__Secure-__Host-restylab_session", true},
 		{" restylab_theme", true},
 		{"restylab_lang", true},
+		{"__Secure-restylab_session_prev", true},
 		{"restylab", false},
 		{"my_restylab_session", false},
 		{"session", false},
