@@ -47,9 +47,30 @@ export function localEntries(): [string, string | null][] {
   return out;
 }
 
-/** dismissedKey marks a session whose learner dismissed the offer (it is not made again on reload). */
-function dismissedKey(session: string): string {
-  return `restylab:earlier-dismissed:${session}`;
+/** markKey is what this browser knows of session's offer: "seen" (a page started in it before), "dismissed". */
+function markKey(session: string): string {
+  return `restylab:earlier:${session}`;
+}
+
+/** visit returns session's mark (null: the first page in it here) and records that a page started in it. */
+export function visit(session: string): string | null {
+  try {
+    const m = localStorage.getItem(markKey(session));
+    if (m === null) localStorage.setItem(markKey(session), "seen");
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * wantOffer says whether the page offers an earlier session's code: to a session the page starts for the first time
+ * in this browser, or one the lab started in place of a session it did not know (previous), as long as it has no
+ * copy of its own here (nothing typed in it yet) and the learner did not dismiss the offer.
+ */
+export function wantOffer(mark: string | null, hasLocal: boolean, previous: string | undefined): boolean {
+  if (hasLocal || mark === "dismissed") return false;
+  return mark === null || !!previous;
 }
 
 export interface EarlierDeps {
@@ -59,15 +80,6 @@ export interface EarlierDeps {
   offer: Earlier | null;
   /** carry loads the copy into the editor and saves it as this session's workspace */
   carry(ws: Stored): void;
-}
-
-/** offerDismissed says whether the learner of session dismissed the offer in this browser. */
-export function offerDismissed(session: string): boolean {
-  try {
-    return localStorage.getItem(dismissedKey(session)) === "1";
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -97,7 +109,7 @@ export function earlierNotice(d: EarlierDeps): HTMLElement | null {
   close.addEventListener("click", () => {
     bar.remove();
     try {
-      localStorage.setItem(dismissedKey(d.session), "1");
+      localStorage.setItem(markKey(d.session), "dismissed");
     } catch {
       /* storage disabled */
     }

@@ -7,7 +7,7 @@ import { readBoot, type Workspace } from "./boot";
 import { CodeEditor, CONF } from "./editor/editor";
 import { parseLocated, scanPhases } from "./editor/scan";
 import { copyText, download, h } from "./dom";
-import { earlierNotice, findEarlier, localEntries, offerDismissed } from "./earlier";
+import { earlierNotice, findEarlier, localEntries, visit, wantOffer } from "./earlier";
 import { bytes } from "./format";
 import { lang, setLang, switchLang, t, type Lang } from "./i18n";
 import { BurstPanel } from "./panels/burst";
@@ -61,8 +61,8 @@ function start(): void {
     local = null;
   }
   const startWs = boot.readOnly ? { ws: boot.workspace, fromLocal: false } : chooseStart(boot.workspace, local);
-  // a session this browser has no copy of is new here: offer the code of an earlier one
-  const offer = boot.readOnly || boot.embed || local || offerDismissed(boot.session) ? null
+  // a session new in this browser (or started in place of one the lab did not know) may take an earlier one's code
+  const offer = boot.readOnly || boot.embed || !wantOffer(visit(boot.session), local !== null, boot.previous) ? null
     : findEarlier(localEntries(), boot.session, boot.previous, startWs.ws);
 
   // ---- status line elements
@@ -326,7 +326,7 @@ function start(): void {
   langSel.addEventListener("change", () => switchLang(langSel.value as Lang));
 
   // ---- the session id, for the teacher (copyable), and the earlier session
-  const sessionEl = boot.embed ? null : h("p", { id: "session-id", class: "session-line muted small-text" },
+  const sessionEl = boot.embed ? null : h("span", { id: "session-id", class: "session-box" },
     t("session.label"), " ", h("code", { class: "session-id" }, boot.session), " ",
     h("button", { type: "button", id: "copy-session", class: "small", title: t("session.copy.title") }, t("copy")));
   sessionEl?.querySelector("button")?.addEventListener("click", (ev) => {
@@ -366,9 +366,15 @@ function start(): void {
     }
     phaseMap.setSites(scanPhases(editor.text(CONF)));
   }
-  const left = h("div", { class: "col left" }, editor.root, boot.embed ? null : phaseBox, sessionEl);
+  const left = h("div", { class: "col left" }, editor.root, boot.embed ? null : phaseBox);
   const right = h("div", { class: "col right" }, upper.root, lower.root);
   app.replaceChildren(...(earlier ? [earlier] : []), toolbar, h("div", { class: "grid" }, left, right));
+  // the session id goes in the site's header, beside the language link: it takes no room from the editor
+  if (sessionEl) {
+    const header = document.querySelector("header.site");
+    if (header) header.insertBefore(sessionEl, header.querySelector("#lang-switch"));
+    else toolbar.append(sessionEl);
+  }
 
   // ---- WebSocket
   const drops = new DropCounter();

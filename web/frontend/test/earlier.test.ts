@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseBoot } from "../src/boot";
-import { findEarlier } from "../src/earlier";
+import { findEarlier, wantOffer } from "../src/earlier";
 import { storageKey } from "../src/workspace";
 
 const starter = { conf: "starter", files: {} };
@@ -39,4 +39,16 @@ test("the boot's previous session id is kept only when well formed", () => {
   for (const bad of ['"short"', '"ABCDEFGHIJKLMNOPQRST"', '"abcdefghijklmnop<b>"', "42", "null"]) {
     assert.equal(parseBoot(`{"previous":${bad}}`).previous, undefined, bad);
   }
+});
+
+test("wantOffer: a new session here, or one started for an unknown session, with nothing typed yet", () => {
+  const prev = "abcdefghijklmnop";
+  const cases: { name: string; mark: string | null; local: boolean; previous?: string; want: boolean }[] = [
+    { name: "the first page of a session in this browser", mark: null, local: false, want: true },
+    { name: "a reload of a session seen before (a teacher's push dropped its copy)", mark: "seen", local: false, want: false },
+    { name: "a reload of a session the lab started for an unknown one", mark: "seen", local: false, previous: prev, want: true },
+    { name: "something typed in the session already", mark: null, local: true, previous: prev, want: false },
+    { name: "dismissed", mark: "dismissed", local: false, previous: prev, want: false },
+  ];
+  for (const c of cases) assert.equal(wantOffer(c.mark, c.local, c.previous), c.want, c.name);
 });
