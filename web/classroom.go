@@ -92,7 +92,7 @@ func (s *Server) renderJoin(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	j := views.Join{To: to, Error: errKey}
-	if id := s.sessionFromCookie(r); validID(id) && s.labSession(id) == nil {
+	if id := s.sessionFromCookie(r); validID(id) && !s.knows(id) {
 		j.Unknown = id // the learner's own cookie, only shown (docs/web.md, "An earlier session")
 	}
 	s.render(w, r, views.JoinPage(p, j))

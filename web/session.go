@@ -97,7 +97,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, create bool
 	}
 	// Only the cookie's own id is kept: one in the header is an embed's,
 	// which keeps it in its page.
-	if old := s.sessionFromCookie(r); validID(old) && s.labSession(old) == nil {
+	if old := s.sessionFromCookie(r); validID(old) && !s.knows(old) {
 		replaced = old
 		s.setPrevCookie(w, r, old)
 		s.log.Info("new session for an unknown session cookie", "unknown", logID(old))
@@ -112,22 +112,28 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, create bool
 }
 
 // labSession is the session of a well-formed id this lab has, or nil.
-// A session in memory is known; otherwise the store says (reading a whole
-// workspace, so not on every call of an active session).
 func (s *Server) labSession(id string) *session {
-	if !validID(id) {
+	if !s.knows(id) {
 		return nil
+	}
+	return s.session(id)
+}
+
+// knows reports whether id is a session of this lab. A session in memory
+// is known; otherwise the store says (reading a whole workspace, so not on
+// every call of an active session).
+func (s *Server) knows(id string) bool {
+	if !validID(id) {
+		return false
 	}
 	s.mu.Lock()
 	known := s.sessions[id]
 	s.mu.Unlock()
 	if known != nil {
-		return known
+		return true
 	}
-	if _, err := s.store.Workspace(id); err == nil {
-		return s.session(id)
-	}
-	return nil
+	_, err := s.store.Workspace(id)
+	return err == nil
 }
 
 // previousSession is the id to show the learner of session current as
@@ -139,7 +145,7 @@ func (s *Server) previousSession(r *http.Request, current, replaced string) stri
 	if id == "" {
 		id = s.prevFromCookie(r)
 	}
-	if id == "" || id == current || s.labSession(id) != nil {
+	if id == "" || id == current || s.knows(id) {
 		return ""
 	}
 	return id
