@@ -120,6 +120,12 @@ func TestBrowserMovedToAnotherReplica(t *testing.T) {
 	if n := value(t, ctx, "look for the offer", chromedp.Evaluate[int](`document.querySelectorAll('#carry-over').length`)); n != 0 {
 		t.Error("the offer is made again after carrying over")
 	}
+	// In Chinese too.
+	_ = value(t, ctx, "choose Chinese", chromedp.Evaluate[bool](`(() => { document.cookie = 'restylab_lang=zh; path=/'; return true; })()`))
+	run(t, ctx, "reload in Chinese", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#earlier-unknown`)))
+	if notice := value(t, ctx, "read the notice", chromedp.Text(chromedp.CSS(`#earlier-unknown`))); !strings.Contains(notice, "本实验室不认识你之前的会话 "+idA) {
+		t.Errorf("the notice in Chinese says %q", notice)
+	}
 	// Dismissed, the browser forgets A's id and the notice is gone.
 	run(t, ctx, "dismiss", chromedp.Click(chromedp.CSS(`#earlier-dismiss`)))
 	waitJS(t, ctx, "the notice gone", `!document.querySelector('#earlier')`, 5*time.Second)

@@ -5,7 +5,7 @@
 
 import { api } from "./api";
 import { h } from "./dom";
-import { t } from "./i18n";
+import { lang, t } from "./i18n";
 import { parseStored, sameContent, storageKey, type Stored } from "./workspace";
 
 const PREFIX = storageKey("");
@@ -95,7 +95,7 @@ export function earlierNotice(d: EarlierDeps): HTMLElement | null {
   }
   if (d.offer) {
     const offer = d.offer;
-    const when = new Date(offer.ws.updated).toLocaleString();
+    const when = new Date(offer.ws.updated).toLocaleString(lang() === "zh" ? "zh-CN" : "en");
     const msg = h("span", { id: "earlier-offer-text" }, ...withCode(t("earlier.offer", { id: "\u0000", when }), offer.session));
     const carry = h("button", { type: "button", id: "carry-over", class: "primary small" }, t("earlier.carry"));
     const row = h("p", { id: "earlier-offer" }, msg, " ", carry);
