@@ -133,3 +133,45 @@ func TestWakeAfterClose(t *testing.T) {
 		t.Fatalf("%d bytes reached the file that reused the eventfd's number", n)
 	}
 }
+
+// TestArmReusesTimer: one Timer armed, moved, fired and armed again, in
+// deadline order with other timers, with no allocation per arming.
+func TestArmReusesTimer(t *testing.T) {
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var order []string
+	re := NewTimer(func() { order = append(order, "re") })
+	l.AddTimer(20*time.Millisecond, func() { order = append(order, "other") })
+	l.Arm(re, time.Hour)
+	l.Arm(re, 10*time.Millisecond) // moved earlier: before "other"
+	if !re.Armed() || l.Timers() != 2 {
+		t.Fatalf("armed %v, %d timers; want armed, 2", re.Armed(), l.Timers())
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(order) < 2 && time.Now().Before(deadline); {
+		if err := l.RunOnce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(order) != 2 || order[0] != "re" || order[1] != "other" {
+		t.Fatalf("fired %v, want [re other]", order)
+	}
+	if re.Armed() {
+		t.Fatal("a fired timer is still armed")
+	}
+	l.Arm(re, time.Millisecond) // a fired timer arms again
+	for deadline := time.Now().Add(5 * time.Second); len(order) < 3 && time.Now().Before(deadline); {
+		if err := l.RunOnce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(order) != 3 || order[2] != "re" {
+		t.Fatalf("fired %v, want a second re", order)
+	}
+	if n := testing.AllocsPerRun(100, func() { l.Arm(re, time.Hour); l.Arm(re, time.Minute) }); n != 0 {
+		t.Fatalf("Arm allocates %.1f times per call pair, want 0", n)
+	}
+	l.StopTimer(re)
+}

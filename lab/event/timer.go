@@ -48,12 +48,31 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
+// When is the deadline the timer was last armed for. Loop-only.
+func (t *Timer) When() time.Time { return t.when }
+
+// NewTimer makes an unarmed timer that calls fn on the loop once armed
+// (Loop.Arm). A timer armed again and again this way costs no allocation,
+// unlike AddTimer's.
+func NewTimer(fn func()) *Timer { return &Timer{fn: fn, index: -1} }
+
 // AddTimer arms a timer that calls fn on the loop after d. Loop-only.
 func (l *Loop) AddTimer(d time.Duration, fn func()) *Timer {
-	l.timerSeq++
-	t := &Timer{when: l.now.Add(d), seq: l.timerSeq, fn: fn, index: -1}
-	heap.Push(&l.timers, t)
+	t := NewTimer(fn)
+	l.Arm(t, d)
 	return t
+}
+
+// Arm arms t to fire after d; an armed t moves to its new deadline (and
+// fires after the timers already armed for the same one). Loop-only.
+func (l *Loop) Arm(t *Timer, d time.Duration) {
+	l.timerSeq++
+	t.when, t.seq = l.now.Add(d), l.timerSeq
+	if t.index >= 0 {
+		heap.Fix(&l.timers, t.index)
+		return
+	}
+	heap.Push(&l.timers, t)
 }
 
 // StopTimer disarms t; it is a no-op for a timer that fired or was stopped. Loop-only.
