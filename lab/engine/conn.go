@@ -47,7 +47,18 @@ type conn struct {
 	req        *request
 	linger     conf.ConnSettings  // the last request's lingering_close settings (finishClose)
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
-	idle       *event.Timer
+	// idle is the header, keep-alive or lingering timeout (armIdle): made
+	// once per connection and re-armed lazily; idleAt is when it really
+	// expires (zero: not now, a request runs).
+	idle      *event.Timer
+	idleAt    time.Time
+	postedRun func() // c.runPosted, made once: requestDone posts it
+	// next is the memory of the next request, parsed into as input comes
+	next *reqMem
+	// srv is the virtual server found for srvHost in srvHTTP (findServer)
+	srv        *conf.Server
+	srvHost    string
+	srvHTTP    *conf.HTTP
 	delay      *event.Timer // limit_rate holds the output (ratelimit.go)
 	sendTimer  *event.Timer // send_timeout while output waits for the socket (sendtimeout.go)
 	limited    *request     // the rate-limited request whose output is queued
@@ -60,6 +71,9 @@ type conn struct {
 
 func newConn(w *worker, fd int, l *listener, sa unix.Sockaddr) *conn {
 	c := &conn{w: w, fd: fd, l: l, num: w.e.seq.accepted()}
+	c.idle = event.NewTimer(c.idleFired)
+	c.idle.Desc = "client connection timeout"
+	c.postedRun = c.runPosted
 	c.remoteAddr, c.remotePort = sockaddrString(sa)
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.serverAddr, _ = sockaddrString(lsa)
@@ -209,23 +223,39 @@ func (c *conn) process() {
 			}
 			return
 		}
-		head, n, err := http1.ParseRequest(in, c.limits())
+		if c.next == nil {
+			c.next = newReqMem()
+		}
+		n, err := http1.ParseRequestInto(&c.next.head, in, c.limits())
 		if err != nil {
 			c.badRequest(err)
 			return
 		}
-		if head == nil {
+		if n == 0 {
 			if c.eof {
 				c.close("client closed connection while reading request")
 			}
 			return
 		}
 		c.rpos += n
-		c.w.loop.StopTimer(c.idle)
-		c.idle = nil
+		c.idleAt = time.Time{} // no heap operation: a fire finds nothing to do
 		c.nreq++
-		startRequest(c, head)
+		m := c.next
+		c.next = nil // the request owns it now, strings and all
+		startRequest(c, m)
 	}
+}
+
+// findServer returns the virtual server for a request's Host: looked up
+// once per connection and again only when the Host changes (a keep-alive
+// client sends the same one every time).
+func (c *conn) findServer(host string) *conf.Server {
+	h := c.w.e.cfg.HTTP
+	if c.srv != nil && c.srvHTTP == h && c.srvHost == host {
+		return c.srv
+	}
+	c.srv, c.srvHost, c.srvHTTP = h.FindServer(c.l.addr, host), host, h
+	return c.srv
 }
 
 func (c *conn) limits() http1.Limits {
@@ -366,11 +396,14 @@ func (c *conn) requestDone(keepAlive bool, ka time.Duration) {
 	c.armIdle(ka)
 	if !c.processing {
 		// input may already hold the next (pipelined) request
-		c.w.loop.Post(func() {
-			if !c.closed && c.req == nil {
-				c.process()
-			}
-		})
+		c.w.loop.Post(c.postedRun)
+	}
+}
+
+// runPosted is requestDone's posted look at the input.
+func (c *conn) runPosted() {
+	if !c.closed && c.req == nil {
+		c.process()
 	}
 }
 
@@ -401,26 +434,48 @@ func (c *conn) finishClose() {
 	c.close("request finished")
 }
 
-// armIdle (re)arms the connection's idle timer: header or keep-alive
-// timeout; it closes the connection when it fires.
+// armIdle (re)arms the connection's idle timeout (header, keep-alive or
+// lingering): the connection closes d from now unless a request starts.
+//
+// The timer is re-armed lazily, so that a keep-alive connection serving a
+// request after another costs no timer heap operation per request: when
+// the new deadline is later than the armed one (the usual case), only
+// idleAt moves and the timer, firing early, re-arms itself for the rest
+// (idleFired); a request starting clears idleAt and leaves the timer be.
+// nginx saves rbtree operations the same way, keeping a timer whose
+// deadline moved by less than NGX_TIMER_LAZY_DELAY (300 ms,
+// src/event/ngx_event_timer.h); here the deadline stays exact.
 func (c *conn) armIdle(d time.Duration) {
-	c.w.loop.StopTimer(c.idle)
-	c.idle = nil
 	if d <= 0 {
+		c.idleAt = time.Time{}
 		return
 	}
-	c.idle = c.w.loop.AddTimer(d, func() {
-		c.idle = nil
-		if c.tls != nil && !c.tls.established {
-			c.w.log(LevelInfo, c.num, "client timed out (110: Connection timed out) while SSL handshaking, client: "+c.remoteAddr+", server: "+c.l.addr)
-			c.close("SSL handshake timed out")
-			return
-		}
-		if c.req == nil {
-			c.close("idle timeout")
-		}
-	})
-	c.idle.Desc = "client connection timeout" // constant: no allocation per request
+	c.idleAt = c.w.loop.Now().Add(d)
+	if c.idle.Armed() && !c.idle.When().After(c.idleAt) {
+		return
+	}
+	c.w.loop.Arm(c.idle, d)
+}
+
+// idleFired is the idle timer's callback: it closes the connection if its
+// deadline has come, or re-arms for the rest of a deadline that moved.
+func (c *conn) idleFired() {
+	if c.closed || c.idleAt.IsZero() {
+		return
+	}
+	if rest := c.idleAt.Sub(c.w.loop.Now()); rest > 0 {
+		c.w.loop.Arm(c.idle, rest)
+		return
+	}
+	c.idleAt = time.Time{}
+	if c.tls != nil && !c.tls.established {
+		c.w.log(LevelInfo, c.num, "client timed out (110: Connection timed out) while SSL handshaking, client: "+c.remoteAddr+", server: "+c.l.addr)
+		c.close("SSL handshake timed out")
+		return
+	}
+	if c.req == nil {
+		c.close("idle timeout")
+	}
 }
 
 // close releases the connection at once.

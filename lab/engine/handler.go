@@ -57,7 +57,7 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 	}
 	r.phase = p
 	r.code = code
-	r.entryT = &uthread{r: r, entry: true}
+	r.entryT = r.newEntryThread()
 	r.running, r.children, r.entryDone = r.entryT, nil, false
 	r.th = r.w.sched.NewThread()
 	r.coID = r.w.newCoID(r.th)
@@ -71,6 +71,17 @@ func (r *request) runHandler(p phase, code *conf.LuaCode) bool {
 		return false // the threads posted decide when the phase ends
 	}
 	return goOn
+}
+
+// newEntryThread makes the uthread of a new entry coroutine, in the
+// memory allocated with the request for the first one.
+func (r *request) newEntryThread() *uthread {
+	if t := r.spareEntry; t != nil {
+		r.spareEntry = nil
+		*t = uthread{r: r, entry: true}
+		return t
+	}
+	return &uthread{r: r, entry: true}
 }
 
 // resume continues the request's entry coroutine after what it waited for

@@ -15,18 +15,40 @@ import (
 // pending, runs the log phase and hands the connection back; abort ends it
 // early when the client went away.
 
-// startRequest begins the phase engine for a parsed request head.
-func startRequest(c *conn, head *http1.Request) {
+// reqMem is the memory a request needs on the common path, allocated as
+// one object: the request, its parsed head with room for its header
+// lines, its entry thread and its first response headers. Nothing in it
+// is reused by a later request (Lua may keep the strings, a timer the
+// request), so a request costs this one allocation and its head's string.
+type reqMem struct {
+	r       request
+	head    http1.Request
+	entry   uthread
+	hdrsIn  [16]http1.Header
+	hdrsOut [4]outHeader
+}
+
+func newReqMem() *reqMem {
+	m := &reqMem{}
+	m.head.Headers = m.hdrsIn[:0]
+	return m
+}
+
+// startRequest begins the phase engine for the request head parsed into m.
+func startRequest(c *conn, m *reqMem) {
 	w := c.w
-	r := &request{
+	head := &m.head
+	r := &m.r
+	*r = request{
 		w: w, c: c, id: w.e.seq.req.Add(1), head: head,
 		method: head.Method, uri: head.URI, args: head.Args,
 		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
-		start: w.loop.Now(),
+		start:   w.loop.Now(),
+		headers: m.hdrsOut[:0], spareEntry: &m.entry,
 	}
 	r.headOnly = head.Method == "HEAD"
 	c.req = r
-	r.srv = w.e.cfg.HTTP.FindServer(c.l.addr, head.Host)
+	r.srv = c.findServer(head.Host)
 	if !r.srv.Body.UnderscoresInHeaders {
 		r.dropUnderscoreHeaders()
 	}

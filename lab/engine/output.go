@@ -156,7 +156,10 @@ func (r *request) sendHeader() bool {
 		r.keepAlive = false
 	}
 
-	b := make([]byte, 0, 256)
+	// the header is built right in the connection's output buffer: one
+	// buffer for header and body, one write for a small response
+	start := len(r.c.wbuf)
+	b := r.c.wbuf
 	if st < 100 {
 		// nginx prints the status as an unsigned number of at least 3
 		// digits and no reason: ngx.status = 99 is "099", -1 is 2^64-1
@@ -167,7 +170,9 @@ func (r *request) sendHeader() bool {
 	// nginx's own Server and Date, unless Lua set them (they go out with
 	// the other headers, in the order set) or cleared them (none at all)
 	if !r.serverCleared && r.findHeader("Server") < 0 {
-		b = append(b, "Server: "+r.serverSignature()+"\r\n"...)
+		b = append(b, "Server: "...)
+		b = append(b, r.serverSignature()...)
+		b = append(b, "\r\n"...)
 	}
 	if !r.dateCleared && r.findHeader("Date") < 0 {
 		b = append(b, "Date: "...)
@@ -178,10 +183,11 @@ func (r *request) sendHeader() bool {
 		ct, ok := r.headerOut("Content-Type")
 		if !ok && !r.ctCleared {
 			ct = r.defaultType()
-			r.setHeader("Content-Type", []string{ct}) // ngx.header reads it from now on
+			r.ctValue[0] = ct
+			r.setHeader("Content-Type", r.ctValue[:1:1]) // ngx.header reads it from now on
 		}
 		if ct != "" {
-			b = append(b, "Content-Type: "+escapeHeaderValue(ct)+"\r\n"...)
+			b = appendHeaderLine(b, "Content-Type", escapeHeaderValue(ct))
 		}
 	}
 	fromLua := func(name string) bool {
@@ -189,7 +195,10 @@ func (r *request) sendHeader() bool {
 		return i >= 0 && r.headers[i].lua
 	}
 	if clen >= 0 && st != 204 && st != 304 && !fromLua("Content-Length") {
-		b = append(b, r.headerName("Content-Length")+": "+strconv.FormatInt(clen, 10)+"\r\n"...)
+		b = append(b, r.headerName("Content-Length")...)
+		b = append(b, ": "...)
+		b = strconv.AppendInt(b, clen, 10)
+		b = append(b, "\r\n"...)
 	}
 	if v, ok := r.headerOut("Last-Modified"); ok && !fromLua("Last-Modified") && (st == 200 || st == 206 || st == 304) {
 		// ngx_http_header_filter drops its own from other statuses (an
@@ -207,7 +216,9 @@ func (r *request) sendHeader() bool {
 	if r.keepAlive {
 		b = append(b, "Connection: keep-alive\r\n"...)
 		if ka := r.respSettings().Conn.KeepaliveHeader; ka > 0 {
-			b = append(b, "Keep-Alive: timeout="+strconv.FormatInt(int64(ka.Seconds()), 10)+"\r\n"...)
+			b = append(b, "Keep-Alive: timeout="...)
+			b = strconv.AppendInt(b, int64(ka.Seconds()), 10)
+			b = append(b, "\r\n"...)
 		}
 	} else {
 		b = append(b, "Connection: close\r\n"...)
@@ -216,26 +227,26 @@ func (r *request) sendHeader() bool {
 		b = append(b, "Vary: Accept-Encoding\r\n"...) // ngx_http_header_filter's, for gzip_vary
 	}
 	for _, h := range r.headers {
-		switch strings.ToLower(h.name) {
-		case "content-length":
+		switch {
+		case strings.EqualFold(h.name, "content-length"):
 			if !h.lua || st == 204 || st == 304 {
 				continue
 			}
 			if len(h.values) > 0 { // the value the response is framed by
 				h = outHeader{name: h.name, values: []string{strconv.FormatInt(clen, 10)}}
 			}
-		case "last-modified", "location":
+		case strings.EqualFold(h.name, "last-modified"), strings.EqualFold(h.name, "location"):
 			if !h.lua {
 				continue
 			}
-		case "content-type", "connection", "transfer-encoding":
+		case strings.EqualFold(h.name, "content-type"), strings.EqualFold(h.name, "connection"), strings.EqualFold(h.name, "transfer-encoding"):
 			continue
 		}
 		// the Lua APIs escaped them already; this keeps any other way
 		// to a header (a future API, an engine path) off the wire too
 		name := escapeHeaderName(h.name)
 		for _, v := range h.values {
-			b = append(b, name+": "+escapeHeaderValue(v)+"\r\n"...)
+			b = appendHeaderLine(b, name, escapeHeaderValue(v))
 		}
 	}
 	b = r.appendAddHeaders(b, st)
@@ -244,10 +255,19 @@ func (r *request) sendHeader() bool {
 		b = append(b, r.exitPage...) // the header filter's ngx.exit(4xx/5xx) page
 		r.exitPage = nil
 	}
-	r.c.send(b)
-	r.bytesSent += int64(len(b))
-	r.unflushed += len(b)
+	r.c.wbuf = b
+	n := len(b) - start
+	r.bytesSent += int64(n)
+	r.unflushed += n
 	return true
+}
+
+// appendHeaderLine appends "name: value" and CRLF.
+func appendHeaderLine(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	return append(b, "\r\n"...)
 }
 
 // statusDigits is a status as nginx prints it in the status line and
@@ -450,7 +470,11 @@ func (r *request) output(data []byte, last bool) bool {
 	if r.gz != nil {
 		data = r.gzipBody(data, last)
 	}
-	var b []byte
+	// the body (and its chunk framing) goes right after what waits in
+	// the connection's buffer, the header included: one write
+	c := r.c
+	start := len(c.wbuf)
+	b := c.wbuf
 	if r.chunked {
 		if len(data) > 0 {
 			b = http1.AppendChunk(b, data)
@@ -459,19 +483,21 @@ func (r *request) output(data []byte, last bool) bool {
 			b = http1.AppendLastChunk(b)
 		}
 	} else {
-		b = data
+		b = append(b, data...)
 	}
-	if len(b) == 0 {
+	n := len(b) - start
+	if n == 0 {
 		return true
 	}
-	if m := r.w.e.opts.MaxResponseBytes; m > 0 && r.bytesSent+int64(len(b)) > m {
+	if m := r.w.e.opts.MaxResponseBytes; m > 0 && r.bytesSent+int64(n) > m {
+		c.wbuf = b[:start] // not this part
 		r.overResponseLimit(m)
 		return true
 	}
-	r.c.send(b)
-	r.bytesSent += int64(len(b))
-	r.bodySent += int64(len(b)) // nginx counts the chunk framing too
-	r.unflushed += len(b)
+	c.wbuf = b
+	r.bytesSent += int64(n)
+	r.bodySent += int64(n) // nginx counts the chunk framing too
+	r.unflushed += n
 	if int64(r.unflushed) >= r.respSettings().Conn.PostponeOutput {
 		r.unflushed = 0
 		r.c.flush()

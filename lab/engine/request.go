@@ -99,6 +99,7 @@ type request struct {
 	// response
 	status        int
 	headers       []outHeader
+	ctValue       [1]string   // the default Content-Type's value slice (sendHeader)
 	added         []outHeader // add_header's headers, once sent ($sent_http_*)
 	headerSent    bool
 	sendingHeader bool
@@ -200,9 +201,12 @@ type request struct {
 	// threadState is the loaded state of the light thread that runs or was
 	// last resumed (see thread.go); running says which one it is.
 	threadState
-	running  *uthread
-	entryT   *uthread
-	children []*uthread
+	running *uthread
+	entryT  *uthread
+	// spareEntry is memory for the first entry thread (newEntryThread),
+	// allocated with the request (reqMem); nil once used.
+	spareEntry *uthread
+	children   []*uthread
 	// entryDone: the entry thread finished while light threads still run;
 	// the phase ends when the last of them does.
 	entryDone bool
@@ -513,8 +517,19 @@ func (r *request) headerIn(lname string) string {
 // as nginx does with underscores_in_headers off (the default), logging
 // each as an invalid header line.
 func (r *request) dropUnderscoreHeaders() {
-	kept := r.headersIn[:0:0]
-	for _, h := range r.headersIn {
+	first := -1
+	for i, h := range r.headersIn {
+		if strings.IndexByte(h.Name, '_') >= 0 {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return // the usual case: nothing to drop, nothing to copy
+	}
+	kept := make([]http1.Header, first, len(r.headersIn)-1) // head.Headers stays as received
+	copy(kept, r.headersIn)
+	for _, h := range r.headersIn[first:] {
 		if strings.Contains(h.Name, "_") {
 			r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s: %s\" while reading client request headers", h.Name, h.Value))
 			continue

@@ -3,6 +3,7 @@ package http1
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 )
 
 // hdrOff is a header line's offsets relative to the start of the head.
@@ -117,9 +118,10 @@ func (p *parser) parse(req *Request) (int, error) {
 		}
 	}
 
-	// The head is complete: one copy backs every string of the request.
-	req.RawHeader = append(req.RawHeader, buf[start:pos]...)
-	head := string(req.RawHeader)
+	// The head is complete: one copy backs every string of the request,
+	// RawHeader included (read-only: it shares the string's memory).
+	head := string(buf[start:pos])
+	req.RawHeader = unsafe.Slice(unsafe.StringData(head), len(head))
 	req.Method = head[:rl.methodEnd]
 	req.RawURI = head[rl.targetStart:rl.targetEnd]
 	req.Path = head[rl.pathStart:rl.pathEnd]

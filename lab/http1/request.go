@@ -35,14 +35,17 @@ type Request struct {
 	// ngx.req.raw_header() returns exactly this only for well-formed lines: it
 	// rebuilds the text from nginx's modified buffer and garbles lines such as
 	// "D:" or "B: v  " (trailing spaces).
+	//
+	// RawHeader is read-only: it shares the memory of the string that backs
+	// Method, URI, the headers and the rest (one allocation per head).
 	RawHeader []byte
 }
 
 // Reset clears r for reuse by ParseRequestInto, keeping the capacity of its
-// slices.
+// Headers and IgnoredHeaders (RawHeader, read-only, is dropped).
 func (r *Request) Reset() {
-	h, ig, raw := r.Headers[:0], r.IgnoredHeaders[:0], r.RawHeader[:0]
-	*r = Request{Headers: h, IgnoredHeaders: ig, RawHeader: raw, ContentLength: -1}
+	h, ig := r.Headers[:0], r.IgnoredHeaders[:0]
+	*r = Request{Headers: h, IgnoredHeaders: ig, ContentLength: -1}
 }
 
 // Header returns the value of the first header whose name matches name
