@@ -53,8 +53,10 @@ const (
 	// DefaultOpenFiles is RLIMIT_NOFILE: room for a burst of 1000
 	// connections (the web lab's largest) plus their cosockets.
 	DefaultOpenFiles = 4096
-	// DefaultCPUBudget aborts a Lua resume that runs this long without
-	// yielding (the request gets a 500; the instance keeps serving).
+	// DefaultCPUBudget aborts a Lua resume that uses this much of its
+	// worker thread's CPU time without yielding (time spent waiting for a
+	// core on a loaded machine is not counted; the request gets a 500; the
+	// instance keeps serving).
 	DefaultCPUBudget = time.Second
 	// DefaultMaxWorkers caps worker_processes (a larger value is lowered,
 	// with a warning).

@@ -37,7 +37,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	prefix := fs.String("p", "", "server `prefix` (default: the directory of the configuration file's parent, as nginx -p)")
 	test := fs.Bool("t", false, "test the configuration and exit")
 	traceOut := fs.String("trace", "", "write trace events as JSON lines to `file` (- for standard output)")
-	budget := fs.Duration("cpu-budget", 0, "abort a Lua resume that runs longer than this without yielding (0: no limit)")
+	budget := fs.Duration("cpu-budget", 0, "abort a Lua resume that uses more than this of its worker thread's CPU time without yielding (0: no limit)")
 	ring := fs.Int("trace-ring", 1<<16, "trace ring size per worker (events)")
 	hosts := fs.String("hosts", "", "host names cosockets may use, as `name=ip:port,...` (a name with a port connects there whatever port Lua gives)")
 	gcPercent := fs.Int("gc-percent", runGCPercent, "Go GC target `percent` (as GOGC; the GOGC variable, when set, wins)")

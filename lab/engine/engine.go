@@ -31,8 +31,9 @@ type Options struct {
 	// Tracer receives trace events; nil means a private one nobody reads
 	// (recording then costs one atomic load per event site).
 	Tracer *trace.Tracer
-	// CPUBudget aborts a Lua resume that runs longer than this without
-	// yielding (0: no limit, like nginx).
+	// CPUBudget aborts a Lua resume that uses more than this of its worker
+	// thread's CPU time without yielding (0: no limit, like nginx); the
+	// wait for a core on a loaded machine is not counted (coro.Budget).
 	CPUBudget time.Duration
 	// Stderr receives startup messages ("[emerg] ..."); default os.Stderr.
 	Stderr io.Writer
