@@ -135,7 +135,7 @@ func (c *conn) read(drain bool) {
 		}
 		c.makeReadRoom()
 		space := cap(c.rbuf) - len(c.rbuf)
-		n, err := unix.Read(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])
+		n, err := rawRead(c.fd, c.rbuf[len(c.rbuf):cap(c.rbuf)])
 		if n > 0 {
 			c.rbuf = c.rbuf[:len(c.rbuf)+n]
 			if c.w.rec.Enabled() {

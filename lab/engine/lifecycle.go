@@ -16,16 +16,17 @@ import (
 // early when the client went away.
 
 // reqMem is the memory a request needs on the common path, allocated as
-// one object: the request, its parsed head with room for its header
-// lines, its entry thread and its first response headers. Nothing in it
-// is reused by a later request (Lua may keep the strings, a timer the
-// request), so a request costs this one allocation and its head's string.
+// one object: the request, its parsed head with room for 12 header lines,
+// its entry thread and its first 2 response headers (2 KB, one of Go's
+// size classes). Nothing in it is reused by a later request (Lua may keep
+// the strings, a timer the request), so a request costs this allocation
+// and its head's string.
 type reqMem struct {
 	r       request
 	head    http1.Request
 	entry   uthread
-	hdrsIn  [16]http1.Header
-	hdrsOut [4]outHeader
+	hdrsIn  [12]http1.Header
+	hdrsOut [2]outHeader
 }
 
 func newReqMem() *reqMem {
