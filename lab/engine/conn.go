@@ -48,10 +48,8 @@ type conn struct {
 	linger     conf.ConnSettings  // the last request's lingering_close settings (finishClose)
 	discard    *http1.BodyDecoder // the unread body of the previous request, being skipped
 	// idle is the header, keep-alive or lingering timeout (armIdle): made
-	// once per connection and re-armed lazily; idleAt is when it really
-	// expires (zero: not now, a request runs).
+	// once per connection, armed and stopped lazily
 	idle      *event.Timer
-	idleAt    time.Time
 	postedRun func() // c.runPosted, made once: requestDone posts it
 	// next is the memory of the next request, parsed into as input comes
 	next *reqMem
@@ -238,7 +236,7 @@ func (c *conn) process() {
 			return
 		}
 		c.rpos += n
-		c.idleAt = time.Time{} // no heap operation: a fire finds nothing to do
+		c.w.loop.StopLazy(c.idle) // no heap operation per request
 		c.nreq++
 		m := c.next
 		c.next = nil // the request owns it now, strings and all
@@ -437,37 +435,25 @@ func (c *conn) finishClose() {
 // armIdle (re)arms the connection's idle timeout (header, keep-alive or
 // lingering): the connection closes d from now unless a request starts.
 //
-// The timer is re-armed lazily, so that a keep-alive connection serving a
-// request after another costs no timer heap operation per request: when
-// the new deadline is later than the armed one (the usual case), only
-// idleAt moves and the timer, firing early, re-arms itself for the rest
-// (idleFired); a request starting clears idleAt and leaves the timer be.
-// nginx saves rbtree operations the same way, keeping a timer whose
-// deadline moved by less than NGX_TIMER_LAZY_DELAY (300 ms,
-// src/event/ngx_event_timer.h); here the deadline stays exact.
+// The timer is armed and stopped lazily (event.Loop.ArmLazy, StopLazy), so
+// that a keep-alive connection serving a request after another costs no
+// timer heap operation per request: a request starting leaves the timer in
+// the heap, the next keep-alive deadline (later than the one there) only
+// moves its real deadline, and the loop moves it in the heap about once
+// per timeout period.
 func (c *conn) armIdle(d time.Duration) {
 	if d <= 0 {
-		c.idleAt = time.Time{}
+		c.w.loop.StopLazy(c.idle)
 		return
 	}
-	c.idleAt = c.w.loop.Now().Add(d)
-	if c.idle.Armed() && !c.idle.When().After(c.idleAt) {
-		return
-	}
-	c.w.loop.Arm(c.idle, d)
+	c.w.loop.ArmLazy(c.idle, d)
 }
 
-// idleFired is the idle timer's callback: it closes the connection if its
-// deadline has come, or re-arms for the rest of a deadline that moved.
+// idleFired is the idle timer's callback: the connection timed out.
 func (c *conn) idleFired() {
-	if c.closed || c.idleAt.IsZero() {
+	if c.closed {
 		return
 	}
-	if rest := c.idleAt.Sub(c.w.loop.Now()); rest > 0 {
-		c.w.loop.Arm(c.idle, rest)
-		return
-	}
-	c.idleAt = time.Time{}
 	if c.tls != nil && !c.tls.established {
 		c.w.log(LevelInfo, c.num, "client timed out (110: Connection timed out) while SSL handshaking, client: "+c.remoteAddr+", server: "+c.l.addr)
 		c.close("SSL handshake timed out")

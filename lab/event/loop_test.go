@@ -175,3 +175,66 @@ func TestArmReusesTimer(t *testing.T) {
 	}
 	l.StopTimer(re)
 }
+
+// TestArmLazy: a timer re-armed lazily for a later deadline fires once, at
+// that deadline and not at its place in the heap; one stopped lazily never
+// fires; one re-armed for an earlier deadline moves at once. A paused
+// loop's pending list shows the real deadlines.
+func TestArmLazy(t *testing.T) {
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	run := func(d time.Duration) {
+		t.Helper()
+		guard := l.AddTimer(d, func() {}) // epoll_wait never waits longer
+		defer l.StopTimer(guard)
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			if err := l.RunOnce(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var fired []time.Time
+	var want time.Time
+	tm := NewTimer(func() { fired = append(fired, l.Now()) })
+	tm.Desc = "idle"
+	l.Arm(tm, 20*time.Millisecond)
+	l.ArmLazy(tm, 150*time.Millisecond) // later: stays at 20 ms in the heap
+	want = l.Now().Add(150 * time.Millisecond)
+	if !tm.Armed() || !tm.When().Equal(want) || l.Timers() != 1 {
+		t.Fatalf("armed %v when %v timers %d; want armed, %v, 1", tm.Armed(), tm.When(), l.Timers(), want)
+	}
+	if p := l.snapshot(nil); len(p) != 1 || !p[0].when.Equal(want) || p[0].what != "timer idle" {
+		t.Fatalf("pending %v, want the timer at its real deadline %v", p, want)
+	}
+	run(400 * time.Millisecond)
+	if len(fired) != 1 || fired[0].Before(want) {
+		t.Fatalf("fired at %v, want once, not before %v", fired, want)
+	}
+
+	fired = nil
+	l.Arm(tm, 20*time.Millisecond)
+	l.StopLazy(tm)
+	if tm.Armed() || l.Timers() != 0 || len(l.snapshot(nil)) != 0 {
+		t.Fatalf("stopped lazily: armed %v, %d timers, pending %v; want none", tm.Armed(), l.Timers(), l.snapshot(nil))
+	}
+	run(100 * time.Millisecond)
+	if len(fired) != 0 || len(l.timers) != 0 {
+		t.Fatalf("a timer stopped lazily fired %d times, %d left in the heap", len(fired), len(l.timers))
+	}
+
+	l.Arm(tm, time.Hour)
+	l.ArmLazy(tm, 20*time.Millisecond) // earlier: moves at once
+	want = l.Now().Add(20 * time.Millisecond)
+	run(200 * time.Millisecond)
+	if len(fired) != 1 || fired[0].Before(want) {
+		t.Fatalf("fired at %v, want once, not before %v", fired, want)
+	}
+	l.Arm(tm, time.Hour)
+	if n := testing.AllocsPerRun(100, func() { l.StopLazy(tm); l.ArmLazy(tm, 2*time.Hour) }); n != 0 {
+		t.Fatalf("StopLazy+ArmLazy allocate %.1f times, want 0", n)
+	}
+	l.StopTimer(tm)
+}

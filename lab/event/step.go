@@ -202,16 +202,18 @@ func (l *Loop) snapshot(h *held) []pendingItem {
 			out = append(out, pendingItem{what: what, when: when})
 		}
 	}
-	timers := slices.Clone([]*Timer(l.timers))
+	// lazily armed timers are listed at their real deadlines, lazily
+	// stopped ones not at all (ArmLazy, StopLazy)
+	timers := slices.DeleteFunc(slices.Clone([]*Timer(l.timers)), func(t *Timer) bool { return !t.Armed() })
 	slices.SortFunc(timers, func(a, b *Timer) int {
-		if c := a.when.Compare(b.when); c != 0 {
+		if c := a.deadline().Compare(b.deadline()); c != 0 {
 			return c
 		}
 		return int(a.seq - b.seq)
 	})
 	var due, later []*Timer
 	for _, t := range timers {
-		if !t.when.After(l.now) && (!l.expiring || t.seq <= l.seqAtExpire) {
+		if !t.deadline().After(l.now) && (!l.expiring || t.seq <= l.seqAtExpire) {
 			due = append(due, t)
 		} else {
 			later = append(later, t)
@@ -219,7 +221,7 @@ func (l *Loop) snapshot(h *held) []pendingItem {
 	}
 	addTimers := func(ts []*Timer) {
 		for _, t := range ts {
-			add(timerText(t), t.when)
+			add(timerText(t), t.deadline())
 		}
 	}
 	posted := len(l.posted)

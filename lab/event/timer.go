@@ -5,19 +5,33 @@ import (
 	"time"
 )
 
-// Timer is a one-shot timer armed with Loop.AddTimer.
+// Timer is a one-shot timer armed with Loop.AddTimer (or NewTimer and
+// Loop.Arm, Loop.ArmLazy).
 type Timer struct {
 	// Desc names the timer in a paused loop's pending list ("ngx.sleep
 	// 50ms"); set it right after AddTimer. Loop-only.
 	Desc  string
-	when  time.Time
-	seq   uint64 // tie-breaker: timers with the same deadline fire in arming order
+	when  time.Time // its place in the heap
+	seq   uint64    // tie-breaker: timers with the same deadline fire in arming order
 	fn    func()
-	index int // position in the heap, -1 when not armed
+	index int // position in the heap, -1 when not in it
+	// lazy: ArmLazy or StopLazy left the timer in the heap at when, and
+	// due is its real deadline (zero: stopped). When the heap reaches it,
+	// the loop moves it to due, or drops it, without calling fn.
+	lazy bool
+	due  time.Time
 }
 
 // Armed reports whether the timer is still waiting to fire.
-func (t *Timer) Armed() bool { return t != nil && t.index >= 0 }
+func (t *Timer) Armed() bool { return t != nil && t.index >= 0 && !(t.lazy && t.due.IsZero()) }
+
+// deadline is when an armed timer fires.
+func (t *Timer) deadline() time.Time {
+	if t.lazy {
+		return t.due
+	}
+	return t.when
+}
 
 type timerHeap []*Timer
 
@@ -49,7 +63,7 @@ func (h *timerHeap) Pop() any {
 }
 
 // When is the deadline the timer was last armed for. Loop-only.
-func (t *Timer) When() time.Time { return t.when }
+func (t *Timer) When() time.Time { return t.deadline() }
 
 // NewTimer makes an unarmed timer that calls fn on the loop once armed
 // (Loop.Arm). A timer armed again and again this way costs no allocation,
@@ -68,6 +82,7 @@ func (l *Loop) AddTimer(d time.Duration, fn func()) *Timer {
 func (l *Loop) Arm(t *Timer, d time.Duration) {
 	l.timerSeq++
 	t.when, t.seq = l.now.Add(d), l.timerSeq
+	t.lazy, t.due = false, time.Time{}
 	if t.index >= 0 {
 		heap.Fix(&l.timers, t.index)
 		return
@@ -80,11 +95,48 @@ func (l *Loop) StopTimer(t *Timer) {
 	if t == nil || t.index < 0 {
 		return
 	}
+	t.lazy, t.due = false, time.Time{}
 	heap.Remove(&l.timers, t.index)
 }
 
+// ArmLazy arms t to fire after d, as Arm, but when t is armed already for
+// an earlier deadline it stays where it is in the heap: when the heap
+// reaches it, the loop moves it to the new deadline without calling fn.
+// A timer pushed back again and again (a keep-alive connection's idle
+// timeout, re-armed after every request) so costs a heap operation about
+// once per period instead of one per re-arming. nginx saves its timer
+// rbtree operations the same way, keeping a timer whose deadline moved by
+// less than NGX_TIMER_LAZY_DELAY (300 ms, src/event/ngx_event_timer.h);
+// here the deadline stays exact. Loop-only.
+func (l *Loop) ArmLazy(t *Timer, d time.Duration) {
+	due := l.now.Add(d)
+	if t.index >= 0 && !t.when.After(due) {
+		t.lazy, t.due = true, due
+		return
+	}
+	l.Arm(t, d)
+}
+
+// StopLazy disarms t without a heap operation: it stays in the heap until
+// its place comes up (or ArmLazy arms it again), then is dropped without
+// calling fn. Loop-only.
+func (l *Loop) StopLazy(t *Timer) {
+	if t == nil || t.index < 0 {
+		return
+	}
+	t.lazy, t.due = true, time.Time{}
+}
+
 // Timers reports how many timers are armed. Loop-only.
-func (l *Loop) Timers() int { return len(l.timers) }
+func (l *Loop) Timers() int {
+	n := 0
+	for _, t := range l.timers {
+		if t.Armed() {
+			n++
+		}
+	}
+	return n
+}
 
 // waitTimeout is the epoll_wait timeout in milliseconds: -1 when no timer is
 // armed, else the time to the nearest deadline rounded up, so that a timer
@@ -118,6 +170,21 @@ func (l *Loop) expireTimers() {
 		t := l.timers[0]
 		if t.when.After(l.now) || t.seq > l.seqAtExpire {
 			return
+		}
+		if t.lazy && !t.due.After(l.now) && !t.due.IsZero() {
+			t.lazy, t.due = false, time.Time{} // its real deadline has come too
+		}
+		if t.lazy {
+			if t.due.IsZero() {
+				t.lazy = false
+				heap.Pop(&l.timers) // stopped lazily
+				continue
+			}
+			// re-armed lazily for later: its place moves now
+			l.timerSeq++
+			t.when, t.seq, t.lazy, t.due = t.due, l.timerSeq, false, time.Time{}
+			heap.Fix(&l.timers, 0)
+			continue
 		}
 		heap.Pop(&l.timers)
 		l.call(t.fn, held{kind: heldTimer, t: t})
