@@ -200,6 +200,24 @@ func kib(v string) int64 {
 	return n << 10
 }
 
+// readPSS is the process's proportional set size (/proc/PID/smaps_rollup,
+// "Pss:"): its private pages plus its share of pages it shares with other
+// processes. The lab and its instances run one binary, whose 15 MiB of
+// text every process maps: summing RSS counts them once per process, while
+// the PSS of all the processes adds up to the memory they take together.
+func readPSS(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			return kib(v), nil
+		}
+	}
+	return 0, fmt.Errorf("no Pss line in /proc/%d/smaps_rollup", pid)
+}
+
 // children are the processes whose parent is pid (the lab's instances).
 func children(pid int) map[int]procStat {
 	parent := strconv.Itoa(pid)

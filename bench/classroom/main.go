@@ -13,7 +13,10 @@
 //
 // for -d. It reports p50/p99 of page load, apply, check and burst wall time
 // (as the learner's client sees it), the instances' RSS (from the WebSocket
-// health messages and /proc), the lab process's RSS (/proc), CPU of the lab
+// health messages and /proc), the lab process's RSS (/proc), the PSS of the
+// lab and its instances together (/proc/PID/smaps_rollup, every 5 s: the
+// memory goal is judged on it, since summed RSS counts the binary's shared
+// pages once per process), CPU of the lab
 // and of its instances, trace events received and dropped (WebSocket and
 // /metrics), and every error (count by kind and the first few). It prints
 // PASS/FAIL for each goal of the issue and exits 0: it is a measurement, not

@@ -27,9 +27,11 @@ const (
 // samples are the lab's and its instances' figures over the run.
 type samples struct {
 	mu           sync.Mutex
-	labPeak      int64 // largest lab VmRSS seen
-	totalPeak    int64 // largest lab + instances RSS seen
-	instPeak     int   // most instances alive
+	labPeak      int64   // largest lab VmRSS seen
+	totalPeak    int64   // largest lab + instances RSS seen
+	pssPeak      int64   // largest lab + instances PSS seen (every pssEvery)
+	pssInstEnd   []int64 // the instances' PSS at the last PSS sample
+	instPeak     int     // most instances alive
 	labCPU0      time.Duration
 	instCPU      map[int]time.Duration // pid -> last CPU seen (ended instances keep theirs)
 	instCPU0     map[int]time.Duration // pid -> CPU at the load's start
@@ -124,13 +126,22 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// sample reads the lab's and its instances' RSS and CPU every second.
+// pssEvery: the PSS is read every this many samples (a smaps_rollup read
+// walks the process's page tables: 100 of them every second would load the
+// machine the tool measures).
+const pssEvery = 5
+
+// sample reads the lab's and its instances' RSS and CPU every second, and
+// their PSS every pssEvery seconds.
 func (sm *samples) sample(ctx context.Context, pid int) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	for {
+	for n := 0; ; n++ {
 		lp, err := readProc(pid)
 		ch := children(pid)
+		if n%pssEvery == 0 {
+			sm.samplePSS(pid, ch)
+		}
 		sm.mu.Lock()
 		if err == nil {
 			sm.labPeak = max(sm.labPeak, lp.rss)
@@ -153,6 +164,25 @@ func (sm *samples) sample(ctx context.Context, pid int) {
 			return
 		}
 	}
+}
+
+// samplePSS adds up the PSS of the lab and its children ch.
+func (sm *samples) samplePSS(pid int, ch map[int]procStat) {
+	total, err := readPSS(pid)
+	if err != nil {
+		return
+	}
+	var inst []int64
+	for p := range ch {
+		if v, err := readPSS(p); err == nil {
+			total += v
+			inst = append(inst, v)
+		}
+	}
+	sm.mu.Lock()
+	sm.pssPeak = max(sm.pssPeak, total)
+	sm.pssInstEnd = inst
+	sm.mu.Unlock()
 }
 
 // fetchMetrics is the lab's /metrics, the lines of interest only.
