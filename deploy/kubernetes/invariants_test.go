@@ -18,12 +18,14 @@ import (
 )
 
 // Measured figures the resources are sized from (docs/scaling.md, "What
-// one machine holds": `go run ./bench/classroom -n 60`, 2026-12-03, a
+// one machine holds": `go run ./bench/classroom -n 100`, 2026-12-03, a
 // class applying, checking and firing bursts every 5 s): the lab's own
-// peak RSS and the median instance's, rounded up.
+// peak RSS and the median instance's PSS (its RSS less its share of the
+// binary's pages, which every instance maps and the node holds once),
+// rounded up.
 const (
-	labRSS      = 75 << 20
-	instanceRSS = 42 << 20
+	labRSS      = 90 << 20
+	instanceRSS = 30 << 20
 )
 
 // sessionCookieLifetime is how long the lab's session cookie lasts
@@ -216,7 +218,7 @@ func (c *checker) probe(ctr *corev1.Container, field string, p *corev1.Probe, wa
 }
 
 // resources: requests cover the lab and RESTYLAB_MAX_INSTANCES live
-// instances at their measured RSS; the memory limit leaves room for two
+// instances at their measured memory (PSS); the memory limit leaves room for two
 // instances growing to their Go memory limit; no limit below a request.
 func (c *checker) resources(ctr *corev1.Container) {
 	maxInst := 0

@@ -140,7 +140,7 @@ func TestInvariantsCatch(t *testing.T) {
 		{"data dir not the volume", func(m *manifests) { setEnv(m, "RESTYLAB_DATA", "/var/lib/restylab") }, "nothing is mounted at RESTYLAB_DATA /var/lib/restylab"},
 		{"data dir on tmp", func(m *manifests) { setEnv(m, "RESTYLAB_DATA", "/tmp") }, `is volume "tmp", not one of the volumeClaimTemplates`},
 		{"password literal", func(m *manifests) { setEnv(m, "RESTYLAB_TEACHER_PASSWORD", "hunter2") }, "must come from a Secret"},
-		{"more instances than memory", func(m *manifests) { setEnv(m, "RESTYLAB_MAX_INSTANCES", "200") }, "requests.memory 2816Mi is below"},
+		{"more instances than memory", func(m *manifests) { setEnv(m, "RESTYLAB_MAX_INSTANCES", "200") }, "requests.memory 2304Mi is below"},
 		{"no memory limit", func(m *manifests) { delete(lab(m).Resources.Limits, corev1.ResourceMemory) }, "limits.memory 0 leaves no room"},
 		{"no cpu request", func(m *manifests) { delete(lab(m).Resources.Requests, corev1.ResourceCPU) }, "requests.cpu must be at least 1"},
 		{"cpu limit below request", func(m *manifests) { lab(m).Resources.Limits[corev1.ResourceCPU] = resource.MustParse("500m") }, "limits.cpu 500m is below requests.cpu 2"},
