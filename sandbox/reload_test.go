@@ -306,17 +306,7 @@ http {
 		for !until() {
 			select {
 			case <-in.Trace().Ready():
-				for {
-					m, ok := in.Trace().TryTake()
-					if !ok {
-						break
-					}
-					evs, err := m.Events()
-					if err != nil {
-						t.Fatal(err)
-					}
-					events = append(events, evs...)
-				}
+				events = append(events, takeTrace(t, in)...)
 			case <-deadline:
 				t.Fatalf("trace stopped short: %d events", len(events))
 			}

@@ -368,24 +368,31 @@ func TestTrace(t *testing.T) {
 	for {
 		select {
 		case <-in.Trace().Ready():
-			for {
-				m, ok := in.Trace().TryTake()
-				if !ok {
-					break
-				}
-				evs, err := m.Events()
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range evs {
-					if e.Kind == trace.RequestStart && strings.Contains(e.Detail, "/traced") {
-						return
-					}
+			for _, e := range takeTrace(t, in) {
+				if e.Kind == trace.RequestStart && strings.Contains(e.Detail, "/traced") {
+					return
 				}
 			}
 		case <-deadline:
 			t.Fatal("no request_start event for /traced")
 		}
+	}
+}
+
+// takeTrace decodes the events of every trace message in's queue holds now.
+func takeTrace(t *testing.T, in *Instance) []trace.Event {
+	t.Helper()
+	var events []trace.Event
+	for {
+		m, ok := in.Trace().TryTake()
+		if !ok {
+			return events
+		}
+		evs, err := m.Events()
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, evs...)
 	}
 }
 
