@@ -118,9 +118,15 @@ func (s *Server) burst(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// burstViaTransport sends plain HTTP bursts through net/http's Transport
+// as TLS ones are (BenchmarkBurstClients compares the two; never set
+// otherwise).
+var burstViaTransport = false
+
 // runBurst sends q.N requests with q.C in flight and measures them; cpu
-// reads the instance's CPU time before and after. With bt, the requests
-// go over TLS (SNI q.SNI; with q.Resume the burst's connections resume
+// reads the instance's CPU time before and after. Plain HTTP goes through
+// burstClient, one keep-alive connection per worker. With bt, the requests
+// go through net/http's Transport over TLS (SNI q.SNI; with q.Resume the burst's connections resume
 // each other's sessions) and bt counts the handshakes.
 func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int, bt *burstTLS) burstResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: q.C, MaxConnsPerHost: q.C, DisableCompression: true}
@@ -150,10 +156,29 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 	var wg sync.WaitGroup
 	cpu0, _ := cpu()
 	start := time.Now()
+	var raw *burstClient
+	if bt == nil && !burstViaTransport {
+		raw = newBurstClient("127.0.0.1:"+strconv.Itoa(port), q)
+	}
 	for range q.C {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if raw != nil {
+				var c *burstConn
+				for i := range next {
+					t0 := time.Now()
+					status, body, err := raw.roundTrip(ctx, &c)
+					results[i] = one{ms: msSince(t0), status: status, body: body}
+					if err != nil {
+						results[i].err = err.Error()
+					}
+				}
+				if c != nil {
+					c.nc.Close()
+				}
+				return
+			}
 			for i := range next {
 				req, err := http.NewRequestWithContext(ctx, q.Method, url, strings.NewReader(q.Body))
 				if err != nil {

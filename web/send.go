@@ -94,8 +94,15 @@ func isToken(s string) bool {
 	return true
 }
 
-// raw is the request as bytes on the wire.
-func (q *sendRequest) raw() []byte {
+// raw is the request as bytes on the wire, asking the server to close the
+// connection after it unless the learner gave a Connection header.
+func (q *sendRequest) raw() []byte { return q.wire(true) }
+
+// wire is the request as bytes on the wire; with closing, a request with
+// no Connection header gets "Connection: close" (Send reads its answer to
+// the end), without it the connection stays open as HTTP/1.1's default
+// (a burst's connections carry several requests).
+func (q *sendRequest) wire(closing bool) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", q.Method, q.Path)
 	host, length, conn := false, false, false
@@ -118,7 +125,7 @@ func (q *sendRequest) raw() []byte {
 	if !length && (q.Body != "" || q.Method == "POST" || q.Method == "PUT" || q.Method == "PATCH") {
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(q.Body))
 	}
-	if !conn {
+	if !conn && closing {
 		b.WriteString("Connection: close\r\n")
 	}
 	b.WriteString("\r\n")
