@@ -221,7 +221,10 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 		used = 0
 	}
 
-	res := burstResult{N: q.N, Statuses: map[string]int{}, Workers: workers, WallMS: float64(wall.Microseconds()) / 1000, TLS: bt}
+	res := burstResult{N: q.N, Statuses: map[string]int{}, Workers: workers, WallMS: float64(wall.Microseconds()) / 1000}
+	if bt != nil {
+		res.TLS = bt.finish()
+	}
 	bodies := map[string]int{}
 	for _, o := range results {
 		res.LatenciesMS = append(res.LatenciesMS, o.ms)

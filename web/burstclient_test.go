@@ -3,6 +3,8 @@ package web
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -125,5 +127,28 @@ func TestBurstClientRedialsAClosedConnection(t *testing.T) {
 		if err != nil || status != 200 || body != fmt.Sprint(i) {
 			t.Fatalf("request %d: %d %q %v; want 200 %q on a new connection", i, status, body, err, fmt.Sprint(i))
 		}
+	}
+}
+
+// TestBurstTLSFinish: a burst's TLS counts are copied when it ends; a
+// handshake of a connection the Transport was still dialing (it may start
+// one more than the burst needed) neither changes the answer being encoded
+// nor counts.
+func TestBurstTLSFinish(t *testing.T) {
+	bt := newBurstTLS()
+	cs := tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
+	bt.verify(cs)
+	got := bt.finish()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bt.verify(cs) // late: after the burst's end
+	}()
+	if _, err := json.Marshal(got); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if got.Handshakes != 1 || got.Versions["TLSv1.3"] != 1 || bt.Handshakes != 1 {
+		t.Fatalf("answer %d handshakes %v, counts %d; want 1, 1 TLSv1.3, 1", got.Handshakes, got.Versions, bt.Handshakes)
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,6 +125,7 @@ func (e errSNI) Error() string {
 // runs for every handshake, resumed ones too).
 type burstTLS struct {
 	mu         sync.Mutex
+	done       bool           // the burst ended: a handshake of a dial still in flight is not its own
 	Handshakes int            `json:"handshakes"`
 	Resumed    int            `json:"resumed"`
 	Versions   map[string]int `json:"versions"`
@@ -136,9 +138,24 @@ func newBurstTLS() *burstTLS {
 	return &burstTLS{Versions: map[string]int{}, Ciphers: map[string]int{}, Certs: map[string]int{}}
 }
 
+// finish ends the counting and returns a copy of the counts: net/http's
+// Transport may still be dialing a connection it started for the burst,
+// whose handshake would otherwise change the counts while the answer is
+// encoded.
+func (b *burstTLS) finish() *burstTLS {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = true
+	return &burstTLS{Handshakes: b.Handshakes, Resumed: b.Resumed,
+		Versions: maps.Clone(b.Versions), Ciphers: maps.Clone(b.Ciphers), Certs: maps.Clone(b.Certs)}
+}
+
 func (b *burstTLS) verify(cs tls.ConnectionState) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.done {
+		return nil
+	}
 	b.Handshakes++
 	if cs.DidResume {
 		b.Resumed++
