@@ -186,11 +186,17 @@ func TestArmLazy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	// run turns the loop for d of its own time, until a guard timer fires.
+	// Ending at a wall-clock time instead hung in CI: the guard's deadline
+	// counts from the loop's cached time, which lags the wall clock, so it
+	// could fire before that end and leave the loop in epoll_wait with no
+	// timer at all.
 	run := func(d time.Duration) {
 		t.Helper()
-		guard := l.AddTimer(d, func() {}) // epoll_wait never waits longer
+		done := false
+		guard := l.AddTimer(d, func() { done = true })
 		defer l.StopTimer(guard)
-		for end := time.Now().Add(d); time.Now().Before(end); {
+		for !done {
 			if err := l.RunOnce(); err != nil {
 				t.Fatal(err)
 			}
