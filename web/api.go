@@ -193,5 +193,6 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// drain discards the rest of a body so the connection can be reused.
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 1<<20)) }
+// drain discards the rest of a body (up to bodyDrained, as the burst's own
+// client does) so the connection can be reused.
+func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, bodyDrained)) }
