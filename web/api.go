@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/sandbox"
+	"github.com/restylab/restylab/web/loadgen"
 	"github.com/restylab/restylab/web/store"
 )
 
@@ -193,6 +194,6 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// drain discards the rest of a body (up to bodyDrained, as the burst's own
-// client does) so the connection can be reused.
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, bodyDrained)) }
+// drain discards the rest of a body (up to loadgen.DrainBody, as the burst's
+// load generator does) so the connection can be reused.
+func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, loadgen.DrainBody)) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/restylab/restylab/lab/trace"
+	"github.com/restylab/restylab/web/loadgen"
 )
 
 // burstResult is the answer of /api/burst (docs/web.md). The figures
@@ -125,7 +127,8 @@ var burstViaTransport = false
 
 // runBurst sends q.N requests with q.C in flight and measures them; cpu
 // reads the instance's CPU time before and after. Plain HTTP goes through
-// burstClient, one keep-alive connection per worker. With bt, the requests
+// the lab's own load generator (web/loadgen: q.C keep-alive connections on
+// one event loop, the request's bytes as Send writes them). With bt, the requests
 // go through net/http's Transport over TLS (SNI q.SNI; with q.Resume the burst's connections resume
 // each other's sessions) and bt counts the handshakes.
 func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int, bt *burstTLS) burstResult {
@@ -152,68 +155,70 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 		err    string
 	}
 	results := make([]one, q.N)
-	next := make(chan int)
-	var wg sync.WaitGroup
 	cpu0, _ := cpu()
 	start := time.Now()
-	var raw *burstClient
 	if bt == nil && !burstViaTransport {
-		raw = newBurstClient("127.0.0.1:"+strconv.Itoa(port), q)
-	}
-	for range q.C {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if raw != nil {
-				var c *burstConn
+		plan := loadgen.Plan{
+			Addr:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port)),
+			Request: q.wire(false),
+			Head:    q.Method == http.MethodHead,
+			N:       q.N,
+			C:       q.C,
+		}
+		out, err := loadgen.Run(ctx, plan)
+		for i := range results {
+			switch {
+			case err != nil:
+				results[i].err = err.Error()
+			case out[i].Err != nil:
+				results[i] = one{ms: ms(out[i].Latency), err: q.Method + " " + q.Path + ": " + out[i].Err.Error()}
+			default:
+				results[i] = one{ms: ms(out[i].Latency), status: out[i].Status, body: out[i].Body}
+			}
+		}
+	} else {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range q.C {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
 				for i := range next {
+					req, err := http.NewRequestWithContext(ctx, q.Method, url, strings.NewReader(q.Body))
+					if err != nil {
+						results[i].err = err.Error()
+						continue
+					}
+					req.Host = q.host()
+					for _, h := range q.Headers {
+						if strings.EqualFold(h[0], "Host") {
+							req.Host = h[1] // net/http takes Host from here only
+							continue
+						}
+						req.Header.Add(h[0], h[1])
+					}
 					t0 := time.Now()
-					status, body, err := raw.roundTrip(ctx, &c)
-					results[i] = one{ms: msSince(t0), status: status, body: body}
+					resp, err := client.Do(req)
+					if err != nil {
+						results[i] = one{ms: msSince(t0), err: err.Error()}
+						continue
+					}
+					body, err := io.ReadAll(io.LimitReader(resp.Body, loadgen.KeepBody))
+					drain(resp.Body)
+					resp.Body.Close()
+					results[i] = one{ms: msSince(t0), status: resp.StatusCode, body: string(body)}
 					if err != nil {
 						results[i].err = err.Error()
 					}
 				}
-				if c != nil {
-					c.nc.Close()
-				}
-				return
-			}
-			for i := range next {
-				req, err := http.NewRequestWithContext(ctx, q.Method, url, strings.NewReader(q.Body))
-				if err != nil {
-					results[i].err = err.Error()
-					continue
-				}
-				req.Host = q.host()
-				for _, h := range q.Headers {
-					if strings.EqualFold(h[0], "Host") {
-						req.Host = h[1] // net/http takes Host from here only
-						continue
-					}
-					req.Header.Add(h[0], h[1])
-				}
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					results[i] = one{ms: msSince(t0), err: err.Error()}
-					continue
-				}
-				body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-				drain(resp.Body)
-				resp.Body.Close()
-				results[i] = one{ms: msSince(t0), status: resp.StatusCode, body: string(body)}
-				if err != nil {
-					results[i].err = err.Error()
-				}
-			}
-		}()
+			}()
+		}
+		for i := range q.N {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
 	}
-	for i := range q.N {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	wall := time.Since(start)
 	cpu1, err := cpu()
 	used := cpu1 - cpu0
@@ -284,6 +289,8 @@ func figuresOf(f trace.Figures, res burstResult) burstFigures {
 	return b
 }
 
-func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+func msSince(t time.Time) float64 { return ms(time.Since(t)) }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -12,10 +12,10 @@ import (
 )
 
 // BenchmarkBurstClients: one burst of 50 requests at concurrency 10 (the
-// classroom's) and one of 200 at 200, with the burst's own client
-// (runBurst's plain HTTP path) and with net/http's Transport (its TLS
-// path, used for plain HTTP before), against an in-process server whose
-// cost both share: the difference per op is the client's.
+// classroom's) and one of 200 at 200, with the lab's load generator
+// (runBurst's plain HTTP path, web/loadgen) and with net/http's Transport
+// (its TLS path, used for plain HTTP before), against an in-process
+// server whose cost both share: the difference per op is the client's.
 func BenchmarkBurstClients(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello\n") }))
 	defer srv.Close()
@@ -23,7 +23,7 @@ func BenchmarkBurstClients(b *testing.B) {
 	cpu := func() (time.Duration, error) { return 0, nil }
 	for _, shape := range []struct{ n, c int }{{50, 10}, {200, 200}} {
 		q := sendRequest{Method: "GET", Path: "/", N: shape.n, C: shape.c}
-		b.Run(fmt.Sprintf("raw/n%d-c%d", shape.n, shape.c), func(b *testing.B) {
+		b.Run(fmt.Sprintf("loadgen/n%d-c%d", shape.n, shape.c), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				if res := runBurst(context.Background(), port, cpu, q, 1, nil); res.OK != shape.n {
 					b.Fatalf("%d ok of %d: %v", res.OK, shape.n, res.ErrorText)
