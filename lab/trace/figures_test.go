@@ -112,3 +112,29 @@ func TestParseJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureOrder: events out of time order (two workers' rings read
+// one after the other) give the figures of the trace in time order, and
+// the caller's slice is left as it was.
+func TestMeasureOrder(t *testing.T) {
+	evs := readJSONL(t, filepath.Join("testdata", "figures", "mixed.jsonl"))
+	want := Measure(evs, 1)
+	var byWorker []Event
+	for w := int32(0); w < 2; w++ {
+		for _, ev := range evs {
+			if ev.Worker == w {
+				byWorker = append(byWorker, ev)
+			}
+		}
+	}
+	if len(byWorker) != len(evs) || sortedByTime(byWorker) {
+		t.Fatalf("mixed.jsonl: %d events of 2 workers, in time order %v: want all, out of order", len(byWorker), sortedByTime(byWorker))
+	}
+	first := byWorker[0]
+	if got := Measure(byWorker, 1); got != want {
+		t.Errorf("worker by worker: %+v, want %+v", got, want)
+	}
+	if byWorker[0] != first || sortedByTime(byWorker) {
+		t.Errorf("Measure reordered the caller's events")
+	}
+}
