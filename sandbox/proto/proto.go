@@ -241,14 +241,16 @@ type Record struct {
 }
 
 // Recorded answers Record. Events holds events in trace.AppendBinary's
-// form, back to back, in the order the recording received them (base64 in
-// the frame's JSON: one string, not an object per event); Dropped counts events
+// form, back to back, in the order the recording received them; the frame
+// carries them raw after its JSON (a 4-byte big-endian length, the JSON of
+// the other fields, then the events' bytes: no base64 for the lab to scan
+// and decode, a recording being megabytes); Dropped counts events
 // the recording lost (its bound, or a ring overrun); Error says why there
 // is no recording (nothing is served, too many recordings).
 type Recorded struct {
 	ID      int64  `json:"id"`
 	Started bool   `json:"started,omitempty"`
-	Events  []byte `json:"events,omitempty"`
+	Events  []byte `json:"-"`
 	Dropped int64  `json:"dropped,omitempty"`
 	More    bool   `json:"more,omitempty"`
 	Error   string `json:"error,omitempty"`
@@ -370,6 +372,14 @@ func (w *Writer) Write(msg any) error {
 		body = m.Data
 	case TraceMessage:
 		body = m.Data
+	case *Recorded:
+		if body, err = m.appendFrame(nil); err != nil {
+			return err
+		}
+	case Recorded:
+		if body, err = m.appendFrame(nil); err != nil {
+			return err
+		}
 	default:
 		if body, err = json.Marshal(msg); err != nil {
 			return fmt.Errorf("proto: encode %T: %w", msg, err)
@@ -433,6 +443,10 @@ func (r *Reader) Read() (any, error) {
 	}
 	if m, ok := msg.(*TraceMessage); ok {
 		m.Data = append([]byte(nil), buf[1:]...) // the buffer is reused
+	} else if m, ok := msg.(*Recorded); ok {
+		if err := m.readFrame(buf[1:]); err != nil {
+			return nil, err
+		}
 	} else if len(buf) > 1 {
 		if err := json.Unmarshal(buf[1:], msg); err != nil {
 			return nil, fmt.Errorf("proto: decode type %d: %w", buf[0], err)
@@ -442,4 +456,31 @@ func (r *Reader) Read() (any, error) {
 		r.buf = nil
 	}
 	return msg, nil
+}
+
+// appendFrame appends r's frame body: the JSON's length, the JSON, the
+// events.
+func (r *Recorded) appendFrame(dst []byte) ([]byte, error) {
+	js, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("proto: encode Recorded: %w", err)
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(js)))
+	dst = append(dst, js...)
+	return append(dst, r.Events...), nil
+}
+
+// readFrame decodes a frame body appendFrame wrote; Events is a copy.
+func (r *Recorded) readFrame(b []byte) error {
+	if len(b) < 4 || uint64(binary.BigEndian.Uint32(b)) > uint64(len(b)-4) {
+		return fmt.Errorf("proto: decode type %d: a %d-byte body shorter than its header", TypeRecorded, len(b))
+	}
+	n := 4 + int(binary.BigEndian.Uint32(b))
+	if err := json.Unmarshal(b[4:n], r); err != nil {
+		return fmt.Errorf("proto: decode type %d: %w", TypeRecorded, err)
+	}
+	if n < len(b) {
+		r.Events = append([]byte(nil), b[n:]...) // the buffer is reused
+	}
+	return nil
 }

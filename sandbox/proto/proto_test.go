@@ -103,6 +103,9 @@ func TestBadStreams(t *testing.T) {
 		{"empty frame", []byte{0, 0, 0, 0}, nil},
 		{"unknown type", []byte{0, 0, 0, 1, 200}, nil},
 		{"bad json", append([]byte{0, 0, 0, 3, byte(TypeLogLine)}, "{x"...), nil},
+		{"Recorded shorter than its JSON's length", []byte{0, 0, 0, 3, byte(TypeRecorded), 0, 9}, nil},
+		{"Recorded whose JSON runs past the body", append([]byte{0, 0, 0, 9, byte(TypeRecorded), 0, 0, 0, 9}, `{"id"`...), nil},
+		{"Recorded with bad JSON", append([]byte{0, 0, 0, 7, byte(TypeRecorded), 0, 0, 0, 2}, `{x`...), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
