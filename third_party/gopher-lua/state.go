@@ -2295,8 +2295,16 @@ func (ls *LState) SetMx(mx int) {
 }
 
 // SetContext set a context ctx to this LState. The provided ctx must be non-nil.
+//
+// When ctx is an Interrupter, the VM loads its flag before each instruction
+// and looks at Done only while the flag is set.
 func (ls *LState) SetContext(ctx context.Context) {
 	ls.mainLoop = mainLoopWithContext
+	ls.interrupt = nil
+	if it, ok := ctx.(Interrupter); ok {
+		ls.mainLoop = mainLoopWithInterrupt
+		ls.interrupt = it.InterruptFlag()
+	}
 	ls.ctx = ctx
 }
 
@@ -2309,6 +2317,7 @@ func (ls *LState) Context() context.Context {
 func (ls *LState) RemoveContext() context.Context {
 	oldctx := ls.ctx
 	ls.mainLoop = mainLoop
+	ls.interrupt = nil
 	ls.ctx = nil
 	return oldctx
 }

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 type LValueType int
@@ -246,6 +247,7 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+	interrupt    *atomic.Bool // the Interrupter's flag, when ctx is one
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

@@ -64,6 +64,43 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	}
 }
 
+// mainLoopWithInterrupt is mainLoopWithContext for a context that is an
+// Interrupter: before each instruction it loads the context's flag, and
+// only when the flag is set does it look at Done (a select on a channel
+// behind an interface call cost more than a simple instruction).
+func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
+	var inst uint32
+	var cf *callFrame
+
+	if L.stack.IsEmpty() {
+		return
+	}
+
+	L.currentFrame = L.stack.Last()
+	if L.currentFrame.Fn.IsG {
+		callGFunction(L, false)
+		return
+	}
+
+	flag := L.interrupt
+	for {
+		cf = L.currentFrame
+		inst = cf.Fn.Proto.Code[cf.Pc]
+		cf.Pc++
+		if flag.Load() {
+			select {
+			case <-L.ctx.Done():
+				L.RaiseError(L.ctx.Err().Error())
+				return
+			default:
+			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
+		}
+	}
+}
+
 // regv is the first target register to copy the return values to.
 // It can be reg.top, indicating that the copied values are going into new registers, or it can be below reg.top
 // Indicating that the values should be within the existing registers.
