@@ -10,8 +10,9 @@ import (
 // Budget is the CPU budget of one resume: a context.Context shared by every
 // coroutine of a VM whose Done channel closes when the running resume has
 // used more than the limit of its thread's CPU time without yielding.
-// gopher-lua checks Done before every instruction, so `while true do end`
-// stops with the budget's error; the next resume gets a fresh channel.
+// gopher-lua checks Done before every instruction (through InterruptFlag:
+// one atomic load), so `while true do end` stops with the budget's error;
+// the next resume gets a fresh channel.
 //
 // The budget counts CPU time, not wall time: on a loaded machine (other
 // instances spinning, a test run under -race) a resume that waits for a core
@@ -204,6 +205,12 @@ func (b *Budget) Err() error {
 
 // Value implements context.Context.
 func (b *Budget) Value(any) any { return nil }
+
+// InterruptFlag makes the Budget a gopher-lua Interrupter: the VM loads
+// this flag before each instruction and looks at Done only once it is set.
+// It is hit, set before the watchdog closes Done and cleared when the next
+// resume gets a fresh channel.
+func (b *Budget) InterruptFlag() *atomic.Bool { return &b.hit }
 
 // AfterFunc lets context.WithCancel (which gopher-lua's NewThread calls)
 // link a child without starting a goroutine; the child context is replaced

@@ -141,6 +141,10 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 	}
 }
 
+// The Budget is a gopher-lua Interrupter, so the VM checks it with one
+// atomic load per instruction (TestBudgetStopsLoop: it still stops loops).
+var _ lua.Interrupter = (*Budget)(nil)
+
 func TestBudgetStopsLoop(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
