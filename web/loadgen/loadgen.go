@@ -30,8 +30,11 @@ const (
 	DrainBody = 1 << 20
 )
 
-// maxHead bounds a response's head (status line and header lines).
-const maxHead = 64 << 10
+// maxHead bounds a response's head (status line and header lines), as
+// nginx's proxy_buffer_size bounds an upstream's (4-8 KiB there): a head
+// that spans reads is kept per connection, so a learner's server answering
+// 1000 connections with endless headers holds at most 16 MiB of the lab.
+const maxHead = 16 << 10
 
 // Plan is one burst.
 type Plan struct {

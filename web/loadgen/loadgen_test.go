@@ -193,6 +193,12 @@ func TestRunFailures(t *testing.T) {
 		io.WriteString(nc, "SSH-2.0-OpenSSH_9.2\r\n\r\n")
 	})
 	silent, _ := rawServer(t, func(_ int64, nc net.Conn) { io.Copy(io.Discard, nc) })
+	endless, _ := rawServer(t, func(_ int64, nc net.Conn) { // a header that never ends
+		http.ReadRequest(bufio.NewReader(nc))
+		line := []byte("X-Endless: " + strings.Repeat("h", 1000) + "\r\n")
+		for _, err := io.WriteString(nc, "HTTP/1.1 200 OK\r\n"); err == nil; _, err = nc.Write(line) {
+		}
+	})
 	tests := []struct {
 		name    string
 		addr    netip.AddrPort
@@ -202,6 +208,7 @@ func TestRunFailures(t *testing.T) {
 		{"refused", refused, 10 * time.Second, "connect " + refused.String() + ": connection refused"},
 		{"not HTTP", garbage, 10 * time.Second, `malformed status line "SSH-2.0-OpenSSH_9.2"`},
 		{"no answer", silent, 300 * time.Millisecond, context.DeadlineExceeded.Error()},
+		{"endless header", endless, 10 * time.Second, "the response's header is larger than 16 KiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,5 +250,31 @@ func TestRunIPv6(t *testing.T) {
 		if r.Err != nil || r.Body != "six" {
 			t.Fatalf("request %d: %q %v", i, r.Body, r.Err)
 		}
+	}
+}
+
+// TestRunEndlessBody: a body that never ends (chunked, written until the
+// client goes) counts as its status with the start of its body kept; the
+// client stops reading past KeepBody+DrainBody and closes the connection.
+func TestRunEndlessBody(t *testing.T) {
+	addr, accepted := rawServer(t, func(_ int64, nc net.Conn) {
+		http.ReadRequest(bufio.NewReader(nc))
+		chunk := []byte("400\r\n" + strings.Repeat("z", 0x400) + "\r\n")
+		for _, err := io.WriteString(nc, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"); err == nil; _, err = nc.Write(chunk) {
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := Run(ctx, Plan{Addr: addr, Request: request("GET", "/", ""), N: 4, C: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Status != 200 || r.Body != strings.Repeat("z", KeepBody) {
+			t.Fatalf("request %d: %d %.40q... (%d bytes) %v", i, r.Status, r.Body, len(r.Body), r.Err)
+		}
+	}
+	if got := accepted.Load(); got != 4 {
+		t.Errorf("%d connections for 4 endless bodies, want 4 (none reused)", got)
 	}
 }

@@ -70,6 +70,9 @@ func (r *response) body(last *string) string {
 	return *last
 }
 
+// errHeadTooLarge is the failure of a response whose head passes maxHead.
+var errHeadTooLarge = fmt.Errorf("the response's header is larger than %d KiB", maxHead>>10)
+
 // errMidResponse is the failure of a connection closed in a response.
 var errMidResponse = fmt.Errorf("the connection closed in the middle of a response: %w", io.ErrUnexpectedEOF)
 
@@ -119,31 +122,33 @@ func (r *response) feed(b []byte) (done bool, err error) {
 }
 
 // headPart takes the head's bytes from b: the number used, or -1 when the
-// head has not ended yet (all of b kept).
+// head has not ended yet (all of b kept). A head must end within maxHead
+// bytes; no more than that is ever kept.
 func (r *response) headPart(b []byte) (int, error) {
 	if len(r.hbuf) == 0 {
-		if end := headEnd(b, 0); end >= 0 {
+		if end := headEnd(b[:min(len(b), maxHead)], 0); end >= 0 {
 			return end, r.parseHead(b[:end])
 		}
-		if len(b) > maxHead {
-			return 0, errors.New("the response's header is larger than 64 KiB")
+		if len(b) >= maxHead {
+			return 0, errHeadTooLarge
 		}
 		r.hbuf = append(r.hbuf, b...)
 		return -1, nil
 	}
 	from := max(len(r.hbuf)-2, 0)
-	r.hbuf = append(r.hbuf, b...)
+	kept := len(r.hbuf)
+	take := min(len(b), maxHead-kept)
+	r.hbuf = append(r.hbuf, b[:take]...)
 	end := headEnd(r.hbuf, from)
 	if end < 0 {
-		if len(r.hbuf) > maxHead {
-			return 0, errors.New("the response's header is larger than 64 KiB")
+		if len(r.hbuf) >= maxHead {
+			return 0, errHeadTooLarge
 		}
 		return -1, nil
 	}
-	used := end - (len(r.hbuf) - len(b))
 	err := r.parseHead(r.hbuf[:end])
 	r.hbuf = r.hbuf[:0]
-	return used, err
+	return end - kept, err
 }
 
 // headEnd finds the empty line that ends a head (CRLF CRLF, or bare LFs)

@@ -102,7 +102,17 @@ func TestResponseBodyBounds(t *testing.T) {
 	}
 	var r response
 	r.reset(false)
-	if _, err := r.feed([]byte("HTTP/1.1 200 OK\r\nX: " + strings.Repeat("h", maxHead))); err == nil || errors.Is(err, ErrNoResponse) {
-		t.Fatalf("a head past 64 KiB: error %v", err)
+	for _, size := range []int{1, 1000, maxHead + 100} { // in many reads, in one
+		r.reset(false)
+		in := []byte("HTTP/1.1 200 OK\r\nX: " + strings.Repeat("h", maxHead))
+		var err error
+		for len(in) > 0 && err == nil {
+			n := min(size, len(in))
+			_, err = r.feed(in[:n])
+			in = in[n:]
+		}
+		if !errors.Is(err, errHeadTooLarge) || len(r.hbuf) > maxHead {
+			t.Fatalf("a head past %d bytes in pieces of %d: error %v, %d bytes kept", maxHead, size, err, len(r.hbuf))
+		}
 	}
 }
