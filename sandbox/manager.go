@@ -387,7 +387,9 @@ func (m *Manager) startChild(ctx context.Context, ws Workspace) (*Instance, erro
 		traceQ:  trace.NewQueue(m.cfg.EventBuffer, messageEvents),
 		replies: make(chan any, 1),
 		done:    make(chan struct{}),
-		stderr:  &tailBuffer{max: stderrTail},
+
+		healthNews: make(chan struct{}, 1),
+		stderr:     &tailBuffer{max: stderrTail},
 	}
 	in.lastUsed.Store(time.Now().UnixNano())
 	cmd.Stderr = in.stderr
@@ -567,6 +569,9 @@ type Instance struct {
 	recs   sync.Map // open recordings by id: int64 -> *Recording
 	recSeq atomic.Int64
 
+	// healthNews has a token after each Health frame (HealthChanged).
+	healthNews chan struct{}
+
 	mu         sync.Mutex
 	ready      proto.Ready // the last Ready: warnings, workers and limits
 	health     proto.Health
@@ -685,6 +690,11 @@ func (in *Instance) Health() proto.Health {
 	defer in.mu.Unlock()
 	return in.health
 }
+
+// HealthChanged has a value after the child reported its health (every
+// --health-interval, less often while it is idle): read Health then. One
+// value stands for any number of reports since it was last taken.
+func (in *Instance) HealthChanged() <-chan struct{} { return in.healthNews }
 
 // Done is closed when the child has exited and been reaped.
 func (in *Instance) Done() <-chan struct{} { return in.done }
@@ -882,6 +892,10 @@ func (in *Instance) readLoop(stdout io.Reader) {
 			in.mu.Lock()
 			in.health = *m
 			in.mu.Unlock()
+			select {
+			case in.healthNews <- struct{}{}:
+			default: // a token is already waiting
+			}
 		case *proto.Exit:
 			in.mu.Lock()
 			in.exitMsg = m.Reason

@@ -262,8 +262,6 @@ func (s *Server) wsWriter(conn *websocket.Conn, sub *subscriber, hello wsMessage
 // pump forwards an instance's events to the session's subscribers until
 // the instance ends, then records why.
 func (s *Server) pump(sess *session, in *sandbox.Instance) {
-	health := time.NewTicker(time.Second)
-	defer health.Stop()
 	events := in.Events()
 	var lastHealth proto.Health
 	for {
@@ -293,11 +291,13 @@ func (s *Server) pump(sess *session, in *sandbox.Instance) {
 			}
 		case <-in.Trace().Ready():
 			s.forwardTrace(sess, in)
-		case <-health.C:
-			// Only a change is sent: an idle instance's figures stay the
-			// same for minutes, and 60 pages each woken every second
-			// were a fifth of an idle lab's CPU. A new page has the
-			// figures in its "hello".
+		case <-in.HealthChanged():
+			// Woken by the child's reports (every second, every 8 s
+			// while it idles), not by a clock of its own; only a change
+			// is sent: an idle instance's figures stay the same for
+			// minutes, and 60 pages each woken every second were a
+			// fifth of an idle lab's CPU. A new page has the figures in
+			// its "hello".
 			if h := in.Health(); h != lastHealth {
 				lastHealth = h
 				sess.broadcast(wsMessage{T: "health", Health: &h})

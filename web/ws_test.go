@@ -573,3 +573,40 @@ func TestWebSocketAccessLog(t *testing.T) {
 		t.Fatalf("access lines %+v, want %+v", got, want)
 	}
 }
+
+// TestWebSocketHealthFollowsTheInstance: the page gets the instance's
+// usage again after the instance worked (a burst moves its CPU time and
+// connections), woken by the child's own health reports.
+func TestWebSocketHealthFollowsTheInstance(t *testing.T) {
+	l := newLab(t, "")
+	l.open()
+	conn := l.dialWS()
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var first float64
+	for running := false; !running || first == 0; {
+		var m map[string]any
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m["t"] == "state" && m["state"] == "running" {
+			running = true
+		}
+		if cpu, ok := m["cpu_time"].(float64); ok && (m["t"] == "health" || m["t"] == "hello") {
+			first = cpu
+		}
+	}
+	var res burstResult
+	l.json("POST", "/api/burst", sendRequest{Method: "GET", Path: "/", N: 200, C: 20}, &res)
+	if res.N != 200 {
+		t.Fatalf("burst: %+v", res)
+	}
+	for {
+		var m map[string]any
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatalf("no health figure after the burst: %v", err)
+		}
+		if cpu, ok := m["cpu_time"].(float64); ok && m["t"] == "health" && cpu > first {
+			return
+		}
+	}
+}
