@@ -1009,10 +1009,15 @@ func TestBrowserReloadLanes(t *testing.T) {
 	if body := value(t, ctx, "read the response", chromedp.Text(chromedp.CSS(`#send-result`))); !strings.Contains(body, "old code") {
 		t.Fatalf("the request in flight across Apply got %q, want the old code's answer", body)
 	}
+	// The reload may still be going on when /slow's answer comes (a loaded
+	// machine types and applies slowly): "/" must wait for it, or the old
+	// worker serves it too.
+	waitJS(t, ctx, "the apply's answer", applied, 20*time.Second)
 	run(t, ctx, "send / on the new code",
 		chromedp.SetValue(chromedp.CSS(`#req-path`), "/"),
 		chromedp.Click(chromedp.CSS(`#send`)),
 	)
+	waitJS(t, ctx, "the answer of the new code", `(document.querySelector('#send-result').textContent || '').includes('v2')`, 20*time.Second)
 	waitJS(t, ctx, "both requests' lanes", `(() => { const ls = `+lanesJS+`; return ls.some(l => l.label === 'GET /slow') && ls.some(l => l.label === 'GET /'); })()`, 20*time.Second)
 	var lanes []requestLane
 	if err := json.Unmarshal([]byte(value(t, ctx, "read the lanes", chromedp.Evaluate[string](`document.querySelector('.timeline-wrap').dataset.requestLanes`))), &lanes); err != nil {
