@@ -2192,6 +2192,15 @@ func (ls *LState) Status(th *LState) string {
 }
 
 func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
+	return ls.ResumeInto(nil, th, fn, args...)
+}
+
+// ResumeInto is Resume with the results appended to dst[:0] instead of a
+// new slice: a caller that resumes often passes the slice the previous
+// resume returned (which it no longer uses) and allocates nothing once
+// the slice is large enough. The results are valid until the caller
+// reuses the slice. (RestyLab: an entry coroutine's resume per request.)
+func (ls *LState) ResumeInto(dst []LValue, th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
 	isstarted := th.isStarted()
 	if !isstarted {
 		base := 0
@@ -2234,7 +2243,10 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 	top := ls.GetTop()
 	threadRun(th)
 	haserror := LVIsFalse(ls.Get(top + 1))
-	ret := make([]LValue, 0, ls.GetTop())
+	ret := dst[:0]
+	if n := max(ls.GetTop()-top-1, 1); cap(ret) < n {
+		ret = make([]LValue, 0, n)
+	}
 	for idx := top + 2; idx <= ls.GetTop(); idx++ {
 		ret = append(ret, ls.Get(idx))
 	}

@@ -785,3 +785,72 @@ func BenchmarkRegistrySetTop(t *testing.B) {
 		reg.SetTop(0)
 	}
 }
+
+// TestResumeInto checks that ResumeInto gives Resume's results, appended
+// into the caller's slice (no new one once it is large enough), and that
+// a slice too small is replaced by one that holds them all.
+func TestResumeInto(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	errorIfScriptFail(t, L, `
+      function coro(a)
+        local b, c = coroutine.yield(a, a + 1, a + 2)
+        coroutine.yield()
+        return b + c
+      end
+    `)
+	fn := L.GetGlobal("coro").(*LFunction)
+	co, _ := L.NewThread()
+	buf := make([]LValue, 0, 4)
+	buf = append(buf, LString("stale"))
+	st, err, vals := L.ResumeInto(buf, co, fn, LNumber(10))
+	errorIfNotEqual(t, ResumeYield, st)
+	errorIfNotNil(t, err)
+	errorIfNotEqual(t, 3, len(vals))
+	for i, want := range []LNumber{10, 11, 12} {
+		errorIfNotEqual(t, want, vals[i])
+	}
+	errorIfFalse(t, &vals[0] == &buf[:1][0], "the results must be in the caller's slice")
+
+	// a yield with no values gives one nil, as Resume does
+	st, err, vals = L.ResumeInto(vals, co, fn, LNumber(1), LNumber(2))
+	errorIfNotEqual(t, ResumeYield, st)
+	errorIfNotNil(t, err)
+	errorIfNotEqual(t, 1, len(vals))
+	errorIfNotEqual(t, LNil, vals[0])
+	errorIfFalse(t, &vals[0] == &buf[:1][0], "the results must be in the caller's slice")
+
+	st, err, vals = L.ResumeInto(vals, co, fn)
+	errorIfNotEqual(t, ResumeOK, st)
+	errorIfNotNil(t, err)
+	errorIfNotEqual(t, 1, len(vals))
+	errorIfNotEqual(t, LNumber(3), vals[0])
+
+	// a slice too small (nil) is replaced
+	co2, _ := L.NewThread()
+	st, _, vals = L.ResumeInto(nil, co2, fn, LNumber(1))
+	errorIfNotEqual(t, ResumeYield, st)
+	errorIfNotEqual(t, 3, len(vals))
+	errorIfNotEqual(t, LNumber(3), vals[2])
+}
+
+// TestResumeIntoNoAllocs checks that resuming a coroutine that yields
+// nothing into a reused slice allocates nothing for its results.
+func TestResumeIntoNoAllocs(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	L.Register("block", func(L *LState) int { return L.Yield() })
+	errorIfScriptFail(t, L, `function loop() while true do block() end end`)
+	fn := L.GetGlobal("loop").(*LFunction)
+	co, _ := L.NewThread()
+	buf := make([]LValue, 0, 2)
+	_, _, buf = L.ResumeInto(buf, co, fn)
+	allocs := testing.AllocsPerRun(100, func() {
+		var st ResumeState
+		st, _, buf = L.ResumeInto(buf, co, fn)
+		if st != ResumeYield {
+			t.Fatalf("state %v, want a yield", st)
+		}
+	})
+	errorIfNotEqual(t, 0.0, allocs)
+}
