@@ -73,7 +73,10 @@ const (
 // Result is what Start and Resume report.
 type Result struct {
 	Status Status
-	Values []lua.LValue // returned or yielded values (without the sentinel)
+	// Values are the returned or yielded values (without the sentinel).
+	// From Start and Resume they live in the scheduler's own slice, reused
+	// by its next Start or Resume: a caller that keeps them copies them.
+	Values []lua.LValue
 	Err    *lua.ApiError
 }
 
@@ -103,6 +106,10 @@ type Scheduler struct {
 	// wrapYielding is the prelude's wrapper factory (see WrapYielding).
 	wrapYielding *lua.LFunction
 	startArgs    []lua.LValue // Start's argument list, reused
+	// results is the slice the last Start or Resume returned its values
+	// in (Result.Values), given to the next one to append into: a resume
+	// allocates nothing for its results.
+	results []lua.LValue
 }
 
 // WrapYielding returns a Lua function that calls fn, an LGFunction that
@@ -302,7 +309,14 @@ func (s *Scheduler) resume(th *lua.LState, fn *lua.LFunction, args []lua.LValue)
 		s.budget.begin()
 		defer s.budget.end()
 	}
-	st, err, vals := s.L.Resume(th, fn, args...)
+	// A Start or Resume nested in this one (Lua calling an API that runs
+	// another coroutine) appends into the same slice while this one runs,
+	// before this one writes its results: the nested results are used up
+	// by then, and this one's are valid until the next Start or Resume.
+	st, err, vals := s.L.ResumeInto(s.results, th, fn, args...)
+	if vals != nil {
+		s.results = vals
+	}
 	return s.result(st, err, vals)
 }
 

@@ -332,7 +332,9 @@ func (r *request) endThread(why string) {
 // coroutine so that a yield is caught as the error it is there (their APIs
 // refuse to yield). That coroutine is not traced (only phase_enter and
 // phase_exit are) and Lua code does not see it (mainthread.go). It returns
-// the handler's results and whether it succeeded.
+// the handler's results and whether it succeeded; the results are the
+// scheduler's (coro.Result.Values): valid until the next resume, so the
+// caller reads them at once.
 func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lua.LValue, bool) {
 	r.w.useVM(r)
 	savedPhase := r.phase

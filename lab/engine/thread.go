@@ -177,7 +177,8 @@ func (r *request) afterChild(res coro.Result) bool {
 		r.post(t)
 		return false
 	case coro.Done:
-		t.ok, t.results = true, res.Values
+		// res.Values is the scheduler's slice, reused by its next resume
+		t.ok, t.results = true, slices.Clone(res.Values)
 		if len(t.results) == 1 && t.results[0] == lua.LNil && res.Values != nil {
 			t.results = nil
 		}
