@@ -53,6 +53,9 @@ type conn struct {
 	postedRun func() // c.runPosted, made once: requestDone posts it
 	// next is the memory of the next request, parsed into as input comes
 	next *reqMem
+	// lastHead is the text of the last request head parsed: the next head,
+	// when it is the same, shares it (http1.ParseRequestAfter)
+	lastHead string
 	// srv is the virtual server found for srvHost in srvHTTP (findServer)
 	srv        *conf.Server
 	srvHost    string
@@ -224,7 +227,7 @@ func (c *conn) process() {
 		if c.next == nil {
 			c.next = newReqMem()
 		}
-		n, err := http1.ParseRequestInto(&c.next.head, in, c.limits())
+		n, err := http1.ParseRequestAfter(&c.next.head, in, c.limits(), c.lastHead)
 		if err != nil {
 			c.badRequest(err)
 			return
@@ -236,6 +239,7 @@ func (c *conn) process() {
 			return
 		}
 		c.rpos += n
+		c.lastHead = c.next.head.Text()
 		c.w.loop.StopLazy(c.idle) // no heap operation per request
 		c.nreq++
 		m := c.next

@@ -31,8 +31,18 @@ func ParseRequest(buf []byte, lim Limits) (req *Request, n int, err error) {
 // n == 0 with a nil error means more bytes are needed; req's contents are
 // then unspecified.
 func ParseRequestInto(req *Request, buf []byte, lim Limits) (n int, err error) {
+	return ParseRequestAfter(req, buf, lim, "")
+}
+
+// ParseRequestAfter is ParseRequestInto for a request that follows one
+// whose head text (Request.Text) was prev, on the same connection: when the
+// new head is the same bytes (a keep-alive client asking for the same
+// thing again), its strings share prev's memory instead of a new copy.
+// Strings are immutable, so whoever keeps one of the earlier request's
+// (Lua may) sees no difference.
+func ParseRequestAfter(req *Request, buf []byte, lim Limits, prev string) (n int, err error) {
 	req.Reset()
-	p := parser{buf: buf, lim: lim, end: lim.first()}
+	p := parser{buf: buf, lim: lim, end: lim.first(), prev: prev}
 	return p.parse(req)
 }
 
@@ -46,6 +56,7 @@ type parser struct {
 	end    int // end of the current header buffer, as an offset in buf
 	nlarge int
 	offs   [24]hdrOff
+	prev   string // the previous head's text, shared when the same (ParseRequestAfter)
 }
 
 // fit reports whether the line starting at ls and scanned by scan fits the
@@ -120,7 +131,10 @@ func (p *parser) parse(req *Request) (int, error) {
 
 	// The head is complete: one copy backs every string of the request,
 	// RawHeader included (read-only: it shares the string's memory).
-	head := string(buf[start:pos])
+	head := p.prev
+	if string(buf[start:pos]) != head { // compared without a copy
+		head = string(buf[start:pos])
+	}
 	req.RawHeader = unsafe.Slice(unsafe.StringData(head), len(head))
 	req.Method = head[:rl.methodEnd]
 	req.RawURI = head[rl.targetStart:rl.targetEnd]

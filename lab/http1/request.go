@@ -1,6 +1,9 @@
 package http1
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Header is one request header line as the client sent it: Name keeps the
 // client's spelling and Value has the spaces around it trimmed (tabs are kept,
@@ -46,6 +49,12 @@ type Request struct {
 func (r *Request) Reset() {
 	h, ig := r.Headers[:0], r.IgnoredHeaders[:0]
 	*r = Request{Headers: h, IgnoredHeaders: ig, ContentLength: -1}
+}
+
+// Text is the head's text as one string, the one that backs RawHeader and
+// every string of r ("" before a head was parsed into r).
+func (r *Request) Text() string {
+	return unsafe.String(unsafe.SliceData(r.RawHeader), len(r.RawHeader))
 }
 
 // Header returns the value of the first header whose name matches name
