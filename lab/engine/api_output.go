@@ -62,13 +62,18 @@ func (w *worker) output(L *lua.LState, fname, api string, newline bool) int {
 	if r.clientGone {
 		return nilErr(L, "closed")
 	}
-	var b []byte
+	// the worker's buffer, taken while in use (nothing under r.output
+	// keeps it: the connection's buffer, a body filter's ngx.arg[1], a
+	// subrequest's body are copies); a Lua error on the way drops it
+	b := w.outBuf[:0]
+	w.outBuf = nil
 	for i := 1; i <= L.GetTop(); i++ {
 		b = appendPrintable(L, b, L.Get(i), i, fname)
 	}
 	if newline {
 		b = append(b, '\n')
 	}
+	defer w.keepOutBuf(b)
 	if len(b) == 0 {
 		// ngx_lua sends the header for an empty string and nothing else:
 		// the body filter does not run (difftest output/print_empty)
@@ -84,6 +89,16 @@ func (w *worker) output(L *lua.LState, fname, api string, newline bool) int {
 	}
 	L.Push(lua.LNumber(1))
 	return 1
+}
+
+// maxOutBuf bounds the output buffer a worker keeps between ngx.say calls.
+const maxOutBuf = 64 << 10
+
+// keepOutBuf gives ngx.say's buffer back to the worker for its next call.
+func (w *worker) keepOutBuf(b []byte) {
+	if cap(b) <= maxOutBuf {
+		w.outBuf = b[:0]
+	}
 }
 
 // errOutputFilter is what ngx_lua's output APIs return when a header or

@@ -43,6 +43,7 @@ type worker struct {
 	tlsBuf  []byte // ciphertext read buffer (tlsconn.go)
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
+	outBuf  []byte // ngx.say's and ngx.print's buffer, reused (api_output.go)
 
 	upstreamState // peers' failures and round robin (proxy.go)
 	timerState    // ngx.timer callbacks (api_timer.go)
