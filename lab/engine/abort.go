@@ -26,6 +26,7 @@ func (w *worker) apiOnAbort(L *lua.LState) int {
 		return nilErr(L, "duplicate call")
 	}
 	t := &uthread{r: r, parent: r.running}
+	r.pin() // the thread's handle (w.uthreads) keeps r
 	t.th = w.sched.NewThread()
 	t.coID = w.newCoID(t.th)
 	w.uthreads[t.th] = t

@@ -11,6 +11,7 @@ func (r *request) armBodyTimeout() {
 		return
 	}
 	r.bodyTimerSet = true
+	r.pin() // the timer is not stopped: it finds the request over
 	r.bodyInputAt = r.w.loop.Now()
 	var fire func()
 	fire = func() {

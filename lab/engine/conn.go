@@ -53,6 +53,9 @@ type conn struct {
 	postedRun func() // c.runPosted, made once: requestDone posts it
 	// next is the memory of the next request, parsed into as input comes
 	next *reqMem
+	// done is the request that ended last, whose memory may serve the
+	// next one (nextMem)
+	done *request
 	// lastHead is the text of the last request head parsed: the next head,
 	// when it is the same, shares it (http1.ParseRequestAfter)
 	lastHead string
@@ -225,7 +228,7 @@ func (c *conn) process() {
 			return
 		}
 		if c.next == nil {
-			c.next = newReqMem()
+			c.next = c.nextMem()
 		}
 		n, err := http1.ParseRequestAfter(&c.next.head, in, c.limits(), c.lastHead)
 		if err != nil {
@@ -384,6 +387,7 @@ func (c *conn) flush() bool {
 
 // requestDone is called when a request has been answered and logged.
 func (c *conn) requestDone(keepAlive bool, ka time.Duration) {
+	c.done = c.req
 	c.req = nil
 	if c.closed {
 		return

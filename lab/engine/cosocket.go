@@ -166,6 +166,7 @@ func (w *worker) newSocketTable() *lua.LTable {
 func (w *worker) sockNew(L *lua.LState, api string) int {
 	r := w.need(L, api)
 	cs := &cosock{w: w, r: r, fd: -1, connectTimeout: socketTimeout, sendTimeout: socketTimeout, readTimeout: socketTimeout}
+	r.pin() // Lua may keep the socket, which names its request
 	// as in ngx_lua, the socket is a table holding its C object at [1]
 	ud := L.NewUserData()
 	ud.Value = cs

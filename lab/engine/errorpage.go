@@ -80,6 +80,7 @@ func (r *request) errorPage(code *int) bool {
 	r.exitPhase()
 	r.setHeader("Content-Type", nil) // ngx_http_special_response_handler clears it
 	r.ctCleared = false
+	r.pin() // the posted redirect below checks r
 	r.w.loop.Post(func() {
 		if r.finalized || r.c == nil || r.c.closed {
 			return

@@ -165,6 +165,11 @@ func (r *request) exitPhase() {
 
 // afterResume acts on how the handler's resume ended.
 func (r *request) afterResume(res coro.Result) bool {
+	if res.Status != coro.Done {
+		// a yield leaves timers, sockets, posted functions or threads
+		// pointing at r; an error may have left anything
+		r.pin()
+	}
 	if r.op == opGone {
 		// a thread on the Go stack gave up after a request-wide op of a
 		// thread it spawned (threadSpawn): go on as that op's handling said
@@ -352,6 +357,9 @@ func (r *request) runSync(p phase, code *conf.LuaCode, args ...lua.LValue) ([]lu
 		r.w.rec.Emit(trace.Event{Kind: trace.PhaseEnter, Req: r.id, Phase: p.String(), Source: code.ChunkName})
 	}
 	res := r.w.call(r, func() coro.Result { return r.w.sched.Start(th, fn, args...) })
+	if res.Status != coro.Done {
+		r.pin() // what a yield there left behind
+	}
 	ok := true
 	switch res.Status {
 	case coro.Done:

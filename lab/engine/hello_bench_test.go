@@ -99,3 +99,27 @@ func TestHelloResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestHelloAllocs checks what BenchmarkHelloRequest reports: a keep-alive
+// hello request allocates nothing in the engine (the request's memory is
+// reused, the head's text shared, the resume's results and ngx.say's
+// buffer kept). Allocations by the runtime or the test itself now and then
+// are allowed for: the bound is a tenth of one per request.
+func TestHelloAllocs(t *testing.T) {
+	_, base, _ := startEngine(t, 1, helloConf, Options{})
+	h := dialHello(t, base)
+	h.c.SetDeadline(time.Now().Add(30 * time.Second))
+	for i := 0; i < 100; i++ { // warm up, as the benchmark does
+		if _, err := h.do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(500, func() {
+		if r, err := h.do(); err != nil {
+			t.Fatalf("%v (got %q)", err, r)
+		}
+	})
+	if allocs > 0.1 {
+		t.Errorf("%.2f allocations per hello request, want 0", allocs)
+	}
+}

@@ -18,9 +18,10 @@ import (
 // reqMem is the memory a request needs on the common path, allocated as
 // one object: the request, its parsed head with room for 12 header lines,
 // its entry thread and its first 2 response headers (2 KB, one of Go's
-// size classes). Nothing in it is reused by a later request (Lua may keep
-// the strings, a timer the request), so a request costs this allocation
-// and its head's string.
+// size classes). The connection reuses it for its next request when
+// nothing outside the finished request can still reach it (reusable);
+// else the next request gets a new one. The head's strings are not in it
+// (Lua may keep them): they share the head's text (http1.Request.Text).
 type reqMem struct {
 	r       request
 	head    http1.Request
@@ -35,6 +36,45 @@ func newReqMem() *reqMem {
 	return m
 }
 
+// reusable reports whether r, a finished request of c, is out of every
+// hand but the connection's, so that its memory (r.mem) may serve the next
+// request. A timer, a posted function, a light thread, a socket or any
+// other object that kept r would otherwise see the next request in its
+// place: a timer of the old one firing on the new one. So it is true only
+// for a request that took the plain path: no pin (pin's callers: anything
+// that hands r to what may outlive it, and every yield of its Lua), none of
+// the things that point back at it, no body.
+func (r *request) reusable(c *conn) bool {
+	return r.mem != nil && !r.pinned && r.c == c && r.finalized && !r.finishPending &&
+		r.sub == nil && r.main == nil && !r.isTimer && r.ssl == nil &&
+		r.th == nil && r.timer == nil && len(r.children) == 0 && len(r.posted) == 0 &&
+		len(r.userCos) == 0 && len(r.sockets) == 0 && r.reqSock == nil && len(r.udpSockets) == 0 &&
+		r.onAbort == nil && r.proxy == nil && r.flushWaiter == nil && r.bodyWaiter == nil &&
+		!r.bodyTimerSet && r.bodyState != bodyReading && r.bodyDecoder == nil && r.bodyOut == nil && r.bodyFile == "" &&
+		r.head != nil && r.head.ContentLength <= 0 && !r.head.Chunked &&
+		c.limited != r && c.req != r
+}
+
+// pin marks r as reachable from something that may outlive it: its memory
+// is never reused (reusable).
+func (r *request) pin() { r.pinned = true }
+
+// nextMem returns the memory to parse c's next request into: the last
+// finished request's when reusable says nothing else can reach it, else
+// a new one.
+func (c *conn) nextMem() *reqMem {
+	done := c.done
+	c.done = nil
+	if done == nil || !done.reusable(c) {
+		return newReqMem()
+	}
+	m := done.mem
+	c.w.memReused++
+	m.r = request{} // nothing of the old request stays reachable from it
+	m.entry = uthread{}
+	return m
+}
+
 // startRequest begins the phase engine for the request head parsed into m.
 func startRequest(c *conn, m *reqMem) {
 	w := c.w
@@ -45,7 +85,7 @@ func startRequest(c *conn, m *reqMem) {
 		method: head.Method, uri: head.URI, args: head.Args,
 		headersIn: head.Headers, status: 0, keepAlive: head.KeepAlive,
 		start:   w.loop.Now(),
-		headers: m.hdrsOut[:0], spareEntry: &m.entry,
+		headers: m.hdrsOut[:0], spareEntry: &m.entry, mem: m,
 	}
 	r.headOnly = head.Method == "HEAD"
 	c.req = r

@@ -73,6 +73,7 @@ type proxyState struct {
 // proxyContent starts proxying r (its location has proxy_pass).
 func (r *request) proxyContent() {
 	p := &proxyState{r: r, pass: r.loc.Proxy, set: r.loc.ProxySettings, fd: -1, max: 1}
+	r.pin() // the upstream's socket and timers point at r
 	r.proxy = p
 	if u := p.pass.Upstream; u != nil && u.Balancer == nil {
 		p.max = 0

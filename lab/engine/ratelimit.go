@@ -63,6 +63,7 @@ func (c *conn) limitedWrite(buf []byte) ([]byte, bool) {
 		return buf, true
 	}
 	c.limited = r // its output may outlive it: the request ends once it is queued
+	r.pin()
 	limit := r.allowedNow(c.w.loop.Now())
 	if limit <= 0 {
 		c.delayWrites(time.Duration(-limit*1000/r.limitRate+1) * time.Millisecond)

@@ -131,6 +131,7 @@ func (w *worker) rawReqSocket(L *lua.LState, r *request) int {
 func (w *worker) newReqSock(L *lua.LState, r *request, raw bool) *cosock {
 	cs := &cosock{w: w, r: r, fd: -1, down: r, raw: raw, state: sockConnected, peer: "client",
 		connectTimeout: socketTimeout, sendTimeout: socketTimeout, readTimeout: socketTimeout}
+	r.pin() // Lua may keep the socket, which names its request
 	ud := L.NewUserData()
 	ud.Value = cs
 	obj := L.CreateTable(1, 0)

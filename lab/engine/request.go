@@ -206,7 +206,12 @@ type request struct {
 	// spareEntry is memory for the first entry thread (newEntryThread),
 	// allocated with the request (reqMem); nil once used.
 	spareEntry *uthread
-	children   []*uthread
+	// mem is the memory the request lives in (a connection's request:
+	// startRequest), nil for others; pinned: something that may outlive
+	// the request points at it, so mem is not reused (reusable, pin).
+	mem      *reqMem
+	pinned   bool
+	children []*uthread
 	// entryDone: the entry thread finished while light threads still run;
 	// the phase ends when the last of them does.
 	entryDone bool

@@ -149,6 +149,7 @@ var methodNames = map[int]string{2: "GET", 4: "HEAD", 8: "POST", 16: "PUT", 32: 
 
 // newSubrequest prepares a subrequest of r for uri with capture options.
 func (w *worker) newSubrequest(L *lua.LState, r *request, uri string, opts *lua.LTable) (*request, string) {
+	r.pin() // the subrequest and its posted start point at r
 	args := ""
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		uri, args = uri[:i], uri[i+1:]

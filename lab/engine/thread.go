@@ -280,6 +280,7 @@ func (w *worker) threadSpawn(L *lua.LState) int {
 	// ngx_lua posts the spawner, then runs the new thread at once
 	turn := r.post(parent)
 	t := &uthread{r: r, parent: parent}
+	r.pin() // the thread's handle (w.uthreads) keeps r
 	t.th = w.sched.NewThread()
 	t.coID = w.newCoID(t.th)
 	w.uthreads[t.th] = t

@@ -66,6 +66,7 @@ func (w *worker) udpNew(L *lua.LState) int {
 	}
 	r := w.need(L, "ngx.socket.udp")
 	u := &udpsock{w: w, r: r, fd: -1, timeout: socketTimeout}
+	r.pin() // Lua may keep the socket, which names its request
 	ud := L.NewUserData()
 	ud.Value = u
 	obj := L.CreateTable(1, 0)

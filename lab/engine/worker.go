@@ -44,6 +44,9 @@ type worker struct {
 	dateSec int64  // the second dateBuf was formatted for
 	dateBuf []byte // cached Date header value
 	outBuf  []byte // ngx.say's and ngx.print's buffer, reused (api_output.go)
+	// memReused counts the requests that got a finished request's memory
+	// (conn.nextMem): loop-only, read by tests through the loop
+	memReused int
 
 	upstreamState // peers' failures and round robin (proxy.go)
 	timerState    // ngx.timer callbacks (api_timer.go)
