@@ -244,3 +244,76 @@ func TestArmLazy(t *testing.T) {
 	}
 	l.StopTimer(tm)
 }
+
+// TestHandlersByFD checks the fd -> handler table: handlers of fds far
+// apart (the table grows) each get their own events, SetHandler replaces
+// one, and a removed fd gets no event, nor a forgotten one (Forget leaves
+// it in epoll's interest list: its readiness is still reported).
+func TestHandlersByFD(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	l, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	pipe := func() [2]int {
+		t.Helper()
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+		return p
+	}
+	low := pipe()
+	// a high fd: dup the read end of a second pipe far up
+	second := pipe()
+	high, err := unix.FcntlInt(uintptr(second[0]), unix.F_DUPFD_CLOEXEC, 700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(high)
+	third := pipe()
+	got := map[string]int{}
+	drain := func(fd int) {
+		var b [16]byte
+		unix.Read(fd, b[:])
+	}
+	handler := func(name string, fd int) Handler {
+		return HandlerFunc(func(uint32) { got[name]++; drain(fd) })
+	}
+	for _, a := range []struct {
+		fd   int
+		name string
+	}{{low[0], "low"}, {high, "high"}, {third[0], "third"}} {
+		if err := l.Add(a.fd, unix.EPOLLIN, handler(a.name, a.fd)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(fd int) {
+		if _, err := unix.Write(fd, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(low[1])
+	write(second[1])
+	if err := l.RunOnce(); err != nil {
+		t.Fatal(err)
+	}
+	if got["low"] != 1 || got["high"] != 1 || got["third"] != 0 {
+		t.Fatalf("after writes to low and high: %v", got)
+	}
+	l.SetHandler(high, handler("high2", high))
+	l.Remove(low[0])
+	l.Forget(third[0])
+	write(low[1])
+	write(second[1])
+	write(third[1])
+	if err := l.RunOnce(); err != nil {
+		t.Fatal(err)
+	}
+	if got["low"] != 1 || got["high"] != 1 || got["high2"] != 1 || got["third"] != 0 {
+		t.Fatalf("after SetHandler, Remove and Forget: %v", got)
+	}
+}

@@ -231,7 +231,7 @@ func (l *Loop) snapshot(h *held) []pendingItem {
 			add(l.fdText(h.fd, h.ev), time.Time{})
 			for j := h.next; j < h.n; j++ {
 				fd := int(l.events[j].Fd)
-				if _, ok := l.handlers[fd]; ok && fd != l.wakefd {
+				if l.handler(fd) != nil && fd != l.wakefd {
 					add(l.fdText(fd, l.events[j].Events), time.Time{})
 				}
 			}
@@ -270,7 +270,7 @@ func (l *Loop) fdText(fd int, ev uint32) string {
 		parts = append(parts, "error")
 	}
 	s := "fd " + strconv.Itoa(fd) + " " + strings.Join(parts, ", ")
-	if d, ok := l.handlers[fd].(Describer); ok {
+	if d, ok := l.handler(fd).(Describer); ok {
 		if what := d.Describe(); what != "" {
 			s += " (" + what + ")"
 		}
