@@ -20,6 +20,15 @@ var statusText = map[int]string{
 	507: "Insufficient Storage",
 }
 
+// statusLines11 are the status lines of codes 100..599 for HTTP/1.1, made
+// once: AppendStatusLine copies one instead of formatting it per response.
+var statusLines11 = func() (lines [600]string) {
+	for code := 100; code < len(lines); code++ {
+		lines[code] = "HTTP/1.1 " + strconv.Itoa(code) + " " + statusText[code] + "\r\n"
+	}
+	return lines
+}()
+
 // StatusText returns nginx's reason phrase for code, or "" when nginx has
 // none (it then sends "HTTP/1.1 299 ", as for return 299, ngx.exit(299) and
 // ngx.status = 299 alike).
@@ -28,6 +37,9 @@ func StatusText(code int) string { return statusText[code] }
 // AppendStatusLine appends "HTTP/major.minor code reason\r\n" to dst. nginx
 // answers "HTTP/1.1" whatever the request's version.
 func AppendStatusLine(dst []byte, major, minor, code int) []byte {
+	if major == 1 && minor == 1 && code >= 100 && code < len(statusLines11) {
+		return append(dst, statusLines11[code]...)
+	}
 	dst = append(dst, "HTTP/"...)
 	dst = strconv.AppendInt(dst, int64(major), 10)
 	dst = append(dst, '.')

@@ -48,6 +48,16 @@ func TestStatusLine(t *testing.T) {
 			t.Errorf("AppendStatusLine(%d) = %q, want %q", tc.code, got, tc.want)
 		}
 	}
+	// the prebuilt HTTP/1.1 lines match the general formatting for every
+	// code, and codes outside them and other versions are formatted
+	for code := 0; code < 1000; code++ {
+		for _, v := range [][2]int{{1, 1}, {1, 0}, {2, 0}} {
+			want := "HTTP/" + strconv.Itoa(v[0]) + "." + strconv.Itoa(v[1]) + " " + strconv.Itoa(code) + " " + StatusText(code) + "\r\n"
+			if got := string(AppendStatusLine([]byte("x"), v[0], v[1], code)); got != "x"+want {
+				t.Errorf("AppendStatusLine(%d.%d, %d) = %q, want %q", v[0], v[1], code, got, "x"+want)
+			}
+		}
+	}
 	if ErrorPageStatus(494) != 400 || ErrorPageStatus(404) != 404 {
 		t.Error("ErrorPageStatus")
 	}
