@@ -185,14 +185,24 @@ func (w *worker) ngxNewIndex(L *lua.LState) int {
 // allowed in its phase, else raises ngx_lua's "API disabled in the context
 // of ..." error.
 func (w *worker) need(L *lua.LState, api string) *request {
-	r := w.cur
-	if r == nil {
+	if w.cur == nil {
 		raise(L, "no request found")
 		return nil
 	}
 	e := apiByName[api]
 	if e == nil {
 		raise(L, "RestyLab bug: API %s is not in the engine's API table", api)
+		return nil
+	}
+	return w.needEntry(L, e)
+}
+
+// needEntry is need for an API whose table entry the caller looked up once
+// (ngx.say and ngx.print: the map lookup by name was a cost per call).
+func (w *worker) needEntry(L *lua.LState, e *apiEntry) *request {
+	r := w.cur
+	if r == nil {
+		raise(L, "no request found")
 		return nil
 	}
 	if e.phases&(1<<r.phase) == 0 {

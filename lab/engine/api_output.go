@@ -49,10 +49,9 @@ func appendPrintable(L *lua.LState, b []byte, v lua.LValue, arg int, fname strin
 }
 
 // output is ngx.say (newline) and ngx.print: fname names the function in
-// argument errors, api ("ngx."+fname, passed as a constant: building it
-// allocated on every call) where no request may call it.
-func (w *worker) output(L *lua.LState, fname, api string, newline bool) int {
-	r := w.need(L, api)
+// argument errors, api is its apiTable entry (looked up once: apiSayEntry).
+func (w *worker) output(L *lua.LState, fname string, api *apiEntry, newline bool) int {
+	r := w.needEntry(L, api)
 	if r.rawSocket() {
 		return nilErr(L, errRawSocket)
 	}
@@ -116,8 +115,15 @@ func (r *request) luaOutputCall(f func() bool) bool {
 	return ok
 }
 
-func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", "ngx.say", true) }
-func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", "ngx.print", false) }
+func (w *worker) apiSay(L *lua.LState) int   { return w.output(L, "say", apiSayEntry, true) }
+func (w *worker) apiPrint(L *lua.LState) int { return w.output(L, "print", apiPrintEntry, false) }
+
+// apiSayEntry and apiPrintEntry are ngx.say's and ngx.print's apiTable
+// entries (nil if missing from apiTable: every test calling ngx.say fails).
+var (
+	apiSayEntry   = apiByName["ngx.say"]
+	apiPrintEntry = apiByName["ngx.print"]
+)
 
 // apiFlush is ngx.flush(wait): send what is buffered; with wait=true the
 // coroutine yields until the socket has taken all of it.
