@@ -25,7 +25,7 @@ func (r *request) respSettings() conf.ResponseSettings {
 // whether there is one (an empty value counts).
 func (r *request) requestHeader(lname string) (string, bool) {
 	for _, h := range r.headersIn {
-		if strings.EqualFold(h.Name, lname) {
+		if len(h.Name) == len(lname) && strings.EqualFold(h.Name, lname) {
 			return h.Value, true
 		}
 	}
@@ -43,6 +43,18 @@ func (r *request) lastModifiedTime() (int64, bool) {
 	return lualib.ParseHTTPTime(v)
 }
 
+// hasIfHeader reports whether a request header's name starts with "If-"
+// (any case): the conditional headers notModified looks for. One pass over
+// the headers spares it four lookups by name for the usual request.
+func (r *request) hasIfHeader() bool {
+	for _, h := range r.headersIn {
+		if len(h.Name) > 3 && h.Name[0]|0x20 == 'i' && h.Name[1]|0x20 == 'f' && h.Name[2] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
 // notModified is nginx's not_modified header filter, which runs after
 // header_filter_by_lua: for a main request with status 200 it answers
 // If-Unmodified-Since and If-Match with 412 when they fail, and
@@ -50,7 +62,7 @@ func (r *request) lastModifiedTime() (int64, bool) {
 // say the client's copy is current. It applies to every response, Lua
 // output included (difftest notmod/lua_response).
 func (r *request) notModified() {
-	if r.status != 200 || r.sub != nil || r.head == nil {
+	if r.status != 200 || r.sub != nil || r.head == nil || !r.hasIfHeader() {
 		return
 	}
 	if v, ok := r.requestHeader("if-unmodified-since"); ok {

@@ -30,7 +30,10 @@ type outHeader struct {
 // matching '-' as ngx.header does), or -1.
 func (r *request) findHeader(name string) int {
 	for i, h := range r.headers {
-		if strings.EqualFold(h.name, name) {
+		// names are compared as nginx's ngx_strncasecmp does, ASCII
+		// letters only: the same length first (cheap, and
+		// strings.EqualFold alone would match "K" with the Kelvin sign)
+		if len(h.name) == len(name) && strings.EqualFold(h.name, name) {
 			return i
 		}
 	}
