@@ -25,7 +25,7 @@ func (r *request) respSettings() conf.ResponseSettings {
 // whether there is one (an empty value counts).
 func (r *request) requestHeader(lname string) (string, bool) {
 	for _, h := range r.headersIn {
-		if len(h.Name) == len(lname) && strings.EqualFold(h.Name, lname) {
+		if sameName(h.Name, lname) {
 			return h.Value, true
 		}
 	}

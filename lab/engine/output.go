@@ -26,14 +26,16 @@ type outHeader struct {
 	lua bool
 }
 
+// sameName reports whether two header names are the same but for case:
+// the same length first (cheap, and as nginx's ngx_strncasecmp compares,
+// where strings.EqualFold alone would match "K" with the Kelvin sign).
+func sameName(a, b string) bool { return len(a) == len(b) && strings.EqualFold(a, b) }
+
 // findHeader returns the index of the response header name (any case, '_'
 // matching '-' as ngx.header does), or -1.
 func (r *request) findHeader(name string) int {
 	for i, h := range r.headers {
-		// names are compared as nginx's ngx_strncasecmp does, ASCII
-		// letters only: the same length first (cheap, and
-		// strings.EqualFold alone would match "K" with the Kelvin sign)
-		if len(h.name) == len(name) && strings.EqualFold(h.name, name) {
+		if sameName(h.name, name) {
 			return i
 		}
 	}
@@ -231,18 +233,18 @@ func (r *request) sendHeader() bool {
 	}
 	for _, h := range r.headers {
 		switch {
-		case strings.EqualFold(h.name, "content-length"):
+		case sameName(h.name, "content-length"):
 			if !h.lua || st == 204 || st == 304 {
 				continue
 			}
 			if len(h.values) > 0 { // the value the response is framed by
 				h = outHeader{name: h.name, values: []string{strconv.FormatInt(clen, 10)}}
 			}
-		case strings.EqualFold(h.name, "last-modified"), strings.EqualFold(h.name, "location"):
+		case sameName(h.name, "last-modified"), sameName(h.name, "location"):
 			if !h.lua {
 				continue
 			}
-		case strings.EqualFold(h.name, "content-type"), strings.EqualFold(h.name, "connection"), strings.EqualFold(h.name, "transfer-encoding"):
+		case sameName(h.name, "content-type"), sameName(h.name, "connection"), sameName(h.name, "transfer-encoding"):
 			continue
 		}
 		// the Lua APIs escaped them already; this keeps any other way
