@@ -154,3 +154,71 @@ func TestReqMemPinned(t *testing.T) {
 		})
 	}
 }
+
+// reqMemLeakConf: /set leaves what a request can leave in its own memory
+// (a response header, a status, ngx.ctx, a variable, request headers);
+// /get reads them all.
+const reqMemLeakConf = `access_log off;
+init_by_lua_block { function nheaders() local n = 0 for _ in pairs(ngx.req.get_headers()) do n = n + 1 end return n end }
+server { listen 127.0.0.1:{{PORT}};
+  location = /set { content_by_lua_block {
+    ngx.header["X-A"] = "1"
+    ngx.header.content_type = "text/x-set"
+    ngx.ctx.v = "one"
+    ngx.var.limit_rate = 0
+    ngx.status = 201
+    ngx.say(ngx.var.http_x_in or "none", " ", nheaders())
+  } }
+  location = /get { content_by_lua_block {
+    ngx.say(tostring(ngx.ctx.v), " ", tostring(ngx.header["X-A"]), " ", tostring(ngx.header.content_type), " ",
+      ngx.var.http_x_in or "none", " ", nheaders())
+  } }
+}`
+
+// TestReqMemNoLeak checks that a request in a finished request's memory
+// starts clean: nothing the previous request set (headers, status, ctx,
+// its request headers) shows in the next one, sent after it or pipelined
+// with it (then the memory is reused before the loop turns).
+func TestReqMemNoLeak(t *testing.T) {
+	e, base, _ := startEngine(t, 1, reqMemLeakConf, Options{})
+	set := "GET /set HTTP/1.1\r\nHost: localhost\r\nX-In: a\r\nX-Two: b\r\nX-Three: c\r\n\r\n"
+	get := "GET /get HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	for _, pipelined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelined=%v", pipelined), func(t *testing.T) {
+			k := dialKeepAlive(t, base)
+			before := memReused(t, e)
+			read := func(want int, wantBody string, wantHeader map[string]string) {
+				t.Helper()
+				resp, err := http.ReadResponse(k.br, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want || string(body) != wantBody {
+					t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, want, wantBody)
+				}
+				for name, v := range wantHeader {
+					if got := resp.Header.Get(name); got != v {
+						t.Errorf("%s: %q, want %q", name, got, v)
+					}
+				}
+			}
+			for i := 0; i < 3; i++ {
+				if pipelined {
+					io.WriteString(k.c, set+get)
+				} else {
+					io.WriteString(k.c, set)
+				}
+				read(201, "a 4\n", map[string]string{"X-A": "1", "Content-Type": "text/x-set"})
+				if !pipelined {
+					io.WriteString(k.c, get)
+				}
+				read(200, "nil nil nil none 1\n", map[string]string{"X-A": "", "Content-Type": "text/plain"})
+			}
+			if n := memReused(t, e) - before; n < 5 {
+				t.Errorf("%d of 6 requests in reused memory, want at least 5 (the connection's first is new)", n)
+			}
+		})
+	}
+}
