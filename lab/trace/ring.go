@@ -1,75 +1,115 @@
 package trace
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // A ring is one worker's event buffer: a single producer (the worker) and
 // any number of readers, each with its own position. Event numbers grow
-// forever; event n lives in slot n & mask until event n+len(slots)
-// overwrites it.
+// forever; the producer writes event n into the slot after event n-1's,
+// wrapping around len(slots).
 //
-// Each slot has a tiny lock taken with one compare-and-swap. The producer
-// never waits for it: if a reader is copying that very slot (which means the
-// reader is a whole ring behind), the producer skips the write and readers
-// count that event as dropped. Readers may wait: they spin until the
-// producer's short copy is done. Because every copy happens under the slot
-// lock, no reader ever sees a half-written Event (no torn strings), and the
-// race detector sees proper happens-before edges.
+// Readers never write to the ring, so a slot's cache line is not taken
+// from the worker's core by a reader's write (the ring of the first
+// version had a lock word per slot: one locked instruction on a line the
+// reader had last written, per event). Instead, a reader announces the
+// oldest event it is about to copy (its claim, one word of its own per
+// ring, written twice per stretch of up to 64 events), and the producer
+// does not overwrite a claimed event:
+//
+//   - The producer looks at the claims at most every ringSpan events: it
+//     then knows a limit below which it may write without looking again.
+//     When a claim keeps it from writing event n, it skips the write (it
+//     never waits) and readers find the slot still holding an older event
+//     and count event n as dropped.
+//   - A reader stores its claim a, then loads head h. The producer may
+//     still be in a stretch it began before the claim was visible: it may
+//     write up to event h+ringSpan-1, overwriting events up to
+//     h+ringSpan-1-len(slots) = h-size-1. So a reader copies only events
+//     from h-size on: the ring has ringSpan more slots than the size it
+//     promises, and a reader still sees the last size events.
+//
+// Every access is ordered by the atomics: the producer's write of event n
+// happens before its store of head n+1, which readers load before copying
+// it; a reader's copy happens before its next store to its claim, which
+// the producer loads before it overwrites that slot. Go's race detector
+// sees those edges, and no reader ever copies a slot being written (no
+// torn strings).
 type ring struct {
-	slots []slot
-	mask  uint64
-	next  uint64 // producer-owned: number of the next event
+	slots  []slot
+	size   uint64 // events a reader can rely on: len(slots) - ringSpan
+	worker int32
+
+	// Producer-owned.
+	next  uint64 // number of the next event
+	widx  int    // its slot
+	limit uint64 // events below it may be written without looking at the claims
 
 	_    [64]byte      // keep the published head off the producer's hot line
 	head atomic.Uint64 // events published so far (== next after each Emit)
 	_    [56]byte
 }
 
+// ringSpan is how many events the producer writes between two looks at the
+// readers' claims, and so how many slots a ring has beyond its size.
+const ringSpan = 64
+
+// slot holds one event; seq is its number + 1 (0: never written). It is
+// padded to whole cache lines (128 bytes on 64-bit platforms), so that an
+// event's write touches two lines, not three.
 type slot struct {
-	lock atomic.Uint32 // 0 free, 1 producer, 2 reader
-	seq  uint64        // number of the event held; valid only under lock
-	ev   Event
+	seq uint64
+	ev  Event
+	_   [(64 - (8+unsafe.Sizeof(Event{}))%64) % 64]byte
 }
 
-const (
-	slotFree uint32 = iota
-	slotWriting
-	slotReading
-)
+// claim is one reader's claim on one ring: the oldest event it may be
+// copying, + 1 (0: none). It has a cache line of its own: only that reader
+// writes it.
+type claim struct {
+	at atomic.Uint64
+	_  [56]byte
+}
 
-func newRing(size int) *ring {
+func newRing(size int, worker int32) *ring {
 	n := 1
 	for n < size {
 		n <<= 1
 	}
-	return &ring{slots: make([]slot, n), mask: uint64(n - 1)}
+	return &ring{slots: make([]slot, n+ringSpan), size: uint64(n), worker: worker}
 }
 
-// put stores ev as the next event. It never blocks.
-func (r *ring) put(ev *Event) {
+// put stores ev as the next event, stamped with t's clock and generation
+// and the ring's worker. It never blocks and looks at the readers' claims
+// at most once per ringSpan events while nobody claims.
+func (r *ring) put(ev *Event, t *Tracer) {
 	n := r.next
-	s := &r.slots[n&r.mask]
-	if s.lock.CompareAndSwap(slotFree, slotWriting) {
+	if n >= r.limit {
+		r.limit = t.writeLimit(r, n)
+	}
+	if n < r.limit {
+		s := &r.slots[r.widx]
 		s.ev = *ev
-		s.seq = n + 1 // +1 so that the zero slot never matches event 0
-		s.lock.Store(slotFree)
+		s.ev.TS, s.ev.Worker, s.ev.Gen = t.Now(), r.worker, t.gen
+		s.seq = n + 1
+	}
+	if r.widx++; r.widx == len(r.slots) {
+		r.widx = 0
 	}
 	r.next = n + 1
 	r.head.Store(n + 1)
 }
 
-// get copies event n into *ev. ok is false when the slot no longer (or never)
-// held event n; newer tells whether it holds a later event, i.e. the reader
-// was overtaken.
-func (r *ring) get(n uint64, ev *Event) (ok, newer bool) {
-	s := &r.slots[n&r.mask]
-	for !s.lock.CompareAndSwap(slotFree, slotReading) {
-		spinWait()
+// writeLimit is the first event number from n on that the producer of r may
+// not write without looking at the claims again: n+ringSpan, or less when a
+// reader claims event a (whose slot event a+len(slots) reuses).
+func (t *Tracer) writeLimit(r *ring, n uint64) uint64 {
+	limit := n + ringSpan
+	for _, s := range *t.subs.Load() {
+		if a := s.claims[r.worker].at.Load(); a != 0 {
+			limit = min(limit, a-1+uint64(len(r.slots)))
+		}
 	}
-	seq := s.seq
-	if seq == n+1 {
-		*ev = s.ev
-		ok = true
-	}
-	s.lock.Store(slotFree)
-	return ok, seq > n+1
+	return limit
 }

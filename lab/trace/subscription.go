@@ -13,9 +13,15 @@ var ErrClosed = errors.New("trace: subscription closed")
 // Subscription is one reader of all workers' events, with its own position
 // in each ring.
 type Subscription struct {
-	t        *Tracer
-	pos      []uint64 // next event number per worker
-	lost     []uint64 // drops not yet reported per worker (batch was full)
+	t      *Tracer
+	pos    []uint64 // next event number per worker
+	lost   []uint64 // drops not yet reported per worker (batch was full)
+	claims []claim  // per worker: the oldest event being copied (see ring)
+	// mu is held while poll copies events and while Close removes the
+	// subscription: the producers stop looking at its claims only once it
+	// copies nothing more.
+	mu       sync.Mutex
+	dead     bool // closed: poll copies nothing (guarded by mu)
 	wake     chan struct{}
 	sleeping atomic.Bool
 	closed   chan struct{}
@@ -75,10 +81,14 @@ func (s *Subscription) AppendNext(ctx context.Context, dst []Event, max int) ([]
 // poll appends what is available to dst, at most max events, sharing them
 // between workers round-robin.
 func (s *Subscription) poll(dst []Event, max int) []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return dst
+	}
 	base := len(dst)
 	max += base
 	batch := dst
-	var ev Event
 	for progress := true; progress && len(batch) < max; {
 		progress = false
 		for w, r := range s.t.rings {
@@ -90,36 +100,44 @@ func (s *Subscription) poll(dst []Event, max int) []Event {
 			if pos >= head {
 				continue
 			}
-			if size := uint64(len(r.slots)); head-pos > size {
-				lost += head - size - pos
-				pos = head - size
+			// Claim pos, then check that the producer cannot be
+			// overwriting it: a reader a whole ring behind skips to the
+			// oldest event it may copy (see ring).
+			c := &s.claims[w].at
+			for {
+				if head-pos > r.size {
+					lost += head - r.size - pos
+					pos = head - r.size
+				}
+				c.Store(pos + 1)
+				h := r.head.Load()
+				if h-pos <= r.size {
+					break
+				}
+				head = h
 			}
-			// Read a few events of this worker per round.
-			for n := 0; n < 64 && pos < head && len(batch) < max; n++ {
-				ok, newer := r.get(pos, &ev)
-				if ok {
-					if lost > 0 {
-						batch = append(batch, Event{TS: ev.TS, Kind: Dropped, Worker: int32(w), Arg: int64(lost)})
-						lost = 0
-						if len(batch) == max { // event pos is read again next time
-							break
-						}
-					}
-					batch = append(batch, ev)
-					pos++
+			// Copy a few events of this worker per round.
+			end := min(head, pos+64)
+			i := int(pos % uint64(len(r.slots)))
+			for ; pos < end && len(batch) < max; pos++ {
+				sl := &r.slots[i]
+				if i++; i == len(r.slots) {
+					i = 0
+				}
+				if sl.seq != pos+1 { // the producer skipped it: a reader claimed its slot
+					lost++
 					continue
 				}
-				if newer { // overtaken while reading: skip to the oldest kept event
-					head = r.head.Load()
-					if oldest := head - uint64(len(r.slots)); oldest > pos {
-						lost += oldest - pos
-						pos = oldest
-						continue
+				if lost > 0 {
+					batch = append(batch, Event{TS: sl.ev.TS, Kind: Dropped, Worker: int32(w), Arg: int64(lost)})
+					lost = 0
+					if len(batch) == max { // event pos is read again next time
+						break
 					}
 				}
-				lost++ // the producer skipped this slot while a reader held it
-				pos++
+				batch = append(batch, sl.ev)
 			}
+			c.Store(0)
 			s.pos[w], s.lost[w] = pos, lost
 			progress = true
 		}
@@ -142,6 +160,9 @@ func (s *Subscription) poll(dst []Event, max int) []Event {
 func (s *Subscription) Close() {
 	s.once.Do(func() {
 		close(s.closed)
+		s.mu.Lock()
+		s.dead = true
+		s.mu.Unlock()
 		s.t.unsubscribe(s)
 	})
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // drain reads until want non-Dropped events arrived (or a timeout), and
@@ -197,59 +201,183 @@ func TestNextWaitsAndHonoursContext(t *testing.T) {
 
 // TestConcurrentProducers runs every worker on its own goroutine while two
 // subscribers read, one of them slowly; both must account for every event,
-// either delivered in order or counted as dropped.
+// either delivered in order or counted as dropped, and never see a torn one
+// (each event's Detail names its Arg). With a ring of 1 event the readers
+// are lapped all the time: claims, skips and skipped writes (run it with
+// -race).
 func TestConcurrentProducers(t *testing.T) {
 	const workers, perWorker = 4, 5000
-	tr := New(workers, 256)
-	subs := []*Subscription{tr.Subscribe(), tr.Subscribe()}
-	var wg sync.WaitGroup
-	results := make([][workers]int64, len(subs))
-	for i, s := range subs {
-		wg.Add(1)
-		go func(i int, s *Subscription) {
-			defer wg.Done()
-			next := [workers]int64{}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			for total := int64(0); total < workers*perWorker; {
-				batch, err := s.Next(ctx, 64)
-				if err != nil {
-					t.Errorf("sub %d: %v after %d", i, err, total)
+	details := make([]string, perWorker)
+	for i := range details {
+		details[i] = "payload " + strconv.Itoa(i)
+	}
+	for _, ringSize := range []int{256, 1} {
+		t.Run(fmt.Sprintf("ring%d", ringSize), func(t *testing.T) {
+			tr := New(workers, ringSize)
+			subs := []*Subscription{tr.Subscribe(), tr.Subscribe()}
+			var wg sync.WaitGroup
+			results := make([][workers]int64, len(subs))
+			for i, s := range subs {
+				wg.Add(1)
+				go func(i int, s *Subscription) {
+					defer wg.Done()
+					next := [workers]int64{}
+					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+					defer cancel()
+					for total := int64(0); total < workers*perWorker; {
+						batch, err := s.Next(ctx, 64)
+						if err != nil {
+							t.Errorf("sub %d: %v after %d", i, err, total)
+							return
+						}
+						for _, ev := range batch {
+							if ev.Kind == Dropped {
+								next[ev.Worker] += ev.Arg
+								results[i][ev.Worker] += ev.Arg
+								total += ev.Arg
+								continue
+							}
+							if ev.Arg != next[ev.Worker] || ev.Detail != details[ev.Arg] {
+								t.Errorf("sub %d worker %d: Arg %d Detail %q, want Arg %d", i, ev.Worker, ev.Arg, ev.Detail, next[ev.Worker])
+								return
+							}
+							next[ev.Worker]++
+							total++
+						}
+						if i == 1 {
+							time.Sleep(50 * time.Microsecond) // the slow one
+						}
+					}
+				}(i, s)
+			}
+			var pwg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				pwg.Add(1)
+				go func(r *Recorder) {
+					defer pwg.Done()
+					for i := 0; i < perWorker; i++ {
+						r.Emit(Event{Kind: Read, Arg: int64(i), Detail: details[i]})
+					}
+				}(tr.Recorder(w))
+			}
+			pwg.Wait()
+			wg.Wait()
+			t.Logf("dropped per worker: fast %v, slow %v", results[0], results[1])
+		})
+	}
+}
+
+// TestClaimedSlotIsSkipped: while a reader claims an event (it is copying
+// it), the worker does not overwrite that event's slot: it skips writing the
+// events that would reuse it, without waiting, and every reader counts them
+// as dropped, exactly.
+func TestClaimedSlotIsSkipped(t *testing.T) {
+	tr := New(1, 8)
+	slow, other := tr.Subscribe(), tr.Subscribe()
+	defer slow.Close()
+	defer other.Close()
+	rec := tr.Recorder(0)
+	rec.Emit(Event{Kind: Read, Arg: 0})
+	slow.claims[0].at.Store(0 + 1) // as poll does before copying event 0
+	slots := len(tr.rings[0].slots)
+	total := slots + 10
+	got := map[int64]bool{}
+	var dropped int64
+	for i := 1; i < total; i++ {
+		rec.Emit(Event{Kind: Read, Arg: int64(i)})
+		if i%4 == 0 { // other keeps up, so that only the skipped writes are lost
+			evs, err := other.Next(context.Background(), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range evs {
+				if ev.Kind == Dropped {
+					dropped += ev.Arg
+				} else {
+					got[ev.Arg] = true
+				}
+			}
+		}
+	}
+	slow.claims[0].at.Store(0)
+	for int(dropped)+len(got) < total {
+		evs, err := other.Next(context.Background(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Kind == Dropped {
+				dropped += ev.Arg
+			} else {
+				got[ev.Arg] = true
+			}
+		}
+	}
+	// Events slots .. total-1 would have reused event 0's slot and later
+	// ones: the producer skipped each of them (it looks again at every
+	// event while blocked).
+	if want := int64(total - slots); dropped != want {
+		t.Errorf("dropped %d, want %d (the events written while event 0 was claimed)", dropped, want)
+	}
+	for i := 0; i < slots; i++ {
+		if !got[int64(i)] {
+			t.Errorf("event %d missing", i)
+		}
+	}
+}
+
+// TestCloseWhileReading closes subscriptions while their readers are in
+// Next and the worker emits: no race (run it with -race), no hang.
+func TestCloseWhileReading(t *testing.T) {
+	tr := New(1, 4)
+	rec := tr.Recorder(0)
+	keep := tr.Subscribe() // the worker records all along
+	defer keep.Close()
+	stop := make(chan struct{})
+	var pwg sync.WaitGroup
+	pwg.Add(1)
+	go func() {
+		defer pwg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			rec.Emit(Event{Kind: Read, Arg: int64(i), Detail: "x"})
+		}
+	}()
+	for round := 0; round < 50; round++ {
+		s := tr.Subscribe()
+		done := make(chan error, 1)
+		go func() {
+			for {
+				if _, err := s.Next(context.Background(), 16); err != nil {
+					done <- err
 					return
 				}
-				for _, ev := range batch {
-					if ev.Kind == Dropped {
-						next[ev.Worker] += ev.Arg
-						results[i][ev.Worker] += ev.Arg
-						total += ev.Arg
-						continue
-					}
-					if ev.Arg != next[ev.Worker] {
-						t.Errorf("sub %d worker %d: Arg %d, want %d", i, ev.Worker, ev.Arg, next[ev.Worker])
-						return
-					}
-					next[ev.Worker]++
-					total++
-				}
-				if i == 1 {
-					time.Sleep(50 * time.Microsecond) // the slow one
-				}
 			}
-		}(i, s)
-	}
-	var pwg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		pwg.Add(1)
-		go func(r *Recorder) {
-			defer pwg.Done()
-			for i := 0; i < perWorker; i++ {
-				r.Emit(Event{Kind: Read, Arg: int64(i), Detail: "payload"})
+		}()
+		time.Sleep(100 * time.Microsecond)
+		s.Close()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("round %d: Next after Close: %v", round, err)
 			}
-		}(tr.Recorder(w))
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: Next did not return after Close", round)
+		}
 	}
+	close(stop)
 	pwg.Wait()
-	wg.Wait()
-	t.Logf("dropped per worker: fast %v, slow %v", results[0], results[1])
+}
+
+// TestSlotSize: a slot fills whole cache lines.
+func TestSlotSize(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n%64 != 0 {
+		t.Fatalf("slot is %d bytes, want a multiple of 64", n)
+	}
 }
 
 func TestAppendJSONGolden(t *testing.T) {
@@ -357,4 +485,55 @@ func BenchmarkAppendJSON(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		buf = AppendJSON(buf[:0], ev)
 	}
+}
+
+// BenchmarkEmitWithReader is Emit while a reader drains the ring as
+// `restylab run --trace` does (batches of up to 4096 into one buffer, a 2 ms
+// pause after a small batch), on a ring of run's default size: the slots'
+// cache lines go back and forth between the worker and the reader.
+func BenchmarkEmitWithReader(b *testing.B) {
+	tr := New(1, 1<<16)
+	s := tr.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int64)
+	go func() {
+		var evs []Event
+		var got int64
+		for {
+			var err error
+			evs, err = s.AppendNext(ctx, evs[:0], 4096)
+			got += int64(len(evs))
+			if err != nil {
+				done <- got
+				return
+			}
+			if len(evs) < 1024 {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}()
+	r := tr.Recorder(0)
+	ev := Event{Kind: CoYield, FD: 9, Req: 1, Co: 2, Phase: "content", Detail: "sleep 10ms"}
+	b.ResetTimer()
+	cpu0 := processCPU(b)
+	for i := 0; i < b.N; i++ {
+		r.Emit(ev)
+	}
+	time.Sleep(5 * time.Millisecond) // the reader takes the last batch
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+	cancel()
+	<-done
+	s.Close()
+}
+
+// processCPU is the CPU time (user + system) the test process used so far:
+// the worker's and the reader's threads together.
+func processCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -31,7 +31,7 @@ func New(workers int, ringSize int) *Tracer {
 	}
 	t := &Tracer{start: time.Now()}
 	for w := 0; w < workers; w++ {
-		t.rings = append(t.rings, newRing(ringSize))
+		t.rings = append(t.rings, newRing(ringSize, int32(w)))
 		t.recorders = append(t.recorders, &Recorder{t: t, ring: t.rings[w], worker: int32(w)})
 	}
 	t.subs.Store(&[]*Subscription{})
@@ -67,6 +67,7 @@ func (t *Tracer) Subscribe() *Subscription {
 	s := &Subscription{
 		t:      t,
 		pos:    make([]uint64, len(t.rings)),
+		claims: make([]claim, len(t.rings)),
 		lost:   make([]uint64, len(t.rings)),
 		wake:   make(chan struct{}, 1),
 		closed: make(chan struct{}),
@@ -127,17 +128,19 @@ func (r *Recorder) Enabled() bool {
 	return r != nil && r.t.nsubs.Load() > 0
 }
 
-// Emit records ev, setting its TS and Worker. It must be called only from
-// the recorder's worker thread. It never blocks and does not allocate; with
-// no subscriber (or a nil Recorder) it does nothing.
+// Emit records ev, setting its TS, Worker and Gen. It must be called only
+// from the recorder's worker thread. It never blocks and does not allocate;
+// with no subscriber (or a nil Recorder) it does nothing. It is small enough
+// to be inlined: the caller's Event is built in the caller's frame and
+// copied once, into the ring.
 func (r *Recorder) Emit(ev Event) {
-	if r == nil || r.t.nsubs.Load() == 0 {
-		return
+	if r != nil && r.t.nsubs.Load() != 0 {
+		r.emit(&ev)
 	}
-	ev.TS = r.t.Now()
-	ev.Worker = r.worker
-	ev.Gen = r.t.gen
-	r.ring.put(&ev)
+}
+
+func (r *Recorder) emit(ev *Event) {
+	r.ring.put(ev, r.t)
 	if r.t.sleepers.Load() > 0 {
 		r.t.wakeSleepers()
 	}
