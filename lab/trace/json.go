@@ -8,13 +8,22 @@ import (
 // AppendJSON appends ev as one JSON object (no newline) to dst. ts, kind and
 // worker are always present; the other fields only when non-zero. Field names
 // are those of docs/trace.md. It uses no reflection.
-func AppendJSON(dst []byte, ev Event) []byte {
+func AppendJSON(dst []byte, ev Event) []byte { return appendJSON(dst, &ev) }
+
+// kindHeads holds `,"kind":"NAME","worker":` for each kind: one append
+// instead of three.
+var kindHeads = func() (h [256]string) {
+	for k := range h {
+		h[k] = `,"kind":"` + Kind(k).String() + `","worker":`
+	}
+	return h
+}()
+
+func appendJSON(dst []byte, ev *Event) []byte {
 	dst = append(dst, `{"ts":`...)
-	dst = strconv.AppendInt(dst, ev.TS, 10)
-	dst = append(dst, `,"kind":"`...)
-	dst = append(dst, ev.Kind.String()...)
-	dst = append(dst, `","worker":`...)
-	dst = strconv.AppendInt(dst, int64(ev.Worker), 10)
+	dst = appendDecimal(dst, ev.TS)
+	dst = append(dst, kindHeads[ev.Kind]...)
+	dst = appendDecimal(dst, int64(ev.Worker))
 	dst = appendInt(dst, `,"gen":`, int64(ev.Gen))
 	dst = appendInt(dst, `,"fd":`, int64(ev.FD))
 	dst = appendInt(dst, `,"req":`, ev.Req)
@@ -32,7 +41,16 @@ func appendInt(dst []byte, name string, v int64) []byte {
 	if v == 0 {
 		return dst
 	}
-	return strconv.AppendInt(append(dst, name...), v, 10)
+	return appendDecimal(append(dst, name...), v)
+}
+
+// appendDecimal is strconv.AppendInt(dst, v, 10) with a shortcut for the
+// one-digit numbers most fields hold.
+func appendDecimal(dst []byte, v int64) []byte {
+	if uint64(v) < 10 {
+		return append(dst, byte('0'+v))
+	}
+	return strconv.AppendInt(dst, v, 10)
 }
 
 func appendString(dst []byte, name, s string) []byte {
@@ -51,6 +69,10 @@ func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -93,4 +115,19 @@ func appendQuoted(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plain8 reports whether the 8 bytes of s are all printable ASCII that JSON
+// needs no escape for: none below 0x20 or from 0x80, no '"', no '\\'. It
+// tests the 8 at once, in a word (the bit tricks of "Determine if a word has
+// a byte less than n", Sean Eron Anderson's Bit Twiddling Hacks).
+func plain8(s string) bool {
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	// A byte of x is zero, or x's byte is below n, when (x - n*ones) &^ x
+	// has its high bit (no byte of w is >= 0x80 once w&highs == 0).
+	bad := (w - ones*0x20) | (quote - ones) | (backslash - ones)
+	return (bad|w)&highs == 0
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -489,10 +490,17 @@ func BenchmarkAppendJSON(b *testing.B) {
 
 // BenchmarkEmitWithReader is Emit while a reader drains the ring as
 // `restylab run --trace` does (batches of up to 4096 into one buffer, a 2 ms
-// pause after a small batch), on a ring of run's default size: the slots'
-// cache lines go back and forth between the worker and the reader.
+// pause after a small batch), on rings of DefaultRingSize and of run's
+// default size: the slots' cache lines go back and forth between the worker
+// and the reader. cpu-ns/op counts both threads.
 func BenchmarkEmitWithReader(b *testing.B) {
-	tr := New(1, 1<<16)
+	for _, size := range []int{DefaultRingSize, 1 << 16} {
+		b.Run(fmt.Sprintf("ring%d", size), func(b *testing.B) { benchEmitWithReader(b, size) })
+	}
+}
+
+func benchEmitWithReader(b *testing.B, size int) {
+	tr := New(1, size)
 	s := tr.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int64)
@@ -536,4 +544,53 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatalf("getrusage: %v", err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestAppendQuotedEveryByte puts each byte value at each place of strings
+// of 1 to 17 bytes (the word-at-a-time scan and the byte loop both see it)
+// and compares appendQuoted with a plain rune-by-rune quoting.
+func TestAppendQuotedEveryByte(t *testing.T) {
+	quote := func(s string) string {
+		var b strings.Builder
+		b.WriteByte('"')
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b.WriteString(`\ufffd`)
+			case r == '"' || r == '\\':
+				b.WriteByte('\\')
+				b.WriteRune(r)
+			case r == '\n':
+				b.WriteString(`\n`)
+			case r == '\r':
+				b.WriteString(`\r`)
+			case r == '\t':
+				b.WriteString(`\t`)
+			case r < 0x20 || r == '\u2028' || r == '\u2029':
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				b.WriteString(s[i : i+size])
+			}
+			i += size
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	for n := 1; n <= 17; n++ {
+		for p := 0; p < n; p++ {
+			for c := 0; c < 256; c++ {
+				s := []byte(strings.Repeat("a", n))
+				s[p] = byte(c)
+				if got, want := string(appendQuoted(nil, string(s))), quote(string(s)); got != want {
+					t.Fatalf("appendQuoted(%q) = %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"ünïcödé and more text", "a\u2028b\u2029cdefghij", "12345678\xff", "1234567\xe2\x80\xa8"} {
+		if got, want := string(appendQuoted(nil, s)), quote(s); got != want {
+			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
+		}
+	}
 }
