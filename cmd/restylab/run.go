@@ -165,7 +165,19 @@ wait:
 	return 0
 }
 
-// printTrace copies trace batches to w as JSON lines until stopped.
+// traceGather is how long the printer lets events gather after a batch
+// that was not full. Each wake-up of the printer costs the process about
+// 50 us of CPU on a virtual machine (the Go scheduler parks and wakes a
+// thread): at 2 ms, about 4% of a traced hello-world engine's CPU
+// (docs/benchmarks.md). A ring of run's default size holds over 100 ms of
+// one busy worker's events.
+const traceGather = 20 * time.Millisecond
+
+// traceBatch is the most events the printer takes at once.
+const traceBatch = 4096
+
+// printTrace copies trace batches to w as JSON lines until stopped; when
+// stopped, it prints what the rings still hold first.
 func printTrace(tr *trace.Tracer, w io.Writer) func() {
 	sub := tr.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -174,11 +186,12 @@ func printTrace(tr *trace.Tracer, w io.Writer) func() {
 		defer close(finished)
 		var buf []byte
 		var evs []trace.Event
+		gather := time.NewTimer(traceGather)
 		for {
 			var err error
-			evs, err = sub.AppendNext(ctx, evs[:0], 4096) // one buffer: no batch allocated each time
-			for _, ev := range evs {
-				buf = trace.AppendJSON(buf, ev)
+			evs, err = sub.AppendNext(ctx, evs[:0], traceBatch) // one buffer: no batch allocated each time
+			for i := range evs {
+				buf = trace.AppendJSON(buf, evs[i])
 				buf = append(buf, '\n')
 			}
 			if len(buf) > 0 {
@@ -187,21 +200,24 @@ func printTrace(tr *trace.Tracer, w io.Writer) func() {
 				}
 				buf = buf[:0]
 			}
-			if len(evs) < 1024 && err == nil {
-				// Let events gather: waking the writer for every few events
-				// costs the workers more than the events themselves.
-				time.Sleep(2 * time.Millisecond)
-			}
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
 					fmt.Fprintf(os.Stderr, "restylab: trace: %v\n", err)
 				}
 				return
 			}
+			if len(evs) < traceBatch {
+				// Let events gather: waking the printer for every few
+				// events costs the workers more than the events themselves.
+				gather.Reset(traceGather)
+				select {
+				case <-gather.C:
+				case <-ctx.Done(): // stopping: print what is left at once
+				}
+			}
 		}
 	}()
 	return func() {
-		time.Sleep(20 * time.Millisecond) // let the last batch through
 		cancel()
 		<-finished
 		sub.Close()
