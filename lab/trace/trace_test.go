@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -481,7 +482,7 @@ func BenchmarkEmitWithSubscriber(b *testing.B) {
 }
 
 func BenchmarkAppendJSON(b *testing.B) {
-	ev := Event{TS: 123456789, Kind: CoYield, Worker: 1, FD: 9, Req: 3, Co: 7, Phase: "content", Source: "nginx.conf", Line: 12, Detail: "sleep 100ms"}
+	ev := Event{TS: 7605115673123, Kind: CoYield, Worker: 1, FD: 9, Req: 4567890, Co: 4567890, Phase: "content", Source: "nginx.conf", Line: 12, Detail: "sleep 100ms"}
 	buf := make([]byte, 0, 512)
 	for i := 0; i < b.N; i++ {
 		buf = AppendJSON(buf[:0], ev)
@@ -593,4 +594,52 @@ func TestAppendQuotedEveryByte(t *testing.T) {
 			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
 		}
 	}
+}
+
+// TestAppendDecimal compares appendDecimal with strconv around every power
+// of ten, at the extremes and on pseudo-random values.
+func TestAppendDecimal(t *testing.T) {
+	vals := []int64{0, 1, -1, 9, -9, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	for p := int64(10); p > 0 && p <= math.MaxInt64/10*10; p *= 10 {
+		vals = append(vals, p-1, p, p+1, -p+1, -p, -p-1)
+		if p > math.MaxInt64/10 {
+			break
+		}
+	}
+	x := uint64(0x9e3779b97f4a7c15)
+	for i := 0; i < 10000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		vals = append(vals, int64(x), int64(x>>(i%64)))
+	}
+	for _, v := range vals {
+		prefix := []byte("ab")
+		if got, want := string(appendDecimal(prefix, v)), "ab"+strconv.FormatInt(v, 10); got != want {
+			t.Fatalf("appendDecimal(%d) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// BenchmarkAppendDecimal formats the numbers of a typical event: a ts two
+// hours in, a request id, an fd, a status.
+func BenchmarkAppendDecimal(b *testing.B) {
+	vals := []int64{7605115673123, 4567890, 13, 200}
+	buf := make([]byte, 0, 64)
+	b.Run("appendDecimal", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = appendDecimal(buf, v)
+			}
+		}
+	})
+	b.Run("strconv", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = strconv.AppendInt(buf, v, 10)
+			}
+		}
+	})
 }
