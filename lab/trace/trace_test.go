@@ -495,7 +495,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 // default size: the slots' cache lines go back and forth between the worker
 // and the reader. cpu-ns/op counts both threads.
 func BenchmarkEmitWithReader(b *testing.B) {
-	for _, size := range []int{DefaultRingSize, 1 << 16} {
+	for _, size := range []int{1 << 12, DefaultRingSize, 1 << 16} {
 		b.Run(fmt.Sprintf("ring%d", size), func(b *testing.B) { benchEmitWithReader(b, size) })
 	}
 }
