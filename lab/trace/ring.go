@@ -59,9 +59,10 @@ const ringSpan = 64
 // padded to whole cache lines (128 bytes on 64-bit platforms), so that an
 // event's write touches two lines, not three.
 type slot struct {
-	seq uint64
-	ev  Event
-	_   [(64 - (8+unsafe.Sizeof(Event{}))%64) % 64]byte
+	seq   uint64
+	ev    Event
+	_     [(64 - (16+unsafe.Sizeof(Event{}))%64) % 64]byte // (not last: a zero-size last field is padded)
+	touch uint64                                           // written only to bring the slot's last line into the cache (put)
 }
 
 // claim is one reader's claim on one ring: the oldest event it may be
@@ -99,7 +100,24 @@ func (r *ring) put(ev *Event, t *Tracer) {
 	}
 	r.next = n + 1
 	r.head.Store(n + 1)
+	// Touch both cache lines of the slot of event n+touchAhead now, after
+	// the store above (a locked instruction, which waits until every
+	// earlier store reached the cache): the lines come while the worker
+	// goes on, instead of when that event's slot is written just before a
+	// locked store. The slot is the producer's already: it may write that
+	// event without looking at the claims again, so no reader copies it.
+	if n+touchAhead < r.limit {
+		i := r.widx + touchAhead - 1
+		if i >= len(r.slots) {
+			i -= len(r.slots)
+		}
+		s := &r.slots[i]
+		s.seq, s.touch = 0, 0
+	}
 }
+
+// touchAhead is how many events ahead put touches a slot.
+const touchAhead = 4
 
 // writeLimit is the first event number from n on that the producer of r may
 // not write without looking at the claims again: n+ringSpan, or less when a
