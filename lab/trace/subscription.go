@@ -29,7 +29,8 @@ type Subscription struct {
 }
 
 // Next returns the next batch of at most max events (max <= 0 means 1024),
-// waiting until there is at least one or ctx is done. Within a batch events
+// waiting until there is at least one or ctx is done; once ctx is done, it
+// returns the events still held, then ctx's error. Within a batch events
 // are sorted by TS; each worker's events are always in the order it emitted
 // them, across batches too. Batches from different calls are not merged, so
 // an event of worker A in one batch may carry an earlier TS than an event of
@@ -73,6 +74,11 @@ func (s *Subscription) AppendNext(ctx context.Context, dst []Event, max int) ([]
 			return batch, nil
 		}
 		if err := ctx.Err(); err != nil {
+			// One last look: what was emitted while it was parked comes
+			// before the error (a reader stopping drains the rings).
+			if batch := s.poll(dst, max); len(batch) > len(dst) {
+				return batch, nil
+			}
 			return dst, err
 		}
 	}

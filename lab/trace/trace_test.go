@@ -643,3 +643,39 @@ func BenchmarkAppendDecimal(b *testing.B) {
 		}
 	})
 }
+
+// TestNextReturnsHeldEventsAfterCancel: a reader parked in Next whose
+// context ends just after the worker emitted gets those events first, and
+// the error on the next call (run --trace drains the rings this way when
+// it stops).
+func TestNextReturnsHeldEventsAfterCancel(t *testing.T) {
+	for round := 0; round < 100; round++ {
+		tr := New(1, 16)
+		s := tr.Subscribe()
+		ctx, cancel := context.WithCancel(context.Background())
+		type result struct {
+			evs []Event
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			evs, err := s.Next(ctx, 10)
+			got <- result{evs, err}
+		}()
+		for deadline := time.Now().Add(5 * time.Second); tr.sleepers.Load() == 0; time.Sleep(50 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Next did not park")
+			}
+		}
+		tr.Recorder(0).Emit(Event{Kind: Read, Arg: 1})
+		cancel()
+		r := <-got
+		if r.err != nil || len(r.evs) != 1 || r.evs[0].Arg != 1 {
+			t.Fatalf("round %d: Next = %+v, %v; want the event emitted before the cancel", round, r.evs, r.err)
+		}
+		if _, err := s.Next(ctx, 10); !errors.Is(err, context.Canceled) {
+			t.Fatalf("round %d: second Next: %v, want context.Canceled", round, err)
+		}
+		s.Close()
+	}
+}
