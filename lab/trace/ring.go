@@ -24,8 +24,9 @@ import (
 //     never waits) and readers find the slot still holding an older event
 //     and count event n as dropped.
 //   - A reader stores its claim a, then loads head h. The producer may
-//     still be in a stretch it began before the claim was visible: it may
-//     write up to event h+ringSpan-1, overwriting events up to
+//     still be in a stretch it began before the claim was visible (it looks
+//     at the claims for event m after publishing head m, so that look came
+//     with m <= h): it may write up to event h+ringSpan-1, overwriting events up to
 //     h+ringSpan-1-len(slots) = h-size-1. So a reader copies only events
 //     from h-size on: the ring has ringSpan more slots than the size it
 //     promises, and a reader still sees the last size events.
@@ -55,7 +56,8 @@ type ring struct {
 // readers' claims, and so how many slots a ring has beyond its size.
 const ringSpan = 64
 
-// slot holds one event; seq is its number + 1 (0: never written). It is
+// slot holds one event; seq is its number + 1 (0: never written, or about
+// to be written again: put touches it ahead). It is
 // padded to whole cache lines (128 bytes on 64-bit platforms), so that an
 // event's write touches two lines, not three.
 type slot struct {
