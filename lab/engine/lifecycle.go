@@ -97,7 +97,7 @@ func startRequest(c *conn, m *reqMem) {
 		r.logErr(LevelInfo, fmt.Sprintf("client sent invalid header line: \"%s\" while reading client request headers", line))
 	}
 	if w.rec.Enabled() {
-		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.Method + " " + head.RawURI})
+		w.rec.Emit(trace.Event{Kind: trace.RequestStart, FD: int32(c.fd), Req: r.id, Detail: head.MethodAndTarget()})
 	}
 	if c.plainOnSSL {
 		// nginx's NGX_HTTP_TO_HTTPS: a 400 page of its own (error_page 497

@@ -247,3 +247,32 @@ func TestParseRequestIntoReuse(t *testing.T) {
 		t.Errorf("reused request = %+v", req)
 	}
 }
+
+// TestMethodAndTarget: "METHOD target" for the trace, a slice of the
+// head's text (no allocation) whenever the request line holds it so.
+func TestMethodAndTarget(t *testing.T) {
+	for _, head := range []string{
+		"GET /a%20b?x=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST http://h.test/p HTTP/1.0\r\n\r\n",
+		"GET  /two-spaces HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /\r\n",
+		"\r\nGET /after-an-empty-line HTTP/1.1\r\nHost: a\r\n\r\n",
+	} {
+		req, _, err := ParseRequest([]byte(head), Limits{})
+		if err != nil {
+			t.Logf("%q: %v (not a request nginx takes: skipped)", head, err)
+			continue
+		}
+		want := req.Method + " " + req.RawURI
+		if got := req.MethodAndTarget(); got != want {
+			t.Errorf("%q: %q, want %q", head, got, want)
+		}
+	}
+	req, _, err := ParseRequest([]byte("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = req.MethodAndTarget() }); n != 0 {
+		t.Errorf("%v allocations for a plain request line, want 0", n)
+	}
+}

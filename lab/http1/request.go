@@ -145,3 +145,15 @@ func lower(c byte) byte {
 	}
 	return c
 }
+
+// MethodAndTarget is "METHOD target" (the request line without its
+// version): a slice of the head's text when the line holds it so (one
+// space between them, as nearly every client sends), else a new string.
+func (r *Request) MethodAndTarget() string {
+	line := r.Text()
+	n := len(r.Method) + 1 + len(r.RawURI)
+	if len(line) > n && line[:len(r.Method)] == r.Method && line[len(r.Method)] == ' ' && line[len(r.Method)+1:n] == r.RawURI {
+		return line[:n]
+	}
+	return r.Method + " " + r.RawURI
+}
