@@ -877,7 +877,10 @@ func (cs *cosock) closeFD(why string) {
 func (r *request) releaseSockets() {
 	r.ended = true
 	for _, t := range r.children {
-		delete(r.w.uthreads, t.th)
+		if t.th != nil {
+			delete(r.w.uthreads, t.th)
+			r.w.threadEnded(t.th)
+		}
 	}
 	for _, cs := range r.sockets {
 		if cs.state == sockConnected || cs.state == sockConnecting {

@@ -85,6 +85,14 @@ server { listen 127.0.0.1:{{PORT}};
     local ok, a, b = pcall(ngx.thread.wait, store.th)
     ngx.say(tostring(ok), " ", tostring(a), " ", tostring(b))
   } }
+  location = /keep_co { content_by_lua_block {
+    store.co = coroutine.create(function() end)
+    ngx.say("kept")
+  } }
+  location = /use_co { content_by_lua_block {
+    local ok, a, b = pcall(ngx.thread.wait, store.co)
+    ngx.say(tostring(ok), " ", tostring(a), " ", tostring(b))
+  } }
   location = /keep_sock { content_by_lua_block {
     store.sock = ngx.socket.tcp()
     ngx.say("kept")
@@ -125,9 +133,15 @@ func TestReqMemPinned(t *testing.T) {
 	}{
 		{"plain requests share memory", "/plain", "/plain", "plain /plain\n", true},
 		// the thread's handle names its request (uthread.r); the engine
-		// forgets a request's threads when it ends, so the handle is no
-		// thread any more either way
-		{"light thread handle", "/keep_thread", "/use_thread", "false bad argument #1 to 'wait' (thread expected, got thread) nil\n", false},
+		// forgets a request's threads when it ends (keeping only that
+		// the handle was a light thread), so either way the handle is a
+		// thread of another request
+		{"light thread handle", "/keep_thread", "/use_thread", "false only the parent coroutine can wait on the thread nil\n", false},
+		// a plain coroutine kept the same way is no light thread, then
+		// or now (the engine tells the two apart by the handles of
+		// ended light threads it keeps, weakly); it keeps nothing of
+		// its request, so the next request may take the memory
+		{"coroutine handle", "/keep_co", "/use_co", "false attempt to wait on a coroutine that is not a user thread nil\n", true},
 		// a cosocket names its request (cosock.r): from a later request
 		// it is closed; in the old request's memory it would take the new
 		// request for its own and try the connect (refused)

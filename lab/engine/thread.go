@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -22,6 +23,10 @@ type coroutineState struct {
 	// uthreads maps the coroutines of live light threads to them (the
 	// handle ngx.thread.spawn returns is the coroutine itself).
 	uthreads map[*lua.LState]*uthread
+	// ended holds the handles of light threads whose request has ended
+	// (weak: a handle Lua dropped goes), so that waiting on one kept in a
+	// global is told apart from waiting on a plain coroutine (threadWait).
+	ended map[weak.Pointer[lua.LState]]struct{}
 	// bodyStartLine and bodyMakerLine tell pcall bodies from other
 	// coroutines (mainthread.go); calibrating: findPCallBody runs.
 	bodyStartLine, bodyMakerLine int
@@ -328,51 +333,85 @@ func (t *uthread) coIDOr(r *request) int64 {
 	return t.coID
 }
 
-// threadArg returns the uthread handle at argument i.
-func (w *worker) threadArg(L *lua.LState, i int, api string) *uthread {
-	if co, ok := L.Get(i).(*lua.LState); ok {
-		if t, ok := w.uthreads[co]; ok {
-			return t
+// maxEnded bounds coroutineState.ended; past it the handles Lua dropped
+// are swept out, and if that is not enough the set starts over.
+const maxEnded = 4096
+
+// threadEnded records th, a light thread whose request has ended.
+func (w *worker) threadEnded(th *lua.LState) {
+	if w.ended == nil {
+		w.ended = make(map[weak.Pointer[lua.LState]]struct{})
+	}
+	if len(w.ended) >= maxEnded {
+		for k := range w.ended {
+			if k.Value() == nil {
+				delete(w.ended, k)
+			}
+		}
+		if len(w.ended) >= maxEnded {
+			clear(w.ended)
 		}
 	}
-	raise(L, "bad argument #%d to '%s' (thread expected, got %s)", i, api, L.Get(i).Type().String())
-	return nil
+	w.ended[weak.Make(th)] = struct{}{}
 }
 
-// threadWait is ngx.thread.wait(t1, ...): the first of them to end (or one
-// that already ended) gives true and its results, or false and its error.
+// endedThread tells whether co is the handle of a light thread whose
+// request has ended.
+func (w *worker) endedThread(co *lua.LState) bool {
+	_, ok := w.ended[weak.Make(co)]
+	return ok
+}
+
+// threadWait is ngx.thread.wait(t1, ...), argument by argument as
+// ngx_lua's ngx_http_lua_uthread_wait: each must be a light thread of the
+// caller (else a Lua error); the first that already ended gives true and
+// its results (or false and its error) at once, before later arguments
+// are looked at; one already waited for or killed is skipped, unless it
+// is the last argument, which gives nil and "already waited or killed";
+// else the caller waits for the first of the live ones to end.
 func (w *worker) threadWait(L *lua.LState) int {
 	r := w.need(L, "ngx.thread.wait")
 	me := r.running
-	if L.GetTop() == 0 {
+	n := L.GetTop()
+	if n == 0 {
 		raise(L, "at least one coroutine should be specified")
 	}
 	var ts []*uthread
-	for i := 1; i <= L.GetTop(); i++ {
-		t := w.threadArg(L, i, "wait")
+	for i := 1; i <= n; i++ {
+		co, ok := L.Get(i).(*lua.LState)
+		if !ok {
+			L.ArgError(i, "lua thread expected")
+		}
+		t, isUser := w.uthreads[co]
+		if !isUser {
+			if !w.endedThread(co) {
+				// a coroutine of coroutine.create, or an entry thread
+				raise(L, "attempt to wait on a coroutine that is not a user thread")
+			}
+			// a light thread of a request that has ended (kept in a
+			// global): nginx reads that request's freed memory here and
+			// answers one way or another; this is the answer that says
+			// what is wrong (the caller is not the thread's parent)
+			raise(L, "only the parent coroutine can wait on the thread")
+		}
 		if t.r != r || t.parent != me {
 			raise(L, "only the parent coroutine can wait on the thread")
 		}
-		ts = append(ts, t)
-	}
-	for _, t := range ts {
-		if t.done && !t.waited && !t.killed {
+		switch {
+		case t.done && !t.waited && !t.killed:
 			t.waited = true
 			L.Push(lua.LBool(t.ok))
 			for _, v := range t.results {
 				L.Push(v)
 			}
 			return 1 + len(t.results)
+		case t.done:
+			if i < n {
+				continue
+			}
+			return nilErr(L, "already waited or killed")
 		}
-	}
-	live := false
-	for _, t := range ts {
-		if !t.done {
-			live = true
-		}
-	}
-	if !live {
-		return nilErr(L, "already waited or killed")
+		ts = append(ts, t)
 	}
 	for _, t := range ts {
 		if !t.done {
