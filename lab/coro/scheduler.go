@@ -389,7 +389,7 @@ func frameKindOf(pc uintptr) int {
 	name := fn.Name()
 	if i := strings.LastIndexByte(name, '.'); i >= 0 && strings.Contains(name, "gopher-lua") {
 		switch name[i+1:] {
-		case "mainLoop", "mainLoopWithContext":
+		case "mainLoop", "mainLoopWithContext", "mainLoopWithInterrupt":
 			k = frameLoop
 		case "threadRun":
 			k = frameThreadRun

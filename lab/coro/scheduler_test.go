@@ -119,25 +119,39 @@ out(coroutine.resume(co, 1)) out(coroutine.resume(co, 9)) out(coroutine.status(c
 		{"resume from pcall names '?'", `out(pcall(coroutine.resume))`, "false bad argument #1 to '?' (coroutine expected)\n", 0, ""},
 		{"xpcall handler blocks", `out(xpcall(function() error("x", 0) end, function(m) return m .. block(1), 5 end))`, "false x2\n", 1, ""},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err, blocks := drive(t, tc.code, nil)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Object.String(), tc.err) {
-					t.Fatalf("err = %v, want %q (out %q)", err, tc.err, out)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error %v (out %q)", err.Object, out)
-			}
-			if out != tc.want {
-				t.Errorf("out = %q, want %q", out, tc.want)
-			}
-			if blocks != tc.blocks {
-				t.Errorf("blocks = %d, want %d", blocks, tc.blocks)
-			}
-		})
+	// each case without a CPU budget and with one: the budget is a
+	// gopher-lua Interrupter, which runs another interpreter loop that
+	// the C-call boundary check must know too
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	budget := NewBudget(time.Minute)
+	defer budget.Close()
+	for _, b := range []*Budget{nil, budget} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/budget=%v", tc.name, b != nil), func(t *testing.T) {
+				yieldThroughCase(t, tc.code, tc.want, tc.err, tc.blocks, b)
+			})
+		}
+	}
+}
+
+func yieldThroughCase(t *testing.T, code, want, wantErr string, wantBlocks int, b *Budget) {
+	t.Helper()
+	out, err, blocks := drive(t, code, b)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Object.String(), wantErr) {
+			t.Fatalf("err = %v, want %q (out %q)", err, wantErr, out)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("unexpected error %v (out %q)", err.Object, out)
+	}
+	if out != want {
+		t.Errorf("out = %q, want %q", out, want)
+	}
+	if blocks != wantBlocks {
+		t.Errorf("blocks = %d, want %d", blocks, wantBlocks)
 	}
 }
 
