@@ -57,13 +57,12 @@ func TestBrowserBasePath(t *testing.T) {
 	run(t, ctx, "switch to Chinese", chromedp.Click(chromedp.CSS(`#lang-switch`)), chromedp.WaitVisible(chromedp.CSS(`.cm-content`)))
 	waitJS(t, ctx, "the playground in Chinese, still under /lab", `document.documentElement.lang === 'zh' && location.pathname === '/lab/play'`, 10*time.Second)
 
-	run(t, ctx, "open a lesson from the course list",
-		chromedp.Click(chromedp.CSS(`header.site nav a[href="`+testBase+`/lessons"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-list a[href="`+testBase+`/lessons/hello"]`)),
-		chromedp.Click(chromedp.CSS(`#lesson-list a[href="`+testBase+`/lessons/hello"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#lesson-start`)),
-		chromedp.Click(chromedp.CSS(`#lesson-start`)),
-	)
+	// each click is found and made in the page (clickOn): a page still
+	// loading or re-rendering could detach a node chromedp had found
+	// (a flake in CI: "Could not find node with given id")
+	clickOn(t, ctx, "the course list's link", testBase+"/play", `header.site nav a[href="`+testBase+`/lessons"]`)
+	clickOn(t, ctx, "the lesson's link in the course list", testBase+"/lessons", `#lesson-list a[href="`+testBase+`/lessons/hello"]`)
+	clickOn(t, ctx, "the lesson's start button", testBase+"/lessons/hello", `#lesson-start`)
 	waitJS(t, ctx, "the lesson started, under /lab", `location.pathname === '/lab/lessons/hello' && !document.querySelector('#lesson-start') && !!document.querySelector('.cm-content')`, 20*time.Second)
 	run(t, ctx, "check my work", chromedp.Click(chromedp.CSS(`#lesson-check`)))
 	waitJS(t, ctx, "the lesson's checks answered", `document.querySelector('#lesson-results').dataset.state === 'done'`, 90*time.Second)

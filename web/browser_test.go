@@ -174,6 +174,16 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string, timeout time.D
 	}
 }
 
+// clickOn waits until the page at path shows selector and clicks it from
+// inside the page: the element is found and clicked in one evaluation, so
+// a navigation or a re-render between finding and clicking (chromedp's
+// "Could not find node with given id") cannot break the click.
+func clickOn(t *testing.T, ctx context.Context, what, path, selector string) {
+	t.Helper()
+	expr := fmt.Sprintf(`(() => { if (location.pathname !== %q) return false; const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, path, selector)
+	waitJS(t, ctx, what, expr, 20*time.Second)
+}
+
 // typeConf replaces the editor's text by typing conf as a learner would.
 func typeConf(t *testing.T, ctx context.Context, conf string) {
 	t.Helper()
