@@ -22,25 +22,38 @@ import (
 // it for the Budget's life.
 //
 // Done is called on the loop's thread; the watchdog goroutine only reads the
-// start figures, the thread's CPU clock, and closes the current channel.
+// resume's generation, the thread's CPU clock, and closes the current
+// channel.
+//
+// A resume costs no clock read: begin only counts a new generation and
+// says a resume runs, and the watchdog reads the thread's CPU clock at its
+// ticks, charging a generation from the first tick that sees it. Reading
+// the clock is a system call (no vDSO for CPU clocks): on a paravirtualised
+// VM one per resume was 8% of a sandboxed engine's CPU under a Lua handler
+// (docs/benchmarks.md). A resume is thus stopped once it has used between
+// the limit and the limit plus a tick (limit/8) of CPU time, the tick it
+// ran before the watchdog first saw it not being counted.
 type Budget struct {
-	limit time.Duration
-	clock threadClock
-	start atomic.Int64 // the thread's CPU ns at the running resume's start, 0 when idle
-	done  atomic.Pointer[chan struct{}]
-	hit   atomic.Bool
-	mu    sync.Mutex // serialises closing with replacing
-	quit  chan struct{}
+	limit   time.Duration
+	clock   threadClock
+	gen     atomic.Uint64 // counts begins: each is a fresh budget
+	running atomic.Bool   // a resume runs (between begin and end)
+	done    atomic.Pointer[chan struct{}]
+	hit     atomic.Bool
+	mu      sync.Mutex // serialises closing with replacing
+	quit    chan struct{}
 
 	// parked is set while the watchdog sleeps for want of resumes; begin
 	// wakes it through wake (capacity 1).
 	parked atomic.Bool
 	wake   chan struct{}
 
-	// measure asks end to read the CPU time the resume used (one clock
-	// read; the engine sets it while somebody reads the trace); last is that
+	// measure asks begin and end to read the CPU time the resume used
+	// (two clock reads; the engine sets it while somebody reads the
+	// trace); start is the clock at the resume's begin then, last that
 	// time for the last resume that ended, 0 when not measured.
 	measure atomic.Bool
+	start   int64
 	last    int64
 }
 
@@ -65,14 +78,15 @@ func (b *Budget) watch() {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	idle := 0 // ticks in a row with no resume running
+	idle := 0       // ticks in a row with no resume running
+	var seen uint64 // the generation the last tick saw running
+	var from int64  // the thread's CPU time at that tick
 	for {
 		select {
 		case <-b.quit:
 			return
 		case <-t.C:
-			st := b.start.Load()
-			if st == 0 {
+			if !b.running.Load() {
 				if idle++; idle >= parkAfter {
 					if !b.park(t) {
 						return
@@ -86,9 +100,17 @@ func (b *Budget) watch() {
 			if b.hit.Load() {
 				continue
 			}
-			if now := b.clock.now(); now > 0 && now-st > int64(b.limit) {
+			g, now := b.gen.Load(), b.clock.now()
+			if now <= 0 {
+				continue
+			}
+			if g != seen {
+				seen, from = g, now // a new resume: charged from here
+				continue
+			}
+			if now-from > int64(b.limit) {
 				b.mu.Lock()
-				if b.start.Load() == st {
+				if b.gen.Load() == g && b.running.Load() {
 					b.hit.Store(true)
 					close(*b.done.Load())
 				}
@@ -105,14 +127,14 @@ func (b *Budget) watch() {
 const parkAfter = 16
 
 // park stops the ticker and waits for begin's wake-up; false when the
-// budget was closed meanwhile. The flag is set before start is checked
-// again and begin stores start before it reads the flag, so one of the
+// budget was closed meanwhile. The flag is set before running is checked
+// again and begin stores running before it reads the flag, so one of the
 // two always sees the other.
 func (b *Budget) park(t *time.Ticker) bool {
 	t.Stop()
 	b.parked.Store(true)
 	defer b.parked.Store(false)
-	if b.start.Load() != 0 {
+	if b.running.Load() {
 		return true
 	}
 	select {
@@ -138,11 +160,11 @@ func (b *Budget) begin() {
 		b.hit.Store(false)
 		b.mu.Unlock()
 	}
-	now := b.clock.now()
-	if now <= 0 {
-		now = 1 // 0 means idle; a thread's clock never reads 0 in practice
+	if b.measure.Load() {
+		b.start = b.clock.now()
 	}
-	b.start.Store(now)
+	b.gen.Add(1)
+	b.running.Store(true)
 	if b.parked.Load() {
 		select {
 		case b.wake <- struct{}{}:
@@ -153,14 +175,13 @@ func (b *Budget) begin() {
 
 func (b *Budget) end() {
 	b.last = 0
-	if b.measure.Load() {
-		if st := b.start.Load(); st > 0 {
-			if now := b.clock.now(); now > st {
-				b.last = now - st
-			}
+	if b.measure.Load() && b.start > 0 {
+		if now := b.clock.now(); now > b.start {
+			b.last = now - b.start
 		}
 	}
-	b.start.Store(0)
+	b.start = 0
+	b.running.Store(false)
 }
 
 // Measure turns on (or off) measuring the CPU time of each resume, read by

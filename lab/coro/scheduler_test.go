@@ -164,6 +164,7 @@ func TestBudgetStopsLoop(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	b := NewBudget(50 * time.Millisecond)
 	defer b.Close()
+	b.Measure(true)
 	for _, code := range []string{
 		`while true do end`,
 		`pcall(function() while true do end end)`,
@@ -173,6 +174,11 @@ func TestBudgetStopsLoop(t *testing.T) {
 		_, err, _ := drive(t, code, b)
 		if err == nil || !strings.Contains(err.Object.String(), "CPU budget") {
 			t.Fatalf("%s: err = %v, want CPU budget error", code, err)
+		}
+		// never before the limit: the watchdog charges a resume only the
+		// CPU time it saw it use
+		if used := time.Duration(b.LastCPU()); used < b.Limit() {
+			t.Fatalf("%s: stopped after %v of CPU time, before the budget of %v", code, used, b.Limit())
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("%s: took %v", code, d)
@@ -211,13 +217,13 @@ func TestBudgetPerThread(t *testing.T) {
 		defer runtime.UnlockOSThread()
 		b := NewBudget(time.Hour)
 		defer b.Close()
+		b.Measure(true)
 		b.begin()
 		deadline := time.Now().Add(100 * time.Millisecond)
 		for time.Now().Before(deadline) {
 		}
-		used := b.clock.now() - b.start.Load()
 		b.end()
-		if used < int64(10*time.Millisecond) {
+		if used := b.LastCPU(); used < int64(10*time.Millisecond) {
 			done <- fmt.Errorf("a 100 ms spin charged %v", time.Duration(used))
 			return
 		}
@@ -227,11 +233,13 @@ func TestBudgetPerThread(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	b := NewBudget(time.Hour)
 	defer b.Close()
+	b.Measure(true)
 	b.begin()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if used := b.clock.now() - b.start.Load(); used > int64(50*time.Millisecond) {
+	b.end()
+	if used := b.LastCPU(); used > int64(50*time.Millisecond) {
 		t.Fatalf("a thread waiting for another's 100 ms spin was charged %v", time.Duration(used))
 	}
 }
