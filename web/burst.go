@@ -132,92 +132,13 @@ var burstViaTransport = false
 // go through net/http's Transport over TLS (SNI q.SNI; with q.Resume the burst's connections resume
 // each other's sessions) and bt counts the handshakes.
 func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), q sendRequest, workers int, bt *burstTLS) burstResult {
-	tr := &http.Transport{MaxIdleConnsPerHost: q.C, MaxConnsPerHost: q.C, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + q.Path
-	if bt != nil {
-		var cache tls.ClientSessionCache
-		if q.Resume {
-			cache = tls.NewLRUClientSessionCache(4)
-		}
-		tr.TLSClientConfig = clientTLS(q.SNI, cache)
-		tr.TLSClientConfig.NextProtos = nil // the transport speaks HTTP/1.1 only unless told otherwise
-		tr.TLSClientConfig.VerifyConnection = bt.verify
-		tr.ForceAttemptHTTP2 = false
-		url = "https://127.0.0.1:" + strconv.Itoa(port) + q.Path
-	}
-
-	type one struct {
-		ms     float64
-		status int
-		body   string
-		err    string
-	}
-	results := make([]one, q.N)
 	cpu0, _ := cpu()
 	start := time.Now()
+	var results []burstOne
 	if bt == nil && !burstViaTransport {
-		plan := loadgen.Plan{
-			Addr:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port)),
-			Request: q.wire(false),
-			Head:    q.Method == http.MethodHead,
-			N:       q.N,
-			C:       q.C,
-		}
-		out, err := loadgen.Run(ctx, plan)
-		for i := range results {
-			switch {
-			case err != nil:
-				results[i].err = err.Error()
-			case out[i].Err != nil:
-				results[i] = one{ms: ms(out[i].Latency), err: q.Method + " " + q.Path + ": " + out[i].Err.Error()}
-			default:
-				results[i] = one{ms: ms(out[i].Latency), status: out[i].Status, body: out[i].Body}
-			}
-		}
+		results = burstLoadgen(ctx, port, q)
 	} else {
-		next := make(chan int)
-		var wg sync.WaitGroup
-		for range q.C {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					req, err := http.NewRequestWithContext(ctx, q.Method, url, strings.NewReader(q.Body))
-					if err != nil {
-						results[i].err = err.Error()
-						continue
-					}
-					req.Host = q.host()
-					for _, h := range q.Headers {
-						if strings.EqualFold(h[0], "Host") {
-							req.Host = h[1] // net/http takes Host from here only
-							continue
-						}
-						req.Header.Add(h[0], h[1])
-					}
-					t0 := time.Now()
-					resp, err := client.Do(req)
-					if err != nil {
-						results[i] = one{ms: msSince(t0), err: err.Error()}
-						continue
-					}
-					body, err := io.ReadAll(io.LimitReader(resp.Body, loadgen.KeepBody))
-					drain(resp.Body)
-					resp.Body.Close()
-					results[i] = one{ms: msSince(t0), status: resp.StatusCode, body: string(body)}
-					if err != nil {
-						results[i].err = err.Error()
-					}
-				}
-			}()
-		}
-		for i := range q.N {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
+		results = burstTransport(ctx, port, q, bt)
 	}
 	wall := time.Since(start)
 	cpu1, err := cpu()
@@ -264,6 +185,104 @@ func runBurst(ctx context.Context, port int, cpu func() (time.Duration, error), 
 	}
 	res.SumMS = round2(res.SumMS)
 	return res
+}
+
+// burstOne is one request of a burst: its latency, and its status and the
+// start of its body or why it failed.
+type burstOne struct {
+	ms     float64
+	status int
+	body   string
+	err    string
+}
+
+// burstLoadgen sends a plain-HTTP burst from the lab's load generator.
+func burstLoadgen(ctx context.Context, port int, q sendRequest) []burstOne {
+	results := make([]burstOne, q.N)
+	plan := loadgen.Plan{
+		Addr:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port)),
+		Request: q.wire(false),
+		Head:    q.Method == http.MethodHead,
+		N:       q.N,
+		C:       q.C,
+	}
+	out, err := loadgen.Run(ctx, plan)
+	for i := range results {
+		switch {
+		case err != nil:
+			results[i].err = err.Error()
+		case out[i].Err != nil:
+			results[i] = burstOne{ms: ms(out[i].Latency), err: q.Method + " " + q.Path + ": " + out[i].Err.Error()}
+		default:
+			results[i] = burstOne{ms: ms(out[i].Latency), status: out[i].Status, body: out[i].Body}
+		}
+	}
+	return results
+}
+
+// burstTransport sends a burst through net/http's Transport, q.C
+// goroutines each with a connection; with bt, over TLS (SNI q.SNI; with
+// q.Resume the connections resume each other's sessions), bt counting the
+// handshakes.
+func burstTransport(ctx context.Context, port int, q sendRequest, bt *burstTLS) []burstOne {
+	tr := &http.Transport{MaxIdleConnsPerHost: q.C, MaxConnsPerHost: q.C, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + q.Path
+	if bt != nil {
+		var cache tls.ClientSessionCache
+		if q.Resume {
+			cache = tls.NewLRUClientSessionCache(4)
+		}
+		tr.TLSClientConfig = clientTLS(q.SNI, cache)
+		tr.TLSClientConfig.NextProtos = nil // the transport speaks HTTP/1.1 only unless told otherwise
+		tr.TLSClientConfig.VerifyConnection = bt.verify
+		tr.ForceAttemptHTTP2 = false
+		url = "https://127.0.0.1:" + strconv.Itoa(port) + q.Path
+	}
+	results := make([]burstOne, q.N)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range q.C {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				req, err := http.NewRequestWithContext(ctx, q.Method, url, strings.NewReader(q.Body))
+				if err != nil {
+					results[i].err = err.Error()
+					continue
+				}
+				req.Host = q.host()
+				for _, h := range q.Headers {
+					if strings.EqualFold(h[0], "Host") {
+						req.Host = h[1] // net/http takes Host from here only
+						continue
+					}
+					req.Header.Add(h[0], h[1])
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					results[i] = burstOne{ms: msSince(t0), err: err.Error()}
+					continue
+				}
+				body, err := io.ReadAll(io.LimitReader(resp.Body, loadgen.KeepBody))
+				drain(resp.Body)
+				resp.Body.Close()
+				results[i] = burstOne{ms: msSince(t0), status: resp.StatusCode, body: string(body)}
+				if err != nil {
+					results[i].err = err.Error()
+				}
+			}
+		}()
+	}
+	for i := range q.N {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
 }
 
 // figuresOf turns the trace's figures into the burst's. The time a request
