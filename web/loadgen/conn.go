@@ -11,8 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type sockaddrT = unix.Sockaddr
-
 func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 	if a := ap.Addr().Unmap(); a.Is4() {
 		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}

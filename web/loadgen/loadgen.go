@@ -18,6 +18,8 @@ import (
 	"net/netip"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/restylab/restylab/lab/event"
 )
 
@@ -121,7 +123,7 @@ func Run(ctx context.Context, p Plan) ([]Result, error) {
 type gen struct {
 	loop    *event.Loop
 	plan    Plan
-	sa      sockaddrT
+	sa      unix.Sockaddr
 	results []Result
 
 	next int // the next request to hand out
